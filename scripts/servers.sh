@@ -1,0 +1,318 @@
+#!/usr/bin/env bash
+# RabbitMQ + PostgreSQL on 127.0.0.1 for the apmatrix stack and tests.
+#
+#   scripts/servers.sh up      install if needed, start, provision, write $REPO/.servers.env (idempotent)
+#   scripts/servers.sh down    stop both servers (tolerant if not running)
+#   scripts/servers.sh status  report both; exit 0 iff both are ready
+#
+# Env: APMATRIX_PASSWORD      password of the apmatrix user/role (default apmatrix-dev)
+#      APMATRIX_SERVERS_MODE  native | docker (default: docker iff `docker info` answers)
+# Native mode needs Debian (apt-get) and root; docker mode uses docker-compose.servers.yml.
+set -euo pipefail
+
+SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$SCRIPT_DIR/.." && pwd)
+COMPOSE_FILE=$SCRIPT_DIR/docker-compose.servers.yml
+ENV_FILE=$REPO/.servers.env
+LOCK_FILE=${TMPDIR:-/tmp}/apmatrix-servers.lock
+
+PW=${APMATRIX_PASSWORD:-apmatrix-dev}
+APP_USER=apmatrix
+RMQ_PORT=5672
+PG_PORT=5432
+PG_MAX_CONN=300
+RMQ_ETC=/etc/rabbitmq
+RMQ_LOG=/var/log/rabbitmq/rabbit@localhost.log
+POLICY_RC=/usr/sbin/policy-rc.d
+MODE=
+
+log() { printf 'servers: %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+have() { command -v "$1" >/dev/null 2>&1; }
+
+# Run a command with its output captured; show the tail only if it fails.
+quiet() {
+  local out rc=0
+  out=$(mktemp)
+  "$@" >"$out" 2>&1 || rc=$?
+  if ((rc)); then tail -n 30 "$out" >&2; rm -f "$out"; die "'$*' failed (exit $rc)"; fi
+  rm -f "$out"
+}
+
+# wait_for <what> <seconds> <command...>: poll every 0.5 s.
+wait_for() {
+  local what=$1 secs=$2 i
+  shift 2
+  for ((i = 0; i < secs * 2; i++)); do
+    "$@" >/dev/null 2>&1 && return 0
+    sleep 0.5
+  done
+  die "$what not ready after ${secs}s"
+}
+
+tcp_open() { timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null; }
+
+# write_file <path> <content>: returns 0 iff the file changed.
+write_file() {
+  [[ -f $1 && $(<"$1") == "$2" ]] && return 1
+  mkdir -p "$(dirname "$1")"
+  printf '%s\n' "$2" >"$1"
+}
+
+detect_mode() {
+  MODE=${APMATRIX_SERVERS_MODE:-}
+  if [[ -z $MODE ]]; then
+    if have docker && docker info >/dev/null 2>&1; then MODE=docker; else MODE=native; fi
+  fi
+  case $MODE in
+    native) ((EUID == 0)) || die "native mode needs root (or set APMATRIX_SERVERS_MODE=docker)" ;;
+    docker) docker compose version >/dev/null 2>&1 || die "docker answers but 'docker compose' (v2 plugin) is missing" ;;
+    *) die "APMATRIX_SERVERS_MODE must be native or docker, not '$MODE'" ;;
+  esac
+}
+
+compose() { APMATRIX_PASSWORD=$PW docker compose -f "$COMPOSE_FILE" "$@"; }
+
+# rabbitmqctl / admin psql, wherever the servers run.
+rmq() {
+  if [[ $MODE == docker ]]; then compose exec -T rabbitmq rabbitmqctl "$@"; else rabbitmqctl "$@"; fi
+}
+psql_admin() {
+  if [[ $MODE == docker ]]; then
+    compose exec -T postgres psql -X -q -v ON_ERROR_STOP=1 -U "$APP_USER" -d postgres "$@"
+  else
+    (cd / && runuser -u postgres -- psql -X -q -v ON_ERROR_STOP=1 -p "$PG_PORT" "$@")
+  fi
+}
+
+rabbit_ready() { tcp_open "$RMQ_PORT" && rmq -q await_startup --timeout 5 >/dev/null 2>&1; }
+pg_ready() {
+  if [[ $MODE == docker ]]; then
+    compose exec -T postgres pg_isready -q -h 127.0.0.1 -U "$APP_USER" -d postgres >/dev/null 2>&1
+  else
+    have pg_isready && pg_isready -q -h 127.0.0.1 -p "$PG_PORT"
+  fi
+}
+
+# ---------------------------------------------------------------- native: packages
+
+pkg_installed() { [[ $(dpkg-query -W -f='${Status}' "$1" 2>/dev/null) == "install ok installed" ]]; }
+
+ensure_packages() {
+  local missing=() p
+  for p in rabbitmq-server postgresql; do pkg_installed "$p" || missing+=("$p"); done
+  ((${#missing[@]})) || return 0
+  have apt-get || die "missing ${missing[*]} and no apt-get; install them yourself or use docker"
+  log "installing ${missing[*]} (apt-get, ~1-2 min)"
+  block_service_starts
+  quiet apt-get update
+  quiet env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
+  unblock_service_starts
+}
+
+# Keep the packages' postinst from starting daemons via invoke-rc.d; we start them ourselves.
+block_service_starts() {
+  [[ -e $POLICY_RC ]] && return 0 # already present (Docker images ship one): leave it alone
+  printf '#!/bin/sh\nexit 101\n' >"$POLICY_RC"
+  chmod 755 "$POLICY_RC"
+  trap unblock_service_starts EXIT
+  POLICY_RC_OURS=1
+}
+unblock_service_starts() {
+  [[ ${POLICY_RC_OURS:-} ]] || return 0
+  rm -f "$POLICY_RC"
+  POLICY_RC_OURS=
+  trap - EXIT
+}
+
+# ---------------------------------------------------------------- native: RabbitMQ
+
+# Returns 0 iff a config file changed.
+rabbit_write_config() {
+  local changed=1 env_conf
+  # NODENAME: server and rabbitmqctl agree whatever the hostname. ulimit: the Debian wrapper
+  # switches to the rabbitmq user, which resets the soft fd limit to 1024.
+  env_conf=$(cat <<'EOF'
+# Managed by apmatrix scripts/servers.sh
+NODENAME=rabbit@localhost
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+# epmd and Erlang distribution (used by rabbitmqctl) on loopback too
+export ERL_EPMD_ADDRESS=127.0.0.1
+SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
+EOF
+  )
+  write_file "$RMQ_ETC/rabbitmq-env.conf" "$env_conf" && changed=0
+  write_file "$RMQ_ETC/rabbitmq.conf" "# Managed by apmatrix scripts/servers.sh
+listeners.tcp.default = 127.0.0.1:$RMQ_PORT" && changed=0
+  return $changed
+}
+
+rabbit_up() {
+  if rabbit_write_config && tcp_open "$RMQ_PORT"; then
+    log "rabbitmq: config changed, restarting"
+    rabbit_down
+  fi
+  if ! tcp_open "$RMQ_PORT"; then
+    log "rabbitmq: starting"
+    rabbitmq-server -detached >/dev/null
+  fi
+  wait_for "rabbitmq (127.0.0.1:$RMQ_PORT; see $RMQ_LOG)" 90 tcp_open "$RMQ_PORT"
+  quiet rabbitmqctl -q await_startup --timeout 60
+}
+
+rabbit_down() {
+  have rabbitmqctl || return 0
+  if rabbitmqctl -q ping >/dev/null 2>&1; then
+    log "rabbitmq: stopping"
+    quiet rabbitmqctl -q shutdown
+  fi
+  # epmd outlives the node; it refuses to die while other Erlang nodes still use it.
+  if have epmd; then epmd -kill >/dev/null 2>&1 || true; fi
+}
+
+# ---------------------------------------------------------------- native: PostgreSQL
+
+PG_VER=
+
+pg_find_cluster() { pg_lsclusters -h | awk '$2 == "main" { v = $1 } END { print v }'; }
+pg_online() { [[ $(pg_lsclusters -h | awk -v v="$PG_VER" '$1 == v && $2 == "main" { print $4 }') == online* ]]; }
+pg_conf() { pg_conftool -s "$PG_VER" main show "$1" 2>/dev/null || true; }
+
+pg_ensure_cluster() {
+  PG_VER=$(pg_find_cluster)
+  if [[ -z $PG_VER ]]; then
+    PG_VER=$(ls /usr/lib/postgresql | sort -V | tail -n 1)
+    log "postgres: creating cluster $PG_VER/main"
+    quiet pg_createcluster "$PG_VER" main --port "$PG_PORT"
+  fi
+  [[ $(pg_conf port) == "$PG_PORT" ]] || die "cluster $PG_VER/main is not on port $PG_PORT (pg_lsclusters)"
+}
+
+# Returns 0 iff pg_hba.conf changed.
+pg_ensure_hba() {
+  local hba=/etc/postgresql/$PG_VER/main/pg_hba.conf
+  grep -Eq "^host[[:space:]]+all[[:space:]]+(all|$APP_USER)[[:space:]]+127\.0\.0\.1/32[[:space:]]+(scram-sha-256|md5)" "$hba" && return 1
+  log "postgres: allowing password auth for $APP_USER on 127.0.0.1 in $hba"
+  sed -i "0,/^[^#[:space:]]/s//host all $APP_USER 127.0.0.1\/32 scram-sha-256\n&/" "$hba" # first match wins: prepend
+}
+
+pg_up() {
+  local was_online=false hba_changed=false
+  pg_ensure_cluster
+  pg_online && was_online=true
+  # Set before the first start so no restart is needed; later starts just pick it up.
+  [[ $(pg_conf max_connections) == "$PG_MAX_CONN" ]] || quiet pg_conftool "$PG_VER" main set max_connections "$PG_MAX_CONN"
+  pg_ensure_hba && hba_changed=true
+  if ! $was_online; then
+    log "postgres: starting $PG_VER/main"
+    quiet pg_ctlcluster "$PG_VER" main start
+  elif $hba_changed; then
+    quiet pg_ctlcluster "$PG_VER" main reload
+  fi
+  wait_for "postgres (127.0.0.1:$PG_PORT)" 60 pg_ready
+  if [[ $(psql_admin -tAc 'SHOW max_connections') != "$PG_MAX_CONN" ]]; then
+    log "postgres: restarting to apply max_connections=$PG_MAX_CONN"
+    quiet pg_ctlcluster "$PG_VER" main restart
+    wait_for "postgres (127.0.0.1:$PG_PORT)" 60 pg_ready
+    [[ $(psql_admin -tAc 'SHOW max_connections') == "$PG_MAX_CONN" ]] ||
+      die "max_connections is still not $PG_MAX_CONN (overridden in postgresql.auto.conf?)"
+  fi
+}
+
+pg_down() {
+  have pg_lsclusters || return 0
+  PG_VER=$(pg_find_cluster)
+  [[ -n $PG_VER ]] && pg_online || return 0
+  log "postgres: stopping $PG_VER/main"
+  quiet pg_ctlcluster "$PG_VER" main stop
+}
+
+# ---------------------------------------------------------------- provisioning (both modes)
+
+# Declarative and idempotent: one rabbitmqctl call (~0.5 s each) instead of one per object.
+rabbit_provision() {
+  rmq -q import_definitions --format json >/dev/null <<EOF
+{
+  "users": [{ "name": "$APP_USER", "password": "$PW", "tags": "administrator" }],
+  "vhosts": [{ "name": "apmatrix" }, { "name": "apmatrix-test" }],
+  "permissions": [
+    { "user": "$APP_USER", "vhost": "apmatrix", "configure": ".*", "write": ".*", "read": ".*" },
+    { "user": "$APP_USER", "vhost": "apmatrix-test", "configure": ".*", "write": ".*", "read": ".*" }
+  ]
+}
+EOF
+  if grep -qx guest <<<"$(rmq -s list_users | cut -f1)"; then rmq -q delete_user guest >/dev/null; fi
+}
+
+pg_provision() {
+  psql_admin -v user="$APP_USER" -v pw="$PW" <<'SQL'
+SELECT NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'user') AS create_role \gset
+\if :create_role
+CREATE ROLE :"user";
+\endif
+ALTER ROLE :"user" WITH LOGIN CREATEDB PASSWORD :'pw';
+SQL
+}
+
+write_env() {
+  local amqp="amqp://$APP_USER:$PW@127.0.0.1:$RMQ_PORT"
+  local pg="Host=127.0.0.1;Port=$PG_PORT;Username=$APP_USER;Password=$PW"
+  cat >"$ENV_FILE" <<EOF
+# Written by scripts/servers.sh up (git-ignored). Use: source .servers.env
+export APMATRIX_RABBITMQ='$amqp/apmatrix'
+export APMATRIX_POSTGRES='$pg'
+export APMATRIX_TEST_RABBITMQ='$amqp/apmatrix-test'
+export APMATRIX_TEST_POSTGRES='$pg;Database=postgres'
+EOF
+}
+
+# ---------------------------------------------------------------- commands
+
+cmd_up() {
+  # Embedded verbatim in URLs, connection strings and JSON, so no escaping is needed.
+  [[ $PW =~ ^[A-Za-z0-9._~-]+$ ]] || die "APMATRIX_PASSWORD may only contain A-Z a-z 0-9 . _ ~ -"
+  if [[ $MODE == docker ]]; then
+    log "docker compose: starting rabbitmq + postgres"
+    compose up -d --wait --quiet-pull >&2
+  else
+    ensure_packages
+    pg_up
+    rabbit_up
+  fi
+  pg_provision
+  rabbit_provision
+  write_env
+  log "ready: rabbitmq 127.0.0.1:$RMQ_PORT, postgres 127.0.0.1:$PG_PORT; wrote $ENV_FILE"
+}
+
+cmd_down() {
+  if [[ $MODE == docker ]]; then
+    compose stop >&2
+  else
+    rabbit_down
+    pg_down
+  fi
+}
+
+cmd_status() {
+  local rc=0
+  if rabbit_ready; then echo "rabbitmq: ready (127.0.0.1:$RMQ_PORT)"; else echo "rabbitmq: not ready"; rc=1; fi
+  if pg_ready; then echo "postgres: ready (127.0.0.1:$PG_PORT)"; else echo "postgres: not ready"; rc=1; fi
+  return $rc
+}
+
+main() {
+  local cmd=${1:-}
+  case $cmd in
+    up | down | status) ;;
+    *) die "usage: $0 up|down|status" ;;
+  esac
+  # Serialize up/down across concurrent runs; -o keeps the lock fd away from the daemons we start.
+  if [[ $cmd != status && -z ${APMATRIX_SERVERS_LOCKED:-} ]]; then
+    APMATRIX_SERVERS_LOCKED=1 exec flock -o "$LOCK_FILE" bash "${BASH_SOURCE[0]}" "$@"
+  fi
+  detect_mode
+  "cmd_$cmd"
+}
+
+main "$@"

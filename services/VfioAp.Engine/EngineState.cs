@@ -1,0 +1,51 @@
+using Apmatrix.ApModel;
+
+namespace Apmatrix.Engine;
+
+/// <summary>Everything the engine knows about one host, for storing between requests.</summary>
+public sealed record EngineState(
+    HotPlugMode Mode,
+    ApConfig Host,
+    ApPermissions Permissions,
+    IReadOnlyList<Bitmap256> BoundQueues,
+    IReadOnlyList<MdevState> Mdevs,
+    IReadOnlyList<GuestRecord> Guests);
+
+public sealed record MdevState(string Name, int MaxAdapter, int MaxDomain, ApMasks Assigned, ApMasks Shadow, ApMasks Added, string? Guest);
+
+public sealed record GuestRecord(string Name, ApMasks Apcb, long Version);
+
+public sealed partial class VfioApEngine
+{
+    public EngineState Capture() => new(
+        Mode, Host, Permissions, _bound.ToArray(),
+        Mdevs.Select(m => new MdevState(m.Name, m.MaxAdapter, m.MaxDomain, m.Assigned, m.Shadow, m.Added, m.Guest)).ToList(),
+        _guests.Values.Select(g => new GuestRecord(g.Name, g.Apcb, g.Version)).ToList());
+
+    /// <summary>Rebuilds an engine from a captured state; mdevs keep their order, guests their versions.</summary>
+    public static VfioApEngine Restore(EngineState state)
+    {
+        if (state.BoundQueues.Count != Bitmap256.Capacity)
+            throw new ArgumentException("one bound-queue row per adapter id is needed", nameof(state));
+        var engine = new VfioApEngine(state.Host, state.Permissions, state.Mode);
+        for (var a = 0; a < Bitmap256.Capacity; a++) engine._bound[a] = state.BoundQueues[a];
+        foreach (var guest in state.Guests)
+            engine._guests.Add(guest.Name, new GuestState(guest.Name) { Apcb = guest.Apcb, Version = guest.Version });
+        foreach (var saved in state.Mdevs)
+        {
+            var mdev = new Mdev(saved.Name, engine._slots.Count, saved.MaxAdapter, saved.MaxDomain)
+            {
+                Assigned = saved.Assigned, Shadow = saved.Shadow, Added = saved.Added, Guest = saved.Guest,
+            };
+            engine._slots.Add(mdev);
+            engine._mdevs.Add(mdev.Name, mdev);
+            engine.SetOwner(mdev.Assigned.Apm, mdev.Assigned.Aqm, (ushort)(mdev.Slot + 1));
+            if (mdev.Guest is { } guest)
+            {
+                if (!engine._guests.TryGetValue(guest, out var record)) engine._guests.Add(guest, record = new GuestState(guest));
+                record.Mdev = mdev.Name;
+            }
+        }
+        return engine;
+    }
+}

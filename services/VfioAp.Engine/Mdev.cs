@@ -1,0 +1,50 @@
+using Apmatrix.ApModel;
+
+namespace Apmatrix.Engine;
+
+/// <summary>A mediated device: the administrator's matrix, the shadow APCB its guest has (or will get), and pending additions.</summary>
+public sealed class Mdev
+{
+    internal Mdev(string name, int slot, int maxAdapter, int maxDomain)
+    {
+        Name = name;
+        Slot = slot;
+        MaxAdapter = maxAdapter;
+        MaxDomain = maxDomain;
+    }
+
+    public string Name { get; }
+
+    /// <summary>Index in the engine's APQN ownership table.</summary>
+    internal int Slot { get; }
+
+    /// <summary>Highest assignable adapter and domain ids, fixed from the host at creation.</summary>
+    public int MaxAdapter { get; }
+    public int MaxDomain { get; }
+
+    /// <summary>A: what the administrator assigned; only the administrator changes it.</summary>
+    public ApMasks Assigned { get; internal set; }
+
+    /// <summary>S: what the guest has or will get at attach.</summary>
+    public ApMasks Shadow { get; internal set; }
+
+    /// <summary>Ids a host config change added and this mdev has assigned; non-empty only inside a config-change window.</summary>
+    public ApMasks Added { get; internal set; }
+
+    public string? Guest { get; internal set; }
+
+    /// <summary>Probes for this mdev wait for scan complete while adapters or domains it holds are being added.</summary>
+    internal bool DefersProbes => !Added.Apm.IsEmpty || !Added.Aqm.IsEmpty;
+}
+
+/// <summary>A guest as vfio_ap knows it: the APCB last sent to it and that update's version.</summary>
+public sealed class GuestState(string name)
+{
+    public string Name { get; } = name;
+    public ApMasks Apcb { get; internal set; }
+    public long Version { get; internal set; }
+    public string? Mdev { get; internal set; }
+}
+
+/// <summary>One guest APCB update the engine asks for: the full target masks, numbered per guest.</summary>
+public readonly record struct GuestApcbUpdate(string Guest, long Version, ApMasks Apcb, string? Mdev);

@@ -1,0 +1,179 @@
+using Apmatrix.ApModel;
+
+namespace Apmatrix.Engine;
+
+/// <summary>The administrator's side (spec 4.1 - 4.2): mdev life cycle, assignments, attach and detach.</summary>
+public sealed partial class VfioApEngine
+{
+    public Mdev CreateMdev(string name)
+    {
+        if (string.IsNullOrWhiteSpace(name)) throw new MatrixException(MatrixErrorKind.Invalid, "an mdev needs a name");
+        if (_mdevs.ContainsKey(name)) throw new MatrixException(MatrixErrorKind.InUse, $"mdev {name} already exists");
+        if (_slots.Count >= ushort.MaxValue) throw new MatrixException(MatrixErrorKind.Busy, "no more mdevs can be created");
+        var mdev = new Mdev(name, _slots.Count, Host.MaxAdapter, Host.MaxDomain);
+        _slots.Add(mdev);
+        _mdevs.Add(name, mdev);
+        return mdev;
+    }
+
+    /// <summary>Removes an mdev that no guest holds; its queues go back to being unassigned.</summary>
+    public void RemoveMdev(string name)
+    {
+        var mdev = Get(name);
+        if (mdev.Guest is { } guest)
+            throw new MatrixException(MatrixErrorKind.Busy, $"mdev {name} is attached to guest {guest}: detach it first");
+        SetOwner(mdev.Assigned.Apm, mdev.Assigned.Aqm, 0);
+        _slots[mdev.Slot] = null;
+        _mdevs.Remove(name);
+    }
+
+    public ReadOnlySpan<GuestApcbUpdate> AssignAdapter(string mdev, string id) => AssignAdapter(Get(mdev).Name, ParseId(id));
+    public ReadOnlySpan<GuestApcbUpdate> AssignDomain(string mdev, string id) => AssignDomain(Get(mdev).Name, ParseId(id));
+    public ReadOnlySpan<GuestApcbUpdate> AssignControlDomain(string mdev, string id) => AssignControlDomain(Get(mdev).Name, ParseId(id));
+    public ReadOnlySpan<GuestApcbUpdate> UnassignAdapter(string mdev, string id) => UnassignAdapter(Get(mdev).Name, ParseId(id));
+    public ReadOnlySpan<GuestApcbUpdate> UnassignDomain(string mdev, string id) => UnassignDomain(Get(mdev).Name, ParseId(id));
+    public ReadOnlySpan<GuestApcbUpdate> UnassignControlDomain(string mdev, string id) => UnassignControlDomain(Get(mdev).Name, ParseId(id));
+
+    public ReadOnlySpan<GuestApcbUpdate> AssignAdapter(string mdev, long id)
+    {
+        var target = Get(mdev);
+        return AssignQueues(target, Bitmap256.Single(InRange(id, target.MaxAdapter, "adapter")), Bitmap256.Empty);
+    }
+
+    public ReadOnlySpan<GuestApcbUpdate> AssignDomain(string mdev, long id)
+    {
+        var target = Get(mdev);
+        return AssignQueues(target, Bitmap256.Empty, Bitmap256.Single(InRange(id, target.MaxDomain, "domain")));
+    }
+
+    public ReadOnlySpan<GuestApcbUpdate> UnassignAdapter(string mdev, long id)
+    {
+        var target = Get(mdev);
+        return UnassignQueues(target, Bitmap256.Single(InRange(id, target.MaxAdapter, "adapter")), Bitmap256.Empty);
+    }
+
+    public ReadOnlySpan<GuestApcbUpdate> UnassignDomain(string mdev, long id)
+    {
+        var target = Get(mdev);
+        return UnassignQueues(target, Bitmap256.Empty, Bitmap256.Single(InRange(id, target.MaxDomain, "domain")));
+    }
+
+    /// <summary>Control domains are not queues: no binding, sharing or apmask checks (spec 4.2).</summary>
+    public ReadOnlySpan<GuestApcbUpdate> AssignControlDomain(string mdev, long id)
+    {
+        var mark = _updates.Count;
+        var target = Get(mdev);
+        var domain = InRange(id, target.MaxDomain, "control domain");
+        if (target.Assigned.Adm[domain]) return Since(mark);
+        target.Assigned = target.Assigned with { Adm = target.Assigned.Adm.With(domain) };
+        if (FilterControlDomains(target)) UpdateGuest(target);
+        return Since(mark);
+    }
+
+    public ReadOnlySpan<GuestApcbUpdate> UnassignControlDomain(string mdev, long id)
+    {
+        var mark = _updates.Count;
+        var target = Get(mdev);
+        var domain = InRange(id, target.MaxDomain, "control domain");
+        target.Assigned = target.Assigned with { Adm = target.Assigned.Adm.Without(domain) };
+        SetShadow(target, target.Shadow with { Adm = target.Shadow.Adm.Without(domain) });
+        return Since(mark);
+    }
+
+    /// <summary>The guest gets the mdev's shadow APCB as it stands; a guest holds at most one mdev.</summary>
+    public ReadOnlySpan<GuestApcbUpdate> Attach(string mdev, string guest)
+    {
+        var mark = _updates.Count;
+        var target = Get(mdev);
+        if (string.IsNullOrWhiteSpace(guest)) throw new MatrixException(MatrixErrorKind.Invalid, "attach needs a guest name");
+        if (target.Guest == guest) return Since(mark);
+        if (target.Guest is { } other)
+            throw new MatrixException(MatrixErrorKind.NotPermitted, $"mdev {mdev} is already attached to guest {other}");
+        var state = _guests.GetValueOrDefault(guest);
+        if (state?.Mdev is { } held)
+            throw new MatrixException(MatrixErrorKind.NotPermitted, $"guest {guest} already holds mdev {held}");
+        if (state is null) _guests.Add(guest, state = new GuestState(guest));
+        target.Guest = guest;
+        state.Mdev = mdev;
+        Push(state, target.Shadow);
+        return Since(mark);
+    }
+
+    /// <summary>The guest's masks are cleared; the mdev keeps its shadow APCB for the next attach.</summary>
+    public ReadOnlySpan<GuestApcbUpdate> Detach(string mdev)
+    {
+        var mark = _updates.Count;
+        var target = Get(mdev);
+        if (target.Guest is not { } guest) return Since(mark);
+        var state = _guests[guest];
+        target.Guest = null;
+        state.Mdev = null;
+        Push(state, ApMasks.Empty);
+        return Since(mark);
+    }
+
+    /// <summary>Adds adapters or domains to A after the reservation and sharing checks, then filters (spec 4.2).</summary>
+    ReadOnlySpan<GuestApcbUpdate> AssignQueues(Mdev mdev, Bitmap256 adapters, Bitmap256 domains)
+    {
+        var mark = _updates.Count;
+        var a = mdev.Assigned;
+        var apm = a.Apm | adapters;
+        var aqm = a.Aqm | domains;
+        if (apm == a.Apm && aqm == a.Aqm) return Since(mark);
+        EnsureAssignable(mdev, apm, aqm);
+        SetOwner(adapters, aqm, (ushort)(mdev.Slot + 1));
+        SetOwner(apm, domains, (ushort)(mdev.Slot + 1));
+        mdev.Assigned = a with { Apm = apm, Aqm = aqm };
+        if (FilterMatrix(mdev)) UpdateGuest(mdev);
+        return Since(mark);
+    }
+
+    /// <summary>Takes adapters or domains out of A and S without re-filtering (spec 3.9, quirk Q5 kept as upstream).</summary>
+    ReadOnlySpan<GuestApcbUpdate> UnassignQueues(Mdev mdev, Bitmap256 adapters, Bitmap256 domains)
+    {
+        var mark = _updates.Count;
+        var (a, s) = (mdev.Assigned, mdev.Shadow);
+        var apm = a.Apm.AndNot(adapters);
+        var aqm = a.Aqm.AndNot(domains);
+        if (apm == a.Apm && aqm == a.Aqm) return Since(mark);
+        SetOwner(a.Apm, a.Aqm, 0);
+        SetOwner(apm, aqm, (ushort)(mdev.Slot + 1));
+        mdev.Assigned = a with { Apm = apm, Aqm = aqm };
+        SetShadow(mdev, s with { Apm = s.Apm.AndNot(adapters), Aqm = s.Aqm.AndNot(domains) });
+        return Since(mark);
+    }
+
+    void EnsureAssignable(Mdev mdev, Bitmap256 apm, Bitmap256 aqm)
+    {
+        if (Permissions.FirstReserved(apm, aqm) is { } reserved)
+            throw new MatrixException(MatrixErrorKind.Reserved,
+                $"queue {reserved} is reserved for the host's default drivers; not assigned to mdev {mdev.Name}");
+        foreach (var other in Mdevs)
+        {
+            if (other == mdev) continue;
+            var adapter = (apm & other.Assigned.Apm).First();
+            var domain = (aqm & other.Assigned.Aqm).First();
+            if (adapter >= 0 && domain >= 0)
+                throw new MatrixException(MatrixErrorKind.InUse,
+                    $"queue {new Apqn(adapter, domain)} is already assigned to mdev {other.Name}; not assigned to mdev {mdev.Name}");
+        }
+    }
+
+    Mdev Get(string name) =>
+        _mdevs.GetValueOrDefault(name) ?? throw new MatrixException(MatrixErrorKind.NotFound, $"no mdev named {name}");
+
+    /// <summary>Reads an id as a sysfs store would; numbers too large for the machine are out of range like any id above the maximum.</summary>
+    static long ParseId(string text) => SysfsNumber.TryParse(text, out var value) switch
+    {
+        SysfsNumberStatus.Ok => value > long.MaxValue ? long.MaxValue : (long)value,
+        SysfsNumberStatus.Overflow => long.MaxValue,
+        _ => throw new MatrixException(MatrixErrorKind.Invalid, $"'{text.TrimEnd('\n')}' is not a number"),
+    };
+
+    static int InRange(long id, int max, string what)
+    {
+        if (id < 0) throw new MatrixException(MatrixErrorKind.Invalid, $"{what} id {id} is negative");
+        if (id > max) throw new MatrixException(MatrixErrorKind.OutOfRange, $"{what} id {id} is above the host's maximum {max}");
+        return (int)id;
+    }
+}

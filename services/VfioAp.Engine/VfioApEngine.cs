@@ -1,0 +1,214 @@
+using System.Runtime.InteropServices;
+using Apmatrix.ApModel;
+
+namespace Apmatrix.Engine;
+
+/// <summary>
+/// How additions reach guests: <see cref="Batched"/> follows config changed / scan complete (one update
+/// per guest per scan); <see cref="PerQueue"/> is the behaviour before those notifications, where every
+/// probe and removal updates the guest at once.
+/// </summary>
+public enum HotPlugMode { Batched, PerQueue }
+
+/// <summary>
+/// The vfio_ap hot-plug rules for one host, free of I/O: bus events and administrator requests go in,
+/// guest APCB updates come out. Every operation either completes or throws <see cref="MatrixException"/>
+/// having changed nothing. The updates an operation causes are returned (valid until the next operation)
+/// and also kept until <see cref="DrainUpdates"/>.
+/// </summary>
+public sealed partial class VfioApEngine : IApBusListener
+{
+    readonly Bitmap256[] _bound = new Bitmap256[Bitmap256.Capacity];
+    readonly ushort[] _owner = new ushort[Bitmap256.Capacity * Bitmap256.Capacity];
+    readonly List<Mdev?> _slots = [];
+    readonly Dictionary<string, Mdev> _mdevs = new(StringComparer.Ordinal);
+    readonly Dictionary<string, GuestState> _guests = new(StringComparer.Ordinal);
+    readonly List<GuestApcbUpdate> _updates = [];
+
+    public VfioApEngine(ApConfig host, ApPermissions permissions = default, HotPlugMode mode = HotPlugMode.Batched)
+    {
+        Host = host;
+        Permissions = permissions;
+        Mode = mode;
+    }
+
+    public HotPlugMode Mode { get; }
+
+    /// <summary>H: vfio_ap's snapshot of the host configuration, replaced at config changed.</summary>
+    public ApConfig Host { get; private set; }
+
+    public ApPermissions Permissions { get; private set; }
+
+    public IEnumerable<Mdev> Mdevs => _slots.OfType<Mdev>();
+    public IEnumerable<GuestState> Guests => _guests.Values;
+    public Mdev? FindMdev(string name) => _mdevs.GetValueOrDefault(name);
+    public GuestState? FindGuest(string name) => _guests.GetValueOrDefault(name);
+
+    /// <summary>The domains of <paramref name="adapter"/> whose queues are bound to vfio_ap.</summary>
+    public Bitmap256 BoundDomains(int adapter) => _bound[adapter];
+    public bool IsBound(Apqn apqn) => _bound[apqn.Adapter][apqn.Domain];
+
+    /// <summary>The updates asked for since the last drain, oldest first.</summary>
+    public ReadOnlySpan<GuestApcbUpdate> PendingUpdates => CollectionsMarshal.AsSpan(_updates);
+
+    public GuestApcbUpdate[] DrainUpdates()
+    {
+        var updates = _updates.ToArray();
+        _updates.Clear();
+        return updates;
+    }
+
+    public void ClearUpdates() => _updates.Clear();
+
+    // ---- AP bus events (spec 3.4 - 3.7) ----
+
+    /// <summary>Unplugs what left the host at once and records what arrived, for scan complete to plug in one go.</summary>
+    public ReadOnlySpan<GuestApcbUpdate> OnConfigChanged(in ApConfig current, in ApConfig previous)
+    {
+        var mark = _updates.Count;
+        if (Mode == HotPlugMode.Batched)
+        {
+            var removed = Difference(previous, current);
+            if (!removed.IsEmpty)
+                foreach (var mdev in Mdevs)
+                {
+                    var (a, s) = (mdev.Assigned, mdev.Shadow);
+                    // Compares before/after and intersects removed control domains with A (spec quirks Q1, Q2: intended behaviour).
+                    SetShadow(mdev, new ApMasks(s.Apm.AndNot(removed.Apm & a.Apm), s.Aqm.AndNot(removed.Aqm & a.Aqm),
+                        s.Adm.AndNot(removed.Adm & a.Adm)));
+                }
+            var added = Difference(current, previous);
+            if (!added.IsEmpty)
+                foreach (var mdev in Mdevs)
+                {
+                    var a = mdev.Assigned;
+                    mdev.Added = new ApMasks(a.Apm & added.Apm, a.Aqm & added.Aqm, a.Adm & added.Adm);
+                }
+        }
+        Host = current;
+        return Since(mark);
+    }
+
+    /// <summary>A queue bound to vfio_ap: plugged at once unless its mdev waits for scan complete.</summary>
+    public ReadOnlySpan<GuestApcbUpdate> OnQueueProbed(Apqn apqn)
+    {
+        var mark = _updates.Count;
+        _bound[apqn.Adapter] = _bound[apqn.Adapter].With(apqn.Domain);
+        // Deferral keys on the mdev's pending additions, not the queue's own ids (spec quirk Q6, as upstream).
+        if (OwnerOf(apqn) is { DefersProbes: false } mdev && FilterMatrix(mdev)) UpdateGuest(mdev);
+        return Since(mark);
+    }
+
+    /// <summary>A queue leaves vfio_ap: if the guest has it, its whole adapter is unplugged.</summary>
+    public ReadOnlySpan<GuestApcbUpdate> OnQueueRemoved(Apqn apqn)
+    {
+        var mark = _updates.Count;
+        if (!IsBound(apqn)) return Since(mark);
+        if (OwnerOf(apqn) is { } mdev && mdev.Shadow.Apm[apqn.Adapter] && mdev.Shadow.Aqm[apqn.Domain])
+            SetShadow(mdev, mdev.Shadow with { Apm = mdev.Shadow.Apm.Without(apqn.Adapter) });
+        _bound[apqn.Adapter] = _bound[apqn.Adapter].Without(apqn.Domain);
+        return Since(mark);
+    }
+
+    /// <summary>One update per mdev that had additions pending, then the config-change window closes.</summary>
+    public ReadOnlySpan<GuestApcbUpdate> OnScanComplete()
+    {
+        var mark = _updates.Count;
+        if (Mode == HotPlugMode.PerQueue) return Since(mark);
+        foreach (var mdev in Mdevs)
+        {
+            var (a, added) = (mdev.Assigned, mdev.Added);
+            if (added.IsEmpty) continue;
+            var changed = false;
+            if (a.Apm.Intersects(added.Apm) || a.Aqm.Intersects(added.Aqm)) changed = FilterMatrix(mdev);
+            if (a.Adm.Intersects(added.Adm)) changed |= FilterControlDomains(mdev);
+            if (changed) UpdateGuest(mdev);
+            mdev.Added = ApMasks.Empty;
+        }
+        return Since(mark);
+    }
+
+    /// <summary>vfio_ap's veto on apmask/aqmask: no APQN an mdev holds may become reserved for the host.</summary>
+    public void EnsurePermissionsAllowed(in ApPermissions next)
+    {
+        foreach (var mdev in Mdevs)
+            if (next.FirstReserved(mdev.Assigned.Apm, mdev.Assigned.Aqm) is { } apqn)
+                throw new MatrixException(MatrixErrorKind.Busy,
+                    $"cannot reserve queue {apqn} for the host's default drivers: in use by mdev {mdev.Name}");
+    }
+
+    public void OnPermissionsChanged(in ApPermissions next) => Permissions = next;
+
+    void IApBusListener.ConfigChanged(in ApConfig current, in ApConfig previous) => OnConfigChanged(current, previous);
+
+    void IApBusListener.QueueProbed(Apqn apqn, QueueDriver driver)
+    {
+        if (driver == QueueDriver.VfioAp) OnQueueProbed(apqn);
+    }
+
+    void IApBusListener.QueueRemoved(Apqn apqn, QueueDriver driver, QueueRemovalReason reason) => OnQueueRemoved(apqn);
+    void IApBusListener.ScanComplete(in ApConfig current, in ApConfig previous) => OnScanComplete();
+    void IApBusListener.PermissionsChanged(in ApPermissions permissions) => OnPermissionsChanged(permissions);
+
+    // ---- shared rules (spec 3.1 - 3.3) ----
+
+    /// <summary>
+    /// S.apm/S.aqm = A ∩ H, then drops every adapter with a queue in S.aqm not bound to vfio_ap
+    /// (an adapter is the unit the architecture can withhold). Always re-examines the whole matrix.
+    /// </summary>
+    bool FilterMatrix(Mdev mdev)
+    {
+        var (a, s) = (mdev.Assigned, mdev.Shadow);
+        var apm = a.Apm & Host.Apm;
+        var aqm = a.Aqm & Host.Aqm;
+        if (!aqm.IsEmpty)
+            foreach (var adapter in apm)
+                if (!aqm.IsSubsetOf(_bound[adapter])) apm = apm.Without(adapter);
+        if (apm == s.Apm && aqm == s.Aqm) return false;
+        mdev.Shadow = s with { Apm = apm, Aqm = aqm };
+        return true;
+    }
+
+    bool FilterControlDomains(Mdev mdev)
+    {
+        var adm = mdev.Assigned.Adm & Host.Adm;
+        if (adm == mdev.Shadow.Adm) return false;
+        mdev.Shadow = mdev.Shadow with { Adm = adm };
+        return true;
+    }
+
+    void SetShadow(Mdev mdev, ApMasks shadow)
+    {
+        if (shadow == mdev.Shadow) return;
+        mdev.Shadow = shadow;
+        UpdateGuest(mdev);
+    }
+
+    void UpdateGuest(Mdev mdev)
+    {
+        if (mdev.Guest is { } guest) Push(_guests[guest], mdev.Shadow);
+    }
+
+    /// <summary>Only a change of the guest's masks costs a vCPU suspend, so only a change is an update.</summary>
+    void Push(GuestState guest, ApMasks apcb)
+    {
+        if (guest.Apcb == apcb) return;
+        guest.Apcb = apcb;
+        guest.Version++;
+        _updates.Add(new GuestApcbUpdate(guest.Name, guest.Version, apcb, guest.Mdev));
+    }
+
+    Mdev? OwnerOf(Apqn apqn) => _owner[apqn.Value] is var slot and > 0 ? _slots[slot - 1] : null;
+
+    void SetOwner(Bitmap256 adapters, Bitmap256 domains, ushort slot)
+    {
+        foreach (var a in adapters)
+        foreach (var d in domains)
+            _owner[a << 8 | d] = slot;
+    }
+
+    ReadOnlySpan<GuestApcbUpdate> Since(int mark) => CollectionsMarshal.AsSpan(_updates)[mark..];
+
+    static ApMasks Difference(in ApConfig from, in ApConfig minus) =>
+        new(from.Apm.AndNot(minus.Apm), from.Aqm.AndNot(minus.Aqm), from.Adm.AndNot(minus.Adm));
+}

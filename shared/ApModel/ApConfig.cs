@@ -1,0 +1,45 @@
+namespace Apmatrix.ApModel;
+
+/// <summary>
+/// The host's AP configuration as QCI reports it: adapters, usage domains and control domains
+/// configured to this host, and the highest ids it allows (255 with APXA, else 63 and 15).
+/// </summary>
+public readonly record struct ApConfig(Bitmap256 Apm, Bitmap256 Aqm, Bitmap256 Adm, int MaxAdapter = 255, int MaxDomain = 255)
+{
+    /// <summary>Configured adapters within the maximum: the ones the bus builds card devices for.</summary>
+    public Bitmap256 Adapters => Apm & Bitmap256.UpTo(MaxAdapter);
+    public Bitmap256 Domains => Aqm & Bitmap256.UpTo(MaxDomain);
+    public Bitmap256 ControlDomains => Adm & Bitmap256.UpTo(MaxDomain);
+
+    /// <summary>The domains with a queue device on adapter <paramref name="adapter"/> after a scan.</summary>
+    public Bitmap256 QueuesOf(int adapter) => Adapters[adapter] ? Domains : Bitmap256.Empty;
+
+    public bool HasApxa => MaxAdapter > 63 || MaxDomain > 15;
+    public ApcbFormat GuestFormat => HasApxa ? ApcbFormat.Apcb1 : ApcbFormat.Apcb0;
+
+    /// <summary>True when the masks QCI reports differ (the maxima are the machine's, fixed per host).</summary>
+    public bool MasksDiffer(in ApConfig other) => Apm != other.Apm || Aqm != other.Aqm || Adm != other.Adm;
+}
+
+/// <summary>
+/// The AP bus's apmask/aqmask: a queue is reserved for the host's default (zcrypt) drivers when
+/// its adapter is in <see cref="Apmask"/> and its domain in <see cref="Aqmask"/>.
+/// </summary>
+public readonly record struct ApPermissions(Bitmap256 Apmask, Bitmap256 Aqmask)
+{
+    /// <summary>Nothing reserved: every queue may go to vfio_ap.</summary>
+    public static ApPermissions None => default;
+
+    public bool IsReserved(Apqn apqn) => Apmask[apqn.Adapter] && Aqmask[apqn.Domain];
+
+    /// <summary>The domains of <paramref name="adapter"/> whose queues belong to the default drivers.</summary>
+    public Bitmap256 ReservedDomains(int adapter) => Apmask[adapter] ? Aqmask : Bitmap256.Empty;
+
+    /// <summary>The first APQN of <paramref name="adapters"/> x <paramref name="domains"/> that is reserved, if any.</summary>
+    public Apqn? FirstReserved(Bitmap256 adapters, Bitmap256 domains)
+    {
+        var a = (adapters & Apmask).First();
+        var d = (domains & Aqmask).First();
+        return a < 0 || d < 0 ? null : new Apqn(a, d);
+    }
+}

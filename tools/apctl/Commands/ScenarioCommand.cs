@@ -1,0 +1,54 @@
+using Apmatrix.Apctl.Scenarios;
+
+namespace Apmatrix.Apctl.Commands;
+
+/// <summary><c>apctl scenario run</c>: reads every file first, so a malformed one stops the run before anything runs.</summary>
+public static class ScenarioCommand
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var stack = args.Contains("--stack");
+        var paths = args.Where(a => a != "--stack").ToList();
+        if (paths.Count == 0 || paths.Any(p => p.StartsWith("--")))
+        {
+            Console.Error.WriteLine("apctl scenario run: give scenario files or directories (and optionally --stack)");
+            return 2;
+        }
+        List<Scenario> scenarios;
+        try
+        {
+            scenarios = Expand(paths).Select(ScenarioReader.ReadFile).ToList();
+        }
+        catch (ScenarioFormatException e)
+        {
+            Console.Error.WriteLine($"malformed scenario: {e.Message}");
+            return 2;
+        }
+        if (stack)
+        {
+            Console.Error.WriteLine("apctl scenario run --stack: the services are not part of this build yet");
+            return 2;
+        }
+        var results = new List<ScenarioResult>();
+        foreach (var scenario in scenarios)
+        {
+            await using var target = new InProcessTarget();
+            results.Add(await ScenarioRunner.RunAsync(scenario, target));
+        }
+        Console.WriteLine(ScenarioReport.Serialize(results));
+        foreach (var failed in results.Where(r => !r.Passed))
+        {
+            Console.Error.WriteLine($"FAIL {failed.Scenario.File} ({failed.Scenario.Name})");
+            foreach (var line in failed.Failures) Console.Error.WriteLine($"  {line}");
+        }
+        var passed = results.Count(r => r.Passed);
+        Console.Error.WriteLine(passed == results.Count
+            ? $"all expectations met: {passed} scenario(s)"
+            : $"{results.Count - passed} of {results.Count} scenario(s) failed");
+        return passed == results.Count ? 0 : 1;
+    }
+
+    static IEnumerable<string> Expand(IEnumerable<string> paths) => paths.SelectMany<string, string>(path => Directory.Exists(path)
+        ? Directory.GetFiles(path, "*.json").Order(StringComparer.Ordinal)
+        : [path]);
+}

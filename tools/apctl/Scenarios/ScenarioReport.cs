@@ -1,0 +1,37 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Apmatrix.Engine;
+
+namespace Apmatrix.Apctl.Scenarios;
+
+/// <summary>The JSON a run prints: the shape of <c>expect</c>, plus each mdev's matrix and guest matrix.</summary>
+public static class ScenarioReport
+{
+    static readonly JsonSerializerOptions Options = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    public sealed record GuestJson(string Apm, string Aqm, string Adm, long Updates);
+    public sealed record MdevJson(IReadOnlyList<string> Matrix, IReadOnlyList<string> GuestMatrix);
+    public sealed record ResultJson(
+        string File, string Name, string Mode, bool Passed, IReadOnlyList<string> Failures,
+        IReadOnlyDictionary<string, GuestJson> Guests, IReadOnlyDictionary<string, MdevJson> Mdevs);
+
+    public static ResultJson ToJson(ScenarioResult result) => new(
+        result.Scenario.File,
+        result.Scenario.Name,
+        result.Scenario.Mode == HotPlugMode.PerQueue ? "per-queue" : "batched",
+        result.Passed,
+        result.Failures,
+        (result.Outcome?.Guests ?? new Dictionary<string, GuestOutcome>()).ToDictionary(
+            g => g.Key, g => new GuestJson(g.Value.Apcb.Apm.ToRangeList(), g.Value.Apcb.Aqm.ToRangeList(), g.Value.Apcb.Adm.ToRangeList(), g.Value.Updates)),
+        (result.Outcome?.Mdevs ?? new Dictionary<string, MdevOutcome>()).ToDictionary(
+            m => m.Key, m => new MdevJson(m.Value.Matrix, m.Value.GuestMatrix)));
+
+    public static string Serialize(IReadOnlyList<ScenarioResult> results) => results.Count == 1
+        ? JsonSerializer.Serialize(ToJson(results[0]), Options)
+        : JsonSerializer.Serialize(results.Select(ToJson).ToList(), Options);
+}
