@@ -238,6 +238,12 @@ public readonly struct Bitmap256 : IEquatable<Bitmap256>
     public static Bitmap256 ParseRangeList(string text) =>
         TryParseRangeList(text, out var value, out var error) ? value : throw new FormatException($"id list '{text}': {error}");
 
+    /// <summary>Either form a person may write: sysfs hex when it starts with <c>0x</c>, else a range list.</summary>
+    public static bool TryParse(ReadOnlySpan<char> text, out Bitmap256 value, [NotNullWhen(false)] out string? error) =>
+        text.TrimStart().StartsWith("0x", StringComparison.OrdinalIgnoreCase)
+            ? TryParseMsb0Hex(text.Trim(), out value, out error)
+            : TryParseRangeList(text, out value, out error);
+
     static bool TryParseId(ReadOnlySpan<char> text, out int id, [NotNullWhen(false)] out string? error)
     {
         id = 0;
