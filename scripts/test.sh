@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The whole test suite: brings up RabbitMQ and PostgreSQL (scripts/servers.sh), runs every test
+# project against them, and ends with a plain "N passed, N failed" line read from the TRX results.
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+cd "$repo"
+
+scripts/servers.sh up
+# shellcheck disable=SC1091
+source .servers.env
+export APMATRIX_TEST_RABBITMQ APMATRIX_TEST_POSTGRES
+export MASSTRANSIT_USAGE_TELEMETRY=false DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+# A fresh test vhost each run: queues left by an earlier run would stay bound and copy every message.
+if command -v rabbitmqctl >/dev/null && rabbitmqctl -q list_vhosts >/dev/null 2>&1; then
+  rabbitmqctl -q delete_vhost apmatrix-test >/dev/null 2>&1 || true
+  rabbitmqctl -q add_vhost apmatrix-test >/dev/null
+  rabbitmqctl -q set_permissions -p apmatrix-test apmatrix '.*' '.*' '.*' >/dev/null
+fi
+
+results="$repo/TestResults"
+rm -rf "$results"
+status=0
+dotnet test apmatrix.slnx -c Release --logger "trx" --results-directory "$results" "$@" || status=$?
+
+passed=0 failed=0
+for trx in "$results"/*.trx; do
+  [ -e "$trx" ] || continue
+  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -1)
+  p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters")
+  f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
+  passed=$((passed + ${p:-0})) failed=$((failed + ${f:-0}))
+done
+if [ "$passed" -eq 0 ] && [ "$status" -eq 0 ]; then status=1; echo "no test ran" >&2; fi
+echo "$passed passed, $failed failed"
+exit "$status"
