@@ -1,4 +1,5 @@
 using Apmatrix.Apctl.Scenarios;
+using Apmatrix.Apctl.Stack;
 
 namespace Apmatrix.Apctl.Commands;
 
@@ -24,15 +25,12 @@ public static class ScenarioCommand
             Console.Error.WriteLine($"malformed scenario: {e.Message}");
             return 2;
         }
-        if (stack)
-        {
-            Console.Error.WriteLine("apctl scenario run --stack: the services are not part of this build yet");
-            return 2;
-        }
         var results = new List<ScenarioResult>();
         foreach (var scenario in scenarios)
         {
-            await using var target = new InProcessTarget();
+            await using IScenarioTarget target = stack
+                ? new StackTarget(StackEndpoints.FromEnvironment(), StackHostId(scenario))
+                : new InProcessTarget();
             results.Add(await ScenarioRunner.RunAsync(scenario, target));
         }
         Console.WriteLine(ScenarioReport.Serialize(results));
@@ -46,6 +44,13 @@ public static class ScenarioCommand
             ? $"all expectations met: {passed} scenario(s)"
             : $"{results.Count - passed} of {results.Count} scenario(s) failed");
         return passed == results.Count ? 0 : 1;
+    }
+
+    /// <summary>A host of its own per run, named after the file so the services' logs say which scenario it was.</summary>
+    public static string StackHostId(Scenario scenario)
+    {
+        var name = new string(Path.GetFileNameWithoutExtension(scenario.File).Where(char.IsAsciiLetterOrDigit).Take(24).ToArray());
+        return $"{name}-{Guid.NewGuid().ToString("N")[..12]}";
     }
 
     static IEnumerable<string> Expand(IEnumerable<string> paths) => paths.SelectMany<string, string>(path => Directory.Exists(path)

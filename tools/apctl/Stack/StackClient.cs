@@ -1,0 +1,57 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Apmatrix.Engine;
+
+namespace Apmatrix.Apctl.Stack;
+
+/// <summary>Where the running services listen; defaults are the ports the services' settings use.</summary>
+public sealed record StackEndpoints(Uri ApBus, Uri VfioAp, Uri GuestVm)
+{
+    public static StackEndpoints FromEnvironment() => new(
+        Endpoint("APMATRIX_APBUS_URL", "http://127.0.0.1:5101"),
+        Endpoint("APMATRIX_VFIOAP_URL", "http://127.0.0.1:5102"),
+        Endpoint("APMATRIX_GUESTVM_URL", "http://127.0.0.1:5103"));
+
+    static Uri Endpoint(string variable, string fallback) => new(Environment.GetEnvironmentVariable(variable) is { Length: > 0 } url ? url : fallback);
+}
+
+/// <summary>JSON over HTTP to one service; a problem-details answer with a <c>kind</c> becomes a <see cref="MatrixException"/>.</summary>
+public sealed class StackClient(Uri baseAddress) : IDisposable
+{
+    readonly HttpClient _http = new() { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(60) };
+
+    public Task<JsonElement> GetAsync(string path, CancellationToken cancellationToken) =>
+        SendAsync(HttpMethod.Get, path, null, cancellationToken);
+
+    public Task<JsonElement> SendAsync(HttpMethod method, string path, object? body, CancellationToken cancellationToken) =>
+        SendAsync(new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body) }, cancellationToken);
+
+    async Task<JsonElement> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        using (request)
+        using (var response = await _http.SendAsync(request, cancellationToken))
+        {
+            var text = await response.Content.ReadAsStringAsync(cancellationToken);
+            if (response.IsSuccessStatusCode)
+                return text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
+            throw Problem(request, response.StatusCode, text);
+        }
+    }
+
+    static Exception Problem(HttpRequestMessage request, HttpStatusCode status, string text)
+    {
+        try
+        {
+            var problem = JsonDocument.Parse(text).RootElement;
+            if (problem.TryGetProperty("kind", out var kind) && MatrixException.TryParseKind(kind.GetString() ?? "", out var parsed))
+                return new MatrixException(parsed, problem.TryGetProperty("detail", out var detail) ? detail.GetString() ?? "" : text);
+        }
+        catch (JsonException)
+        {
+        }
+        return new HttpRequestException($"{request.Method} {request.RequestUri} answered {(int)status}: {text}", null, status);
+    }
+
+    public void Dispose() => _http.Dispose();
+}
