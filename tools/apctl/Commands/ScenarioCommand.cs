@@ -34,6 +34,7 @@ public static class ScenarioCommand
             results.Add(await ScenarioRunner.RunAsync(scenario, target));
         }
         Console.WriteLine(ScenarioReport.Serialize(results));
+        foreach (var result in results) PrintGuests(result);
         foreach (var failed in results.Where(r => !r.Passed))
         {
             Console.Error.WriteLine($"FAIL {failed.Scenario.File} ({failed.Scenario.Name})");
@@ -44,6 +45,13 @@ public static class ScenarioCommand
             ? $"all expectations met: {passed} scenario(s)"
             : $"{results.Count - passed} of {results.Count} scenario(s) failed");
         return passed == results.Count ? 0 : 1;
+    }
+
+    static void PrintGuests(ScenarioResult result)
+    {
+        Console.Error.WriteLine($"{result.Scenario.Name}");
+        foreach (var (guest, state) in result.Outcome?.Guests ?? new Dictionary<string, GuestOutcome>())
+            Console.Error.WriteLine($"  {guest,-8} apm {state.Apcb.Apm,-12} aqm {state.Apcb.Aqm,-12} adm {state.Apcb.Adm,-12} {state.Updates} update(s)");
     }
 
     /// <summary>A host of its own per run, named after the file so the services' logs say which scenario it was.</summary>

@@ -1,0 +1,59 @@
+using DotNet.Testcontainers.Configurations;
+using DotNet.Testcontainers.Containers;
+using Npgsql;
+using Testcontainers.PostgreSql;
+using Testcontainers.RabbitMq;
+
+namespace Apmatrix.Integration.Tests;
+
+/// <summary>
+/// Real RabbitMQ and PostgreSQL for the tests: the servers scripts/servers.sh started (its
+/// environment variables), else containers where a Docker engine answers, else a loud failure.
+/// Never a skip: a test that cannot reach its servers must not pass.
+/// </summary>
+public sealed class ServerFixture : IAsyncDisposable
+{
+    public const string RabbitVariable = "APMATRIX_TEST_RABBITMQ";
+    public const string PostgresVariable = "APMATRIX_TEST_POSTGRES";
+
+    readonly List<IContainer> _containers = [];
+
+    public Uri RabbitMq { get; private set; } = null!;
+    public string PostgresAdmin { get; private set; } = null!;
+
+    public async Task StartAsync()
+    {
+        var rabbit = Environment.GetEnvironmentVariable(RabbitVariable);
+        var postgres = Environment.GetEnvironmentVariable(PostgresVariable);
+        if (!string.IsNullOrWhiteSpace(rabbit) && !string.IsNullOrWhiteSpace(postgres))
+        {
+            (RabbitMq, PostgresAdmin) = (new Uri(rabbit), postgres);
+            return;
+        }
+        if (TestcontainersSettings.OS.DockerEndpointAuthConfig is null)
+            throw new InvalidOperationException(
+                $"No test servers: {RabbitVariable}/{PostgresVariable} are unset and no Docker engine answered. " +
+                "Run scripts/test.sh (it starts RabbitMQ and PostgreSQL), or scripts/servers.sh up && source .servers.env.");
+        var rabbitContainer = new RabbitMqBuilder("rabbitmq:3.13-management").Build();
+        var postgresContainer = new PostgreSqlBuilder("postgres:15").Build();
+        _containers.AddRange([rabbitContainer, postgresContainer]);
+        await Task.WhenAll(rabbitContainer.StartAsync(), postgresContainer.StartAsync());
+        (RabbitMq, PostgresAdmin) = (new Uri(rabbitContainer.GetConnectionString()), postgresContainer.GetConnectionString());
+    }
+
+    /// <summary>A connection string for a fresh database name (the service creates it through its migrations).</summary>
+    public string Database(string name) => new NpgsqlConnectionStringBuilder(PostgresAdmin) { Database = name }.ConnectionString;
+
+    public async Task DropDatabaseAsync(string name)
+    {
+        await using var connection = new NpgsqlConnection(PostgresAdmin);
+        await connection.OpenAsync();
+        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)", connection);
+        await drop.ExecuteNonQueryAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var container in _containers) await container.DisposeAsync();
+    }
+}

@@ -1,0 +1,64 @@
+using Apmatrix.ApBus;
+using Apmatrix.GuestVm;
+using Apmatrix.VfioAp;
+using Microsoft.AspNetCore.Builder;
+
+namespace Apmatrix.Integration.Tests;
+
+/// <summary>
+/// The three services started in this process on loopback ports, each with a database of its own
+/// and queues under a prefix of this run, talking through the real RabbitMQ and PostgreSQL.
+/// </summary>
+public sealed class StackFixture : IAsyncLifetime
+{
+    readonly string _run = Guid.NewGuid().ToString("N")[..8];
+    readonly List<WebApplication> _apps = [];
+    readonly List<string> _databases = [];
+
+    public ServerFixture Servers { get; } = new();
+    public string QueuePrefix => $"it-{_run}-";
+    public Uri ApBus { get; private set; } = null!;
+    public Uri VfioAp { get; private set; } = null!;
+    public Uri GuestVm { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        await Servers.StartAsync();
+        VfioAp = await StartAsync(VfioApApp.Build, "vfioap", new() { ["Updates:ResendAfter"] = "00:00:05" });
+        GuestVm = await StartAsync(GuestVmApp.Build, "guestvm", new() { ["Guests:SuspendMicrosecondsPerVcpu"] = "5" });
+        ApBus = await StartAsync(ApBusApp.Build, "apbus", new() { ["Services:VfioAp"] = VfioAp.ToString() });
+    }
+
+    /// <summary>Settings go in as command-line arguments so they are there before any registration reads them.</summary>
+    async Task<Uri> StartAsync(Func<string[], Action<WebApplicationBuilder>?, WebApplication> build, string service,
+        Dictionary<string, string> settings)
+    {
+        var database = $"{service}_it_{_run}";
+        _databases.Add(database);
+        settings["ConnectionStrings:RabbitMq"] = Servers.RabbitMq.ToString();
+        settings["ConnectionStrings:Postgres"] = Servers.Database(database);
+        settings["Messaging:QueuePrefix"] = QueuePrefix;
+        settings["Logging:LogLevel:Default"] = "Warning";
+        string[] args = ["--urls", "http://127.0.0.1:0", .. settings.Select(s => $"--{s.Key}={s.Value}")];
+        var app = build(args, null);
+        _apps.Add(app);
+        await app.StartAsync();
+        return new Uri(app.Urls.First());
+    }
+
+    public HttpClient Client(Uri service) => new() { BaseAddress = service, Timeout = TimeSpan.FromSeconds(30) };
+
+    public async Task DisposeAsync()
+    {
+        foreach (var app in Enumerable.Reverse(_apps))
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+        }
+        foreach (var database in _databases) await Servers.DropDatabaseAsync(database);
+        await Servers.DisposeAsync();
+    }
+}
+
+[CollectionDefinition("stack")]
+public sealed class StackCollection : ICollectionFixture<StackFixture>;
