@@ -1,18 +1,27 @@
 using Apmatrix.Apctl.Commands;
 
-return args switch
+try
 {
-    ["scenario", "run", .. var rest] => await ScenarioCommand.RunAsync(rest),
-    _ => Usage(),
-};
+    return args switch
+    {
+        ["scenario", "run", .. var rest] => await ScenarioCommand.RunAsync(rest),
+        _ => Usage(),
+    };
+}
+catch (Exception e) when (e is HttpRequestException or TimeoutException or IOException or InvalidOperationException)
+{
+    Console.Error.WriteLine($"apctl: {e.Message}");
+    return 2;
+}
 
 static int Usage()
 {
     Console.Error.WriteLine("""
         usage: apctl scenario run [--stack] FILE|DIR...
           Runs scenario files (a directory means every *.json in it) and prints the result as JSON.
-          In-process on the rules engine by default; --stack drives the running services instead.
-          Exit status: 0 all expectations met, 1 some unmet (a diff goes to stderr), 2 bad input.
+          In-process on the rules engine by default; --stack drives the running services instead
+          (APMATRIX_APBUS_URL, APMATRIX_VFIOAP_URL, APMATRIX_GUESTVM_URL; default 127.0.0.1:5101-5103).
+          Exit status: 0 all expectations met, 1 some unmet (a diff goes to stderr), 2 bad input or no stack.
         """);
     return 2;
 }

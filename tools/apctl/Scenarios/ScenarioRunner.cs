@@ -15,8 +15,15 @@ public static class ScenarioRunner
     public static async Task<ScenarioResult> RunAsync(Scenario scenario, IScenarioTarget target, CancellationToken cancellationToken = default)
     {
         var failures = new List<string>();
-        await target.SetUpAsync(scenario, cancellationToken);
-        foreach (var step in scenario.Steps)
+        try
+        {
+            await target.SetUpAsync(scenario, cancellationToken);
+        }
+        catch (MatrixException e)
+        {
+            failures.Add($"set-up failed with {e.KindName}: {e.Message}");
+        }
+        foreach (var step in failures.Count == 0 ? scenario.Steps : [])
         {
             var failure = await ApplyAsync(target, step, cancellationToken);
             if (failure is null) continue;
