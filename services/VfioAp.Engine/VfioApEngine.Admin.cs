@@ -80,6 +80,39 @@ public sealed partial class VfioApEngine
         return Since(mark);
     }
 
+    /// <summary>
+    /// The one-shot <c>ap_config</c> write (spec 4.3): all three masks replaced or none. Removed adapters,
+    /// then removed domains, are unplugged with the old matrix in place; the new one is then filtered,
+    /// so one write costs the guest up to three updates.
+    /// </summary>
+    public ReadOnlySpan<GuestApcbUpdate> SetMatrix(string mdev, ApMasks matrix)
+    {
+        var mark = _updates.Count;
+        var target = Get(mdev);
+        var old = target.Assigned;
+        EnsureWithin(matrix.Apm, target.MaxAdapter, "adapter");
+        EnsureWithin(matrix.Aqm, target.MaxDomain, "domain");
+        EnsureWithin(matrix.Adm, target.MaxDomain, "control domain");
+        EnsureAssignable(target, matrix.Apm, matrix.Aqm);
+        var s = target.Shadow;
+        SetShadow(target, s with { Apm = s.Apm.AndNot(old.Apm.AndNot(matrix.Apm)) });
+        s = target.Shadow;
+        SetShadow(target, s with { Aqm = s.Aqm.AndNot(old.Aqm.AndNot(matrix.Aqm)) });
+        SetOwner(old.Apm, old.Aqm, 0);
+        SetOwner(matrix.Apm, matrix.Aqm, (ushort)(target.Slot + 1));
+        target.Assigned = matrix;
+        var changed = FilterMatrix(target);
+        changed |= FilterControlDomains(target);
+        if (changed) UpdateGuest(target);
+        return Since(mark);
+    }
+
+    static void EnsureWithin(Bitmap256 ids, int max, string what)
+    {
+        var above = ids.AndNot(Bitmap256.UpTo(max)).First();
+        if (above >= 0) throw new MatrixException(MatrixErrorKind.OutOfRange, $"{what} id {above} is above the host's maximum {max}");
+    }
+
     /// <summary>The guest gets the mdev's shadow APCB as it stands; a guest holds at most one mdev.</summary>
     public ReadOnlySpan<GuestApcbUpdate> Attach(string mdev, string guest)
     {
