@@ -60,6 +60,9 @@ public sealed partial class VfioApEngine : IApBusListener
 
     public void ClearUpdates() => _updates.Clear();
 
+    /// <summary>Room for this many updates, so a long scan in per-queue mode does not grow the list as it goes.</summary>
+    public void ReserveUpdates(int capacity) => _updates.EnsureCapacity(capacity);
+
     // ---- AP bus events (spec 3.4 - 3.7) ----
 
     /// <summary>Unplugs what left the host at once and records what arrived, for scan complete to plug in one go.</summary>
@@ -70,8 +73,9 @@ public sealed partial class VfioApEngine : IApBusListener
         {
             var removed = Difference(previous, current);
             if (!removed.IsEmpty)
-                foreach (var mdev in Mdevs)
+                foreach (var mdev in CollectionsMarshal.AsSpan(_slots))
                 {
+                    if (mdev is null) continue;
                     var (a, s) = (mdev.Assigned, mdev.Shadow);
                     // Compares before/after and intersects removed control domains with A (spec quirks Q1, Q2: intended behaviour).
                     SetShadow(mdev, new ApMasks(s.Apm.AndNot(removed.Apm & a.Apm), s.Aqm.AndNot(removed.Aqm & a.Aqm),
@@ -79,8 +83,9 @@ public sealed partial class VfioApEngine : IApBusListener
                 }
             var added = Difference(current, previous);
             if (!added.IsEmpty)
-                foreach (var mdev in Mdevs)
+                foreach (var mdev in CollectionsMarshal.AsSpan(_slots))
                 {
+                    if (mdev is null) continue;
                     var a = mdev.Assigned;
                     mdev.Added = new ApMasks(a.Apm & added.Apm, a.Aqm & added.Aqm, a.Adm & added.Adm);
                 }
@@ -115,10 +120,10 @@ public sealed partial class VfioApEngine : IApBusListener
     {
         var mark = _updates.Count;
         if (Mode == HotPlugMode.PerQueue) return Since(mark);
-        foreach (var mdev in Mdevs)
+        foreach (var mdev in CollectionsMarshal.AsSpan(_slots))
         {
+            if (mdev is null || mdev.Added.IsEmpty) continue;
             var (a, added) = (mdev.Assigned, mdev.Added);
-            if (added.IsEmpty) continue;
             var changed = false;
             if (a.Apm.Intersects(added.Apm) || a.Aqm.Intersects(added.Aqm)) changed = FilterMatrix(mdev);
             if (a.Adm.Intersects(added.Adm)) changed |= FilterControlDomains(mdev);

@@ -101,11 +101,12 @@ public sealed class HostBus
             var wanted = Config.QueuesOf(a);
             if (present == wanted) continue;
             _devices[a] = wanted;
+            var reserved = Permissions.ReservedDomains(a);
             foreach (var d in present ^ wanted)
             {
-                var apqn = new Apqn(a, d);
-                if (present[d]) listener.QueueRemoved(apqn, DriverOf(apqn), QueueRemovalReason.ConfigRemoved);
-                else listener.QueueProbed(apqn, DriverOf(apqn));
+                var driver = reserved[d] ? QueueDriver.Default : QueueDriver.VfioAp;
+                if (present[d]) listener.QueueRemoved(new Apqn(a, d), driver, QueueRemovalReason.ConfigRemoved);
+                else listener.QueueProbed(new Apqn(a, d), driver);
             }
         }
     }
