@@ -63,9 +63,6 @@ public static class Outbox
         await copy.CompleteAsync(cancellationToken);
     }
 
-    public static Task EnqueueAsync<T>(this DbContext db, T message, CancellationToken cancellationToken) where T : class =>
-        db.EnqueueAsync<T>([message], cancellationToken);
-
     /// <summary>Adds the dispatcher for <typeparamref name="TContext"/>'s outbox and the signal that wakes it after a commit.</summary>
     public static IServiceCollection AddOutboxDispatcher<TContext>(this IServiceCollection services) where TContext : DbContext
     {
@@ -141,15 +138,27 @@ public sealed class OutboxDispatcher<TContext>(IServiceScopeFactory scopes, IBus
             .AsNoTracking()
             .ToListAsync(cancellationToken);
         if (rows.Count == 0) return 0;
-        await Task.WhenAll(rows.Select(row =>
-        {
-            var type = Wire.ContractType(row.MessageType);
-            var message = JsonSerializer.Deserialize(row.Body, type, Wire.Options)!;
-            return bus.Publish(message, type, Pipe.Execute<PublishContext>(context => context.MessageId = row.MessageId), cancellationToken);
-        }));
+        await Task.WhenAll(rows.Select(row => Read(row) is var (message, type)
+            ? bus.Publish(message, type, Pipe.Execute<PublishContext>(context => context.MessageId = row.MessageId), cancellationToken)
+            : Task.CompletedTask));
         var sequences = rows.Select(r => r.Sequence).ToArray();
         await db.Set<OutboxMessage>().Where(m => sequences.Contains(m.Sequence)).ExecuteDeleteAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return rows.Count;
+    }
+
+    /// <summary>A row no contract can read would block every row after it, so it is logged whole and dropped.</summary>
+    (object Message, Type Type)? Read(OutboxMessage row)
+    {
+        try
+        {
+            var type = Wire.ContractType(row.MessageType);
+            return (JsonSerializer.Deserialize(row.Body, type, Wire.Options)!, type);
+        }
+        catch (Exception e) when (e is InvalidOperationException or JsonException or NotSupportedException)
+        {
+            log.LogError(e, "dropping unreadable outbox row {Sequence} ({MessageType}): {Body}", row.Sequence, row.MessageType, row.Body);
+            return null;
+        }
     }
 }

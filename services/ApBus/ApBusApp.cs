@@ -1,0 +1,42 @@
+using Apmatrix.ApBus.Http;
+using Apmatrix.ApBus.Persistence;
+using Apmatrix.Hosting;
+using Microsoft.AspNetCore.Routing;
+
+namespace Apmatrix.ApBus;
+
+/// <summary>The AP bus simulator: hosts' configurations and queue devices, scans, and the bus events they publish.</summary>
+public static class ApBusApp
+{
+    /// <summary>
+    /// <paramref name="configure"/> runs first, so configuration it adds reaches the database and bus
+    /// set-up, which read it at once; the content root is the app's own folder, never the current one.
+    /// </summary>
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            ApplicationName = typeof(ApBusApp).Assembly.GetName().Name,
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        configure?.Invoke(builder);
+        builder.AddServiceDefaults();
+        var services = builder.Services;
+        services.AddApmatrixDatabase<ApBusDbContext>(builder.Configuration, "apbus");
+        services.AddApmatrixBus(builder.Configuration, _ => { });
+        services.AddOutboxDispatcher<ApBusDbContext>();
+        services.AddScoped<HostStore>();
+        services.AddHttpClient<VfioApClient>((provider, http) =>
+        {
+            var baseAddress = provider.GetRequiredService<IConfiguration>()["Services:VfioAp"] ?? VfioApClient.DefaultBaseAddress;
+            http.BaseAddress = new Uri(baseAddress.TrimEnd('/') + "/");
+            http.Timeout = TimeSpan.FromSeconds(10);
+        });
+
+        var app = builder.Build();
+        app.MapDefaultEndpoints();
+        app.MapHostApi();
+        return app;
+    }
+}

@@ -1,0 +1,112 @@
+using Apmatrix.ApBus.Persistence;
+using Apmatrix.ApModel;
+
+namespace Apmatrix.ApBus.Http;
+
+/// <summary>The operator's view of the simulated AP buses (docs/ARCHITECTURE.md, HTTP APIs).</summary>
+public static class HostApi
+{
+    public static IEndpointRouteBuilder MapHostApi(this IEndpointRouteBuilder app)
+    {
+        var host = app.MapGroup("/hosts/{host}").AddEndpointFilter(Problems.AsProblem);
+        host.MapPut("", Define);
+        host.MapGet("", Get);
+        host.MapPut("/config", Config);
+        host.MapPost("/config-changed", ConfigChanged);
+        host.MapPost("/queues/{apqn}/probe", Probe);
+        host.MapDelete("/queues/{apqn}", Remove);
+        host.MapPost("/scan-complete", ScanComplete);
+        host.MapPut("/masks", Masks);
+        return app;
+    }
+
+    static async Task<IResult> Define(string host, HostDefinition body, HostStore store, CancellationToken cancellationToken)
+    {
+        var errors = new RequestErrors();
+        errors.Host(host);
+        var config = new ApConfig(errors.Ids("apm", body.Apm), errors.Ids("aqm", body.Aqm), errors.Ids("adm", body.Adm),
+            errors.MaxId("maxAdapter", body.MaxAdapter), errors.MaxId("maxDomain", body.MaxDomain));
+        var permissions = new ApPermissions(errors.Ids("apmask", body.Apmask, optional: true), errors.Ids("aqmask", body.Aqmask, optional: true));
+        if (errors.Any) return errors.Problem();
+        var last = await store.DefineAsync(host, config, permissions, cancellationToken);
+        return TypedResults.Created($"/hosts/{Uri.EscapeDataString(host)}", new HostChanged(host, last));
+    }
+
+    static async Task<IResult> Get(string host, HostStore store, CancellationToken cancellationToken)
+    {
+        var found = await store.FindAsync(host, cancellationToken);
+        if (found is null) return Problems.Kind(StatusCodes.Status404NotFound, "not-found", $"no host {host}");
+        return TypedResults.Ok(new HostView(host, View(found.Config), View(found.PreviousConfig),
+            new MasksView(found.Apmask.ToRangeList(), found.Aqmask.ToRangeList(), found.Apmask.ToMsb0Hex(), found.Aqmask.ToMsb0Hex()),
+            found.QueueDeviceCount, found.OpenScanId, found.LastSequence));
+    }
+
+    /// <summary>A full scan: config changed, removals and probes in ascending APQN order, scan complete (spec 2.2).</summary>
+    static Task<IResult> Config(string host, ConfigRequest body, HostStore store, CancellationToken cancellationToken) =>
+        WithConfig(host, body, store, (bus, next, recorder) => bus.Scan(next, recorder), cancellationToken);
+
+    /// <summary>Only the notification: the window's probes, removals and scan complete come as explicit requests.</summary>
+    static Task<IResult> ConfigChanged(string host, ConfigRequest body, HostStore store, CancellationToken cancellationToken) =>
+        WithConfig(host, body, store, (bus, next, recorder) => bus.ChangeConfig(next, recorder), cancellationToken);
+
+    static async Task<IResult> WithConfig(string host, ConfigRequest body, HostStore store,
+        Action<HostBus, ApConfig, IApBusListener> operation, CancellationToken cancellationToken)
+    {
+        var errors = new RequestErrors();
+        var (apm, aqm, adm) = (errors.Ids("apm", body.Apm), errors.Ids("aqm", body.Aqm), errors.Ids("adm", body.Adm));
+        if (errors.Any) return errors.Problem();
+        return await Change(host, store, (bus, recorder) => operation(bus, bus.Config with { Apm = apm, Aqm = aqm, Adm = adm }, recorder),
+            cancellationToken);
+    }
+
+    static async Task<IResult> Probe(string host, string apqn, HostStore store, CancellationToken cancellationToken)
+    {
+        var errors = new RequestErrors();
+        var queue = errors.ParseApqn("apqn", apqn);
+        if (errors.Any) return errors.Problem();
+        // Binding a queue device that is there already creates nothing: no event, as in the scenario runner.
+        return await Change(host, store, (bus, recorder) => bus.Probe(queue, recorder), cancellationToken);
+    }
+
+    static async Task<IResult> Remove(string host, string apqn, HostStore store, CancellationToken cancellationToken)
+    {
+        var errors = new RequestErrors();
+        var queue = errors.ParseApqn("apqn", apqn);
+        if (errors.Any) return errors.Problem();
+        return await Change(host, store, (bus, recorder) =>
+        {
+            if (!bus.Remove(queue, recorder)) throw new ApBusException(ApBusErrorKind.NotFound, $"no queue device {queue} on host {host}");
+        }, cancellationToken);
+    }
+
+    static Task<IResult> ScanComplete(string host, HostStore store, CancellationToken cancellationToken) =>
+        Change(host, store, (bus, recorder) => bus.CompleteScan(recorder), cancellationToken);
+
+    /// <summary>Asks VfioAp's veto first (holding the host row, so no other change of this bus interleaves); no change, no events.</summary>
+    static async Task<IResult> Masks(string host, MasksRequest body, HostStore store, VfioApClient vfioAp, CancellationToken cancellationToken)
+    {
+        var errors = new RequestErrors();
+        var next = new ApPermissions(errors.Ids("apmask", body.Apmask), errors.Ids("aqmask", body.Aqmask));
+        if (errors.Any) return errors.Problem();
+        var last = await store.ChangeAsync(host, async (bus, recorder, token) =>
+        {
+            if (bus.Permissions == next) return;
+            await vfioAp.EnsureMaskChangeAllowedAsync(host, next, token);
+            bus.SetPermissions(next, recorder);
+        }, cancellationToken);
+        return TypedResults.Ok(new HostChanged(host, last));
+    }
+
+    static async Task<IResult> Change(string host, HostStore store, Action<HostBus, IApBusListener> operation, CancellationToken cancellationToken)
+    {
+        var last = await store.ChangeAsync(host, (bus, recorder, _) =>
+        {
+            operation(bus, recorder);
+            return Task.CompletedTask;
+        }, cancellationToken);
+        return TypedResults.Ok(new HostChanged(host, last));
+    }
+
+    static ConfigView View(ApConfig config) => new(config.Apm.ToRangeList(), config.Aqm.ToRangeList(), config.Adm.ToRangeList(),
+        config.Apm.ToMsb0Hex(), config.Aqm.ToMsb0Hex(), config.Adm.ToMsb0Hex(), config.MaxAdapter, config.MaxDomain);
+}

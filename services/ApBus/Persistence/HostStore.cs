@@ -1,0 +1,69 @@
+using Apmatrix.ApModel;
+using Apmatrix.ApBus.Messaging;
+using Apmatrix.Contracts;
+using Apmatrix.Hosting;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+using Npgsql;
+
+namespace Apmatrix.ApBus.Persistence;
+
+/// <summary>
+/// Runs one operation on a host's bus as one transaction: lock the host row, restore its bus, run the
+/// operation while recording every event with the next sequence, save the row, write the events to the
+/// outbox, commit. A crash at any point loses or reorders nothing.
+/// </summary>
+public sealed class HostStore(ApBusDbContext db, OutboxSignal outbox)
+{
+    public delegate Task Operation(HostBus bus, BusEventRecorder recorder, CancellationToken cancellationToken);
+
+    public Task<HostRecord?> FindAsync(string hostId, CancellationToken cancellationToken) =>
+        db.Hosts.AsNoTracking().SingleOrDefaultAsync(h => h.Id == hostId, cancellationToken);
+
+    /// <summary>A new host's bus starts empty and scans its initial configuration: config changed from empty, every probe, scan complete.</summary>
+    public async Task<long> DefineAsync(string hostId, ApConfig initial, ApPermissions permissions, CancellationToken cancellationToken)
+    {
+        if (await db.Hosts.AnyAsync(h => h.Id == hostId, cancellationToken)) throw Exists(hostId);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var bus = new HostBus(initial with { Apm = Bitmap256.Empty, Aqm = Bitmap256.Empty, Adm = Bitmap256.Empty }, permissions);
+        var host = new HostRecord { Id = hostId };
+        var recorder = host.Recorder();
+        bus.Scan(initial, recorder);
+        host.Save(bus, recorder);
+        db.Hosts.Add(host);
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException e) when (e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
+        {
+            throw Exists(hostId);
+        }
+        await CommitAsync(transaction, recorder, cancellationToken);
+        return host.LastSequence;
+    }
+
+    public async Task<long> ChangeAsync(string hostId, Operation operation, CancellationToken cancellationToken)
+    {
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var hosts = await db.Hosts.FromSql($"SELECT * FROM hosts WHERE host_id = {hostId} FOR UPDATE").ToListAsync(cancellationToken);
+        var host = hosts.SingleOrDefault() ?? throw new ApBusException(ApBusErrorKind.NotFound, $"no host {hostId}");
+        var bus = host.ToBus();
+        var recorder = host.Recorder();
+        await operation(bus, recorder, cancellationToken);
+        if (recorder.Events.Count == 0) return host.LastSequence;
+        host.Save(bus, recorder);
+        await db.SaveChangesAsync(cancellationToken);
+        await CommitAsync(transaction, recorder, cancellationToken);
+        return host.LastSequence;
+    }
+
+    async Task CommitAsync(IDbContextTransaction transaction, BusEventRecorder recorder, CancellationToken cancellationToken)
+    {
+        await db.EnqueueAsync(recorder.Events, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        outbox.Notify();
+    }
+
+    static ApBusException Exists(string hostId) => new(ApBusErrorKind.Exists, $"host {hostId} is defined already");
+}

@@ -1,0 +1,3 @@
+using Apmatrix.ApBus;
+
+await ApBusApp.Build(args).RunAsync();

@@ -1,0 +1,44 @@
+using Apmatrix.GuestVm.Guests;
+using Apmatrix.GuestVm.Http;
+using Apmatrix.GuestVm.Messaging;
+using Apmatrix.GuestVm.Persistence;
+using Apmatrix.Hosting;
+using MassTransit;
+using Microsoft.AspNetCore.Routing;
+
+namespace Apmatrix.GuestVm;
+
+/// <summary>Simulated guests: they apply the APCBs VfioAp sends them, per guest in version order, once each.</summary>
+public static class GuestVmApp
+{
+    /// <summary>
+    /// <paramref name="configure"/> runs first, so configuration it adds reaches the database and bus
+    /// set-up, which read it at once; the content root is the app's own folder, never the current one.
+    /// </summary>
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            ApplicationName = typeof(GuestVmApp).Assembly.GetName().Name,
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        configure?.Invoke(builder);
+        builder.AddServiceDefaults();
+        var services = builder.Services;
+        services.AddOptions<GuestOptions>()
+            .BindConfiguration(GuestOptions.Section)
+            .Validate(o => o.DefaultVcpus is >= 1 and <= GuestOptions.MaxVcpus, $"Guests:DefaultVcpus must be 1..{GuestOptions.MaxVcpus}")
+            .Validate(o => o.SuspendMicrosecondsPerVcpu >= 0, "Guests:SuspendMicrosecondsPerVcpu must not be negative")
+            .ValidateOnStart();
+        services.AddApmatrixDatabase<GuestVmDbContext>(builder.Configuration, "guestvm");
+        services.AddApmatrixBus(builder.Configuration, bus => bus.AddConsumer<ApplyApcbConsumer, ApplyApcbConsumerDefinition>());
+        services.AddOutboxDispatcher<GuestVmDbContext>();
+        services.AddScoped<GuestStore>();
+
+        var app = builder.Build();
+        app.MapDefaultEndpoints();
+        app.MapGuestApi();
+        return app;
+    }
+}

@@ -1,0 +1,3 @@
+using Apmatrix.GuestVm;
+
+await GuestVmApp.Build(args).RunAsync();

@@ -1,0 +1,174 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Apmatrix.ApModel;
+
+namespace Apmatrix.Integration.Tests.ApBus;
+
+static class BusEvents
+{
+    public static readonly string[] Contracts = ["ConfigChanged", "QueueProbed", "QueueRemoved", "ScanComplete", "BusMasksChanged"];
+
+    public static string NewHost() => $"it-bus-{Guid.NewGuid():N}";
+
+    public static string Hex(string rangeList) => Bitmap256.ParseRangeList(rangeList).ToMsb0Hex();
+}
+
+[Collection("stack")]
+public class Defining_a_host(StackFixture stack)
+{
+    [Fact]
+    public async Task Should_scan_from_the_empty_configuration()
+    {
+        var host = BusEvents.NewHost();
+        await using var tap = await ExchangeTap.OpenAsync(stack.Servers.RabbitMq, BusEvents.Contracts);
+        using var bus = new BusApi(stack.Client(stack.ApBus), host);
+
+        using (var defined = await bus.DefineAsync(new { apm = "4-5", aqm = "0x0c", adm = "4" }))
+            Assert.Equal(HttpStatusCode.Created, defined.StatusCode);
+
+        var events = await tap.EventsAsync(host, 6);
+        Assert.Equal([1, 2, 3, 4, 5, 6], events.Select(e => e.Sequence));
+        Assert.Equal(["ConfigChanged", "QueueProbed", "QueueProbed", "QueueProbed", "QueueProbed", "ScanComplete"], events.Select(e => e.Type));
+        Assert.Equal(["04.0004", "04.0005", "05.0004", "05.0005"], events.Skip(1).Take(4).Select(e => e.Apqn));
+        var scan = Assert.Single(events.Select(e => e.ScanId).Distinct());
+        Assert.NotNull(scan);
+        var changed = events[0].Message;
+        Assert.Equal(BusEvents.Hex(""), changed.GetProperty("previous").GetProperty("apm").GetString());
+        Assert.Equal(BusEvents.Hex("4-5"), changed.GetProperty("current").GetProperty("apm").GetString());
+
+        var shown = await bus.GetAsync();
+        Assert.Equal(4, shown.GetProperty("queueDevices").GetInt32());
+        Assert.Equal(6, shown.GetProperty("lastSequence").GetInt64());
+        Assert.Equal("4-5", shown.GetProperty("config").GetProperty("aqm").GetString());
+    }
+
+    [Fact]
+    public async Task Should_refuse_a_second_definition()
+    {
+        using var bus = new BusApi(stack.Client(stack.ApBus), BusEvents.NewHost());
+        Assert.Equal(0, await BusApi.LastSequenceAsync(bus.DefineAsync(new { apm = "", aqm = "", adm = "" })));
+        Assert.Equal("exists", await BusApi.ProblemKindAsync(bus.DefineAsync(new { apm = "1", aqm = "1", adm = "" }), HttpStatusCode.Conflict));
+    }
+}
+
+[Collection("stack")]
+public class Changing_a_host_configuration(StackFixture stack)
+{
+    [Fact]
+    public async Task Should_number_every_event_on_from_the_last()
+    {
+        var host = BusEvents.NewHost();
+        await using var tap = await ExchangeTap.OpenAsync(stack.Servers.RabbitMq, BusEvents.Contracts);
+        using var bus = new BusApi(stack.Client(stack.ApBus), host);
+        await BusApi.LastSequenceAsync(bus.DefineAsync(new { apm = "4-5", aqm = "4-5", adm = "4" }));
+
+        Assert.Equal(12, await BusApi.LastSequenceAsync(bus.ConfigAsync("4,6", "4-5", "4")));
+
+        var scan = (await tap.EventsAsync(host, 12)).Skip(6).ToList();
+        Assert.Equal(["ConfigChanged", "QueueRemoved", "QueueRemoved", "QueueProbed", "QueueProbed", "ScanComplete"], scan.Select(e => e.Type));
+        Assert.Equal(["05.0004", "05.0005", "06.0004", "06.0005"], scan.Skip(1).Take(4).Select(e => e.Apqn));
+        Assert.Single(scan.Select(e => e.ScanId).Distinct());
+        Assert.Equal(7, scan[0].Sequence);
+    }
+
+    [Fact]
+    public async Task Should_carry_the_window_scan_id_to_explicit_probes_and_removals()
+    {
+        var host = BusEvents.NewHost();
+        await using var tap = await ExchangeTap.OpenAsync(stack.Servers.RabbitMq, BusEvents.Contracts);
+        using var bus = new BusApi(stack.Client(stack.ApBus), host);
+        await BusApi.LastSequenceAsync(bus.DefineAsync(new { apm = "4-5", aqm = "4-5", adm = "4" }));
+
+        Assert.Equal(7, await BusApi.LastSequenceAsync(bus.ConfigChangedAsync("4-6", "4-5", "4")));
+        var window = (await bus.GetAsync()).GetProperty("openScanId").GetGuid();
+        Assert.Equal(8, await BusApi.LastSequenceAsync(bus.ProbeAsync("06.0004")));
+        Assert.Equal("exists", await BusApi.ProblemKindAsync(bus.ProbeAsync("06.0004"), HttpStatusCode.Conflict));
+        Assert.Equal(9, await BusApi.LastSequenceAsync(bus.RemoveAsync("05.0005")));
+        Assert.Equal("not-found", await BusApi.ProblemKindAsync(bus.RemoveAsync("07.0004"), HttpStatusCode.NotFound));
+        Assert.Equal(10, await BusApi.LastSequenceAsync(bus.ScanCompleteAsync()));
+
+        var events = (await tap.EventsAsync(host, 10)).Skip(6).ToList();
+        Assert.Equal(["ConfigChanged", "QueueProbed", "QueueRemoved", "ScanComplete"], events.Select(e => e.Type));
+        Assert.All(events, e => Assert.Equal(window, e.ScanId));
+        Assert.Equal("Unbind", events[2].Message.GetProperty("reason").GetString());
+        var shown = await bus.GetAsync();
+        Assert.Equal(JsonValueKind.Null, shown.GetProperty("openScanId").ValueKind);
+        Assert.Equal(4, shown.GetProperty("queueDevices").GetInt32());
+    }
+
+    [Fact]
+    public async Task Should_answer_not_found_for_an_unknown_host()
+    {
+        using var bus = new BusApi(stack.Client(stack.ApBus), BusEvents.NewHost());
+        Assert.Equal("not-found", await BusApi.ProblemKindAsync(bus.ConfigAsync("1", "1", ""), HttpStatusCode.NotFound));
+        using var http = stack.Client(stack.ApBus);
+        Assert.Equal("not-found", await BusApi.ProblemKindAsync(http.GetAsync(bus.Host), HttpStatusCode.NotFound));
+    }
+}
+
+[Collection("stack")]
+public class Changing_the_bus_masks(StackFixture stack)
+{
+    [Fact]
+    public async Task Should_ask_vfio_ap_and_then_move_the_queues_outside_any_scan()
+    {
+        var host = BusEvents.NewHost();
+        await using var tap = await ExchangeTap.OpenAsync(stack.Servers.RabbitMq, BusEvents.Contracts);
+        using var bus = new BusApi(stack.Client(stack.ApBus), host);
+        using var vfioAp = stack.Client(stack.VfioAp);
+        (await vfioAp.PutAsJsonAsync(bus.Host, new { mode = "batched" })).EnsureSuccessStatusCode();
+        await BusApi.LastSequenceAsync(bus.DefineAsync(new { apm = "4-5", aqm = "4-5", adm = "4" }));
+        await UntilAsync(async () => (await vfioAp.GetFromJsonAsync<JsonElement>(bus.Host)).GetProperty("lastSequence").GetInt64() == 6);
+        (await vfioAp.PostAsJsonAsync($"{bus.Host}/mdevs", new { name = "m1" })).EnsureSuccessStatusCode();
+        (await vfioAp.PostAsJsonAsync($"{bus.Host}/mdevs/m1/assign-adapter", new { id = 4 })).EnsureSuccessStatusCode();
+        (await vfioAp.PostAsJsonAsync($"{bus.Host}/mdevs/m1/assign-domain", new { id = 5 })).EnsureSuccessStatusCode();
+
+        Assert.Equal("busy", await BusApi.ProblemKindAsync(bus.MasksAsync("4", "5"), HttpStatusCode.Conflict));
+        Assert.Equal(11, await BusApi.LastSequenceAsync(bus.MasksAsync("5", "4-5")));
+        Assert.Equal(11, await BusApi.LastSequenceAsync(bus.MasksAsync("0x04", "4-5")));
+
+        var moves = (await tap.EventsAsync(host, 11)).Skip(6).ToList();
+        Assert.Equal(["BusMasksChanged", "QueueRemoved", "QueueRemoved", "QueueProbed", "QueueProbed"], moves.Select(e => e.Type));
+        Assert.Equal(["05.0004", "05.0005", "05.0004", "05.0005"], moves.Skip(1).Select(e => e.Apqn));
+        Assert.All(moves, e => Assert.Null(e.ScanId));
+        Assert.Equal(["VfioAp", "VfioAp", "Default", "Default"], moves.Skip(1).Select(e => e.Message.GetProperty("driver").GetString()));
+        Assert.Equal(BusEvents.Hex("5"), moves[0].Message.GetProperty("apmask").GetString());
+    }
+
+    static async Task UntilAsync(Func<Task<bool>> condition)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "VfioAp did not apply the host's first scan in 30 s");
+            await Task.Delay(20);
+        }
+    }
+}
+
+[Collection("stack")]
+public class A_bad_bus_request(StackFixture stack)
+{
+    [Theory]
+    [InlineData("PUT", "", """{"apm":"4-x","aqm":"","adm":""}""", "apm")]
+    [InlineData("PUT", "", """{"apm":"","aqm":"300","adm":""}""", "aqm")]
+    [InlineData("PUT", "", """{"apm":"","aqm":"","adm":"0xzz"}""", "adm")]
+    [InlineData("PUT", "", """{"apm":"","aqm":""}""", "adm")]
+    [InlineData("PUT", "", """{"apm":"","aqm":"","adm":"","maxDomain":256}""", "maxDomain")]
+    [InlineData("PUT", "", """{"apm":"","aqm":"","adm":"","maxAdapter":"many"}""", "maxAdapter")]
+    [InlineData("PUT", "", """{"apm":""", "body")]
+    [InlineData("PUT", "/masks", """{"apmask":"1-"}""", "apmask")]
+    [InlineData("POST", "/queues/5.4.3/probe", "", "apqn")]
+    [InlineData("DELETE", "/queues/100.0001", "", "apqn")]
+    public async Task Should_name_the_field(string method, string path, string body, string field)
+    {
+        using var http = stack.Client(stack.ApBus);
+        using var request = new HttpRequestMessage(new HttpMethod(method), $"/hosts/{BusEvents.NewHost()}{path}");
+        if (body.Length > 0) request.Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json");
+        using var response = await http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), problem.ToString());
+    }
+}

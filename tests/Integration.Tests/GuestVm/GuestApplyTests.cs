@@ -1,0 +1,164 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Apmatrix.ApModel;
+using Apmatrix.Contracts;
+using Apmatrix.Integration.Tests.ApBus;
+
+namespace Apmatrix.Integration.Tests.GuestVm;
+
+static class Guests
+{
+    public static string NewHost() => $"it-guest-{Guid.NewGuid():N}";
+
+    public static ApplyApcb Apcb(string host, string guest, long version, string apm, string aqm = "4-5", string adm = "4") =>
+        new(host, guest, version, Hex(apm), Hex(aqm), Hex(adm), "m1");
+
+    /// <summary>The envelope MassTransit's serializer writes, so a raw publish reaches the consumer like VfioAp's would.</summary>
+    public static string Envelope(ApplyApcb command) => JsonSerializer.Serialize(new
+    {
+        messageId = Guid.NewGuid(),
+        messageType = new[] { "urn:message:Apmatrix.Contracts:ApplyApcb" },
+        message = command,
+    }, new JsonSerializerOptions(JsonSerializerDefaults.Web));
+
+    public static Task PublishAsync(this ExchangeTap tap, ApplyApcb command) =>
+        tap.PublishRawAsync(ExchangeTap.Exchange(nameof(ApplyApcb)), "", Envelope(command));
+
+    public static async Task<JsonElement> UntilVersionAsync(HttpClient http, string path, long version)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            using var response = await http.GetAsync(path);
+            if (response.IsSuccessStatusCode)
+            {
+                var guest = await response.Content.ReadFromJsonAsync<JsonElement>();
+                if (guest.GetProperty("version").GetInt64() >= version) return guest;
+            }
+            Assert.True(DateTime.UtcNow < deadline, $"{path} did not reach version {version} in 30 s");
+            await Task.Delay(20);
+        }
+    }
+
+    static string Hex(string rangeList) => Bitmap256.ParseRangeList(rangeList).ToMsb0Hex();
+}
+
+[Collection("stack")]
+public class Applying_apcbs_out_of_order(StackFixture stack)
+{
+    [Fact]
+    public async Task Should_apply_each_version_once_in_order()
+    {
+        var host = Guests.NewHost();
+        await using var tap = await ExchangeTap.OpenAsync(stack.Servers.RabbitMq, nameof(ApcbApplied));
+        using var http = stack.Client(stack.GuestVm);
+        (await http.PutAsJsonAsync($"/hosts/{host}/guests/g1", new { vcpus = 2, format = "Apcb1" })).EnsureSuccessStatusCode();
+
+        foreach (var version in new[] { 3, 5, 1, 2, 2, 4, 1 })
+            await tap.PublishAsync(Guests.Apcb(host, "g1", version, $"4,{10 + version}"));
+        var guest = await Guests.UntilVersionAsync(http, $"/hosts/{host}/guests/g1", 5);
+
+        Assert.Equal(5, guest.GetProperty("updates").GetInt64());
+        Assert.Equal("4,15", guest.GetProperty("apm").GetString());
+        var history = guest.GetProperty("history").EnumerateArray().ToList();
+        Assert.Equal([5, 4, 3, 2, 1], history.Select(h => h.GetProperty("version").GetInt64()));
+        Assert.Equal(["4,15", "4,14", "4,13", "4,12", "4,11"], history.Select(h => h.GetProperty("apm").GetString()));
+        Assert.All(history, h => Assert.True(h.GetProperty("suspendedMilliseconds").GetDouble() > 0));
+
+        await tap.PublishAsync(Guests.Apcb(host, "g1", 2, "4,12"));
+        var acks = await tap.UntilAsync(host, acks => acks.Any(a => a.Message.GetProperty("duplicate").GetBoolean()));
+        Assert.Equal([1, 2, 3, 4, 5], acks.Where(a => !a.Message.GetProperty("duplicate").GetBoolean())
+            .Select(a => a.Message.GetProperty("version").GetInt64()).Distinct().Order());
+        Assert.Equal(5, (await http.GetFromJsonAsync<JsonElement>($"/hosts/{host}/guests/g1")).GetProperty("updates").GetInt64());
+    }
+
+    [Fact]
+    public async Task Should_create_an_unknown_guest_with_the_defaults_and_truncate_for_apcb0()
+    {
+        var host = Guests.NewHost();
+        await using var tap = await ExchangeTap.OpenAsync(stack.Servers.RabbitMq);
+        using var http = stack.Client(stack.GuestVm);
+        (await http.PutAsJsonAsync($"/hosts/{host}/guests/small", new { vcpus = 1, format = "Apcb0" })).EnsureSuccessStatusCode();
+
+        await tap.PublishAsync(Guests.Apcb(host, "new", 1, "4,70", "4,20", "5,200"));
+        await tap.PublishAsync(Guests.Apcb(host, "small", 1, "4,70", "4,20", "5,200"));
+        var created = await Guests.UntilVersionAsync(http, $"/hosts/{host}/guests/new", 1);
+        var small = await Guests.UntilVersionAsync(http, $"/hosts/{host}/guests/small", 1);
+
+        Assert.Equal(4, created.GetProperty("vcpus").GetInt32());
+        Assert.Equal("Apcb1", created.GetProperty("format").GetString());
+        Assert.Equal("4,70", created.GetProperty("apm").GetString());
+        Assert.Equal(256, created.GetProperty("crycb").GetString()!.Length);
+        Assert.Equal(["4", "4", "5"], new[] { "apm", "aqm", "adm" }.Select(m => small.GetProperty(m).GetString()));
+        Assert.Equal("0800000000000000" + "0800000000000000" + "0400000000000000" + "0000000000000000", small.GetProperty("crycb").GetString());
+        var listed = await http.GetFromJsonAsync<JsonElement>($"/hosts/{host}/guests");
+        Assert.Equal(["new", "small"], listed.EnumerateArray().Select(g => g.GetProperty("guest").GetString()));
+    }
+}
+
+[Collection("stack")]
+public class A_malformed_apply_apcb(StackFixture stack)
+{
+    [Fact]
+    public async Task Should_land_in_the_error_queue_while_the_service_keeps_applying()
+    {
+        var host = Guests.NewHost();
+        var queue = $"{stack.QueuePrefix}apply-apcb";
+        await using var tap = await ExchangeTap.OpenAsync(stack.Servers.RabbitMq);
+        using var http = stack.Client(stack.GuestVm);
+
+        await tap.PublishRawAsync("", queue, $"not json at all {host}");
+        var badMask = Guests.Apcb(host, "g1", 1, "4") with { Apm = "0xZZ" };
+        await tap.PublishRawAsync("", queue, Guests.Envelope(badMask));
+        await tap.PublishAsync(Guests.Apcb(host, "g1", 1, "7"));
+
+        Assert.Equal("7", (await Guests.UntilVersionAsync(http, $"/hosts/{host}/guests/g1", 1)).GetProperty("apm").GetString());
+        var errors = new List<string>();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (errors.Count(e => e.Contains(host)) < 2 && DateTime.UtcNow < deadline)
+        {
+            errors.AddRange(await tap.DrainAsync($"{queue}_error"));
+            await Task.Delay(50);
+        }
+        Assert.Equal(2, errors.Count(e => e.Contains(host)));
+    }
+}
+
+[Collection("stack")]
+public class A_bad_guest_request(StackFixture stack)
+{
+    [Theory]
+    [InlineData("""{"vcpus":0}""", "vcpus")]
+    [InlineData("""{"vcpus":249,"format":"Apcb1"}""", "vcpus")]
+    [InlineData("""{"vcpus":"many"}""", "vcpus")]
+    [InlineData("""{"format":"Apcb2"}""", "format")]
+    [InlineData("""{"vcpus":2""", "body")]
+    public async Task Should_name_the_field(string body, string field)
+    {
+        using var http = stack.Client(stack.GuestVm);
+        using var response = await http.PutAsync($"/hosts/{Guests.NewHost()}/guests/g1",
+            new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), problem.ToString());
+    }
+
+    [Fact]
+    public async Task Should_keep_the_crycb_format_of_a_guest_holding_an_apcb()
+    {
+        var host = Guests.NewHost();
+        await using var tap = await ExchangeTap.OpenAsync(stack.Servers.RabbitMq);
+        using var http = stack.Client(stack.GuestVm);
+        await tap.PublishAsync(Guests.Apcb(host, "g1", 1, "4"));
+        await Guests.UntilVersionAsync(http, $"/hosts/{host}/guests/g1", 1);
+
+        using var refused = await http.PutAsJsonAsync($"/hosts/{host}/guests/g1", new { vcpus = 2, format = "Apcb0" });
+        Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+        Assert.Equal("conflict", (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("kind").GetString());
+        using var resized = await http.PutAsJsonAsync($"/hosts/{host}/guests/g1", new { vcpus = 8, format = "Apcb1" });
+        Assert.Equal(8, (await resized.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("vcpus").GetInt32());
+        using var unknown = await http.GetAsync($"/hosts/{host}/guests/nobody");
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+    }
+}
