@@ -9,7 +9,13 @@ public sealed record EngineState(
     ApPermissions Permissions,
     IReadOnlyList<Bitmap256> BoundQueues,
     IReadOnlyList<MdevState> Mdevs,
-    IReadOnlyList<GuestRecord> Guests);
+    IReadOnlyList<GuestRecord> Guests)
+{
+    /// <summary>The same knowledge, row for row (the record's own equality compares the lists by reference).</summary>
+    public bool SameAs(EngineState other) =>
+        Mode == other.Mode && Host == other.Host && Permissions == other.Permissions &&
+        BoundQueues.SequenceEqual(other.BoundQueues) && Mdevs.SequenceEqual(other.Mdevs) && Guests.SequenceEqual(other.Guests);
+}
 
 public sealed record MdevState(string Name, int MaxAdapter, int MaxDomain, ApMasks Assigned, ApMasks Shadow, ApMasks Added, string? Guest);
 

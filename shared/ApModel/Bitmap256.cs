@@ -148,15 +148,15 @@ public readonly struct Bitmap256 : IEquatable<Bitmap256>
     public string ToMsb0Hex() => $"0x{_w0:x16}{_w1:x16}{_w2:x16}{_w3:x16}";
 
     /// <summary>
-    /// Parses the sysfs absolute mask form: optional <c>0x</c> or <c>x</c>, hex digits filling ids from 0
+    /// Parses the sysfs absolute mask form: optional <c>0x</c> or <c>x</c> (lowercase, as the bus reads it), hex digits filling ids from 0
     /// upwards (fewer than 64 digits leave the rest clear), one trailing newline allowed.
     /// </summary>
     public static bool TryParseMsb0Hex(ReadOnlySpan<char> text, out Bitmap256 value, [NotNullWhen(false)] out string? error)
     {
         value = Empty;
         if (text.EndsWith("\n")) text = text[..^1];
-        if (text.StartsWith("0x", StringComparison.OrdinalIgnoreCase)) text = text[2..];
-        else if (text.StartsWith("x", StringComparison.OrdinalIgnoreCase)) text = text[1..];
+        if (text.StartsWith("0x")) text = text[2..];
+        else if (text.StartsWith("x")) text = text[1..];
         if (text.Length > 64)
         {
             error = $"more than 64 hex digits ({text.Length})";
@@ -240,7 +240,7 @@ public readonly struct Bitmap256 : IEquatable<Bitmap256>
 
     /// <summary>Either form a person may write: sysfs hex when it starts with <c>0x</c>, else a range list.</summary>
     public static bool TryParse(ReadOnlySpan<char> text, out Bitmap256 value, [NotNullWhen(false)] out string? error) =>
-        text.TrimStart().StartsWith("0x", StringComparison.OrdinalIgnoreCase)
+        text.TrimStart().StartsWith("0x")
             ? TryParseMsb0Hex(text.Trim(), out value, out error)
             : TryParseRangeList(text, out value, out error);
 

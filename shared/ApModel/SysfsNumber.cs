@@ -20,21 +20,23 @@ public static class SysfsNumber
         {
             radix = 8;
         }
-        if (text.IsEmpty) return SysfsNumberStatus.Invalid;
+        var digits = 0;
         var overflow = false;
-        foreach (var c in text)
+        for (; digits < text.Length && Digit(text[digits]) is var digit && digit < radix; digits++)
         {
-            var digit = c switch
-            {
-                >= '0' and <= '9' => (uint)(c - '0'),
-                >= 'a' and <= 'f' => (uint)(c - 'a' + 10),
-                >= 'A' and <= 'F' => (uint)(c - 'A' + 10),
-                _ => uint.MaxValue,
-            };
-            if (digit >= radix) return SysfsNumberStatus.Invalid;
             if (value > (ulong.MaxValue - digit) / radix) overflow = true;
             else value = value * radix + digit;
         }
-        return overflow ? SysfsNumberStatus.Overflow : SysfsNumberStatus.Ok;
+        // As the kernel does: overflow is judged on the digits read, before anything after them.
+        if (overflow) return SysfsNumberStatus.Overflow;
+        return digits == 0 || digits != text.Length ? SysfsNumberStatus.Invalid : SysfsNumberStatus.Ok;
     }
+
+    static uint Digit(char c) => c switch
+    {
+        >= '0' and <= '9' => (uint)(c - '0'),
+        >= 'a' and <= 'f' => (uint)(c - 'a' + 10),
+        >= 'A' and <= 'F' => (uint)(c - 'A' + 10),
+        _ => uint.MaxValue,
+    };
 }

@@ -37,10 +37,22 @@ public sealed class InProcessTarget : IScenarioTarget
         return Task.CompletedTask;
     }
 
+    /// <summary>A refused step must leave the engine as it was (scenario format: "change nothing").</summary>
     public Task ApplyAsync(ScenarioStep step, CancellationToken cancellationToken)
     {
-        Apply(step);
-        _engine.ClearUpdates();
+        var before = _engine.Capture();
+        try
+        {
+            Apply(step);
+        }
+        catch (MatrixException e) when (!_engine.Capture().SameAs(before))
+        {
+            throw new ScenarioViolationException($"refused with {e.KindName} but changed the engine's state");
+        }
+        finally
+        {
+            _engine.ClearUpdates();
+        }
         return Task.CompletedTask;
     }
 

@@ -65,3 +65,6 @@ public sealed class ScenarioFormatException(string file, string path, string rea
     public string JsonPath { get; } = path;
     public string Reason { get; } = reason;
 }
+
+/// <summary>A target broke a rule of the format itself (not an expectation of the file).</summary>
+public sealed class ScenarioViolationException(string message) : Exception(message);

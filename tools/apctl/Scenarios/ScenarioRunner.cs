@@ -41,6 +41,10 @@ public static class ScenarioRunner
         {
             await target.ApplyAsync(step, cancellationToken);
         }
+        catch (ScenarioViolationException e)
+        {
+            return e.Message;
+        }
         catch (MatrixException e)
         {
             if (step.ExpectError == e.Kind) return null;

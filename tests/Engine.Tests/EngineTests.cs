@@ -1,0 +1,773 @@
+using Apmatrix.ApModel;
+using Apmatrix.Engine.Tests.Support;
+using static Apmatrix.Engine.Tests.Support.TestHost;
+
+namespace Apmatrix.Engine.Tests;
+
+/// <summary>The spec's section 8 cases as direct engine calls; fixture H = {4,5} x {4,5}, adm {4}, mdev m on guest g.</summary>
+public class EngineTests
+{
+    public class InitialAttach
+    {
+        [Fact]
+        public void Case1_attach_gives_the_guest_the_shadow_in_one_update()
+        {
+            var host = Start().WithMdev("m", "4-5", "4", "4", guest: null);
+
+            var updates = host.Engine.Attach("m", "g").ToArray();
+
+            Assert.Single(updates);
+            Assert.Equal(Masks("4-5", "4", "4"), updates[0].Apcb);
+            Assert.Equal(Masks("4-5", "4", "4"), host.Apcb());
+            Assert.Equal(1, host.Updates());
+            Assert.Equal(["04.0004", "05.0004"], SysfsText.MatrixLines(host.Mdev().Shadow.Apm, host.Mdev().Shadow.Aqm));
+            Assert.Equal("04.0004\n05.0004\n", SysfsText.AsFile(SysfsText.MatrixLines(host.Mdev().Shadow.Apm, host.Mdev().Shadow.Aqm)));
+        }
+    }
+
+    public class WhenTheHostAddsResources
+    {
+        [Fact]
+        public void Case2_probes_wait_and_scan_complete_plugs_the_adapter_once()
+        {
+            var host = Start(apm: "4").WithMdev("m", "4-5", "4", "4");
+            Assert.Equal(Masks("4", "4", "4"), host.Apcb());
+
+            host.ChangeConfig("4-5", "4-5", "4");
+            Assert.Equal(Ids("5"), host.Mdev().Added.Apm);
+            Assert.Equal(0, host.Updates());
+
+            host.Probe("05.0004");
+            host.Probe("05.0005");
+            Assert.Equal(0, host.Updates());
+            Assert.Equal(Masks("4", "4", "4"), host.Apcb());
+
+            host.CompleteScan();
+            Assert.Equal(1, host.Updates());
+            Assert.Equal(Masks("4-5", "4", "4"), host.Apcb());
+            Assert.True(host.Mdev().Added.IsEmpty);
+        }
+
+        [Fact]
+        public void Case2_as_one_bus_scan_costs_one_update_at_scan_complete()
+        {
+            var host = Start(apm: "4").WithMdev("m", "4-5", "4", "4");
+
+            host.Scan("4-5", "4-5", "4");
+
+            var events = host.Recorder.Events;
+            Assert.Equal(BusEventKind.ConfigChanged, events[0].Kind);
+            Assert.Equal(BusEventKind.ScanComplete, events[^1].Kind);
+            Assert.Equal(["05.0004", "05.0005"], events.Where(e => e.Kind == BusEventKind.QueueProbed).Select(e => e.Apqn.ToString()));
+            Assert.Single(host.Recorder.UpdatesAt(BusEventKind.ScanComplete));
+            Assert.Equal(1, host.Updates());
+            Assert.Equal(Masks("4-5", "4", "4"), host.Apcb());
+        }
+
+        [Fact]
+        public void Case3_two_adapters_and_two_domains_in_one_change_cost_one_update()
+        {
+            var host = Start(apm: "4").WithMdev("m", "4-6", "4-5", "4");
+            Assert.Equal(Masks("4", "4-5", "4"), host.Apcb());
+
+            host.Scan("4-6", "4-5", "4");
+
+            var probes = host.Recorder.Events.Where(e => e.Kind == BusEventKind.QueueProbed).ToList();
+            Assert.Equal(["05.0004", "05.0005", "06.0004", "06.0005"], probes.Select(e => e.Apqn.ToString()));
+            Assert.All(probes, probe => Assert.Empty(probe.Updates));
+            Assert.Equal(1, host.Updates());
+            Assert.Equal(Masks("4-6", "4-5", "4"), host.Apcb());
+        }
+
+        [Fact]
+        public void Case4_a_new_domain_is_plugged_once_after_its_queues_are_probed()
+        {
+            var host = Start(aqm: "4").WithMdev("m", "4-5", "4-5", "4");
+            Assert.Equal(Masks("4-5", "4", "4"), host.Apcb());
+
+            host.Scan("4-5", "4-5", "4");
+
+            Assert.Equal(["04.0005", "05.0005"],
+                host.Recorder.Events.Where(e => e.Kind == BusEventKind.QueueProbed).Select(e => e.Apqn.ToString()));
+            Assert.Empty(host.Recorder.UpdatesAt(BusEventKind.QueueProbed));
+            Assert.Equal(1, host.Updates());
+            Assert.Equal(Masks("4-5", "4-5", "4"), host.Apcb());
+        }
+
+        [Fact]
+        public void Case9_an_over_provisioned_adapter_is_plugged_when_it_arrives()
+        {
+            var host = Start(apm: "4").WithMdev("m", "4,7", "4", "4");
+            Assert.Equal(Masks("4", "4", "4"), host.Apcb());
+            Assert.Equal(0, host.Updates());
+
+            host.Scan("4,7", "4-5", "4");
+
+            Assert.Equal(1, host.Updates());
+            Assert.Equal(Masks("4,7", "4", "4"), host.Apcb());
+        }
+
+        [Fact]
+        public void Case12_deferral_covers_other_queues_of_the_same_mdev()
+        {
+            var host = Start(withoutDevice: "05.0004").WithMdev("m", "4-5,7", "4", "4");
+            Assert.Equal(Masks("4", "4", "4"), host.Apcb());
+
+            host.Scan("4-5,7", "4-5", "4");
+
+            var probes = host.Recorder.Events.Where(e => e.Kind == BusEventKind.QueueProbed).ToList();
+            Assert.Equal(["05.0004", "07.0004", "07.0005"], probes.Select(e => e.Apqn.ToString()));
+            Assert.All(probes, probe => Assert.Empty(probe.Updates));
+            Assert.Single(host.Recorder.UpdatesAt(BusEventKind.ScanComplete));
+            Assert.Equal(1, host.Updates());
+            Assert.Equal(Masks("4-5,7", "4", "4"), host.Apcb());
+        }
+
+        [Fact]
+        public void Case13_a_probe_outside_a_config_change_plugs_at_once()
+        {
+            var host = Start(withoutDevice: "05.0004").WithMdev("m", "4-5", "4", "4");
+            Assert.Equal(Masks("4", "4", "4"), host.Apcb());
+
+            host.Rescan();
+
+            var probe = Assert.Single(host.Recorder.Events);
+            Assert.Equal(BusEventKind.QueueProbed, probe.Kind);
+            Assert.Equal("05.0004", probe.Apqn.ToString());
+            Assert.Single(probe.Updates);
+            Assert.Equal(Masks("4-5", "4", "4"), host.Apcb());
+        }
+    }
+
+    public class WhenTheHostRemovesResources
+    {
+        [Fact]
+        public void Case5_a_removed_adapter_is_unplugged_at_config_changed_before_its_queues_go()
+        {
+            var host = Start().WithMdev("m", "4-5", "4", "4");
+            Assert.Equal(Masks("4-5", "4", "4"), host.Apcb());
+
+            host.Scan("4", "4-5", "4");
+
+            var events = host.Recorder.Events;
+            Assert.Equal(BusEventKind.ConfigChanged, events[0].Kind);
+            Assert.Equal(Masks("4", "4", "4"), Assert.Single(events[0].Updates).Apcb);
+            Assert.Equal(["05.0004", "05.0005"], events.Where(e => e.Kind == BusEventKind.QueueRemoved).Select(e => e.Apqn.ToString()));
+            Assert.All(events.Skip(1), e => Assert.Empty(e.Updates));
+            Assert.Equal(1, host.Updates());
+            Assert.Equal(["04.0004"], SysfsText.MatrixLines(host.Mdev().Shadow.Apm, host.Mdev().Shadow.Aqm));
+            Assert.Equal(["04.0004", "05.0004"], SysfsText.MatrixLines(host.Mdev().Assigned.Apm, host.Mdev().Assigned.Aqm));
+            Assert.False(host.Engine.IsBound(Apqn.Parse("05.0004")));
+        }
+
+        [Fact]
+        public void Case6_a_removed_domain_is_unplugged_once()
+        {
+            var host = Start().WithMdev("m", "4-5", "4-5", "4");
+
+            host.Scan("4-5", "5", "4");
+
+            Assert.Single(host.Recorder.UpdatesAt(BusEventKind.ConfigChanged));
+            Assert.Empty(host.Recorder.UpdatesAt(BusEventKind.QueueRemoved));
+            Assert.Equal(1, host.Updates());
+            Assert.Equal(Masks("4-5", "5", "4"), host.Apcb());
+        }
+
+        [Fact]
+        public void Case7_removing_the_only_adapter_empties_the_guest()
+        {
+            var host = Start().WithMdev("m", "5", "4", "4");
+            Assert.Equal(Masks("5", "4", "4"), host.Apcb());
+
+            host.Scan("4", "4-5", "4");
+
+            Assert.Equal(1, host.Updates());
+            Assert.Equal(Masks("", "4", "4"), host.Apcb());
+        }
+
+        [Fact]
+        public void Case8_a_mixed_change_unplugs_at_config_changed_and_plugs_at_scan_complete()
+        {
+            var host = Start().WithMdev("m", "4-6", "4", "4");
+            Assert.Equal(Masks("4-5", "4", "4"), host.Apcb());
+
+            host.Scan("5-6", "4-5", "4");
+
+            var configChanged = host.Recorder.Events[0];
+            Assert.Equal(Masks("5", "4", "4"), Assert.Single(configChanged.Updates).Apcb);
+            Assert.Equal(Ids("6"), configChanged.After.Single().Added.Apm);
+            Assert.Empty(host.Recorder.UpdatesAt(BusEventKind.QueueRemoved));
+            Assert.Empty(host.Recorder.UpdatesAt(BusEventKind.QueueProbed));
+            Assert.Equal(Masks("5-6", "4", "4"), Assert.Single(host.Recorder.UpdatesAt(BusEventKind.ScanComplete)).Apcb);
+            Assert.Equal(2, host.Updates());
+        }
+
+        [Fact]
+        public void Case20_a_control_domain_leaving_the_host_is_unplugged()
+        {
+            var host = Start().WithMdev("m", "4-5", "4", "4");
+
+            host.Scan("4-5", "4-5", "");
+
+            Assert.Equal(1, host.Updates());
+            Assert.Equal(Masks("4-5", "4", ""), host.Apcb());
+        }
+    }
+
+    public class WhenQueuesAreUnboundAndRebound
+    {
+        [Fact]
+        public void Case10_an_unbound_queue_takes_its_adapter_out_of_the_guest()
+        {
+            var host = Start().WithMdev("m", "4-5", "4-5", "4");
+
+            host.Remove("05.0005");
+
+            Assert.Equal(1, host.Updates());
+            Assert.Equal(Masks("4", "4-5", "4"), host.Apcb());
+            Assert.Equal(["04.0004", "04.0005"], SysfsText.MatrixLines(host.Mdev().Shadow.Apm, host.Mdev().Shadow.Aqm));
+        }
+
+        [Fact]
+        public void Case11_rebinding_outside_a_config_change_plugs_the_adapter_at_once()
+        {
+            var host = Start().WithMdev("m", "4-5", "4-5", "4");
+            host.Remove("05.0005");
+
+            host.Probe("05.0005");
+
+            Assert.Equal(2, host.Updates());
+            Assert.Equal(Masks("4-5", "4-5", "4"), host.Apcb());
+        }
+
+        [Fact]
+        public void Unbinding_a_queue_the_guest_does_not_have_costs_nothing()
+        {
+            var host = Start().WithMdev("m", "4", "4", "4");
+
+            host.Remove("05.0005");
+            host.Remove("04.0005");
+
+            Assert.Equal(0, host.Updates());
+            Assert.Equal(Masks("4", "4", "4"), host.Apcb());
+        }
+    }
+
+    public class Assignments
+    {
+        [Fact]
+        public void Case15_sharing_an_apqn_with_another_mdev_is_refused()
+        {
+            var host = Start().WithMdev("m1", "5", "4", "", "g1").WithMdev("m2", "", "4", "", "g2");
+            Assert.Equal([".0004"], SysfsText.MatrixLines(host.Mdev("m2").Assigned.Apm, host.Mdev("m2").Assigned.Aqm));
+
+            var error = host.Refused(MatrixErrorKind.InUse, () => host.Engine.AssignAdapter("m2", "5"));
+
+            Assert.Contains("m1", error.Message);
+            Assert.Equal([".0004"], SysfsText.MatrixLines(host.Mdev("m2").Assigned.Apm, host.Mdev("m2").Assigned.Aqm));
+            Assert.Equal(0, host.Updates("g1"));
+            Assert.Equal(0, host.Updates("g2"));
+        }
+
+        [Fact]
+        public void Case16_the_reservation_check_is_on_the_cross_product()
+        {
+            var host = Start(permissions: new ApPermissions(Bitmap256.All, Bitmap256.All));
+            host.Engine.CreateMdev("m");
+
+            Assert.Empty(host.Engine.AssignAdapter("m", "5").ToArray());
+            Assert.Equal(["05."], SysfsText.MatrixLines(host.Mdev().Assigned.Apm, host.Mdev().Assigned.Aqm));
+
+            host.Refused(MatrixErrorKind.Reserved, () => host.Engine.AssignDomain("m", "4"));
+            Assert.Equal(["05."], SysfsText.MatrixLines(host.Mdev().Assigned.Apm, host.Mdev().Assigned.Aqm));
+        }
+
+        [Fact]
+        public void Case18_ids_are_read_like_sysfs_and_bounded_by_the_host_maximum()
+        {
+            var host = Start(maxAdapter: 63, maxDomain: 15);
+            host.Engine.CreateMdev("m");
+            Assert.Equal(63, host.Mdev().MaxAdapter);
+            Assert.Equal(15, host.Mdev().MaxDomain);
+
+            host.Refused(MatrixErrorKind.OutOfRange, () => host.Engine.AssignAdapter("m", "64"));
+            host.Engine.AssignAdapter("m", "0x3f");
+            host.Refused(MatrixErrorKind.OutOfRange, () => host.Engine.AssignDomain("m", "16"));
+            host.Refused(MatrixErrorKind.Invalid, () => host.Engine.AssignDomain("m", "abc"));
+            host.Engine.AssignDomain("m", "010");
+
+            Assert.Equal(Masks("63", "8", ""), host.Mdev().Assigned);
+        }
+
+        [Theory]
+        [InlineData("abc", MatrixErrorKind.Invalid)]
+        [InlineData("", MatrixErrorKind.Invalid)]
+        [InlineData("-1", MatrixErrorKind.Invalid)]
+        [InlineData("08", MatrixErrorKind.Invalid)]
+        [InlineData("256", MatrixErrorKind.OutOfRange)]
+        [InlineData("99999999999999999999999", MatrixErrorKind.OutOfRange)]
+        public void Malformed_or_impossible_ids_are_refused_by_every_assignment(string id, MatrixErrorKind kind)
+        {
+            var host = Start().WithMdev("m", "4", "4", "4");
+
+            host.Refused(kind, () => host.Engine.AssignAdapter("m", id));
+            host.Refused(kind, () => host.Engine.AssignDomain("m", id));
+            host.Refused(kind, () => host.Engine.AssignControlDomain("m", id));
+            host.Refused(kind, () => host.Engine.UnassignAdapter("m", id));
+            host.Refused(kind, () => host.Engine.UnassignDomain("m", id));
+            host.Refused(kind, () => host.Engine.UnassignControlDomain("m", id));
+        }
+
+        [Fact]
+        public void Case18_assigning_what_is_already_assigned_succeeds_with_no_update()
+        {
+            var host = Start().WithMdev("m", "4-5", "4", "4");
+            var before = EngineText.Of(host.Engine);
+
+            Assert.Empty(host.Engine.AssignAdapter("m", "4").ToArray());
+            Assert.Empty(host.Engine.AssignDomain("m", "0x4").ToArray());
+            Assert.Empty(host.Engine.AssignControlDomain("m", "04").ToArray());
+            Assert.Empty(host.Engine.UnassignAdapter("m", "7").ToArray());
+
+            Assert.Equal(before, EngineText.Of(host.Engine));
+            Assert.Equal(0, host.Updates());
+        }
+
+        [Fact]
+        public void Case21_a_guest_can_hold_adapters_without_domains()
+        {
+            var host = Start().WithMdev("m", "", "", "");
+
+            Assert.Single(host.Engine.AssignAdapter("m", "5").ToArray());
+            Assert.Equal(Masks("5", "", ""), host.Apcb());
+            Assert.Single(host.Engine.AssignDomain("m", "4").ToArray());
+            Assert.Equal(Masks("5", "4", ""), host.Apcb());
+            Assert.Single(host.Engine.UnassignDomain("m", "4").ToArray());
+            Assert.Equal(Masks("5", "", ""), host.Apcb());
+            Assert.Equal(3, host.Updates());
+        }
+
+        [Fact]
+        public void Case22_unassigning_does_not_readmit_a_filtered_adapter_but_a_later_assignment_does()
+        {
+            var host = Start().WithMdev("m", "4-5", "4-5", "4");
+            host.Remove("05.0005");
+            Assert.Equal(Masks("4", "4-5", "4"), host.Apcb());
+            host.StartCounting();
+
+            Assert.Single(host.Engine.UnassignDomain("m", "5").ToArray());
+            Assert.Equal(Masks("4", "4", "4"), host.Apcb());
+            Assert.Empty(host.Engine.AssignControlDomain("m", "7").ToArray());
+            Assert.Equal(Masks("4", "4", "4"), host.Apcb());
+
+            Assert.Single(host.Engine.AssignAdapter("m", "6").ToArray());
+            Assert.Equal(Masks("4-5", "4", "4"), host.Apcb());
+            Assert.Equal(2, host.Updates());
+        }
+
+        [Fact]
+        public void Case22_a_later_domain_assignment_also_readmits_the_adapter()
+        {
+            var host = Start().WithMdev("m", "4-5", "4-5", "4");
+            host.Remove("05.0005");
+            host.Engine.UnassignDomain("m", "5");
+            host.StartCounting();
+
+            Assert.Single(host.Engine.AssignDomain("m", "6").ToArray());
+
+            Assert.Equal(Masks("4-5", "4", "4"), host.Apcb());
+        }
+
+        [Fact]
+        public void Unassigning_an_adapter_the_guest_has_unplugs_it_once()
+        {
+            var host = Start().WithMdev("m", "4-5", "4-5", "4");
+
+            var updates = host.Engine.UnassignAdapter("m", "5").ToArray();
+
+            Assert.Equal(Masks("4", "4-5", "4"), Assert.Single(updates).Apcb);
+            Assert.Equal(Masks("4", "4-5", "4"), host.Mdev().Assigned);
+        }
+
+        [Fact]
+        public void Requests_for_an_unknown_mdev_are_not_found()
+        {
+            var host = Start().WithMdev("m", "4", "4", "4");
+
+            host.Refused(MatrixErrorKind.NotFound, () => host.Engine.AssignAdapter("nope", "5"));
+            host.Refused(MatrixErrorKind.NotFound, () => host.Engine.UnassignDomain("nope", "4"));
+            host.Refused(MatrixErrorKind.NotFound, () => host.Engine.Attach("nope", "g2"));
+            host.Refused(MatrixErrorKind.NotFound, () => host.Engine.Detach("nope"));
+        }
+
+        [Fact]
+        public void A_removed_mdev_releases_its_apqns_to_other_mdevs()
+        {
+            var host = Start().WithMdev("m1", "5", "4", "", guest: null).WithMdev("m2", "", "4", "", "g2");
+            host.Refused(MatrixErrorKind.InUse, () => host.Engine.AssignAdapter("m2", "5"));
+
+            host.Engine.RemoveMdev("m1");
+
+            Assert.Single(host.Engine.AssignAdapter("m2", "5").ToArray());
+            Assert.Equal(Masks("5", "4", ""), host.Apcb("g2"));
+        }
+    }
+
+    public class ControlDomains
+    {
+        [Fact]
+        public void Case19_control_domains_follow_the_host_and_the_administrator()
+        {
+            var host = Start().WithMdev("m", "4-5", "4", "4");
+
+            Assert.Empty(host.Engine.AssignControlDomain("m", "0x10").ToArray());
+            Assert.Equal(Ids("4,16"), host.Mdev().Assigned.Adm);
+            Assert.Equal(Ids("4"), host.Mdev().Shadow.Adm);
+
+            host.Scan("4-5", "4-5", "4,16");
+            Assert.DoesNotContain(host.Recorder.Events, e => e.Kind is BusEventKind.QueueProbed or BusEventKind.QueueRemoved);
+            Assert.Single(host.Recorder.UpdatesAt(BusEventKind.ScanComplete));
+            Assert.Equal(Masks("4-5", "4", "4,16"), host.Apcb());
+
+            Assert.Single(host.Engine.UnassignControlDomain("m", "4").ToArray());
+            Assert.Equal(Masks("4-5", "4", "16"), host.Apcb());
+            Assert.Equal(2, host.Updates());
+        }
+
+        [Fact]
+        public void Control_domains_may_be_shared_and_are_not_reserved()
+        {
+            var host = Start(permissions: new ApPermissions(Bitmap256.All, Bitmap256.All))
+                .WithMdev("m1", "", "", "4", "g1").WithMdev("m2", "", "", "4", "g2");
+
+            Assert.Equal(Masks("", "", "4"), host.Apcb("g1"));
+            Assert.Equal(Masks("", "", "4"), host.Apcb("g2"));
+        }
+    }
+
+    public class MaskEdits
+    {
+        static readonly ApPermissions Fixture = new(Bitmap256.All.AndNot(Ids("4-7")), Bitmap256.All);
+
+        [Fact]
+        public void Case17_reserving_an_assigned_apqn_is_vetoed_until_it_is_unassigned()
+        {
+            var host = Start(permissions: Fixture).WithMdev("m", "5", "4", "4");
+            var plus5 = Fixture with { Apmask = Fixture.Apmask.With(5) };
+            var apqn = Apqn.Parse("05.0004");
+            Assert.True(host.Engine.IsBound(apqn));
+
+            var error = host.Refused(MatrixErrorKind.Busy, () => host.SetMasks(plus5));
+            Assert.Contains("05.0004", error.Message);
+            Assert.Equal(Fixture, host.Bus.Permissions);
+            Assert.Equal(Fixture, host.Engine.Permissions);
+
+            host.Engine.UnassignAdapter("m", "5");
+            host.SetMasks(plus5);
+
+            Assert.Equal(plus5, host.Engine.Permissions);
+            Assert.False(host.Engine.IsBound(apqn));
+            Assert.Equal(QueueDriver.Default, host.Bus.DriverOf(apqn));
+            Assert.Contains(host.Recorder.Events, e => e.Kind == BusEventKind.QueueRemoved && e.Apqn == apqn && e.Driver == QueueDriver.VfioAp);
+            Assert.Contains(host.Recorder.Events, e => e.Kind == BusEventKind.QueueProbed && e.Apqn == apqn && e.Driver == QueueDriver.Default);
+        }
+
+        [Fact]
+        public void Releasing_queues_from_the_host_lets_the_guest_have_them()
+        {
+            var reserved = new ApPermissions(Ids("5"), Ids("5"));
+            var host = Start(permissions: reserved).WithMdev("m", "4-5", "4", "4");
+            Assert.Equal(Masks("4-5", "4", "4"), host.Apcb());
+            host.Refused(MatrixErrorKind.Reserved, () => host.Engine.AssignDomain("m", "5"));
+
+            host.SetMasks(ApPermissions.None);
+            Assert.True(host.Engine.IsBound(Apqn.Parse("05.0005")));
+            Assert.Single(host.Engine.AssignDomain("m", "5").ToArray());
+
+            Assert.Equal(Masks("4-5", "4-5", "4"), host.Apcb());
+        }
+    }
+
+    public class OneShotApConfig
+    {
+        static ApMasks Write(string text)
+        {
+            var fields = text.TrimEnd('\n').Split(',');
+            return new ApMasks(Bitmap256.ParseMsb0Hex(fields[0]), Bitmap256.ParseMsb0Hex(fields[1]), Bitmap256.ParseMsb0Hex(fields[2]));
+        }
+
+        [Fact]
+        public void Case23_unplugs_removed_adapters_then_plugs_the_filtered_new_matrix()
+        {
+            var host = Start(apm: "4-6").WithMdev("m", "4-5", "4", "4");
+            Assert.Equal(Masks("4-5", "4", "4"), host.Apcb());
+
+            var updates = host.Engine.SetMatrix("m", Write("0x06,0x0c,0x08\n")).ToArray();
+
+            Assert.Equal([Masks("5", "4", "4"), Masks("5-6", "4-5", "4")], updates.Select(u => u.Apcb));
+            Assert.Equal(Masks("5-6", "4-5", "4"), host.Mdev().Assigned);
+            Assert.Equal(Masks("5-6", "4-5", "4"), host.Apcb());
+        }
+
+        [Fact]
+        public void Removed_domains_are_unplugged_with_the_old_matrix_in_place()
+        {
+            var host = Start().WithMdev("m", "4-5", "4-5", "4");
+
+            var updates = host.Engine.SetMatrix("m", Masks("4-5", "4", "4")).ToArray();
+
+            Assert.Equal(Masks("4-5", "4", "4"), Assert.Single(updates).Apcb);
+        }
+
+        [Fact]
+        public void Removing_a_domain_and_adding_an_adapter_costs_two_updates()
+        {
+            var host = Start().WithMdev("m", "4", "4-5", "4");
+
+            var updates = host.Engine.SetMatrix("m", Masks("4-5", "4", "4")).ToArray();
+
+            Assert.Equal([Masks("4", "4", "4"), Masks("4-5", "4", "4")], updates.Select(u => u.Apcb));
+        }
+
+        [Fact]
+        public void Case23_a_reserved_apqn_refuses_the_whole_write()
+        {
+            var host = Start(apm: "4-6", permissions: new ApPermissions(Ids("6"), Ids("5"))).WithMdev("m", "4-5", "4", "4");
+
+            host.Refused(MatrixErrorKind.Reserved, () => host.Engine.SetMatrix("m", Write("0x06,0x0c,0x08\n")));
+
+            Assert.Equal(0, host.Updates());
+        }
+
+        [Fact]
+        public void Case23_an_id_above_the_maximum_refuses_the_whole_write()
+        {
+            var host = Start(maxAdapter: 63, maxDomain: 15).WithMdev("m", "4-5", "4", "4");
+
+            host.Refused(MatrixErrorKind.OutOfRange, () => host.Engine.SetMatrix("m", Masks("5,64", "4", "4")));
+            host.Refused(MatrixErrorKind.OutOfRange, () => host.Engine.SetMatrix("m", Masks("5", "16", "4")));
+            host.Refused(MatrixErrorKind.OutOfRange, () => host.Engine.SetMatrix("m", Masks("5", "4", "16")));
+        }
+
+        [Fact]
+        public void A_write_sharing_an_apqn_with_another_mdev_is_refused()
+        {
+            var host = Start(apm: "4-6").WithMdev("m", "4-5", "4", "4").WithMdev("other", "6", "4", "", "g2");
+
+            host.Refused(MatrixErrorKind.InUse, () => host.Engine.SetMatrix("m", Write("0x06,0x0c,0x08")));
+        }
+    }
+
+    public class GuestsAndMdevs
+    {
+        [Fact]
+        public void Case24_a_guest_holds_one_mdev_only()
+        {
+            var host = Start().WithMdev("m1", "4", "4", "4", "g").WithMdev("m2", "5", "5", "", guest: null);
+
+            host.Refused(MatrixErrorKind.NotPermitted, () => host.Engine.Attach("m2", "g"));
+
+            Assert.Equal(Masks("4", "4", "4"), host.Apcb());
+            Assert.Null(host.Mdev("m2").Guest);
+        }
+
+        [Fact]
+        public void An_mdev_serves_one_guest_only()
+        {
+            var host = Start().WithMdev("m", "4", "4", "4", "g1");
+            var before = EngineText.Of(host.Engine);
+
+            Assert.Throws<MatrixException>(() => host.Engine.Attach("m", "g2"));
+
+            Assert.Equal(before, EngineText.Of(host.Engine));
+            Assert.Equal("g1", host.Mdev().Guest);
+        }
+
+        [Fact]
+        public void Case25_detach_clears_the_guest_edits_change_the_shadow_only_and_reattach_sends_it()
+        {
+            var host = Start().WithMdev("m", "4-5", "4", "4");
+
+            Assert.Equal(ApMasks.Empty, Assert.Single(host.Engine.Detach("m").ToArray()).Apcb);
+            Assert.Equal(ApMasks.Empty, host.Apcb());
+            Assert.Equal(Masks("4-5", "4", "4"), host.Mdev().Shadow);
+
+            Assert.Empty(host.Engine.AssignDomain("m", "5").ToArray());
+            Assert.Empty(host.Engine.UnassignAdapter("m", "4").ToArray());
+            Assert.Equal(Masks("5", "4-5", "4"), host.Mdev().Shadow);
+            Assert.Equal(ApMasks.Empty, host.Apcb());
+            Assert.Equal(1, host.Updates());
+
+            Assert.Single(host.Engine.Attach("m", "g").ToArray());
+            Assert.Equal(Masks("5", "4-5", "4"), host.Apcb());
+            Assert.Equal(2, host.Updates());
+        }
+
+        [Fact]
+        public void After_detach_the_guest_may_take_another_mdev()
+        {
+            var host = Start().WithMdev("m1", "4", "4", "4", "g").WithMdev("m2", "5", "5", "", guest: null);
+            host.Engine.Detach("m1");
+
+            host.Engine.Attach("m2", "g");
+
+            Assert.Equal(Masks("5", "5", ""), host.Apcb());
+            Assert.Equal(2, host.Updates());
+        }
+    }
+
+    /// <summary>Per-queue mode: no deferral, no bulk unplug, scan complete does nothing.</summary>
+    public class InPerQueueMode
+    {
+        [Fact]
+        public void An_added_adapter_is_plugged_by_its_probe()
+        {
+            var host = Start(apm: "4", mode: HotPlugMode.PerQueue).WithMdev("m", "4-5", "4", "4");
+
+            host.Scan("4-5", "4-5", "4");
+
+            Assert.Empty(host.Recorder.UpdatesAt(BusEventKind.ConfigChanged));
+            Assert.Empty(host.Recorder.UpdatesAt(BusEventKind.ScanComplete));
+            var plug = Assert.Single(host.Recorder.UpdatesAt(BusEventKind.QueueProbed));
+            Assert.Equal(Masks("4-5", "4", "4"), plug.Apcb);
+            Assert.All(host.Recorder.Events, e => Assert.All(e.After, m => Assert.True(m.Added.IsEmpty)));
+        }
+
+        [Fact]
+        public void A_domain_added_across_four_adapters_costs_four_updates()
+        {
+            var host = Start(apm: "0-3", aqm: "0", adm: "", mode: HotPlugMode.PerQueue).WithMdev("m", "0-3", "0-1", "");
+            Assert.Equal(Masks("0-3", "0", ""), host.Apcb());
+
+            host.Scan("0-3", "0-1", "");
+
+            Assert.Equal(4, host.Updates());
+            Assert.Equal(Masks("0-3", "0-1", ""), host.Apcb());
+        }
+
+        [Fact]
+        public void A_removed_adapter_is_unplugged_by_the_removal_of_its_first_queue()
+        {
+            var host = Start(mode: HotPlugMode.PerQueue).WithMdev("m", "4-5", "4", "4");
+
+            host.Scan("4", "4-5", "4");
+
+            Assert.Empty(host.Recorder.UpdatesAt(BusEventKind.ConfigChanged));
+            var removals = host.Recorder.Events.Where(e => e.Kind == BusEventKind.QueueRemoved).ToList();
+            Assert.Equal("05.0004", removals[0].Apqn.ToString());
+            Assert.Single(removals[0].Updates);
+            Assert.All(removals.Skip(1), e => Assert.Empty(e.Updates));
+            Assert.Equal(Masks("4", "4", "4"), host.Apcb());
+        }
+
+        [Fact]
+        public void A_removed_domain_unplugs_adapter_by_adapter()
+        {
+            var host = Start(mode: HotPlugMode.PerQueue).WithMdev("m", "4-5", "4-5", "4");
+
+            host.Scan("4-5", "5", "4");
+
+            Assert.Empty(host.Recorder.UpdatesAt(BusEventKind.ConfigChanged));
+            Assert.Equal(2, host.Recorder.UpdatesAt(BusEventKind.QueueRemoved).Count());
+            Assert.Equal(Ids(""), host.Apcb().Apm);
+        }
+
+        [Fact]
+        public void Config_changed_and_scan_complete_only_record_the_host()
+        {
+            var host = Start(apm: "4", mode: HotPlugMode.PerQueue).WithMdev("m", "4-5", "4", "4");
+
+            host.ChangeConfig("4-5", "4-5", "4");
+            Assert.Equal(Ids("4-5"), host.Engine.Host.Apm);
+            Assert.True(host.Mdev().Added.IsEmpty);
+            host.CompleteScan();
+            Assert.Equal(0, host.Updates());
+            Assert.Equal(Masks("4", "4", "4"), host.Apcb());
+
+            host.Probe("05.0004");
+            Assert.Equal(1, host.Updates());
+            Assert.Equal(Masks("4-5", "4", "4"), host.Apcb());
+        }
+    }
+
+    public class CaptureAndRestore
+    {
+        /// <summary>Two attached mdevs, a detached one, a removed one, reserved queues and an open config-change window.</summary>
+        static TestHost RichHost()
+        {
+            var host = Start(apm: "0-5", aqm: "0-5", adm: "0-3", permissions: new ApPermissions(Ids("0"), Ids("0-1")))
+                .WithMdev("gone", "3", "3", "", guest: null)
+                .WithMdev("m1", "1-2", "2-3", "1", "g1")
+                .WithMdev("m2", "4-5,7", "4", "2", "g2")
+                .WithMdev("m3", "0", "5", "3", "g3");
+            host.Engine.RemoveMdev("gone");
+            host.Engine.Detach("m3");
+            host.Remove("02.0003");
+            host.ChangeConfig("0-5,7", "0-5", "0-3");
+            Assert.False(host.Mdev("m2").Added.IsEmpty);
+            return host;
+        }
+
+        static (HostBus Bus, VfioApEngine Engine) Copy(TestHost host) =>
+            (new HostBus(host.Bus.Config, host.Bus.Permissions, host.Bus.Devices.ToArray(), host.Bus.PreviousConfig),
+                VfioApEngine.Restore(host.Engine.Capture()));
+
+        [Fact]
+        public void A_restored_engine_captures_the_same_state()
+        {
+            var host = RichHost();
+
+            var restored = VfioApEngine.Restore(host.Engine.Capture());
+
+            Assert.Equal(EngineText.Of(host.Engine), EngineText.Of(restored));
+            Assert.Equal(host.Engine.Mdevs.Select(m => m.Name), restored.Mdevs.Select(m => m.Name));
+            Assert.Equal("m1", restored.FindGuest("g1")?.Mdev);
+            Assert.Null(restored.FindGuest("g3")?.Mdev);
+        }
+
+        [Fact]
+        public void A_restored_engine_behaves_like_the_original()
+        {
+            var host = RichHost();
+            var (bus, engine) = Copy(host);
+            var original = (host.Bus, host.Engine);
+
+            var script = new List<(string Name, Action<HostBus, VfioApEngine> Run)>
+            {
+                ("probe 07.0004", (b, e) => b.Probe(Apqn.Parse("07.0004"), e)),
+                ("scan complete", (b, e) => b.CompleteScan(e)),
+                ("rebind 02.0003", (b, e) => b.Probe(Apqn.Parse("02.0003"), e)),
+                ("unbind 01.0002", (b, e) => b.Remove(Apqn.Parse("01.0002"), e)),
+                ("assign domain 3 to m3", (b, e) => e.AssignDomain("m3", "3")),
+                ("assign reserved domain 0 to m3", (b, e) => e.AssignDomain("m3", "0")),
+                ("attach m3 to g3", (b, e) => e.Attach("m3", "g3")),
+                ("unassign adapter 4 from m2", (b, e) => e.UnassignAdapter("m2", "4")),
+                ("release queues", (b, e) => { e.EnsurePermissionsAllowed(ApPermissions.None); b.SetPermissions(ApPermissions.None, e); }),
+                ("assign domain 0 to m2", (b, e) => e.AssignDomain("m2", "0")),
+                ("host drops adapter 5 and domain 2", (b, e) => b.Scan(b.Config with { Apm = Ids("0-4,7"), Aqm = Ids("0-1,3-5") }, e)),
+                ("host brings them back", (b, e) => b.Scan(b.Config with { Apm = Ids("0-5,7"), Aqm = Ids("0-5") }, e)),
+                ("move m1 to g3", (b, e) => { e.Detach("m3"); e.Detach("m1"); e.Attach("m1", "g3"); }),
+            };
+
+            foreach (var (name, run) in script)
+            {
+                host.Engine.ClearUpdates();
+                engine.ClearUpdates();
+                var originalError = Record.Exception(() => run(original.Bus, original.Engine));
+                var restoredError = Record.Exception(() => run(bus, engine));
+                Assert.True(originalError is null or MatrixException, $"{name}: {originalError}");
+                Assert.Equal((originalError as MatrixException)?.Kind, (restoredError as MatrixException)?.Kind);
+                Assert.True(EngineText.Of(original.Engine) == EngineText.Of(engine), $"after {name}:\n{EngineText.Of(original.Engine)}\nvs restored:\n{EngineText.Of(engine)}");
+                Assert.Equal(original.Engine.PendingUpdates.ToArray(), engine.PendingUpdates.ToArray());
+            }
+        }
+
+        [Fact]
+        public void Restore_refuses_a_state_without_a_row_per_adapter()
+        {
+            var state = Start().Engine.Capture() with { BoundQueues = [] };
+
+            Assert.Throws<ArgumentException>(() => VfioApEngine.Restore(state));
+        }
+    }
+}
