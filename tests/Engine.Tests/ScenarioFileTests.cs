@@ -9,8 +9,7 @@ public class ScenarioFileTests
     static readonly string Root = Path.Combine(AppContext.BaseDirectory, "scenarios");
 
     static IEnumerable<string> Files() =>
-        Directory.EnumerateFiles(Root, "*.json")
-            .Concat(Directory.EnumerateFiles(Path.Combine(Root, "random"), "*.json"))
+        Directory.EnumerateFiles(Root, "*.json", SearchOption.AllDirectories)
             .Select(path => Path.GetRelativePath(Root, path).Replace('\\', '/'))
             .Order(StringComparer.Ordinal);
 

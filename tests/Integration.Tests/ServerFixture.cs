@@ -52,6 +52,42 @@ public sealed class ServerFixture : IAsyncDisposable
         await drop.ExecuteNonQueryAsync();
     }
 
+    /// <summary>
+    /// Deletes this run's queues and exchanges (where rabbitmqctl can list them): left behind, they stay
+    /// bound to the message-type exchanges and copy every later message.
+    /// </summary>
+    public async Task DeleteBrokerObjectsAsync(string prefix)
+    {
+        if (_containers.Count > 0) return;
+        var vhost = Uri.UnescapeDataString(RabbitMq.AbsolutePath.TrimStart('/'));
+        var queues = await RabbitCtlAsync("list_queues", vhost);
+        var exchanges = await RabbitCtlAsync("list_exchanges", vhost);
+        var factory = new RabbitMQ.Client.ConnectionFactory { Uri = RabbitMq };
+        await using var connection = await factory.CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        foreach (var queue in queues.Where(q => q.StartsWith(prefix, StringComparison.Ordinal))) await channel.QueueDeleteAsync(queue, ifUnused: false, ifEmpty: false);
+        foreach (var exchange in exchanges.Where(e => e.StartsWith(prefix, StringComparison.Ordinal))) await channel.ExchangeDeleteAsync(exchange, ifUnused: false);
+    }
+
+    static async Task<IReadOnlyList<string>> RabbitCtlAsync(string listing, string vhost)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("rabbitmqctl", ["-q", listing, "-p", vhost, "name"])
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            })!;
+            var output = await process.StandardOutput.ReadToEndAsync();
+            await process.WaitForExitAsync();
+            return process.ExitCode == 0 ? output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : [];
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return [];
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         foreach (var container in _containers) await container.DisposeAsync();

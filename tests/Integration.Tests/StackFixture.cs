@@ -56,6 +56,7 @@ public sealed class StackFixture : IAsyncLifetime
             await app.DisposeAsync();
         }
         foreach (var database in _databases) await Servers.DropDatabaseAsync(database);
+        await Servers.DeleteBrokerObjectsAsync(QueuePrefix);
         await Servers.DisposeAsync();
     }
 }

@@ -20,14 +20,19 @@ public sealed class HostStore(ApBusDbContext db, OutboxSignal outbox)
     public Task<HostRecord?> FindAsync(string hostId, CancellationToken cancellationToken) =>
         db.Hosts.AsNoTracking().SingleOrDefaultAsync(h => h.Id == hostId, cancellationToken);
 
-    /// <summary>A new host's bus starts empty and scans its initial configuration: config changed from empty, every probe, scan complete.</summary>
+    /// <summary>
+    /// A new host's bus starts empty: its masks are announced first, then it scans its initial configuration
+    /// (config changed from empty, every probe, scan complete).
+    /// </summary>
     public async Task<long> DefineAsync(string hostId, ApConfig initial, ApPermissions permissions, CancellationToken cancellationToken)
     {
         if (await db.Hosts.AnyAsync(h => h.Id == hostId, cancellationToken)) throw Exists(hostId);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var bus = new HostBus(initial with { Apm = Bitmap256.Empty, Aqm = Bitmap256.Empty, Adm = Bitmap256.Empty }, permissions);
+        var bus = new HostBus(initial with { Apm = Bitmap256.Empty, Aqm = Bitmap256.Empty, Adm = Bitmap256.Empty }, ApPermissions.None);
         var host = new HostRecord { Id = hostId };
         var recorder = host.Recorder();
+        // vfio_ap must know the masks before any probe, or it would let an mdev take a reserved queue.
+        if (permissions != ApPermissions.None) bus.SetPermissions(permissions, recorder);
         bus.Scan(initial, recorder);
         host.Save(bus, recorder);
         db.Hosts.Add(host);

@@ -1,0 +1,14 @@
+using System.Text.Json;
+
+namespace Apmatrix.VfioAp.Http;
+
+public sealed record HostRequest(string? Mode);
+
+public sealed record MdevRequest(string? Name);
+
+/// <summary>An adapter, domain or control-domain id: a JSON number, or a string read as sysfs reads what is written to it.</summary>
+public sealed record IdRequest(JsonElement Id);
+
+public sealed record AttachRequest(string? Guest);
+
+public sealed record MaskCheckRequest(string? Apmask, string? Aqmask);

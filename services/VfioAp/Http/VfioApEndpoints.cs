@@ -1,0 +1,164 @@
+using System.Text.Json;
+using Apmatrix.ApModel;
+using Apmatrix.Engine;
+using Apmatrix.VfioAp.Persistence;
+using Microsoft.EntityFrameworkCore;
+
+namespace Apmatrix.VfioAp.Http;
+
+/// <summary>
+/// The administrator's API: what vfio_ap's sysfs offers, per host. Changes run under the host row lock
+/// (<see cref="HostStore.RunAsync{T}"/>), so they serialise with the host's bus events; reads do not lock.
+/// </summary>
+public static class VfioApEndpoints
+{
+    static readonly (string Route, Action<VfioApEngine, string, long> ById, Action<VfioApEngine, string, string> ByText)[] Assignments =
+    [
+        ("assign-adapter", (e, mdev, id) => e.AssignAdapter(mdev, id), (e, mdev, id) => e.AssignAdapter(mdev, id)),
+        ("assign-domain", (e, mdev, id) => e.AssignDomain(mdev, id), (e, mdev, id) => e.AssignDomain(mdev, id)),
+        ("assign-control-domain", (e, mdev, id) => e.AssignControlDomain(mdev, id), (e, mdev, id) => e.AssignControlDomain(mdev, id)),
+        ("unassign-adapter", (e, mdev, id) => e.UnassignAdapter(mdev, id), (e, mdev, id) => e.UnassignAdapter(mdev, id)),
+        ("unassign-domain", (e, mdev, id) => e.UnassignDomain(mdev, id), (e, mdev, id) => e.UnassignDomain(mdev, id)),
+        ("unassign-control-domain", (e, mdev, id) => e.UnassignControlDomain(mdev, id), (e, mdev, id) => e.UnassignControlDomain(mdev, id)),
+    ];
+
+    public static IEndpointRouteBuilder MapVfioApEndpoints(this IEndpointRouteBuilder app)
+    {
+        var host = app.MapGroup("/hosts/{host}").AddEndpointFilter<MatrixProblemFilter>();
+        host.MapPut("", DefineHostAsync);
+        host.MapGet("", GetHostAsync);
+        host.MapPost("/mask-check", CheckMasksAsync);
+        host.MapGet("/guests", GetGuestsAsync);
+
+        var mdev = host.MapGroup("/mdevs");
+        mdev.MapPost("", CreateMdevAsync);
+        mdev.MapGet("/{name}", async (string host, string name, VfioApDbContext db, CancellationToken ct) =>
+            TypedResults.Ok(MdevView.From(await FindMdevAsync(db, host, name, ct))));
+        mdev.MapDelete("/{name}", RemoveMdevAsync);
+        mdev.MapGet("/{name}/matrix", (string host, string name, VfioApDbContext db, CancellationToken ct) =>
+            SysfsAsync(db, host, name, m => SysfsText.MatrixLines(m.AssignedApm, m.AssignedAqm), ct));
+        mdev.MapGet("/{name}/guest_matrix", (string host, string name, VfioApDbContext db, CancellationToken ct) =>
+            SysfsAsync(db, host, name, m => SysfsText.MatrixLines(m.ShadowApm, m.ShadowAqm), ct));
+        mdev.MapGet("/{name}/control_domains", (string host, string name, VfioApDbContext db, CancellationToken ct) =>
+            SysfsAsync(db, host, name, m => SysfsText.ControlDomainLines(m.AssignedAdm), ct));
+        foreach (var (route, byId, byText) in Assignments)
+            mdev.MapPost($"/{{name}}/{route}", (string host, string name, IdRequest request, HostStore store, CancellationToken ct) =>
+                AssignAsync(host, name, request, store, byId, byText, ct));
+        mdev.MapPost("/{name}/attach", AttachAsync);
+        mdev.MapPost("/{name}/detach", (string host, string name, HostStore store, CancellationToken ct) =>
+            ChangeMdevAsync(store, host, name, engine => engine.Detach(name), ct));
+        return app;
+    }
+
+    static async Task<IResult> DefineHostAsync(string host, HostRequest? request, HostStore store, VfioApDbContext db, CancellationToken ct)
+    {
+        if (!HotPlugModes.TryParse(request?.Mode ?? "batched", out var mode))
+            return Invalid("mode", $"'{request?.Mode}' is not a mode: batched or per-queue");
+        await store.DefineAsync(host, mode, ct);
+        return TypedResults.Ok(await ViewHostAsync(db, host, ct));
+    }
+
+    static async Task<IResult> GetHostAsync(string host, VfioApDbContext db, CancellationToken ct) =>
+        TypedResults.Ok(await ViewHostAsync(db, host, ct));
+
+    static async Task<HostView> ViewHostAsync(VfioApDbContext db, string host, CancellationToken ct)
+    {
+        var row = await db.Hosts.AsNoTracking().SingleOrDefaultAsync(h => h.HostId == host, ct) ?? throw HostStore.NoSuchHost(host);
+        var pending = await db.PendingBusEvents.CountAsync(e => e.HostId == host, ct);
+        var mdevs = await db.Mdevs.Where(m => m.HostId == host).OrderBy(m => m.Position).Select(m => m.Name).ToListAsync(ct);
+        return HostView.From(row, pending, mdevs);
+    }
+
+    static async Task<IResult> CreateMdevAsync(string host, MdevRequest request, HostStore store, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(request.Name)) return Invalid("name", "an mdev needs a name");
+        var view = await store.RunAsync(host, engine => MdevView.From(host, engine.CreateMdev(request.Name)), ct);
+        return TypedResults.Created($"/hosts/{Uri.EscapeDataString(host)}/mdevs/{Uri.EscapeDataString(view.Name)}", view);
+    }
+
+    static async Task<IResult> RemoveMdevAsync(string host, string name, HostStore store, CancellationToken ct)
+    {
+        await store.RunAsync(host, engine => engine.RemoveMdev(name), ct);
+        return TypedResults.NoContent();
+    }
+
+    static Task<IResult> AssignAsync(string host, string name, IdRequest request, HostStore store,
+        Action<VfioApEngine, string, long> byId, Action<VfioApEngine, string, string> byText, CancellationToken ct)
+    {
+        var id = request.Id;
+        Action<VfioApEngine>? operation = id.ValueKind switch
+        {
+            JsonValueKind.Number when id.TryGetInt64(out var number) => engine => byId(engine, name, number),
+            // Fractions and numbers beyond 64 bits go through the sysfs reading too: invalid or out of range as there.
+            JsonValueKind.Number => engine => byText(engine, name, id.GetRawText()),
+            JsonValueKind.String => engine => byText(engine, name, id.GetString()!),
+            _ => null,
+        };
+        return operation is null
+            ? Task.FromResult(Invalid("id", "id is a number, or a string read as sysfs reads it (\"5\", \"0x5\", \"05\")"))
+            : ChangeMdevAsync(store, host, name, operation, ct);
+    }
+
+    static Task<IResult> AttachAsync(string host, string name, AttachRequest request, HostStore store, CancellationToken ct) =>
+        string.IsNullOrWhiteSpace(request.Guest)
+            ? Task.FromResult(Invalid("guest", "attach needs a guest name"))
+            : ChangeMdevAsync(store, host, name, engine => engine.Attach(name, request.Guest), ct);
+
+    static async Task<IResult> ChangeMdevAsync(HostStore store, string host, string name, Action<VfioApEngine> operation, CancellationToken ct)
+    {
+        var view = await store.RunAsync(host, engine =>
+        {
+            operation(engine);
+            return MdevView.From(host, engine.FindMdev(name)!);
+        }, ct);
+        return TypedResults.Ok(view);
+    }
+
+    static async Task<IResult> CheckMasksAsync(string host, MaskCheckRequest request, HostStore store, CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var apmask = ReadSet("apmask", request.Apmask, errors);
+        var aqmask = ReadSet("aqmask", request.Aqmask, errors);
+        if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
+        await store.RunAsync(host, engine => engine.EnsurePermissionsAllowed(new ApPermissions(apmask, aqmask)), ct);
+        return TypedResults.NoContent();
+    }
+
+    static async Task<IResult> GetGuestsAsync(string host, VfioApDbContext db, CancellationToken ct)
+    {
+        if (!await db.Hosts.AnyAsync(h => h.HostId == host, ct)) throw HostStore.NoSuchHost(host);
+        var guests = await db.Guests.AsNoTracking()
+            .Where(g => g.HostId == host)
+            .OrderBy(g => g.Name)
+            .Select(g => new
+            {
+                Row = g,
+                Mdev = db.Mdevs.Where(m => m.HostId == host && m.Guest == g.Name).Select(m => m.Name).FirstOrDefault(),
+                Acknowledged = db.GuestUpdates.Where(u => u.HostId == host && u.Guest == g.Name && u.AckedAt != null).Max(u => (long?)u.Version) ?? 0,
+            })
+            .ToListAsync(ct);
+        return TypedResults.Ok(guests.Select(g => new GuestView(g.Row.Name, g.Mdev, g.Row.Version, g.Acknowledged, MasksView.From(g.Row.Apcb))).ToList());
+    }
+
+    static async Task<IResult> SysfsAsync(VfioApDbContext db, string host, string name, Func<MdevRow, List<string>> lines, CancellationToken ct) =>
+        TypedResults.Text(SysfsText.AsFile(lines(await FindMdevAsync(db, host, name, ct))), "text/plain; charset=utf-8");
+
+    static async Task<MdevRow> FindMdevAsync(VfioApDbContext db, string host, string name, CancellationToken ct)
+    {
+        var mdev = await db.Mdevs.AsNoTracking().SingleOrDefaultAsync(m => m.HostId == host && m.Name == name, ct);
+        if (mdev is not null) return mdev;
+        if (!await db.Hosts.AnyAsync(h => h.HostId == host, ct)) throw HostStore.NoSuchHost(host);
+        throw new MatrixException(MatrixErrorKind.NotFound, $"no mdev named {name}");
+    }
+
+    static Bitmap256 ReadSet(string field, string? text, Dictionary<string, string[]> errors)
+    {
+        if (text is null) errors[field] = [$"{field} is required"];
+        else if (Bitmap256.TryParse(text, out var set, out var error)) return set;
+        else errors[field] = [$"{field}: {error}"];
+        return Bitmap256.Empty;
+    }
+
+    static IResult Invalid(string field, string message) =>
+        TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] });
+}

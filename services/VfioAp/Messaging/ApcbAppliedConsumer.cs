@@ -1,0 +1,38 @@
+using Apmatrix.Contracts;
+using Apmatrix.VfioAp.Persistence;
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Apmatrix.VfioAp.Messaging;
+
+/// <summary>
+/// Marks guest updates acknowledged, a batch of acknowledgements in one statement. A guest applies its versions
+/// in order, so having version v it has every earlier one: all of them are acknowledged.
+/// </summary>
+public sealed class ApcbAppliedConsumer(VfioApDbContext db) : IConsumer<Batch<ApcbApplied>>
+{
+    public Task Consume(ConsumeContext<Batch<ApcbApplied>> context)
+    {
+        var acks = context.Message.Select(m => m.Message).ToList();
+        var hosts = acks.Select(a => a.HostId).ToArray();
+        var guests = acks.Select(a => a.GuestId).ToArray();
+        var versions = acks.Select(a => a.Version).ToArray();
+        return db.Database.ExecuteSqlAsync($"""
+            UPDATE guest_updates u SET acked_at = now()
+            FROM unnest({hosts}, {guests}, {versions}) AS a(host_id, guest, version)
+            WHERE u.host_id = a.host_id AND u.guest = a.guest AND u.version <= a.version AND u.acked_at IS NULL
+            """, context.CancellationToken);
+    }
+}
+
+public sealed class ApcbAppliedDefinition(IOptions<BusEventBatchSettings> options) : ConsumerDefinition<ApcbAppliedConsumer>
+{
+    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpoint, IConsumerConfigurator<ApcbAppliedConsumer> consumer,
+        IRegistrationContext context)
+    {
+        var settings = options.Value;
+        consumer.Options<BatchOptions>(batch => batch.SetMessageLimit(settings.MessageLimit).SetTimeLimit(settings.TimeLimit));
+        endpoint.PrefetchCount = Math.Max(endpoint.PrefetchCount, settings.MessageLimit);
+    }
+}

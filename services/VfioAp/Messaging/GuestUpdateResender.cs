@@ -1,0 +1,64 @@
+using Apmatrix.Hosting;
+using Apmatrix.VfioAp.Persistence;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Apmatrix.VfioAp.Messaging;
+
+public sealed class UpdateOptions
+{
+    /// <summary>How long an ApplyApcb may go unacknowledged before it is sent again.</summary>
+    public TimeSpan ResendAfter { get; set; } = TimeSpan.FromSeconds(10);
+}
+
+/// <summary>
+/// Re-sends guest updates that no ApcbApplied has acknowledged in time, so a lost message costs a delay, not a
+/// guest stuck on old masks. Rows are claimed with SKIP LOCKED, so several instances share the work.
+/// </summary>
+public sealed class GuestUpdateResender(IServiceScopeFactory scopes, OutboxSignal outbox, IOptions<UpdateOptions> options,
+    ILogger<GuestUpdateResender> log) : BackgroundService
+{
+    const int BatchSize = 1000;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var resendAfter = options.Value.ResendAfter;
+        using var timer = new PeriodicTimer(resendAfter / 2);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            try
+            {
+                while (await ResendAsync(resendAfter, stoppingToken) == BatchSize) { }
+            }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+            {
+                log.LogWarning(e, "re-sending unacknowledged guest updates failed; trying again later");
+            }
+        }
+    }
+
+    async Task<int> ResendAsync(TimeSpan resendAfter, CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<VfioApDbContext>();
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var due = await db.GuestUpdates.FromSql($"""
+            UPDATE guest_updates SET sent_at = now()
+            WHERE (host_id, guest, version) IN (
+                SELECT host_id, guest, version FROM guest_updates
+                WHERE acked_at IS NULL AND sent_at < now() - {resendAfter}
+                ORDER BY host_id, guest, version
+                LIMIT {BatchSize}
+                FOR UPDATE SKIP LOCKED)
+            RETURNING *
+            """).AsNoTracking().ToListAsync(cancellationToken);
+        if (due.Count == 0) return 0;
+        var messages = due.OrderBy(u => u.HostId, StringComparer.Ordinal).ThenBy(u => u.Guest, StringComparer.Ordinal).ThenBy(u => u.Version)
+            .Select(u => u.ToMessage()).ToList();
+        await db.EnqueueAsync(messages, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        outbox.Notify();
+        log.LogInformation("re-sent {Count} unacknowledged guest updates", due.Count);
+        return due.Count;
+    }
+}

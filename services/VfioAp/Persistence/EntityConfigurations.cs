@@ -1,0 +1,81 @@
+using System.Text;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace Apmatrix.VfioAp.Persistence;
+
+sealed class HostRowConfiguration : IEntityTypeConfiguration<HostRow>
+{
+    public void Configure(EntityTypeBuilder<HostRow> host)
+    {
+        host.ToTable("hosts").HasKey(h => h.HostId).HasName("pk_hosts");
+        host.Property(h => h.Mode).HasMaxLength(16);
+        host.SnakeCaseColumns();
+    }
+}
+
+sealed class MdevRowConfiguration : IEntityTypeConfiguration<MdevRow>
+{
+    public void Configure(EntityTypeBuilder<MdevRow> mdev)
+    {
+        mdev.ToTable("mdevs").HasKey(m => new { m.HostId, m.Name }).HasName("pk_mdevs");
+        mdev.HasOne<HostRow>().WithMany().HasForeignKey(m => m.HostId).HasConstraintName("fk_mdevs_hosts");
+        mdev.Ignore(m => m.Assigned).Ignore(m => m.Shadow).Ignore(m => m.Added);
+        mdev.SnakeCaseColumns();
+    }
+}
+
+sealed class GuestRowConfiguration : IEntityTypeConfiguration<GuestRow>
+{
+    public void Configure(EntityTypeBuilder<GuestRow> guest)
+    {
+        guest.ToTable("guests").HasKey(g => new { g.HostId, g.Name }).HasName("pk_guests");
+        guest.HasOne<HostRow>().WithMany().HasForeignKey(g => g.HostId).HasConstraintName("fk_guests_hosts");
+        guest.Ignore(g => g.Apcb);
+        guest.SnakeCaseColumns();
+    }
+}
+
+sealed class GuestUpdateRowConfiguration : IEntityTypeConfiguration<GuestUpdateRow>
+{
+    public void Configure(EntityTypeBuilder<GuestUpdateRow> update)
+    {
+        update.ToTable("guest_updates").HasKey(u => new { u.HostId, u.Guest, u.Version }).HasName("pk_guest_updates");
+        // The re-sender scans only what is still unacknowledged.
+        update.HasIndex(u => u.SentAt).HasDatabaseName("ix_guest_updates_unacked_sent_at").HasFilter("acked_at IS NULL");
+        update.SnakeCaseColumns();
+    }
+}
+
+sealed class PendingBusEventConfiguration : IEntityTypeConfiguration<PendingBusEvent>
+{
+    public void Configure(EntityTypeBuilder<PendingBusEvent> pending)
+    {
+        pending.ToTable("pending_bus_events").HasKey(e => new { e.HostId, e.Sequence }).HasName("pk_pending_bus_events");
+        pending.Property(e => e.Kind).HasConversion<short>();
+        pending.Property(e => e.Driver).HasConversion<short?>();
+        pending.Property(e => e.Body).HasColumnType("jsonb");
+        pending.SnakeCaseColumns();
+    }
+}
+
+static class SnakeCase
+{
+    /// <summary>Names every column of the entity after its property in snake_case (<c>LastSequence</c> to <c>last_sequence</c>).</summary>
+    public static void SnakeCaseColumns<T>(this EntityTypeBuilder<T> entity) where T : class
+    {
+        foreach (var property in entity.Metadata.GetProperties())
+            property.SetColumnName(Of(property.Name));
+    }
+
+    static string Of(string name)
+    {
+        var text = new StringBuilder(name.Length + 4);
+        foreach (var c in name)
+        {
+            if (char.IsUpper(c) && text.Length > 0) text.Append('_');
+            text.Append(char.ToLowerInvariant(c));
+        }
+        return text.ToString();
+    }
+}

@@ -1,0 +1,21 @@
+using Apmatrix.ApModel;
+using Apmatrix.Engine;
+
+namespace Apmatrix.VfioAp.Persistence;
+
+/// <summary>A guest as vfio_ap knows it: the APCB last sent to it and that update's version.</summary>
+public sealed class GuestRow
+{
+    public required string HostId { get; init; }
+    public required string Name { get; init; }
+    public Bitmap256 Apm { get; set; }
+    public Bitmap256 Aqm { get; set; }
+    public Bitmap256 Adm { get; set; }
+    public long Version { get; set; }
+
+    public ApMasks Apcb => new(Apm, Aqm, Adm);
+
+    public GuestRecord ToRecord() => new(Name, Apcb, Version);
+
+    public void Store(GuestRecord record) => (Apm, Aqm, Adm, Version) = (record.Apcb.Apm, record.Apcb.Aqm, record.Apcb.Adm, record.Version);
+}

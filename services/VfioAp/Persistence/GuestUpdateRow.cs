@@ -1,0 +1,29 @@
+using Apmatrix.ApModel;
+using Apmatrix.Contracts;
+using Apmatrix.Engine;
+
+namespace Apmatrix.VfioAp.Persistence;
+
+/// <summary>An APCB update sent to a guest, kept until the guest acknowledges it (or a later version) and re-sent until then.</summary>
+public sealed class GuestUpdateRow
+{
+    public required string HostId { get; init; }
+    public required string Guest { get; init; }
+    public long Version { get; init; }
+    public Bitmap256 Apm { get; init; }
+    public Bitmap256 Aqm { get; init; }
+    public Bitmap256 Adm { get; init; }
+    public string? Mdev { get; init; }
+    public DateTime CreatedAt { get; init; }
+    public DateTime SentAt { get; set; }
+    public DateTime? AckedAt { get; set; }
+
+    public static GuestUpdateRow From(string hostId, GuestApcbUpdate update, DateTime now) => new()
+    {
+        HostId = hostId, Guest = update.Guest, Version = update.Version, Mdev = update.Mdev,
+        Apm = update.Apcb.Apm, Aqm = update.Apcb.Aqm, Adm = update.Apcb.Adm,
+        CreatedAt = now, SentAt = now,
+    };
+
+    public ApplyApcb ToMessage() => new(HostId, Guest, Version, Apm.ToMsb0Hex(), Aqm.ToMsb0Hex(), Adm.ToMsb0Hex(), Mdev);
+}

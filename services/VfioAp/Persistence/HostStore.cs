@@ -1,0 +1,93 @@
+using Apmatrix.Contracts;
+using Apmatrix.Engine;
+using Apmatrix.Hosting;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+
+namespace Apmatrix.VfioAp.Persistence;
+
+/// <summary>
+/// Loads and saves hosts' engine state. A change runs as: transaction, host row lock (FOR UPDATE), load,
+/// engine operation, write of what changed, guest updates with their ApplyApcb outbox rows, commit. The
+/// row lock is what serialises admin requests and bus events of one host across all instances.
+/// </summary>
+public sealed class HostStore(VfioApDbContext db, OutboxSignal outbox)
+{
+    static readonly byte[] EmptyBitmap = new byte[BitmapColumn.Size];
+    static readonly byte[] NothingBound = new byte[HostRow.BoundQueuesLength];
+
+    /// <summary>Creates the rows of hosts not seen before: H empty with the largest ids, no masks, nothing bound.</summary>
+    public Task EnsureExistAsync(string[] hostIds, HotPlugMode mode, CancellationToken cancellationToken) =>
+        db.Database.ExecuteSqlAsync($"""
+            INSERT INTO hosts (host_id, mode, last_sequence, apm, aqm, adm, max_adapter, max_domain, apmask, aqmask, bound_queues)
+            SELECT id, {HotPlugModes.Name(mode)}, 0, {EmptyBitmap}, {EmptyBitmap}, {EmptyBitmap}, 255, 255, {EmptyBitmap}, {EmptyBitmap}, {NothingBound}
+            FROM unnest({hostIds}) AS id
+            ORDER BY id
+            ON CONFLICT (host_id) DO NOTHING
+            """, cancellationToken);
+
+    /// <summary>Creates the host in <paramref name="mode"/>, or changes its mode while it has neither bus events nor mdevs.</summary>
+    public async Task DefineAsync(string hostId, HotPlugMode mode, CancellationToken cancellationToken)
+    {
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await EnsureExistAsync([hostId], mode, cancellationToken);
+        var row = await LockAsync(hostId, cancellationToken) ?? throw NoSuchHost(hostId);
+        if (row.Mode != mode)
+        {
+            if (row.LastSequence > 0 || await db.Mdevs.AnyAsync(m => m.HostId == hostId, cancellationToken))
+                throw new MatrixException(MatrixErrorKind.Busy,
+                    $"host {hostId} runs {HotPlugModes.Name(row.Mode)}: its mode is fixed once it has bus events or mdevs");
+            row.Mode = mode;
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    public async Task<HostRow?> LockAsync(string hostId, CancellationToken cancellationToken) =>
+        (await db.Hosts.FromSql($"SELECT * FROM hosts WHERE host_id = {hostId} FOR UPDATE").ToListAsync(cancellationToken)).SingleOrDefault();
+
+    public async Task<LockedHost> LoadAsync(HostRow row, CancellationToken cancellationToken)
+    {
+        var mdevs = await db.Mdevs.Where(m => m.HostId == row.HostId).OrderBy(m => m.Position).ToListAsync(cancellationToken);
+        var guests = await db.Guests.Where(g => g.HostId == row.HostId).ToListAsync(cancellationToken);
+        return new LockedHost(row, mdevs, guests);
+    }
+
+    /// <summary>Writes what the engines changed, records each guest update with its ApplyApcb, and commits.</summary>
+    public async Task CommitAsync(IDbContextTransaction transaction, IEnumerable<LockedHost> hosts, CancellationToken cancellationToken)
+    {
+        var messages = new List<ApplyApcb>();
+        var now = DateTime.UtcNow;
+        foreach (var host in hosts)
+        foreach (var update in host.WriteBack(db))
+        {
+            var row = GuestUpdateRow.From(host.Row.HostId, update, now);
+            db.GuestUpdates.Add(row);
+            messages.Add(row.ToMessage());
+        }
+        await db.SaveChangesAsync(cancellationToken);
+        await db.EnqueueAsync(messages, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        if (messages.Count > 0) outbox.Notify();
+    }
+
+    /// <summary>Runs one administrator operation on a host's engine; a refused operation rolls back and changes nothing.</summary>
+    public async Task<T> RunAsync<T>(string hostId, Func<VfioApEngine, T> operation, CancellationToken cancellationToken)
+    {
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var row = await LockAsync(hostId, cancellationToken) ?? throw NoSuchHost(hostId);
+        var host = await LoadAsync(row, cancellationToken);
+        var result = operation(host.Engine);
+        await CommitAsync(transaction, [host], cancellationToken);
+        return result;
+    }
+
+    public Task RunAsync(string hostId, Action<VfioApEngine> operation, CancellationToken cancellationToken) =>
+        RunAsync(hostId, engine =>
+        {
+            operation(engine);
+            return true;
+        }, cancellationToken);
+
+    public static MatrixException NoSuchHost(string hostId) => new(MatrixErrorKind.NotFound, $"no host named {hostId}");
+}

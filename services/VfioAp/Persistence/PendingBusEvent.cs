@@ -1,0 +1,57 @@
+using System.Text.Json;
+using Apmatrix.ApModel;
+using Apmatrix.Contracts;
+using Apmatrix.Hosting;
+
+namespace Apmatrix.VfioAp.Persistence;
+
+public enum BusEventKind : short { ConfigChanged = 1, QueueProbed = 2, QueueRemoved = 3, ScanComplete = 4, BusMasksChanged = 5 }
+
+/// <summary>
+/// A bus event stored until every earlier event of its host has been applied. Queue events keep only the
+/// APQN and driver; the rare configuration and mask events keep their message as JSON.
+/// </summary>
+public sealed class PendingBusEvent
+{
+    public required string HostId { get; init; }
+    public long Sequence { get; init; }
+    public BusEventKind Kind { get; init; }
+    public int? Apqn { get; init; }
+    public BoundDriver? Driver { get; init; }
+    public string? Body { get; init; }
+
+    /// <summary>Checks the event as the engine will read it: a malformed one throws <see cref="FormatException"/>.</summary>
+    public static PendingBusEvent From(IBusEvent message)
+    {
+        if (string.IsNullOrWhiteSpace(message.HostId)) throw new FormatException("the bus event names no host");
+        if (message.Sequence < 1) throw new FormatException($"host {message.HostId}: sequence {message.Sequence} is not positive");
+        return message switch
+        {
+            ConfigChanged m => WithBody(m, BusEventKind.ConfigChanged, CheckConfig(m.Current) && CheckConfig(m.Previous)),
+            QueueProbed m => WithQueue(m, BusEventKind.QueueProbed, m.Apqn, m.Driver),
+            QueueRemoved m => WithQueue(m, BusEventKind.QueueRemoved, m.Apqn, m.Driver),
+            ScanComplete m => new() { HostId = m.HostId, Sequence = m.Sequence, Kind = BusEventKind.ScanComplete },
+            BusMasksChanged m => WithBody(m, BusEventKind.BusMasksChanged, CheckMask(m.Apmask) && CheckMask(m.Aqmask)),
+            _ => throw new FormatException($"{message.GetType().Name} is not an AP bus event"),
+        };
+    }
+
+    public T Read<T>() => JsonSerializer.Deserialize<T>(Body ?? "null", Wire.Options)
+        ?? throw new InvalidOperationException($"pending event {HostId}#{Sequence} has no body");
+
+    static PendingBusEvent WithBody<T>(T message, BusEventKind kind, bool valid) where T : IBusEvent =>
+        valid
+            ? new() { HostId = message.HostId, Sequence = message.Sequence, Kind = kind, Body = JsonSerializer.Serialize(message, Wire.Options) }
+            : throw new FormatException($"host {message.HostId}: {kind} #{message.Sequence} carries malformed masks");
+
+    static PendingBusEvent WithQueue(IBusEvent message, BusEventKind kind, string? apqn, BoundDriver driver) =>
+        ApModel.Apqn.TryParse(apqn, out var parsed)
+            ? new() { HostId = message.HostId, Sequence = message.Sequence, Kind = kind, Apqn = parsed.Value, Driver = driver }
+            : throw new FormatException($"host {message.HostId}: '{apqn}' in {kind} #{message.Sequence} is not an APQN");
+
+    static bool CheckConfig(ApConfigInfo? config) =>
+        config is { MaxAdapter: >= 0 and < Bitmap256.Capacity, MaxDomain: >= 0 and < Bitmap256.Capacity }
+        && CheckMask(config.Apm) && CheckMask(config.Aqm) && CheckMask(config.Adm);
+
+    static bool CheckMask(string? mask) => mask is not null && Bitmap256.TryParseMsb0Hex(mask, out _, out _);
+}

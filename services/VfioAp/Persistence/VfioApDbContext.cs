@@ -1,0 +1,34 @@
+using Apmatrix.ApModel;
+using Apmatrix.Engine;
+using Apmatrix.Hosting;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+
+namespace Apmatrix.VfioAp.Persistence;
+
+public sealed class VfioApDbContext(DbContextOptions<VfioApDbContext> options) : DbContext(options)
+{
+    public DbSet<HostRow> Hosts => Set<HostRow>();
+    public DbSet<MdevRow> Mdevs => Set<MdevRow>();
+    public DbSet<GuestRow> Guests => Set<GuestRow>();
+    public DbSet<GuestUpdateRow> GuestUpdates => Set<GuestUpdateRow>();
+    public DbSet<PendingBusEvent> PendingBusEvents => Set<PendingBusEvent>();
+
+    protected override void OnModelCreating(ModelBuilder model)
+    {
+        model.ApplyConfigurationsFromAssembly(typeof(VfioApDbContext).Assembly);
+        model.AddOutbox();
+    }
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder conventions)
+    {
+        conventions.Properties<Bitmap256>().HaveConversion<BitmapConverter>().HaveColumnType("bytea");
+        conventions.Properties<HotPlugMode>().HaveConversion<ModeConverter>();
+    }
+
+    /// <summary>The shared bitmap column conversion, as a type the model conventions can name.</summary>
+    sealed class BitmapConverter() : ValueConverter<Bitmap256, byte[]>(
+        BitmapColumn.Converter.ConvertToProviderExpression, BitmapColumn.Converter.ConvertFromProviderExpression);
+
+    sealed class ModeConverter() : ValueConverter<HotPlugMode, string>(mode => HotPlugModes.Name(mode), text => HotPlugModes.Parse(text));
+}

@@ -1,0 +1,3 @@
+using Apmatrix.VfioAp;
+
+await VfioApApp.Build(args).RunAsync();

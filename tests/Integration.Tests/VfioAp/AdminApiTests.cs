@@ -1,0 +1,80 @@
+using System.Net;
+
+namespace Apmatrix.Integration.Tests.VfioAp;
+
+[Collection("stack")]
+public class Administering_mdevs(StackFixture stack)
+{
+    [Fact]
+    public async Task Should_refuse_with_the_engine_s_kind()
+    {
+        using var api = new VfioApi(stack.Client(stack.VfioAp), VfioApi.NewHost());
+        Assert.Equal("not-found", await VfioApi.ProblemKindAsync(api.CreateMdevAsync("m1"), HttpStatusCode.NotFound));
+        await VfioApi.SucceedsAsync(api.DefineAsync("batched"));
+        await api.MdevAsync("m1", [4], [4], guest: "g1");
+        await VfioApi.SucceedsAsync(api.CreateMdevAsync("m2"));
+
+        Assert.Equal("out-of-range", await VfioApi.ProblemKindAsync(api.AdminAsync("m2", "assign-adapter", 256), HttpStatusCode.BadRequest));
+        Assert.Equal("out-of-range", await VfioApi.ProblemKindAsync(api.AdminAsync("m2", "assign-adapter", "0x100"), HttpStatusCode.BadRequest));
+        Assert.Equal("invalid", await VfioApi.ProblemKindAsync(api.AdminAsync("m2", "assign-domain", "four"), HttpStatusCode.BadRequest));
+        Assert.Equal("not-found", await VfioApi.ProblemKindAsync(api.AdminAsync("m9", "assign-domain", 4), HttpStatusCode.NotFound));
+        await VfioApi.SucceedsAsync(api.AdminAsync("m2", "assign-adapter", "04"));
+        Assert.Equal("in-use", await VfioApi.ProblemKindAsync(api.AdminAsync("m2", "assign-domain", 4), HttpStatusCode.Conflict));
+        Assert.Equal("not-permitted", await VfioApi.ProblemKindAsync(api.AttachAsync("m2", "g1"), HttpStatusCode.Conflict));
+        Assert.Equal("busy", await VfioApi.ProblemKindAsync(api.RemoveMdevAsync("m1"), HttpStatusCode.Conflict));
+        Assert.Equal("busy", await VfioApi.ProblemKindAsync(api.MaskCheckAsync("4", "4"), HttpStatusCode.Conflict));
+        Assert.Equal(HttpStatusCode.NoContent, (await api.MaskCheckAsync("4", "5")).StatusCode);
+        Assert.Equal("busy", await VfioApi.ProblemKindAsync(api.DefineAsync("per-queue"), HttpStatusCode.Conflict));
+    }
+
+    [Fact]
+    public async Task Should_name_the_field_of_a_bad_request()
+    {
+        using var api = new VfioApi(stack.Client(stack.VfioAp), VfioApi.NewHost());
+        await VfioApi.SucceedsAsync(api.DefineAsync("batched"));
+        await VfioApi.SucceedsAsync(api.CreateMdevAsync("m1"));
+
+        Assert.Equal(["id"], await VfioApi.InvalidFieldsAsync(api.AdminAsync("m1", "assign-adapter", null)));
+        Assert.Equal(["id"], await VfioApi.InvalidFieldsAsync(api.AdminAsync("m1", "assign-adapter", true)));
+        Assert.Equal(["name"], await VfioApi.InvalidFieldsAsync(api.CreateMdevAsync(" ")));
+        Assert.Equal(["guest"], await VfioApi.InvalidFieldsAsync(api.AttachAsync("m1", "")));
+        Assert.Equal(["apmask"], await VfioApi.InvalidFieldsAsync(api.MaskCheckAsync("0xzz", "")));
+        Assert.Equal(["mode"], await VfioApi.InvalidFieldsAsync(api.DefineAsync("sometimes")));
+    }
+
+    [Fact]
+    public async Task Should_show_the_matrix_as_sysfs_does()
+    {
+        var host = VfioApi.NewHost();
+        using var api = new VfioApi(stack.Client(stack.VfioAp), host);
+        await using var bus = await BusEventSender.OpenAsync(stack.Servers.RabbitMq);
+        await bus.PublishAsync(BusEventSender.Scan(host, 1, "4-5", "4", "4"));
+        await api.UntilAppliedAsync(4);
+        await api.MdevAsync("m1", [4, 5, 6], [4]);
+        await VfioApi.SucceedsAsync(api.AdminAsync("m1", "assign-control-domain", 4));
+
+        Assert.Equal("04.0004\n05.0004\n06.0004\n", await api.SysfsAsync("m1", "matrix"));
+        Assert.Equal("04.0004\n05.0004\n", await api.SysfsAsync("m1", "guest_matrix"));
+        Assert.Equal("0004\n", await api.SysfsAsync("m1", "control_domains"));
+    }
+
+    [Fact]
+    public async Task Should_see_each_update_acknowledged_by_the_guest()
+    {
+        var host = VfioApi.NewHost();
+        using var api = new VfioApi(stack.Client(stack.VfioAp), host);
+        await using var bus = await BusEventSender.OpenAsync(stack.Servers.RabbitMq);
+        await bus.PublishAsync(BusEventSender.Scan(host, 1, "4-5", "4", ""));
+        await api.UntilAppliedAsync(4);
+        await api.MdevAsync("m1", [4], [4], guest: "g1");
+        await VfioApi.SucceedsAsync(api.AdminAsync("m1", "assign-adapter", 5));
+
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while ((await api.GuestsAsync())[0].GetProperty("acknowledgedVersion").GetInt64() < 2 && DateTime.UtcNow < deadline)
+            await Task.Delay(50);
+        var guest = (await api.GuestsAsync())[0];
+        Assert.Equal("m1", guest.GetProperty("mdev").GetString());
+        Assert.Equal(2, guest.GetProperty("version").GetInt64());
+        Assert.Equal(2, guest.GetProperty("acknowledgedVersion").GetInt64());
+    }
+}

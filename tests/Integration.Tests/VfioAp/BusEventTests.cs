@@ -1,0 +1,97 @@
+using Apmatrix.Contracts;
+
+namespace Apmatrix.Integration.Tests.VfioAp;
+
+[Collection("stack")]
+public class Applying_bus_events(StackFixture stack)
+{
+    [Fact]
+    public async Task Should_apply_a_scan_once_whatever_the_order_and_repeats()
+    {
+        var host = VfioApi.NewHost();
+        using var api = new VfioApi(stack.Client(stack.VfioAp), host);
+        await using var bus = await BusEventSender.OpenAsync(stack.Servers.RabbitMq);
+        await VfioApi.SucceedsAsync(api.DefineAsync("batched"));
+        await api.MdevAsync("m1", [1, 2], [1, 2], guest: "g1");
+
+        var scan = BusEventSender.Scan(host, 1, "0-3", "0-3", "0-3");
+        await bus.PublishAsync(scan.OrderBy(_ => Random.Shared.Next()).Concat(scan.Take(9)));
+        var shown = await api.UntilAppliedAsync(18);
+
+        Assert.Equal(16, shown.GetProperty("boundQueues").GetInt32());
+        Assert.Equal("0-3", shown.GetProperty("config").GetProperty("apm").GetString());
+        var guest = Assert.Single((await api.GuestsAsync()).EnumerateArray());
+        Assert.Equal(1, guest.GetProperty("version").GetInt64());
+        Assert.Equal("1-2", guest.GetProperty("apcb").GetProperty("apm").GetString());
+
+        await bus.PublishAsync(scan);
+        await bus.PublishAsync(new QueueProbed(host, 19, null, "05.0001", BoundDriver.VfioAp));
+        shown = await api.UntilAppliedAsync(19);
+        Assert.Equal(0, shown.GetProperty("pendingEvents").GetInt32());
+        Assert.Equal(17, shown.GetProperty("boundQueues").GetInt32());
+        Assert.Equal(1, Assert.Single((await api.GuestsAsync()).EnumerateArray()).GetProperty("version").GetInt64());
+    }
+
+    [Fact]
+    public async Task Should_hold_an_early_event_until_the_gap_fills()
+    {
+        var host = VfioApi.NewHost();
+        using var api = new VfioApi(stack.Client(stack.VfioAp), host);
+        await using var bus = await BusEventSender.OpenAsync(stack.Servers.RabbitMq);
+        var scan = BusEventSender.Scan(host, 1, "1", "1-2", "");
+
+        await bus.PublishAsync(scan[0], scan[2]);
+        var shown = await api.UntilAsync(h => h.GetProperty("lastSequence").GetInt64() == 1 && h.GetProperty("pendingEvents").GetInt32() == 1,
+            "config changed applied and the early probe waiting");
+        await Task.Delay(200);
+        shown = await api.GetAsync();
+        Assert.Equal(1, shown.GetProperty("lastSequence").GetInt64());
+        Assert.Equal(0, shown.GetProperty("boundQueues").GetInt32());
+
+        await bus.PublishAsync(scan[1]);
+        shown = await api.UntilAppliedAsync(3);
+        Assert.Equal(2, shown.GetProperty("boundQueues").GetInt32());
+        Assert.Equal(0, shown.GetProperty("pendingEvents").GetInt32());
+    }
+
+    [Fact]
+    public async Task Should_not_bind_a_queue_the_default_driver_probed()
+    {
+        var host = VfioApi.NewHost();
+        using var api = new VfioApi(stack.Client(stack.VfioAp), host);
+        await using var bus = await BusEventSender.OpenAsync(stack.Servers.RabbitMq);
+        var scan = BusEventSender.Scan(host, 1, "1", "1-2", "");
+        scan[2] = (QueueProbed)scan[2] with { Driver = BoundDriver.Default };
+
+        await bus.PublishAsync(scan);
+
+        Assert.Equal(1, (await api.UntilAppliedAsync(4)).GetProperty("boundQueues").GetInt32());
+    }
+
+    [Fact]
+    public async Task Should_put_a_malformed_event_in_the_error_queue_and_go_on()
+    {
+        var host = VfioApi.NewHost();
+        using var api = new VfioApi(stack.Client(stack.VfioAp), host);
+        await using var bus = await BusEventSender.OpenAsync(stack.Servers.RabbitMq);
+        var queue = $"{stack.QueuePrefix}queue-probed";
+
+        await bus.SendRawAsync(queue, "{ not json");
+        await bus.SendRawAsync(queue, $$$"""
+            {"messageId":"{{{Guid.NewGuid()}}}","messageType":["urn:message:Apmatrix.Contracts:QueueProbed"],
+             "message":{"hostId":"{{{host}}}","sequence":2,"apqn":"zz","driver":"VfioAp"}}
+            """);
+        await bus.PublishAsync(BusEventSender.Scan(host, 1, "", "", ""));
+
+        await api.UntilAppliedAsync(2);
+        var faulted = new List<string>();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (faulted.Count(body => body.Contains("not json") || body.Contains(host)) < 2 && DateTime.UtcNow < deadline)
+        {
+            faulted.AddRange(await bus.DrainAsync($"{queue}_error"));
+            await Task.Delay(50);
+        }
+        Assert.Contains(faulted, body => body.Contains("{ not json"));
+        Assert.Contains(faulted, body => body.Contains(host) && body.Contains("\"zz\""));
+    }
+}
