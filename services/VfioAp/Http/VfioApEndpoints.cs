@@ -44,6 +44,9 @@ public static class VfioApEndpoints
         foreach (var (route, byId, byText) in Assignments)
             mdev.MapPost($"/{{name}}/{route}", (string host, string name, IdRequest request, HostStore store, CancellationToken ct) =>
                 AssignAsync(host, name, request, store, byId, byText, ct));
+        mdev.MapGet("/{name}/ap_config", (string host, string name, VfioApDbContext db, CancellationToken ct) =>
+            SysfsAsync(db, host, name, m => [$"{m.AssignedApm.ToMsb0Hex()},{m.AssignedAqm.ToMsb0Hex()},{m.AssignedAdm.ToMsb0Hex()}"], ct));
+        mdev.MapPut("/{name}/ap_config", SetMatrixAsync);
         mdev.MapPost("/{name}/attach", AttachAsync);
         mdev.MapPost("/{name}/detach", (string host, string name, HostStore store, CancellationToken ct) =>
             ChangeMdevAsync(store, host, name, engine => engine.Detach(name), ct));
@@ -97,6 +100,16 @@ public static class VfioApEndpoints
         return operation is null
             ? Task.FromResult(Invalid("id", "id is a number, or a string read as sysfs reads it (\"5\", \"0x5\", \"05\")"))
             : ChangeMdevAsync(store, host, name, operation, ct);
+    }
+
+    /// <summary>The one-shot write of all three masks (sysfs <c>ap_config</c>): a whole matrix in one request, all or nothing.</summary>
+    static Task<IResult> SetMatrixAsync(string host, string name, MatrixRequest request, HostStore store, CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var matrix = new ApMasks(ReadSet("apm", request.Apm, errors), ReadSet("aqm", request.Aqm, errors), ReadSet("adm", request.Adm, errors));
+        return errors.Count > 0
+            ? Task.FromResult<IResult>(TypedResults.ValidationProblem(errors))
+            : ChangeMdevAsync(store, host, name, engine => engine.SetMatrix(name, matrix), ct);
     }
 
     static Task<IResult> AttachAsync(string host, string name, AttachRequest request, HostStore store, CancellationToken ct) =>

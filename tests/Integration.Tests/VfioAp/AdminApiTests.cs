@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Net;
 
 namespace Apmatrix.Integration.Tests.VfioAp;
@@ -76,5 +77,24 @@ public class Administering_mdevs(StackFixture stack)
         Assert.Equal("m1", guest.GetProperty("mdev").GetString());
         Assert.Equal(2, guest.GetProperty("version").GetInt64());
         Assert.Equal(2, guest.GetProperty("acknowledgedVersion").GetInt64());
+    }
+
+    [Fact]
+    public async Task Should_replace_the_whole_matrix_in_one_ap_config_write()
+    {
+        var host = VfioApi.NewHost();
+        using var api = new VfioApi(stack.Client(stack.VfioAp), host);
+        await using var bus = await BusEventSender.OpenAsync(stack.Servers.RabbitMq);
+        await bus.PublishAsync(BusEventSender.Scan(host, 1, "4-6", "4-5", "4"));
+        await api.UntilAppliedAsync(4);
+        await api.MdevAsync("m1", [4, 5], [4], guest: "g1");
+        using var http = stack.Client(stack.VfioAp);
+
+        var written = await http.PutAsJsonAsync($"{api.Host}/mdevs/m1/ap_config", new { apm = "0x06", aqm = "4-5", adm = "4" });
+        await VfioApi.SucceedsAsync(Task.FromResult(written));
+
+        Assert.Equal("05.0004\n05.0005\n06.0004\n06.0005\n", await api.SysfsAsync("m1", "guest_matrix"));
+        Assert.StartsWith("0x06000000", await api.SysfsAsync("m1", "ap_config"));
+        Assert.Equal(["adm"], await VfioApi.InvalidFieldsAsync(http.PutAsJsonAsync($"{api.Host}/mdevs/m1/ap_config", new { apm = "4", aqm = "4", adm = "4-" })));
     }
 }
