@@ -40,4 +40,6 @@ start GuestVm 5103
 start ApBus 5101
 
 apctl="dotnet tools/apctl/bin/Release/net10.0/apctl.dll"
-$apctl scenario run --stack demo/adapters-added-batched.json demo/adapters-added-per-queue.json
+# The table goes to the terminal; the full result (with every mdev's matrix) to .run/demo.json.
+$apctl scenario run --stack demo/adapters-added-batched.json demo/adapters-added-per-queue.json >.run/demo.json
+echo "full result: .run/demo.json; service logs: .run/*.log" >&2
