@@ -8,20 +8,10 @@ namespace Apmatrix.ApBus;
 /// <summary>The AP bus simulator: hosts' configurations and queue devices, scans, and the bus events they publish.</summary>
 public static class ApBusApp
 {
-    /// <summary>
-    /// <paramref name="configure"/> runs first, so configuration it adds reaches the database and bus
-    /// set-up, which read it at once; the content root is the app's own folder, never the current one.
-    /// </summary>
+    /// <summary>Wires the whole service; <paramref name="configure"/> runs before anything reads configuration.</summary>
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
-        {
-            Args = args,
-            ApplicationName = typeof(ApBusApp).Assembly.GetName().Name,
-            ContentRootPath = AppContext.BaseDirectory,
-        });
-        configure?.Invoke(builder);
-        builder.AddServiceDefaults();
+        var builder = ServiceDefaults.CreateServiceBuilder(typeof(ApBusApp), args, configure);
         var services = builder.Services;
         services.AddApmatrixDatabase<ApBusDbContext>(builder.Configuration, "apbus");
         services.AddApmatrixBus(builder.Configuration, _ => { });

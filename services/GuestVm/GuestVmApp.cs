@@ -11,20 +11,10 @@ namespace Apmatrix.GuestVm;
 /// <summary>Simulated guests: they apply the APCBs VfioAp sends them, per guest in version order, once each.</summary>
 public static class GuestVmApp
 {
-    /// <summary>
-    /// <paramref name="configure"/> runs first, so configuration it adds reaches the database and bus
-    /// set-up, which read it at once; the content root is the app's own folder, never the current one.
-    /// </summary>
+    /// <summary>Wires the whole service; <paramref name="configure"/> runs before anything reads configuration.</summary>
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
-        {
-            Args = args,
-            ApplicationName = typeof(GuestVmApp).Assembly.GetName().Name,
-            ContentRootPath = AppContext.BaseDirectory,
-        });
-        configure?.Invoke(builder);
-        builder.AddServiceDefaults();
+        var builder = ServiceDefaults.CreateServiceBuilder(typeof(GuestVmApp), args, configure);
         var services = builder.Services;
         services.AddOptions<GuestOptions>()
             .BindConfiguration(GuestOptions.Section)

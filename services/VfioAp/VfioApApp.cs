@@ -9,20 +9,10 @@ namespace Apmatrix.VfioAp;
 
 public static class VfioApApp
 {
-    /// <summary>
-    /// Wires the whole service. <paramref name="configure"/> runs before anything reads configuration (connection
-    /// strings, queue prefix), so a test can add its own sources; files are read from the assembly's directory.
-    /// </summary>
+    /// <summary>Wires the whole service; <paramref name="configure"/> runs before anything reads configuration.</summary>
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
-        {
-            Args = args,
-            ApplicationName = typeof(VfioApApp).Assembly.GetName().Name,
-            ContentRootPath = AppContext.BaseDirectory,
-        });
-        configure?.Invoke(builder);
-        builder.AddServiceDefaults();
+        var builder = ServiceDefaults.CreateServiceBuilder(typeof(VfioApApp), args, configure);
 
         var services = builder.Services;
         var configuration = builder.Configuration;

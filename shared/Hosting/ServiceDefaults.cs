@@ -11,6 +11,23 @@ namespace Apmatrix.Hosting;
 /// <summary>What every apmatrix service has: problem details, health endpoints, string enums, a graceful stop.</summary>
 public static class ServiceDefaults
 {
+    /// <summary>
+    /// The builder every service starts from: <paramref name="configure"/> runs before anything reads
+    /// configuration, so a test can add its own sources; files come from the service's own folder,
+    /// never the current directory.
+    /// </summary>
+    public static WebApplicationBuilder CreateServiceBuilder(Type app, string[] args, Action<WebApplicationBuilder>? configure)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            ApplicationName = app.Assembly.GetName().Name,
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        configure?.Invoke(builder);
+        return builder.AddServiceDefaults();
+    }
+
     public static WebApplicationBuilder AddServiceDefaults(this WebApplicationBuilder builder)
     {
         builder.Services.AddProblemDetails();

@@ -1,9 +1,7 @@
 using System.Collections.Concurrent;
-using System.Text;
 using System.Text.Json;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
-using RabbitMQ.Client.Exceptions;
 
 namespace Apmatrix.Integration.Tests.ApBus;
 
@@ -20,20 +18,19 @@ public sealed record Tapped(string Type, JsonElement Message)
 /// A temporary queue bound to contract exchanges, as any extra subscriber would bind one
 /// (docs/ARCHITECTURE.md, Ownership); also raw publishing, for what a MassTransit publisher cannot send.
 /// </summary>
-public sealed class ExchangeTap : IAsyncDisposable
+public sealed class ExchangeTap : RawBroker
 {
     static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 
-    readonly IConnection _connection;
-    readonly IChannel _channel;
     readonly ConcurrentQueue<Tapped> _received = new();
 
-    ExchangeTap(IConnection connection, IChannel channel) => (_connection, _channel) = (connection, channel);
+    ExchangeTap(IConnection connection, IChannel channel) : base(connection, channel)
+    {
+    }
 
     public static async Task<ExchangeTap> OpenAsync(Uri broker, params string[] contracts)
     {
-        var connection = await new ConnectionFactory { Uri = broker }.CreateConnectionAsync();
-        var channel = await connection.CreateChannelAsync();
+        var (connection, channel) = await ConnectAsync(broker);
         var tap = new ExchangeTap(connection, channel);
         var queue = (await channel.QueueDeclareAsync("", durable: false, exclusive: true, autoDelete: true)).QueueName;
         foreach (var contract in contracts)
@@ -75,32 +72,4 @@ public sealed class ExchangeTap : IAsyncDisposable
         (await UntilAsync(hostId, events => events.Select(e => e.Sequence).Distinct().Count() >= last))
         .OrderBy(e => e.Sequence)
         .ToList();
-
-    /// <summary>Publishes bytes as they are: to a contract's exchange (as MassTransit would) or, by the default exchange, to one queue.</summary>
-    public async Task PublishRawAsync(string exchange, string routingKey, string body) =>
-        await _channel.BasicPublishAsync(exchange, routingKey, false,
-            new BasicProperties { ContentType = "application/vnd.masstransit+json", Persistent = true }, Encoding.UTF8.GetBytes(body));
-
-    /// <summary>Takes (and acknowledges) every message waiting in <paramref name="queue"/>; none while it does not exist yet.</summary>
-    public async Task<IReadOnlyList<string>> DrainAsync(string queue)
-    {
-        var bodies = new List<string>();
-        await using var channel = await _connection.CreateChannelAsync();
-        try
-        {
-            while (await channel.BasicGetAsync(queue, autoAck: true) is { } message) bodies.Add(Encoding.UTF8.GetString(message.Body.Span));
-        }
-        catch (OperationInterruptedException e) when (e.ShutdownReason?.ReplyCode == 404)
-        {
-        }
-        return bodies;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _channel.CloseAsync();
-        await _connection.CloseAsync();
-        _channel.Dispose();
-        _connection.Dispose();
-    }
 }
