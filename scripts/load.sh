@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The load test: builds Release, brings up RabbitMQ and PostgreSQL, then runs
+#   full-scale: one host from empty to 256 adapters x 256 domains (65,536 probes), 256 guests of 4 vCPUs,
+#               batched and per-queue side by side;
+#   fan-out:    16 hosts at 64 x 64, 2 VfioAp and 2 GuestVm instances, 2 extra subscriber queues.
+# Each run measures its MassTransit ceiling first, starts its own service instances on loopback ports
+# and stops them at the end. Reports: reports/load-full-scale.{md,json,svg}, reports/load-fan-out.*.
+# The per-queue full-scale scan sends 65,536 guest updates; its run gets a longer limit than the default
+# 10 minutes. Extra arguments go to both runs (e.g. --timeout 1200). Exit 1 when a run's final state differs.
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+cd "$repo"
+
+scripts/servers.sh up
+# shellcheck disable=SC1091
+source .servers.env
+export APMATRIX_RABBITMQ APMATRIX_POSTGRES
+export MASSTRANSIT_USAGE_TELEMETRY=false DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+echo "building..." >&2
+for project in services/ApBus services/VfioAp services/GuestVm tools/LoadTest; do
+  dotnet build "$project" -c Release -v q -nologo >/dev/null
+done
+
+load=(dotnet tools/LoadTest/bin/Release/net10.0/Apmatrix.LoadTest.dll)
+status=0
+"${load[@]}" --name full-scale --adapters 256 --domains 256 --guests 256 --vcpus 4 --mode both --timeout 900 "$@" || status=1
+"${load[@]}" --name fan-out --hosts 16 --adapters 64 --domains 64 --guests 16 --vcpus 4 \
+  --vfioap 2 --guestvm 2 --subscribers 2 "$@" || status=1
+exit "$status"

@@ -1,0 +1,176 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+
+namespace Apmatrix.LoadTest;
+
+/// <summary>
+/// The services as child processes from their Release builds, each instance on a loopback port of its
+/// own, configured through the environment as scripts/demo.sh does. Output goes to .run/load/NAME.log.
+/// </summary>
+public sealed class ChildStack : IStack, IAsyncDisposable
+{
+    static readonly TimeSpan ReadyPatience = TimeSpan.FromSeconds(90);
+    static readonly TimeSpan StopPatience = TimeSpan.FromSeconds(20);
+
+    readonly List<(ServiceInstance Instance, Process Process)> _children = [];
+    readonly List<StreamWriter> _logs = [];
+    readonly string _logDirectory;
+
+    ChildStack(string logDirectory, string queuePrefix) => (_logDirectory, QueuePrefix) = (logDirectory, queuePrefix);
+
+    public ServiceInstance ApBus { get; private set; } = null!;
+    public IReadOnlyList<ServiceInstance> VfioAp { get; private set; } = [];
+    public IReadOnlyList<ServiceInstance> GuestVm { get; private set; } = [];
+    public string QueuePrefix { get; }
+
+    /// <summary>
+    /// Starts VfioAp and GuestVm (the first instance of each alone, so one of them creates the database),
+    /// then ApBus, which asks the first VfioAp for its mask veto. Databases are <c>{service}_{databaseSuffix}</c>.
+    /// </summary>
+    public static async Task<ChildStack> StartAsync(string repository, Servers servers, int vfioAp, int guestVm, string databaseSuffix,
+        string queuePrefix, TextWriter log, CancellationToken cancellationToken)
+    {
+        var stack = new ChildStack(Path.Combine(repository, ".run", "load"), queuePrefix);
+        Directory.CreateDirectory(stack._logDirectory);
+        try
+        {
+            var vfio = await stack.StartServiceAsync(repository, servers, "VfioAp", vfioAp, $"vfioap_{databaseSuffix}", [], log, cancellationToken);
+            var guests = await stack.StartServiceAsync(repository, servers, "GuestVm", guestVm, $"guestvm_{databaseSuffix}", [], log, cancellationToken);
+            var bus = await stack.StartServiceAsync(repository, servers, "ApBus", 1, $"apbus_{databaseSuffix}",
+                [("Services__VfioAp", vfio[0].Url.ToString())], log, cancellationToken);
+            (stack.VfioAp, stack.GuestVm, stack.ApBus) = (vfio, guests, bus[0]);
+            return stack;
+        }
+        catch
+        {
+            await stack.DisposeAsync();
+            throw;
+        }
+    }
+
+    static string ServiceBinary(string repository, string service) =>
+        Path.Combine(repository, "services", service, "bin", "Release", "net10.0", $"Apmatrix.{service}.dll");
+
+    async Task<List<ServiceInstance>> StartServiceAsync(string repository, Servers servers, string service, int count, string database,
+        (string, string)[] settings, TextWriter log, CancellationToken cancellationToken)
+    {
+        var binary = ServiceBinary(repository, service);
+        if (!File.Exists(binary)) throw new InvalidOperationException($"{binary} is missing: dotnet build services/{service} -c Release");
+        var instances = new List<ServiceInstance>();
+        for (var i = 1; i <= count; i++)
+        {
+            instances.Add(Start(binary, service, $"{service}-{i}", servers, database, settings));
+            if (i == 1) await WaitReadyAsync(_children[^1], cancellationToken);
+        }
+        foreach (var child in _children.Where(c => c.Instance.Service == service).Skip(1))
+            await WaitReadyAsync(child, cancellationToken);
+        log.WriteLine($"  {count} x {service} ready: {string.Join(", ", instances.Select(i => $"{i.Url.Authority} (pid {i.ProcessId})"))}");
+        return instances;
+    }
+
+    ServiceInstance Start(string binary, string service, string name, Servers servers, string database, (string, string)[] settings)
+    {
+        var url = new Uri($"http://127.0.0.1:{FreePort()}");
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetDirectoryName(binary)! };
+        // On the command line: the services' appsettings.json name a fixed "Urls", which beats ASPNETCORE_URLS.
+        foreach (var argument in new[] { binary, "--urls", url.ToString() }) start.ArgumentList.Add(argument);
+        start.Environment["ConnectionStrings__RabbitMq"] = servers.Broker.ToString();
+        start.Environment["ConnectionStrings__Postgres"] = servers.Database(database);
+        start.Environment["Messaging__QueuePrefix"] = QueuePrefix;
+        start.Environment["Logging__LogLevel__Default"] = "Warning";
+        start.Environment["MASSTRANSIT_USAGE_TELEMETRY"] = "false";
+        foreach (var (key, value) in settings) start.Environment[key] = value;
+        var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {name}");
+        var logFile = new StreamWriter(Path.Combine(_logDirectory, $"{name}.log")) { AutoFlush = true };
+        _logs.Add(logFile);
+        process.OutputDataReceived += (_, e) => Write(logFile, e.Data);
+        process.ErrorDataReceived += (_, e) => Write(logFile, e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var instance = new ServiceInstance(service, name, url, process.Id);
+        _children.Add((instance, process));
+        return instance;
+    }
+
+    static void Write(StreamWriter log, string? line)
+    {
+        if (line is null) return;
+        lock (log) log.WriteLine(line);
+    }
+
+    async Task WaitReadyAsync((ServiceInstance Instance, Process Process) child, CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient { BaseAddress = child.Instance.Url, Timeout = TimeSpan.FromSeconds(5) };
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < ReadyPatience)
+        {
+            if (child.Process.HasExited)
+                throw new InvalidOperationException($"{child.Instance.Name} exited with {child.Process.ExitCode}: {LogTail(child.Instance)}");
+            try
+            {
+                using var ready = await http.GetAsync("/health/ready", cancellationToken);
+                if (ready.IsSuccessStatusCode) return;
+            }
+            catch (HttpRequestException)
+            {
+            }
+            catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+            }
+            await Task.Delay(250, cancellationToken);
+        }
+        throw new TimeoutException($"{child.Instance.Name} not ready after {ReadyPatience.TotalSeconds} s: {LogTail(child.Instance)}");
+    }
+
+    public void EnsureRunning()
+    {
+        foreach (var (instance, process) in _children)
+            if (process.HasExited)
+                throw new InvalidOperationException($"{instance.Name} exited with {process.ExitCode}: {LogTail(instance)}");
+    }
+
+    string LogTail(ServiceInstance instance)
+    {
+        var path = Path.Combine(_logDirectory, $"{instance.Name}.log");
+        var tail = File.Exists(path) ? string.Join("\n", File.ReadLines(path).TakeLast(15)) : "";
+        return $"see {path}\n{tail}";
+    }
+
+    static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>SIGTERM for a graceful stop (the services drain their consumers), then a kill for any that hang.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var (_, process) in _children)
+            if (!process.HasExited) _ = Kill(process.Id, SigTerm);
+        using var patience = new CancellationTokenSource(StopPatience);
+        foreach (var (_, process) in _children)
+        {
+            try
+            {
+                await process.WaitForExitAsync(patience.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                process.Kill(entireProcessTree: true);
+                await process.WaitForExitAsync(CancellationToken.None);
+            }
+            process.Dispose();
+        }
+        _children.Clear();
+        foreach (var logFile in _logs) await logFile.DisposeAsync();
+        _logs.Clear();
+    }
+
+    const int SigTerm = 15;
+
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    static extern int Kill(int pid, int signal);
+}

@@ -1,0 +1,125 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using Apmatrix.Engine;
+using MassTransit;
+
+namespace Apmatrix.LoadTest;
+
+/// <summary>
+/// The whole command: a fresh virtual host and databases, the ceiling, the services as child processes,
+/// each hot-plug mode in turn, the report. Bounded by <see cref="LoadOptions.Timeout"/>; Ctrl-C and
+/// SIGTERM stop the children too.
+/// </summary>
+public static class LoadCommand
+{
+    const string VirtualHost = "apmatrix-load";
+    const string DatabaseSuffix = "load";
+    static readonly string[] Services = ["apbus", "vfioap", "guestvm"];
+
+    public static async Task<int> RunAsync(LoadOptions options, string repository, TextWriter log)
+    {
+        using var run = new CancellationTokenSource(options.Timeout);
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+        void Stop(PosixSignalContext signal)
+        {
+            signal.Cancel = true;
+            run.Cancel();
+        }
+
+        // One run at a time: a second would re-create the virtual host and databases under the first.
+        using var exclusive = ExclusiveRun(repository);
+        var started = DateTimeOffset.UtcNow;
+        var loadAtStart = LoadAverage();
+        var clock = Stopwatch.StartNew();
+        var servers = Servers.FromEnvironment();
+        var failures = new List<string>();
+        var modes = new List<ModeResult>();
+        CeilingResult? ceiling = null;
+        Dictionary<string, long>? errorQueues = null;
+        var phase = "preparing the servers";
+        var note = "";
+        try
+        {
+            note = await servers.UseFreshVirtualHostAsync(VirtualHost, run.Token)
+                ? $"Fresh virtual host {VirtualHost}."
+                : "rabbitmqctl unavailable: ran in the configured virtual host, where queues of other runs may take copies.";
+            foreach (var service in Services)
+                await servers.DropDatabaseAsync($"{service}_{DatabaseSuffix}", run.Token);
+
+            if (options.MeasureCeiling)
+            {
+                phase = "measuring the ceiling";
+                var messages = (int)ExpectedHost.TimedMessages(options, options.Modes[0]);
+                // Bus events reach VfioAp's queue and every extra subscriber's.
+                var queues = 1 + options.Subscribers;
+                log.WriteLine($"ceiling: {messages:N0} messages, each to {queues} queue(s), through MassTransit and RabbitMQ alone...");
+                ceiling = await Ceiling.MeasureAsync(servers.Broker, "", messages, queues, log, run.Token);
+            }
+
+            phase = "starting the services";
+            log.WriteLine($"starting {options.VfioApInstances} VfioAp, {options.GuestVmInstances} GuestVm, 1 ApBus...");
+            await using var stack = await ChildStack.StartAsync(repository, servers, options.VfioApInstances, options.GuestVmInstances,
+                DatabaseSuffix, "", log, run.Token);
+            await using var observers = await Observers.StartAsync(servers.Broker, "", options.Subscribers, clock, run.Token);
+            phase = "warming up";
+            // JIT, connection pools and queue bindings first, so the first timed mode pays no start-up the second does not.
+            var warmUp = options with { Name = "warm-up", Hosts = 1, Adapters = 4, Domains = 4, Guests = 2, Scans = 2 };
+            using (var warm = new LoadRun(warmUp, stack, observers, clock, TextWriter.Null))
+            {
+                await warm.SetUpAsync(run.Token);
+                foreach (var mode in options.Modes)
+                    failures.AddRange((await warm.RunAsync(mode, run.Token)).Failures.Select(f => $"warm-up: {f}"));
+            }
+            var databases = Services.ToDictionary(service => service, service => $"{service}_{DatabaseSuffix}");
+            using var load = new LoadRun(options, stack, observers, clock, log, new Backlog(servers, databases, ""));
+            phase = "setting up";
+            await load.SetUpAsync(run.Token);
+            foreach (var mode in options.Modes)
+            {
+                phase = $"the {LoadOptions.ModeName(mode)} run";
+                modes.Add(await load.RunAsync(mode, run.Token));
+            }
+            errorQueues = await servers.ErrorQueuesAsync(run.Token);
+            foreach (var (queue, count) in errorQueues ?? [])
+                if (count > 0) failures.Add($"{count} message(s) in {queue}");
+        }
+        catch (OperationCanceledException) when (run.IsCancellationRequested)
+        {
+            failures.Add($"stopped after {clock.Elapsed.TotalSeconds:F0} s (limit {options.Timeout.TotalSeconds:F0} s) during {phase}");
+        }
+        catch (Exception e) when (e is InvalidOperationException or TimeoutException or HttpRequestException or MatrixException)
+        {
+            failures.Add($"{phase}: {e.Message}");
+        }
+
+        var environment = new RunEnvironment(System.Environment.MachineName, System.Environment.ProcessorCount, RuntimeInformation.FrameworkDescription,
+            $"{servers.Broker.Host}:{servers.Broker.Port}{servers.Broker.AbsolutePath}", typeof(IBus).Assembly.GetName().Version?.ToString() ?? "?",
+            $"{loadAtStart} at the start, {LoadAverage()} at the end", note);
+        var report = new LoadReport(options.Name, started, environment, options, ceiling, modes, Targets.Evaluate(options, ceiling, modes),
+            errorQueues, failures);
+        var path = await ReportWriter.WriteAsync(report, Path.Combine(repository, options.ReportDirectory), CancellationToken.None);
+        foreach (var failure in failures) log.WriteLine($"FAILED: {failure}");
+        foreach (var target in report.Targets) log.WriteLine($"  {(target.Met ? "met   " : "MISSED")}  {target.Target}: {target.Measured}");
+        log.WriteLine($"{(report.Passed ? "final state exact" : "FAILED")}; report {path}");
+        return report.Passed ? 0 : 1;
+    }
+
+    static FileStream ExclusiveRun(string repository)
+    {
+        var path = Path.Combine(repository, ".run", "load.lock");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        try
+        {
+            return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException)
+        {
+            throw new InvalidOperationException($"another load run holds {path}");
+        }
+    }
+
+    /// <summary>The 1-minute load average: figures measured beside other work are not comparable.</summary>
+    static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
+}

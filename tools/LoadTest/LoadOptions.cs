@@ -1,0 +1,124 @@
+using System.Globalization;
+using System.Text.Json.Serialization;
+using Apmatrix.ApModel;
+using Apmatrix.Engine;
+
+namespace Apmatrix.LoadTest;
+
+/// <summary>
+/// What one load run does: the hosts and their layout (mdev i holds every adapter and the domains d with
+/// d mod guests = i, attached to guest i), the scans, the hot-plug modes, and the fan-out of the stack.
+/// </summary>
+public sealed record LoadOptions
+{
+    public string Name { get; init; } = "load";
+    public int Hosts { get; init; } = 1;
+    public int Adapters { get; init; } = 8;
+    public int Domains { get; init; } = 8;
+    public int Guests { get; init; } = 8;
+    public int Vcpus { get; init; } = 4;
+    public int Scans { get; init; } = 1;
+    public IReadOnlyList<HotPlugMode> Modes { get; init; } = [HotPlugMode.Batched];
+    public int VfioApInstances { get; init; } = 1;
+    public int GuestVmInstances { get; init; } = 1;
+    public int Subscribers { get; init; }
+    /// <summary>Concurrent HTTP calls while setting up mdevs and guests (not part of the timed phase).</summary>
+    public int SetUpConcurrency { get; init; } = 16;
+    public bool MeasureCeiling { get; init; } = true;
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(10);
+    public string ReportDirectory { get; init; } = "reports";
+
+    public const int MaxId = Bitmap256.Capacity - 1;
+
+    /// <summary>Scan k (from 0) takes the host from empty to full and back: full on even k, empty on odd.</summary>
+    public ApConfig ConfigOfScan(int scan) => scan % 2 == 0 ? Full : Empty;
+
+    [JsonIgnore]
+    public ApConfig Full => new(Bitmap256.UpTo(Adapters - 1), Bitmap256.UpTo(Domains - 1), Bitmap256.Empty, MaxId, MaxId);
+    public static ApConfig Empty => new(Bitmap256.Empty, Bitmap256.Empty, Bitmap256.Empty, MaxId, MaxId);
+
+    /// <summary>Mdev i: every adapter, the domains d with d mod guests = i, no control domain.</summary>
+    public ApMasks MatrixOf(int mdev)
+    {
+        var domains = Bitmap256.Empty;
+        for (var d = mdev; d < Domains; d += Guests) domains = domains.With(d);
+        return new ApMasks(Bitmap256.UpTo(Adapters - 1), domains, Bitmap256.Empty);
+    }
+
+    public static string MdevName(int mdev) => $"m{mdev}";
+    public static string GuestName(int mdev) => $"g{mdev}";
+    public static string ModeName(HotPlugMode mode) => mode == HotPlugMode.PerQueue ? "per-queue" : "batched";
+
+    /// <summary>Reads <c>--name value</c> pairs; unknown or malformed options throw <see cref="ArgumentException"/>.</summary>
+    public static LoadOptions Parse(IReadOnlyList<string> args)
+    {
+        var options = new LoadOptions();
+        for (var i = 0; i < args.Count; i += 2)
+        {
+            var name = args[i];
+            if (i + 1 >= args.Count) throw new ArgumentException($"{name} needs a value");
+            var value = args[i + 1];
+            options = name switch
+            {
+                "--name" => options with { Name = value },
+                "--hosts" => options with { Hosts = Count(name, value, 1, 1000) },
+                "--adapters" => options with { Adapters = Count(name, value, 1, Bitmap256.Capacity) },
+                "--domains" => options with { Domains = Count(name, value, 1, Bitmap256.Capacity) },
+                "--guests" => options with { Guests = Count(name, value, 1, Bitmap256.Capacity) },
+                "--vcpus" => options with { Vcpus = Count(name, value, 1, 248) },
+                "--scans" => options with { Scans = Count(name, value, 1, 100) },
+                "--mode" => options with { Modes = ParseModes(value) },
+                "--vfioap" => options with { VfioApInstances = Count(name, value, 1, 16) },
+                "--guestvm" => options with { GuestVmInstances = Count(name, value, 1, 16) },
+                "--subscribers" => options with { Subscribers = Count(name, value, 0, 16) },
+                "--set-up-concurrency" => options with { SetUpConcurrency = Count(name, value, 1, 256) },
+                "--ceiling" => options with { MeasureCeiling = value switch
+                {
+                    "on" => true,
+                    "off" => false,
+                    _ => throw new ArgumentException("--ceiling is on or off"),
+                } },
+                "--timeout" => options with { Timeout = TimeSpan.FromSeconds(Count(name, value, 10, 3600)) },
+                "--reports" => options with { ReportDirectory = value },
+                _ => throw new ArgumentException($"unknown option {name}"),
+            };
+        }
+        if (options.Guests > options.Domains) throw new ArgumentException("--guests may not exceed --domains: each mdev needs a domain of its own");
+        if (options.Name.Any(c => !char.IsAsciiLetterOrDigit(c) && c != '-'))
+            throw new ArgumentException("--name takes letters, digits and '-' (it names the report files)");
+        return options;
+    }
+
+    static IReadOnlyList<HotPlugMode> ParseModes(string value) => value switch
+    {
+        "batched" => [HotPlugMode.Batched],
+        "per-queue" => [HotPlugMode.PerQueue],
+        "both" => [HotPlugMode.Batched, HotPlugMode.PerQueue],
+        _ => throw new ArgumentException("--mode is batched, per-queue or both"),
+    };
+
+    static int Count(string name, string value, int min, int max) =>
+        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= min && n <= max
+            ? n
+            : throw new ArgumentException($"{name} takes a whole number from {min} to {max}, not '{value}'");
+
+    public const string Usage = """
+        usage: Apmatrix.LoadTest [options]      (talks to 127.0.0.1 only; reads APMATRIX_RABBITMQ, APMATRIX_POSTGRES)
+          --name NAME               report name: reports/load-NAME.{md,json,svg}        (load)
+          --hosts N                 hosts, driven concurrently                          (1)
+          --adapters N --domains N  each full scan configures adapters 0..N-1 x domains (8 x 8)
+          --guests N                mdevs and guests per host; mdev i holds every adapter
+                                    and the domains d with d mod N = i                  (8)
+          --vcpus N                 vCPUs per guest                                     (4)
+          --scans N                 timed scans per host: empty->full, full->empty, ... (1)
+          --mode batched|per-queue|both                                                 (batched)
+          --vfioap N --guestvm N    service instances: competing consumers, one database (1, 1)
+          --subscribers N           extra queues bound to ApBus's exchanges, each checking
+                                    every host's sequence                               (0)
+          --set-up-concurrency N    concurrent HTTP calls while setting up              (16)
+          --ceiling on|off          measure the MassTransit ceiling first               (on)
+          --timeout SECONDS         hard limit for the whole run                        (600)
+          --reports DIR                                                                 (reports)
+        exit: 0 final state exact, 1 differs or the run failed, 2 bad arguments
+        """;
+}

@@ -1,0 +1,297 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Apmatrix.Apctl.Stack;
+using Apmatrix.ApModel;
+using Apmatrix.Engine;
+using HdrHistogram;
+
+namespace Apmatrix.LoadTest;
+
+/// <summary>
+/// Hot-plug modes through a running stack, each on hosts of its own: every host is set up over HTTP at
+/// once (not timed); then per mode the scans run on all its hosts at once (timed, one scan after
+/// another), and the final state is checked against the in-process engine and the extra subscribers'
+/// view of every host's events.
+/// </summary>
+public sealed class LoadRun(LoadOptions options, IStack stack, Observers observers, Stopwatch clock, TextWriter log, Backlog? backlog = null)
+    : IDisposable
+{
+    // Each host is polled on its own; with many hosts the polls themselves would load VfioAp.
+    readonly TimeSpan _poll = TimeSpan.FromMilliseconds(Math.Clamp(10 * options.Hosts, 20, 200));
+    // Longer than VfioAp's re-send of unacknowledged updates (10 s by default), so a re-send can still rescue a lost one.
+    static readonly TimeSpan Stall = TimeSpan.FromSeconds(45);
+    // Waiting ends this long before the run's timeout, leaving time to read the state and write the report.
+    readonly TimeSpan _deadline = options.Timeout - TimeSpan.FromSeconds(60);
+    readonly ServiceClients _clients = new(stack);
+    readonly Dictionary<HotPlugMode, List<RunHost>> _hosts = options.Modes.ToDictionary(mode => mode, mode =>
+        Enumerable.Range(1, options.Hosts)
+            .Select(i => new RunHost($"{options.Name}-{LoadOptions.ModeName(mode)}-h{i}", mode, new ExpectedHost(options, mode))).ToList());
+    double _setUpSeconds = double.NaN;
+
+    /// <summary>
+    /// Host modes and empty configurations first, then every mdev's calls (define its guest, create, write
+    /// its whole matrix through <c>ap_config</c>, attach) as one chain, chains of all hosts running side by
+    /// side; done when VfioAp has applied every event and guests acknowledged.
+    /// </summary>
+    public async Task SetUpAsync(CancellationToken cancellationToken)
+    {
+        var hosts = _hosts.Values.SelectMany(h => h).ToList();
+        log.WriteLine($"setting up {hosts.Count} host(s), {options.Guests} mdevs/guests each...");
+        var setUp = Stopwatch.StartNew();
+
+        await Task.WhenAll(hosts.Select(async host =>
+        {
+            var path = ServiceClients.HostPath(host.Name);
+            await host.CallAsync(_clients.VfioAp, HttpMethod.Put, path, new { mode = LoadOptions.ModeName(host.Mode) }, cancellationToken);
+            var empty = LoadOptions.Empty;
+            var answer = await host.CallAsync(_clients.ApBus, HttpMethod.Put, path, new
+            {
+                apm = empty.Apm.ToRangeList(), aqm = empty.Aqm.ToRangeList(), adm = empty.Adm.ToRangeList(),
+                maxAdapter = empty.MaxAdapter, maxDomain = empty.MaxDomain, apmask = "", aqmask = "",
+            }, cancellationToken);
+            host.LastSequence = answer.GetProperty("lastSequence").GetInt64();
+        }));
+
+        var format = options.Full.GuestFormat.ToString();
+        var chains = Enumerable.Range(0, options.Guests).SelectMany(i => hosts.Select(h => (Host: h, Mdev: i)));
+        await Parallel.ForEachAsync(chains, new ParallelOptions { MaxDegreeOfParallelism = options.SetUpConcurrency, CancellationToken = cancellationToken },
+            async (chain, _) =>
+            {
+                var (host, path) = (chain.Host, ServiceClients.HostPath(chain.Host.Name));
+                var (mdev, guest) = (LoadOptions.MdevName(chain.Mdev), LoadOptions.GuestName(chain.Mdev));
+                var vfioAp = _clients.VfioAp;
+                await host.CallAsync(_clients.GuestVm, HttpMethod.Put, $"{path}/guests/{guest}", new { vcpus = options.Vcpus, format }, cancellationToken);
+                await host.CallAsync(vfioAp, HttpMethod.Post, $"{path}/mdevs", new { name = mdev }, cancellationToken);
+                var matrix = options.MatrixOf(chain.Mdev);
+                await host.CallAsync(vfioAp, HttpMethod.Put, $"{path}/mdevs/{mdev}/ap_config",
+                    new { apm = matrix.Apm.ToRangeList(), aqm = matrix.Aqm.ToRangeList(), adm = matrix.Adm.ToRangeList() }, cancellationToken);
+                await host.CallAsync(vfioAp, HttpMethod.Post, $"{path}/mdevs/{mdev}/attach", new { guest }, cancellationToken);
+            });
+
+        await Task.WhenAll(hosts.Select(async host =>
+        {
+            await UntilAsync(async () => await _clients.VfioApLastSequenceAsync(host.Name, cancellationToken) >= host.LastSequence, cancellationToken);
+            host.BaseSequence = host.LastSequence;
+            await UntilAsync(async () => (await _clients.VfioApGuestsAsync(host.Name, cancellationToken)).Values.All(g => g.Version == g.Acknowledged),
+                cancellationToken);
+        }));
+        _setUpSeconds = setUp.Elapsed.TotalSeconds;
+        log.WriteLine($"  set-up: {hosts.Sum(h => h.Calls):N0} HTTP calls in {_setUpSeconds:F1} s");
+    }
+
+    public async Task<ModeResult> RunAsync(HotPlugMode mode, CancellationToken cancellationToken)
+    {
+        if (double.IsNaN(_setUpSeconds)) throw new InvalidOperationException("set up the hosts first");
+        var modeName = LoadOptions.ModeName(mode);
+        var hosts = _hosts[mode];
+        var failures = new List<string>();
+        log.WriteLine($"{modeName}: {hosts.Count} host(s)");
+
+        var before = await GuestVmStatesAsync(hosts, cancellationToken);
+        var setUpPeaks = stack.All.Where(i => i.ProcessId is not null)
+            .ToDictionary(i => i.Name, i => (Peak: ProcessMemory.PeakMiB(i.ProcessId!.Value), Reset: ProcessMemory.ResetPeak(i.ProcessId.Value)));
+
+        var latencies = new LongHistogram(TimeStamp.Hours(1), 3);
+        long appliedBeforeScanComplete = 0;
+        var scans = new List<ScanPhases>();
+        for (var scan = 0; scan < options.Scans; scan++)
+        {
+            var config = options.ConfigOfScan(scan);
+            var (phases, lateness) = await ScanAsync(hosts, scan, config, failures, cancellationToken);
+            scans.Add(phases);
+            foreach (var ms in lateness)
+                if (ms < 0) appliedBeforeScanComplete++;
+                else latencies.RecordValue((long)(ms * 1000));
+            log.WriteLine($"  scan {scan + 1} ({phases.Config}): {phases.Events:N0} events, {phases.Updates:N0} guest updates; " +
+                          $"ApBus {phases.ApBusMs:F0} ms, VfioAp applied all {phases.VfioApMs:F0} ms ({phases.EventsPerSecondThroughVfioAp:N0} events/s), " +
+                          $"last guest applied {phases.WholeMs:F0} ms");
+        }
+
+        var memory = stack.All.Where(i => i.ProcessId is not null).Select(i => new InstanceMemory(i.Service, i.Name,
+            setUpPeaks[i.Name].Peak, setUpPeaks[i.Name].Reset ? ProcessMemory.PeakMiB(i.ProcessId!.Value) : double.NaN)).ToList();
+        var after = await VerifyAsync(hosts, failures, cancellationToken);
+        var subscribers = observers.Auditors.SelectMany(a => hosts.Select(h => a.Report(h.Name, h.LastSequence))).ToList();
+        // A lost event is a failure; repeats and disorder are at-least-once delivery, judged as a target.
+        foreach (var s in subscribers.Where(s => s.Missing > 0))
+            failures.Add($"subscriber {s.Queue}, host {s.Host}: {s.Missing} of events 1..{s.LastSequence} never arrived");
+
+        // Guests GuestVm does not know are already failures; they count as nothing here.
+        var perGuest = after.Keys.ToList();
+        return new ModeResult(modeName, hosts.Count, _setUpSeconds, hosts.Sum(h => h.Calls), scans,
+            Summarize(latencies), appliedBeforeScanComplete,
+            Spread.Of(perGuest.Select(g => (double)(after[g].Updates - (before.GetValueOrDefault(g)?.Updates ?? 0)) / options.Scans).ToList()),
+            Spread.Of(perGuest.Select(g => after[g].SuspendedMilliseconds - (before.GetValueOrDefault(g)?.SuspendedMilliseconds ?? 0)).ToList()),
+            memory, subscribers, observers.Times.Duplicates, failures);
+    }
+
+    /// <summary>One scan on every host at once; returns its phases and each updated guest's ScanComplete-to-applied time (ms).</summary>
+    async Task<(ScanPhases, List<double>)> ScanAsync(IReadOnlyList<RunHost> hosts, int scan, ApConfig config,
+        List<string> failures, CancellationToken cancellationToken)
+    {
+        var expected = hosts.Select(h =>
+        {
+            var versions = h.Expected.Guests.ToDictionary(g => g.Name, g => g.Version);
+            var events = h.Expected.Scan(config);
+            var updated = h.Expected.Guests.Where(g => g.Version != versions[g.Name]).ToDictionary(g => g.Name, g => g.Version);
+            return (Events: events, Updates: h.Expected.Guests.Sum(g => g.Version - versions[g.Name]), Updated: updated);
+        }).ToList();
+        var body = new { apm = config.Apm.ToRangeList(), aqm = config.Aqm.ToRangeList(), adm = config.Adm.ToRangeList() };
+
+        var start = clock.Elapsed.TotalMilliseconds;
+        using var stopWatching = new CancellationTokenSource();
+        var watching = backlog?.WatchAsync(clock, start, stopWatching.Token);
+        var timings = await Task.WhenAll(hosts.Select(async (host, i) =>
+        {
+            var answer = await _clients.ApBus.SendAsync(HttpMethod.Put, $"{ServiceClients.HostPath(host.Name)}/config", body, cancellationToken);
+            var answered = clock.Elapsed.TotalMilliseconds;
+            var published = answer.GetProperty("lastSequence").GetInt64();
+            if (published - host.LastSequence != expected[i].Events)
+                lock (failures) failures.Add($"host {host.Name}, scan {scan + 1}: ApBus published {published - host.LastSequence} events, the model {expected[i].Events}");
+            host.LastSequence = published;
+            var where = $"host {host.Name}, scan {scan + 1}";
+            await ProgressAsync(() => _clients.VfioApLastSequenceAsync(host.Name, cancellationToken), published,
+                where, "VfioAp's last applied sequence", failures, cancellationToken);
+            var applied = clock.Elapsed.TotalMilliseconds;
+            var times = observers.Times;
+            await ProgressAsync(() => Task.FromResult((times.ScanCompleteAt(host.Name, published) is null ? 0L : 1L) +
+                    expected[i].Updated.Sum(g => Math.Min(g.Value, times.HighestApplied(host.Name, g.Key)))),
+                expected[i].Updated.Sum(g => g.Value) + 1, where, "ScanComplete and the guests' versions applied, at the timing queue",
+                failures, cancellationToken);
+            var scanComplete = times.ScanCompleteAt(host.Name, published) ?? double.NaN;
+            var guestsApplied = expected[i].Updated.Select(g => times.AppliedAt(host.Name, g.Key, g.Value)).OfType<double>().ToList();
+            return (Answered: answered, Applied: applied, ScanComplete: scanComplete,
+                Last: guestsApplied.Count == 0 ? applied : Math.Max(applied, guestsApplied.Max()),
+                Lateness: double.IsNaN(scanComplete) ? [] : guestsApplied.Select(t => t - scanComplete).ToList());
+        }));
+        stopWatching.Cancel();
+        var phases = new ScanPhases(scan + 1, config.Apm.IsEmpty ? "to empty" : "from empty to full",
+            expected.Sum(e => e.Events), expected.Sum(e => e.Updates),
+            timings.Max(t => t.Answered) - start, timings.Max(t => t.Applied) - start,
+            timings.Max(t => t.ScanComplete) - start, timings.Max(t => t.Last) - start, watching is null ? null : await watching);
+        return (phases, timings.SelectMany(t => t.Lateness).ToList());
+    }
+
+    /// <summary>
+    /// The final state, every way it can be read: ApBus's and VfioAp's last sequence, VfioAp's versions all
+    /// acknowledged, and GuestVm's APCB, version and applied-update count per guest equal to the engine's.
+    /// </summary>
+    async Task<Dictionary<(string, string), GuestVmGuest>> VerifyAsync(IReadOnlyList<RunHost> hosts,
+        List<string> failures, CancellationToken cancellationToken)
+    {
+        // Acknowledgements trail the ApcbApplied the timing queue saw: VfioAp consumes them from a queue of its own.
+        await Task.WhenAll(hosts.Select(host => ProgressAsync(
+            async () => (await _clients.VfioApGuestsAsync(host.Name, cancellationToken)).Sum(g => Math.Min(g.Value.Acknowledged, host.Expected.VersionOf(g.Key))),
+            host.Expected.Guests.Sum(g => g.Version), $"host {host.Name}", "VfioAp's acknowledged versions", failures, cancellationToken)));
+        var all = new Dictionary<(string, string), GuestVmGuest>();
+        foreach (var host in hosts)
+        {
+            var expectedSequence = host.BaseSequence + host.Expected.Events;
+            var busSequence = (await _clients.ApBus.GetAsync(ServiceClients.HostPath(host.Name), cancellationToken)).GetProperty("lastSequence").GetInt64();
+            var vfioSequence = await _clients.VfioApLastSequenceAsync(host.Name, cancellationToken);
+            if (busSequence != expectedSequence || vfioSequence != expectedSequence)
+                failures.Add($"host {host.Name}: last sequence ApBus {busSequence}, VfioAp {vfioSequence}, model {expectedSequence}");
+
+            var sent = await _clients.VfioApGuestsAsync(host.Name, cancellationToken);
+            foreach (var guest in host.Expected.Guests)
+            {
+                var (version, acknowledged) = sent.GetValueOrDefault(guest.Name);
+                if (version != guest.Version || acknowledged != guest.Version)
+                    failures.Add($"host {host.Name}, guest {guest.Name}: VfioAp version {version}, acknowledged {acknowledged}, model {guest.Version}");
+            }
+
+            var held = await _clients.GuestVmGuestsAsync(host.Name, cancellationToken);
+            foreach (var guest in host.Expected.Guests)
+            {
+                if (!held.TryGetValue(guest.Name, out var state))
+                {
+                    failures.Add($"host {host.Name}, guest {guest.Name}: unknown to GuestVm");
+                    continue;
+                }
+                if (state.Apcb != guest.Apcb)
+                    failures.Add($"host {host.Name}, guest {guest.Name}: GuestVm holds APCB {state.Apcb}, the engine computes {guest.Apcb}");
+                if (state.Version != guest.Version || state.Updates != guest.Version)
+                    failures.Add($"host {host.Name}, guest {guest.Name}: GuestVm version {state.Version} after {state.Updates} updates, " +
+                                 $"the engine sent {guest.Version} (each once)");
+                all[(host.Name, guest.Name)] = state;
+            }
+            foreach (var extra in held.Keys.Where(g => host.Expected.Guests.All(e => e.Name != g)))
+                failures.Add($"host {host.Name}: GuestVm has a guest {extra} the engine never updated");
+        }
+        return all;
+    }
+
+    async Task<Dictionary<(string, string), GuestVmGuest>> GuestVmStatesAsync(IReadOnlyList<RunHost> hosts,
+        CancellationToken cancellationToken)
+    {
+        var all = new Dictionary<(string, string), GuestVmGuest>();
+        foreach (var host in hosts)
+            foreach (var (guest, state) in await _clients.GuestVmGuestsAsync(host.Name, cancellationToken))
+                all[(host.Name, guest)] = state;
+        return all;
+    }
+
+    /// <summary>
+    /// Polls until <paramref name="progress"/> reaches <paramref name="target"/>; a failure when it stands still for
+    /// <see cref="Stall"/>, so one lost message is reported as such instead of running into the overall timeout.
+    /// </summary>
+    async Task ProgressAsync(Func<Task<long>> progress, long target, string where, string what, List<string> failures,
+        CancellationToken cancellationToken)
+    {
+        var (last, since) = (long.MinValue, Stopwatch.StartNew());
+        for (var value = await progress(); value < target; value = await progress())
+        {
+            if (value != last) (last, since) = (value, Stopwatch.StartNew());
+            else if (since.Elapsed > Stall)
+            {
+                lock (failures) failures.Add($"{where}: {what} stood at {value} of {target} for {Stall.TotalSeconds:F0} s");
+                return;
+            }
+            if (clock.Elapsed > _deadline)
+            {
+                lock (failures) failures.Add($"{where}: {what} at {value} of {target} when the run's time ran out");
+                return;
+            }
+            stack.EnsureRunning();
+            await Task.Delay(_poll, cancellationToken);
+        }
+    }
+
+    /// <summary>Polls until true; the run's overall timeout bounds it, and a dead instance ends it at once.</summary>
+    async Task UntilAsync(Func<Task<bool>> condition, CancellationToken cancellationToken)
+    {
+        while (!await condition())
+        {
+            stack.EnsureRunning();
+            await Task.Delay(_poll, cancellationToken);
+        }
+    }
+
+    static Percentiles Summarize(LongHistogram microseconds) => microseconds.TotalCount == 0
+        ? new Percentiles(0, 0, 0, 0)
+        : new Percentiles(microseconds.TotalCount, microseconds.GetValueAtPercentile(50) / 1000.0,
+            microseconds.GetValueAtPercentile(99) / 1000.0, microseconds.GetMaxValue() / 1000.0);
+
+    public void Dispose() => _clients.Dispose();
+
+    sealed class RunHost(string name, HotPlugMode mode, ExpectedHost expected)
+    {
+        long _calls;
+
+        public string Name { get; } = name;
+        public HotPlugMode Mode { get; } = mode;
+        public ExpectedHost Expected { get; } = expected;
+        public long Calls => Interlocked.Read(ref _calls);
+        /// <summary>The sequence ApBus answered last.</summary>
+        public long LastSequence { get; set; }
+        /// <summary>The sequence after set-up, where the model's count of events starts.</summary>
+        public long BaseSequence { get; set; }
+
+        /// <summary>A set-up call, counted.</summary>
+        public async Task<JsonElement> CallAsync(StackClient client, HttpMethod method, string path, object body, CancellationToken cancellationToken)
+        {
+            var answer = await client.SendAsync(method, path, body, cancellationToken);
+            Interlocked.Increment(ref _calls);
+            return answer;
+        }
+    }
+}

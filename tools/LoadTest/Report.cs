@@ -1,0 +1,170 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Apmatrix.LoadTest;
+
+/// <summary>Where and on what the run ran, so figures are compared only with figures of the same kind.</summary>
+public sealed record RunEnvironment(string Machine, int Processors, string Runtime, string Broker, string MassTransit, string LoadAverage,
+    string Note);
+
+/// <summary>A load run's whole outcome: the report's JSON is this record.</summary>
+public sealed record LoadReport(string Name, DateTimeOffset Started, RunEnvironment Environment, LoadOptions Options, CeilingResult? Ceiling,
+    IReadOnlyList<ModeResult> Modes, IReadOnlyList<TargetResult> Targets, IReadOnlyDictionary<string, long>? ErrorQueues,
+    IReadOnlyList<string> Failures)
+{
+    /// <summary>Passed means exact: the final state and the message checks; speed targets are reported, not judged here.</summary>
+    public bool Passed => Failures.Count == 0 && Modes.All(m => m.Exact);
+}
+
+/// <summary>Writes reports/load-NAME.json, .md and .svg.</summary>
+public static class ReportWriter
+{
+    static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    public static async Task<string> WriteAsync(LoadReport report, string directory, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(directory);
+        var stem = Path.Combine(directory, $"load-{report.Name}");
+        await File.WriteAllTextAsync(stem + ".json", JsonSerializer.Serialize(report, Json), cancellationToken);
+        await File.WriteAllTextAsync(stem + ".svg", Chart.Svg(report), cancellationToken);
+        await File.WriteAllTextAsync(stem + ".md", Markdown(report, Path.GetFileName(stem) + ".svg"), cancellationToken);
+        return stem + ".md";
+    }
+
+    static string Markdown(LoadReport r, string chart)
+    {
+        var o = r.Options;
+        var md = new StringBuilder();
+        md.AppendLine($"# Load test `{r.Name}`: {(r.Passed ? "final state exact" : "FAILED")}");
+        md.AppendLine();
+        md.AppendLine($"{r.Started:yyyy-MM-dd HH:mm} UTC on {r.Environment.Machine} ({r.Environment.Processors} CPUs), {r.Environment.Runtime}, " +
+                      $"MassTransit {r.Environment.MassTransit}, broker `{r.Environment.Broker}`; 1-minute load average {r.Environment.LoadAverage}. {r.Environment.Note}");
+        md.AppendLine();
+        md.AppendLine($"{o.Hosts} host(s), each scanned {o.Scans} time(s) ({string.Join(", ", Enumerable.Range(0, o.Scans).Select(s => o.ConfigOfScan(s).Apm.IsEmpty ? "to empty" : "from empty to full"))}), " +
+                      $"full = {o.Adapters} adapters x {o.Domains} domains; {o.Guests} mdevs/guests per host of {o.Vcpus} vCPUs, mdev i holding every " +
+                      $"adapter and the domains d with d mod {o.Guests} = i. {o.VfioApInstances} VfioAp and {o.GuestVmInstances} GuestVm instance(s) " +
+                      $"(competing consumers, one database per service), {o.Subscribers} extra subscriber queue(s).");
+        md.AppendLine();
+
+        if (r.Ceiling is { } ceiling)
+        {
+            md.AppendLine($"## Ceiling: MassTransit over RabbitMQ alone, {ceiling.Messages:N0} messages");
+            md.AppendLine();
+            md.AppendLine("Durable exchanges and queues, persistent messages, publisher confirms; publish and consume overlap; " +
+                          "timed from the first publish to the last consume, before any service runs.");
+            md.AppendLine();
+            md.AppendLine("| batching | prefetch | queues per message | message body | seconds | messages/s |");
+            md.AppendLine("|---|---:|---:|---:|---:|---:|");
+            foreach (var t in ceiling.Trials)
+                md.AppendLine($"| {t.Name}{(t == ceiling.Best ? " (**ceiling**)" : "")} | {t.Prefetch:N0} | {t.Queues} | {t.BodyBytes:N0} B | " +
+                              $"{t.Seconds:F2} | {t.MessagesPerSecond:N0} |");
+            md.AppendLine();
+        }
+
+        md.AppendLine("## Timed phase");
+        md.AppendLine();
+        md.AppendLine("Timed from the config change (`PUT ApBus /hosts/{h}/config`, all hosts at once) to the last guest's `ApcbApplied` " +
+                      "arriving at the run's own timing queue; backlogs sampled every 200 ms (outbox rows, queue depths). ScanComplete-to-applied is one value per updated guest: the arrival of its " +
+                      "last `ApcbApplied` of the scan minus the arrival of its host's `ScanComplete`, both on that queue (HdrHistogram).");
+        md.AppendLine();
+        md.AppendLine($"| figure | {string.Join(" | ", r.Modes.Select(m => m.Mode))} |");
+        md.AppendLine($"|---|{string.Concat(r.Modes.Select(_ => "---:|"))}");
+        Row(md, r, "set-up HTTP calls; seconds for all modes' hosts together (not timed)", m => $"{m.SetUpCalls:N0}; {m.SetUpSeconds:F1} s");
+        Row(md, r, "bus events / guest updates / messages", m => $"{m.Events:N0} / {m.Updates:N0} / {m.Messages:N0}");
+        Row(md, r, "ApBus answers the config change (scan + outbox commit)", m => Ms(m.Scans.Sum(s => s.ApBusMs)));
+        Row(md, r, "VfioAp has applied every event", m => Ms(m.VfioApSeconds * 1000));
+        Row(md, r, "**events/s through VfioAp**", m => $"**{m.EventsPerSecondThroughVfioAp:N0}**");
+        Row(md, r, "ScanComplete at the timing queue", m => Ms(m.Scans.Sum(s => s.ScanCompleteMs)));
+        Row(md, r, "**config change to last guest applied**", m => $"**{Ms(m.WholeSeconds * 1000)}**");
+        Row(md, r, "stack messages/s", m => $"{m.MessagesPerSecond:N0}");
+        if (r.Ceiling is { } c) Row(md, r, "**stack rate / ceiling rate**", m => $"**{m.MessagesPerSecond / c.MessagesPerSecond:F2}**");
+        Row(md, r, "ScanComplete to last guest applied p50 / p99 / max", m => m.ScanCompleteToLastApplied is { Count: > 0 } p
+            ? $"{p.P50:F1} / {p.P99:F1} / {p.Max:F1} ms (n = {p.Count})" : "-");
+        Row(md, r, "guests whose last update came before ScanComplete", m => $"{m.AppliedBeforeScanComplete:N0}");
+        Row(md, r, "**guest updates per guest per scan** (min / mean / max)", m => Spread(m.UpdatesPerGuestPerScan, "F2"));
+        Row(md, r, "**vCPU-suspended ms per guest** (min / mean / max)", m => Spread(m.SuspendedMsPerGuest, "F2"));
+        Row(md, r, "duplicate ApcbApplied seen", m => $"{m.DuplicateAcknowledgements:N0}");
+        if (r.Modes.Any(m => m.Scans[0].Backlog is not null))
+        {
+            Row(md, r, "scan 1 backlog: ApBus outbox, last non-empty (peak rows)", m => Drained(m, b => (b.ApBusOutboxLastBusyMs, b.ApBusOutboxPeak)));
+            Row(md, r, "scan 1 backlog: bus-event queues, last non-empty (peak messages)", m => Drained(m, b => (b.BusQueuesLastBusyMs, b.BusQueuesPeak)));
+            Row(md, r, "scan 1 backlog: apply-apcb queue, last non-empty (peak messages)", m => Drained(m, b => (b.ApplyApcbLastBusyMs, b.ApplyApcbPeak)));
+            Row(md, r, "scan 1 backlog: VfioAp / GuestVm outbox peak rows", m => m.Scans[0].Backlog is { } b
+                ? $"{b.VfioApOutboxPeak:N0} / {b.GuestVmOutboxPeak:N0}" : "-");
+        }
+        foreach (var instance in r.Modes.SelectMany(m => m.Memory).Select(i => i.Name).Distinct())
+            Row(md, r, $"peak memory {instance}, scan (set-up) MiB", m => m.Memory.FirstOrDefault(i => i.Name == instance) is { } i
+                ? $"{i.ScanPeakMiB:F0} ({i.SetUpPeakMiB:F0})" : "-");
+        if (o.Subscribers > 0)
+            Row(md, r, "extra subscribers: deliveries, missing, duplicates, out of order", m =>
+                $"{m.Subscribers.Sum(s => s.Delivered):N0}, {m.Subscribers.Sum(s => s.Missing):N0}, {m.Subscribers.Sum(s => s.Duplicates):N0}, {m.Subscribers.Sum(s => s.OutOfOrder):N0}");
+        Row(md, r, "final state", m => m.Exact ? "exact" : $"**{m.Failures.Count} differences**");
+        md.AppendLine();
+
+        if (r.Modes.Any(m => m.Scans.Count > 1))
+        {
+            md.AppendLine("### Per scan");
+            md.AppendLine();
+            md.AppendLine("| mode | scan | events | updates | ApBus ms | VfioAp ms | events/s | ScanComplete ms | last applied ms |");
+            md.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|");
+            foreach (var m in r.Modes)
+                foreach (var s in m.Scans)
+                    md.AppendLine($"| {m.Mode} | {s.Scan} {s.Config} | {s.Events:N0} | {s.Updates:N0} | {s.ApBusMs:F0} | {s.VfioApMs:F0} | " +
+                                  $"{s.EventsPerSecondThroughVfioAp:N0} | {s.ScanCompleteMs:F0} | {s.WholeMs:F0} |");
+            md.AppendLine();
+        }
+
+        var disorderly = r.Modes.SelectMany(m => m.Subscribers.Where(s => !s.Complete || !s.InOrder).Select(s => (m.Mode, s))).ToList();
+        if (disorderly.Count > 0)
+        {
+            md.AppendLine("### Extra subscribers that saw a host's events incomplete or out of order");
+            md.AppendLine();
+            md.AppendLine("| mode | queue | host | delivered of last | missing | duplicates | out of order | first out of order |");
+            md.AppendLine("|---|---|---|---:|---:|---:|---:|---|");
+            foreach (var (mode, s) in disorderly.Take(20))
+                md.AppendLine($"| {mode} | {s.Queue} | {s.Host} | {s.Delivered:N0} of {s.LastSequence:N0} | {s.Missing:N0} | {s.Duplicates:N0} | " +
+                              $"{s.OutOfOrder:N0} | {s.FirstOutOfOrder} |");
+            if (disorderly.Count > 20) md.AppendLine($"| ... {disorderly.Count - 20} more in the JSON | | | | | | | |");
+            md.AppendLine();
+        }
+
+        md.AppendLine($"![guest updates and suspended time per mode]({chart})");
+        md.AppendLine();
+        md.AppendLine("## Targets");
+        md.AppendLine();
+        md.AppendLine("| target | measured | |");
+        md.AppendLine("|---|---|---|");
+        foreach (var t in r.Targets) md.AppendLine($"| {t.Target} | {t.Measured} | {(t.Met ? "met" : "**missed**")} |");
+        md.AppendLine();
+
+        var failures = r.Failures.Concat(r.Modes.SelectMany(m => m.Failures.Select(f => $"{m.Mode}: {f}"))).ToList();
+        if (r.ErrorQueues is { Count: > 0 } errors)
+            md.AppendLine($"Error queues: {string.Join(", ", errors.Select(e => $"`{e.Key}` {e.Value}"))}.").AppendLine();
+        if (failures.Count > 0)
+        {
+            md.AppendLine("## Failures");
+            md.AppendLine();
+            foreach (var f in failures.Take(50)) md.AppendLine($"- {f}");
+            if (failures.Count > 50) md.AppendLine($"- ... and {failures.Count - 50} more (see the JSON)");
+        }
+        return md.ToString();
+    }
+
+    static void Row(StringBuilder md, LoadReport r, string name, Func<ModeResult, string> value) =>
+        md.AppendLine($"| {name} | {string.Join(" | ", r.Modes.Select(value))} |");
+
+    static string Drained(ModeResult m, Func<BacklogSummary, (double LastBusyMs, long Peak)> backlog) =>
+        m.Scans[0].Backlog is { } b && backlog(b) is var (last, peak) ? $"{Ms(last)} ({peak:N0})" : "-";
+
+    static string Ms(double ms) => ms >= 10_000 ? $"{ms / 1000:F1} s" : $"{ms:F0} ms";
+
+    static string Spread(Spread s, string format) =>
+        $"{s.Min.ToString(format, CultureInfo.InvariantCulture)} / {s.Mean.ToString(format, CultureInfo.InvariantCulture)} / {s.Max.ToString(format, CultureInfo.InvariantCulture)}";
+}

@@ -1,0 +1,99 @@
+using System.Diagnostics;
+using System.Net;
+using Npgsql;
+
+namespace Apmatrix.LoadTest;
+
+/// <summary>
+/// The RabbitMQ virtual host and PostgreSQL databases of a run. A fresh virtual host matters: a queue
+/// left bound by an earlier run would keep a copy of every message and slow the stack it measures.
+/// </summary>
+public sealed class Servers(Uri broker, string postgres)
+{
+    /// <summary>The broker connection the services and the run's own buses use.</summary>
+    public Uri Broker { get; private set; } = broker;
+    public string Postgres { get; } = postgres;
+
+    public static Servers FromEnvironment()
+    {
+        var broker = Environment.GetEnvironmentVariable("APMATRIX_RABBITMQ");
+        var postgres = Environment.GetEnvironmentVariable("APMATRIX_POSTGRES");
+        if (string.IsNullOrWhiteSpace(broker) || string.IsNullOrWhiteSpace(postgres))
+            throw new InvalidOperationException("APMATRIX_RABBITMQ and APMATRIX_POSTGRES are not set: scripts/servers.sh up && source .servers.env");
+        var servers = new Servers(new Uri(broker), postgres);
+        servers.EnsureLoopback();
+        return servers;
+    }
+
+    /// <summary>A load run talks to this machine only.</summary>
+    public void EnsureLoopback()
+    {
+        var postgresHost = new NpgsqlConnectionStringBuilder(Postgres).Host ?? "";
+        foreach (var host in new[] { Broker.Host, postgresHost })
+            if (!(host == "localhost" || IPAddress.TryParse(host, out var address) && IPAddress.IsLoopback(address)))
+                throw new InvalidOperationException($"server {host} is not on loopback; the load test talks to 127.0.0.1 only");
+    }
+
+    /// <summary>
+    /// Re-creates <paramref name="virtualHost"/> empty with rabbitmqctl and switches to it; false, keeping
+    /// the configured virtual host, where rabbitmqctl is missing or cannot reach the broker.
+    /// </summary>
+    public async Task<bool> UseFreshVirtualHostAsync(string virtualHost, CancellationToken cancellationToken)
+    {
+        var user = Uri.UnescapeDataString(Broker.UserInfo.Split(':')[0]);
+        if (await RabbitmqctlAsync(["list_vhosts"], cancellationToken) is null) return false;
+        await RabbitmqctlAsync(["delete_vhost", virtualHost], cancellationToken);
+        if (await RabbitmqctlAsync(["add_vhost", virtualHost], cancellationToken) is null ||
+            await RabbitmqctlAsync(["set_permissions", "-p", virtualHost, user, ".*", ".*", ".*"], cancellationToken) is null)
+            throw new InvalidOperationException($"rabbitmqctl could not create virtual host {virtualHost} for {user}");
+        Broker = new UriBuilder(Broker) { Path = "/" + Uri.EscapeDataString(virtualHost) }.Uri;
+        return true;
+    }
+
+    /// <summary>Messages waiting in <c>_error</c> queues of the current virtual host; null where rabbitmqctl cannot tell.</summary>
+    public async Task<Dictionary<string, long>?> ErrorQueuesAsync(CancellationToken cancellationToken)
+    {
+        var vhost = Uri.UnescapeDataString(Broker.AbsolutePath.TrimStart('/'));
+        var listing = await RabbitmqctlAsync(["list_queues", "-p", vhost.Length == 0 ? "/" : vhost, "--no-table-headers", "name", "messages"],
+            cancellationToken);
+        if (listing is null) return null;
+        var errors = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var line in listing.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var fields = line.Split('\t');
+            if (fields.Length == 2 && fields[0].EndsWith("_error", StringComparison.Ordinal) && long.TryParse(fields[1], out var count))
+                errors[fields[0]] = count;
+        }
+        return errors;
+    }
+
+    public string Database(string name) => new NpgsqlConnectionStringBuilder(Postgres) { Database = name }.ConnectionString;
+
+    public async Task DropDatabaseAsync(string name, CancellationToken cancellationToken)
+    {
+        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(Postgres) { Database = "postgres" }.ConnectionString);
+        await connection.OpenAsync(cancellationToken);
+        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)", connection);
+        await drop.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>The tool's standard output, or null when it is missing or fails.</summary>
+    static async Task<string?> RabbitmqctlAsync(string[] arguments, CancellationToken cancellationToken)
+    {
+        var start = new ProcessStartInfo("rabbitmqctl") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add("-q");
+        foreach (var argument in arguments) start.ArgumentList.Add(argument);
+        try
+        {
+            using var process = Process.Start(start)!;
+            var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
+            await process.StandardError.ReadToEndAsync(cancellationToken);
+            await process.WaitForExitAsync(cancellationToken);
+            return process.ExitCode == 0 ? await output : null;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,61 @@
+using System.Text.Json;
+using Apmatrix.ApModel;
+using Apmatrix.Apctl.Stack;
+
+namespace Apmatrix.LoadTest;
+
+/// <summary>One HTTP client per service instance; calls spread over the instances of a service in turn.</summary>
+public sealed class ServiceClients : IDisposable
+{
+    readonly StackClient[] _vfioAp;
+    readonly StackClient[] _guestVm;
+    int _nextVfioAp, _nextGuestVm;
+
+    public ServiceClients(IStack stack)
+    {
+        ApBus = new StackClient(stack.ApBus.Url);
+        _vfioAp = stack.VfioAp.Select(i => new StackClient(i.Url)).ToArray();
+        _guestVm = stack.GuestVm.Select(i => new StackClient(i.Url)).ToArray();
+    }
+
+    public StackClient ApBus { get; }
+    public StackClient VfioAp => _vfioAp[(uint)Interlocked.Increment(ref _nextVfioAp) % _vfioAp.Length];
+    public StackClient GuestVm => _guestVm[(uint)Interlocked.Increment(ref _nextGuestVm) % _guestVm.Length];
+
+    public static string HostPath(string host) => $"/hosts/{Uri.EscapeDataString(host)}";
+
+    public async Task<long> VfioApLastSequenceAsync(string host, CancellationToken cancellationToken) =>
+        (await VfioAp.GetAsync(HostPath(host), cancellationToken)).GetProperty("lastSequence").GetInt64();
+
+    /// <summary>VfioAp's view of each guest: the latest version sent and the one acknowledged.</summary>
+    public async Task<Dictionary<string, (long Version, long Acknowledged)>> VfioApGuestsAsync(string host, CancellationToken cancellationToken)
+    {
+        var guests = new Dictionary<string, (long, long)>(StringComparer.Ordinal);
+        foreach (var guest in (await VfioAp.GetAsync($"{HostPath(host)}/guests", cancellationToken)).EnumerateArray())
+            guests[guest.GetProperty("guest").GetString()!] =
+                (guest.GetProperty("version").GetInt64(), guest.GetProperty("acknowledgedVersion").GetInt64());
+        return guests;
+    }
+
+    /// <summary>GuestVm's view of each guest: the APCB it holds, its version, updates applied and vCPU-suspended time.</summary>
+    public async Task<Dictionary<string, GuestVmGuest>> GuestVmGuestsAsync(string host, CancellationToken cancellationToken)
+    {
+        var guests = new Dictionary<string, GuestVmGuest>(StringComparer.Ordinal);
+        foreach (var guest in (await GuestVm.GetAsync($"{HostPath(host)}/guests", cancellationToken)).EnumerateArray())
+            guests[guest.GetProperty("guest").GetString()!] = new GuestVmGuest(
+                new ApMasks(Ids(guest, "apm"), Ids(guest, "aqm"), Ids(guest, "adm")),
+                guest.GetProperty("version").GetInt64(), guest.GetProperty("updates").GetInt64(),
+                guest.GetProperty("suspendedMilliseconds").GetDouble());
+        return guests;
+    }
+
+    static Bitmap256 Ids(JsonElement element, string name) => Bitmap256.ParseRangeList(element.GetProperty(name).GetString() ?? "");
+
+    public void Dispose()
+    {
+        ApBus.Dispose();
+        foreach (var client in _vfioAp.Concat(_guestVm)) client.Dispose();
+    }
+}
+
+public sealed record GuestVmGuest(ApMasks Apcb, long Version, long Updates, double SuspendedMilliseconds);
