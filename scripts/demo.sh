@@ -25,7 +25,8 @@ trap stop_services EXIT
 
 start() {
   local name=$1 port=$2
-  ASPNETCORE_URLS="http://127.0.0.1:$port" dotnet "services/$name/bin/Release/net10.0/Apmatrix.$name.dll" >".run/$name.log" 2>&1 &
+  # On the command line: appsettings.json names a fixed "Urls", which beats ASPNETCORE_URLS.
+  dotnet "services/$name/bin/Release/net10.0/Apmatrix.$name.dll" --urls "http://127.0.0.1:$port" >".run/$name.log" 2>&1 &
   pids+=("$!")
   for _ in $(seq 1 120); do
     if curl -fsS "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1; then echo "$name ready on 127.0.0.1:$port" >&2; return; fi

@@ -138,22 +138,43 @@ public sealed class OutboxDispatcher<TContext>(IServiceScopeFactory scopes, IBus
             .AsNoTracking()
             .ToListAsync(cancellationToken);
         if (rows.Count == 0) return 0;
-        await Task.WhenAll(rows.Select(row => Read(row) is var (message, type)
-            ? bus.Publish(message, type, Pipe.Execute<PublishContext>(context => context.MessageId = row.MessageId), cancellationToken)
-            : Task.CompletedTask));
+        await PublishInOrderAsync(rows, cancellationToken);
         var sequences = rows.Select(r => r.Sequence).ToArray();
         await db.Set<OutboxMessage>().Where(m => sequences.Contains(m.Sequence)).ExecuteDeleteAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return rows.Count;
     }
 
+    /// <summary>
+    /// Publishes each run of one message type after the run before it has been confirmed. Within a run the first is
+    /// sent alone (its exchange may still need declaring, which would let later sends overtake it), the rest together:
+    /// one channel keeps them in the order sent, so subscribers of several types see the rows' order.
+    /// </summary>
+    async Task PublishInOrderAsync(List<OutboxMessage> rows, CancellationToken cancellationToken)
+    {
+        var messages = rows.Select(Read).OfType<Readable>().ToList();
+        for (var start = 0; start < messages.Count;)
+        {
+            var end = start + 1;
+            while (end < messages.Count && messages[end].Type == messages[start].Type) end++;
+            await Publish(messages[start]);
+            await Task.WhenAll(messages[(start + 1)..end].Select(Publish));
+            start = end;
+        }
+
+        Task Publish(Readable m) =>
+            bus.Publish(m.Message, m.Type, Pipe.Execute<PublishContext>(context => context.MessageId = m.MessageId), cancellationToken);
+    }
+
+    sealed record Readable(Guid MessageId, object Message, Type Type);
+
     /// <summary>A row no contract can read would block every row after it, so it is logged whole and dropped.</summary>
-    (object Message, Type Type)? Read(OutboxMessage row)
+    Readable? Read(OutboxMessage row)
     {
         try
         {
             var type = Wire.ContractType(row.MessageType);
-            return (JsonSerializer.Deserialize(row.Body, type, Wire.Options)!, type);
+            return new Readable(row.MessageId, JsonSerializer.Deserialize(row.Body, type, Wire.Options)!, type);
         }
         catch (Exception e) when (e is InvalidOperationException or JsonException or NotSupportedException)
         {

@@ -1,0 +1,79 @@
+using Apmatrix.ApBus;
+using Apmatrix.GuestVm;
+using Apmatrix.LoadTest;
+using Apmatrix.VfioAp;
+using Microsoft.AspNetCore.Builder;
+
+namespace Apmatrix.Integration.Tests.LoadTest;
+
+/// <summary>
+/// The load run's stack inside the test process: one ApBus and several VfioAp and GuestVm instances on
+/// loopback ports, the instances of a service sharing one database and one set of queues (under a prefix).
+/// </summary>
+public sealed class InProcessStack : IStack, IAsyncDisposable
+{
+    readonly List<WebApplication> _apps = [];
+    readonly Servers _servers;
+    readonly string _run;
+
+    InProcessStack(Servers servers, string run) => (_servers, _run) = (servers, run);
+
+    public ServiceInstance ApBus { get; private set; } = null!;
+    public IReadOnlyList<ServiceInstance> VfioAp { get; private set; } = [];
+    public IReadOnlyList<ServiceInstance> GuestVm { get; private set; } = [];
+    public string QueuePrefix => $"it-{_run}-";
+
+    IEnumerable<string> Databases => new[] { "apbus", "vfioap", "guestvm" }.Select(service => $"{service}_load_{_run}");
+
+    public static async Task<InProcessStack> StartAsync(Servers servers, int vfioAp, int guestVm)
+    {
+        var stack = new InProcessStack(servers, Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            stack.VfioAp = await stack.StartAsync("VfioAp", VfioApApp.Build, vfioAp, []);
+            stack.GuestVm = await stack.StartAsync("GuestVm", GuestVmApp.Build, guestVm, []);
+            stack.ApBus = (await stack.StartAsync("ApBus", ApBusApp.Build, 1, new() { ["Services:VfioAp"] = stack.VfioAp[0].Url.ToString() }))[0];
+            return stack;
+        }
+        catch
+        {
+            await stack.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>The first instance alone, so that one creates the database; settings as arguments, read before any registration.</summary>
+    async Task<List<ServiceInstance>> StartAsync(string service, Func<string[], Action<WebApplicationBuilder>?, WebApplication> build, int count,
+        Dictionary<string, string> settings)
+    {
+        settings["ConnectionStrings:RabbitMq"] = _servers.Broker.ToString();
+        settings["ConnectionStrings:Postgres"] = _servers.Database($"{service.ToLowerInvariant()}_load_{_run}");
+        settings["Messaging:QueuePrefix"] = QueuePrefix;
+        settings["Logging:LogLevel:Default"] = "Warning";
+        string[] args = ["--urls", "http://127.0.0.1:0", .. settings.Select(s => $"--{s.Key}={s.Value}")];
+        var instances = new List<ServiceInstance>();
+        for (var i = 1; i <= count; i++)
+        {
+            var app = build(args, null);
+            _apps.Add(app);
+            await app.StartAsync();
+            instances.Add(new ServiceInstance(service, $"{service}-{i}", new Uri(app.Urls.First()), null));
+        }
+        return instances;
+    }
+
+    /// <summary>An instance in this process cannot die alone: a fault would end the test first.</summary>
+    public void EnsureRunning()
+    {
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var app in Enumerable.Reverse(_apps))
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+        }
+        foreach (var database in Databases) await _servers.DropDatabaseAsync(database, CancellationToken.None);
+    }
+}
