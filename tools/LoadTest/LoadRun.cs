@@ -17,7 +17,7 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
     : IDisposable
 {
     // Each host is polled on its own; with many hosts the polls themselves would load VfioAp.
-    readonly TimeSpan _poll = TimeSpan.FromMilliseconds(Math.Clamp(10 * options.Hosts, 20, 200));
+    readonly TimeSpan _poll = TimeSpan.FromMilliseconds(Math.Clamp(10 * options.Hosts, 50, 200));
     // Longer than VfioAp's re-send of unacknowledged updates (10 s by default), so a re-send can still rescue a lost one.
     static readonly TimeSpan Stall = TimeSpan.FromSeconds(45);
     // Waiting ends this long before the run's timeout, leaving time to read the state and write the report.

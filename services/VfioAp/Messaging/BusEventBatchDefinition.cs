@@ -8,10 +8,10 @@ namespace Apmatrix.VfioAp.Messaging;
 /// <summary>How bus events are batched (configuration section <c>BusEvents</c>).</summary>
 public sealed class BusEventBatchSettings
 {
-    public int MessageLimit { get; set; } = 1000;
+    public int MessageLimit { get; set; } = 500;
 
-    /// <summary>How long the first event of a batch waits for more: the latency a lone event pays.</summary>
-    public TimeSpan TimeLimit { get; set; } = TimeSpan.FromMilliseconds(100);
+    /// <summary>How long a batch waits after its latest event for another: a stream fills batches, its last event waits only this.</summary>
+    public TimeSpan TimeLimit { get; set; } = TimeSpan.FromMilliseconds(10);
 
     /// <summary>Two batches at once: while one holds a host's row lock the next is already storing its events.</summary>
     public int ConcurrencyLimit { get; set; } = 2;
@@ -34,7 +34,8 @@ public sealed class BusEventBatchDefinition<TConsumer, TEvent>(IOptions<BusEvent
         consumer.Options<BatchOptions>(batch => batch
             .SetMessageLimit(settings.MessageLimit)
             .SetConcurrencyLimit(settings.ConcurrencyLimit)
-            .SetTimeLimit(settings.TimeLimit));
+            .SetTimeLimit(settings.TimeLimit)
+            .SetTimeLimitStart(BatchTimeLimitStart.FromLast));
         // Fewer prefetched messages than limit x concurrency would leave batches completing only on the timer.
         var capacity = settings.MessageLimit * settings.ConcurrencyLimit;
         endpoint.PrefetchCount = Math.Max(endpoint.PrefetchCount, capacity);

@@ -8,9 +8,9 @@ namespace Apmatrix.VfioAp.Messaging;
 
 /// <summary>
 /// Applies AP bus events to each host's engine in the host's sequence order, exactly once, however RabbitMQ
-/// delivers them: a batch is stored as pending with one statement (a repeated sequence number is dropped on
-/// the key), then, under each host's row lock, the contiguous run after <c>last_sequence</c> is applied and
-/// deleted in the transaction that saves the engine state. Early events wait in the table for the gap to fill.
+/// delivers them. Under each host's row lock, the run after <c>last_sequence</c> is taken from the batch and
+/// from <c>pending_bus_events</c> and applied in the transaction that saves the engine state; events that
+/// arrive early wait in that table for the gap to fill, repeats are dropped on the sequence number.
 /// </summary>
 public sealed class BusEventLog(VfioApDbContext db, HostStore store, ILogger<BusEventLog> log)
 {
@@ -19,22 +19,24 @@ public sealed class BusEventLog(VfioApDbContext db, HostStore store, ILogger<Bus
     /// <summary>One transaction, so one commit (one WAL flush), per batch however many hosts it spans.</summary>
     public async Task AppendAsync(IEnumerable<IBusEvent> events, CancellationToken cancellationToken)
     {
-        var pending = events.Select(PendingBusEvent.From).ToList();
+        var arrived = events.Select(PendingBusEvent.From).ToLookup(e => e.HostId, StringComparer.Ordinal);
         // Every batch locks its hosts in this one order, so batches spanning the same hosts cannot deadlock.
-        var hostIds = pending.Select(e => e.HostId).Distinct().Order(StringComparer.Ordinal).ToArray();
+        var hostIds = arrived.Select(h => h.Key).Order(StringComparer.Ordinal).ToArray();
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         await store.EnsureExistAsync(hostIds, HotPlugMode.Batched, cancellationToken);
-        // Stored before any host lock is taken, so the last transaction to lock a host sees every event stored before: none is stranded.
-        await InsertAsync(pending, cancellationToken);
         var applied = new List<LockedHost>();
+        var early = new List<PendingBusEvent>();
         foreach (var hostId in hostIds)
-            if (await ApplyRunAsync(hostId, cancellationToken) is { } host)
+            if (await ApplyRunAsync(hostId, arrived[hostId], early, cancellationToken) is { } host)
                 applied.Add(host);
+        // Stored while the hosts are locked, so the next transaction to lock a host sees them: none is stranded.
+        await InsertAsync(early, cancellationToken);
         await store.CommitAsync(transaction, applied, cancellationToken);
     }
 
     Task InsertAsync(List<PendingBusEvent> events, CancellationToken cancellationToken)
     {
+        if (events.Count == 0) return Task.CompletedTask;
         var hosts = events.Select(e => e.HostId).ToArray();
         var sequences = events.Select(e => e.Sequence).ToArray();
         var kinds = events.Select(e => (short)e.Kind).ToArray();
@@ -45,41 +47,52 @@ public sealed class BusEventLog(VfioApDbContext db, HostStore store, ILogger<Bus
             INSERT INTO pending_bus_events (host_id, sequence, kind, apqn, driver, body)
             SELECT e.host_id, e.sequence, e.kind, e.apqn, e.driver, e.body::jsonb
             FROM unnest({hosts}, {sequences}, {kinds}, {apqns}, {drivers}, {bodies}) AS e(host_id, sequence, kind, apqn, driver, body)
-            JOIN hosts h ON h.host_id = e.host_id
-            WHERE e.sequence > h.last_sequence
-            ORDER BY e.host_id, e.sequence
             ON CONFLICT DO NOTHING
             """, cancellationToken);
     }
 
-    /// <summary>Applies the host's contiguous run of pending events, if any; returns the host when its engine was loaded.</summary>
-    async Task<LockedHost?> ApplyRunAsync(string hostId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Applies the host's contiguous run from the batch and the stored events, adds the batch's later events to
+    /// <paramref name="early"/>; returns the host when its engine was loaded.
+    /// </summary>
+    async Task<LockedHost?> ApplyRunAsync(string hostId, IEnumerable<PendingBusEvent> arrivals, List<PendingBusEvent> early,
+        CancellationToken cancellationToken)
     {
         var row = await store.LockAsync(hostId, cancellationToken) ?? throw HostStore.NoSuchHost(hostId);
-        LockedHost? host = null;
         var next = row.LastSequence + 1;
+        var batch = new Dictionary<long, PendingBusEvent>();
+        foreach (var e in arrivals)
+            if (e.Sequence >= next) batch.TryAdd(e.Sequence, e);
+        LockedHost? host = null;
+        var usedStored = false;
         while (true)
         {
-            var chunk = await db.PendingBusEvents.AsNoTracking()
+            var stored = await db.PendingBusEvents.AsNoTracking()
                 .Where(e => e.HostId == hostId && e.Sequence >= next)
                 .OrderBy(e => e.Sequence)
                 .Take(RunChunk)
                 .ToListAsync(cancellationToken);
-            var run = 0;
-            while (run < chunk.Count && chunk[run].Sequence == next + run) run++;
-            if (run == 0) break;
-            host ??= await store.LoadAsync(row, cancellationToken);
-            for (var i = 0; i < run; i++) Apply(host.Engine, chunk[i]);
-            next += run;
-            if (run < RunChunk) break;
+            var used = 0;
+            while (true)
+            {
+                PendingBusEvent? e;
+                if (used < stored.Count && stored[used].Sequence == next) e = stored[used++];
+                else if (!batch.TryGetValue(next, out e)) break;
+                host ??= await store.LoadAsync(row, cancellationToken);
+                Apply(host.Engine, e);
+                next++;
+            }
+            usedStored |= used > 0;
+            // Only a chunk used up to its end can have more stored events after it.
+            if (stored.Count < RunChunk || used < stored.Count) break;
         }
         if (host is not null)
         {
             log.LogDebug("host {Host}: applied bus events {First}..{Last}", hostId, row.LastSequence + 1, next - 1);
             row.LastSequence = next - 1;
         }
-        // Also removes duplicates that another instance inserted while this run was being applied.
-        await db.PendingBusEvents.Where(e => e.HostId == hostId && e.Sequence < next).ExecuteDeleteAsync(cancellationToken);
+        early.AddRange(batch.Values.Where(e => e.Sequence >= next));
+        if (usedStored) await db.PendingBusEvents.Where(e => e.HostId == hostId && e.Sequence < next).ExecuteDeleteAsync(cancellationToken);
         return host;
     }
 
