@@ -13,63 +13,118 @@ namespace Apmatrix.GuestVm.Persistence;
 public sealed class GuestConflictException(string message) : Exception(message);
 
 /// <summary>
-/// Applies ApplyApcb commands to guests in version order, exactly once each: commands wait in
-/// <c>pending_apcb</c> (duplicates vanish on its key), then, holding the guest rows, each guest's
-/// contiguous run after its applied version is applied; masks, versions, history and acknowledgements
-/// commit together.
+/// Applies ApplyApcb commands to guests in version order, exactly once each: holding the guest rows, each
+/// guest's contiguous run after its applied version is applied, from the batch and from <c>pending_apcb</c>;
+/// versions after a gap wait in that table, repeats are acknowledged as duplicates. Masks, versions, history
+/// and acknowledgements commit together, each written with one statement for the whole batch.
 /// </summary>
 public sealed class GuestStore(GuestVmDbContext db, OutboxSignal outbox, IOptions<GuestOptions> options)
 {
     public async Task ApplyAsync(IReadOnlyList<ApplyApcb> commands, CancellationToken cancellationToken)
     {
-        var keys = commands.Select(c => (c.HostId, c.GuestId)).Distinct().ToList();
+        var arrived = commands.ToLookup(c => (c.HostId, c.GuestId));
+        var keys = arrived.Select(g => g.Key).ToList();
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        await AddPendingAsync(commands, cancellationToken);
         await AddMissingAsync(keys, options.Value.DefaultVcpus, ApcbFormat.Apcb1, cancellationToken);
-        var guests = await LockAsync(keys, cancellationToken);
-        var acknowledgements = commands
-            .Where(c => c.Version <= guests[(c.HostId, c.GuestId)].Version)
-            .Select(c => new ApcbApplied(c.HostId, c.GuestId, c.Version, Duplicate: true, 0))
-            .ToList();
-        var pending = await db.PendingApcbs
+        var guests = await LockAsync(keys, tracking: false, cancellationToken);
+        // Versions stored by earlier batches: stored only under these row locks, so all are visible now.
+        var stored = (await db.PendingApcbs
             .FromSqlRaw("SELECT * FROM pending_apcb WHERE (host_id, guest_id) IN (SELECT * FROM unnest(@hosts, @guests))", KeyParameters(keys))
             .AsNoTracking()
-            .ToListAsync(cancellationToken);
+            .ToListAsync(cancellationToken)).ToLookup(p => (p.HostId, p.GuestId));
         var now = DateTime.UtcNow;
-        foreach (var run in pending.GroupBy(p => (p.HostId, p.GuestId)))
-            acknowledgements.AddRange(ApplyRun(guests[run.Key], run.OrderBy(p => p.Version), now));
-        await db.SaveChangesAsync(cancellationToken);
-        await db.Database.ExecuteSqlRawAsync(
-            "DELETE FROM pending_apcb p USING unnest(@hosts, @guests, @versions) AS g(host_id, guest_id, version) " +
-            "WHERE p.host_id = g.host_id AND p.guest_id = g.guest_id AND p.version <= g.version",
-            [.. KeyParameters(keys), Versions(keys.Select(k => guests[k].Version))], cancellationToken);
+        var (acknowledgements, history, applied, early) = (new List<ApcbApplied>(), new List<ApcbHistoryEntry>(), new List<GuestRecord>(), new List<ApplyApcb>());
+        foreach (var key in keys)
+        {
+            var guest = guests[key];
+            var waiting = stored[key].ToDictionary(p => p.Version, p => (p.Masks, p.Mdev));
+            foreach (var command in arrived[key])
+                if (command.Version <= guest.Version)
+                    acknowledgements.Add(new ApcbApplied(guest.HostId, guest.GuestId, command.Version, Duplicate: true, 0));
+                else
+                    waiting.TryAdd(command.Version, (Masks(command), command.Mdev));
+            var before = guest.Version;
+            ApplyRun(guest, waiting, now, acknowledgements, history);
+            if (guest.Version != before) applied.Add(guest);
+            early.AddRange(arrived[key].Where(c => c.Version > guest.Version));
+        }
+        await UpdateGuestsAsync(applied, cancellationToken);
+        await AddHistoryAsync(history, cancellationToken);
+        if (stored.Count > 0)
+            await db.Database.ExecuteSqlRawAsync(
+                "DELETE FROM pending_apcb p USING unnest(@hosts, @guests, @versions) AS g(host_id, guest_id, version) " +
+                "WHERE p.host_id = g.host_id AND p.guest_id = g.guest_id AND p.version <= g.version",
+                [.. KeyParameters(keys), Versions(keys.Select(k => guests[k].Version))], cancellationToken);
+        await AddPendingAsync(early, cancellationToken);
         await db.EnqueueAsync(acknowledgements, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         outbox.Notify();
     }
 
     /// <summary>Applies the versions that follow the guest's own without a gap, one vCPU suspend each.</summary>
-    List<ApcbApplied> ApplyRun(GuestRecord guest, IEnumerable<PendingApcb> run, DateTime now)
+    void ApplyRun(GuestRecord guest, Dictionary<long, (ApMasks Masks, string? Mdev)> waiting, DateTime now,
+        List<ApcbApplied> acknowledgements, List<ApcbHistoryEntry> history)
     {
-        var applied = new List<ApcbApplied>();
         var machine = new GuestMachine(guest.Vcpus, guest.Format, options.Value.SuspendCostPerVcpu);
-        foreach (var next in run.SkipWhile(p => p.Version <= guest.Version))
+        while (waiting.TryGetValue(guest.Version + 1, out var next))
         {
-            if (next.Version != guest.Version + 1) break;
             var write = machine.SetMasks(next.Masks);
-            guest.Apply(next.Version, next.Mdev, write, now);
-            db.ApcbHistory.Add(new ApcbHistoryEntry
+            guest.Apply(guest.Version + 1, next.Mdev, write, now);
+            history.Add(new ApcbHistoryEntry
             {
-                HostId = guest.HostId, GuestId = guest.GuestId, Version = next.Version, Apm = write.Masks.Apm, Aqm = write.Masks.Aqm,
+                HostId = guest.HostId, GuestId = guest.GuestId, Version = guest.Version, Apm = write.Masks.Apm, Aqm = write.Masks.Aqm,
                 Adm = write.Masks.Adm, Mdev = next.Mdev, SuspendedMilliseconds = write.Suspended.TotalMilliseconds, AppliedAt = now,
             });
-            applied.Add(new ApcbApplied(guest.HostId, guest.GuestId, next.Version, Duplicate: false, write.Suspended.TotalMilliseconds));
+            acknowledgements.Add(new ApcbApplied(guest.HostId, guest.GuestId, guest.Version, Duplicate: false, write.Suspended.TotalMilliseconds));
         }
-        return applied;
     }
 
-    Task AddPendingAsync(IReadOnlyList<ApplyApcb> commands, CancellationToken cancellationToken) =>
-        db.Database.ExecuteSqlRawAsync(
+    static ApMasks Masks(ApplyApcb command) =>
+        new(Bitmap256.ParseMsb0Hex(command.Apm), Bitmap256.ParseMsb0Hex(command.Aqm), Bitmap256.ParseMsb0Hex(command.Adm));
+
+    Task UpdateGuestsAsync(List<GuestRecord> guests, CancellationToken cancellationToken) =>
+        guests.Count == 0 ? Task.CompletedTask : db.Database.ExecuteSqlRawAsync(
+            "UPDATE guests g SET apm = u.apm, aqm = u.aqm, adm = u.adm, crycb = u.crycb, mdev = u.mdev, version = u.version, " +
+            "update_count = u.update_count, suspended_ms = u.suspended_ms, applied_at = u.applied_at " +
+            "FROM unnest(@hosts, @guests, @apm, @aqm, @adm, @crycb, @mdevs, @versions, @counts, @suspended, @applied) " +
+            "AS u(host_id, guest_id, apm, aqm, adm, crycb, mdev, version, update_count, suspended_ms, applied_at) " +
+            "WHERE g.host_id = u.host_id AND g.guest_id = u.guest_id",
+            [
+                Texts("hosts", guests.Select(g => g.HostId)), Texts("guests", guests.Select(g => g.GuestId)),
+                Bytes("apm", guests.Select(g => BitmapColumn.ToBytes(g.Apm))), Bytes("aqm", guests.Select(g => BitmapColumn.ToBytes(g.Aqm))),
+                Bytes("adm", guests.Select(g => BitmapColumn.ToBytes(g.Adm))), Bytes("crycb", guests.Select(g => g.Crycb)),
+                Texts("mdevs", guests.Select(g => g.Mdev)), Versions(guests.Select(g => g.Version)),
+                new NpgsqlParameter("counts", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = guests.Select(g => g.UpdateCount).ToArray() },
+                new NpgsqlParameter("suspended", NpgsqlDbType.Array | NpgsqlDbType.Double) { Value = guests.Select(g => g.SuspendedMilliseconds).ToArray() },
+                new NpgsqlParameter("applied", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { Value = guests.Select(g => g.AppliedAt!.Value).ToArray() },
+            ], cancellationToken);
+
+    async Task AddHistoryAsync(List<ApcbHistoryEntry> history, CancellationToken cancellationToken)
+    {
+        if (history.Count == 0) return;
+        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
+        await using var copy = await connection.BeginBinaryImportAsync(
+            "COPY apcb_history (host_id, guest_id, version, apm, aqm, adm, mdev, suspended_ms, applied_at) FROM STDIN (FORMAT BINARY)",
+            cancellationToken);
+        foreach (var entry in history)
+        {
+            await copy.StartRowAsync(cancellationToken);
+            await copy.WriteAsync(entry.HostId, NpgsqlDbType.Text, cancellationToken);
+            await copy.WriteAsync(entry.GuestId, NpgsqlDbType.Text, cancellationToken);
+            await copy.WriteAsync(entry.Version, NpgsqlDbType.Bigint, cancellationToken);
+            await copy.WriteAsync(BitmapColumn.ToBytes(entry.Apm), NpgsqlDbType.Bytea, cancellationToken);
+            await copy.WriteAsync(BitmapColumn.ToBytes(entry.Aqm), NpgsqlDbType.Bytea, cancellationToken);
+            await copy.WriteAsync(BitmapColumn.ToBytes(entry.Adm), NpgsqlDbType.Bytea, cancellationToken);
+            if (entry.Mdev is null) await copy.WriteNullAsync(cancellationToken);
+            else await copy.WriteAsync(entry.Mdev, NpgsqlDbType.Text, cancellationToken);
+            await copy.WriteAsync(entry.SuspendedMilliseconds, NpgsqlDbType.Double, cancellationToken);
+            await copy.WriteAsync(entry.AppliedAt, NpgsqlDbType.TimestampTz, cancellationToken);
+        }
+        await copy.CompleteAsync(cancellationToken);
+    }
+
+    Task AddPendingAsync(List<ApplyApcb> commands, CancellationToken cancellationToken) =>
+        commands.Count == 0 ? Task.CompletedTask : db.Database.ExecuteSqlRawAsync(
             "INSERT INTO pending_apcb (host_id, guest_id, version, apm, aqm, adm, mdev) " +
             "SELECT * FROM unnest(@hosts, @guests, @versions, @apm, @aqm, @adm, @mdevs) ON CONFLICT DO NOTHING",
             [
@@ -84,7 +139,7 @@ public sealed class GuestStore(GuestVmDbContext db, OutboxSignal outbox, IOption
     {
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         await AddMissingAsync([(hostId, guestId)], vcpus, format, cancellationToken);
-        var guest = (await LockAsync([(hostId, guestId)], cancellationToken)).Values.Single();
+        var guest = (await LockAsync([(hostId, guestId)], tracking: true, cancellationToken)).Values.Single();
         if (guest.Format != format)
         {
             if (guest.Version > 0)
@@ -112,12 +167,13 @@ public sealed class GuestStore(GuestVmDbContext db, OutboxSignal outbox, IOption
     }
 
     /// <summary>Locks the guests in key order, so batches sharing guests wait for each other instead of deadlocking.</summary>
-    async Task<Dictionary<(string, string), GuestRecord>> LockAsync(IReadOnlyList<(string HostId, string GuestId)> keys, CancellationToken cancellationToken)
+    async Task<Dictionary<(string, string), GuestRecord>> LockAsync(IReadOnlyList<(string HostId, string GuestId)> keys, bool tracking,
+        CancellationToken cancellationToken)
     {
-        var guests = await db.Guests
+        var query = db.Guests
             .FromSqlRaw("SELECT * FROM guests WHERE (host_id, guest_id) IN (SELECT * FROM unnest(@hosts, @guests)) " +
-                        "ORDER BY host_id, guest_id FOR UPDATE", KeyParameters(keys))
-            .ToListAsync(cancellationToken);
+                        "ORDER BY host_id, guest_id FOR UPDATE", KeyParameters(keys));
+        var guests = await (tracking ? query : query.AsNoTracking()).ToListAsync(cancellationToken);
         return guests.ToDictionary(g => (g.HostId, g.GuestId));
     }
 
@@ -130,6 +186,7 @@ public sealed class GuestStore(GuestVmDbContext db, OutboxSignal outbox, IOption
     static NpgsqlParameter Versions(IEnumerable<long> values) =>
         new("versions", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = values.ToArray() };
 
-    static NpgsqlParameter Masks(string name, IEnumerable<string> sysfsHex) =>
-        new(name, NpgsqlDbType.Array | NpgsqlDbType.Bytea) { Value = sysfsHex.Select(m => BitmapColumn.ToBytes(Bitmap256.ParseMsb0Hex(m))).ToArray() };
+    static NpgsqlParameter Masks(string name, IEnumerable<string> sysfsHex) => Bytes(name, sysfsHex.Select(m => BitmapColumn.ToBytes(Bitmap256.ParseMsb0Hex(m))));
+
+    static NpgsqlParameter Bytes(string name, IEnumerable<byte[]> values) => new(name, NpgsqlDbType.Array | NpgsqlDbType.Bytea) { Value = values.ToArray() };
 }
