@@ -46,6 +46,9 @@ public sealed class StackFixture : IAsyncLifetime
         return new Uri(app.Urls.First());
     }
 
+    /// <summary>The connection string of a service's database in this run (<c>apbus</c>, <c>vfioap</c>, <c>guestvm</c>).</summary>
+    public string Database(string service) => Servers.Database($"{service}_it_{_run}");
+
     public HttpClient Client(Uri service) => new() { BaseAddress = service, Timeout = TimeSpan.FromSeconds(30) };
 
     public async Task DisposeAsync()

@@ -13,7 +13,9 @@ public sealed class UpdateOptions
 
 /// <summary>
 /// Re-sends guest updates that no ApcbApplied has acknowledged in time, so a lost message costs a delay, not a
-/// guest stuck on old masks. Rows are claimed with SKIP LOCKED, so several instances share the work.
+/// guest stuck on old masks. Only each guest's lowest unacknowledged version goes: the guest needs it before any
+/// later one, and a guest that is merely slow then gets one extra message, not its whole backlog again.
+/// Rows are claimed with SKIP LOCKED, so several instances share the work.
 /// </summary>
 public sealed class GuestUpdateResender(IServiceScopeFactory scopes, OutboxSignal outbox, IOptions<UpdateOptions> options,
     ILogger<GuestUpdateResender> log) : BackgroundService
@@ -45,15 +47,17 @@ public sealed class GuestUpdateResender(IServiceScopeFactory scopes, OutboxSigna
         var due = await db.GuestUpdates.FromSql($"""
             UPDATE guest_updates SET sent_at = now()
             WHERE (host_id, guest, version) IN (
-                SELECT host_id, guest, version FROM guest_updates
-                WHERE acked_at IS NULL AND sent_at < now() - {resendAfter}
-                ORDER BY host_id, guest, version
+                SELECT u.host_id, u.guest, u.version FROM guest_updates u
+                WHERE u.acked_at IS NULL AND u.sent_at < now() - {resendAfter}
+                  AND NOT EXISTS (SELECT FROM guest_updates e
+                                  WHERE e.host_id = u.host_id AND e.guest = u.guest AND e.version < u.version AND e.acked_at IS NULL)
+                ORDER BY u.host_id, u.guest, u.version
                 LIMIT {BatchSize}
                 FOR UPDATE SKIP LOCKED)
             RETURNING *
             """).AsNoTracking().ToListAsync(cancellationToken);
         if (due.Count == 0) return 0;
-        var messages = due.OrderBy(u => u.HostId, StringComparer.Ordinal).ThenBy(u => u.Guest, StringComparer.Ordinal).ThenBy(u => u.Version)
+        var messages = due.OrderBy(u => u.HostId, StringComparer.Ordinal).ThenBy(u => u.Guest, StringComparer.Ordinal)
             .Select(u => u.ToMessage()).ToList();
         await db.EnqueueAsync(messages, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
