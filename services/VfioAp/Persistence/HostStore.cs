@@ -3,6 +3,8 @@ using Apmatrix.Engine;
 using Apmatrix.Hosting;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
+using Npgsql;
+using NpgsqlTypes;
 
 namespace Apmatrix.VfioAp.Persistence;
 
@@ -56,19 +58,38 @@ public sealed class HostStore(VfioApDbContext db, OutboxSignal outbox)
     /// <summary>Writes what the engines changed, records each guest update with its ApplyApcb, and commits.</summary>
     public async Task CommitAsync(IDbContextTransaction transaction, IEnumerable<LockedHost> hosts, CancellationToken cancellationToken)
     {
-        var messages = new List<ApplyApcb>();
         var now = DateTime.UtcNow;
-        foreach (var host in hosts)
-        foreach (var update in host.WriteBack(db))
-        {
-            var row = GuestUpdateRow.From(host.Row.HostId, update, now);
-            db.GuestUpdates.Add(row);
-            messages.Add(row.ToMessage());
-        }
+        var updates = hosts.SelectMany(host => host.WriteBack(db).Select(update => GuestUpdateRow.From(host.Row.HostId, update, now))).ToList();
         await db.SaveChangesAsync(cancellationToken);
+        await AddGuestUpdatesAsync(updates, cancellationToken);
+        var messages = updates.Select(u => u.ToMessage()).ToList();
         await db.EnqueueAsync(messages, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         if (messages.Count > 0) outbox.Notify();
+    }
+
+    /// <summary>A scan's update for every guest of a host in one round trip.</summary>
+    async Task AddGuestUpdatesAsync(List<GuestUpdateRow> updates, CancellationToken cancellationToken)
+    {
+        if (updates.Count == 0) return;
+        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
+        await using var copy = await connection.BeginBinaryImportAsync(
+            "COPY guest_updates (host_id, guest, version, apm, aqm, adm, mdev, created_at, sent_at) FROM STDIN (FORMAT BINARY)", cancellationToken);
+        foreach (var update in updates)
+        {
+            await copy.StartRowAsync(cancellationToken);
+            await copy.WriteAsync(update.HostId, NpgsqlDbType.Text, cancellationToken);
+            await copy.WriteAsync(update.Guest, NpgsqlDbType.Text, cancellationToken);
+            await copy.WriteAsync(update.Version, NpgsqlDbType.Bigint, cancellationToken);
+            await copy.WriteAsync(BitmapColumn.ToBytes(update.Apm), NpgsqlDbType.Bytea, cancellationToken);
+            await copy.WriteAsync(BitmapColumn.ToBytes(update.Aqm), NpgsqlDbType.Bytea, cancellationToken);
+            await copy.WriteAsync(BitmapColumn.ToBytes(update.Adm), NpgsqlDbType.Bytea, cancellationToken);
+            if (update.Mdev is null) await copy.WriteNullAsync(cancellationToken);
+            else await copy.WriteAsync(update.Mdev, NpgsqlDbType.Text, cancellationToken);
+            await copy.WriteAsync(update.CreatedAt, NpgsqlDbType.TimestampTz, cancellationToken);
+            await copy.WriteAsync(update.SentAt, NpgsqlDbType.TimestampTz, cancellationToken);
+        }
+        await copy.CompleteAsync(cancellationToken);
     }
 
     /// <summary>Runs one administrator operation on a host's engine; a refused operation rolls back and changes nothing.</summary>
