@@ -112,11 +112,10 @@ public sealed class GuestStore(GuestVmDbContext db, OutboxSignal outbox, IOption
             await copy.WriteAsync(entry.HostId, NpgsqlDbType.Text, cancellationToken);
             await copy.WriteAsync(entry.GuestId, NpgsqlDbType.Text, cancellationToken);
             await copy.WriteAsync(entry.Version, NpgsqlDbType.Bigint, cancellationToken);
-            await copy.WriteAsync(BitmapColumn.ToBytes(entry.Apm), NpgsqlDbType.Bytea, cancellationToken);
-            await copy.WriteAsync(BitmapColumn.ToBytes(entry.Aqm), NpgsqlDbType.Bytea, cancellationToken);
-            await copy.WriteAsync(BitmapColumn.ToBytes(entry.Adm), NpgsqlDbType.Bytea, cancellationToken);
-            if (entry.Mdev is null) await copy.WriteNullAsync(cancellationToken);
-            else await copy.WriteAsync(entry.Mdev, NpgsqlDbType.Text, cancellationToken);
+            await copy.WriteBitmapAsync(entry.Apm, cancellationToken);
+            await copy.WriteBitmapAsync(entry.Aqm, cancellationToken);
+            await copy.WriteBitmapAsync(entry.Adm, cancellationToken);
+            await copy.WriteTextOrNullAsync(entry.Mdev, cancellationToken);
             await copy.WriteAsync(entry.SuspendedMilliseconds, NpgsqlDbType.Double, cancellationToken);
             await copy.WriteAsync(entry.AppliedAt, NpgsqlDbType.TimestampTz, cancellationToken);
         }

@@ -81,11 +81,10 @@ public sealed class HostStore(VfioApDbContext db, OutboxSignal outbox)
             await copy.WriteAsync(update.HostId, NpgsqlDbType.Text, cancellationToken);
             await copy.WriteAsync(update.Guest, NpgsqlDbType.Text, cancellationToken);
             await copy.WriteAsync(update.Version, NpgsqlDbType.Bigint, cancellationToken);
-            await copy.WriteAsync(BitmapColumn.ToBytes(update.Apm), NpgsqlDbType.Bytea, cancellationToken);
-            await copy.WriteAsync(BitmapColumn.ToBytes(update.Aqm), NpgsqlDbType.Bytea, cancellationToken);
-            await copy.WriteAsync(BitmapColumn.ToBytes(update.Adm), NpgsqlDbType.Bytea, cancellationToken);
-            if (update.Mdev is null) await copy.WriteNullAsync(cancellationToken);
-            else await copy.WriteAsync(update.Mdev, NpgsqlDbType.Text, cancellationToken);
+            await copy.WriteBitmapAsync(update.Apm, cancellationToken);
+            await copy.WriteBitmapAsync(update.Aqm, cancellationToken);
+            await copy.WriteBitmapAsync(update.Adm, cancellationToken);
+            await copy.WriteTextOrNullAsync(update.Mdev, cancellationToken);
             await copy.WriteAsync(update.CreatedAt, NpgsqlDbType.TimestampTz, cancellationToken);
             await copy.WriteAsync(update.SentAt, NpgsqlDbType.TimestampTz, cancellationToken);
         }
