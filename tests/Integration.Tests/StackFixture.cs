@@ -29,21 +29,35 @@ public sealed class StackFixture : IAsyncLifetime
         ApBus = await StartAsync(ApBusApp.Build, "apbus", new() { ["Services:VfioAp"] = VfioAp.ToString() });
     }
 
-    /// <summary>Settings go in as command-line arguments so they are there before any registration reads them.</summary>
     async Task<Uri> StartAsync(Func<string[], Action<WebApplicationBuilder>?, WebApplication> build, string service,
         Dictionary<string, string> settings)
     {
-        var database = $"{service}_it_{_run}";
+        var app = await StartAppAsync(build, $"{service}_it_{_run}", QueuePrefix, settings, null);
+        _apps.Add(app);
+        return new Uri(app.Urls.First());
+    }
+
+    /// <summary>
+    /// One more instance of a service, with a database and queues of its own (<paramref name="name"/>), for a test that
+    /// changes its wiring; the test stops it, the fixture drops its database and queues.
+    /// </summary>
+    public Task<WebApplication> StartOwnAsync(Func<string[], Action<WebApplicationBuilder>?, WebApplication> build, string service,
+        string name, Action<WebApplicationBuilder> configure) =>
+        StartAppAsync(build, $"{service}_{name}_it_{_run}", $"{QueuePrefix}{name}-", new() { ["Updates:ResendAfter"] = "00:00:05" }, configure);
+
+    /// <summary>Settings go in as command-line arguments so they are there before any registration reads them.</summary>
+    async Task<WebApplication> StartAppAsync(Func<string[], Action<WebApplicationBuilder>?, WebApplication> build, string database,
+        string queuePrefix, Dictionary<string, string> settings, Action<WebApplicationBuilder>? configure)
+    {
         _databases.Add(database);
         settings["ConnectionStrings:RabbitMq"] = Servers.RabbitMq.ToString();
         settings["ConnectionStrings:Postgres"] = Servers.Database(database);
-        settings["Messaging:QueuePrefix"] = QueuePrefix;
+        settings["Messaging:QueuePrefix"] = queuePrefix;
         settings["Logging:LogLevel:Default"] = "Warning";
         string[] args = ["--urls", "http://127.0.0.1:0", .. settings.Select(s => $"--{s.Key}={s.Value}")];
-        var app = build(args, null);
-        _apps.Add(app);
+        var app = build(args, configure);
         await app.StartAsync();
-        return new Uri(app.Urls.First());
+        return app;
     }
 
     /// <summary>The connection string of a service's database in this run (<c>apbus</c>, <c>vfioap</c>, <c>guestvm</c>).</summary>

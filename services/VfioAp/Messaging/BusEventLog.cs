@@ -22,7 +22,7 @@ public sealed class BusEventLog(VfioApDbContext db, HostStore store, ILogger<Bus
         var arrived = events.Select(PendingBusEvent.From).ToLookup(e => e.HostId, StringComparer.Ordinal);
         // Every batch locks its hosts in this one order, so batches spanning the same hosts cannot deadlock.
         var hostIds = arrived.Select(h => h.Key).Order(StringComparer.Ordinal).ToArray();
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await using var transaction = await store.BeginAsync(cancellationToken);
         await store.EnsureExistAsync(hostIds, HotPlugMode.Batched, cancellationToken);
         var applied = new List<LockedHost>();
         var early = new List<PendingBusEvent>();

@@ -31,7 +31,7 @@ public sealed class HostStore(VfioApDbContext db, OutboxSignal outbox)
     /// <summary>Creates the host in <paramref name="mode"/>, or changes its mode while it has neither bus events nor mdevs.</summary>
     public async Task DefineAsync(string hostId, HotPlugMode mode, CancellationToken cancellationToken)
     {
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await using var transaction = await BeginAsync(cancellationToken);
         await EnsureExistAsync([hostId], mode, cancellationToken);
         var row = await LockAsync(hostId, cancellationToken) ?? throw NoSuchHost(hostId);
         if (row.Mode != mode)
@@ -43,6 +43,16 @@ public sealed class HostStore(VfioApDbContext db, OutboxSignal outbox)
             await db.SaveChangesAsync(cancellationToken);
         }
         await transaction.CommitAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Starts a unit of work with nothing tracked, so that a retry reusing the scope (MassTransit does, with some
+    /// filters) cannot take the rows of an attempt that rolled back for the database's.
+    /// </summary>
+    public Task<IDbContextTransaction> BeginAsync(CancellationToken cancellationToken)
+    {
+        db.ChangeTracker.Clear();
+        return db.Database.BeginTransactionAsync(cancellationToken);
     }
 
     public async Task<HostRow?> LockAsync(string hostId, CancellationToken cancellationToken) =>
@@ -94,7 +104,7 @@ public sealed class HostStore(VfioApDbContext db, OutboxSignal outbox)
     /// <summary>Runs one administrator operation on a host's engine; a refused operation rolls back and changes nothing.</summary>
     public async Task<T> RunAsync<T>(string hostId, Func<VfioApEngine, T> operation, CancellationToken cancellationToken)
     {
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await using var transaction = await BeginAsync(cancellationToken);
         var row = await LockAsync(hostId, cancellationToken) ?? throw NoSuchHost(hostId);
         var host = await LoadAsync(row, cancellationToken);
         var result = operation(host.Engine);
