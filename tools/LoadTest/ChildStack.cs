@@ -15,6 +15,7 @@ public sealed class ChildStack : IStack, IAsyncDisposable
     static readonly TimeSpan StopPatience = TimeSpan.FromSeconds(20);
 
     readonly List<(ServiceInstance Instance, Process Process)> _children = [];
+    readonly Dictionary<string, Launch> _launches = [];
     readonly List<StreamWriter> _logs = [];
     readonly string _logDirectory;
 
@@ -61,7 +62,8 @@ public sealed class ChildStack : IStack, IAsyncDisposable
         var instances = new List<ServiceInstance>();
         for (var i = 1; i <= count; i++)
         {
-            instances.Add(Start(binary, service, $"{service}-{i}", servers, database, settings));
+            instances.Add(Start(new Launch(binary, service, $"{service}-{i}", servers, database, settings,
+                new Uri($"http://127.0.0.1:{FreePort()}"))));
             if (i == 1) await WaitReadyAsync(_children[^1], cancellationToken);
         }
         foreach (var child in _children.Where(c => c.Instance.Service == service).Skip(1))
@@ -70,9 +72,14 @@ public sealed class ChildStack : IStack, IAsyncDisposable
         return instances;
     }
 
-    ServiceInstance Start(string binary, string service, string name, Servers servers, string database, (string, string)[] settings)
+    /// <summary>How an instance was started, so that it can be started again after a kill.</summary>
+    sealed record Launch(string Binary, string Service, string Name, Servers Servers, string Database, (string, string)[] Settings, Uri Url);
+
+    ServiceInstance Start(Launch launch)
     {
-        var url = new Uri($"http://127.0.0.1:{FreePort()}");
+        var (binary, service, name, servers, database, settings, url) = launch;
+        // A restarted instance goes on writing the log its first life began.
+        var again = !_launches.TryAdd(name, launch);
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetDirectoryName(binary)! };
         // On the command line: the services' appsettings.json name a fixed "Urls", which beats ASPNETCORE_URLS.
         foreach (var argument in new[] { binary, "--urls", url.ToString() }) start.ArgumentList.Add(argument);
@@ -83,15 +90,36 @@ public sealed class ChildStack : IStack, IAsyncDisposable
         start.Environment["MASSTRANSIT_USAGE_TELEMETRY"] = "false";
         foreach (var (key, value) in settings) start.Environment[key] = value;
         var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {name}");
-        var logFile = new StreamWriter(Path.Combine(_logDirectory, $"{name}.log")) { AutoFlush = true };
+        var logFile = new StreamWriter(Path.Combine(_logDirectory, $"{name}.log"), append: again) { AutoFlush = true };
         _logs.Add(logFile);
         process.OutputDataReceived += (_, e) => Write(logFile, e.Data);
         process.ErrorDataReceived += (_, e) => Write(logFile, e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         var instance = new ServiceInstance(service, name, url, process.Id);
-        _children.Add((instance, process));
+        lock (_children) _children.Add((instance, process));
         return instance;
+    }
+
+    /// <summary>
+    /// Kills an instance outright (SIGKILL: no draining, transactions cut off, deliveries unacknowledged) and starts it
+    /// again on the same port; returns once it is ready again.
+    /// </summary>
+    public async Task KillAndRestartAsync(ServiceInstance instance, CancellationToken cancellationToken)
+    {
+        (ServiceInstance Instance, Process Process) victim;
+        lock (_children)
+        {
+            victim = _children.Single(c => c.Instance.Name == instance.Name);
+            _children.Remove(victim);
+        }
+        victim.Process.Kill(entireProcessTree: true);
+        await victim.Process.WaitForExitAsync(cancellationToken);
+        victim.Process.Dispose();
+        var restarted = Start(_launches[instance.Name]);
+        VfioAp = VfioAp.Select(i => i.Name == instance.Name ? restarted : i).ToList();
+        GuestVm = GuestVm.Select(i => i.Name == instance.Name ? restarted : i).ToList();
+        await WaitReadyAsync(_children.Single(c => c.Instance.Name == instance.Name), cancellationToken);
     }
 
     static void Write(StreamWriter log, string? line)
@@ -126,7 +154,9 @@ public sealed class ChildStack : IStack, IAsyncDisposable
 
     public void EnsureRunning()
     {
-        foreach (var (instance, process) in _children)
+        List<(ServiceInstance, Process)> children;
+        lock (_children) children = [.. _children];
+        foreach (var (instance, process) in children)
             if (process.HasExited)
                 throw new InvalidOperationException($"{instance.Name} exited with {process.ExitCode}: {LogTail(instance)}");
     }

@@ -39,6 +39,7 @@ public static class LoadCommand
         Dictionary<string, long>? errorQueues = null;
         var phase = "preparing the servers";
         var note = "";
+        var faults = new List<string>();
         try
         {
             note = await servers.UseFreshVirtualHostAsync(VirtualHost, run.Token)
@@ -64,7 +65,7 @@ public static class LoadCommand
             await using var observers = await Observers.StartAsync(servers.Broker, "", options.Subscribers, clock, run.Token);
             phase = "warming up";
             // JIT, connection pools and queue bindings first, so the first timed mode pays no start-up the second does not.
-            var warmUp = options with { Name = "warm-up", Hosts = 1, Adapters = 4, Domains = 4, Guests = 2, Scans = 2 };
+            var warmUp = options with { Name = "warm-up", Hosts = 1, Adapters = 4, Domains = 4, Guests = 2, Scans = 2, KillVfioApAfter = null };
             using (var warm = new LoadRun(warmUp, stack, observers, clock, TextWriter.Null))
             {
                 await warm.SetUpAsync(run.Token);
@@ -80,6 +81,7 @@ public static class LoadCommand
                 phase = $"the {LoadOptions.ModeName(mode)} run";
                 modes.Add(await load.RunAsync(mode, run.Token));
             }
+            faults.AddRange(load.Faults);
             errorQueues = await servers.ErrorQueuesAsync(run.Token);
             foreach (var (queue, count) in errorQueues ?? [])
                 if (count > 0) failures.Add($"{count} message(s) in {queue}");
@@ -95,7 +97,7 @@ public static class LoadCommand
 
         var environment = new RunEnvironment(System.Environment.MachineName, System.Environment.ProcessorCount, RuntimeInformation.FrameworkDescription,
             $"{servers.Broker.Host}:{servers.Broker.Port}{servers.Broker.AbsolutePath}", typeof(IBus).Assembly.GetName().Version?.ToString() ?? "?",
-            $"{loadAtStart} at the start, {LoadAverage()} at the end", note);
+            $"{loadAtStart} at the start, {LoadAverage()} at the end", faults.Count == 0 ? note : $"{note} Faults: {string.Join("; ", faults)}.");
         var report = new LoadReport(options.Name, started, environment, options, ceiling, modes, Targets.Evaluate(options, ceiling, modes),
             errorQueues, failures);
         var path = await ReportWriter.WriteAsync(report, Path.Combine(repository, options.ReportDirectory), CancellationToken.None);

@@ -24,6 +24,8 @@ public sealed record LoadOptions
     public int Subscribers { get; init; }
     /// <summary>Concurrent HTTP calls while setting up mdevs and guests (not part of the timed phase).</summary>
     public int SetUpConcurrency { get; init; } = 16;
+    /// <summary>When set, the last VfioAp instance is killed this long into every timed scan and started again.</summary>
+    public TimeSpan? KillVfioApAfter { get; init; }
     public bool MeasureCeiling { get; init; } = true;
     public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(10);
     public string ReportDirectory { get; init; } = "reports";
@@ -72,6 +74,7 @@ public sealed record LoadOptions
                 "--guestvm" => options with { GuestVmInstances = Count(name, value, 1, 16) },
                 "--subscribers" => options with { Subscribers = Count(name, value, 0, 16) },
                 "--set-up-concurrency" => options with { SetUpConcurrency = Count(name, value, 1, 256) },
+                "--kill-vfioap-after" => options with { KillVfioApAfter = TimeSpan.FromMilliseconds(Count(name, value, 1, 600_000)) },
                 "--ceiling" => options with { MeasureCeiling = value switch
                 {
                     "on" => true,
@@ -83,6 +86,8 @@ public sealed record LoadOptions
                 _ => throw new ArgumentException($"unknown option {name}"),
             };
         }
+        if (options.KillVfioApAfter is not null && options.VfioApInstances < 2)
+            throw new ArgumentException("--kill-vfioap-after needs --vfioap 2 or more: the run talks to the instances it does not kill");
         if (options.Guests > options.Domains) throw new ArgumentException("--guests may not exceed --domains: each mdev needs a domain of its own");
         if (options.Name.Any(c => !char.IsAsciiLetterOrDigit(c) && c != '-'))
             throw new ArgumentException("--name takes letters, digits and '-' (it names the report files)");
@@ -116,6 +121,9 @@ public sealed record LoadOptions
           --subscribers N           extra queues bound to ApBus's exchanges, each checking
                                     every host's sequence                               (0)
           --set-up-concurrency N    concurrent HTTP calls while setting up              (16)
+          --kill-vfioap-after MS    kill the last VfioAp instance (SIGKILL) MS into each
+                                    timed scan and start it again; the state must still
+                                    end exact                                           (off)
           --ceiling on|off          measure the MassTransit ceiling first               (on)
           --timeout SECONDS         hard limit for the whole run                        (600)
           --reports DIR                                                                 (reports)

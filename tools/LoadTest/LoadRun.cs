@@ -22,7 +22,7 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
     static readonly TimeSpan Stall = TimeSpan.FromSeconds(45);
     // Waiting ends this long before the run's timeout, leaving time to read the state and write the report.
     readonly TimeSpan _deadline = options.Timeout - TimeSpan.FromSeconds(60);
-    readonly ServiceClients _clients = new(stack);
+    readonly ServiceClients _clients = new(stack, options.KillVfioApAfter is null ? null : stack.VfioAp[^1].Name);
     readonly Dictionary<HotPlugMode, List<RunHost>> _hosts = options.Modes.ToDictionary(mode => mode, mode =>
         Enumerable.Range(1, options.Hosts)
             .Select(i => new RunHost($"{options.Name}-{LoadOptions.ModeName(mode)}-h{i}", mode, new ExpectedHost(options, mode))).ToList());
@@ -140,6 +140,9 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
         var start = clock.Elapsed.TotalMilliseconds;
         using var stopWatching = new CancellationTokenSource();
         var watching = backlog?.WatchAsync(clock, start, stopWatching.Token);
+        var killing = options.KillVfioApAfter is { } after && stack is ChildStack children
+            ? KillAndRestartAsync(children, after, scan, cancellationToken)
+            : Task.CompletedTask;
         var timings = await Task.WhenAll(hosts.Select(async (host, i) =>
         {
             var answer = await _clients.ApBus.SendAsync(HttpMethod.Put, $"{ServiceClients.HostPath(host.Name)}/config", body, cancellationToken);
@@ -163,12 +166,36 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
                 Last: guestsApplied.Count == 0 ? applied : Math.Max(applied, guestsApplied.Max()),
                 Lateness: double.IsNaN(scanComplete) ? [] : guestsApplied.Select(t => t - scanComplete).ToList());
         }));
+        await killing;
         stopWatching.Cancel();
         var phases = new ScanPhases(scan + 1, config.Apm.IsEmpty ? "to empty" : "from empty to full",
             expected.Sum(e => e.Events), expected.Sum(e => e.Updates),
             timings.Max(t => t.Answered) - start, timings.Max(t => t.Applied) - start,
             timings.Max(t => t.ScanComplete) - start, timings.Max(t => t.Last) - start, watching is null ? null : await watching);
         return (phases, timings.SelectMany(t => t.Lateness).ToList());
+    }
+
+    /// <summary>The fault a service instance must survive: killed outright mid-scan, started again.</summary>
+    async Task KillAndRestartAsync(ChildStack children, TimeSpan after, int scan, CancellationToken cancellationToken)
+    {
+        await Task.Delay(after, cancellationToken);
+        var victim = children.VfioAp[^1];
+        var killedAt = clock.Elapsed;
+        await children.KillAndRestartAsync(victim, cancellationToken);
+        var note = $"{victim.Name} killed (SIGKILL) {after.TotalMilliseconds:F0} ms into scan {scan + 1}, ready again after {(clock.Elapsed - killedAt).TotalSeconds:F1} s";
+        lock (_faults) _faults.Add(note);
+        log.WriteLine($"  fault: {note}");
+    }
+
+    readonly List<string> _faults = [];
+
+    /// <summary>Instances killed on purpose, and when.</summary>
+    public IReadOnlyList<string> Faults
+    {
+        get
+        {
+            lock (_faults) return [.. _faults];
+        }
     }
 
     /// <summary>

@@ -11,10 +11,11 @@ public sealed class ServiceClients : IDisposable
     readonly StackClient[] _guestVm;
     int _nextVfioAp, _nextGuestVm;
 
-    public ServiceClients(IStack stack)
+    /// <summary><paramref name="spared"/>: an instance the calls avoid (one that will be killed on purpose).</summary>
+    public ServiceClients(IStack stack, string? spared = null)
     {
         ApBus = new StackClient(stack.ApBus.Url);
-        _vfioAp = stack.VfioAp.Select(i => new StackClient(i.Url)).ToArray();
+        _vfioAp = stack.VfioAp.Where(i => i.Name != spared).Select(i => new StackClient(i.Url)).ToArray();
         _guestVm = stack.GuestVm.Select(i => new StackClient(i.Url)).ToArray();
     }
 
