@@ -1,0 +1,59 @@
+using Apmatrix.Engine;
+using Apmatrix.LoadTest;
+
+namespace Apmatrix.Integration.Tests.LoadTest;
+
+/// <summary>The load command's arguments and its model of a run; no servers.</summary>
+public sealed class LoadOptionsTests
+{
+    [Fact]
+    public void Should_read_every_option()
+    {
+        var options = LoadOptions.Parse(["--name", "n1", "--hosts", "3", "--adapters", "16", "--domains", "8", "--guests", "4",
+            "--vcpus", "2", "--scans", "2", "--mode", "both", "--vfioap", "2", "--guestvm", "3", "--subscribers", "1",
+            "--kill-vfioap-after", "500", "--ceiling", "off", "--timeout", "120"]);
+
+        Assert.Equal(("n1", 3, 16, 8, 4, 2, 2), (options.Name, options.Hosts, options.Adapters, options.Domains, options.Guests, options.Vcpus, options.Scans));
+        Assert.Equal([HotPlugMode.Batched, HotPlugMode.PerQueue], options.Modes);
+        Assert.Equal((2, 3, 1), (options.VfioApInstances, options.GuestVmInstances, options.Subscribers));
+        Assert.Equal(TimeSpan.FromMilliseconds(500), options.KillVfioApAfter);
+        Assert.False(options.MeasureCeiling);
+        Assert.Equal(TimeSpan.FromSeconds(120), options.Timeout);
+    }
+
+    [Theory]
+    [InlineData("--hosts 0", "--hosts")]
+    [InlineData("--adapters 257", "--adapters")]
+    [InlineData("--mode sideways", "--mode")]
+    [InlineData("--vcpus x", "--vcpus")]
+    [InlineData("--frobnicate 1", "--frobnicate")]
+    [InlineData("--guests 9 --domains 8", "--guests")]
+    [InlineData("--kill-vfioap-after 100", "--kill-vfioap-after")]
+    [InlineData("--name a/b", "--name")]
+    [InlineData("--hosts", "--hosts")]
+    public void Should_name_the_option_it_refuses(string arguments, string option)
+    {
+        var error = Assert.Throws<ArgumentException>(() => LoadOptions.Parse(arguments.Split(' ')));
+
+        Assert.Contains(option, error.Message);
+    }
+
+    [Fact]
+    public void Should_count_what_a_full_scan_and_its_undoing_send()
+    {
+        var options = LoadOptions.Parse(["--adapters", "4", "--domains", "6", "--guests", "3", "--scans", "2"]);
+        var host = new ExpectedHost(options, HotPlugMode.Batched);
+
+        // Empty to full: config changed, 24 probes, scan complete; each guest gets its domains on all four adapters at once.
+        Assert.Equal(26, host.Scan(options.ConfigOfScan(0)));
+        Assert.All(host.Guests, g => Assert.Equal(1, g.Version));
+        Assert.Equal("0-3", host.Guests.Single(g => g.Name == "g1").Apcb.Apm.ToRangeList());
+        Assert.Equal("1,4", host.Guests.Single(g => g.Name == "g1").Apcb.Aqm.ToRangeList());
+        // Full to empty: config changed, 24 removals, scan complete; the unplug is one update per guest.
+        Assert.Equal(26, host.Scan(options.ConfigOfScan(1)));
+        Assert.All(host.Guests, g => Assert.Equal(2, g.Version));
+        Assert.All(host.Guests, g => Assert.True(g.Apcb.Apm.IsEmpty));
+        // Per scan: the events, and an ApplyApcb and an ApcbApplied per guest update.
+        Assert.Equal(2 * (26 + 2 * 3), ExpectedHost.TimedMessages(options, HotPlugMode.Batched));
+    }
+}
