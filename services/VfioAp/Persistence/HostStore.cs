@@ -1,3 +1,4 @@
+using Apmatrix.ApModel;
 using Apmatrix.Contracts;
 using Apmatrix.Engine;
 using Apmatrix.Hosting;
@@ -60,8 +61,8 @@ public sealed class HostStore(VfioApDbContext db, OutboxSignal outbox)
 
     public async Task<LockedHost> LoadAsync(HostRow row, CancellationToken cancellationToken)
     {
-        var mdevs = await db.Mdevs.Where(m => m.HostId == row.HostId).OrderBy(m => m.Position).ToListAsync(cancellationToken);
-        var guests = await db.Guests.Where(g => g.HostId == row.HostId).ToListAsync(cancellationToken);
+        var mdevs = await db.Mdevs.AsNoTracking().Where(m => m.HostId == row.HostId).OrderBy(m => m.Position).ToListAsync(cancellationToken);
+        var guests = await db.Guests.AsNoTracking().Where(g => g.HostId == row.HostId).ToListAsync(cancellationToken);
         return new LockedHost(row, mdevs, guests);
     }
 
@@ -69,14 +70,59 @@ public sealed class HostStore(VfioApDbContext db, OutboxSignal outbox)
     public async Task CommitAsync(IDbContextTransaction transaction, IEnumerable<LockedHost> hosts, CancellationToken cancellationToken)
     {
         var now = DateTime.UtcNow;
-        var updates = hosts.SelectMany(host => host.WriteBack(db).Select(update => GuestUpdateRow.From(host.Row.HostId, update, now))).ToList();
+        var (changedMdevs, changedGuests) = (new List<MdevRow>(), new List<GuestRow>());
+        var updates = hosts.SelectMany(host => host.WriteBack(db, changedMdevs, changedGuests)
+            .Select(update => GuestUpdateRow.From(host.Row.HostId, update, now))).ToList();
         await db.SaveChangesAsync(cancellationToken);
+        await UpdateMdevsAsync(changedMdevs, cancellationToken);
+        await UpdateGuestsAsync(changedGuests, cancellationToken);
         await AddGuestUpdatesAsync(updates, cancellationToken);
         var messages = updates.Select(u => u.ToMessage()).ToList();
         await db.EnqueueAsync(messages, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         if (messages.Count > 0) outbox.Notify();
     }
+
+    /// <summary>A scan changes the shadow APCB of every mdev at once: one statement, not one per row.</summary>
+    Task UpdateMdevsAsync(List<MdevRow> mdevs, CancellationToken cancellationToken) =>
+        mdevs.Count == 0 ? Task.CompletedTask : db.Database.ExecuteSqlRawAsync(
+            "UPDATE mdevs m SET max_adapter = u.max_adapter, max_domain = u.max_domain, assigned_apm = u.assigned_apm, " +
+            "assigned_aqm = u.assigned_aqm, assigned_adm = u.assigned_adm, shadow_apm = u.shadow_apm, shadow_aqm = u.shadow_aqm, " +
+            "shadow_adm = u.shadow_adm, added_apm = u.added_apm, added_aqm = u.added_aqm, added_adm = u.added_adm, guest = u.guest " +
+            "FROM unnest(@hosts, @names, @max_adapters, @max_domains, @assigned_apm, @assigned_aqm, @assigned_adm, " +
+            "@shadow_apm, @shadow_aqm, @shadow_adm, @added_apm, @added_aqm, @added_adm, @guests) " +
+            "AS u(host_id, name, max_adapter, max_domain, assigned_apm, assigned_aqm, assigned_adm, shadow_apm, shadow_aqm, shadow_adm, " +
+            "added_apm, added_aqm, added_adm, guest) " +
+            "WHERE m.host_id = u.host_id AND m.name = u.name",
+            [
+                Texts("hosts", mdevs.Select(m => m.HostId)), Texts("names", mdevs.Select(m => m.Name)),
+                Integers("max_adapters", mdevs.Select(m => m.MaxAdapter)), Integers("max_domains", mdevs.Select(m => m.MaxDomain)),
+                Bitmaps("assigned_apm", mdevs.Select(m => m.AssignedApm)), Bitmaps("assigned_aqm", mdevs.Select(m => m.AssignedAqm)),
+                Bitmaps("assigned_adm", mdevs.Select(m => m.AssignedAdm)), Bitmaps("shadow_apm", mdevs.Select(m => m.ShadowApm)),
+                Bitmaps("shadow_aqm", mdevs.Select(m => m.ShadowAqm)), Bitmaps("shadow_adm", mdevs.Select(m => m.ShadowAdm)),
+                Bitmaps("added_apm", mdevs.Select(m => m.AddedApm)), Bitmaps("added_aqm", mdevs.Select(m => m.AddedAqm)),
+                Bitmaps("added_adm", mdevs.Select(m => m.AddedAdm)), Texts("guests", mdevs.Select(m => m.Guest)),
+            ], cancellationToken);
+
+    Task UpdateGuestsAsync(List<GuestRow> guests, CancellationToken cancellationToken) =>
+        guests.Count == 0 ? Task.CompletedTask : db.Database.ExecuteSqlRawAsync(
+            "UPDATE guests g SET apm = u.apm, aqm = u.aqm, adm = u.adm, version = u.version " +
+            "FROM unnest(@hosts, @names, @apm, @aqm, @adm, @versions) AS u(host_id, name, apm, aqm, adm, version) " +
+            "WHERE g.host_id = u.host_id AND g.name = u.name",
+            [
+                Texts("hosts", guests.Select(g => g.HostId)), Texts("names", guests.Select(g => g.Name)),
+                Bitmaps("apm", guests.Select(g => g.Apm)), Bitmaps("aqm", guests.Select(g => g.Aqm)), Bitmaps("adm", guests.Select(g => g.Adm)),
+                new NpgsqlParameter("versions", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = guests.Select(g => g.Version).ToArray() },
+            ], cancellationToken);
+
+    static NpgsqlParameter Texts(string name, IEnumerable<string?> values) =>
+        new(name, NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = values.ToArray() };
+
+    static NpgsqlParameter Integers(string name, IEnumerable<int> values) =>
+        new(name, NpgsqlDbType.Array | NpgsqlDbType.Integer) { Value = values.ToArray() };
+
+    static NpgsqlParameter Bitmaps(string name, IEnumerable<Bitmap256> values) =>
+        new(name, NpgsqlDbType.Array | NpgsqlDbType.Bytea) { Value = values.Select(BitmapColumn.ToBytes).ToArray() };
 
     /// <summary>A scan's update for every guest of a host in one round trip.</summary>
     async Task AddGuestUpdatesAsync(List<GuestUpdateRow> updates, CancellationToken cancellationToken)

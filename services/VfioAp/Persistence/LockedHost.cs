@@ -5,53 +5,70 @@ namespace Apmatrix.VfioAp.Persistence;
 /// <summary>A host whose row this transaction has locked, with its engine restored from the stored state.</summary>
 public sealed class LockedHost
 {
-    readonly Dictionary<string, MdevRow> _mdevs;
-    readonly Dictionary<string, GuestRow> _guests;
+    readonly Dictionary<string, (MdevRow Row, MdevState Stored)> _mdevs;
+    readonly Dictionary<string, (GuestRow Row, GuestRecord Stored)> _guests;
 
+    /// <summary><paramref name="mdevs"/> and <paramref name="guests"/> untracked: what changed is written set-based.</summary>
     internal LockedHost(HostRow row, IReadOnlyList<MdevRow> mdevs, IReadOnlyList<GuestRow> guests)
     {
         Row = row;
-        _mdevs = mdevs.ToDictionary(m => m.Name, StringComparer.Ordinal);
-        _guests = guests.ToDictionary(g => g.Name, StringComparer.Ordinal);
+        _mdevs = mdevs.ToDictionary(m => m.Name, m => (m, m.ToState()), StringComparer.Ordinal);
+        _guests = guests.ToDictionary(g => g.Name, g => (g, g.ToRecord()), StringComparer.Ordinal);
         Engine = VfioApEngine.Restore(new EngineState(row.Mode, row.Config, row.Permissions, row.ReadBoundQueues(),
-            mdevs.Select(m => m.ToState()).ToList(), guests.Select(g => g.ToRecord()).ToList()));
+            mdevs.Select(m => _mdevs[m.Name].Stored).ToList(), guests.Select(g => _guests[g.Name].Stored).ToList()));
     }
 
     public HostRow Row { get; }
     public VfioApEngine Engine { get; }
 
-    /// <summary>Copies the engine's state into the tracked rows (so only what changed is written) and hands over its guest updates.</summary>
-    internal GuestApcbUpdate[] WriteBack(VfioApDbContext db)
+    /// <summary>
+    /// Copies the engine's state back: the host row (tracked), new and removed mdevs and guests through the context,
+    /// and the existing ones that changed into <paramref name="changedMdevs"/> and <paramref name="changedGuests"/>;
+    /// hands over the engine's guest updates.
+    /// </summary>
+    internal GuestApcbUpdate[] WriteBack(VfioApDbContext db, List<MdevRow> changedMdevs, List<GuestRow> changedGuests)
     {
         var state = Engine.Capture();
         Row.Store(state);
-        var nextPosition = _mdevs.Count == 0 ? 0 : _mdevs.Values.Max(m => m.Position) + 1;
+        var nextPosition = _mdevs.Count == 0 ? 0 : _mdevs.Values.Max(m => m.Row.Position) + 1;
         var kept = new HashSet<string>(StringComparer.Ordinal);
         foreach (var mdev in state.Mdevs)
         {
-            if (!_mdevs.TryGetValue(mdev.Name, out var row))
-            {
-                row = new MdevRow { HostId = Row.HostId, Name = mdev.Name, Position = nextPosition++ };
-                db.Mdevs.Add(row);
-                _mdevs.Add(mdev.Name, row);
-            }
-            row.Store(mdev);
             kept.Add(mdev.Name);
+            if (_mdevs.TryGetValue(mdev.Name, out var known))
+            {
+                if (known.Stored == mdev) continue;
+                known.Row.Store(mdev);
+                changedMdevs.Add(known.Row);
+            }
+            else
+            {
+                known.Row = new MdevRow { HostId = Row.HostId, Name = mdev.Name, Position = nextPosition++ };
+                known.Row.Store(mdev);
+                db.Mdevs.Add(known.Row);
+            }
+            _mdevs[mdev.Name] = (known.Row, mdev);
         }
-        foreach (var removed in _mdevs.Values.Where(m => !kept.Contains(m.Name)).ToList())
+        foreach (var removed in _mdevs.Values.Where(m => !kept.Contains(m.Row.Name)).ToList())
         {
-            db.Mdevs.Remove(removed);
-            _mdevs.Remove(removed.Name);
+            db.Mdevs.Remove(removed.Row);
+            _mdevs.Remove(removed.Row.Name);
         }
         foreach (var guest in state.Guests)
         {
-            if (!_guests.TryGetValue(guest.Name, out var row))
+            if (_guests.TryGetValue(guest.Name, out var known))
             {
-                row = new GuestRow { HostId = Row.HostId, Name = guest.Name };
-                db.Guests.Add(row);
-                _guests.Add(guest.Name, row);
+                if (known.Stored == guest) continue;
+                known.Row.Store(guest);
+                changedGuests.Add(known.Row);
             }
-            row.Store(guest);
+            else
+            {
+                known.Row = new GuestRow { HostId = Row.HostId, Name = guest.Name };
+                known.Row.Store(guest);
+                db.Guests.Add(known.Row);
+            }
+            _guests[guest.Name] = (known.Row, guest);
         }
         return Engine.DrainUpdates();
     }
