@@ -6,6 +6,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
+using static Apmatrix.Hosting.SqlArrays;
 
 namespace Apmatrix.GuestVm.Persistence;
 
@@ -91,12 +92,11 @@ public sealed class GuestStore(GuestVmDbContext db, OutboxSignal outbox, IOption
             "WHERE g.host_id = u.host_id AND g.guest_id = u.guest_id",
             [
                 Texts("hosts", guests.Select(g => g.HostId)), Texts("guests", guests.Select(g => g.GuestId)),
-                Bytes("apm", guests.Select(g => BitmapColumn.ToBytes(g.Apm))), Bytes("aqm", guests.Select(g => BitmapColumn.ToBytes(g.Aqm))),
-                Bytes("adm", guests.Select(g => BitmapColumn.ToBytes(g.Adm))), Bytes("crycb", guests.Select(g => g.Crycb)),
+                Bitmaps("apm", guests.Select(g => g.Apm)), Bitmaps("aqm", guests.Select(g => g.Aqm)),
+                Bitmaps("adm", guests.Select(g => g.Adm)), Bytes("crycb", guests.Select(g => g.Crycb)),
                 Texts("mdevs", guests.Select(g => g.Mdev)), Versions(guests.Select(g => g.Version)),
-                new NpgsqlParameter("counts", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = guests.Select(g => g.UpdateCount).ToArray() },
-                new NpgsqlParameter("suspended", NpgsqlDbType.Array | NpgsqlDbType.Double) { Value = guests.Select(g => g.SuspendedMilliseconds).ToArray() },
-                new NpgsqlParameter("applied", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { Value = guests.Select(g => g.AppliedAt!.Value).ToArray() },
+                Longs("counts", guests.Select(g => g.UpdateCount)), Doubles("suspended", guests.Select(g => g.SuspendedMilliseconds)),
+                Timestamps("applied", guests.Select(g => g.AppliedAt!.Value)),
             ], cancellationToken);
 
     async Task AddHistoryAsync(List<ApcbHistoryEntry> history, CancellationToken cancellationToken)
@@ -179,13 +179,7 @@ public sealed class GuestStore(GuestVmDbContext db, OutboxSignal outbox, IOption
     static object[] KeyParameters(IReadOnlyList<(string HostId, string GuestId)> keys) =>
         [Texts("hosts", keys.Select(k => k.HostId)), Texts("guests", keys.Select(k => k.GuestId))];
 
-    static NpgsqlParameter Texts(string name, IEnumerable<string?> values) =>
-        new(name, NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = values.ToArray() };
+    static NpgsqlParameter Versions(IEnumerable<long> values) => Longs("versions", values);
 
-    static NpgsqlParameter Versions(IEnumerable<long> values) =>
-        new("versions", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = values.ToArray() };
-
-    static NpgsqlParameter Masks(string name, IEnumerable<string> sysfsHex) => Bytes(name, sysfsHex.Select(m => BitmapColumn.ToBytes(Bitmap256.ParseMsb0Hex(m))));
-
-    static NpgsqlParameter Bytes(string name, IEnumerable<byte[]> values) => new(name, NpgsqlDbType.Array | NpgsqlDbType.Bytea) { Value = values.ToArray() };
+    static NpgsqlParameter Masks(string name, IEnumerable<string> sysfsHex) => Bitmaps(name, sysfsHex.Select(Bitmap256.ParseMsb0Hex));
 }

@@ -6,6 +6,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
 using NpgsqlTypes;
+using static Apmatrix.Hosting.SqlArrays;
 
 namespace Apmatrix.VfioAp.Persistence;
 
@@ -112,17 +113,8 @@ public sealed class HostStore(VfioApDbContext db, OutboxSignal outbox)
             [
                 Texts("hosts", guests.Select(g => g.HostId)), Texts("names", guests.Select(g => g.Name)),
                 Bitmaps("apm", guests.Select(g => g.Apm)), Bitmaps("aqm", guests.Select(g => g.Aqm)), Bitmaps("adm", guests.Select(g => g.Adm)),
-                new NpgsqlParameter("versions", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = guests.Select(g => g.Version).ToArray() },
+                Longs("versions", guests.Select(g => g.Version)),
             ], cancellationToken);
-
-    static NpgsqlParameter Texts(string name, IEnumerable<string?> values) =>
-        new(name, NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = values.ToArray() };
-
-    static NpgsqlParameter Integers(string name, IEnumerable<int> values) =>
-        new(name, NpgsqlDbType.Array | NpgsqlDbType.Integer) { Value = values.ToArray() };
-
-    static NpgsqlParameter Bitmaps(string name, IEnumerable<Bitmap256> values) =>
-        new(name, NpgsqlDbType.Array | NpgsqlDbType.Bytea) { Value = values.Select(BitmapColumn.ToBytes).ToArray() };
 
     /// <summary>A scan's update for every guest of a host in one round trip.</summary>
     async Task AddGuestUpdatesAsync(List<GuestUpdateRow> updates, CancellationToken cancellationToken)
