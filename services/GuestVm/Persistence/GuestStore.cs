@@ -34,8 +34,8 @@ public sealed class GuestStore(GuestVmDbContext db, OutboxSignal outbox, IOption
             .AsNoTracking()
             .ToListAsync(cancellationToken)).ToLookup(p => (p.HostId, p.GuestId));
         var now = DateTime.UtcNow;
-        var (acknowledgements, history, applied, early) = (new List<ApcbApplied>(), new List<ApcbHistoryEntry>(), new List<GuestRecord>(), new List<ApplyApcb>());
-        foreach (var key in keys)
+        var acknowledgements = new List<ApcbApplied>();
+        var runs = keys.Select(key =>
         {
             var guest = guests[key];
             var waiting = stored[key].ToDictionary(p => p.Version, p => (p.Masks, p.Mdev));
@@ -44,11 +44,14 @@ public sealed class GuestStore(GuestVmDbContext db, OutboxSignal outbox, IOption
                     acknowledgements.Add(new ApcbApplied(guest.HostId, guest.GuestId, command.Version, Duplicate: true, 0));
                 else
                     waiting.TryAdd(command.Version, (Masks(command), command.Mdev));
-            var before = guest.Version;
-            ApplyRun(guest, waiting, now, acknowledgements, history);
-            if (guest.Version != before) applied.Add(guest);
-            early.AddRange(arrived[key].Where(c => c.Version > guest.Version));
-        }
+            return (Guest: guest, Waiting: waiting, History: new List<ApcbHistoryEntry>());
+        }).ToList();
+        // Guests are separate machines: their vCPUs are suspended side by side, as KVM would for separate VMs.
+        Parallel.ForEach(runs, run => ApplyRun(run.Guest, run.Waiting, now, run.History));
+        var history = runs.SelectMany(r => r.History).ToList();
+        acknowledgements.AddRange(history.Select(h => new ApcbApplied(h.HostId, h.GuestId, h.Version, Duplicate: false, h.SuspendedMilliseconds)));
+        var applied = runs.Where(r => r.History.Count > 0).Select(r => r.Guest).ToList();
+        var early = keys.SelectMany(key => arrived[key].Where(c => c.Version > guests[key].Version)).ToList();
         await UpdateGuestsAsync(applied, cancellationToken);
         await AddHistoryAsync(history, cancellationToken);
         if (stored.Count > 0)
@@ -63,8 +66,7 @@ public sealed class GuestStore(GuestVmDbContext db, OutboxSignal outbox, IOption
     }
 
     /// <summary>Applies the versions that follow the guest's own without a gap, one vCPU suspend each.</summary>
-    void ApplyRun(GuestRecord guest, Dictionary<long, (ApMasks Masks, string? Mdev)> waiting, DateTime now,
-        List<ApcbApplied> acknowledgements, List<ApcbHistoryEntry> history)
+    void ApplyRun(GuestRecord guest, Dictionary<long, (ApMasks Masks, string? Mdev)> waiting, DateTime now, List<ApcbHistoryEntry> history)
     {
         var machine = new GuestMachine(guest.Vcpus, guest.Format, options.Value.SuspendCostPerVcpu);
         while (waiting.TryGetValue(guest.Version + 1, out var next))
@@ -76,7 +78,6 @@ public sealed class GuestStore(GuestVmDbContext db, OutboxSignal outbox, IOption
                 HostId = guest.HostId, GuestId = guest.GuestId, Version = guest.Version, Apm = write.Masks.Apm, Aqm = write.Masks.Aqm,
                 Adm = write.Masks.Adm, Mdev = next.Mdev, SuspendedMilliseconds = write.Suspended.TotalMilliseconds, AppliedAt = now,
             });
-            acknowledgements.Add(new ApcbApplied(guest.HostId, guest.GuestId, guest.Version, Duplicate: false, write.Suspended.TotalMilliseconds));
         }
     }
 

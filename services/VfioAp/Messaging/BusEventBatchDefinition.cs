@@ -13,6 +13,9 @@ public sealed class BusEventBatchSettings
     /// <summary>How long a batch waits after its latest event for another: a stream fills batches, its last event waits only this.</summary>
     public TimeSpan TimeLimit { get; set; } = TimeSpan.FromMilliseconds(10);
 
+    /// <summary>The same for events that come once per host and scan (config changed, scan complete, bus masks): no stream to wait for.</summary>
+    public TimeSpan OncePerScanTimeLimit { get; set; } = TimeSpan.FromMilliseconds(1);
+
     /// <summary>Two batches at once: while one holds a host's row lock the next is already storing its events.</summary>
     public int ConcurrencyLimit { get; set; } = 2;
 }
@@ -34,7 +37,7 @@ public sealed class BusEventBatchDefinition<TConsumer, TEvent>(IOptions<BusEvent
         consumer.Options<BatchOptions>(batch => batch
             .SetMessageLimit(settings.MessageLimit)
             .SetConcurrencyLimit(settings.ConcurrencyLimit)
-            .SetTimeLimit(settings.TimeLimit)
+            .SetTimeLimit(typeof(TEvent) == typeof(QueueProbed) || typeof(TEvent) == typeof(QueueRemoved) ? settings.TimeLimit : settings.OncePerScanTimeLimit)
             .SetTimeLimitStart(BatchTimeLimitStart.FromLast));
         // Fewer prefetched messages than limit x concurrency would leave batches completing only on the timer.
         var capacity = settings.MessageLimit * settings.ConcurrencyLimit;
