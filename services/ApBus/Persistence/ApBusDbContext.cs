@@ -12,4 +12,6 @@ public sealed class ApBusDbContext(DbContextOptions<ApBusDbContext> options) : D
         model.ApplyConfiguration(new HostRecordConfiguration());
         model.AddOutbox();
     }
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder conventions) => conventions.AddBitmapColumns();
 }

@@ -10,20 +10,10 @@ public sealed class GuestRecordConfiguration : IEntityTypeConfiguration<GuestRec
     {
         guest.ToTable("guests");
         guest.HasKey(g => new { g.HostId, g.GuestId });
-        guest.Property(g => g.HostId).HasColumnName("host_id");
-        guest.Property(g => g.GuestId).HasColumnName("guest_id");
-        guest.Property(g => g.Vcpus).HasColumnName("vcpus");
-        guest.Property(g => g.Format).HasColumnName("format").HasConversion<string>();
-        guest.Property(g => g.Apm).HasColumnName("apm").HasConversion(BitmapColumn.Converter);
-        guest.Property(g => g.Aqm).HasColumnName("aqm").HasConversion(BitmapColumn.Converter);
-        guest.Property(g => g.Adm).HasColumnName("adm").HasConversion(BitmapColumn.Converter);
-        guest.Property(g => g.Crycb).HasColumnName("crycb");
-        guest.Property(g => g.Mdev).HasColumnName("mdev");
-        guest.Property(g => g.Version).HasColumnName("version");
-        guest.Property(g => g.UpdateCount).HasColumnName("update_count");
-        guest.Property(g => g.SuspendedMilliseconds).HasColumnName("suspended_ms");
-        guest.Property(g => g.AppliedAt).HasColumnName("applied_at");
+        guest.Property(g => g.Format).HasConversion<string>();
         guest.Ignore(g => g.Apcb);
+        guest.SnakeCaseColumns();
+        guest.Property(g => g.SuspendedMilliseconds).HasColumnName("suspended_ms");
     }
 }
 
@@ -33,15 +23,9 @@ public sealed class PendingApcbConfiguration : IEntityTypeConfiguration<PendingA
     {
         pending.ToTable("pending_apcb");
         pending.HasKey(p => new { p.HostId, p.GuestId, p.Version });
-        pending.Property(p => p.HostId).HasColumnName("host_id");
-        pending.Property(p => p.GuestId).HasColumnName("guest_id");
-        pending.Property(p => p.Version).HasColumnName("version");
-        pending.Property(p => p.Apm).HasColumnName("apm").HasConversion(BitmapColumn.Converter);
-        pending.Property(p => p.Aqm).HasColumnName("aqm").HasConversion(BitmapColumn.Converter);
-        pending.Property(p => p.Adm).HasColumnName("adm").HasConversion(BitmapColumn.Converter);
-        pending.Property(p => p.Mdev).HasColumnName("mdev");
-        pending.Property(p => p.ReceivedAt).HasColumnName("received_at").HasDefaultValueSql("now()");
+        pending.Property(p => p.ReceivedAt).HasDefaultValueSql("now()");
         pending.Ignore(p => p.Masks);
+        pending.SnakeCaseColumns();
     }
 }
 
@@ -51,14 +35,7 @@ public sealed class ApcbHistoryEntryConfiguration : IEntityTypeConfiguration<Apc
     {
         history.ToTable("apcb_history");
         history.HasKey(h => new { h.HostId, h.GuestId, h.Version });
-        history.Property(h => h.HostId).HasColumnName("host_id");
-        history.Property(h => h.GuestId).HasColumnName("guest_id");
-        history.Property(h => h.Version).HasColumnName("version");
-        history.Property(h => h.Apm).HasColumnName("apm").HasConversion(BitmapColumn.Converter);
-        history.Property(h => h.Aqm).HasColumnName("aqm").HasConversion(BitmapColumn.Converter);
-        history.Property(h => h.Adm).HasColumnName("adm").HasConversion(BitmapColumn.Converter);
-        history.Property(h => h.Mdev).HasColumnName("mdev");
+        history.SnakeCaseColumns();
         history.Property(h => h.SuspendedMilliseconds).HasColumnName("suspended_ms");
-        history.Property(h => h.AppliedAt).HasColumnName("applied_at");
     }
 }

@@ -14,4 +14,6 @@ public sealed class GuestVmDbContext(DbContextOptions<GuestVmDbContext> options)
         model.ApplyConfigurationsFromAssembly(typeof(GuestVmDbContext).Assembly);
         model.AddOutbox();
     }
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder conventions) => conventions.AddBitmapColumns();
 }

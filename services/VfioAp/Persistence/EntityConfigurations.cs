@@ -1,4 +1,4 @@
-using System.Text;
+using Apmatrix.Hosting;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
@@ -56,26 +56,5 @@ sealed class PendingBusEventConfiguration : IEntityTypeConfiguration<PendingBusE
         pending.Property(e => e.Driver).HasConversion<short?>();
         pending.Property(e => e.Body).HasColumnType("jsonb");
         pending.SnakeCaseColumns();
-    }
-}
-
-static class SnakeCase
-{
-    /// <summary>Names every column of the entity after its property in snake_case (<c>LastSequence</c> to <c>last_sequence</c>).</summary>
-    public static void SnakeCaseColumns<T>(this EntityTypeBuilder<T> entity) where T : class
-    {
-        foreach (var property in entity.Metadata.GetProperties())
-            property.SetColumnName(Of(property.Name));
-    }
-
-    static string Of(string name)
-    {
-        var text = new StringBuilder(name.Length + 4);
-        foreach (var c in name)
-        {
-            if (char.IsUpper(c) && text.Length > 0) text.Append('_');
-            text.Append(char.ToLowerInvariant(c));
-        }
-        return text.ToString();
     }
 }

@@ -1,4 +1,3 @@
-using Apmatrix.ApModel;
 using Apmatrix.Engine;
 using Apmatrix.Hosting;
 using Microsoft.EntityFrameworkCore;
@@ -22,13 +21,9 @@ public sealed class VfioApDbContext(DbContextOptions<VfioApDbContext> options) :
 
     protected override void ConfigureConventions(ModelConfigurationBuilder conventions)
     {
-        conventions.Properties<Bitmap256>().HaveConversion<BitmapConverter>().HaveColumnType("bytea");
+        conventions.AddBitmapColumns();
         conventions.Properties<HotPlugMode>().HaveConversion<ModeConverter>();
     }
-
-    /// <summary>The shared bitmap column conversion, as a type the model conventions can name.</summary>
-    sealed class BitmapConverter() : ValueConverter<Bitmap256, byte[]>(
-        BitmapColumn.Converter.ConvertToProviderExpression, BitmapColumn.Converter.ConvertFromProviderExpression);
 
     sealed class ModeConverter() : ValueConverter<HotPlugMode, string>(mode => HotPlugModes.Name(mode), text => HotPlugModes.Parse(text));
 }
