@@ -1,5 +1,4 @@
 using Apmatrix.ApModel;
-using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -9,8 +8,6 @@ namespace Apmatrix.Hosting;
 public static class BitmapColumn
 {
     public const int Size = 32;
-
-    public static readonly ValueConverter<Bitmap256, byte[]> Converter = new(b => ToBytes(b), bytes => Bitmap256.ReadBigEndian(bytes));
 
     public static byte[] ToBytes(Bitmap256 bitmap)
     {

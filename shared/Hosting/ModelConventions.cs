@@ -34,7 +34,5 @@ public static class ModelConventions
         return text.ToString();
     }
 
-    /// <summary>The shared bitmap column conversion, as a type the model conventions can name.</summary>
-    sealed class BitmapConverter() : ValueConverter<Bitmap256, byte[]>(
-        BitmapColumn.Converter.ConvertToProviderExpression, BitmapColumn.Converter.ConvertFromProviderExpression);
+    sealed class BitmapConverter() : ValueConverter<Bitmap256, byte[]>(bitmap => BitmapColumn.ToBytes(bitmap), bytes => Bitmap256.ReadBigEndian(bytes));
 }

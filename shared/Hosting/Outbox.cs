@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.Json;
 using Apmatrix.Contracts;
 using MassTransit;
@@ -77,8 +78,11 @@ public static class Wire
 {
     public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web);
 
+    // Looked up once per name: the dispatcher asks for every row.
+    static readonly ConcurrentDictionary<string, Type?> Contracts = new();
+
     public static Type ContractType(string name) =>
-        typeof(ApplyApcb).Assembly.GetType(name, throwOnError: false)
+        Contracts.GetOrAdd(name, n => typeof(ApplyApcb).Assembly.GetType(n, throwOnError: false))
         ?? throw new InvalidOperationException($"outbox row names unknown message type {name}");
 }
 
@@ -146,25 +150,33 @@ public sealed class OutboxDispatcher<TContext>(IServiceScopeFactory scopes, IBus
     }
 
     /// <summary>
-    /// Publishes each run of one message type after the run before it has been confirmed. Within a run the first is
-    /// sent alone (its exchange may still need declaring, which would let later sends overtake it), the rest together:
-    /// one channel keeps them in the order sent, so subscribers of several types see the rows' order.
+    /// Publishes each run of one message type after the run before it has been confirmed, a run's messages together:
+    /// one channel keeps them in the order sent, so subscribers of several types see the rows' order. The first message
+    /// of a type this process has not published yet goes alone: its exchange still needs declaring, which would let
+    /// later sends overtake it.
     /// </summary>
     async Task PublishInOrderAsync(List<OutboxMessage> rows, CancellationToken cancellationToken)
     {
         var messages = rows.Select(Read).OfType<Readable>().ToList();
         for (var start = 0; start < messages.Count;)
         {
-            var end = start + 1;
-            while (end < messages.Count && messages[end].Type == messages[start].Type) end++;
-            await Publish(messages[start]);
-            await Task.WhenAll(messages[(start + 1)..end].Select(Publish));
+            var (type, end) = (messages[start].Type, start + 1);
+            while (end < messages.Count && messages[end].Type == type) end++;
+            if (!_published.Contains(type))
+            {
+                await Publish(messages[start++]);
+                _published.Add(type);
+            }
+            await Task.WhenAll(messages[start..end].Select(Publish));
             start = end;
         }
 
         Task Publish(Readable m) =>
             bus.Publish(m.Message, m.Type, Pipe.Execute<PublishContext>(context => context.MessageId = m.MessageId), cancellationToken);
     }
+
+    // Touched only by the dispatch loop, one batch at a time.
+    readonly HashSet<Type> _published = [];
 
     sealed record Readable(Guid MessageId, object Message, Type Type);
 

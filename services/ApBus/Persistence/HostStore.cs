@@ -1,6 +1,5 @@
 using Apmatrix.ApModel;
 using Apmatrix.ApBus.Messaging;
-using Apmatrix.Contracts;
 using Apmatrix.Hosting;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
@@ -26,7 +25,6 @@ public sealed class HostStore(ApBusDbContext db, OutboxSignal outbox)
     /// </summary>
     public async Task<long> DefineAsync(string hostId, ApConfig initial, ApPermissions permissions, CancellationToken cancellationToken)
     {
-        if (await db.Hosts.AnyAsync(h => h.Id == hostId, cancellationToken)) throw Exists(hostId);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var bus = new HostBus(initial with { Apm = Bitmap256.Empty, Aqm = Bitmap256.Empty, Adm = Bitmap256.Empty }, ApPermissions.None);
         var host = new HostRecord { Id = hostId };
@@ -40,6 +38,7 @@ public sealed class HostStore(ApBusDbContext db, OutboxSignal outbox)
         {
             await db.SaveChangesAsync(cancellationToken);
         }
+        // The key refuses a second definition, however many instances race to make it.
         catch (DbUpdateException e) when (e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
         {
             throw Exists(hostId);
