@@ -88,6 +88,8 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
         log.WriteLine($"{modeName}: {hosts.Count} host(s)");
 
         var before = await GuestVmStatesAsync(hosts, cancellationToken);
+        // The timing queue lives through the warm-up and every mode: this mode's repeats are the difference.
+        var duplicatesBefore = observers.Times.Duplicates;
         var setUpPeaks = stack.All.Where(i => i.ProcessId is not null)
             .ToDictionary(i => i.Name, i => (Peak: ProcessMemory.PeakMiB(i.ProcessId!.Value), Reset: ProcessMemory.ResetPeak(i.ProcessId.Value)));
 
@@ -121,7 +123,7 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
             Summarize(latencies), appliedBeforeScanComplete,
             Spread.Of(perGuest.Select(g => (double)(after[g].Updates - (before.GetValueOrDefault(g)?.Updates ?? 0)) / options.Scans).ToList()),
             Spread.Of(perGuest.Select(g => after[g].SuspendedMilliseconds - (before.GetValueOrDefault(g)?.SuspendedMilliseconds ?? 0)).ToList()),
-            memory, subscribers, observers.Times.Duplicates, failures);
+            memory, subscribers, observers.Times.Duplicates - duplicatesBefore, failures);
     }
 
     /// <summary>One scan on every host at once; returns its phases and each updated guest's ScanComplete-to-applied time (ms).</summary>

@@ -1,3 +1,4 @@
+using Apmatrix.Hosting;
 using Apmatrix.ApBus.Persistence;
 using Apmatrix.ApModel;
 
@@ -35,7 +36,7 @@ public static class HostApi
     static async Task<IResult> Get(string host, HostStore store, CancellationToken cancellationToken)
     {
         var found = await store.FindAsync(host, cancellationToken);
-        if (found is null) return Problems.Kind(StatusCodes.Status404NotFound, "not-found", $"no host {host}");
+        if (found is null) return ErrorProblems.Of(StatusCodes.Status404NotFound, "not-found", $"no host {host}");
         return TypedResults.Ok(new HostView(host, View(found.Config), View(found.PreviousConfig),
             new MasksView(found.Apmask.ToRangeList(), found.Aqmask.ToRangeList(), found.Apmask.ToMsb0Hex(), found.Aqmask.ToMsb0Hex()),
             found.QueueDeviceCount, found.OpenScanId, found.LastSequence));

@@ -1,3 +1,4 @@
+using Apmatrix.Hosting;
 using Apmatrix.ApModel;
 using Apmatrix.GuestVm.Guests;
 using Apmatrix.GuestVm.Persistence;
@@ -36,8 +37,7 @@ public static class GuestApi
         }
         catch (GuestConflictException conflict)
         {
-            return TypedResults.Problem(conflict.Message, statusCode: StatusCodes.Status409Conflict, type: "urn:apmatrix:error:conflict",
-                extensions: new Dictionary<string, object?> { ["kind"] = "conflict" });
+            return ErrorProblems.Of(StatusCodes.Status409Conflict, "conflict", conflict.Message);
         }
     }
 
@@ -58,8 +58,7 @@ public static class GuestApi
         if (!TryParseHistory(history, DefaultHistory, out var limit)) return HistoryProblem();
         var found = await db.Guests.AsNoTracking().SingleOrDefaultAsync(g => g.HostId == host && g.GuestId == guest, cancellationToken);
         if (found is null)
-            return TypedResults.Problem($"no guest {guest} on host {host}", statusCode: StatusCodes.Status404NotFound,
-                type: "urn:apmatrix:error:not-found", extensions: new Dictionary<string, object?> { ["kind"] = "not-found" });
+            return ErrorProblems.Of(StatusCodes.Status404NotFound, "not-found", $"no guest {guest} on host {host}");
         var entries = await db.ApcbHistory.AsNoTracking()
             .Where(h => h.HostId == host && h.GuestId == guest)
             .OrderByDescending(h => h.Version)

@@ -1,3 +1,4 @@
+using Apmatrix.Hosting;
 using Apmatrix.Engine;
 
 namespace Apmatrix.VfioAp.Http;
@@ -17,12 +18,7 @@ public sealed class MatrixProblemFilter : IEndpointFilter
         }
     }
 
-    public static IResult Problem(MatrixException e) => TypedResults.Problem(
-        detail: e.Message,
-        statusCode: StatusOf(e.Kind),
-        title: TitleOf(e.Kind),
-        type: $"urn:apmatrix:error:{e.KindName}",
-        extensions: new Dictionary<string, object?> { ["kind"] = e.KindName });
+    public static IResult Problem(MatrixException e) => ErrorProblems.Of(StatusOf(e.Kind), e.KindName, e.Message, TitleOf(e.Kind));
 
     static int StatusOf(MatrixErrorKind kind) => kind switch
     {
