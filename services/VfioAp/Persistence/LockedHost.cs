@@ -12,17 +12,18 @@ public sealed class LockedHost
     internal LockedHost(HostRow row, IReadOnlyList<MdevRow> mdevs, IReadOnlyList<GuestRow> guests)
     {
         Row = row;
-        _mdevs = mdevs.ToDictionary(m => m.Name, m => (m, m.ToState()), StringComparer.Ordinal);
-        _guests = guests.ToDictionary(g => g.Name, g => (g, g.ToRecord()), StringComparer.Ordinal);
-        Engine = VfioApEngine.Restore(new EngineState(row.Mode, row.Config, row.Permissions, row.ReadBoundQueues(),
-            mdevs.Select(m => _mdevs[m.Name].Stored).ToList(), guests.Select(g => _guests[g.Name].Stored).ToList()));
+        var mdevStates = mdevs.Select(m => m.ToState()).ToList();
+        var guestRecords = guests.Select(g => g.ToRecord()).ToList();
+        _mdevs = mdevs.Zip(mdevStates).ToDictionary(m => m.First.Name, m => (m.First, m.Second), StringComparer.Ordinal);
+        _guests = guests.Zip(guestRecords).ToDictionary(g => g.First.Name, g => (g.First, g.Second), StringComparer.Ordinal);
+        Engine = VfioApEngine.Restore(new EngineState(row.Mode, row.Config, row.Permissions, row.ReadBoundQueues(), mdevStates, guestRecords));
     }
 
     public HostRow Row { get; }
     public VfioApEngine Engine { get; }
 
     /// <summary>
-    /// Copies the engine's state back: the host row (tracked), new and removed mdevs and guests through the context,
+    /// Copies the engine's state back (once: a retry builds a new host): the host row (tracked), new and removed mdevs and guests through the context,
     /// and the existing ones that changed into <paramref name="changedMdevs"/> and <paramref name="changedGuests"/>;
     /// hands over the engine's guest updates.
     /// </summary>
@@ -43,17 +44,13 @@ public sealed class LockedHost
             }
             else
             {
-                known.Row = new MdevRow { HostId = Row.HostId, Name = mdev.Name, Position = nextPosition++ };
-                known.Row.Store(mdev);
-                db.Mdevs.Add(known.Row);
+                var created = new MdevRow { HostId = Row.HostId, Name = mdev.Name, Position = nextPosition++ };
+                created.Store(mdev);
+                db.Mdevs.Add(created);
             }
-            _mdevs[mdev.Name] = (known.Row, mdev);
         }
-        foreach (var removed in _mdevs.Values.Where(m => !kept.Contains(m.Row.Name)).ToList())
-        {
+        foreach (var removed in _mdevs.Values.Where(m => !kept.Contains(m.Row.Name)))
             db.Mdevs.Remove(removed.Row);
-            _mdevs.Remove(removed.Row.Name);
-        }
         foreach (var guest in state.Guests)
         {
             if (_guests.TryGetValue(guest.Name, out var known))
@@ -64,11 +61,10 @@ public sealed class LockedHost
             }
             else
             {
-                known.Row = new GuestRow { HostId = Row.HostId, Name = guest.Name };
-                known.Row.Store(guest);
-                db.Guests.Add(known.Row);
+                var created = new GuestRow { HostId = Row.HostId, Name = guest.Name };
+                created.Store(guest);
+                db.Guests.Add(created);
             }
-            _guests[guest.Name] = (known.Row, guest);
         }
         return Engine.DrainUpdates();
     }
