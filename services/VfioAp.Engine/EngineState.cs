@@ -9,7 +9,7 @@ public sealed record EngineState(
     ApPermissions Permissions,
     IReadOnlyList<Bitmap256> BoundQueues,
     IReadOnlyList<MdevState> Mdevs,
-    IReadOnlyList<GuestRecord> Guests)
+    IReadOnlyList<GuestState> Guests)
 {
     /// <summary>The same knowledge, row for row (the record's own equality compares the lists by reference).</summary>
     public bool SameAs(EngineState other) =>
@@ -17,16 +17,16 @@ public sealed record EngineState(
         BoundQueues.SequenceEqual(other.BoundQueues) && Mdevs.SequenceEqual(other.Mdevs) && Guests.SequenceEqual(other.Guests);
 }
 
-public sealed record MdevState(string Name, int MaxAdapter, int MaxDomain, ApMasks Assigned, ApMasks Shadow, ApMasks Added, string? Guest);
+public sealed record MdevState(string Name, int MaxAdapter, int MaxDomain, ApMatrix Assigned, ApMatrix Shadow, ApMatrix Added, string? Guest);
 
-public sealed record GuestRecord(string Name, ApMasks Apcb, long Version);
+public sealed record GuestState(string Name, ApMatrix Apcb, long Version);
 
 public sealed partial class VfioApEngine
 {
     public EngineState Capture() => new(
         Mode, Host, Permissions, _bound.ToArray(),
         Mdevs.Select(m => new MdevState(m.Name, m.MaxAdapter, m.MaxDomain, m.Assigned, m.Shadow, m.Added, m.Guest)).ToList(),
-        _guests.Values.Select(g => new GuestRecord(g.Name, g.Apcb, g.Version)).ToList());
+        _guests.Values.Select(g => new GuestState(g.Name, g.Apcb, g.Version)).ToList());
 
     /// <summary>Rebuilds an engine from a captured state; mdevs keep their order, guests their versions.</summary>
     public static VfioApEngine Restore(EngineState state)
@@ -36,7 +36,7 @@ public sealed partial class VfioApEngine
         var engine = new VfioApEngine(state.Host, state.Permissions, state.Mode);
         for (var a = 0; a < Bitmap256.Capacity; a++) engine._bound[a] = state.BoundQueues[a];
         foreach (var guest in state.Guests)
-            engine._guests.Add(guest.Name, new GuestState(guest.Name) { Apcb = guest.Apcb, Version = guest.Version });
+            engine._guests.Add(guest.Name, new Guest(guest.Name) { Apcb = guest.Apcb, Version = guest.Version });
         foreach (var saved in state.Mdevs)
         {
             var mdev = new Mdev(saved.Name, engine._slots.Count, saved.MaxAdapter, saved.MaxDomain)
@@ -48,7 +48,7 @@ public sealed partial class VfioApEngine
             engine.SetOwner(mdev.Assigned.Apm, mdev.Assigned.Aqm, (ushort)(mdev.Slot + 1));
             if (mdev.Guest is { } guest)
             {
-                if (!engine._guests.TryGetValue(guest, out var record)) engine._guests.Add(guest, record = new GuestState(guest));
+                if (!engine._guests.TryGetValue(guest, out var record)) engine._guests.Add(guest, record = new Guest(guest));
                 record.Mdev = mdev.Name;
             }
         }

@@ -23,13 +23,13 @@ public sealed class Mdev
     public int MaxDomain { get; }
 
     /// <summary>A: what the administrator assigned; only the administrator changes it.</summary>
-    public ApMasks Assigned { get; internal set; }
+    public ApMatrix Assigned { get; internal set; }
 
     /// <summary>S: what the guest has or will get at attach.</summary>
-    public ApMasks Shadow { get; internal set; }
+    public ApMatrix Shadow { get; internal set; }
 
     /// <summary>Ids a host config change added and this mdev has assigned; non-empty only inside a config-change window.</summary>
-    public ApMasks Added { get; internal set; }
+    public ApMatrix Added { get; internal set; }
 
     public string? Guest { get; internal set; }
 
@@ -38,13 +38,13 @@ public sealed class Mdev
 }
 
 /// <summary>A guest as vfio_ap knows it: the APCB last sent to it and that update's version.</summary>
-public sealed class GuestState(string name)
+public sealed class Guest(string name)
 {
     public string Name { get; } = name;
-    public ApMasks Apcb { get; internal set; }
+    public ApMatrix Apcb { get; internal set; }
     public long Version { get; internal set; }
     public string? Mdev { get; internal set; }
 }
 
 /// <summary>One guest APCB update the engine asks for: the full target masks, numbered per guest.</summary>
-public readonly record struct GuestApcbUpdate(string Guest, long Version, ApMasks Apcb, string? Mdev);
+public readonly record struct GuestApcbUpdate(string Guest, long Version, ApMatrix Apcb, string? Mdev);

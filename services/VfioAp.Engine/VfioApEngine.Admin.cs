@@ -27,57 +27,53 @@ public sealed partial class VfioApEngine
         _mdevs.Remove(name);
     }
 
-    public ReadOnlySpan<GuestApcbUpdate> AssignAdapter(string mdev, string id) => AssignAdapter(Get(mdev).Name, ParseId(id));
-    public ReadOnlySpan<GuestApcbUpdate> AssignDomain(string mdev, string id) => AssignDomain(Get(mdev).Name, ParseId(id));
-    public ReadOnlySpan<GuestApcbUpdate> AssignControlDomain(string mdev, string id) => AssignControlDomain(Get(mdev).Name, ParseId(id));
-    public ReadOnlySpan<GuestApcbUpdate> UnassignAdapter(string mdev, string id) => UnassignAdapter(Get(mdev).Name, ParseId(id));
-    public ReadOnlySpan<GuestApcbUpdate> UnassignDomain(string mdev, string id) => UnassignDomain(Get(mdev).Name, ParseId(id));
-    public ReadOnlySpan<GuestApcbUpdate> UnassignControlDomain(string mdev, string id) => UnassignControlDomain(Get(mdev).Name, ParseId(id));
+    public void AssignAdapter(string mdev, string id) => AssignAdapter(Get(mdev).Name, ParseId(id));
+    public void AssignDomain(string mdev, string id) => AssignDomain(Get(mdev).Name, ParseId(id));
+    public void AssignControlDomain(string mdev, string id) => AssignControlDomain(Get(mdev).Name, ParseId(id));
+    public void UnassignAdapter(string mdev, string id) => UnassignAdapter(Get(mdev).Name, ParseId(id));
+    public void UnassignDomain(string mdev, string id) => UnassignDomain(Get(mdev).Name, ParseId(id));
+    public void UnassignControlDomain(string mdev, string id) => UnassignControlDomain(Get(mdev).Name, ParseId(id));
 
-    public ReadOnlySpan<GuestApcbUpdate> AssignAdapter(string mdev, long id)
+    public void AssignAdapter(string mdev, long id)
     {
         var target = Get(mdev);
-        return AssignQueues(target, Bitmap256.Single(InRange(id, target.MaxAdapter, "adapter")), Bitmap256.Empty);
+        AssignQueues(target, Bitmap256.Single(InRange(id, target.MaxAdapter, "adapter")), Bitmap256.Empty);
     }
 
-    public ReadOnlySpan<GuestApcbUpdate> AssignDomain(string mdev, long id)
+    public void AssignDomain(string mdev, long id)
     {
         var target = Get(mdev);
-        return AssignQueues(target, Bitmap256.Empty, Bitmap256.Single(InRange(id, target.MaxDomain, "domain")));
+        AssignQueues(target, Bitmap256.Empty, Bitmap256.Single(InRange(id, target.MaxDomain, "domain")));
     }
 
-    public ReadOnlySpan<GuestApcbUpdate> UnassignAdapter(string mdev, long id)
+    public void UnassignAdapter(string mdev, long id)
     {
         var target = Get(mdev);
-        return UnassignQueues(target, Bitmap256.Single(InRange(id, target.MaxAdapter, "adapter")), Bitmap256.Empty);
+        UnassignQueues(target, Bitmap256.Single(InRange(id, target.MaxAdapter, "adapter")), Bitmap256.Empty);
     }
 
-    public ReadOnlySpan<GuestApcbUpdate> UnassignDomain(string mdev, long id)
+    public void UnassignDomain(string mdev, long id)
     {
         var target = Get(mdev);
-        return UnassignQueues(target, Bitmap256.Empty, Bitmap256.Single(InRange(id, target.MaxDomain, "domain")));
+        UnassignQueues(target, Bitmap256.Empty, Bitmap256.Single(InRange(id, target.MaxDomain, "domain")));
     }
 
     /// <summary>Control domains are not queues: no binding, sharing or apmask checks (spec 4.2).</summary>
-    public ReadOnlySpan<GuestApcbUpdate> AssignControlDomain(string mdev, long id)
+    public void AssignControlDomain(string mdev, long id)
     {
-        var mark = _updates.Count;
         var target = Get(mdev);
         var domain = InRange(id, target.MaxDomain, "control domain");
-        if (target.Assigned.Adm[domain]) return Since(mark);
+        if (target.Assigned.Adm[domain]) return;
         target.Assigned = target.Assigned with { Adm = target.Assigned.Adm.With(domain) };
         if (FilterControlDomains(target)) UpdateGuest(target);
-        return Since(mark);
     }
 
-    public ReadOnlySpan<GuestApcbUpdate> UnassignControlDomain(string mdev, long id)
+    public void UnassignControlDomain(string mdev, long id)
     {
-        var mark = _updates.Count;
         var target = Get(mdev);
         var domain = InRange(id, target.MaxDomain, "control domain");
         target.Assigned = target.Assigned with { Adm = target.Assigned.Adm.Without(domain) };
         SetShadow(target, target.Shadow with { Adm = target.Shadow.Adm.Without(domain) });
-        return Since(mark);
     }
 
     /// <summary>
@@ -85,9 +81,8 @@ public sealed partial class VfioApEngine
     /// then removed domains, are unplugged with the old matrix in place; the new one is then filtered,
     /// so one write costs the guest up to three updates.
     /// </summary>
-    public ReadOnlySpan<GuestApcbUpdate> SetMatrix(string mdev, ApMasks matrix)
+    public void SetMatrix(string mdev, ApMatrix matrix)
     {
-        var mark = _updates.Count;
         var target = Get(mdev);
         var old = target.Assigned;
         EnsureWithin(matrix.Apm, target.MaxAdapter, "adapter");
@@ -104,7 +99,6 @@ public sealed partial class VfioApEngine
         var changed = FilterMatrix(target);
         changed |= FilterControlDomains(target);
         if (changed) UpdateGuest(target);
-        return Since(mark);
     }
 
     static void EnsureWithin(Bitmap256 ids, int max, string what)
@@ -114,66 +108,58 @@ public sealed partial class VfioApEngine
     }
 
     /// <summary>The guest gets the mdev's shadow APCB as it stands; a guest holds at most one mdev.</summary>
-    public ReadOnlySpan<GuestApcbUpdate> Attach(string mdev, string guest)
+    public void Attach(string mdev, string guest)
     {
-        var mark = _updates.Count;
         var target = Get(mdev);
         if (string.IsNullOrWhiteSpace(guest)) throw new MatrixException(MatrixErrorKind.Invalid, "attach needs a guest name");
-        if (target.Guest == guest) return Since(mark);
+        if (target.Guest == guest) return;
         if (target.Guest is { } other)
             throw new MatrixException(MatrixErrorKind.NotPermitted, $"mdev {mdev} is already attached to guest {other}");
         var state = _guests.GetValueOrDefault(guest);
         if (state?.Mdev is { } held)
             throw new MatrixException(MatrixErrorKind.NotPermitted, $"guest {guest} already holds mdev {held}");
-        if (state is null) _guests.Add(guest, state = new GuestState(guest));
+        if (state is null) _guests.Add(guest, state = new Guest(guest));
         target.Guest = guest;
         state.Mdev = mdev;
         Push(state, target.Shadow);
-        return Since(mark);
     }
 
     /// <summary>The guest's masks are cleared; the mdev keeps its shadow APCB for the next attach.</summary>
-    public ReadOnlySpan<GuestApcbUpdate> Detach(string mdev)
+    public void Detach(string mdev)
     {
-        var mark = _updates.Count;
         var target = Get(mdev);
-        if (target.Guest is not { } guest) return Since(mark);
+        if (target.Guest is not { } guest) return;
         var state = _guests[guest];
         target.Guest = null;
         state.Mdev = null;
-        Push(state, ApMasks.Empty);
-        return Since(mark);
+        Push(state, ApMatrix.Empty);
     }
 
     /// <summary>Adds adapters or domains to A after the reservation and sharing checks, then filters (spec 4.2).</summary>
-    ReadOnlySpan<GuestApcbUpdate> AssignQueues(Mdev mdev, Bitmap256 adapters, Bitmap256 domains)
+    void AssignQueues(Mdev mdev, Bitmap256 adapters, Bitmap256 domains)
     {
-        var mark = _updates.Count;
         var a = mdev.Assigned;
         var apm = a.Apm | adapters;
         var aqm = a.Aqm | domains;
-        if (apm == a.Apm && aqm == a.Aqm) return Since(mark);
+        if (apm == a.Apm && aqm == a.Aqm) return;
         EnsureAssignable(mdev, apm, aqm);
         SetOwner(adapters, aqm, (ushort)(mdev.Slot + 1));
         SetOwner(apm, domains, (ushort)(mdev.Slot + 1));
         mdev.Assigned = a with { Apm = apm, Aqm = aqm };
         if (FilterMatrix(mdev)) UpdateGuest(mdev);
-        return Since(mark);
     }
 
     /// <summary>Takes adapters or domains out of A and S without re-filtering (spec 3.9, quirk Q5 kept as upstream).</summary>
-    ReadOnlySpan<GuestApcbUpdate> UnassignQueues(Mdev mdev, Bitmap256 adapters, Bitmap256 domains)
+    void UnassignQueues(Mdev mdev, Bitmap256 adapters, Bitmap256 domains)
     {
-        var mark = _updates.Count;
         var (a, s) = (mdev.Assigned, mdev.Shadow);
         var apm = a.Apm.AndNot(adapters);
         var aqm = a.Aqm.AndNot(domains);
-        if (apm == a.Apm && aqm == a.Aqm) return Since(mark);
+        if (apm == a.Apm && aqm == a.Aqm) return;
         SetOwner(a.Apm, a.Aqm, 0);
         SetOwner(apm, aqm, (ushort)(mdev.Slot + 1));
         mdev.Assigned = a with { Apm = apm, Aqm = aqm };
         SetShadow(mdev, s with { Apm = s.Apm.AndNot(adapters), Aqm = s.Aqm.AndNot(domains) });
-        return Since(mark);
     }
 
     void EnsureAssignable(Mdev mdev, Bitmap256 apm, Bitmap256 aqm)

@@ -13,8 +13,8 @@ public enum HotPlugMode { Batched, PerQueue }
 /// <summary>
 /// The vfio_ap hot-plug rules for one host, free of I/O: bus events and administrator requests go in,
 /// guest APCB updates come out. Every operation either completes or throws <see cref="MatrixException"/>
-/// having changed nothing. The updates an operation causes are returned (valid until the next operation)
-/// and also kept until <see cref="DrainUpdates"/>.
+/// having changed nothing. The updates operations cause are kept, in order, until <see cref="DrainUpdates"/>
+/// or <see cref="ClearUpdates"/>.
 /// </summary>
 public sealed partial class VfioApEngine : IApBusListener
 {
@@ -22,7 +22,7 @@ public sealed partial class VfioApEngine : IApBusListener
     readonly ushort[] _owner = new ushort[Bitmap256.Capacity * Bitmap256.Capacity];
     readonly List<Mdev?> _slots = [];
     readonly Dictionary<string, Mdev> _mdevs = new(StringComparer.Ordinal);
-    readonly Dictionary<string, GuestState> _guests = new(StringComparer.Ordinal);
+    readonly Dictionary<string, Guest> _guests = new(StringComparer.Ordinal);
     readonly List<GuestApcbUpdate> _updates = [];
 
     public VfioApEngine(ApConfig host, ApPermissions permissions = default, HotPlugMode mode = HotPlugMode.Batched)
@@ -40,9 +40,9 @@ public sealed partial class VfioApEngine : IApBusListener
     public ApPermissions Permissions { get; private set; }
 
     public IEnumerable<Mdev> Mdevs => _slots.OfType<Mdev>();
-    public IEnumerable<GuestState> Guests => _guests.Values;
+    public IEnumerable<Guest> Guests => _guests.Values;
     public Mdev? FindMdev(string name) => _mdevs.GetValueOrDefault(name);
-    public GuestState? FindGuest(string name) => _guests.GetValueOrDefault(name);
+    public Guest? FindGuest(string name) => _guests.GetValueOrDefault(name);
 
     /// <summary>The domains of <paramref name="adapter"/> whose queues are bound to vfio_ap.</summary>
     public Bitmap256 BoundDomains(int adapter) => _bound[adapter];
@@ -66,9 +66,8 @@ public sealed partial class VfioApEngine : IApBusListener
     // ---- AP bus events (spec 3.4 - 3.7) ----
 
     /// <summary>Unplugs what left the host at once and records what arrived, for scan complete to plug in one go.</summary>
-    public ReadOnlySpan<GuestApcbUpdate> OnConfigChanged(in ApConfig current, in ApConfig previous)
+    public void OnConfigChanged(in ApConfig current, in ApConfig previous)
     {
-        var mark = _updates.Count;
         if (Mode == HotPlugMode.Batched)
         {
             var removed = Difference(previous, current);
@@ -78,7 +77,7 @@ public sealed partial class VfioApEngine : IApBusListener
                     if (mdev is null) continue;
                     var (a, s) = (mdev.Assigned, mdev.Shadow);
                     // Compares before/after and intersects removed control domains with A (spec quirks Q1, Q2: intended behaviour).
-                    SetShadow(mdev, new ApMasks(s.Apm.AndNot(removed.Apm & a.Apm), s.Aqm.AndNot(removed.Aqm & a.Aqm),
+                    SetShadow(mdev, new ApMatrix(s.Apm.AndNot(removed.Apm & a.Apm), s.Aqm.AndNot(removed.Aqm & a.Aqm),
                         s.Adm.AndNot(removed.Adm & a.Adm)));
                 }
             var added = Difference(current, previous);
@@ -87,39 +86,33 @@ public sealed partial class VfioApEngine : IApBusListener
                 {
                     if (mdev is null) continue;
                     var a = mdev.Assigned;
-                    mdev.Added = new ApMasks(a.Apm & added.Apm, a.Aqm & added.Aqm, a.Adm & added.Adm);
+                    mdev.Added = new ApMatrix(a.Apm & added.Apm, a.Aqm & added.Aqm, a.Adm & added.Adm);
                 }
         }
         Host = current;
-        return Since(mark);
     }
 
     /// <summary>A queue bound to vfio_ap: plugged at once unless its mdev waits for scan complete.</summary>
-    public ReadOnlySpan<GuestApcbUpdate> OnQueueProbed(Apqn apqn)
+    public void OnQueueProbed(Apqn apqn)
     {
-        var mark = _updates.Count;
         _bound[apqn.Adapter] = _bound[apqn.Adapter].With(apqn.Domain);
         // Deferral keys on the mdev's pending additions, not the queue's own ids (spec quirk Q6, as upstream).
         if (OwnerOf(apqn) is { DefersProbes: false } mdev && FilterMatrix(mdev)) UpdateGuest(mdev);
-        return Since(mark);
     }
 
     /// <summary>A queue leaves vfio_ap: if the guest has it, its whole adapter is unplugged.</summary>
-    public ReadOnlySpan<GuestApcbUpdate> OnQueueRemoved(Apqn apqn)
+    public void OnQueueRemoved(Apqn apqn)
     {
-        var mark = _updates.Count;
-        if (!IsBound(apqn)) return Since(mark);
+        if (!IsBound(apqn)) return;
         if (OwnerOf(apqn) is { } mdev && mdev.Shadow.Apm[apqn.Adapter] && mdev.Shadow.Aqm[apqn.Domain])
             SetShadow(mdev, mdev.Shadow with { Apm = mdev.Shadow.Apm.Without(apqn.Adapter) });
         _bound[apqn.Adapter] = _bound[apqn.Adapter].Without(apqn.Domain);
-        return Since(mark);
     }
 
     /// <summary>One update per mdev that had additions pending, then the config-change window closes.</summary>
-    public ReadOnlySpan<GuestApcbUpdate> OnScanComplete()
+    public void OnScanComplete()
     {
-        var mark = _updates.Count;
-        if (Mode == HotPlugMode.PerQueue) return Since(mark);
+        if (Mode == HotPlugMode.PerQueue) return;
         foreach (var mdev in CollectionsMarshal.AsSpan(_slots))
         {
             if (mdev is null || mdev.Added.IsEmpty) continue;
@@ -128,9 +121,8 @@ public sealed partial class VfioApEngine : IApBusListener
             if (a.Apm.Intersects(added.Apm) || a.Aqm.Intersects(added.Aqm)) changed = FilterMatrix(mdev);
             if (a.Adm.Intersects(added.Adm)) changed |= FilterControlDomains(mdev);
             if (changed) UpdateGuest(mdev);
-            mdev.Added = ApMasks.Empty;
+            mdev.Added = ApMatrix.Empty;
         }
-        return Since(mark);
     }
 
     /// <summary>vfio_ap's veto on apmask/aqmask: no APQN an mdev holds may become reserved for the host.</summary>
@@ -182,7 +174,7 @@ public sealed partial class VfioApEngine : IApBusListener
         return true;
     }
 
-    void SetShadow(Mdev mdev, ApMasks shadow)
+    void SetShadow(Mdev mdev, ApMatrix shadow)
     {
         if (shadow == mdev.Shadow) return;
         mdev.Shadow = shadow;
@@ -195,7 +187,7 @@ public sealed partial class VfioApEngine : IApBusListener
     }
 
     /// <summary>Only a change of the guest's masks costs a vCPU suspend, so only a change is an update.</summary>
-    void Push(GuestState guest, ApMasks apcb)
+    void Push(Guest guest, ApMatrix apcb)
     {
         if (guest.Apcb == apcb) return;
         guest.Apcb = apcb;
@@ -212,8 +204,6 @@ public sealed partial class VfioApEngine : IApBusListener
             _owner[a << 8 | d] = slot;
     }
 
-    ReadOnlySpan<GuestApcbUpdate> Since(int mark) => CollectionsMarshal.AsSpan(_updates)[mark..];
-
-    static ApMasks Difference(in ApConfig from, in ApConfig minus) =>
+    static ApMatrix Difference(in ApConfig from, in ApConfig minus) =>
         new(from.Apm.AndNot(minus.Apm), from.Aqm.AndNot(minus.Aqm), from.Adm.AndNot(minus.Adm));
 }

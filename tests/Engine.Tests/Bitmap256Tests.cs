@@ -260,7 +260,7 @@ public class Bitmap256Tests
 
 public class ApcbImageTests
 {
-    static readonly ApMasks Spec26 = new(Bitmap256.Of(4, 5), Bitmap256.Of(4), Bitmap256.Of(4));
+    static readonly ApMatrix Spec26 = new(Bitmap256.Of(4, 5), Bitmap256.Of(4), Bitmap256.Of(4));
 
     [Fact]
     public void Apcb0_is_32_bytes_with_the_spec_case_26_first_bytes()
@@ -277,7 +277,7 @@ public class ApcbImageTests
     [Fact]
     public void Apcb0_holds_64_adapters_and_16_domains_only()
     {
-        var masks = new ApMasks(Bitmap256.Of(63, 64), Bitmap256.Of(15, 16), Bitmap256.Of(0, 16));
+        var masks = new ApMatrix(Bitmap256.Of(63, 64), Bitmap256.Of(15, 16), Bitmap256.Of(0, 16));
         var image = masks.ToImage(ApcbFormat.Apcb0);
 
         Assert.Equal(0x01, image[7]);
@@ -285,14 +285,14 @@ public class ApcbImageTests
         Assert.All(image[10..16], b => Assert.Equal(0, b));
         Assert.Equal(0x80, image[16]);
         Assert.All(image[17..24], b => Assert.Equal(0, b));
-        Assert.Equal(new ApMasks(Bitmap256.Of(63), Bitmap256.Of(15), Bitmap256.Of(0)), masks.Truncate(ApcbFormat.Apcb0));
+        Assert.Equal(new ApMatrix(Bitmap256.Of(63), Bitmap256.Of(15), Bitmap256.Of(0)), masks.Truncate(ApcbFormat.Apcb0));
         Assert.Equal(masks, masks.Truncate(ApcbFormat.Apcb1));
     }
 
     [Fact]
     public void Apcb1_is_128_bytes_of_three_full_masks()
     {
-        var masks = new ApMasks(Bitmap256.Of(4, 5, 255), Bitmap256.Of(4), Bitmap256.Of(200));
+        var masks = new ApMatrix(Bitmap256.Of(4, 5, 255), Bitmap256.Of(4), Bitmap256.Of(200));
         var image = masks.ToImage(ApcbFormat.Apcb1);
 
         Assert.Equal(128, image.Length);

@@ -14,7 +14,7 @@ public class EngineTests
         {
             var host = Start().WithMdev("m", "4-5", "4", "4", guest: null);
 
-            var updates = host.Engine.Attach("m", "g").ToArray();
+            var updates = host.UpdatesOf(e => e.Attach("m", "g"));
 
             Assert.Single(updates);
             Assert.Equal(Masks("4-5", "4", "4"), updates[0].Apcb);
@@ -56,10 +56,10 @@ public class EngineTests
             host.Scan("4-5", "4-5", "4");
 
             var events = host.Recorder.Events;
-            Assert.Equal(BusEventKind.ConfigChanged, events[0].Kind);
-            Assert.Equal(BusEventKind.ScanComplete, events[^1].Kind);
-            Assert.Equal(["05.0004", "05.0005"], events.Where(e => e.Kind == BusEventKind.QueueProbed).Select(e => e.Apqn.ToString()));
-            Assert.Single(host.Recorder.UpdatesAt(BusEventKind.ScanComplete));
+            Assert.Equal(RecordedEventKind.ConfigChanged, events[0].Kind);
+            Assert.Equal(RecordedEventKind.ScanComplete, events[^1].Kind);
+            Assert.Equal(["05.0004", "05.0005"], events.Where(e => e.Kind == RecordedEventKind.QueueProbed).Select(e => e.Apqn.ToString()));
+            Assert.Single(host.Recorder.UpdatesAt(RecordedEventKind.ScanComplete));
             Assert.Equal(1, host.Updates());
             Assert.Equal(Masks("4-5", "4", "4"), host.Apcb());
         }
@@ -72,7 +72,7 @@ public class EngineTests
 
             host.Scan("4-6", "4-5", "4");
 
-            var probes = host.Recorder.Events.Where(e => e.Kind == BusEventKind.QueueProbed).ToList();
+            var probes = host.Recorder.Events.Where(e => e.Kind == RecordedEventKind.QueueProbed).ToList();
             Assert.Equal(["05.0004", "05.0005", "06.0004", "06.0005"], probes.Select(e => e.Apqn.ToString()));
             Assert.All(probes, probe => Assert.Empty(probe.Updates));
             Assert.Equal(1, host.Updates());
@@ -88,8 +88,8 @@ public class EngineTests
             host.Scan("4-5", "4-5", "4");
 
             Assert.Equal(["04.0005", "05.0005"],
-                host.Recorder.Events.Where(e => e.Kind == BusEventKind.QueueProbed).Select(e => e.Apqn.ToString()));
-            Assert.Empty(host.Recorder.UpdatesAt(BusEventKind.QueueProbed));
+                host.Recorder.Events.Where(e => e.Kind == RecordedEventKind.QueueProbed).Select(e => e.Apqn.ToString()));
+            Assert.Empty(host.Recorder.UpdatesAt(RecordedEventKind.QueueProbed));
             Assert.Equal(1, host.Updates());
             Assert.Equal(Masks("4-5", "4-5", "4"), host.Apcb());
         }
@@ -115,10 +115,10 @@ public class EngineTests
 
             host.Scan("4-5,7", "4-5", "4");
 
-            var probes = host.Recorder.Events.Where(e => e.Kind == BusEventKind.QueueProbed).ToList();
+            var probes = host.Recorder.Events.Where(e => e.Kind == RecordedEventKind.QueueProbed).ToList();
             Assert.Equal(["05.0004", "07.0004", "07.0005"], probes.Select(e => e.Apqn.ToString()));
             Assert.All(probes, probe => Assert.Empty(probe.Updates));
-            Assert.Single(host.Recorder.UpdatesAt(BusEventKind.ScanComplete));
+            Assert.Single(host.Recorder.UpdatesAt(RecordedEventKind.ScanComplete));
             Assert.Equal(1, host.Updates());
             Assert.Equal(Masks("4-5,7", "4", "4"), host.Apcb());
         }
@@ -132,7 +132,7 @@ public class EngineTests
             host.Rescan();
 
             var probe = Assert.Single(host.Recorder.Events);
-            Assert.Equal(BusEventKind.QueueProbed, probe.Kind);
+            Assert.Equal(RecordedEventKind.QueueProbed, probe.Kind);
             Assert.Equal("05.0004", probe.Apqn.ToString());
             Assert.Single(probe.Updates);
             Assert.Equal(Masks("4-5", "4", "4"), host.Apcb());
@@ -150,9 +150,9 @@ public class EngineTests
             host.Scan("4", "4-5", "4");
 
             var events = host.Recorder.Events;
-            Assert.Equal(BusEventKind.ConfigChanged, events[0].Kind);
+            Assert.Equal(RecordedEventKind.ConfigChanged, events[0].Kind);
             Assert.Equal(Masks("4", "4", "4"), Assert.Single(events[0].Updates).Apcb);
-            Assert.Equal(["05.0004", "05.0005"], events.Where(e => e.Kind == BusEventKind.QueueRemoved).Select(e => e.Apqn.ToString()));
+            Assert.Equal(["05.0004", "05.0005"], events.Where(e => e.Kind == RecordedEventKind.QueueRemoved).Select(e => e.Apqn.ToString()));
             Assert.All(events.Skip(1), e => Assert.Empty(e.Updates));
             Assert.Equal(1, host.Updates());
             Assert.Equal(["04.0004"], SysfsText.MatrixLines(host.Mdev().Shadow.Apm, host.Mdev().Shadow.Aqm));
@@ -167,8 +167,8 @@ public class EngineTests
 
             host.Scan("4-5", "5", "4");
 
-            Assert.Single(host.Recorder.UpdatesAt(BusEventKind.ConfigChanged));
-            Assert.Empty(host.Recorder.UpdatesAt(BusEventKind.QueueRemoved));
+            Assert.Single(host.Recorder.UpdatesAt(RecordedEventKind.ConfigChanged));
+            Assert.Empty(host.Recorder.UpdatesAt(RecordedEventKind.QueueRemoved));
             Assert.Equal(1, host.Updates());
             Assert.Equal(Masks("4-5", "5", "4"), host.Apcb());
         }
@@ -196,9 +196,9 @@ public class EngineTests
             var configChanged = host.Recorder.Events[0];
             Assert.Equal(Masks("5", "4", "4"), Assert.Single(configChanged.Updates).Apcb);
             Assert.Equal(Ids("6"), configChanged.After.Single().Added.Apm);
-            Assert.Empty(host.Recorder.UpdatesAt(BusEventKind.QueueRemoved));
-            Assert.Empty(host.Recorder.UpdatesAt(BusEventKind.QueueProbed));
-            Assert.Equal(Masks("5-6", "4", "4"), Assert.Single(host.Recorder.UpdatesAt(BusEventKind.ScanComplete)).Apcb);
+            Assert.Empty(host.Recorder.UpdatesAt(RecordedEventKind.QueueRemoved));
+            Assert.Empty(host.Recorder.UpdatesAt(RecordedEventKind.QueueProbed));
+            Assert.Equal(Masks("5-6", "4", "4"), Assert.Single(host.Recorder.UpdatesAt(RecordedEventKind.ScanComplete)).Apcb);
             Assert.Equal(2, host.Updates());
         }
 
@@ -275,7 +275,7 @@ public class EngineTests
             var host = Start(permissions: new ApPermissions(Bitmap256.All, Bitmap256.All));
             host.Engine.CreateMdev("m");
 
-            Assert.Empty(host.Engine.AssignAdapter("m", "5").ToArray());
+            Assert.Empty(host.UpdatesOf(e => e.AssignAdapter("m", "5")));
             Assert.Equal(["05."], SysfsText.MatrixLines(host.Mdev().Assigned.Apm, host.Mdev().Assigned.Aqm));
 
             host.Refused(MatrixErrorKind.Reserved, () => host.Engine.AssignDomain("m", "4"));
@@ -324,10 +324,10 @@ public class EngineTests
             var host = Start().WithMdev("m", "4-5", "4", "4");
             var before = EngineText.Of(host.Engine);
 
-            Assert.Empty(host.Engine.AssignAdapter("m", "4").ToArray());
-            Assert.Empty(host.Engine.AssignDomain("m", "0x4").ToArray());
-            Assert.Empty(host.Engine.AssignControlDomain("m", "04").ToArray());
-            Assert.Empty(host.Engine.UnassignAdapter("m", "7").ToArray());
+            Assert.Empty(host.UpdatesOf(e => e.AssignAdapter("m", "4")));
+            Assert.Empty(host.UpdatesOf(e => e.AssignDomain("m", "0x4")));
+            Assert.Empty(host.UpdatesOf(e => e.AssignControlDomain("m", "04")));
+            Assert.Empty(host.UpdatesOf(e => e.UnassignAdapter("m", "7")));
 
             Assert.Equal(before, EngineText.Of(host.Engine));
             Assert.Equal(0, host.Updates());
@@ -338,11 +338,11 @@ public class EngineTests
         {
             var host = Start().WithMdev("m", "", "", "");
 
-            Assert.Single(host.Engine.AssignAdapter("m", "5").ToArray());
+            Assert.Single(host.UpdatesOf(e => e.AssignAdapter("m", "5")));
             Assert.Equal(Masks("5", "", ""), host.Apcb());
-            Assert.Single(host.Engine.AssignDomain("m", "4").ToArray());
+            Assert.Single(host.UpdatesOf(e => e.AssignDomain("m", "4")));
             Assert.Equal(Masks("5", "4", ""), host.Apcb());
-            Assert.Single(host.Engine.UnassignDomain("m", "4").ToArray());
+            Assert.Single(host.UpdatesOf(e => e.UnassignDomain("m", "4")));
             Assert.Equal(Masks("5", "", ""), host.Apcb());
             Assert.Equal(3, host.Updates());
         }
@@ -355,12 +355,12 @@ public class EngineTests
             Assert.Equal(Masks("4", "4-5", "4"), host.Apcb());
             host.StartCounting();
 
-            Assert.Single(host.Engine.UnassignDomain("m", "5").ToArray());
+            Assert.Single(host.UpdatesOf(e => e.UnassignDomain("m", "5")));
             Assert.Equal(Masks("4", "4", "4"), host.Apcb());
-            Assert.Empty(host.Engine.AssignControlDomain("m", "7").ToArray());
+            Assert.Empty(host.UpdatesOf(e => e.AssignControlDomain("m", "7")));
             Assert.Equal(Masks("4", "4", "4"), host.Apcb());
 
-            Assert.Single(host.Engine.AssignAdapter("m", "6").ToArray());
+            Assert.Single(host.UpdatesOf(e => e.AssignAdapter("m", "6")));
             Assert.Equal(Masks("4-5", "4", "4"), host.Apcb());
             Assert.Equal(2, host.Updates());
         }
@@ -373,7 +373,7 @@ public class EngineTests
             host.Engine.UnassignDomain("m", "5");
             host.StartCounting();
 
-            Assert.Single(host.Engine.AssignDomain("m", "6").ToArray());
+            Assert.Single(host.UpdatesOf(e => e.AssignDomain("m", "6")));
 
             Assert.Equal(Masks("4-5", "4", "4"), host.Apcb());
         }
@@ -383,7 +383,7 @@ public class EngineTests
         {
             var host = Start().WithMdev("m", "4-5", "4-5", "4");
 
-            var updates = host.Engine.UnassignAdapter("m", "5").ToArray();
+            var updates = host.UpdatesOf(e => e.UnassignAdapter("m", "5"));
 
             Assert.Equal(Masks("4", "4-5", "4"), Assert.Single(updates).Apcb);
             Assert.Equal(Masks("4", "4-5", "4"), host.Mdev().Assigned);
@@ -408,7 +408,7 @@ public class EngineTests
 
             host.Engine.RemoveMdev("m1");
 
-            Assert.Single(host.Engine.AssignAdapter("m2", "5").ToArray());
+            Assert.Single(host.UpdatesOf(e => e.AssignAdapter("m2", "5")));
             Assert.Equal(Masks("5", "4", ""), host.Apcb("g2"));
         }
     }
@@ -420,16 +420,16 @@ public class EngineTests
         {
             var host = Start().WithMdev("m", "4-5", "4", "4");
 
-            Assert.Empty(host.Engine.AssignControlDomain("m", "0x10").ToArray());
+            Assert.Empty(host.UpdatesOf(e => e.AssignControlDomain("m", "0x10")));
             Assert.Equal(Ids("4,16"), host.Mdev().Assigned.Adm);
             Assert.Equal(Ids("4"), host.Mdev().Shadow.Adm);
 
             host.Scan("4-5", "4-5", "4,16");
-            Assert.DoesNotContain(host.Recorder.Events, e => e.Kind is BusEventKind.QueueProbed or BusEventKind.QueueRemoved);
-            Assert.Single(host.Recorder.UpdatesAt(BusEventKind.ScanComplete));
+            Assert.DoesNotContain(host.Recorder.Events, e => e.Kind is RecordedEventKind.QueueProbed or RecordedEventKind.QueueRemoved);
+            Assert.Single(host.Recorder.UpdatesAt(RecordedEventKind.ScanComplete));
             Assert.Equal(Masks("4-5", "4", "4,16"), host.Apcb());
 
-            Assert.Single(host.Engine.UnassignControlDomain("m", "4").ToArray());
+            Assert.Single(host.UpdatesOf(e => e.UnassignControlDomain("m", "4")));
             Assert.Equal(Masks("4-5", "4", "16"), host.Apcb());
             Assert.Equal(2, host.Updates());
         }
@@ -468,8 +468,8 @@ public class EngineTests
             Assert.Equal(plus5, host.Engine.Permissions);
             Assert.False(host.Engine.IsBound(apqn));
             Assert.Equal(QueueDriver.Default, host.Bus.DriverOf(apqn));
-            Assert.Contains(host.Recorder.Events, e => e.Kind == BusEventKind.QueueRemoved && e.Apqn == apqn && e.Driver == QueueDriver.VfioAp);
-            Assert.Contains(host.Recorder.Events, e => e.Kind == BusEventKind.QueueProbed && e.Apqn == apqn && e.Driver == QueueDriver.Default);
+            Assert.Contains(host.Recorder.Events, e => e.Kind == RecordedEventKind.QueueRemoved && e.Apqn == apqn && e.Driver == QueueDriver.VfioAp);
+            Assert.Contains(host.Recorder.Events, e => e.Kind == RecordedEventKind.QueueProbed && e.Apqn == apqn && e.Driver == QueueDriver.Default);
         }
 
         [Fact]
@@ -482,7 +482,7 @@ public class EngineTests
 
             host.SetMasks(ApPermissions.None);
             Assert.True(host.Engine.IsBound(Apqn.Parse("05.0005")));
-            Assert.Single(host.Engine.AssignDomain("m", "5").ToArray());
+            Assert.Single(host.UpdatesOf(e => e.AssignDomain("m", "5")));
 
             Assert.Equal(Masks("4-5", "4-5", "4"), host.Apcb());
         }
@@ -490,10 +490,10 @@ public class EngineTests
 
     public class OneShotApConfig
     {
-        static ApMasks Write(string text)
+        static ApMatrix Write(string text)
         {
             var fields = text.TrimEnd('\n').Split(',');
-            return new ApMasks(Bitmap256.ParseMsb0Hex(fields[0]), Bitmap256.ParseMsb0Hex(fields[1]), Bitmap256.ParseMsb0Hex(fields[2]));
+            return new ApMatrix(Bitmap256.ParseMsb0Hex(fields[0]), Bitmap256.ParseMsb0Hex(fields[1]), Bitmap256.ParseMsb0Hex(fields[2]));
         }
 
         [Fact]
@@ -502,7 +502,7 @@ public class EngineTests
             var host = Start(apm: "4-6").WithMdev("m", "4-5", "4", "4");
             Assert.Equal(Masks("4-5", "4", "4"), host.Apcb());
 
-            var updates = host.Engine.SetMatrix("m", Write("0x06,0x0c,0x08\n")).ToArray();
+            var updates = host.UpdatesOf(e => e.SetMatrix("m", Write("0x06,0x0c,0x08\n")));
 
             Assert.Equal([Masks("5", "4", "4"), Masks("5-6", "4-5", "4")], updates.Select(u => u.Apcb));
             Assert.Equal(Masks("5-6", "4-5", "4"), host.Mdev().Assigned);
@@ -514,7 +514,7 @@ public class EngineTests
         {
             var host = Start().WithMdev("m", "4-5", "4-5", "4");
 
-            var updates = host.Engine.SetMatrix("m", Masks("4-5", "4", "4")).ToArray();
+            var updates = host.UpdatesOf(e => e.SetMatrix("m", Masks("4-5", "4", "4")));
 
             Assert.Equal(Masks("4-5", "4", "4"), Assert.Single(updates).Apcb);
         }
@@ -524,7 +524,7 @@ public class EngineTests
         {
             var host = Start().WithMdev("m", "4", "4-5", "4");
 
-            var updates = host.Engine.SetMatrix("m", Masks("4-5", "4", "4")).ToArray();
+            var updates = host.UpdatesOf(e => e.SetMatrix("m", Masks("4-5", "4", "4")));
 
             Assert.Equal([Masks("4", "4", "4"), Masks("4-5", "4", "4")], updates.Select(u => u.Apcb));
         }
@@ -588,17 +588,17 @@ public class EngineTests
         {
             var host = Start().WithMdev("m", "4-5", "4", "4");
 
-            Assert.Equal(ApMasks.Empty, Assert.Single(host.Engine.Detach("m").ToArray()).Apcb);
-            Assert.Equal(ApMasks.Empty, host.Apcb());
+            Assert.Equal(ApMatrix.Empty, Assert.Single(host.UpdatesOf(e => e.Detach("m"))).Apcb);
+            Assert.Equal(ApMatrix.Empty, host.Apcb());
             Assert.Equal(Masks("4-5", "4", "4"), host.Mdev().Shadow);
 
-            Assert.Empty(host.Engine.AssignDomain("m", "5").ToArray());
-            Assert.Empty(host.Engine.UnassignAdapter("m", "4").ToArray());
+            Assert.Empty(host.UpdatesOf(e => e.AssignDomain("m", "5")));
+            Assert.Empty(host.UpdatesOf(e => e.UnassignAdapter("m", "4")));
             Assert.Equal(Masks("5", "4-5", "4"), host.Mdev().Shadow);
-            Assert.Equal(ApMasks.Empty, host.Apcb());
+            Assert.Equal(ApMatrix.Empty, host.Apcb());
             Assert.Equal(1, host.Updates());
 
-            Assert.Single(host.Engine.Attach("m", "g").ToArray());
+            Assert.Single(host.UpdatesOf(e => e.Attach("m", "g")));
             Assert.Equal(Masks("5", "4-5", "4"), host.Apcb());
             Assert.Equal(2, host.Updates());
         }
@@ -626,9 +626,9 @@ public class EngineTests
 
             host.Scan("4-5", "4-5", "4");
 
-            Assert.Empty(host.Recorder.UpdatesAt(BusEventKind.ConfigChanged));
-            Assert.Empty(host.Recorder.UpdatesAt(BusEventKind.ScanComplete));
-            var plug = Assert.Single(host.Recorder.UpdatesAt(BusEventKind.QueueProbed));
+            Assert.Empty(host.Recorder.UpdatesAt(RecordedEventKind.ConfigChanged));
+            Assert.Empty(host.Recorder.UpdatesAt(RecordedEventKind.ScanComplete));
+            var plug = Assert.Single(host.Recorder.UpdatesAt(RecordedEventKind.QueueProbed));
             Assert.Equal(Masks("4-5", "4", "4"), plug.Apcb);
             Assert.All(host.Recorder.Events, e => Assert.All(e.After, m => Assert.True(m.Added.IsEmpty)));
         }
@@ -652,8 +652,8 @@ public class EngineTests
 
             host.Scan("4", "4-5", "4");
 
-            Assert.Empty(host.Recorder.UpdatesAt(BusEventKind.ConfigChanged));
-            var removals = host.Recorder.Events.Where(e => e.Kind == BusEventKind.QueueRemoved).ToList();
+            Assert.Empty(host.Recorder.UpdatesAt(RecordedEventKind.ConfigChanged));
+            var removals = host.Recorder.Events.Where(e => e.Kind == RecordedEventKind.QueueRemoved).ToList();
             Assert.Equal("05.0004", removals[0].Apqn.ToString());
             Assert.Single(removals[0].Updates);
             Assert.All(removals.Skip(1), e => Assert.Empty(e.Updates));
@@ -667,8 +667,8 @@ public class EngineTests
 
             host.Scan("4-5", "5", "4");
 
-            Assert.Empty(host.Recorder.UpdatesAt(BusEventKind.ConfigChanged));
-            Assert.Equal(2, host.Recorder.UpdatesAt(BusEventKind.QueueRemoved).Count());
+            Assert.Empty(host.Recorder.UpdatesAt(RecordedEventKind.ConfigChanged));
+            Assert.Equal(2, host.Recorder.UpdatesAt(RecordedEventKind.QueueRemoved).Count());
             Assert.Equal(Ids(""), host.Apcb().Apm);
         }
 

@@ -65,7 +65,7 @@ public class ScenarioFileTests
         Assert.Equal(new ScenarioMdev("m1", Bitmap256.Of(4, 5), Bitmap256.Of(4), Bitmap256.Of(4), "g1"), mdev);
         var step = Assert.Single(scenario.Steps);
         Assert.Equal(StepOp.Config, step.Op);
-        Assert.Equal(new ApMasks(Bitmap256.Of(4, 5), Bitmap256.Of(4, 5), Bitmap256.Of(4)), step.Config);
+        Assert.Equal(new ApMatrix(Bitmap256.Of(4, 5), Bitmap256.Of(4, 5), Bitmap256.Of(4)), step.Config);
         Assert.Equal(new GuestExpectation(Bitmap256.Of(4, 5), Bitmap256.Of(4), Bitmap256.Of(4), 1), scenario.Expect["g1"]);
     }
 

@@ -41,7 +41,7 @@ public sealed class ExpectedHost : IApBusListener
     /// <summary>Bus events published so far (the host's last sequence).</summary>
     public long Events { get; private set; }
 
-    public IEnumerable<GuestState> Guests => _engine.Guests;
+    public IEnumerable<Guest> Guests => _engine.Guests;
 
     public long VersionOf(string guest) => _engine.FindGuest(guest)?.Version ?? 0;
 

@@ -40,11 +40,11 @@ public sealed record LoadOptions
     public static ApConfig Empty => new(Bitmap256.Empty, Bitmap256.Empty, Bitmap256.Empty, MaxId, MaxId);
 
     /// <summary>Mdev i: every adapter, the domains d with d mod guests = i, no control domain.</summary>
-    public ApMasks MatrixOf(int mdev)
+    public ApMatrix MatrixOf(int mdev)
     {
         var domains = Bitmap256.Empty;
         for (var d = mdev; d < Domains; d += Guests) domains = domains.With(d);
-        return new ApMasks(Bitmap256.UpTo(Adapters - 1), domains, Bitmap256.Empty);
+        return new ApMatrix(Bitmap256.UpTo(Adapters - 1), domains, Bitmap256.Empty);
     }
 
     public static string MdevName(int mdev) => $"m{mdev}";

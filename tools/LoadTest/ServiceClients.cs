@@ -44,7 +44,7 @@ public sealed class ServiceClients : IDisposable
         var guests = new Dictionary<string, GuestVmGuest>(StringComparer.Ordinal);
         foreach (var guest in (await GuestVm.GetAsync($"{HostPath(host)}/guests", cancellationToken)).EnumerateArray())
             guests[guest.GetProperty("guest").GetString()!] = new GuestVmGuest(
-                new ApMasks(Ids(guest, "apm"), Ids(guest, "aqm"), Ids(guest, "adm")),
+                new ApMatrix(Ids(guest, "apm"), Ids(guest, "aqm"), Ids(guest, "adm")),
                 guest.GetProperty("version").GetInt64(), guest.GetProperty("updates").GetInt64(),
                 guest.GetProperty("suspendedMilliseconds").GetDouble());
         return guests;
@@ -59,4 +59,4 @@ public sealed class ServiceClients : IDisposable
     }
 }
 
-public sealed record GuestVmGuest(ApMasks Apcb, long Version, long Updates, double SuspendedMilliseconds);
+public sealed record GuestVmGuest(ApMatrix Apcb, long Version, long Updates, double SuspendedMilliseconds);

@@ -38,7 +38,7 @@ public static class HostApi
         var found = await store.FindAsync(host, cancellationToken);
         if (found is null) return ErrorProblems.Of(StatusCodes.Status404NotFound, "not-found", $"no host {host}");
         return TypedResults.Ok(new HostView(host, View(found.Config), View(found.PreviousConfig),
-            new MasksView(found.Apmask.ToRangeList(), found.Aqmask.ToRangeList(), found.Apmask.ToMsb0Hex(), found.Aqmask.ToMsb0Hex()),
+            new PermissionsView(found.Apmask.ToRangeList(), found.Aqmask.ToRangeList(), found.Apmask.ToMsb0Hex(), found.Aqmask.ToMsb0Hex()),
             found.QueueDeviceCount, found.OpenScanId, found.LastSequence));
     }
 

@@ -14,8 +14,8 @@ public sealed record HostChanged(string Host, long LastSequence);
 
 public sealed record ConfigView(string Apm, string Aqm, string Adm, string ApmHex, string AqmHex, string AdmHex, int MaxAdapter, int MaxDomain);
 
-public sealed record MasksView(string Apmask, string Aqmask, string ApmaskHex, string AqmaskHex);
+public sealed record PermissionsView(string Apmask, string Aqmask, string ApmaskHex, string AqmaskHex);
 
 /// <summary><c>GET /hosts/{host}</c>; <see cref="OpenScanId"/> is the scan of a config-changed window not yet completed.</summary>
-public sealed record HostView(string Host, ConfigView Config, ConfigView PreviousConfig, MasksView Masks, int QueueDevices,
+public sealed record HostView(string Host, ConfigView Config, ConfigView PreviousConfig, PermissionsView Masks, int QueueDevices,
     Guid? OpenScanId, long LastSequence);

@@ -4,7 +4,7 @@ using Apmatrix.ApModel;
 namespace Apmatrix.GuestVm.Guests;
 
 /// <summary>What one APCB write did: the masks the CRYCB now holds, its image, and how long the vCPUs were held out of SIE.</summary>
-public readonly record struct ApcbWrite(ApMasks Masks, byte[] Crycb, TimeSpan Suspended);
+public readonly record struct ApcbWrite(ApMatrix Masks, byte[] Crycb, TimeSpan Suspended);
 
 /// <summary>A simulated guest as KVM sees it for an APCB update: its vCPUs and the CRYCB format they read masks from.</summary>
 public sealed class GuestMachine
@@ -28,7 +28,7 @@ public sealed class GuestMachine
     /// Spec 5: block every vCPU out of SIE, write the masks as the format holds them (APCB0 drops ids above
     /// 63 and 15), have every vCPU rebuild its nested shadow CRYCB before re-entry, unblock.
     /// </summary>
-    public ApcbWrite SetMasks(ApMasks masks)
+    public ApcbWrite SetMasks(ApMatrix masks)
     {
         var started = Stopwatch.GetTimestamp();
         foreach (var vcpu in _vcpus)

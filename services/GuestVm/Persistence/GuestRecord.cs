@@ -23,7 +23,7 @@ public sealed class GuestRecord
     public double SuspendedMilliseconds { get; set; }
     public DateTime? AppliedAt { get; set; }
 
-    public ApMasks Apcb => new(Apm, Aqm, Adm);
+    public ApMatrix Apcb => new(Apm, Aqm, Adm);
 
     public void Apply(long version, string? mdev, ApcbWrite write, DateTime now)
     {
@@ -49,7 +49,7 @@ public sealed class PendingApcb
     public string? Mdev { get; init; }
     public DateTime ReceivedAt { get; init; }
 
-    public ApMasks Masks => new(Apm, Aqm, Adm);
+    public ApMatrix Masks => new(Apm, Aqm, Adm);
 }
 
 /// <summary>One applied version: the masks the guest got and how long its vCPUs were suspended for it.</summary>

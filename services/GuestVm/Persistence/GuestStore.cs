@@ -66,7 +66,7 @@ public sealed class GuestStore(GuestVmDbContext db, OutboxSignal outbox, IOption
     }
 
     /// <summary>Applies the versions that follow the guest's own without a gap, one vCPU suspend each.</summary>
-    void ApplyRun(GuestRecord guest, Dictionary<long, (ApMasks Masks, string? Mdev)> waiting, DateTime now, List<ApcbHistoryEntry> history)
+    void ApplyRun(GuestRecord guest, Dictionary<long, (ApMatrix Masks, string? Mdev)> waiting, DateTime now, List<ApcbHistoryEntry> history)
     {
         var machine = new GuestMachine(guest.Vcpus, guest.Format, options.Value.SuspendCostPerVcpu);
         while (waiting.TryGetValue(guest.Version + 1, out var next))
@@ -81,7 +81,7 @@ public sealed class GuestStore(GuestVmDbContext db, OutboxSignal outbox, IOption
         }
     }
 
-    static ApMasks Masks(ApplyApcb command) =>
+    static ApMatrix Masks(ApplyApcb command) =>
         new(Bitmap256.ParseMsb0Hex(command.Apm), Bitmap256.ParseMsb0Hex(command.Aqm), Bitmap256.ParseMsb0Hex(command.Adm));
 
     Task UpdateGuestsAsync(List<GuestRecord> guests, CancellationToken cancellationToken) =>
@@ -162,7 +162,7 @@ public sealed class GuestStore(GuestVmDbContext db, OutboxSignal outbox, IOption
             "FROM unnest(@hosts, @guests) AS k(host_id, guest_id) ORDER BY 1, 2 ON CONFLICT DO NOTHING",
             [
                 .. KeyParameters(keys), new NpgsqlParameter("vcpus", vcpus), new NpgsqlParameter("format", format.ToString()),
-                new NpgsqlParameter("empty", empty), new NpgsqlParameter("crycb", ApMasks.Empty.ToImage(format)),
+                new NpgsqlParameter("empty", empty), new NpgsqlParameter("crycb", ApMatrix.Empty.ToImage(format)),
             ], cancellationToken);
     }
 

@@ -106,7 +106,7 @@ public static class VfioApEndpoints
     static Task<IResult> SetMatrixAsync(string host, string name, MatrixRequest request, HostStore store, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
-        var matrix = new ApMasks(ReadSet("apm", request.Apm, errors), ReadSet("aqm", request.Aqm, errors), ReadSet("adm", request.Adm, errors));
+        var matrix = new ApMatrix(ReadSet("apm", request.Apm, errors), ReadSet("aqm", request.Aqm, errors), ReadSet("adm", request.Adm, errors));
         return errors.Count > 0
             ? Task.FromResult<IResult>(TypedResults.ValidationProblem(errors))
             : ChangeMdevAsync(store, host, name, engine => engine.SetMatrix(name, matrix), ct);
@@ -150,7 +150,7 @@ public static class VfioApEndpoints
                 Acknowledged = db.GuestUpdates.Where(u => u.HostId == host && u.Guest == g.Name && u.AckedAt != null).Max(u => (long?)u.Version) ?? 0,
             })
             .ToListAsync(ct);
-        return TypedResults.Ok(guests.Select(g => new GuestView(g.Row.Name, g.Mdev, g.Row.Version, g.Acknowledged, MasksView.From(g.Row.Apcb))).ToList());
+        return TypedResults.Ok(guests.Select(g => new GuestView(g.Row.Name, g.Mdev, g.Row.Version, g.Acknowledged, MatrixView.From(g.Row.Apcb))).ToList());
     }
 
     static async Task<IResult> SysfsAsync(VfioApDbContext db, string host, string name, Func<MdevRow, List<string>> lines, CancellationToken ct) =>

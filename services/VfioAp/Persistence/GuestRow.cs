@@ -13,9 +13,9 @@ public sealed class GuestRow
     public Bitmap256 Adm { get; set; }
     public long Version { get; set; }
 
-    public ApMasks Apcb => new(Apm, Aqm, Adm);
+    public ApMatrix Apcb => new(Apm, Aqm, Adm);
 
-    public GuestRecord ToRecord() => new(Name, Apcb, Version);
+    public GuestState ToState() => new(Name, Apcb, Version);
 
-    public void Store(GuestRecord record) => (Apm, Aqm, Adm, Version) = (record.Apcb.Apm, record.Apcb.Aqm, record.Apcb.Adm, record.Version);
+    public void Store(GuestState state) => (Apm, Aqm, Adm, Version) = (state.Apcb.Apm, state.Apcb.Aqm, state.Apcb.Adm, state.Version);
 }

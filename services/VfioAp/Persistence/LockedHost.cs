@@ -6,14 +6,14 @@ namespace Apmatrix.VfioAp.Persistence;
 public sealed class LockedHost
 {
     readonly Dictionary<string, (MdevRow Row, MdevState Stored)> _mdevs;
-    readonly Dictionary<string, (GuestRow Row, GuestRecord Stored)> _guests;
+    readonly Dictionary<string, (GuestRow Row, GuestState Stored)> _guests;
 
     /// <summary><paramref name="mdevs"/> and <paramref name="guests"/> untracked: what changed is written set-based.</summary>
     internal LockedHost(HostRow row, IReadOnlyList<MdevRow> mdevs, IReadOnlyList<GuestRow> guests)
     {
         Row = row;
         var mdevStates = mdevs.Select(m => m.ToState()).ToList();
-        var guestRecords = guests.Select(g => g.ToRecord()).ToList();
+        var guestRecords = guests.Select(g => g.ToState()).ToList();
         _mdevs = mdevs.Zip(mdevStates).ToDictionary(m => m.First.Name, m => (m.First, m.Second), StringComparer.Ordinal);
         _guests = guests.Zip(guestRecords).ToDictionary(g => g.First.Name, g => (g.First, g.Second), StringComparer.Ordinal);
         Engine = VfioApEngine.Restore(new EngineState(row.Mode, row.Config, row.Permissions, row.ReadBoundQueues(), mdevStates, guestRecords));

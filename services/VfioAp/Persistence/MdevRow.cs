@@ -25,9 +25,9 @@ public sealed class MdevRow
     public Bitmap256 AddedAdm { get; set; }
     public string? Guest { get; set; }
 
-    public ApMasks Assigned => new(AssignedApm, AssignedAqm, AssignedAdm);
-    public ApMasks Shadow => new(ShadowApm, ShadowAqm, ShadowAdm);
-    public ApMasks Added => new(AddedApm, AddedAqm, AddedAdm);
+    public ApMatrix Assigned => new(AssignedApm, AssignedAqm, AssignedAdm);
+    public ApMatrix Shadow => new(ShadowApm, ShadowAqm, ShadowAdm);
+    public ApMatrix Added => new(AddedApm, AddedAqm, AddedAdm);
 
     public MdevState ToState() => new(Name, MaxAdapter, MaxDomain, Assigned, Shadow, Added, Guest);
 

@@ -2,9 +2,9 @@ using Apmatrix.ApModel;
 
 namespace Apmatrix.Engine.Tests.Support;
 
-public enum BusEventKind { ConfigChanged, QueueProbed, QueueRemoved, ScanComplete, PermissionsChanged }
+public enum RecordedEventKind { ConfigChanged, QueueProbed, QueueRemoved, ScanComplete, PermissionsChanged }
 
-public sealed record MdevView(string Name, ApMasks Assigned, ApMasks Shadow, ApMasks Added, string? Guest)
+public sealed record MdevView(string Name, ApMatrix Assigned, ApMatrix Shadow, ApMatrix Added, string? Guest)
 {
     public bool Holds(Apqn apqn) => Assigned.Apm[apqn.Adapter] && Assigned.Aqm[apqn.Domain];
     public bool PassesThrough(Apqn apqn) => Shadow.Apm[apqn.Adapter] && Shadow.Aqm[apqn.Domain];
@@ -15,7 +15,7 @@ public sealed record MdevView(string Name, ApMasks Assigned, ApMasks Shadow, ApM
 }
 
 public sealed record BusEvent(
-    BusEventKind Kind,
+    RecordedEventKind Kind,
     Apqn Apqn,
     QueueDriver Driver,
     ApConfig Current,
@@ -27,7 +27,7 @@ public sealed record BusEvent(
 {
     public override string ToString() => Kind switch
     {
-        BusEventKind.QueueProbed or BusEventKind.QueueRemoved => $"{Kind} {Apqn} ({Driver}): {Updates.Count} update(s)",
+        RecordedEventKind.QueueProbed or RecordedEventKind.QueueRemoved => $"{Kind} {Apqn} ({Driver}): {Updates.Count} update(s)",
         _ => $"{Kind}: {Updates.Count} update(s)",
     };
 }
@@ -40,47 +40,47 @@ public sealed class BusRecorder(VfioApEngine engine, IEnumerable<Apqn>? bound = 
     public List<BusEvent> Events { get; } = [];
     public HashSet<Apqn> Bound { get; } = [.. bound ?? []];
 
-    public IEnumerable<GuestApcbUpdate> UpdatesAt(BusEventKind kind) =>
+    public IEnumerable<GuestApcbUpdate> UpdatesAt(RecordedEventKind kind) =>
         Events.Where(e => e.Kind == kind).SelectMany(e => e.Updates);
 
     public void ConfigChanged(in ApConfig current, in ApConfig previous)
     {
         var (c, p) = (current, previous);
-        Record(BusEventKind.ConfigChanged, default, default, c, p, () => _engine.ConfigChanged(c, p));
+        Record(RecordedEventKind.ConfigChanged, default, default, c, p, () => _engine.ConfigChanged(c, p));
     }
 
     public void QueueProbed(Apqn apqn, QueueDriver driver)
     {
         if (driver == QueueDriver.VfioAp) Bound.Add(apqn);
-        Record(BusEventKind.QueueProbed, apqn, driver, default, default, () => _engine.QueueProbed(apqn, driver));
+        Record(RecordedEventKind.QueueProbed, apqn, driver, default, default, () => _engine.QueueProbed(apqn, driver));
     }
 
     public void QueueRemoved(Apqn apqn, QueueDriver driver, QueueRemovalReason reason)
     {
-        Record(BusEventKind.QueueRemoved, apqn, driver, default, default, () => _engine.QueueRemoved(apqn, driver, reason));
+        Record(RecordedEventKind.QueueRemoved, apqn, driver, default, default, () => _engine.QueueRemoved(apqn, driver, reason));
         if (driver == QueueDriver.VfioAp) Bound.Remove(apqn);
     }
 
     public void ScanComplete(in ApConfig current, in ApConfig previous)
     {
         var (c, p) = (current, previous);
-        Record(BusEventKind.ScanComplete, default, default, c, p, () => _engine.ScanComplete(c, p));
+        Record(RecordedEventKind.ScanComplete, default, default, c, p, () => _engine.ScanComplete(c, p));
     }
 
     public void PermissionsChanged(in ApPermissions permissions)
     {
         var next = permissions;
-        Record(BusEventKind.PermissionsChanged, default, default, default, default, () => _engine.PermissionsChanged(next));
+        Record(RecordedEventKind.PermissionsChanged, default, default, default, default, () => _engine.PermissionsChanged(next));
     }
 
-    void Record(BusEventKind kind, Apqn apqn, QueueDriver driver, ApConfig current, ApConfig previous, Action forward)
+    void Record(RecordedEventKind kind, Apqn apqn, QueueDriver driver, ApConfig current, ApConfig previous, Action forward)
     {
         var before = MdevView.Of(engine);
         var mark = engine.PendingUpdates.Length;
         forward();
         var updates = engine.PendingUpdates[mark..].ToArray();
         var bound = new HashSet<Apqn>(Bound);
-        if (kind == BusEventKind.QueueRemoved && driver == QueueDriver.VfioAp) bound.Remove(apqn);
+        if (kind == RecordedEventKind.QueueRemoved && driver == QueueDriver.VfioAp) bound.Remove(apqn);
         Events.Add(new BusEvent(kind, apqn, driver, current, previous, before, MdevView.Of(engine), updates, bound));
     }
 }

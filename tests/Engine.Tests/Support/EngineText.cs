@@ -11,7 +11,7 @@ public static class EngineText
     {
         var text = new StringBuilder();
         text.AppendLine($"mode {state.Mode}");
-        text.AppendLine($"host {Masks(new ApMasks(state.Host.Apm, state.Host.Aqm, state.Host.Adm))} max {state.Host.MaxAdapter}/{state.Host.MaxDomain}");
+        text.AppendLine($"host {Masks(new ApMatrix(state.Host.Apm, state.Host.Aqm, state.Host.Adm))} max {state.Host.MaxAdapter}/{state.Host.MaxDomain}");
         text.AppendLine($"masks apmask {state.Permissions.Apmask} aqmask {state.Permissions.Aqmask}");
         text.Append("bound");
         for (var a = 0; a < state.BoundQueues.Count; a++)
@@ -25,5 +25,5 @@ public static class EngineText
         return text.ToString();
     }
 
-    public static string Masks(ApMasks masks) => $"apm {masks.Apm} aqm {masks.Aqm} adm {masks.Adm}";
+    public static string Masks(ApMatrix masks) => $"apm {masks.Apm} aqm {masks.Aqm} adm {masks.Adm}";
 }

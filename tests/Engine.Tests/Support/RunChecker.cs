@@ -13,7 +13,7 @@ public sealed class RunChecker
     readonly IReadOnlyList<Step> _steps;
     readonly Simulation _sim;
     readonly bool _batched;
-    readonly Dictionary<string, ApMasks> _assigned = [];
+    readonly Dictionary<string, ApMatrix> _assigned = [];
     readonly Dictionary<string, string?> _guestOf = [];
     readonly List<string> _log = [];
     (ApConfig Current, ApConfig Previous)? _window;
@@ -26,7 +26,7 @@ public sealed class RunChecker
         _batched = run.Setup.Mode == HotPlugMode.Batched;
         foreach (var name in run.Setup.MdevNames)
         {
-            _assigned[name] = ApMasks.Empty;
+            _assigned[name] = ApMatrix.Empty;
             _guestOf[name] = null;
         }
     }
@@ -111,7 +111,7 @@ public sealed class RunChecker
             case SetMatrixStep write:
             {
                 var next = write.Matrix;
-                var limits = new ApMasks(Bitmap256.UpTo(_run.Setup.Host.MaxAdapter), Bitmap256.UpTo(_run.Setup.Host.MaxDomain),
+                var limits = new ApMatrix(Bitmap256.UpTo(_run.Setup.Host.MaxAdapter), Bitmap256.UpTo(_run.Setup.Host.MaxDomain),
                     Bitmap256.UpTo(_run.Setup.Host.MaxDomain));
                 if (!IsSubset(next, limits)) return MatrixErrorKind.OutOfRange;
                 if (AnyReserved(next.Apm, next.Aqm, _sim.Bus.Permissions)) return MatrixErrorKind.Reserved;
@@ -122,7 +122,7 @@ public sealed class RunChecker
             case RecreateStep recreate:
                 anyKind = _guestOf[recreate.Mdev] is not null;
                 if (anyKind) return MatrixErrorKind.Busy;
-                commit = () => _assigned[recreate.Mdev] = ApMasks.Empty;
+                commit = () => _assigned[recreate.Mdev] = ApMatrix.Empty;
                 return null;
             case AttachStep attach:
                 if (_guestOf[attach.Mdev] == attach.Guest) return null;
@@ -141,7 +141,7 @@ public sealed class RunChecker
         }
     }
 
-    void CheckRequestEffect(string at, Step step, List<MdevView> before, StepResult result, Dictionary<string, (ApMasks Apcb, long Version)> guests)
+    void CheckRequestEffect(string at, Step step, List<MdevView> before, StepResult result, Dictionary<string, (ApMatrix Apcb, long Version)> guests)
     {
         var target = step switch
         {
@@ -169,9 +169,9 @@ public sealed class RunChecker
             // Unassigning takes the id out of S and does not re-filter (quirk Q5, as upstream).
             AdminStep { Kind: AdminKind.UnassignAdapter or AdminKind.UnassignDomain or AdminKind.UnassignControlDomain } =>
                 [Intersect(s, a)],
-            SetMatrixStep => SetMatrixShadows(s, old.Assigned, a, new ApMasks(filtered.Apm, filtered.Aqm, a.Adm & host.Adm)),
-            RecreateStep => [ApMasks.Empty],
-            _ => new List<ApMasks> { s },
+            SetMatrixStep => SetMatrixShadows(s, old.Assigned, a, new ApMatrix(filtered.Apm, filtered.Aqm, a.Adm & host.Adm)),
+            RecreateStep => [ApMatrix.Empty],
+            _ => new List<ApMatrix> { s },
         };
         if (now.Shadow != shadows[^1]) Fail(at, $"{target} S: expected [{EngineText.Masks(shadows[^1])}], got [{EngineText.Masks(now.Shadow)}]");
         var after = MdevView.Of(engine).ToDictionary(m => m.Name);
@@ -184,11 +184,11 @@ public sealed class RunChecker
             DetachStep => old.Guest,
             _ => now.Guest,
         };
-        var expected = new List<ApMasks>();
+        var expected = new List<ApMatrix>();
         if (guest is not null)
         {
             var apcb = guests.GetValueOrDefault(guest).Apcb;
-            foreach (var next in step is DetachStep ? [ApMasks.Empty] : shadows)
+            foreach (var next in step is DetachStep ? [ApMatrix.Empty] : shadows)
                 if (next != apcb) expected.Add(apcb = next);
         }
         var actual = result.Updates.Select(u => u.Apcb).ToList();
@@ -198,18 +198,18 @@ public sealed class RunChecker
     }
 
     /// <summary>Spec 4.3: removed adapters are unplugged, then removed domains, with the old A in place; then the new A is filtered.</summary>
-    static List<ApMasks> SetMatrixShadows(ApMasks s, ApMasks oldA, ApMasks newA, ApMasks filtered)
+    static List<ApMatrix> SetMatrixShadows(ApMatrix s, ApMatrix oldA, ApMatrix newA, ApMatrix filtered)
     {
         var withoutAdapters = s with { Apm = s.Apm.AndNot(oldA.Apm.AndNot(newA.Apm)) };
         var withoutDomains = withoutAdapters with { Aqm = s.Aqm.AndNot(oldA.Aqm.AndNot(newA.Aqm)) };
         return [withoutAdapters, withoutDomains, filtered];
     }
 
-    void CheckUpdates(string at, StepResult result, Dictionary<string, (ApMasks Apcb, long Version)> before)
+    void CheckUpdates(string at, StepResult result, Dictionary<string, (ApMatrix Apcb, long Version)> before)
     {
         foreach (var guest in _sim.Engine.Guests)
         {
-            var (apcb, version) = before.GetValueOrDefault(guest.Name, (ApMasks.Empty, 0));
+            var (apcb, version) = before.GetValueOrDefault(guest.Name, (ApMatrix.Empty, 0));
             var updates = result.Updates.Where(u => u.Guest == guest.Name).ToList();
             if (guest.Version - version != updates.Count)
                 Fail(at, $"guest {guest.Name} version moved by {guest.Version - version} for {updates.Count} update(s)");
@@ -229,7 +229,7 @@ public sealed class RunChecker
         var host = _sim.Engine.Host;
         switch (e.Kind)
         {
-            case BusEventKind.ConfigChanged:
+            case RecordedEventKind.ConfigChanged:
                 _window = (e.Current, e.Previous);
                 if (!_batched)
                 {
@@ -249,7 +249,7 @@ public sealed class RunChecker
                         Fail(where, $"config changed plugged something into {update.Guest}: {EngineText.Masks(update.Apcb)}");
                 break;
 
-            case BusEventKind.QueueProbed:
+            case RecordedEventKind.QueueProbed:
             {
                 var owner = e.Before.FirstOrDefault(m => m.Holds(e.Apqn));
                 if (e.Driver != QueueDriver.VfioAp || owner is null || (_batched && owner.HasPendingQueueAdds))
@@ -262,7 +262,7 @@ public sealed class RunChecker
                 break;
             }
 
-            case BusEventKind.QueueRemoved:
+            case RecordedEventKind.QueueRemoved:
             {
                 var owner = e.Before.FirstOrDefault(m => m.Holds(e.Apqn));
                 if (e.Driver != QueueDriver.VfioAp || owner is null || !owner.PassesThrough(e.Apqn))
@@ -277,7 +277,7 @@ public sealed class RunChecker
                 break;
             }
 
-            case BusEventKind.ScanComplete:
+            case RecordedEventKind.ScanComplete:
                 _window = null;
                 if (!_batched)
                 {
@@ -295,7 +295,7 @@ public sealed class RunChecker
                     }
                     if (b.Assigned.Adm.Intersects(b.Added.Adm)) s = s with { Adm = b.Assigned.Adm & host.Adm };
                     Expect(where, b.Name, "S", s, a.Shadow);
-                    Expect(where, b.Name, "added", ApMasks.Empty, a.Added);
+                    Expect(where, b.Name, "added", ApMatrix.Empty, a.Added);
                 }
                 break;
 
@@ -318,7 +318,7 @@ public sealed class RunChecker
             if (b != a) Fail(where, $"expected no change, {b} became {a}");
     }
 
-    void ExpectOnly(string where, BusEvent e, MdevView owner, ApMasks shadow)
+    void ExpectOnly(string where, BusEvent e, MdevView owner, ApMatrix shadow)
     {
         foreach (var (b, a) in e.Before.Zip(e.After))
             if (b.Name == owner.Name) Expect(where, b.Name, "S", shadow, a.Shadow);
@@ -327,7 +327,7 @@ public sealed class RunChecker
             Fail(where, $"expected at most one update, for {owner.Name}: {string.Join("; ", e.Updates)}");
     }
 
-    void Expect(string where, string mdev, string what, ApMasks expected, ApMasks actual)
+    void Expect(string where, string mdev, string what, ApMatrix expected, ApMatrix actual)
     {
         if (expected != actual) Fail(where, $"{mdev} {what}: expected [{EngineText.Masks(expected)}], got [{EngineText.Masks(actual)}]");
     }

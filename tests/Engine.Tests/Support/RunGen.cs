@@ -20,7 +20,7 @@ public static class RunGen
     static Gen<Bitmap256> Dense => Gen.Choose(0, 255).Zip(Gen.Choose(0, 255), (x, y) => Low(x | y));
     static Gen<Bitmap256> Sparse => Gen.Choose(0, 255).Zip(Gen.Choose(0, 255), (x, y) => Low(x & y));
 
-    static Gen<ApMasks> HostMasks => from apm in Dense from aqm in Dense from adm in Dense select new ApMasks(apm, aqm, adm);
+    static Gen<ApMatrix> HostMasks => from apm in Dense from aqm in Dense from adm in Dense select new ApMatrix(apm, aqm, adm);
 
     static Gen<ApPermissions> Permissions => Gen.Frequency(
         (3, Gen.Constant(ApPermissions.None)),
@@ -71,7 +71,7 @@ public static class RunGen
             from apm in Within(setup.Host.MaxAdapter)
             from aqm in Within(setup.Host.MaxDomain)
             from adm in Within(setup.Host.MaxDomain)
-            select (Step)new SetMatrixStep($"m{m}", new ApMasks(apm, aqm, adm)));
+            select (Step)new SetMatrixStep($"m{m}", new ApMatrix(apm, aqm, adm)));
 
     static Gen<IReadOnlyList<Step>> Group(RunSetup setup) => Gen.Frequency(
         (10, Admin(setup.MdevCount, AdminKind.AssignAdapter, AdminKind.AssignDomain)),

@@ -7,7 +7,7 @@ public sealed record RunSetup(HotPlugMode Mode, ApConfig Host, ApPermissions Per
     public IEnumerable<string> MdevNames => Enumerable.Range(1, MdevCount).Select(i => $"m{i}");
 
     public override string ToString() =>
-        $"{Mode} host[{EngineText.Masks(new ApMasks(Host.Apm, Host.Aqm, Host.Adm))} max {Host.MaxAdapter}/{Host.MaxDomain}] " +
+        $"{Mode} host[{EngineText.Masks(new ApMatrix(Host.Apm, Host.Aqm, Host.Adm))} max {Host.MaxAdapter}/{Host.MaxDomain}] " +
         $"apmask {Permissions.Apmask} aqmask {Permissions.Aqmask} mdevs {MdevCount}";
 }
 
@@ -25,12 +25,12 @@ public abstract record Step
     public virtual bool ClosesWindow => false;
 }
 
-public sealed record ScanStep(ApMasks Config) : Step
+public sealed record ScanStep(ApMatrix Config) : Step
 {
     public override string ToString() => $"scan to [{EngineText.Masks(Config)}]";
 }
 
-public sealed record ChangeConfigStep(ApMasks Config) : Step
+public sealed record ChangeConfigStep(ApMatrix Config) : Step
 {
     public override bool OpensWindow => true;
     public override string ToString() => $"config changed to [{EngineText.Masks(Config)}]";
@@ -73,7 +73,7 @@ public sealed record RecreateStep(string Mdev) : Step
     public override string ToString() => $"remove and re-create {Mdev}";
 }
 
-public sealed record SetMatrixStep(string Mdev, ApMasks Matrix) : Step
+public sealed record SetMatrixStep(string Mdev, ApMatrix Matrix) : Step
 {
     public override string ToString() => $"ap_config {Mdev} [{EngineText.Masks(Matrix)}]";
 }
@@ -189,15 +189,16 @@ public sealed class Simulation
                 Bus.CompleteScan(Listener);
                 return null;
             case AdminStep admin:
-                _ = admin.Kind switch
+                Action<string, string> assign = admin.Kind switch
                 {
-                    AdminKind.AssignAdapter => Engine.AssignAdapter(admin.Mdev, admin.Id.Text).Length,
-                    AdminKind.AssignDomain => Engine.AssignDomain(admin.Mdev, admin.Id.Text).Length,
-                    AdminKind.AssignControlDomain => Engine.AssignControlDomain(admin.Mdev, admin.Id.Text).Length,
-                    AdminKind.UnassignAdapter => Engine.UnassignAdapter(admin.Mdev, admin.Id.Text).Length,
-                    AdminKind.UnassignDomain => Engine.UnassignDomain(admin.Mdev, admin.Id.Text).Length,
-                    _ => Engine.UnassignControlDomain(admin.Mdev, admin.Id.Text).Length,
+                    AdminKind.AssignAdapter => Engine.AssignAdapter,
+                    AdminKind.AssignDomain => Engine.AssignDomain,
+                    AdminKind.AssignControlDomain => Engine.AssignControlDomain,
+                    AdminKind.UnassignAdapter => Engine.UnassignAdapter,
+                    AdminKind.UnassignDomain => Engine.UnassignDomain,
+                    _ => Engine.UnassignControlDomain,
                 };
+                assign(admin.Mdev, admin.Id.Text);
                 return null;
             case AttachStep attach:
                 Engine.Attach(attach.Mdev, attach.Guest);
@@ -221,7 +222,7 @@ public sealed class Simulation
         }
     }
 
-    ApConfig Config(ApMasks masks) => Bus.Config with { Apm = masks.Apm, Aqm = masks.Aqm, Adm = masks.Adm };
+    ApConfig Config(ApMatrix masks) => Bus.Config with { Apm = masks.Apm, Aqm = masks.Aqm, Adm = masks.Adm };
 
     List<Apqn> MissingQueues()
     {

@@ -30,7 +30,7 @@ public sealed class TestHost
 
     public static Bitmap256 Ids(string rangeList) => Bitmap256.ParseRangeList(rangeList);
 
-    public static ApMasks Masks(string apm, string aqm, string adm) => new(Ids(apm), Ids(aqm), Ids(adm));
+    public static ApMatrix Masks(string apm, string aqm, string adm) => new(Ids(apm), Ids(aqm), Ids(adm));
 
     public TestHost WithMdev(string name, string adapters, string domains, string controlDomains = "", string? guest = "g")
     {
@@ -50,9 +50,17 @@ public sealed class TestHost
         Engine.ClearUpdates();
     }
 
+    /// <summary>The guest updates <paramref name="operation"/> alone caused.</summary>
+    public GuestApcbUpdate[] UpdatesOf(Action<VfioApEngine> operation)
+    {
+        var mark = Engine.PendingUpdates.Length;
+        operation(Engine);
+        return Engine.PendingUpdates[mark..].ToArray();
+    }
+
     public Mdev Mdev(string name = "m") => Engine.FindMdev(name) ?? throw new InvalidOperationException($"no mdev {name}");
 
-    public ApMasks Apcb(string guest = "g") => Engine.FindGuest(guest)?.Apcb ?? ApMasks.Empty;
+    public ApMatrix Apcb(string guest = "g") => Engine.FindGuest(guest)?.Apcb ?? ApMatrix.Empty;
 
     public long Updates(string guest = "g") =>
         (Engine.FindGuest(guest)?.Version ?? 0) - _versionMarks.GetValueOrDefault(guest);

@@ -110,7 +110,7 @@ public sealed class InProcessTarget : IScenarioTarget
         }
     }
 
-    ApConfig HostConfig(ApMasks masks) => _host with { Apm = masks.Apm, Aqm = masks.Aqm, Adm = masks.Adm };
+    ApConfig HostConfig(ApMatrix masks) => _host with { Apm = masks.Apm, Aqm = masks.Aqm, Adm = masks.Adm };
 
     public Task<ScenarioOutcome> ReadOutcomeAsync(CancellationToken cancellationToken)
     {
@@ -118,7 +118,7 @@ public sealed class InProcessTarget : IScenarioTarget
         foreach (var name in _guests)
         {
             var state = _engine.FindGuest(name);
-            guests[name] = new GuestOutcome(state?.Apcb ?? ApMasks.Empty,
+            guests[name] = new GuestOutcome(state?.Apcb ?? ApMatrix.Empty,
                 (state?.Version ?? 0) - _versionsAfterSetUp.GetValueOrDefault(name));
         }
         var mdevs = new SortedDictionary<string, MdevOutcome>(StringComparer.Ordinal);

@@ -26,7 +26,7 @@ public enum StepOp
 /// <summary>One step; only the fields its op uses are set. <see cref="Id"/> is the text as written to sysfs.</summary>
 public sealed record ScenarioStep(int Index, StepOp Op, string OpName)
 {
-    public ApMasks Config { get; init; }
+    public ApMatrix Config { get; init; }
     public Apqn Apqn { get; init; }
     public string Mdev { get; init; } = "";
     public string Guest { get; init; } = "";
@@ -53,7 +53,7 @@ public sealed record ScenarioOutcome(
     IReadOnlyDictionary<string, GuestOutcome> Guests,
     IReadOnlyDictionary<string, MdevOutcome> Mdevs);
 
-public sealed record GuestOutcome(ApMasks Apcb, long Updates);
+public sealed record GuestOutcome(ApMatrix Apcb, long Updates);
 
 public sealed record MdevOutcome(IReadOnlyList<string> Matrix, IReadOnlyList<string> GuestMatrix);
 

@@ -105,7 +105,7 @@ public static class ScenarioReader
             {
                 StepOp.Config or StepOp.ConfigChanged => step with
                 {
-                    Config = new ApMasks(Ids(item, path, "apm"), Ids(item, path, "aqm"), Ids(item, path, "adm")),
+                    Config = new ApMatrix(Ids(item, path, "apm"), Ids(item, path, "aqm"), Ids(item, path, "adm")),
                 },
                 StepOp.Probe or StepOp.Remove => step with { Apqn = Apqn(item, path) },
                 StepOp.ScanComplete => step,

@@ -59,7 +59,7 @@ public static class ScenarioRunner
     {
         foreach (var (guest, expected) in expect)
         {
-            var actual = outcome.Guests.GetValueOrDefault(guest) ?? new GuestOutcome(ApMasks.Empty, 0);
+            var actual = outcome.Guests.GetValueOrDefault(guest) ?? new GuestOutcome(ApMatrix.Empty, 0);
             foreach (var line in Diff(guest, "apm", expected.Apm, actual.Apcb.Apm)
                          .Concat(Diff(guest, "aqm", expected.Aqm, actual.Apcb.Aqm))
                          .Concat(Diff(guest, "adm", expected.Adm, actual.Apcb.Adm)))

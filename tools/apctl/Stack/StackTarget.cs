@@ -88,7 +88,7 @@ public sealed class StackTarget(StackEndpoints endpoints, string hostId) : IScen
         foreach (var guest in _guests)
         {
             var state = states.GetValueOrDefault(guest);
-            guests[guest] = new GuestOutcome(state?.Apcb ?? ApMasks.Empty, (state?.Updates ?? 0) - _updatesAfterSetUp.GetValueOrDefault(guest));
+            guests[guest] = new GuestOutcome(state?.Apcb ?? ApMatrix.Empty, (state?.Updates ?? 0) - _updatesAfterSetUp.GetValueOrDefault(guest));
         }
         var mdevs = new SortedDictionary<string, MdevOutcome>(StringComparer.Ordinal);
         foreach (var mdev in _scenario.Mdevs)
@@ -127,7 +127,7 @@ public sealed class StackTarget(StackEndpoints endpoints, string hostId) : IScen
         var states = new Dictionary<string, GuestVmState>(StringComparer.Ordinal);
         foreach (var guest in (await _guestVm.GetAsync($"{Host}/guests", cancellationToken)).EnumerateArray())
             states[guest.GetProperty("guest").GetString()!] = new GuestVmState(
-                new ApMasks(Ids(guest, "apm"), Ids(guest, "aqm"), Ids(guest, "adm")), guest.GetProperty("updates").GetInt64());
+                new ApMatrix(Ids(guest, "apm"), Ids(guest, "aqm"), Ids(guest, "adm")), guest.GetProperty("updates").GetInt64());
         return states;
     }
 
@@ -141,13 +141,13 @@ public sealed class StackTarget(StackEndpoints endpoints, string hostId) : IScen
         }
     }
 
-    static object Masks(ApMasks masks) => new { apm = masks.Apm.ToRangeList(), aqm = masks.Aqm.ToRangeList(), adm = masks.Adm.ToRangeList() };
+    static object Masks(ApMatrix masks) => new { apm = masks.Apm.ToRangeList(), aqm = masks.Aqm.ToRangeList(), adm = masks.Adm.ToRangeList() };
 
     static Bitmap256 Ids(JsonElement element, string name) => Bitmap256.ParseRangeList(element.GetProperty(name).GetString() ?? "");
 
     static List<string> Lines(JsonElement element, string name) => element.GetProperty(name).EnumerateArray().Select(e => e.GetString()!).ToList();
 
-    sealed record GuestVmState(ApMasks Apcb, long Updates);
+    sealed record GuestVmState(ApMatrix Apcb, long Updates);
 
     public ValueTask DisposeAsync()
     {

@@ -7,14 +7,14 @@ public enum ApcbFormat { Apcb0, Apcb1 }
 /// Adapter, usage-domain and control-domain masks together: an mdev's assigned matrix, its shadow
 /// APCB, its pending additions, or the APCB a guest holds.
 /// </summary>
-public readonly record struct ApMasks(Bitmap256 Apm, Bitmap256 Aqm, Bitmap256 Adm)
+public readonly record struct ApMatrix(Bitmap256 Apm, Bitmap256 Aqm, Bitmap256 Adm)
 {
-    public static ApMasks Empty => default;
+    public static ApMatrix Empty => default;
 
     public bool IsEmpty => Apm.IsEmpty && Aqm.IsEmpty && Adm.IsEmpty;
 
     /// <summary>What an APCB of <paramref name="format"/> can hold: APCB0 drops ids above 63 and 15.</summary>
-    public ApMasks Truncate(ApcbFormat format) => format == ApcbFormat.Apcb1
+    public ApMatrix Truncate(ApcbFormat format) => format == ApcbFormat.Apcb1
         ? this
         : new(Apm & Bitmap256.UpTo(63), Aqm & Bitmap256.UpTo(15), Adm & Bitmap256.UpTo(15));
 

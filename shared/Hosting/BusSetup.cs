@@ -7,7 +7,7 @@ using Npgsql;
 namespace Apmatrix.Hosting;
 
 /// <summary>The one RabbitMQ bus set-up all services share; each passes only its consumers.</summary>
-public static class Messaging
+public static class BusSetup
 {
     /// <summary>
     /// Kebab-case queues (optionally prefixed by <c>Messaging:QueuePrefix</c>), usage telemetry off (no

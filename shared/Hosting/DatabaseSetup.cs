@@ -7,7 +7,7 @@ using Npgsql;
 
 namespace Apmatrix.Hosting;
 
-public static class Persistence
+public static class DatabaseSetup
 {
     /// <summary>
     /// Registers the service's DbContext on <c>ConnectionStrings:Postgres</c> (database defaulting to
