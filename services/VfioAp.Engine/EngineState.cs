@@ -17,10 +17,6 @@ public sealed record EngineState(
         BoundQueues.SequenceEqual(other.BoundQueues) && Mdevs.SequenceEqual(other.Mdevs) && Guests.SequenceEqual(other.Guests);
 }
 
-public sealed record MdevState(string Name, int MaxAdapter, int MaxDomain, ApMatrix Assigned, ApMatrix Shadow, ApMatrix Added, string? Guest);
-
-public sealed record GuestState(string Name, ApMatrix Apcb, long Version);
-
 public sealed partial class VfioApEngine
 {
     public EngineState Capture() => new(

@@ -36,15 +36,3 @@ public sealed class Mdev
     /// <summary>Probes for this mdev wait for scan complete while adapters or domains it holds are being added.</summary>
     internal bool DefersProbes => !Added.Apm.IsEmpty || !Added.Aqm.IsEmpty;
 }
-
-/// <summary>A guest as vfio_ap knows it: the APCB last sent to it and that update's version.</summary>
-public sealed class Guest(string name)
-{
-    public string Name { get; } = name;
-    public ApMatrix Apcb { get; internal set; }
-    public long Version { get; internal set; }
-    public string? Mdev { get; internal set; }
-}
-
-/// <summary>One guest APCB update the engine asks for: the full target masks, numbered per guest.</summary>
-public readonly record struct GuestApcbUpdate(string Guest, long Version, ApMatrix Apcb, string? Mdev);

@@ -4,13 +4,6 @@ using Apmatrix.ApModel;
 namespace Apmatrix.Engine;
 
 /// <summary>
-/// How additions reach guests: <see cref="Batched"/> follows config changed / scan complete (one update
-/// per guest per scan); <see cref="PerQueue"/> is the behaviour before those notifications, where every
-/// probe and removal updates the guest at once.
-/// </summary>
-public enum HotPlugMode { Batched, PerQueue }
-
-/// <summary>
 /// The vfio_ap hot-plug rules for one host, free of I/O: bus events and administrator requests go in,
 /// guest APCB updates come out. Every operation either completes or throws <see cref="MatrixException"/>
 /// having changed nothing. The updates operations cause are kept, in order, until <see cref="DrainUpdates"/>

@@ -1,8 +1,5 @@
 namespace Apmatrix.ApModel;
 
-/// <summary>CRYCB layout a guest uses: APCB0 (64 adapters, 16 domains) or APCB1 (256 x 256).</summary>
-public enum ApcbFormat { Apcb0, Apcb1 }
-
 /// <summary>
 /// Adapter, usage-domain and control-domain masks together: an mdev's assigned matrix, its shadow
 /// APCB, its pending additions, or the APCB a guest holds.

@@ -1,7 +1,5 @@
 namespace Apmatrix.ApModel;
 
-public enum SysfsNumberStatus { Ok, Invalid, Overflow }
-
 /// <summary>Reads a number the way a sysfs store does (kstrtoul, base 0): <c>0x</c> hex, leading-0 octal, else decimal.</summary>
 public static class SysfsNumber
 {

@@ -5,6 +5,3 @@ namespace Apmatrix.Contracts;
 /// applies them in order, once each, and acknowledges stale or repeated ones without applying them.
 /// </summary>
 public sealed record ApplyApcb(string HostId, string GuestId, long Version, string Apm, string Aqm, string Adm, string? Mdev);
-
-/// <summary>A guest has the masks of <see cref="Version"/> (or had a later one already, when <see cref="Duplicate"/>).</summary>
-public sealed record ApcbApplied(string HostId, string GuestId, long Version, bool Duplicate, double SuspendedMilliseconds);

@@ -1,0 +1,3 @@
+namespace Apmatrix.ApModel;
+
+public enum SysfsNumberStatus { Ok, Invalid, Overflow }
