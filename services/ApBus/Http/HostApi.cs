@@ -37,9 +37,7 @@ public static class HostApi
     {
         var found = await store.FindAsync(host, cancellationToken);
         if (found is null) return ErrorProblems.Of(StatusCodes.Status404NotFound, "not-found", $"no host {host}");
-        return TypedResults.Ok(new HostView(host, View(found.Config), View(found.PreviousConfig),
-            new PermissionsView(found.Apmask.ToRangeList(), found.Aqmask.ToRangeList(), found.Apmask.ToMsb0Hex(), found.Aqmask.ToMsb0Hex()),
-            found.QueueDeviceCount, found.OpenScanId, found.LastSequence));
+        return TypedResults.Ok(HostBusView.From(found));
     }
 
     /// <summary>A full scan: config changed, removals and probes in ascending APQN order, scan complete (spec 2.2).</summary>
@@ -107,7 +105,4 @@ public static class HostApi
         }, cancellationToken);
         return TypedResults.Ok(new HostChanged(host, last));
     }
-
-    static ConfigView View(ApConfig config) => new(config.Apm.ToRangeList(), config.Aqm.ToRangeList(), config.Adm.ToRangeList(),
-        config.Apm.ToMsb0Hex(), config.Aqm.ToMsb0Hex(), config.Adm.ToMsb0Hex(), config.MaxAdapter, config.MaxDomain);
 }

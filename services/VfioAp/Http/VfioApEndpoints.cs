@@ -150,7 +150,7 @@ public static class VfioApEndpoints
                 Acknowledged = db.GuestUpdates.Where(u => u.HostId == host && u.Guest == g.Name && u.AckedAt != null).Max(u => (long?)u.Version) ?? 0,
             })
             .ToListAsync(ct);
-        return TypedResults.Ok(guests.Select(g => new GuestView(g.Row.Name, g.Mdev, g.Row.Version, g.Acknowledged, MatrixView.From(g.Row.Apcb))).ToList());
+        return TypedResults.Ok(guests.Select(g => new GuestApcbView(g.Row.Name, g.Mdev, g.Row.Version, g.Acknowledged, MatrixView.From(g.Row.Apcb))).ToList());
     }
 
     static async Task<IResult> SysfsAsync(VfioApDbContext db, string host, string name, Func<MdevRow, List<string>> lines, CancellationToken ct) =>
