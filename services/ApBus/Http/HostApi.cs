@@ -9,7 +9,7 @@ public static class HostApi
 {
     public static IEndpointRouteBuilder MapHostApi(this IEndpointRouteBuilder app)
     {
-        var host = app.MapGroup("/hosts/{host}").AddEndpointFilter(Problems.AsProblem);
+        var host = app.MapGroup("/hosts/{host}");
         host.MapPut("", Define);
         host.MapGet("", Get);
         host.MapPut("/config", Config);
@@ -35,8 +35,7 @@ public static class HostApi
 
     static async Task<IResult> Get(string host, HostStore store, CancellationToken cancellationToken)
     {
-        var found = await store.FindAsync(host, cancellationToken);
-        if (found is null) return ErrorProblems.Of(StatusCodes.Status404NotFound, "not-found", $"no host {host}");
+        var found = await store.FindAsync(host, cancellationToken) ?? throw new ApBusException(ApBusErrorKind.NotFound, $"no host {host}");
         return TypedResults.Ok(HostBusView.From(found));
     }
 

@@ -30,15 +30,8 @@ public static class GuestApi
         var format = ParseFormat(body.Format);
         if (format is null) errors["format"] = ["must be Apcb0 or Apcb1"];
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
-        try
-        {
-            var defined = await store.DefineAsync(host, guest, vcpus, format!.Value, cancellationToken);
-            return TypedResults.Ok(View(defined, []));
-        }
-        catch (GuestConflictException conflict)
-        {
-            return ErrorProblems.Of(StatusCodes.Status409Conflict, "conflict", conflict.Message);
-        }
+        var defined = await store.DefineAsync(host, guest, vcpus, format!.Value, cancellationToken);
+        return TypedResults.Ok(View(defined, []));
     }
 
     /// <summary>Without <c>?history=</c> the list leaves each guest's history out.</summary>
@@ -56,9 +49,8 @@ public static class GuestApi
     static async Task<IResult> Get(string host, string guest, string? history, GuestVmDbContext db, CancellationToken cancellationToken)
     {
         if (!TryParseHistory(history, DefaultHistory, out var limit)) return HistoryProblem();
-        var found = await db.Guests.AsNoTracking().SingleOrDefaultAsync(g => g.HostId == host && g.GuestId == guest, cancellationToken);
-        if (found is null)
-            return ErrorProblems.Of(StatusCodes.Status404NotFound, "not-found", $"no guest {guest} on host {host}");
+        var found = await db.Guests.AsNoTracking().SingleOrDefaultAsync(g => g.HostId == host && g.GuestId == guest, cancellationToken)
+            ?? throw new GuestNotFoundException($"no guest {guest} on host {host}");
         var entries = await db.ApcbHistory.AsNoTracking()
             .Where(h => h.HostId == host && h.GuestId == guest)
             .OrderByDescending(h => h.Version)

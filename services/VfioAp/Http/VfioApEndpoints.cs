@@ -24,7 +24,7 @@ public static class VfioApEndpoints
 
     public static IEndpointRouteBuilder MapVfioApEndpoints(this IEndpointRouteBuilder app)
     {
-        var host = app.MapGroup("/hosts/{host}").AddEndpointFilter<MatrixProblemFilter>();
+        var host = app.MapGroup("/hosts/{host}");
         host.MapPut("", DefineHostAsync);
         host.MapGet("", GetHostAsync);
         host.MapPost("/mask-check", CheckMasksAsync);
