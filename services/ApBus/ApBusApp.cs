@@ -13,6 +13,11 @@ public static class ApBusApp
     {
         var builder = ServiceDefaults.CreateServiceBuilder(typeof(ApBusApp), args, configure);
         var services = builder.Services;
+        services.AddRefusals(refusals => refusals
+            .Add<ApBusException>(e => e.Kind == ApBusErrorKind.NotFound, StatusCodes.Status404NotFound, "not-found")
+            .Add<ApBusException>(e => e.Kind == ApBusErrorKind.Exists, StatusCodes.Status409Conflict, "exists")
+            .Add<ApBusException>(e => e.Kind == ApBusErrorKind.Busy, StatusCodes.Status409Conflict, "busy")
+            .Add<ApBusException>(e => e.Kind == ApBusErrorKind.Unavailable, StatusCodes.Status503ServiceUnavailable, "unavailable"));
         services.AddApmatrixDatabase<ApBusDbContext>(builder.Configuration, "apbus");
         services.AddApmatrixBus(builder.Configuration, _ => { });
         services.AddOutboxDispatcher<ApBusDbContext>();

@@ -1,4 +1,5 @@
 using Apmatrix.Contracts;
+using Apmatrix.Engine;
 using Apmatrix.Hosting;
 using Apmatrix.VfioAp.Http;
 using Apmatrix.VfioAp.Messaging;
@@ -16,6 +17,14 @@ public static class VfioApApp
 
         var services = builder.Services;
         var configuration = builder.Configuration;
+        services.AddRefusals(refusals => refusals
+            .Add<MatrixException>(e => e.Kind == MatrixErrorKind.Invalid, StatusCodes.Status400BadRequest, "invalid", "Invalid input")
+            .Add<MatrixException>(e => e.Kind == MatrixErrorKind.OutOfRange, StatusCodes.Status400BadRequest, "out-of-range", "Out of range")
+            .Add<MatrixException>(e => e.Kind == MatrixErrorKind.NotFound, StatusCodes.Status404NotFound, "not-found", "Not found")
+            .Add<MatrixException>(e => e.Kind == MatrixErrorKind.InUse, StatusCodes.Status409Conflict, "in-use", "In use")
+            .Add<MatrixException>(e => e.Kind == MatrixErrorKind.Reserved, StatusCodes.Status409Conflict, "reserved", "Reserved for the host's default drivers")
+            .Add<MatrixException>(e => e.Kind == MatrixErrorKind.Busy, StatusCodes.Status409Conflict, "busy", "Busy")
+            .Add<MatrixException>(e => e.Kind == MatrixErrorKind.NotPermitted, StatusCodes.Status409Conflict, "not-permitted", "Not permitted"));
         services.AddApmatrixDatabase<VfioApDbContext>(configuration, "vfioap");
         services.AddOptions<BusEventBatchSettings>().Bind(configuration.GetSection("BusEvents"));
         services.AddApmatrixBus(configuration, bus =>

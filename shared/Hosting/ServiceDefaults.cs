@@ -32,12 +32,15 @@ public static class ServiceDefaults
     {
         builder.Services.AddProblemDetails();
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
-        builder.Services.AddExceptionHandler<BadRequestHandler>();
+        builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
         builder.Services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy(), tags: ["live"]);
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
         return builder;
     }
+
+    /// <summary>A service's refusal kinds (exception to status, kind, title), one <see cref="Refusals.Add{TException}(int, string, string?)"/> each.</summary>
+    public static IServiceCollection AddRefusals(this IServiceCollection services, Action<Refusals> register) => services.Configure(register);
 
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {

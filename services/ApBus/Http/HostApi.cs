@@ -1,6 +1,7 @@
 using Apmatrix.Hosting;
 using Apmatrix.ApBus.Persistence;
 using Apmatrix.ApModel;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Apmatrix.ApBus.Http;
 
@@ -9,7 +10,7 @@ public static class HostApi
 {
     public static IEndpointRouteBuilder MapHostApi(this IEndpointRouteBuilder app)
     {
-        var host = app.MapGroup("/hosts/{host}").AddEndpointFilter(Problems.AsProblem);
+        var host = app.MapGroup("/hosts/{host}");
         host.MapPut("", Define);
         host.MapGet("", Get);
         host.MapPut("/config", Config);
@@ -21,7 +22,8 @@ public static class HostApi
         return app;
     }
 
-    static async Task<IResult> Define(string host, HostDefinition body, HostStore store, CancellationToken cancellationToken)
+    static async Task<Results<Created<HostChanged>, ValidationProblem>> Define(string host, HostDefinition body, HostStore store,
+        CancellationToken cancellationToken)
     {
         var errors = new RequestErrors();
         errors.Host(host);
@@ -33,24 +35,23 @@ public static class HostApi
         return TypedResults.Created($"/hosts/{Uri.EscapeDataString(host)}", new HostChanged(host, last));
     }
 
-    static async Task<IResult> Get(string host, HostStore store, CancellationToken cancellationToken)
+    static async Task<Ok<HostBusView>> Get(string host, HostStore store, CancellationToken cancellationToken)
     {
-        var found = await store.FindAsync(host, cancellationToken);
-        if (found is null) return ErrorProblems.Of(StatusCodes.Status404NotFound, "not-found", $"no host {host}");
-        return TypedResults.Ok(new HostView(host, View(found.Config), View(found.PreviousConfig),
-            new PermissionsView(found.Apmask.ToRangeList(), found.Aqmask.ToRangeList(), found.Apmask.ToMsb0Hex(), found.Aqmask.ToMsb0Hex()),
-            found.QueueDeviceCount, found.OpenScanId, found.LastSequence));
+        var found = await store.FindAsync(host, cancellationToken) ?? throw new ApBusException(ApBusErrorKind.NotFound, $"no host {host}");
+        return TypedResults.Ok(HostBusView.From(found));
     }
 
     /// <summary>A full scan: config changed, removals and probes in ascending APQN order, scan complete (spec 2.2).</summary>
-    static Task<IResult> Config(string host, ConfigRequest body, HostStore store, CancellationToken cancellationToken) =>
+    static Task<Results<Ok<HostChanged>, ValidationProblem>> Config(string host, ConfigRequest body, HostStore store,
+        CancellationToken cancellationToken) =>
         WithConfig(host, body, store, (bus, next, recorder) => bus.Scan(next, recorder), cancellationToken);
 
     /// <summary>Only the notification: the window's probes, removals and scan complete come as explicit requests.</summary>
-    static Task<IResult> ConfigChanged(string host, ConfigRequest body, HostStore store, CancellationToken cancellationToken) =>
+    static Task<Results<Ok<HostChanged>, ValidationProblem>> ConfigChanged(string host, ConfigRequest body, HostStore store,
+        CancellationToken cancellationToken) =>
         WithConfig(host, body, store, (bus, next, recorder) => bus.ChangeConfig(next, recorder), cancellationToken);
 
-    static async Task<IResult> WithConfig(string host, ConfigRequest body, HostStore store,
+    static async Task<Results<Ok<HostChanged>, ValidationProblem>> WithConfig(string host, ConfigRequest body, HostStore store,
         Action<HostBus, ApConfig, IApBusListener> operation, CancellationToken cancellationToken)
     {
         var errors = new RequestErrors();
@@ -60,7 +61,8 @@ public static class HostApi
             cancellationToken);
     }
 
-    static async Task<IResult> Probe(string host, string apqn, HostStore store, CancellationToken cancellationToken)
+    static async Task<Results<Ok<HostChanged>, ValidationProblem>> Probe(string host, string apqn, HostStore store,
+        CancellationToken cancellationToken)
     {
         var errors = new RequestErrors();
         var queue = errors.ParseApqn("apqn", apqn);
@@ -69,7 +71,8 @@ public static class HostApi
         return await Change(host, store, (bus, recorder) => bus.Probe(queue, recorder), cancellationToken);
     }
 
-    static async Task<IResult> Remove(string host, string apqn, HostStore store, CancellationToken cancellationToken)
+    static async Task<Results<Ok<HostChanged>, ValidationProblem>> Remove(string host, string apqn, HostStore store,
+        CancellationToken cancellationToken)
     {
         var errors = new RequestErrors();
         var queue = errors.ParseApqn("apqn", apqn);
@@ -80,11 +83,12 @@ public static class HostApi
         }, cancellationToken);
     }
 
-    static Task<IResult> ScanComplete(string host, HostStore store, CancellationToken cancellationToken) =>
+    static Task<Ok<HostChanged>> ScanComplete(string host, HostStore store, CancellationToken cancellationToken) =>
         Change(host, store, (bus, recorder) => bus.CompleteScan(recorder), cancellationToken);
 
     /// <summary>Asks VfioAp's veto first (holding the host row, so no other change of this bus interleaves); no change, no events.</summary>
-    static async Task<IResult> Masks(string host, MasksRequest body, HostStore store, VfioApClient vfioAp, CancellationToken cancellationToken)
+    static async Task<Results<Ok<HostChanged>, ValidationProblem>> Masks(string host, MasksRequest body, HostStore store, VfioApClient vfioAp,
+        CancellationToken cancellationToken)
     {
         var errors = new RequestErrors();
         var next = new ApPermissions(errors.Ids("apmask", body.Apmask), errors.Ids("aqmask", body.Aqmask));
@@ -98,7 +102,8 @@ public static class HostApi
         return TypedResults.Ok(new HostChanged(host, last));
     }
 
-    static async Task<IResult> Change(string host, HostStore store, Action<HostBus, IApBusListener> operation, CancellationToken cancellationToken)
+    static async Task<Ok<HostChanged>> Change(string host, HostStore store, Action<HostBus, IApBusListener> operation,
+        CancellationToken cancellationToken)
     {
         var last = await store.ChangeAsync(host, (bus, recorder, _) =>
         {
@@ -107,7 +112,4 @@ public static class HostApi
         }, cancellationToken);
         return TypedResults.Ok(new HostChanged(host, last));
     }
-
-    static ConfigView View(ApConfig config) => new(config.Apm.ToRangeList(), config.Aqm.ToRangeList(), config.Adm.ToRangeList(),
-        config.Apm.ToMsb0Hex(), config.Aqm.ToMsb0Hex(), config.Adm.ToMsb0Hex(), config.MaxAdapter, config.MaxDomain);
 }

@@ -1,17 +1,5 @@
 namespace Apmatrix.ApBus.Persistence;
 
-public enum ApBusErrorKind
-{
-    /// <summary>No such host or queue device.</summary>
-    NotFound,
-    /// <summary>The host or queue device exists already.</summary>
-    Exists,
-    /// <summary>VfioAp vetoed a mask change.</summary>
-    Busy,
-    /// <summary>VfioAp could not be asked about a mask change.</summary>
-    Unavailable,
-}
-
 /// <summary>A refused host operation; its transaction rolls back, so nothing changed.</summary>
 public sealed class ApBusException(ApBusErrorKind kind, string message) : Exception(message)
 {

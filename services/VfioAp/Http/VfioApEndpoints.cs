@@ -1,7 +1,9 @@
 using System.Text.Json;
 using Apmatrix.ApModel;
 using Apmatrix.Engine;
+using Apmatrix.Hosting;
 using Apmatrix.VfioAp.Persistence;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 
 namespace Apmatrix.VfioAp.Http;
@@ -24,7 +26,7 @@ public static class VfioApEndpoints
 
     public static IEndpointRouteBuilder MapVfioApEndpoints(this IEndpointRouteBuilder app)
     {
-        var host = app.MapGroup("/hosts/{host}").AddEndpointFilter<MatrixProblemFilter>();
+        var host = app.MapGroup("/hosts/{host}");
         host.MapPut("", DefineHostAsync);
         host.MapGet("", GetHostAsync);
         host.MapPost("/mask-check", CheckMasksAsync);
@@ -53,15 +55,18 @@ public static class VfioApEndpoints
         return app;
     }
 
-    static async Task<IResult> DefineHostAsync(string host, HostRequest? request, HostStore store, VfioApDbContext db, CancellationToken ct)
+    static async Task<Results<Ok<HostView>, ValidationProblem>> DefineHostAsync(string host, HostRequest? request, HostStore store,
+        VfioApDbContext db, CancellationToken ct)
     {
+        var errors = new RequestErrors();
         if (!HotPlugModes.TryParse(request?.Mode ?? "batched", out var mode))
-            return Invalid("mode", $"'{request?.Mode}' is not a mode: batched or per-queue");
+            errors.Add("mode", $"'{request?.Mode}' is not a mode: batched or per-queue");
+        if (errors.Any) return errors.Problem();
         await store.DefineAsync(host, mode, ct);
         return TypedResults.Ok(await ViewHostAsync(db, host, ct));
     }
 
-    static async Task<IResult> GetHostAsync(string host, VfioApDbContext db, CancellationToken ct) =>
+    static async Task<Ok<HostView>> GetHostAsync(string host, VfioApDbContext db, CancellationToken ct) =>
         TypedResults.Ok(await ViewHostAsync(db, host, ct));
 
     static async Task<HostView> ViewHostAsync(VfioApDbContext db, string host, CancellationToken ct)
@@ -72,20 +77,23 @@ public static class VfioApEndpoints
         return HostView.From(row, pending, mdevs);
     }
 
-    static async Task<IResult> CreateMdevAsync(string host, MdevRequest request, HostStore store, CancellationToken ct)
+    static async Task<Results<Created<MdevView>, ValidationProblem>> CreateMdevAsync(string host, MdevRequest request, HostStore store,
+        CancellationToken ct)
     {
-        if (string.IsNullOrWhiteSpace(request.Name)) return Invalid("name", "an mdev needs a name");
-        var view = await store.RunAsync(host, engine => MdevView.From(host, engine.CreateMdev(request.Name)), ct);
+        var errors = new RequestErrors();
+        var mdev = errors.Name("name", request.Name, "an mdev needs a name");
+        if (errors.Any) return errors.Problem();
+        var view = await store.RunAsync(host, engine => MdevView.From(host, engine.CreateMdev(mdev)), ct);
         return TypedResults.Created($"/hosts/{Uri.EscapeDataString(host)}/mdevs/{Uri.EscapeDataString(view.Name)}", view);
     }
 
-    static async Task<IResult> RemoveMdevAsync(string host, string name, HostStore store, CancellationToken ct)
+    static async Task<NoContent> RemoveMdevAsync(string host, string name, HostStore store, CancellationToken ct)
     {
         await store.RunAsync(host, engine => engine.RemoveMdev(name), ct);
         return TypedResults.NoContent();
     }
 
-    static Task<IResult> AssignAsync(string host, string name, IdRequest request, HostStore store,
+    static async Task<Results<Ok<MdevView>, ValidationProblem>> AssignAsync(string host, string name, IdRequest request, HostStore store,
         Action<VfioApEngine, string, long> byId, Action<VfioApEngine, string, string> byText, CancellationToken ct)
     {
         var id = request.Id;
@@ -97,27 +105,32 @@ public static class VfioApEndpoints
             JsonValueKind.String => engine => byText(engine, name, id.GetString()!),
             _ => null,
         };
-        return operation is null
-            ? Task.FromResult(Invalid("id", "id is a number, or a string read as sysfs reads it (\"5\", \"0x5\", \"05\")"))
-            : ChangeMdevAsync(store, host, name, operation, ct);
+        if (operation is not null) return await ChangeMdevAsync(store, host, name, operation, ct);
+        var errors = new RequestErrors();
+        errors.Add("id", "id is a number, or a string read as sysfs reads it (\"5\", \"0x5\", \"05\")");
+        return errors.Problem();
     }
 
     /// <summary>The one-shot write of all three masks (sysfs <c>ap_config</c>): a whole matrix in one request, all or nothing.</summary>
-    static Task<IResult> SetMatrixAsync(string host, string name, MatrixRequest request, HostStore store, CancellationToken ct)
+    static async Task<Results<Ok<MdevView>, ValidationProblem>> SetMatrixAsync(string host, string name, MatrixRequest request, HostStore store,
+        CancellationToken ct)
     {
-        var errors = new Dictionary<string, string[]>();
-        var matrix = new ApMatrix(ReadSet("apm", request.Apm, errors), ReadSet("aqm", request.Aqm, errors), ReadSet("adm", request.Adm, errors));
-        return errors.Count > 0
-            ? Task.FromResult<IResult>(TypedResults.ValidationProblem(errors))
-            : ChangeMdevAsync(store, host, name, engine => engine.SetMatrix(name, matrix), ct);
+        var errors = new RequestErrors();
+        var matrix = new ApMatrix(errors.Ids("apm", request.Apm), errors.Ids("aqm", request.Aqm), errors.Ids("adm", request.Adm));
+        if (errors.Any) return errors.Problem();
+        return await ChangeMdevAsync(store, host, name, engine => engine.SetMatrix(name, matrix), ct);
     }
 
-    static Task<IResult> AttachAsync(string host, string name, AttachRequest request, HostStore store, CancellationToken ct) =>
-        string.IsNullOrWhiteSpace(request.Guest)
-            ? Task.FromResult(Invalid("guest", "attach needs a guest name"))
-            : ChangeMdevAsync(store, host, name, engine => engine.Attach(name, request.Guest), ct);
+    static async Task<Results<Ok<MdevView>, ValidationProblem>> AttachAsync(string host, string name, AttachRequest request, HostStore store,
+        CancellationToken ct)
+    {
+        var errors = new RequestErrors();
+        var guest = errors.Name("guest", request.Guest, "attach needs a guest name");
+        if (errors.Any) return errors.Problem();
+        return await ChangeMdevAsync(store, host, name, engine => engine.Attach(name, guest), ct);
+    }
 
-    static async Task<IResult> ChangeMdevAsync(HostStore store, string host, string name, Action<VfioApEngine> operation, CancellationToken ct)
+    static async Task<Ok<MdevView>> ChangeMdevAsync(HostStore store, string host, string name, Action<VfioApEngine> operation, CancellationToken ct)
     {
         var view = await store.RunAsync(host, engine =>
         {
@@ -127,17 +140,17 @@ public static class VfioApEndpoints
         return TypedResults.Ok(view);
     }
 
-    static async Task<IResult> CheckMasksAsync(string host, MaskCheckRequest request, HostStore store, CancellationToken ct)
+    static async Task<Results<NoContent, ValidationProblem>> CheckMasksAsync(string host, MaskCheckRequest request, HostStore store,
+        CancellationToken ct)
     {
-        var errors = new Dictionary<string, string[]>();
-        var apmask = ReadSet("apmask", request.Apmask, errors);
-        var aqmask = ReadSet("aqmask", request.Aqmask, errors);
-        if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
-        await store.RunAsync(host, engine => engine.EnsurePermissionsAllowed(new ApPermissions(apmask, aqmask)), ct);
+        var errors = new RequestErrors();
+        var masks = new ApPermissions(errors.Ids("apmask", request.Apmask), errors.Ids("aqmask", request.Aqmask));
+        if (errors.Any) return errors.Problem();
+        await store.RunAsync(host, engine => engine.EnsurePermissionsAllowed(masks), ct);
         return TypedResults.NoContent();
     }
 
-    static async Task<IResult> GetGuestsAsync(string host, VfioApDbContext db, CancellationToken ct)
+    static async Task<Ok<List<GuestApcbView>>> GetGuestsAsync(string host, VfioApDbContext db, CancellationToken ct)
     {
         if (!await db.Hosts.AnyAsync(h => h.HostId == host, ct)) throw HostStore.NoSuchHost(host);
         var guests = await db.Guests.AsNoTracking()
@@ -150,10 +163,11 @@ public static class VfioApEndpoints
                 Acknowledged = db.GuestUpdates.Where(u => u.HostId == host && u.Guest == g.Name && u.AckedAt != null).Max(u => (long?)u.Version) ?? 0,
             })
             .ToListAsync(ct);
-        return TypedResults.Ok(guests.Select(g => new GuestView(g.Row.Name, g.Mdev, g.Row.Version, g.Acknowledged, MatrixView.From(g.Row.Apcb))).ToList());
+        return TypedResults.Ok(guests.Select(g => new GuestApcbView(g.Row.Name, g.Mdev, g.Row.Version, g.Acknowledged, MatrixView.From(g.Row.Apcb))).ToList());
     }
 
-    static async Task<IResult> SysfsAsync(VfioApDbContext db, string host, string name, Func<MdevRow, List<string>> lines, CancellationToken ct) =>
+    static async Task<ContentHttpResult> SysfsAsync(VfioApDbContext db, string host, string name, Func<MdevRow, List<string>> lines,
+        CancellationToken ct) =>
         TypedResults.Text(SysfsText.AsFile(lines(await FindMdevAsync(db, host, name, ct))), "text/plain; charset=utf-8");
 
     static async Task<MdevRow> FindMdevAsync(VfioApDbContext db, string host, string name, CancellationToken ct)
@@ -163,15 +177,4 @@ public static class VfioApEndpoints
         if (!await db.Hosts.AnyAsync(h => h.HostId == host, ct)) throw HostStore.NoSuchHost(host);
         throw new MatrixException(MatrixErrorKind.NotFound, $"no mdev named {name}");
     }
-
-    static Bitmap256 ReadSet(string field, string? text, Dictionary<string, string[]> errors)
-    {
-        if (text is null) errors[field] = [$"{field} is required"];
-        else if (Bitmap256.TryParse(text, out var set, out var error)) return set;
-        else errors[field] = [$"{field}: {error}"];
-        return Bitmap256.Empty;
-    }
-
-    static IResult Invalid(string field, string message) =>
-        TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] });
 }

@@ -1,15 +1,27 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
 
 namespace Apmatrix.Hosting;
 
-/// <summary>A body that does not bind (malformed JSON, a wrong type, none at all) becomes a validation problem naming the field.</summary>
-public sealed class BadRequestHandler(IProblemDetailsService problems) : IExceptionHandler
+/// <summary>
+/// Where a request's exception becomes problem details: a body that does not bind is a 400 validation problem naming
+/// the field, a refusal is the problem its service registered (<see cref="Refusals"/>); anything else stays a 500.
+/// </summary>
+public sealed class ProblemExceptionHandler(IOptions<Refusals> refusals, IProblemDetailsService problems) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext http, Exception exception, CancellationToken cancellationToken)
     {
-        if (exception is not BadHttpRequestException bad) return false;
+        if (exception is BadHttpRequestException bad) return await WriteBadBodyAsync(http, bad);
+        if (refusals.Value.ProblemFor(exception) is not { } problem) return false;
+        // The result, not the service directly: it falls back to plain JSON for a client that accepts no JSON, as a returned problem does.
+        await TypedResults.Problem(problem).ExecuteAsync(http);
+        return true;
+    }
+
+    async Task<bool> WriteBadBodyAsync(HttpContext http, BadHttpRequestException bad)
+    {
         // A syntax error (the reader's own JsonException inside) spoils the body, not one field.
         var (field, message) = bad.InnerException is JsonException { Path: { Length: > 2 } path, InnerException: not JsonException }
             ? (path[2..], "has the wrong type or is malformed")
@@ -22,7 +34,7 @@ public sealed class BadRequestHandler(IProblemDetailsService problems) : IExcept
             {
                 Status = StatusCodes.Status400BadRequest,
             },
-            Exception = exception,
+            Exception = bad,
         });
     }
 }

@@ -1,0 +1,42 @@
+using Apmatrix.ApModel;
+using Apmatrix.Hosting;
+
+namespace Apmatrix.ApBus.Http;
+
+/// <summary>The fields of ApBus requests, read into <see cref="RequestErrors"/>: each returns a value to go on with even when it records an error.</summary>
+public static class ApBusRequestRules
+{
+    public static void Host(this RequestErrors errors, string host)
+    {
+        if (host.Length > 128 || host.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
+            errors.Add("host", "a host id is at most 128 characters without spaces");
+    }
+
+    /// <summary>An id set as a range list (<c>4-5,9</c>) or sysfs hex (<c>0x0c</c>); absent is an error unless optional (then empty).</summary>
+    public static Bitmap256 Ids(this RequestErrors errors, string field, string? text, bool optional = false)
+    {
+        if (text is null)
+        {
+            if (!optional) errors.Add(field, "is required (a range list like \"4-5,9\" or sysfs hex like \"0x0c\"; \"\" is the empty set)");
+            return Bitmap256.Empty;
+        }
+        if (Bitmap256.TryParse(text, out var ids, out var error)) return ids;
+        errors.Add(field, error);
+        return Bitmap256.Empty;
+    }
+
+    /// <summary>A host's highest adapter or domain id: 0..255, 255 when absent.</summary>
+    public static int MaxId(this RequestErrors errors, string field, int? value)
+    {
+        if (value is null or (>= 0 and <= 255)) return value ?? 255;
+        errors.Add(field, "must be 0..255");
+        return 255;
+    }
+
+    public static Apqn ParseApqn(this RequestErrors errors, string field, string text)
+    {
+        if (Apqn.TryParse(text, out var apqn)) return apqn;
+        errors.Add(field, $"'{text}' is not an APQN like 05.0004");
+        return default;
+    }
+}

@@ -1,0 +1,41 @@
+using Microsoft.AspNetCore.Mvc;
+
+namespace Apmatrix.Hosting;
+
+/// <summary>
+/// A service's refusal kinds: which exceptions answer a request with problem details instead of a 500, and with
+/// which status, <c>kind</c> and title. Each service fills it in its wiring (<see cref="ServiceDefaults.AddRefusals"/>);
+/// <see cref="ProblemExceptionHandler"/> answers with it.
+/// </summary>
+public sealed class Refusals
+{
+    readonly List<RefusalKind> _kinds = [];
+
+    /// <summary>Every <typeparamref name="TException"/> is this refusal.</summary>
+    public Refusals Add<TException>(int status, string kind, string? title = null) where TException : Exception =>
+        Add<TException>(_ => true, status, kind, title);
+
+    /// <summary>The <typeparamref name="TException"/>s <paramref name="when"/> picks are this refusal; without a title the status names it.</summary>
+    public Refusals Add<TException>(Func<TException, bool> when, int status, string kind, string? title = null) where TException : Exception
+    {
+        _kinds.Add(new RefusalKind(e => e is TException refusal && when(refusal), status, kind, title));
+        return this;
+    }
+
+    /// <summary>The problem <paramref name="exception"/> answers with: <c>urn:apmatrix:error:{kind}</c>, its message as detail; null if it is no refusal.</summary>
+    public ProblemDetails? ProblemFor(Exception exception)
+    {
+        var refusal = _kinds.FirstOrDefault(k => k.Matches(exception));
+        if (refusal is null) return null;
+        return new ProblemDetails
+        {
+            Type = $"urn:apmatrix:error:{refusal.Kind}",
+            Title = refusal.Title,
+            Status = refusal.Status,
+            Detail = exception.Message,
+            Extensions = { ["kind"] = refusal.Kind },
+        };
+    }
+
+    sealed record RefusalKind(Func<Exception, bool> Matches, int Status, string Kind, string? Title);
+}
