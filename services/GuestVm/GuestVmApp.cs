@@ -1,3 +1,4 @@
+using Apmatrix.Contracts;
 using Apmatrix.GuestVm.Guests;
 using Apmatrix.GuestVm.Http;
 using Apmatrix.GuestVm.Messaging;
@@ -25,7 +26,10 @@ public static class GuestVmApp
             .Validate(o => o.SuspendMicrosecondsPerVcpu >= 0, "Guests:SuspendMicrosecondsPerVcpu must not be negative")
             .ValidateOnStart();
         services.AddApmatrixDatabase<GuestVmDbContext>(builder.Configuration, "guestvm");
-        services.AddApmatrixBus(builder.Configuration, bus => bus.AddConsumer<ApplyApcbConsumer, ApplyApcbConsumerDefinition>());
+        // A scan's updates for a whole host (256 guests) fit one batch, which closes once they stop arriving.
+        var applyApcbBatches = new BatchLimits(1000, TimeSpan.FromMilliseconds(10), ConcurrencyLimit: 2, BatchTimeLimitStart.FromLast);
+        services.AddApmatrixBus(builder.Configuration,
+            bus => bus.AddBatchConsumer<ApplyApcbConsumer, ApplyApcb>(_ => applyApcbBatches, ApplyApcbCheck.Check));
         services.AddOutboxDispatcher<GuestVmDbContext>();
         services.AddScoped<GuestStore>();
 

@@ -4,7 +4,7 @@ using Apmatrix.Hosting;
 using Apmatrix.VfioAp.Http;
 using Apmatrix.VfioAp.Messaging;
 using Apmatrix.VfioAp.Persistence;
-using MassTransit;
+using Microsoft.Extensions.Options;
 
 namespace Apmatrix.VfioAp;
 
@@ -26,19 +26,19 @@ public static class VfioApApp
             .Add<MatrixException>(e => e.Kind == MatrixErrorKind.Busy, StatusCodes.Status409Conflict, "busy", "Busy")
             .Add<MatrixException>(e => e.Kind == MatrixErrorKind.NotPermitted, StatusCodes.Status409Conflict, "not-permitted", "Not permitted"));
         services.AddApmatrixDatabase<VfioApDbContext>(configuration, "vfioap");
-        services.AddOptions<BusEventBatchSettings>().Bind(configuration.GetSection("BusEvents"));
+        services.AddOptions<BusEventBatchSettings>().Bind(configuration.GetSection(BusEventBatchSettings.Section));
         services.AddApmatrixBus(configuration, bus =>
         {
-            bus.AddConsumer<ConfigChangedConsumer, BusEventBatchDefinition<ConfigChangedConsumer, ConfigChanged>>();
-            bus.AddConsumer<QueueProbedConsumer, BusEventBatchDefinition<QueueProbedConsumer, QueueProbed>>();
-            bus.AddConsumer<QueueRemovedConsumer, BusEventBatchDefinition<QueueRemovedConsumer, QueueRemoved>>();
-            bus.AddConsumer<ScanCompleteConsumer, BusEventBatchDefinition<ScanCompleteConsumer, ScanComplete>>();
-            bus.AddConsumer<BusMasksChangedConsumer, BusEventBatchDefinition<BusMasksChangedConsumer, BusMasksChanged>>();
-            bus.AddConsumer<ApcbAppliedConsumer, ApcbAppliedDefinition>();
+            bus.AddBatchConsumer<BusEventConsumer<ConfigChanged>, ConfigChanged>(BusEvents(s => s.OncePerScan), PendingBusEvent.Check);
+            bus.AddBatchConsumer<BusEventConsumer<QueueProbed>, QueueProbed>(BusEvents(s => s.Streamed), PendingBusEvent.Check);
+            bus.AddBatchConsumer<BusEventConsumer<QueueRemoved>, QueueRemoved>(BusEvents(s => s.Streamed), PendingBusEvent.Check);
+            bus.AddBatchConsumer<BusEventConsumer<ScanComplete>, ScanComplete>(BusEvents(s => s.OncePerScan), PendingBusEvent.Check);
+            bus.AddBatchConsumer<BusEventConsumer<BusMasksChanged>, BusMasksChanged>(BusEvents(s => s.OncePerScan), PendingBusEvent.Check);
+            bus.AddBatchConsumer<ApcbAppliedConsumer, ApcbApplied>(BusEvents(s => s.Acknowledgements));
         });
         services.AddOutboxDispatcher<VfioApDbContext>();
         services.AddScoped<HostStore>();
-        services.AddScoped<BusEventLog>();
+        services.AddScoped<BusEventApplier>();
         services.AddOptions<UpdateOptions>().Bind(configuration.GetSection("Updates"))
             .Validate(o => o.ResendAfter > TimeSpan.Zero, "Updates:ResendAfter must be positive").ValidateOnStart();
         services.AddHostedService<GuestUpdateResender>();
@@ -48,4 +48,7 @@ public static class VfioApApp
         app.MapVfioApEndpoints();
         return app;
     }
+
+    static Func<IServiceProvider, BatchLimits> BusEvents(Func<BusEventBatchSettings, BatchLimits> limits) =>
+        provider => limits(provider.GetRequiredService<IOptions<BusEventBatchSettings>>().Value);
 }

@@ -42,6 +42,19 @@ public static class BusSetup
         return services;
     }
 
+    /// <summary>
+    /// Registers a consumer of message batches with <see cref="BatchConsumerDefinition{TConsumer, TMessage}"/>;
+    /// <paramref name="limits"/> is read from the container once, when the endpoint is configured.
+    /// </summary>
+    public static IConsumerRegistrationConfigurator<TConsumer> AddBatchConsumer<TConsumer, TMessage>(this IBusRegistrationConfigurator bus,
+        Func<IServiceProvider, BatchLimits> limits, Action<TMessage>? check = null)
+        where TConsumer : class, IConsumer<Batch<TMessage>>
+        where TMessage : class
+    {
+        bus.AddSingleton(provider => new BatchConsumerSetup<TConsumer, TMessage>(limits(provider), check));
+        return bus.AddConsumer<TConsumer, BatchConsumerDefinition<TConsumer, TMessage>>();
+    }
+
     /// <summary>Faults worth another try: lost connections, serialization failures, deadlocks, optimistic-concurrency losses.</summary>
     public static bool IsTransient(Exception exception)
     {

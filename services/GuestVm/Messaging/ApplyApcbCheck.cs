@@ -1,19 +1,15 @@
 using Apmatrix.ApModel;
 using Apmatrix.Contracts;
-using MassTransit;
 
 namespace Apmatrix.GuestVm.Messaging;
 
 /// <summary>A command that can never be applied faults on its own, before batching, so only it lands in <c>apply-apcb_error</c>.</summary>
-public sealed class ApplyApcbCheck : IFilter<ConsumeContext<ApplyApcb>>
+public static class ApplyApcbCheck
 {
-    public Task Send(ConsumeContext<ApplyApcb> context, IPipe<ConsumeContext<ApplyApcb>> next)
+    public static void Check(ApplyApcb command)
     {
-        var problem = Problem(context.Message);
-        return problem is null ? next.Send(context) : throw new FormatException($"ApplyApcb cannot be applied: {problem}");
+        if (Problem(command) is { } problem) throw new FormatException($"ApplyApcb cannot be applied: {problem}");
     }
-
-    public void Probe(ProbeContext context) => context.CreateFilterScope("apply-apcb-check");
 
     public static string? Problem(ApplyApcb command)
     {

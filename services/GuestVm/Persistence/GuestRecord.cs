@@ -1,5 +1,5 @@
 using Apmatrix.ApModel;
-using Apmatrix.GuestVm.Guests;
+using Apmatrix.GuestVm.Core;
 
 namespace Apmatrix.GuestVm.Persistence;
 
@@ -25,43 +25,12 @@ public sealed class GuestRecord
 
     public ApMatrix Apcb => new(Apm, Aqm, Adm);
 
-    public void Apply(long version, string? mdev, ApcbWrite write, DateTime now)
+    public GuestMachineState ToState() => new(Vcpus, Format, Apcb, Crycb, Mdev, Version, UpdateCount, SuspendedMilliseconds, AppliedAt);
+
+    public void Store(GuestMachineState state)
     {
-        (Apm, Aqm, Adm) = (write.Masks.Apm, write.Masks.Aqm, write.Masks.Adm);
-        Crycb = write.Crycb;
-        Mdev = mdev;
-        Version = version;
-        UpdateCount++;
-        SuspendedMilliseconds += write.Suspended.TotalMilliseconds;
-        AppliedAt = now;
+        (Vcpus, Format, Crycb, Mdev, Version) = (state.Vcpus, state.Format, state.Crycb, state.Mdev, state.Version);
+        (Apm, Aqm, Adm) = (state.Apcb.Apm, state.Apcb.Aqm, state.Apcb.Adm);
+        (UpdateCount, SuspendedMilliseconds, AppliedAt) = (state.UpdateCount, state.SuspendedMilliseconds, state.AppliedAt);
     }
-}
-
-/// <summary>An ApplyApcb that arrived before the versions below it; applied once the gap fills.</summary>
-public sealed class PendingApcb
-{
-    public required string HostId { get; init; }
-    public required string GuestId { get; init; }
-    public long Version { get; init; }
-    public Bitmap256 Apm { get; init; }
-    public Bitmap256 Aqm { get; init; }
-    public Bitmap256 Adm { get; init; }
-    public string? Mdev { get; init; }
-    public DateTime ReceivedAt { get; init; }
-
-    public ApMatrix Masks => new(Apm, Aqm, Adm);
-}
-
-/// <summary>One applied version: the masks the guest got and how long its vCPUs were suspended for it.</summary>
-public sealed class ApcbHistoryEntry
-{
-    public required string HostId { get; init; }
-    public required string GuestId { get; init; }
-    public long Version { get; init; }
-    public Bitmap256 Apm { get; init; }
-    public Bitmap256 Aqm { get; init; }
-    public Bitmap256 Adm { get; init; }
-    public string? Mdev { get; init; }
-    public double SuspendedMilliseconds { get; init; }
-    public DateTime AppliedAt { get; init; }
 }

@@ -1,5 +1,6 @@
 using Apmatrix.ApModel;
 using Apmatrix.Contracts;
+using Apmatrix.GuestVm.Core;
 using Apmatrix.GuestVm.Guests;
 using Apmatrix.Hosting;
 using Microsoft.EntityFrameworkCore;
@@ -10,14 +11,11 @@ using static Apmatrix.Hosting.SqlArrays;
 
 namespace Apmatrix.GuestVm.Persistence;
 
-/// <summary>A guest refused a definition change; nothing changed.</summary>
-public sealed class GuestConflictException(string message) : Exception(message);
-
 /// <summary>
-/// Applies ApplyApcb commands to guests in version order, exactly once each: holding the guest rows, each
-/// guest's contiguous run after its applied version is applied, from the batch and from <c>pending_apcb</c>;
-/// versions after a gap wait in that table, repeats are acknowledged as duplicates. Masks, versions, history
-/// and acknowledgements commit together, each written with one statement for the whole batch.
+/// Applies ApplyApcb commands to guests in version order, exactly once each: holding the guest rows, it loads each
+/// guest, its arrived commands and its parked ones (<c>pending_apcb</c>), lets <see cref="ApcbVersions"/> decide
+/// and apply, and saves what that says: masks, versions, history and acknowledgements, and versions to park or
+/// delete, each written with one statement for the whole batch and committed together.
 /// </summary>
 public sealed class GuestStore(GuestVmDbContext db, OutboxSignal outbox, IOptions<GuestOptions> options)
 {
@@ -28,61 +26,55 @@ public sealed class GuestStore(GuestVmDbContext db, OutboxSignal outbox, IOption
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         await AddMissingAsync(keys, options.Value.DefaultVcpus, ApcbFormat.Apcb1, cancellationToken);
         var guests = await LockAsync(keys, tracking: false, cancellationToken);
-        // Versions stored by earlier batches: stored only under these row locks, so all are visible now.
-        var stored = (await db.PendingApcbs
+        // Versions parked by earlier batches: parked only under these row locks, so all are visible now.
+        var parked = (await db.PendingApcbs
             .FromSqlRaw("SELECT * FROM pending_apcb WHERE (host_id, guest_id) IN (SELECT * FROM unnest(@hosts, @guests))", KeyParameters(keys))
             .AsNoTracking()
             .ToListAsync(cancellationToken)).ToLookup(p => (p.HostId, p.GuestId));
         var now = DateTime.UtcNow;
-        var acknowledgements = new List<ApcbApplied>();
-        var runs = keys.Select(key =>
-        {
-            var guest = guests[key];
-            var waiting = stored[key].ToDictionary(p => p.Version, p => (p.Masks, p.Mdev));
-            foreach (var command in arrived[key])
-                if (command.Version <= guest.Version)
-                    acknowledgements.Add(new ApcbApplied(guest.HostId, guest.GuestId, command.Version, Duplicate: true, 0));
-                else
-                    waiting.TryAdd(command.Version, (Masks(command), command.Mdev));
-            return (Guest: guest, Waiting: waiting, History: new List<ApcbHistoryEntry>());
-        }).ToList();
+        var suspendCost = options.Value.SuspendCostPerVcpu;
+        var runs = new ApcbRun[keys.Count];
         // Guests are separate machines: their vCPUs are suspended side by side, as KVM would for separate VMs.
-        Parallel.ForEach(runs, run => ApplyRun(run.Guest, run.Waiting, now, run.History));
-        var history = runs.SelectMany(r => r.History).ToList();
+        Parallel.For(0, keys.Count, i =>
+        {
+            var key = keys[i];
+            var waiting = parked[key].OrderBy(p => p.Version).Select(p => p.ToCommand()).ToList();
+            runs[i] = ApcbVersions.Apply(guests[key].ToState(), arrived[key].Select(Command), waiting, suspendCost, now);
+        });
+        var applied = new List<GuestRecord>();
+        var cleared = new List<GuestRecord>();
+        var history = new List<ApcbHistoryEntry>();
+        var early = new List<PendingApcb>();
+        var acknowledgements = new List<ApcbApplied>();
+        for (var i = 0; i < keys.Count; i++)
+        {
+            var (guest, run) = (guests[keys[i]], runs[i]);
+            acknowledgements.AddRange(run.Duplicates.Select(v => new ApcbApplied(guest.HostId, guest.GuestId, v, Duplicate: true, 0)));
+            guest.Store(run.Guest);
+            if (run.Applied.Count > 0) applied.Add(guest);
+            if (run.UsedParked) cleared.Add(guest);
+            history.AddRange(run.Applied.Select(a => new ApcbHistoryEntry
+            {
+                HostId = guest.HostId, GuestId = guest.GuestId, Version = a.Version, Apm = a.Masks.Apm, Aqm = a.Masks.Aqm, Adm = a.Masks.Adm,
+                Mdev = a.Mdev, SuspendedMilliseconds = a.SuspendedMilliseconds, AppliedAt = now,
+            }));
+            early.AddRange(run.ToPark.Select(c => new PendingApcb
+            {
+                HostId = guest.HostId, GuestId = guest.GuestId, Version = c.Version, Apm = c.Masks.Apm, Aqm = c.Masks.Aqm, Adm = c.Masks.Adm, Mdev = c.Mdev,
+            }));
+        }
         acknowledgements.AddRange(history.Select(h => new ApcbApplied(h.HostId, h.GuestId, h.Version, Duplicate: false, h.SuspendedMilliseconds)));
-        var applied = runs.Where(r => r.History.Count > 0).Select(r => r.Guest).ToList();
-        var early = keys.SelectMany(key => arrived[key].Where(c => c.Version > guests[key].Version)).ToList();
         await UpdateGuestsAsync(applied, cancellationToken);
         await AddHistoryAsync(history, cancellationToken);
-        if (stored.Count > 0)
-            await db.Database.ExecuteSqlRawAsync(
-                "DELETE FROM pending_apcb p USING unnest(@hosts, @guests, @versions) AS g(host_id, guest_id, version) " +
-                "WHERE p.host_id = g.host_id AND p.guest_id = g.guest_id AND p.version <= g.version",
-                [.. KeyParameters(keys), Versions(keys.Select(k => guests[k].Version))], cancellationToken);
-        await AddPendingAsync(early, cancellationToken);
+        await DeleteParkedAsync(cleared, cancellationToken);
+        await ParkAsync(early, cancellationToken);
         await db.EnqueueAsync(acknowledgements, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         outbox.Notify();
     }
 
-    /// <summary>Applies the versions that follow the guest's own without a gap, one vCPU suspend each.</summary>
-    void ApplyRun(GuestRecord guest, Dictionary<long, (ApMatrix Masks, string? Mdev)> waiting, DateTime now, List<ApcbHistoryEntry> history)
-    {
-        var machine = new GuestMachine(guest.Vcpus, guest.Format, options.Value.SuspendCostPerVcpu);
-        while (waiting.TryGetValue(guest.Version + 1, out var next))
-        {
-            var write = machine.SetMasks(next.Masks);
-            guest.Apply(guest.Version + 1, next.Mdev, write, now);
-            history.Add(new ApcbHistoryEntry
-            {
-                HostId = guest.HostId, GuestId = guest.GuestId, Version = guest.Version, Apm = write.Masks.Apm, Aqm = write.Masks.Aqm,
-                Adm = write.Masks.Adm, Mdev = next.Mdev, SuspendedMilliseconds = write.Suspended.TotalMilliseconds, AppliedAt = now,
-            });
-        }
-    }
-
-    static ApMatrix Masks(ApplyApcb command) =>
-        new(Bitmap256.ParseMsb0Hex(command.Apm), Bitmap256.ParseMsb0Hex(command.Aqm), Bitmap256.ParseMsb0Hex(command.Adm));
+    static ApcbCommand Command(ApplyApcb command) => new(command.Version,
+        new(Bitmap256.ParseMsb0Hex(command.Apm), Bitmap256.ParseMsb0Hex(command.Aqm), Bitmap256.ParseMsb0Hex(command.Adm)), command.Mdev);
 
     Task UpdateGuestsAsync(List<GuestRecord> guests, CancellationToken cancellationToken) =>
         guests.Count == 0 ? Task.CompletedTask : db.Database.ExecuteSqlRawAsync(
@@ -123,15 +115,25 @@ public sealed class GuestStore(GuestVmDbContext db, OutboxSignal outbox, IOption
         await copy.CompleteAsync(cancellationToken);
     }
 
-    Task AddPendingAsync(List<ApplyApcb> commands, CancellationToken cancellationToken) =>
-        commands.Count == 0 ? Task.CompletedTask : db.Database.ExecuteSqlRawAsync(
+    /// <summary>Deletes each guest's parked versions at or below the version it now holds.</summary>
+    Task DeleteParkedAsync(List<GuestRecord> guests, CancellationToken cancellationToken) =>
+        guests.Count == 0 ? Task.CompletedTask : db.Database.ExecuteSqlRawAsync(
+            "DELETE FROM pending_apcb p USING unnest(@hosts, @guests, @versions) AS g(host_id, guest_id, version) " +
+            "WHERE p.host_id = g.host_id AND p.guest_id = g.guest_id AND p.version <= g.version",
+            [
+                Texts("hosts", guests.Select(g => g.HostId)), Texts("guests", guests.Select(g => g.GuestId)),
+                Versions(guests.Select(g => g.Version)),
+            ], cancellationToken);
+
+    Task ParkAsync(List<PendingApcb> versions, CancellationToken cancellationToken) =>
+        versions.Count == 0 ? Task.CompletedTask : db.Database.ExecuteSqlRawAsync(
             "INSERT INTO pending_apcb (host_id, guest_id, version, apm, aqm, adm, mdev) " +
             "SELECT * FROM unnest(@hosts, @guests, @versions, @apm, @aqm, @adm, @mdevs) ON CONFLICT DO NOTHING",
             [
-                Texts("hosts", commands.Select(c => c.HostId)), Texts("guests", commands.Select(c => c.GuestId)),
-                Versions(commands.Select(c => c.Version)),
-                Masks("apm", commands.Select(c => c.Apm)), Masks("aqm", commands.Select(c => c.Aqm)), Masks("adm", commands.Select(c => c.Adm)),
-                Texts("mdevs", commands.Select(c => c.Mdev)),
+                Texts("hosts", versions.Select(p => p.HostId)), Texts("guests", versions.Select(p => p.GuestId)),
+                Versions(versions.Select(p => p.Version)),
+                Bitmaps("apm", versions.Select(p => p.Apm)), Bitmaps("aqm", versions.Select(p => p.Aqm)), Bitmaps("adm", versions.Select(p => p.Adm)),
+                Texts("mdevs", versions.Select(p => p.Mdev)),
             ], cancellationToken);
 
     /// <summary>Creates or changes a guest; its CRYCB format is fixed once it holds an APCB (KVM picks it when the VM is created).</summary>
@@ -140,14 +142,9 @@ public sealed class GuestStore(GuestVmDbContext db, OutboxSignal outbox, IOption
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         await AddMissingAsync([(hostId, guestId)], vcpus, format, cancellationToken);
         var guest = (await LockAsync([(hostId, guestId)], tracking: true, cancellationToken)).Values.Single();
-        if (guest.Format != format)
-        {
-            if (guest.Version > 0)
-                throw new GuestConflictException($"guest {guestId} holds an {guest.Format} APCB (version {guest.Version}); its CRYCB format cannot change");
-            guest.Format = format;
-            guest.Crycb = guest.Apcb.ToImage(format);
-        }
-        guest.Vcpus = vcpus;
+        var redefined = guest.ToState().Redefine(vcpus, format)
+            ?? throw new GuestConflictException($"guest {guestId} holds an {guest.Format} APCB (version {guest.Version}); its CRYCB format cannot change");
+        guest.Store(redefined);
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return guest;
@@ -162,7 +159,7 @@ public sealed class GuestStore(GuestVmDbContext db, OutboxSignal outbox, IOption
             "FROM unnest(@hosts, @guests) AS k(host_id, guest_id) ORDER BY 1, 2 ON CONFLICT DO NOTHING",
             [
                 .. KeyParameters(keys), new NpgsqlParameter("vcpus", vcpus), new NpgsqlParameter("format", format.ToString()),
-                new NpgsqlParameter("empty", empty), new NpgsqlParameter("crycb", ApMatrix.Empty.ToImage(format)),
+                new NpgsqlParameter("empty", empty), new NpgsqlParameter("crycb", GuestMachineState.New(vcpus, format).Crycb),
             ], cancellationToken);
     }
 
@@ -181,6 +178,4 @@ public sealed class GuestStore(GuestVmDbContext db, OutboxSignal outbox, IOption
         [Texts("hosts", keys.Select(k => k.HostId)), Texts("guests", keys.Select(k => k.GuestId))];
 
     static NpgsqlParameter Versions(IEnumerable<long> values) => Longs("versions", values);
-
-    static NpgsqlParameter Masks(string name, IEnumerable<string> sysfsHex) => Bitmaps(name, sysfsHex.Select(Bitmap256.ParseMsb0Hex));
 }

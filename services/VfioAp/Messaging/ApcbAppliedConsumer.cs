@@ -2,7 +2,6 @@ using Apmatrix.Contracts;
 using Apmatrix.VfioAp.Persistence;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
 
 namespace Apmatrix.VfioAp.Messaging;
 
@@ -23,16 +22,5 @@ public sealed class ApcbAppliedConsumer(VfioApDbContext db) : IConsumer<Batch<Ap
             FROM unnest({hosts}, {guests}, {versions}) AS a(host_id, guest, version)
             WHERE u.host_id = a.host_id AND u.guest = a.guest AND u.version <= a.version AND u.acked_at IS NULL
             """, context.CancellationToken);
-    }
-}
-
-public sealed class ApcbAppliedDefinition(IOptions<BusEventBatchSettings> options) : ConsumerDefinition<ApcbAppliedConsumer>
-{
-    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpoint, IConsumerConfigurator<ApcbAppliedConsumer> consumer,
-        IRegistrationContext context)
-    {
-        var settings = options.Value;
-        consumer.Options<BatchOptions>(batch => batch.SetMessageLimit(settings.MessageLimit).SetTimeLimit(settings.TimeLimit));
-        endpoint.PrefetchCount = Math.Max(endpoint.PrefetchCount, settings.MessageLimit);
     }
 }

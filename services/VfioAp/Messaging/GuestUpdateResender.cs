@@ -5,12 +5,6 @@ using Microsoft.Extensions.Options;
 
 namespace Apmatrix.VfioAp.Messaging;
 
-public sealed class UpdateOptions
-{
-    /// <summary>How long an ApplyApcb may go unacknowledged before it is sent again.</summary>
-    public TimeSpan ResendAfter { get; set; } = TimeSpan.FromSeconds(10);
-}
-
 /// <summary>
 /// Re-sends guest updates that no ApcbApplied has acknowledged in time, so a lost message costs a delay, not a
 /// guest stuck on old masks. Only each guest's lowest unacknowledged version goes: the guest needs it before any

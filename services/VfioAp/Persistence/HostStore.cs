@@ -71,12 +71,17 @@ public sealed class HostStore(VfioApDbContext db, OutboxSignal outbox)
     public async Task CommitAsync(IDbContextTransaction transaction, IEnumerable<LockedHost> hosts, CancellationToken cancellationToken)
     {
         var now = DateTime.UtcNow;
-        var (changedMdevs, changedGuests) = (new List<MdevRow>(), new List<GuestRow>());
-        var updates = hosts.SelectMany(host => host.WriteBack(db, changedMdevs, changedGuests)
-            .Select(update => GuestUpdateRow.From(host.Row.HostId, update, now))).ToList();
+        var changes = hosts.Select(host => host.WriteBack()).ToList();
+        foreach (var host in changes)
+        {
+            db.Mdevs.AddRange(host.CreatedMdevs);
+            db.Mdevs.RemoveRange(host.RemovedMdevs);
+            db.Guests.AddRange(host.CreatedGuests);
+        }
+        var updates = changes.SelectMany(host => host.Updates.Select(update => GuestUpdateRow.From(host.HostId, update, now))).ToList();
         await db.SaveChangesAsync(cancellationToken);
-        await UpdateMdevsAsync(changedMdevs, cancellationToken);
-        await UpdateGuestsAsync(changedGuests, cancellationToken);
+        await UpdateMdevsAsync(changes.SelectMany(host => host.ChangedMdevs).ToList(), cancellationToken);
+        await UpdateGuestsAsync(changes.SelectMany(host => host.ChangedGuests).ToList(), cancellationToken);
         await AddGuestUpdatesAsync(updates, cancellationToken);
         var messages = updates.Select(u => u.ToMessage()).ToList();
         await db.EnqueueAsync(messages, cancellationToken);

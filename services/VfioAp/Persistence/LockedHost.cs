@@ -9,28 +9,28 @@ public sealed class LockedHost
     readonly Dictionary<string, (GuestRow Row, GuestState Stored)> _guests;
 
     /// <summary><paramref name="mdevs"/> and <paramref name="guests"/> untracked: what changed is written set-based.</summary>
-    internal LockedHost(HostRow row, IReadOnlyList<MdevRow> mdevs, IReadOnlyList<GuestRow> guests)
+    public LockedHost(HostRow row, IReadOnlyList<MdevRow> mdevs, IReadOnlyList<GuestRow> guests)
     {
         Row = row;
         var mdevStates = mdevs.Select(m => m.ToState()).ToList();
-        var guestRecords = guests.Select(g => g.ToState()).ToList();
+        var guestStates = guests.Select(g => g.ToState()).ToList();
         _mdevs = mdevs.Zip(mdevStates).ToDictionary(m => m.First.Name, m => (m.First, m.Second), StringComparer.Ordinal);
-        _guests = guests.Zip(guestRecords).ToDictionary(g => g.First.Name, g => (g.First, g.Second), StringComparer.Ordinal);
-        Engine = VfioApEngine.Restore(new EngineState(row.Mode, row.Config, row.Permissions, row.ReadBoundQueues(), mdevStates, guestRecords));
+        _guests = guests.Zip(guestStates).ToDictionary(g => g.First.Name, g => (g.First, g.Second), StringComparer.Ordinal);
+        Engine = VfioApEngine.Restore(new EngineState(row.Mode, row.Config, row.Permissions, row.ReadBoundQueues(), mdevStates, guestStates));
     }
 
     public HostRow Row { get; }
     public VfioApEngine Engine { get; }
 
     /// <summary>
-    /// Copies the engine's state back (once: a retry builds a new host): the host row (tracked), new and removed mdevs and guests through the context,
-    /// and the existing ones that changed into <paramref name="changedMdevs"/> and <paramref name="changedGuests"/>;
-    /// hands over the engine's guest updates.
+    /// Copies the engine's state into the host row and says which mdev and guest rows are new, changed (updated in
+    /// place) or gone; drains the engine's guest updates. Once per host: a retry builds a new one.
     /// </summary>
-    internal GuestApcbUpdate[] WriteBack(VfioApDbContext db, List<MdevRow> changedMdevs, List<GuestRow> changedGuests)
+    public HostChanges WriteBack()
     {
         var state = Engine.Capture();
         Row.Store(state);
+        var (createdMdevs, changedMdevs) = (new List<MdevRow>(), new List<MdevRow>());
         var nextPosition = _mdevs.Count == 0 ? 0 : _mdevs.Values.Max(m => m.Row.Position) + 1;
         var kept = new HashSet<string>(StringComparer.Ordinal);
         foreach (var mdev in state.Mdevs)
@@ -46,11 +46,11 @@ public sealed class LockedHost
             {
                 var created = new MdevRow { HostId = Row.HostId, Name = mdev.Name, Position = nextPosition++ };
                 created.Store(mdev);
-                db.Mdevs.Add(created);
+                createdMdevs.Add(created);
             }
         }
-        foreach (var removed in _mdevs.Values.Where(m => !kept.Contains(m.Row.Name)))
-            db.Mdevs.Remove(removed.Row);
+        var removedMdevs = _mdevs.Values.Where(m => !kept.Contains(m.Row.Name)).Select(m => m.Row).ToList();
+        var (createdGuests, changedGuests) = (new List<GuestRow>(), new List<GuestRow>());
         foreach (var guest in state.Guests)
         {
             if (_guests.TryGetValue(guest.Name, out var known))
@@ -63,9 +63,9 @@ public sealed class LockedHost
             {
                 var created = new GuestRow { HostId = Row.HostId, Name = guest.Name };
                 created.Store(guest);
-                db.Guests.Add(created);
+                createdGuests.Add(created);
             }
         }
-        return Engine.DrainUpdates();
+        return new HostChanges(Row.HostId, createdMdevs, changedMdevs, removedMdevs, createdGuests, changedGuests, Engine.DrainUpdates());
     }
 }

@@ -5,8 +5,6 @@ using Apmatrix.Hosting;
 
 namespace Apmatrix.VfioAp.Persistence;
 
-public enum BusEventKind : short { ConfigChanged = 1, QueueProbed = 2, QueueRemoved = 3, ScanComplete = 4, BusMasksChanged = 5 }
-
 /// <summary>
 /// A bus event stored until every earlier event of its host has been applied. Queue events keep only the
 /// APQN and driver; the rare configuration and mask events keep their message as JSON.
@@ -20,7 +18,7 @@ public sealed class PendingBusEvent
     public BoundDriver? Driver { get; init; }
     public string? Body { get; init; }
 
-    /// <summary>Checks the event as the engine will read it: a malformed one throws <see cref="FormatException"/>.</summary>
+    /// <summary>Reads the event as the engine will: a malformed one throws <see cref="FormatException"/>.</summary>
     public static PendingBusEvent From(IBusEvent message)
     {
         if (string.IsNullOrWhiteSpace(message.HostId)) throw new FormatException("the bus event names no host");
@@ -35,6 +33,9 @@ public sealed class PendingBusEvent
             _ => throw new FormatException($"{message.GetType().Name} is not an AP bus event"),
         };
     }
+
+    /// <summary>Throws <see cref="FormatException"/> for an event the engine could not read.</summary>
+    public static void Check(IBusEvent message) => From(message);
 
     public T Read<T>() => JsonSerializer.Deserialize<T>(Body ?? "null", Wire.Options)
         ?? throw new InvalidOperationException($"pending event {HostId}#{Sequence} has no body");

@@ -1,10 +1,7 @@
 using System.Diagnostics;
 using Apmatrix.ApModel;
 
-namespace Apmatrix.GuestVm.Guests;
-
-/// <summary>What one APCB write did: the masks the CRYCB now holds, its image, and how long the vCPUs were held out of SIE.</summary>
-public readonly record struct ApcbWrite(ApMatrix Masks, byte[] Crycb, TimeSpan Suspended);
+namespace Apmatrix.GuestVm.Core;
 
 /// <summary>A simulated guest as KVM sees it for an APCB update: its vCPUs and the CRYCB format they read masks from.</summary>
 public sealed class GuestMachine
@@ -48,25 +45,5 @@ public sealed class GuestMachine
     {
         var until = Stopwatch.GetTimestamp() + ticks;
         while (Stopwatch.GetTimestamp() < until) Thread.SpinWait(8);
-    }
-}
-
-/// <summary>A virtual CPU: running in SIE, or blocked outside it while its guest's CRYCB changes.</summary>
-public sealed class Vcpu
-{
-    public bool InSie { get; private set; } = true;
-    public bool Blocked { get; private set; }
-    public bool ShadowCrycbStale { get; private set; }
-
-    public void Block() => (Blocked, InSie) = (true, false);
-
-    /// <summary>The synchronous request a vCPU handles before it re-enters SIE (VSIE restart).</summary>
-    public void RequestShadowCrycbRebuild() => ShadowCrycbStale = true;
-
-    public void Unblock()
-    {
-        if (!Blocked) throw new InvalidOperationException("vCPU was not blocked");
-        ShadowCrycbStale = false;
-        (Blocked, InSie) = (false, true);
     }
 }

@@ -1,6 +1,7 @@
 using Apmatrix.ApModel;
 using Apmatrix.Contracts;
 using Apmatrix.Engine;
+using Apmatrix.Sequencing;
 using Apmatrix.VfioAp.Persistence;
 using Microsoft.EntityFrameworkCore;
 
@@ -8,16 +9,17 @@ namespace Apmatrix.VfioAp.Messaging;
 
 /// <summary>
 /// Applies AP bus events to each host's engine in the host's sequence order, exactly once, however RabbitMQ
-/// delivers them. Under each host's row lock, the run after <c>last_sequence</c> is taken from the batch and
-/// from <c>pending_bus_events</c> and applied in the transaction that saves the engine state; events that
-/// arrive early wait in that table for the gap to fill, repeats are dropped on the sequence number.
+/// delivers them. Under each host's row lock a <see cref="Sequencer{T}"/> takes the run after <c>last_sequence</c>
+/// from the batch and from <c>pending_bus_events</c>, which is applied in the transaction that saves the engine
+/// state; events that arrive early are parked in that table until the gap fills, repeats are dropped.
 /// </summary>
-public sealed class BusEventLog(VfioApDbContext db, HostStore store, ILogger<BusEventLog> log)
+public sealed class BusEventApplier(VfioApDbContext db, HostStore store, ILogger<BusEventApplier> log)
 {
-    const int RunChunk = 4096;
+    /// <summary>Parked events are read this many at a time: a gap costs one chunk, however many wait behind it.</summary>
+    const int ParkedChunk = 4096;
 
     /// <summary>One transaction, so one commit (one WAL flush), per batch however many hosts it spans.</summary>
-    public async Task AppendAsync(IEnumerable<IBusEvent> events, CancellationToken cancellationToken)
+    public async Task ApplyAsync(IEnumerable<IBusEvent> events, CancellationToken cancellationToken)
     {
         var arrived = events.Select(PendingBusEvent.From).ToLookup(e => e.HostId, StringComparer.Ordinal);
         // Every batch locks its hosts in this one order, so batches spanning the same hosts cannot deadlock.
@@ -27,14 +29,53 @@ public sealed class BusEventLog(VfioApDbContext db, HostStore store, ILogger<Bus
         var applied = new List<LockedHost>();
         var early = new List<PendingBusEvent>();
         foreach (var hostId in hostIds)
-            if (await ApplyRunAsync(hostId, arrived[hostId], early, cancellationToken) is { } host)
-                applied.Add(host);
-        // Stored while the hosts are locked, so the next transaction to lock a host sees them: none is stranded.
-        await InsertAsync(early, cancellationToken);
+        {
+            var row = await store.LockAsync(hostId, cancellationToken) ?? throw HostStore.NoSuchHost(hostId);
+            var sequencer = new Sequencer<PendingBusEvent>(row.LastSequence, arrived[hostId], e => e.Sequence);
+            if (await ApplyRunAsync(row, sequencer, cancellationToken) is { } host) applied.Add(host);
+            early.AddRange(sequencer.ToPark());
+        }
+        // Parked while the hosts are locked, so the next transaction to lock a host sees them: none is stranded.
+        await ParkAsync(early, cancellationToken);
         await store.CommitAsync(transaction, applied, cancellationToken);
     }
 
-    Task InsertAsync(List<PendingBusEvent> events, CancellationToken cancellationToken)
+    /// <summary>Applies the host's run, parked chunk by parked chunk; returns the host when its engine was loaded.</summary>
+    async Task<LockedHost?> ApplyRunAsync(HostRow row, Sequencer<PendingBusEvent> sequencer, CancellationToken cancellationToken)
+    {
+        LockedHost? host = null;
+        List<PendingBusEvent> parked;
+        do
+        {
+            var next = sequencer.Next;
+            parked = await db.PendingBusEvents.AsNoTracking()
+                .Where(e => e.HostId == row.HostId && e.Sequence >= next)
+                .OrderBy(e => e.Sequence)
+                .Take(ParkedChunk)
+                .ToListAsync(cancellationToken);
+            var run = sequencer.Advance(parked);
+            if (run.Count > 0)
+            {
+                host ??= await store.LoadAsync(row, cancellationToken);
+                foreach (var e in run) Apply(host.Engine, e);
+            }
+        }
+        // Only a full chunk used up to its end can have more parked events after it.
+        while (sequencer.ParkedUsedUp && parked.Count == ParkedChunk);
+        if (host is not null)
+        {
+            log.LogDebug("host {Host}: applied bus events {First}..{Last}", row.HostId, row.LastSequence + 1, sequencer.LastApplied);
+            row.LastSequence = sequencer.LastApplied;
+        }
+        if (sequencer.UsedParked)
+        {
+            var last = sequencer.LastApplied;
+            await db.PendingBusEvents.Where(e => e.HostId == row.HostId && e.Sequence <= last).ExecuteDeleteAsync(cancellationToken);
+        }
+        return host;
+    }
+
+    Task ParkAsync(List<PendingBusEvent> events, CancellationToken cancellationToken)
     {
         if (events.Count == 0) return Task.CompletedTask;
         var hosts = events.Select(e => e.HostId).ToArray();
@@ -49,51 +90,6 @@ public sealed class BusEventLog(VfioApDbContext db, HostStore store, ILogger<Bus
             FROM unnest({hosts}, {sequences}, {kinds}, {apqns}, {drivers}, {bodies}) AS e(host_id, sequence, kind, apqn, driver, body)
             ON CONFLICT DO NOTHING
             """, cancellationToken);
-    }
-
-    /// <summary>
-    /// Applies the host's contiguous run from the batch and the stored events, adds the batch's later events to
-    /// <paramref name="early"/>; returns the host when its engine was loaded.
-    /// </summary>
-    async Task<LockedHost?> ApplyRunAsync(string hostId, IEnumerable<PendingBusEvent> arrivals, List<PendingBusEvent> early,
-        CancellationToken cancellationToken)
-    {
-        var row = await store.LockAsync(hostId, cancellationToken) ?? throw HostStore.NoSuchHost(hostId);
-        var next = row.LastSequence + 1;
-        var batch = new Dictionary<long, PendingBusEvent>();
-        foreach (var e in arrivals)
-            if (e.Sequence >= next) batch.TryAdd(e.Sequence, e);
-        LockedHost? host = null;
-        var usedStored = false;
-        while (true)
-        {
-            var stored = await db.PendingBusEvents.AsNoTracking()
-                .Where(e => e.HostId == hostId && e.Sequence >= next)
-                .OrderBy(e => e.Sequence)
-                .Take(RunChunk)
-                .ToListAsync(cancellationToken);
-            var used = 0;
-            while (true)
-            {
-                PendingBusEvent? e;
-                if (used < stored.Count && stored[used].Sequence == next) e = stored[used++];
-                else if (!batch.TryGetValue(next, out e)) break;
-                host ??= await store.LoadAsync(row, cancellationToken);
-                Apply(host.Engine, e);
-                next++;
-            }
-            usedStored |= used > 0;
-            // Only a chunk used up to its end can have more stored events after it.
-            if (stored.Count < RunChunk || used < stored.Count) break;
-        }
-        if (host is not null)
-        {
-            log.LogDebug("host {Host}: applied bus events {First}..{Last}", hostId, row.LastSequence + 1, next - 1);
-            row.LastSequence = next - 1;
-        }
-        early.AddRange(batch.Values.Where(e => e.Sequence >= next));
-        if (usedStored) await db.PendingBusEvents.Where(e => e.HostId == hostId && e.Sequence < next).ExecuteDeleteAsync(cancellationToken);
-        return host;
     }
 
     static void Apply(VfioApEngine engine, PendingBusEvent e)

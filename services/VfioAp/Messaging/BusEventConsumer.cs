@@ -1,0 +1,14 @@
+using Apmatrix.Contracts;
+using MassTransit;
+
+namespace Apmatrix.VfioAp.Messaging;
+
+/// <summary>
+/// Consumes one kind of bus event, a batch at a time; each kind has its own queue, named after it (config-changed,
+/// queue-probed, ...), and the order across them comes from the sequence numbers.
+/// </summary>
+public sealed class BusEventConsumer<TEvent>(BusEventApplier applier) : IConsumer<Batch<TEvent>> where TEvent : class, IBusEvent
+{
+    public Task Consume(ConsumeContext<Batch<TEvent>> context) =>
+        applier.ApplyAsync(context.Message.Select(m => m.Message), context.CancellationToken);
+}

@@ -1,0 +1,32 @@
+using MassTransit;
+using MassTransit.Configuration;
+
+namespace Apmatrix.Hosting;
+
+/// <summary>
+/// The one definition of a batch consumer's endpoint: its batch limits, a prefetch that lets every concurrent batch
+/// fill, and the optional check that sends a malformed message alone to <c>&lt;queue&gt;_error</c> instead of failing
+/// the whole batch it would join. The queue keeps the formatter's name for the consumer (for a generic consumer,
+/// its message type's).
+/// </summary>
+public sealed class BatchConsumerDefinition<TConsumer, TMessage>(BatchConsumerSetup<TConsumer, TMessage> setup)
+    : ConsumerDefinition<TConsumer>
+    where TConsumer : class, IConsumer<Batch<TMessage>>
+    where TMessage : class
+{
+    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpoint, IConsumerConfigurator<TConsumer> consumer,
+        IRegistrationContext context)
+    {
+        var limits = setup.Limits;
+        if (setup.Check is { } check)
+            endpoint.AddPipeSpecification(new FilterPipeSpecification<ConsumeContext<TMessage>>(new MessageCheckFilter<TMessage>(check)));
+        consumer.Options<BatchOptions>(batch => batch
+            .SetMessageLimit(limits.MessageLimit)
+            .SetTimeLimit(limits.TimeLimit)
+            .SetConcurrencyLimit(limits.ConcurrencyLimit)
+            .SetTimeLimitStart(limits.TimeLimitStart));
+        // Fewer messages in flight than limit x concurrency would leave batches completing only on the timer.
+        endpoint.PrefetchCount = Math.Max(endpoint.PrefetchCount, limits.Capacity);
+        endpoint.ConcurrentMessageLimit = Math.Max(endpoint.ConcurrentMessageLimit ?? 0, limits.Capacity);
+    }
+}

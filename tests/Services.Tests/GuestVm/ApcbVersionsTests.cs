@@ -1,0 +1,83 @@
+using Apmatrix.ApModel;
+using Apmatrix.GuestVm.Core;
+
+namespace Apmatrix.Services.Tests.GuestVm;
+
+public class ApcbVersionsTests
+{
+    static readonly DateTime Now = new(2026, 11, 30, 12, 0, 0, DateTimeKind.Utc);
+
+    static ApcbCommand Version(long version, string adapters = "1") =>
+        new(version, new ApMatrix(Bitmap256.ParseRangeList(adapters), Bitmap256.Single(1), Bitmap256.Empty), "m1");
+
+    static GuestMachineState Guest(long version = 0, ApcbFormat format = ApcbFormat.Apcb1) =>
+        GuestMachineState.New(2, format) with { Version = version };
+
+    static ApcbRun Apply(GuestMachineState guest, ApcbCommand[] arrived, params ApcbCommand[] parked) =>
+        ApcbVersions.Apply(guest, arrived, parked, TimeSpan.Zero, Now);
+
+    [Fact]
+    public void Applies_versions_in_order_and_the_guest_holds_the_last()
+    {
+        var run = Apply(Guest(), [Version(2, "2"), Version(1, "1"), Version(3, "3")]);
+
+        Assert.Equal([1, 2, 3], run.Applied.Select(a => a.Version));
+        Assert.Equal(3, run.Guest.Version);
+        Assert.Equal(3, run.Guest.UpdateCount);
+        Assert.Equal(Bitmap256.Single(3), run.Guest.Apcb.Apm);
+        Assert.Equal(run.Guest.Apcb.ToImage(ApcbFormat.Apcb1), run.Guest.Crycb);
+        Assert.Equal("m1", run.Guest.Mdev);
+        Assert.Equal(Now, run.Guest.AppliedAt);
+        Assert.Empty(run.Duplicates);
+        Assert.Empty(run.ToPark);
+    }
+
+    [Fact]
+    public void Acknowledges_versions_it_has_as_duplicates_without_applying_them()
+    {
+        var guest = Guest(version: 2);
+
+        var run = Apply(guest, [Version(1), Version(2)]);
+
+        Assert.Equal([1, 2], run.Duplicates);
+        Assert.Empty(run.Applied);
+        Assert.Same(guest, run.Guest);
+    }
+
+    [Fact]
+    public void Parks_a_version_after_a_gap_and_applies_it_once_the_gap_fills()
+    {
+        var first = Apply(Guest(), [Version(1), Version(3)]);
+        Assert.Equal([1], first.Applied.Select(a => a.Version));
+        Assert.Equal([3], first.ToPark.Select(c => c.Version));
+
+        var second = Apply(first.Guest, [Version(2)], [.. first.ToPark]);
+
+        Assert.Equal([2, 3], second.Applied.Select(a => a.Version));
+        Assert.True(second.UsedParked);
+        Assert.Equal(3, second.Guest.Version);
+        Assert.Equal(3, second.Guest.UpdateCount);
+    }
+
+    [Fact]
+    public void Records_the_masks_the_apcb0_guest_really_got()
+    {
+        var run = Apply(Guest(format: ApcbFormat.Apcb0), [Version(1, "5,70")]);
+
+        var applied = Assert.Single(run.Applied);
+        Assert.Equal(Bitmap256.Single(5), applied.Masks.Apm);
+        Assert.Equal(Bitmap256.Single(5), run.Guest.Apcb.Apm);
+        Assert.Equal(32, run.Guest.Crycb.Length);
+    }
+
+    [Fact]
+    public void Adds_each_suspend_to_the_guest()
+    {
+        var guest = Guest() with { SuspendedMilliseconds = 1.5 };
+
+        var run = ApcbVersions.Apply(guest, [Version(1), Version(2)], [], TimeSpan.FromMicroseconds(100), Now);
+
+        Assert.Equal(1.5 + run.Applied.Sum(a => a.SuspendedMilliseconds), run.Guest.SuspendedMilliseconds, 9);
+        Assert.All(run.Applied, a => Assert.True(a.SuspendedMilliseconds >= 0.2));
+    }
+}

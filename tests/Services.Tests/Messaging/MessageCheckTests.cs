@@ -1,0 +1,37 @@
+using Apmatrix.Contracts;
+using Apmatrix.GuestVm.Messaging;
+using Apmatrix.VfioAp.Persistence;
+
+namespace Apmatrix.Services.Tests.Messaging;
+
+/// <summary>The checks that send a malformed message alone to its error queue, before it can join a batch.</summary>
+public class MessageCheckTests
+{
+    static readonly ApConfigInfo Config = new("0x40", "0x40", "0x80", 255, 255);
+
+    [Fact]
+    public void A_readable_bus_event_passes()
+    {
+        PendingBusEvent.Check(new QueueProbed("h1", 3, null, "01.0002", BoundDriver.VfioAp));
+        PendingBusEvent.Check(new ConfigChanged("h1", 1, Guid.NewGuid(), Config, Config));
+    }
+
+    [Theory]
+    [InlineData("", 1, "01.0002")]
+    [InlineData("h1", 0, "01.0002")]
+    [InlineData("h1", 1, "1x2")]
+    public void A_bus_event_the_engine_cannot_read_throws(string host, long sequence, string apqn) =>
+        Assert.Throws<FormatException>(() => PendingBusEvent.Check(new QueueRemoved(host, sequence, null, apqn, BoundDriver.VfioAp, RemovalReason.Unbind)));
+
+    [Fact]
+    public void A_config_change_with_a_bad_mask_throws() =>
+        Assert.Throws<FormatException>(() => PendingBusEvent.Check(new ConfigChanged("h1", 1, Guid.NewGuid(), Config with { Apm = "zz" }, Config)));
+
+    [Fact]
+    public void An_apply_apcb_names_its_problem()
+    {
+        Assert.Null(ApplyApcbCheck.Problem(new ApplyApcb("h1", "g1", 1, "0x40", "0x40", "0x00", "m1")));
+        Assert.Equal("version 0 is below 1", ApplyApcbCheck.Problem(new ApplyApcb("h1", "g1", 0, "0x40", "0x40", "0x00", null)));
+        Assert.Throws<FormatException>(() => ApplyApcbCheck.Check(new ApplyApcb("h1", "g1", 1, "0x40", "nope", "0x00", null)));
+    }
+}
