@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
-using Apmatrix.Apctl.Stack;
+using Apmatrix.Scenarios.Stack;
 using Apmatrix.ApModel;
 using Apmatrix.Engine;
 using HdrHistogram;

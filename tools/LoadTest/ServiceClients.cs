@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Apmatrix.ApModel;
-using Apmatrix.Apctl.Stack;
+using Apmatrix.Scenarios.Stack;
 
 namespace Apmatrix.LoadTest;
 

@@ -1,9 +1,9 @@
 using System.Text.Json;
-using Apmatrix.Apctl.Scenarios;
+using Apmatrix.Scenarios;
 using Apmatrix.ApModel;
 using Apmatrix.Engine;
 
-namespace Apmatrix.Apctl.Stack;
+namespace Apmatrix.Scenarios.Stack;
 
 /// <summary>
 /// Runs a scenario through the running services on a host of its own: bus steps go to ApBus,
@@ -22,10 +22,17 @@ public sealed class StackTarget(StackEndpoints endpoints, string hostId) : IScen
 
     string Host => $"/hosts/{Uri.EscapeDataString(hostId)}";
 
+    /// <summary>A host of its own per run, named after the file so the services' logs say which scenario it was.</summary>
+    public static string HostIdFor(Scenario scenario)
+    {
+        var name = new string(Path.GetFileNameWithoutExtension(scenario.File).Where(char.IsAsciiLetterOrDigit).Take(24).ToArray());
+        return $"{name}-{Guid.NewGuid().ToString("N")[..12]}";
+    }
+
     public async Task SetUpAsync(Scenario scenario, CancellationToken cancellationToken)
     {
         _scenario = scenario;
-        var mode = scenario.Mode == HotPlugMode.PerQueue ? "per-queue" : "batched";
+        var mode = HotPlugModes.Name(scenario.Mode);
         await _vfioAp.SendAsync(HttpMethod.Put, Host, new { mode }, cancellationToken);
         var host = scenario.Host;
         await BusAsync(HttpMethod.Put, Host, new
