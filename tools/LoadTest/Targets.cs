@@ -3,9 +3,6 @@ using Apmatrix.Engine;
 
 namespace Apmatrix.LoadTest;
 
-/// <summary>A target of the load-testing issue, what this run measured for it, and whether it was met.</summary>
-public sealed record TargetResult(string Target, string Measured, bool Met);
-
 /// <summary>The issue's targets that apply to a run of this shape; the full-scale ones only to the full-scale scan.</summary>
 public static class Targets
 {

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Apmatrix.Scenarios;
 using Apmatrix.ApModel;
 using Apmatrix.Engine;
 
