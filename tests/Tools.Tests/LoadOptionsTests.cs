@@ -1,7 +1,7 @@
 using Apmatrix.Engine;
 using Apmatrix.LoadTest;
 
-namespace Apmatrix.Integration.Tests.LoadTest;
+namespace Apmatrix.Tools.Tests;
 
 /// <summary>The load command's arguments and its model of a run; no servers.</summary>
 public sealed class LoadOptionsTests
