@@ -25,6 +25,8 @@ public sealed class LoadOptionsTests
     [InlineData("--hosts 0", "--hosts")]
     [InlineData("--adapters 257", "--adapters")]
     [InlineData("--mode sideways", "--mode")]
+    [InlineData("--mode perqueue", "--mode")]
+    [InlineData("--mode Batched", "--mode")]
     [InlineData("--vcpus x", "--vcpus")]
     [InlineData("--frobnicate 1", "--frobnicate")]
     [InlineData("--guests 9 --domains 8", "--guests")]
