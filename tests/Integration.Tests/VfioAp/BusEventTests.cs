@@ -41,15 +41,18 @@ public class Applying_bus_events(StackFixture stack)
         var scan = BusEventSender.Scan(host, 1, "1", "1-2", "");
 
         await bus.PublishAsync(scan[0], scan[2]);
-        var shown = await api.UntilAsync(h => h.GetProperty("lastSequence").GetInt64() == 1 && h.GetProperty("pendingEvents").GetInt32() == 1,
+        await api.UntilAsync(h => h.GetProperty("lastSequence").GetInt64() == 1 && h.GetProperty("pendingEvents").GetInt32() == 1,
             "config changed applied and the early probe waiting");
-        await Task.Delay(200);
-        shown = await api.GetAsync();
+        // Scan complete, early too: once it waits beside the probe, a later transaction on the host has seen the probe and held it.
+        await bus.PublishAsync(scan[3]);
+        var shown = await api.UntilAsync(h => h.GetProperty("pendingEvents").GetInt32() != 1 || h.GetProperty("lastSequence").GetInt64() != 1,
+            "scan complete taken");
         Assert.Equal(1, shown.GetProperty("lastSequence").GetInt64());
         Assert.Equal(0, shown.GetProperty("boundQueues").GetInt32());
+        Assert.Equal(2, shown.GetProperty("pendingEvents").GetInt32());
 
         await bus.PublishAsync(scan[1]);
-        shown = await api.UntilAppliedAsync(3);
+        shown = await api.UntilAppliedAsync(4);
         Assert.Equal(2, shown.GetProperty("boundQueues").GetInt32());
         Assert.Equal(0, shown.GetProperty("pendingEvents").GetInt32());
     }
