@@ -8,7 +8,7 @@ namespace Apmatrix.Integration.Tests;
 /// </summary>
 public static class Eventually
 {
-    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
+    static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
     static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(20);
 
     /// <summary>Returns once <paramref name="condition"/> is true.</summary>
