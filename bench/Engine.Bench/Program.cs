@@ -15,8 +15,8 @@ var iterations = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCultu
 
 var rows = new List<Row>
 {
-    Scan.Engine("batched", HotPlugMode.Batched, iterations),
-    Scan.Engine("per-queue", HotPlugMode.PerQueue, iterations),
+    Scan.Engine(HotPlugMode.Batched, iterations),
+    Scan.Engine(HotPlugMode.PerQueue, iterations),
     Scan.BusOnly(iterations),
     Scan.BareArrayLoop(iterations),
 };
@@ -62,12 +62,12 @@ static class Scan
     static readonly ApConfig Empty = new(Bitmap256.Empty, Bitmap256.Empty, Bitmap256.Empty, 255, 255);
     static readonly ApConfig Full = new(Bitmap256.All, Bitmap256.All, Bitmap256.Empty, 255, 255);
 
-    public static Row Engine(string name, HotPlugMode mode, int iterations)
+    public static Row Engine(HotPlugMode mode, int iterations)
     {
         var runs = Repeat(iterations, () => Once(mode, presizedUpdates: true));
         var cold = Repeat(ColdIterations, () => Once(mode, presizedUpdates: false));
         var last = runs[^1];
-        return new Row(name, Events, Median(runs, r => r.Sample.Ms), runs.Min(r => r.Sample.Ms),
+        return new Row(HotPlugModes.Name(mode), Events, Median(runs, r => r.Sample.Ms), runs.Min(r => r.Sample.Ms),
             Median(runs, r => r.Sample.Bytes) / Events, Median(cold, r => r.Sample.Bytes) / Events,
             last.Updates, last.MinPerGuest == last.MaxPerGuest ? $"{last.MinPerGuest}" : $"{last.MinPerGuest}-{last.MaxPerGuest}");
     }

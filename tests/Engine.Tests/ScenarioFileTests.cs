@@ -1,4 +1,4 @@
-using Apmatrix.Apctl.Scenarios;
+using Apmatrix.Scenarios;
 using Apmatrix.ApModel;
 using Apmatrix.Engine;
 

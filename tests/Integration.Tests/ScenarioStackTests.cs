@@ -1,7 +1,6 @@
-using Apmatrix.Apctl.Commands;
-using Apmatrix.Apctl.Scenarios;
 using System.Text.Json;
-using Apmatrix.Apctl.Stack;
+using Apmatrix.Scenarios;
+using Apmatrix.Scenarios.Stack;
 
 namespace Apmatrix.Integration.Tests;
 
@@ -26,7 +25,7 @@ public class ScenarioStackTests(StackFixture stack)
         await using var inProcess = new InProcessTarget();
         var expected = await ScenarioRunner.RunAsync(scenario, inProcess);
 
-        await using var target = new StackTarget(new StackEndpoints(stack.ApBus, stack.VfioAp, stack.GuestVm), ScenarioCommand.StackHostId(scenario));
+        await using var target = new StackTarget(new StackEndpoints(stack.ApBus, stack.VfioAp, stack.GuestVm), StackTarget.HostIdFor(scenario));
         var actual = await ScenarioRunner.RunAsync(scenario, target);
 
         Assert.True(actual.Passed, string.Join("\n", actual.Failures));

@@ -7,25 +7,6 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Apmatrix.LoadTest;
 
 /// <summary>
-/// Shaped like <see cref="QueueProbed"/> (same fields, same envelope size) but of its own type, so its
-/// exchange reaches no service queue that may be bound in the same virtual host.
-/// </summary>
-public sealed record CeilingProbe(string HostId, long Sequence, Guid? ScanId, string Apqn, BoundDriver Driver);
-
-/// <summary>One way of moving the ceiling's messages, and how fast it went.</summary>
-public sealed record CeilingTrial(string Name, int PublishChunk, string Consumer, int Prefetch, int Queues, int Messages, long BodyBytes,
-    double Seconds)
-{
-    public double MessagesPerSecond => Messages / Seconds;
-}
-
-public sealed record CeilingResult(int Messages, IReadOnlyList<CeilingTrial> Trials)
-{
-    public CeilingTrial Best => Trials.MaxBy(t => t.MessagesPerSecond)!;
-    public double MessagesPerSecond => Best.MessagesPerSecond;
-}
-
-/// <summary>
 /// What RabbitMQ and MassTransit alone allow on this machine: N messages published (durable, persistent,
 /// publisher confirms: MassTransit's defaults, as the services use them) and consumed by a consumer doing
 /// nothing, publish and consume overlapping, timed from the first publish to the last consume. With fan-out,

@@ -78,7 +78,7 @@ public static class LoadCommand
             await load.SetUpAsync(run.Token);
             foreach (var mode in options.Modes)
             {
-                phase = $"the {LoadOptions.ModeName(mode)} run";
+                phase = $"the {HotPlugModes.Name(mode)} run";
                 modes.Add(await load.RunAsync(mode, run.Token));
             }
             faults.AddRange(load.Faults);

@@ -49,7 +49,6 @@ public sealed record LoadOptions
 
     public static string MdevName(int mdev) => $"m{mdev}";
     public static string GuestName(int mdev) => $"g{mdev}";
-    public static string ModeName(HotPlugMode mode) => mode == HotPlugMode.PerQueue ? "per-queue" : "batched";
 
     /// <summary>Reads <c>--name value</c> pairs; unknown or malformed options throw <see cref="ArgumentException"/>.</summary>
     public static LoadOptions Parse(IReadOnlyList<string> args)
@@ -94,13 +93,11 @@ public sealed record LoadOptions
         return options;
     }
 
-    static IReadOnlyList<HotPlugMode> ParseModes(string value) => value switch
-    {
-        "batched" => [HotPlugMode.Batched],
-        "per-queue" => [HotPlugMode.PerQueue],
-        "both" => [HotPlugMode.Batched, HotPlugMode.PerQueue],
-        _ => throw new ArgumentException("--mode is batched, per-queue or both"),
-    };
+    /// <summary>A mode's exact API name, or both; <see cref="HotPlugModes.TryParse"/> alone would also take "perqueue" or " batched".</summary>
+    static IReadOnlyList<HotPlugMode> ParseModes(string value) =>
+        value == "both" ? [HotPlugMode.Batched, HotPlugMode.PerQueue]
+        : HotPlugModes.TryParse(value, out var mode) && HotPlugModes.Name(mode) == value ? [mode]
+        : throw new ArgumentException($"--mode is {string.Join(", ", Enum.GetValues<HotPlugMode>().Select(HotPlugModes.Name))} or both");
 
     static int Count(string name, string value, int min, int max) =>
         int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= min && n <= max

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Text.Json;
-using Apmatrix.Apctl.Stack;
 using Apmatrix.ApModel;
 using Apmatrix.Engine;
+using Apmatrix.Scenarios.Stack;
 using HdrHistogram;
 
 namespace Apmatrix.LoadTest;
@@ -25,7 +25,7 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
     readonly ServiceClients _clients = new(stack, options.KillVfioApAfter is null ? null : stack.VfioAp[^1].Name);
     readonly Dictionary<HotPlugMode, List<RunHost>> _hosts = options.Modes.ToDictionary(mode => mode, mode =>
         Enumerable.Range(1, options.Hosts)
-            .Select(i => new RunHost($"{options.Name}-{LoadOptions.ModeName(mode)}-h{i}", mode, new ExpectedHost(options, mode))).ToList());
+            .Select(i => new RunHost($"{options.Name}-{HotPlugModes.Name(mode)}-h{i}", mode, new ExpectedHost(options, mode))).ToList());
     double _setUpSeconds = double.NaN;
 
     /// <summary>
@@ -42,7 +42,7 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
         await Task.WhenAll(hosts.Select(async host =>
         {
             var path = ServiceClients.HostPath(host.Name);
-            await host.CallAsync(_clients.VfioAp, HttpMethod.Put, path, new { mode = LoadOptions.ModeName(host.Mode) }, cancellationToken);
+            await host.CallAsync(_clients.VfioAp, HttpMethod.Put, path, new { mode = HotPlugModes.Name(host.Mode) }, cancellationToken);
             var empty = LoadOptions.Empty;
             var answer = await host.CallAsync(_clients.ApBus, HttpMethod.Put, path, new
             {
@@ -82,7 +82,7 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
     public async Task<ModeResult> RunAsync(HotPlugMode mode, CancellationToken cancellationToken)
     {
         if (double.IsNaN(_setUpSeconds)) throw new InvalidOperationException("set up the hosts first");
-        var modeName = LoadOptions.ModeName(mode);
+        var modeName = HotPlugModes.Name(mode);
         var hosts = _hosts[mode];
         var failures = new List<string>();
         log.WriteLine($"{modeName}: {hosts.Count} host(s)");

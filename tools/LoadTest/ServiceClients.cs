@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Apmatrix.ApModel;
-using Apmatrix.Apctl.Stack;
+using Apmatrix.Scenarios.Stack;
 
 namespace Apmatrix.LoadTest;
 
@@ -58,5 +58,3 @@ public sealed class ServiceClients : IDisposable
         foreach (var client in _vfioAp.Concat(_guestVm)) client.Dispose();
     }
 }
-
-public sealed record GuestVmGuest(ApMatrix Apcb, long Version, long Updates, double SuspendedMilliseconds);

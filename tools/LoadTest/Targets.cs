@@ -1,9 +1,7 @@
 using System.Globalization;
+using Apmatrix.Engine;
 
 namespace Apmatrix.LoadTest;
-
-/// <summary>A target of the load-testing issue, what this run measured for it, and whether it was met.</summary>
-public sealed record TargetResult(string Target, string Measured, bool Met);
 
 /// <summary>The issue's targets that apply to a run of this shape; the full-scale ones only to the full-scale scan.</summary>
 public static class Targets
@@ -12,8 +10,8 @@ public static class Targets
     {
         var targets = new List<TargetResult>();
         var fullScale = options is { Hosts: 1, Adapters: 256, Domains: 256, Guests: 256 };
-        var batched = modes.FirstOrDefault(m => m.Mode == "batched");
-        var perQueue = modes.FirstOrDefault(m => m.Mode == "per-queue");
+        var batched = modes.FirstOrDefault(m => m.Mode == HotPlugModes.Name(HotPlugMode.Batched));
+        var perQueue = modes.FirstOrDefault(m => m.Mode == HotPlugModes.Name(HotPlugMode.PerQueue));
 
         foreach (var mode in modes)
             targets.Add(new($"{mode.Mode}: final state equals the engine's, no message lost or applied twice",
@@ -29,7 +27,7 @@ public static class Targets
         if (batched is not null)
         {
             var spread = batched.UpdatesPerGuestPerScan;
-            targets.Add(new("batched: exactly 1 update per guest per scan", $"{F(spread.Min, 2)}..{F(spread.Max, 2)}",
+            targets.Add(new($"{batched.Mode}: exactly 1 update per guest per scan", $"{F(spread.Min, 2)}..{F(spread.Max, 2)}",
                 spread is { Min: 1, Max: 1 }));
         }
         if (fullScale && batched is not null)
@@ -37,11 +35,11 @@ public static class Targets
             if (ceiling is not null)
             {
                 var ratio = batched.MessagesPerSecond / ceiling.MessagesPerSecond;
-                targets.Add(new("batched full-scale scan, config change to last ApcbApplied, at >= 0.5 x the ceiling's message rate",
+                targets.Add(new($"{batched.Mode} full-scale scan, config change to last ApcbApplied, at >= 0.5 x the ceiling's message rate",
                     $"{F(batched.MessagesPerSecond, 0)} msg/s = {F(ratio, 2)} x {F(ceiling.MessagesPerSecond, 0)}", ratio >= 0.5));
             }
             var latency = batched.ScanCompleteToLastApplied;
-            targets.Add(new("batched: ScanComplete to guest applied, p99 < 250 ms for 256 guests",
+            targets.Add(new($"{batched.Mode}: ScanComplete to guest applied, p99 < 250 ms for 256 guests",
                 $"p99 {F(latency.P99, 1)} ms over {latency.Count} guests", latency.Count > 0 && latency.P99 < 250));
             var vfioAp = batched.Memory.Where(m => m.Service == "VfioAp").Select(m => double.IsNaN(m.ScanPeakMiB) ? m.SetUpPeakMiB : m.ScanPeakMiB).ToList();
             if (vfioAp.Count > 0)
@@ -52,7 +50,7 @@ public static class Targets
         {
             var updates = perQueue.UpdatesPerGuestPerScan.Mean / batched.UpdatesPerGuestPerScan.Mean;
             var suspended = perQueue.SuspendedMsPerGuest.Mean / batched.SuspendedMsPerGuest.Mean;
-            targets.Add(new("per-queue: >= 100 x the guest updates and suspended time of batched",
+            targets.Add(new($"{perQueue.Mode}: >= 100 x the guest updates and suspended time of {batched.Mode}",
                 $"{F(updates, 0)} x updates, {F(suspended, 0)} x suspended time", updates >= 100 && suspended >= 100));
         }
         return targets;

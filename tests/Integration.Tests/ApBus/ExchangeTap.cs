@@ -20,8 +20,6 @@ public sealed record Tapped(string Type, JsonElement Message)
 /// </summary>
 public sealed class ExchangeTap : RawBroker
 {
-    static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
-
     readonly ConcurrentQueue<Tapped> _received = new();
 
     ExchangeTap(IConnection connection, IChannel channel) : base(connection, channel)
@@ -54,18 +52,9 @@ public sealed class ExchangeTap : RawBroker
     public static string Exchange(string contract) => $"Apmatrix.Contracts:{contract}";
 
     /// <summary>Waits until <paramref name="done"/> holds for what arrived about <paramref name="hostId"/>, in sequence order.</summary>
-    public async Task<IReadOnlyList<Tapped>> UntilAsync(string hostId, Func<IReadOnlyList<Tapped>, bool> done)
-    {
-        var deadline = DateTime.UtcNow + Patience;
-        while (true)
-        {
-            var mine = _received.Where(m => m.HostId == hostId).ToList();
-            if (done(mine)) return mine;
-            if (DateTime.UtcNow > deadline)
-                throw new TimeoutException($"after {Patience.TotalSeconds} s the tap holds {mine.Count} messages about {hostId}");
-            await Task.Delay(20);
-        }
-    }
+    public Task<IReadOnlyList<Tapped>> UntilAsync(string hostId, Func<IReadOnlyList<Tapped>, bool> done) =>
+        Eventually.ReadAsync(() => Task.FromResult<IReadOnlyList<Tapped>>(_received.Where(m => m.HostId == hostId).ToList()), done,
+            $"the tap's messages about {hostId}", describe: mine => $"{mine.Count} messages");
 
     /// <summary>Bus events of <paramref name="hostId"/> once every sequence number up to <paramref name="last"/> has arrived.</summary>
     public async Task<IReadOnlyList<Tapped>> EventsAsync(string hostId, long last) =>

@@ -119,7 +119,8 @@ public class Changing_the_bus_masks(StackFixture stack)
         using var vfioAp = stack.Client(stack.VfioAp);
         (await vfioAp.PutAsJsonAsync(bus.Host, new { mode = "batched" })).EnsureSuccessStatusCode();
         await BusApi.LastSequenceAsync(bus.DefineAsync(new { apm = "4-5", aqm = "4-5", adm = "4" }));
-        await UntilAsync(async () => (await vfioAp.GetFromJsonAsync<JsonElement>(bus.Host)).GetProperty("lastSequence").GetInt64() == 6);
+        await Eventually.TrueAsync(async () => (await vfioAp.GetFromJsonAsync<JsonElement>(bus.Host)).GetProperty("lastSequence").GetInt64() == 6,
+            "VfioAp to apply the host's first scan");
         (await vfioAp.PostAsJsonAsync($"{bus.Host}/mdevs", new { name = "m1" })).EnsureSuccessStatusCode();
         (await vfioAp.PostAsJsonAsync($"{bus.Host}/mdevs/m1/assign-adapter", new { id = 4 })).EnsureSuccessStatusCode();
         (await vfioAp.PostAsJsonAsync($"{bus.Host}/mdevs/m1/assign-domain", new { id = 5 })).EnsureSuccessStatusCode();
@@ -134,16 +135,6 @@ public class Changing_the_bus_masks(StackFixture stack)
         Assert.All(moves, e => Assert.Null(e.ScanId));
         Assert.Equal(["VfioAp", "VfioAp", "Default", "Default"], moves.Skip(1).Select(e => e.Message.GetProperty("driver").GetString()));
         Assert.Equal(BusEvents.Hex("5"), moves[0].Message.GetProperty("apmask").GetString());
-    }
-
-    static async Task UntilAsync(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "VfioAp did not apply the host's first scan in 30 s");
-            await Task.Delay(20);
-        }
     }
 }
 

@@ -25,21 +25,15 @@ static class Guests
     public static Task PublishAsync(this ExchangeTap tap, ApplyApcb command) =>
         tap.PublishRawAsync(ExchangeTap.Exchange(nameof(ApplyApcb)), "", Envelope(command));
 
-    public static async Task<JsonElement> UntilVersionAsync(HttpClient http, string path, long version)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (true)
-        {
-            using var response = await http.GetAsync(path);
-            if (response.IsSuccessStatusCode)
+    /// <summary>The guest once GuestVm holds <paramref name="version"/> or later; it appears with its first update.</summary>
+    public static Task<JsonElement> UntilVersionAsync(HttpClient http, string path, long version) =>
+        Eventually.ReadAsync(async () =>
             {
-                var guest = await response.Content.ReadFromJsonAsync<JsonElement>();
-                if (guest.GetProperty("version").GetInt64() >= version) return guest;
-            }
-            Assert.True(DateTime.UtcNow < deadline, $"{path} did not reach version {version} in 30 s");
-            await Task.Delay(20);
-        }
-    }
+                using var response = await http.GetAsync(path);
+                return response.IsSuccessStatusCode ? await response.Content.ReadFromJsonAsync<JsonElement>() : default;
+            },
+            guest => guest.ValueKind == JsonValueKind.Object && guest.GetProperty("version").GetInt64() >= version, $"{path} to reach version {version}",
+            describe: guest => guest.ValueKind == JsonValueKind.Undefined ? "no such guest yet" : guest.ToString());
 
     static string Hex(string rangeList) => Bitmap256.ParseRangeList(rangeList).ToMsb0Hex();
 }
@@ -115,12 +109,11 @@ public class A_malformed_apply_apcb(StackFixture stack)
 
         Assert.Equal("7", (await Guests.UntilVersionAsync(http, $"/hosts/{host}/guests/g1", 1)).GetProperty("apm").GetString());
         var errors = new List<string>();
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (errors.Count(e => e.Contains(host)) < 2 && DateTime.UtcNow < deadline)
+        await Eventually.TrueAsync(async () =>
         {
             errors.AddRange(await tap.DrainAsync($"{queue}_error"));
-            await Task.Delay(50);
-        }
+            return errors.Count(e => e.Contains(host)) >= 2;
+        }, $"both bad messages about {host} in {queue}_error");
         Assert.Equal(2, errors.Count(e => e.Contains(host)));
     }
 }

@@ -70,9 +70,8 @@ public class Administering_mdevs(StackFixture stack)
         await api.MdevAsync("m1", [4], [4], guest: "g1");
         await VfioApi.SucceedsAsync(api.AdminAsync("m1", "assign-adapter", 5));
 
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while ((await api.GuestsAsync())[0].GetProperty("acknowledgedVersion").GetInt64() < 2 && DateTime.UtcNow < deadline)
-            await Task.Delay(50);
+        await Eventually.TrueAsync(async () => (await api.GuestsAsync())[0].GetProperty("acknowledgedVersion").GetInt64() >= 2,
+            "GuestVm to acknowledge version 2");
         var guest = (await api.GuestsAsync())[0];
         Assert.Equal("m1", guest.GetProperty("mdev").GetString());
         Assert.Equal(2, guest.GetProperty("version").GetInt64());

@@ -41,15 +41,18 @@ public class Applying_bus_events(StackFixture stack)
         var scan = BusEventSender.Scan(host, 1, "1", "1-2", "");
 
         await bus.PublishAsync(scan[0], scan[2]);
-        var shown = await api.UntilAsync(h => h.GetProperty("lastSequence").GetInt64() == 1 && h.GetProperty("pendingEvents").GetInt32() == 1,
+        await api.UntilAsync(h => h.GetProperty("lastSequence").GetInt64() == 1 && h.GetProperty("pendingEvents").GetInt32() == 1,
             "config changed applied and the early probe waiting");
-        await Task.Delay(200);
-        shown = await api.GetAsync();
+        // Scan complete, early too: once it waits beside the probe, a later transaction on the host has seen the probe and held it.
+        await bus.PublishAsync(scan[3]);
+        var shown = await api.UntilAsync(h => h.GetProperty("pendingEvents").GetInt32() != 1 || h.GetProperty("lastSequence").GetInt64() != 1,
+            "scan complete taken");
         Assert.Equal(1, shown.GetProperty("lastSequence").GetInt64());
         Assert.Equal(0, shown.GetProperty("boundQueues").GetInt32());
+        Assert.Equal(2, shown.GetProperty("pendingEvents").GetInt32());
 
         await bus.PublishAsync(scan[1]);
-        shown = await api.UntilAppliedAsync(3);
+        shown = await api.UntilAppliedAsync(4);
         Assert.Equal(2, shown.GetProperty("boundQueues").GetInt32());
         Assert.Equal(0, shown.GetProperty("pendingEvents").GetInt32());
     }
@@ -85,12 +88,11 @@ public class Applying_bus_events(StackFixture stack)
 
         await api.UntilAppliedAsync(2);
         var faulted = new List<string>();
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (faulted.Count(body => body.Contains("not json") || body.Contains(host)) < 2 && DateTime.UtcNow < deadline)
+        await Eventually.TrueAsync(async () =>
         {
             faulted.AddRange(await bus.DrainAsync($"{queue}_error"));
-            await Task.Delay(50);
-        }
+            return faulted.Count(body => body.Contains("not json") || body.Contains(host)) >= 2;
+        }, $"both malformed events in {queue}_error");
         Assert.Contains(faulted, body => body.Contains("{ not json"));
         Assert.Contains(faulted, body => body.Contains(host) && body.Contains("\"zz\""));
     }

@@ -7,8 +7,6 @@ namespace Apmatrix.Integration.Tests.VfioAp;
 /// <summary>VfioAp's HTTP API for one host of a test.</summary>
 public sealed class VfioApi(HttpClient http, string hostId) : IDisposable
 {
-    static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
-
     public static string NewHost() => $"it-vfio-{Guid.NewGuid():N}";
 
     public string Host => $"/hosts/{hostId}";
@@ -33,16 +31,15 @@ public sealed class VfioApi(HttpClient http, string hostId) : IDisposable
     }
 
     /// <summary>Waits until the host's state satisfies <paramref name="done"/>; the host row appears with its first event.</summary>
-    public async Task<JsonElement> UntilAsync(Func<JsonElement, bool> done, string what)
+    public Task<JsonElement> UntilAsync(Func<JsonElement, bool> done, string what) =>
+        Eventually.ReadAsync(ShownAsync, shown => shown.ValueKind == JsonValueKind.Object && done(shown), $"host {hostId}: {what}",
+            describe: shown => shown.ValueKind == JsonValueKind.Undefined ? "no such host yet" : shown.ToString());
+
+    /// <summary>The host's state, or an undefined element while VfioAp has no such host.</summary>
+    async Task<JsonElement> ShownAsync()
     {
-        var deadline = DateTime.UtcNow + Patience;
-        while (true)
-        {
-            using var response = await http.GetAsync(Host);
-            if (response.IsSuccessStatusCode && await response.Content.ReadFromJsonAsync<JsonElement>() is var shown && done(shown)) return shown;
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"waited {Patience.TotalSeconds} s for host {hostId}: {what}");
-            await Task.Delay(20);
-        }
+        using var response = await http.GetAsync(Host);
+        return response.IsSuccessStatusCode ? await response.Content.ReadFromJsonAsync<JsonElement>() : default;
     }
 
     public Task<JsonElement> UntilAppliedAsync(long sequence) =>

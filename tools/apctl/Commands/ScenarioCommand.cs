@@ -1,5 +1,5 @@
-using Apmatrix.Apctl.Scenarios;
-using Apmatrix.Apctl.Stack;
+using Apmatrix.Scenarios;
+using Apmatrix.Scenarios.Stack;
 
 namespace Apmatrix.Apctl.Commands;
 
@@ -29,7 +29,7 @@ public static class ScenarioCommand
         foreach (var scenario in scenarios)
         {
             await using IScenarioTarget target = stack
-                ? new StackTarget(StackEndpoints.FromEnvironment(), StackHostId(scenario))
+                ? new StackTarget(StackEndpoints.FromEnvironment(), StackTarget.HostIdFor(scenario))
                 : new InProcessTarget();
             results.Add(await ScenarioRunner.RunAsync(scenario, target));
         }
@@ -52,13 +52,6 @@ public static class ScenarioCommand
         Console.Error.WriteLine($"{result.Scenario.Name}");
         foreach (var (guest, state) in result.Outcome?.Guests ?? new Dictionary<string, GuestOutcome>())
             Console.Error.WriteLine($"  {guest,-8} apm {state.Apcb.Apm,-12} aqm {state.Apcb.Aqm,-12} adm {state.Apcb.Adm,-12} {state.Updates} update(s)");
-    }
-
-    /// <summary>A host of its own per run, named after the file so the services' logs say which scenario it was.</summary>
-    public static string StackHostId(Scenario scenario)
-    {
-        var name = new string(Path.GetFileNameWithoutExtension(scenario.File).Where(char.IsAsciiLetterOrDigit).Take(24).ToArray());
-        return $"{name}-{Guid.NewGuid().ToString("N")[..12]}";
     }
 
     static IEnumerable<string> Expand(IEnumerable<string> paths) => paths.SelectMany<string, string>(path => Directory.Exists(path)

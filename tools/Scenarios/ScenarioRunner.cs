@@ -1,13 +1,7 @@
 using Apmatrix.ApModel;
 using Apmatrix.Engine;
 
-namespace Apmatrix.Apctl.Scenarios;
-
-/// <summary>What one scenario run gave: its outcome and every unmet expectation, in words.</summary>
-public sealed record ScenarioResult(Scenario Scenario, ScenarioOutcome? Outcome, IReadOnlyList<string> Failures)
-{
-    public bool Passed => Failures.Count == 0;
-}
+namespace Apmatrix.Scenarios;
 
 /// <summary>Plays a scenario's steps on a target and checks each expected error and every guest's end state.</summary>
 public static class ScenarioRunner

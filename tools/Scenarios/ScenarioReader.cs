@@ -2,7 +2,7 @@ using System.Text.Json;
 using Apmatrix.ApModel;
 using Apmatrix.Engine;
 
-namespace Apmatrix.Apctl.Scenarios;
+namespace Apmatrix.Scenarios;
 
 /// <summary>Reads the scenario format (tests/scenarios/README.md), reporting the first fault by JSON path.</summary>
 public static class ScenarioReader
@@ -52,12 +52,7 @@ public static class ScenarioReader
         {
             Expect(root, "$", JsonValueKind.Object);
             var name = OptionalString(root, "$", "name") ?? Path.GetFileNameWithoutExtension(file);
-            var mode = (OptionalString(root, "$", "mode") ?? "batched") switch
-            {
-                "batched" => HotPlugMode.Batched,
-                "per-queue" => HotPlugMode.PerQueue,
-                var other => throw Fault("$.mode", $"'{other}' is not a mode (batched or per-queue)"),
-            };
+            var mode = Mode(OptionalString(root, "$", "mode") ?? HotPlugModes.Name(HotPlugMode.Batched));
             var host = Required(root, "$", "host", JsonValueKind.Object);
             var config = new ApConfig(Ids(host, "$.host", "apm"), Ids(host, "$.host", "aqm"), Ids(host, "$.host", "adm"),
                 MaxId(host, "maxAdapter"), MaxId(host, "maxDomain"));
@@ -81,6 +76,12 @@ public static class ScenarioReader
             }
             return new Scenario(file, name, mode, config, permissions, mdevs, steps, expectations);
         }
+
+        /// <summary>Only the exact API names: <see cref="HotPlugModes.TryParse"/> also forgives case, spaces and "perqueue".</summary>
+        HotPlugMode Mode(string name) =>
+            HotPlugModes.TryParse(name, out var mode) && HotPlugModes.Name(mode) == name
+                ? mode
+                : throw Fault("$.mode", $"'{name}' is not a mode ({string.Join(" or ", Enum.GetValues<HotPlugMode>().Select(HotPlugModes.Name))})");
 
         ScenarioMdev Mdev(JsonElement item, string path)
         {

@@ -1,4 +1,4 @@
-namespace Apmatrix.Apctl.Scenarios;
+namespace Apmatrix.Scenarios;
 
 /// <summary>
 /// Where a scenario runs: the engine in this process, or the running services. A refused step throws

@@ -5,19 +5,6 @@ using System.Text.Json.Serialization;
 
 namespace Apmatrix.LoadTest;
 
-/// <summary>Where and on what the run ran, so figures are compared only with figures of the same kind.</summary>
-public sealed record RunEnvironment(string Machine, int Processors, string Runtime, string Broker, string MassTransit, string LoadAverage,
-    string Note);
-
-/// <summary>A load run's whole outcome: the report's JSON is this record.</summary>
-public sealed record LoadReport(string Name, DateTimeOffset Started, RunEnvironment Environment, LoadOptions Options, CeilingResult? Ceiling,
-    IReadOnlyList<ModeResult> Modes, IReadOnlyList<TargetResult> Targets, IReadOnlyDictionary<string, long>? ErrorQueues,
-    IReadOnlyList<string> Failures)
-{
-    /// <summary>Passed means exact: the final state and the message checks; speed targets are reported, not judged here.</summary>
-    public bool Passed => Failures.Count == 0 && Modes.All(m => m.Exact);
-}
-
 /// <summary>Writes reports/load-NAME.json, .md and .svg.</summary>
 public static class ReportWriter
 {

@@ -1,7 +1,7 @@
 using Apmatrix.ApModel;
 using Apmatrix.Engine;
 
-namespace Apmatrix.Apctl.Scenarios;
+namespace Apmatrix.Scenarios;
 
 /// <summary>Runs a scenario on the engine with a simulated AP bus in front of it: no servers.</summary>
 public sealed class InProcessTarget : IScenarioTarget

@@ -3,18 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Apmatrix.Engine;
 
-namespace Apmatrix.Apctl.Stack;
-
-/// <summary>Where the running services listen; defaults are the ports the services' settings use.</summary>
-public sealed record StackEndpoints(Uri ApBus, Uri VfioAp, Uri GuestVm)
-{
-    public static StackEndpoints FromEnvironment() => new(
-        Endpoint("APMATRIX_APBUS_URL", "http://127.0.0.1:5101"),
-        Endpoint("APMATRIX_VFIOAP_URL", "http://127.0.0.1:5102"),
-        Endpoint("APMATRIX_GUESTVM_URL", "http://127.0.0.1:5103"));
-
-    static Uri Endpoint(string variable, string fallback) => new(Environment.GetEnvironmentVariable(variable) is { Length: > 0 } url ? url : fallback);
-}
+namespace Apmatrix.Scenarios.Stack;
 
 /// <summary>JSON over HTTP to one service; a problem-details answer with a <c>kind</c> becomes a <see cref="MatrixException"/>.</summary>
 public sealed class StackClient(Uri baseAddress) : IDisposable

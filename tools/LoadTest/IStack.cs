@@ -1,11 +1,5 @@
 namespace Apmatrix.LoadTest;
 
-/// <summary>One running service instance; <see cref="ProcessId"/> is null when it runs inside the caller's process.</summary>
-public sealed record ServiceInstance(string Service, string Name, Uri Url, int? ProcessId);
-
-/// <summary>Peak resident memory (VmHWM) of one instance, in MiB, over the set-up and over the timed phase.</summary>
-public sealed record InstanceMemory(string Service, string Name, double SetUpPeakMiB, double ScanPeakMiB);
-
 /// <summary>
 /// The services under load: one ApBus, and any number of VfioAp and GuestVm instances that compete for
 /// the same queues and share one database per service.

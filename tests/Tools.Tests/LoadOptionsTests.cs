@@ -1,7 +1,7 @@
 using Apmatrix.Engine;
 using Apmatrix.LoadTest;
 
-namespace Apmatrix.Integration.Tests.LoadTest;
+namespace Apmatrix.Tools.Tests;
 
 /// <summary>The load command's arguments and its model of a run; no servers.</summary>
 public sealed class LoadOptionsTests
@@ -25,6 +25,8 @@ public sealed class LoadOptionsTests
     [InlineData("--hosts 0", "--hosts")]
     [InlineData("--adapters 257", "--adapters")]
     [InlineData("--mode sideways", "--mode")]
+    [InlineData("--mode perqueue", "--mode")]
+    [InlineData("--mode Batched", "--mode")]
     [InlineData("--vcpus x", "--vcpus")]
     [InlineData("--frobnicate 1", "--frobnicate")]
     [InlineData("--guests 9 --domains 8", "--guests")]

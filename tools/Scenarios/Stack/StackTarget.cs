@@ -1,9 +1,8 @@
 using System.Text.Json;
-using Apmatrix.Apctl.Scenarios;
 using Apmatrix.ApModel;
 using Apmatrix.Engine;
 
-namespace Apmatrix.Apctl.Stack;
+namespace Apmatrix.Scenarios.Stack;
 
 /// <summary>
 /// Runs a scenario through the running services on a host of its own: bus steps go to ApBus,
@@ -22,10 +21,17 @@ public sealed class StackTarget(StackEndpoints endpoints, string hostId) : IScen
 
     string Host => $"/hosts/{Uri.EscapeDataString(hostId)}";
 
+    /// <summary>A host of its own per run, named after the file so the services' logs say which scenario it was.</summary>
+    public static string HostIdFor(Scenario scenario)
+    {
+        var name = new string(Path.GetFileNameWithoutExtension(scenario.File).Where(char.IsAsciiLetterOrDigit).Take(24).ToArray());
+        return $"{name}-{Guid.NewGuid().ToString("N")[..12]}";
+    }
+
     public async Task SetUpAsync(Scenario scenario, CancellationToken cancellationToken)
     {
         _scenario = scenario;
-        var mode = scenario.Mode == HotPlugMode.PerQueue ? "per-queue" : "batched";
+        var mode = HotPlugModes.Name(scenario.Mode);
         await _vfioAp.SendAsync(HttpMethod.Put, Host, new { mode }, cancellationToken);
         var host = scenario.Host;
         await BusAsync(HttpMethod.Put, Host, new
@@ -118,16 +124,30 @@ public sealed class StackTarget(StackEndpoints endpoints, string hostId) : IScen
             $"VfioAp to apply host {hostId}'s events up to {published}", cancellationToken);
     }
 
-    /// <summary>Every guest's APCB and update count, once GuestVm has acknowledged every update VfioAp sent.</summary>
+    /// <summary>
+    /// Every guest's APCB and update count, once this GuestVm holds the latest version VfioAp sent each guest. Not
+    /// VfioAp's acknowledged version: the GuestVm of another stack on the same broker gets the update and acknowledges it too.
+    /// </summary>
     async Task<Dictionary<string, GuestVmState>> GuestStatesAsync(CancellationToken cancellationToken)
     {
-        await UntilAsync(async () => (await _vfioAp.GetAsync($"{Host}/guests", cancellationToken)).EnumerateArray()
-                .All(g => g.GetProperty("version").GetInt64() == g.GetProperty("acknowledgedVersion").GetInt64()),
-            $"GuestVm to acknowledge every update of host {hostId}", cancellationToken);
+        var states = new Dictionary<string, GuestVmState>(StringComparer.Ordinal);
+        await UntilAsync(async () =>
+            {
+                var sent = await _vfioAp.GetAsync($"{Host}/guests", cancellationToken);
+                states = await GuestVmStatesAsync(cancellationToken);
+                return sent.EnumerateArray().All(g =>
+                    (states.GetValueOrDefault(g.GetProperty("guest").GetString()!)?.Version ?? 0) == g.GetProperty("version").GetInt64());
+            },
+            $"GuestVm to apply every update of host {hostId}", cancellationToken);
+        return states;
+    }
+
+    async Task<Dictionary<string, GuestVmState>> GuestVmStatesAsync(CancellationToken cancellationToken)
+    {
         var states = new Dictionary<string, GuestVmState>(StringComparer.Ordinal);
         foreach (var guest in (await _guestVm.GetAsync($"{Host}/guests", cancellationToken)).EnumerateArray())
-            states[guest.GetProperty("guest").GetString()!] = new GuestVmState(
-                new ApMatrix(Ids(guest, "apm"), Ids(guest, "aqm"), Ids(guest, "adm")), guest.GetProperty("updates").GetInt64());
+            states[guest.GetProperty("guest").GetString()!] = new GuestVmState(new ApMatrix(Ids(guest, "apm"), Ids(guest, "aqm"), Ids(guest, "adm")),
+                guest.GetProperty("version").GetInt64(), guest.GetProperty("updates").GetInt64());
         return states;
     }
 
@@ -147,7 +167,7 @@ public sealed class StackTarget(StackEndpoints endpoints, string hostId) : IScen
 
     static List<string> Lines(JsonElement element, string name) => element.GetProperty(name).EnumerateArray().Select(e => e.GetString()!).ToList();
 
-    sealed record GuestVmState(ApMatrix Apcb, long Updates);
+    sealed record GuestVmState(ApMatrix Apcb, long Version, long Updates);
 
     public ValueTask DisposeAsync()
     {

@@ -2,7 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Apmatrix.Engine;
 
-namespace Apmatrix.Apctl.Scenarios;
+namespace Apmatrix.Scenarios;
 
 /// <summary>The JSON a run prints: the shape of <c>expect</c>, plus each mdev's matrix and guest matrix.</summary>
 public static class ScenarioReport
@@ -14,22 +14,16 @@ public static class ScenarioReport
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
 
-    public sealed record GuestJson(string Apm, string Aqm, string Adm, long Updates);
-    public sealed record MdevJson(IReadOnlyList<string> Matrix, IReadOnlyList<string> GuestMatrix);
-    public sealed record ResultJson(
-        string File, string Name, string Mode, bool Passed, IReadOnlyList<string> Failures,
-        IReadOnlyDictionary<string, GuestJson> Guests, IReadOnlyDictionary<string, MdevJson> Mdevs);
-
-    public static ResultJson ToJson(ScenarioResult result) => new(
+    public static ScenarioResultJson ToJson(ScenarioResult result) => new(
         result.Scenario.File,
         result.Scenario.Name,
-        result.Scenario.Mode == HotPlugMode.PerQueue ? "per-queue" : "batched",
+        HotPlugModes.Name(result.Scenario.Mode),
         result.Passed,
         result.Failures,
         (result.Outcome?.Guests ?? new Dictionary<string, GuestOutcome>()).ToDictionary(
-            g => g.Key, g => new GuestJson(g.Value.Apcb.Apm.ToRangeList(), g.Value.Apcb.Aqm.ToRangeList(), g.Value.Apcb.Adm.ToRangeList(), g.Value.Updates)),
+            g => g.Key, g => new GuestOutcomeJson(g.Value.Apcb.Apm.ToRangeList(), g.Value.Apcb.Aqm.ToRangeList(), g.Value.Apcb.Adm.ToRangeList(), g.Value.Updates)),
         (result.Outcome?.Mdevs ?? new Dictionary<string, MdevOutcome>()).ToDictionary(
-            m => m.Key, m => new MdevJson(m.Value.Matrix, m.Value.GuestMatrix)));
+            m => m.Key, m => new MdevOutcomeJson(m.Value.Matrix, m.Value.GuestMatrix)));
 
     public static string Serialize(IReadOnlyList<ScenarioResult> results) => results.Count == 1
         ? JsonSerializer.Serialize(ToJson(results[0]), Options)

@@ -1,0 +1,10 @@
+namespace Apmatrix.LoadTest;
+
+/// <summary>A load run's whole outcome: the report's JSON is this record.</summary>
+public sealed record LoadReport(string Name, DateTimeOffset Started, RunEnvironment Environment, LoadOptions Options, CeilingResult? Ceiling,
+    IReadOnlyList<ModeResult> Modes, IReadOnlyList<TargetResult> Targets, IReadOnlyDictionary<string, long>? ErrorQueues,
+    IReadOnlyList<string> Failures)
+{
+    /// <summary>Passed means exact: the final state and the message checks; speed targets are reported, not judged here.</summary>
+    public bool Passed => Failures.Count == 0 && Modes.All(m => m.Exact);
+}

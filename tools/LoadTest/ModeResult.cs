@@ -1,0 +1,27 @@
+namespace Apmatrix.LoadTest;
+
+/// <summary>Everything one hot-plug mode measured and checked.</summary>
+public sealed record ModeResult(
+    string Mode,
+    int Hosts,
+    double SetUpSeconds,
+    long SetUpCalls,
+    IReadOnlyList<ScanPhases> Scans,
+    Percentiles ScanCompleteToLastApplied,
+    long AppliedBeforeScanComplete,
+    Spread UpdatesPerGuestPerScan,
+    Spread SuspendedMsPerGuest,
+    IReadOnlyList<InstanceMemory> Memory,
+    IReadOnlyList<SubscriberReport> Subscribers,
+    long DuplicateAcknowledgements,
+    IReadOnlyList<string> Failures)
+{
+    public long Events => Scans.Sum(s => s.Events);
+    public long Updates => Scans.Sum(s => s.Updates);
+    public long Messages => Scans.Sum(s => s.Messages);
+    public double VfioApSeconds => Scans.Sum(s => s.VfioApMs) / 1000;
+    public double WholeSeconds => Scans.Sum(s => s.WholeMs) / 1000;
+    public double EventsPerSecondThroughVfioAp => Events / VfioApSeconds;
+    public double MessagesPerSecond => Messages / WholeSeconds;
+    public bool Exact => Failures.Count == 0;
+}

@@ -1,0 +1,3 @@
+namespace Apmatrix.Scenarios;
+
+public sealed record MdevOutcome(IReadOnlyList<string> Matrix, IReadOnlyList<string> GuestMatrix);
