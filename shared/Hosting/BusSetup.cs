@@ -11,7 +11,8 @@ public static class BusSetup
 {
     /// <summary>
     /// Kebab-case queues (optionally prefixed by <c>Messaging:QueuePrefix</c>), usage telemetry off (no
-    /// outside traffic), bounded in-memory retry of transient database faults, then <c>_error</c>.
+    /// outside traffic). A database outage is retried in memory until it ends, with the messages kept unacknowledged
+    /// in their queue; contention gets a few quick retries; anything else faults to <c>_error</c>.
     /// </summary>
     public static IServiceCollection AddApmatrixBus(this IServiceCollection services, IConfiguration configuration,
         Action<IBusRegistrationConfigurator> addConsumers)
@@ -23,21 +24,41 @@ public static class BusSetup
             bus.DisableUsageTelemetry();
             bus.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(configuration["Messaging:QueuePrefix"], false));
             addConsumers(bus);
-            bus.AddConfigureEndpointsCallback((_, _, endpoint) => endpoint.UseMessageRetry(retry =>
+            // The first filter added is the outer one: an outage outlasts any number of contention rounds.
+            bus.AddConfigureEndpointsCallback((_, _, endpoint) =>
             {
-                retry.Handle<Exception>(IsTransient);
-                retry.Exponential(8, TimeSpan.FromMilliseconds(20), TimeSpan.FromSeconds(2), TimeSpan.FromMilliseconds(50));
-            }));
+                endpoint.UseMessageRetry(retry =>
+                {
+                    retry.Handle<Exception>(DatabaseFaults.IsOutage);
+                    // Exponential computes its intervals only up to the cap, so an unbounded count costs nothing.
+                    retry.Exponential(int.MaxValue, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(500));
+                });
+                endpoint.UseMessageRetry(retry =>
+                {
+                    retry.Handle<Exception>(DatabaseFaults.IsContention);
+                    retry.Exponential(8, TimeSpan.FromMilliseconds(20), TimeSpan.FromSeconds(2), TimeSpan.FromMilliseconds(50));
+                });
+            });
             bus.UsingRabbitMq((context, rabbit) =>
             {
-                rabbit.Host(new Uri(broker));
+                rabbit.Host(new Uri(broker), host =>
+                {
+                    // A node that vanishes without closing the connection is noticed in seconds, not after a minute.
+                    host.Heartbeat(TimeSpan.FromSeconds(10));
+                    host.RequestedConnectionTimeout(TimeSpan.FromSeconds(10));
+                });
                 rabbit.ConfigureEndpoints(context);
             });
         });
+        services.AddOptions<MessagingOptions>().Bind(configuration.GetSection(MessagingOptions.Section))
+            .Validate(o => o.PublishTimeout > TimeSpan.Zero, "Messaging:PublishTimeout must be positive").ValidateOnStart();
         services.AddOptions<MassTransitHostOptions>().Configure(o =>
         {
             o.WaitUntilStarted = true;
             o.StopTimeout = TimeSpan.FromSeconds(20);
+            // Cancels a batch still running (or waiting out an outage) when its connection drops, so the endpoint restarts
+            // and the broker returns the batch to the queue instead of the stop timing out around it.
+            o.ConsumerStopTimeout = TimeSpan.FromSeconds(10);
         });
         return services;
     }
@@ -53,20 +74,5 @@ public static class BusSetup
     {
         bus.AddSingleton(provider => new BatchConsumerSetup<TConsumer, TMessage>(limits(provider), check));
         return bus.AddConsumer<TConsumer, BatchConsumerDefinition<TConsumer, TMessage>>();
-    }
-
-    /// <summary>Faults worth another try: lost connections, serialization failures, deadlocks, optimistic-concurrency losses.</summary>
-    public static bool IsTransient(Exception exception)
-    {
-        for (var e = exception; e is not null; e = e.InnerException)
-            switch (e)
-            {
-                case PostgresException { SqlState: PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.UniqueViolation }:
-                case NpgsqlException { IsTransient: true }:
-                case DbUpdateConcurrencyException:
-                case TimeoutException:
-                    return true;
-            }
-        return false;
     }
 }

@@ -4,27 +4,33 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Apmatrix.Hosting;
 
 /// <summary>
 /// Publishes committed outbox rows in sequence order and deletes them in the same transaction. Rows are
 /// claimed with SKIP LOCKED, so any number of instances can dispatch; a crash before commit re-sends
-/// the batch with the same message ids, which consumers deduplicate by their own keys.
+/// the batch with the same message ids, which consumers deduplicate by their own keys. A batch that cannot be
+/// published within <see cref="MessagingOptions.PublishTimeout"/> rolls back, its rows stay, and it is tried again
+/// after a back-off, so a broker or database outage costs time, never rows.
 /// </summary>
 public sealed class OutboxDispatcher<TContext>(IServiceScopeFactory scopes, IBus bus, OutboxSignal signal,
-    ILogger<OutboxDispatcher<TContext>> log) : BackgroundService where TContext : DbContext
+    IOptions<MessagingOptions> options, ILogger<OutboxDispatcher<TContext>> log) : BackgroundService where TContext : DbContext
 {
     const int BatchSize = 1000;
     static readonly TimeSpan IdlePoll = TimeSpan.FromMilliseconds(250);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        var outage = new Outage(log, "publishing the outbox");
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                if (await DispatchAsync(stoppingToken) < BatchSize) await signal.WaitAsync(IdlePoll, stoppingToken);
+                var dispatched = await DispatchAsync(stoppingToken);
+                outage.Succeeded();
+                if (dispatched < BatchSize) await signal.WaitAsync(IdlePoll, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -32,14 +38,17 @@ public sealed class OutboxDispatcher<TContext>(IServiceScopeFactory scopes, IBus
             }
             catch (Exception e)
             {
-                log.LogWarning(e, "outbox dispatch failed; retrying in a second");
-                await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken);
+                await Task.Delay(outage.Failed(e), stoppingToken);
             }
         }
     }
 
-    async Task<int> DispatchAsync(CancellationToken cancellationToken)
+    async Task<int> DispatchAsync(CancellationToken stoppingToken)
     {
+        // Publisher confirms can wait forever on a connection that died under them: the timeout is what ends the wait.
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        timeout.CancelAfter(options.Value.PublishTimeout);
+        var cancellationToken = timeout.Token;
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<TContext>();
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);

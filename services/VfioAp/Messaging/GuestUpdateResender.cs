@@ -19,16 +19,19 @@ public sealed class GuestUpdateResender(IServiceScopeFactory scopes, OutboxSigna
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var resendAfter = options.Value.ResendAfter;
+        var outage = new Outage(log, "re-sending unacknowledged guest updates");
         using var timer = new PeriodicTimer(resendAfter / 2);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
             try
             {
                 while (await ResendAsync(resendAfter, stoppingToken) == BatchSize) { }
+                outage.Succeeded();
             }
             catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
-                log.LogWarning(e, "re-sending unacknowledged guest updates failed; trying again later");
+                // The timer paces the attempts; the outage only keeps the log to one line each way.
+                outage.Failed(e);
             }
         }
     }

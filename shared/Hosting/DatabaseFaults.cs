@@ -1,0 +1,40 @@
+using System.Net.Sockets;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+
+namespace Apmatrix.Hosting;
+
+/// <summary>Sorts a failure into <see cref="DatabaseFault"/> by walking its inner exceptions; the first one that says anything decides.</summary>
+public static class DatabaseFaults
+{
+    public static DatabaseFault Classify(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+            switch (e)
+            {
+                case PostgresException p:
+                    return OfSqlState(p.SqlState);
+                case DbUpdateConcurrencyException:
+                    return DatabaseFault.Contention;
+                case SocketException or IOException or TimeoutException:
+                    return DatabaseFault.Outage;
+                case NpgsqlException { IsTransient: true }:
+                    return DatabaseFault.Outage;
+            }
+        return DatabaseFault.BadMessage;
+    }
+
+    public static bool IsOutage(Exception exception) => Classify(exception) == DatabaseFault.Outage;
+
+    public static bool IsContention(Exception exception) => Classify(exception) == DatabaseFault.Contention;
+
+    static DatabaseFault OfSqlState(string state) => state switch
+    {
+        PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.LockNotAvailable
+            or PostgresErrorCodes.UniqueViolation => DatabaseFault.Contention,
+        PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown or PostgresErrorCodes.CannotConnectNow
+            or PostgresErrorCodes.TooManyConnections => DatabaseFault.Outage,
+        _ when state.StartsWith("08", StringComparison.Ordinal) => DatabaseFault.Outage,
+        _ => DatabaseFault.BadMessage,
+    };
+}
