@@ -34,7 +34,7 @@ public static class VfioApApp
             bus.AddBatchConsumer<BusEventConsumer<QueueRemoved>, QueueRemoved>(BusEvents(s => s.Streamed), PendingBusEvent.Check);
             bus.AddBatchConsumer<BusEventConsumer<ScanComplete>, ScanComplete>(BusEvents(s => s.OncePerScan), PendingBusEvent.Check);
             bus.AddBatchConsumer<BusEventConsumer<BusMasksChanged>, BusMasksChanged>(BusEvents(s => s.OncePerScan), PendingBusEvent.Check);
-            bus.AddBatchConsumer<ApcbAppliedConsumer, ApcbApplied>(BusEvents(s => s.Acknowledgements));
+            bus.AddBatchConsumer<ApcbAppliedConsumer, ApcbApplied>(BusEvents(s => s.Acknowledgements), ApcbAppliedCheck.Check);
         });
         services.AddOutboxDispatcher<VfioApDbContext>();
         services.AddScoped<HostStore>();

@@ -1,5 +1,6 @@
 using Apmatrix.ApModel;
 using Apmatrix.Contracts;
+using Apmatrix.Hosting;
 
 namespace Apmatrix.GuestVm.Messaging;
 
@@ -13,7 +14,8 @@ public static class ApplyApcbCheck
 
     public static string? Problem(ApplyApcb command)
     {
-        if (string.IsNullOrEmpty(command.HostId) || string.IsNullOrEmpty(command.GuestId)) return "host and guest ids are required";
+        if ((MessageIds.Problem("host id", command.HostId) ?? MessageIds.Problem("guest id", command.GuestId)) is { } id) return id;
+        if (command.Mdev is not null && MessageIds.Problem("mdev", command.Mdev) is { } mdev) return mdev;
         if (command.Version < 1) return $"version {command.Version} is below 1";
         foreach (var (name, mask) in new[] { ("apm", command.Apm), ("aqm", command.Aqm), ("adm", command.Adm) })
         {

@@ -1,12 +1,18 @@
 using Apmatrix.Contracts;
 using Apmatrix.GuestVm.Persistence;
+using Apmatrix.Hosting;
 using MassTransit;
 
 namespace Apmatrix.GuestVm.Messaging;
 
 /// <summary>Applies a batch of APCB commands, of any guests, in one transaction (queue <c>apply-apcb</c>).</summary>
-public sealed class ApplyApcbConsumer(GuestStore guests) : IConsumer<Batch<ApplyApcb>>
+public sealed class ApplyApcbConsumer(GuestStore guests, GuestVmDbContext db) : IConsumer<Batch<ApplyApcb>>
 {
     public Task Consume(ConsumeContext<Batch<ApplyApcb>> context) =>
-        guests.ApplyAsync(context.Message.Select(m => m.Message).ToList(), context.CancellationToken);
+        BatchIsolation.ApplyAsync(context, (commands, cancellationToken) =>
+        {
+            // A batch that failed leaves its entities tracked; the retry or the one-by-one pass must start clean.
+            db.ChangeTracker.Clear();
+            return guests.ApplyAsync(commands, cancellationToken);
+        });
 }

@@ -1,4 +1,5 @@
 using Apmatrix.Contracts;
+using Apmatrix.Hosting;
 using Apmatrix.VfioAp.Persistence;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
@@ -11,9 +12,10 @@ namespace Apmatrix.VfioAp.Messaging;
 /// </summary>
 public sealed class ApcbAppliedConsumer(VfioApDbContext db) : IConsumer<Batch<ApcbApplied>>
 {
-    public Task Consume(ConsumeContext<Batch<ApcbApplied>> context)
+    public Task Consume(ConsumeContext<Batch<ApcbApplied>> context) => BatchIsolation.ApplyAsync(context, AcknowledgeAsync);
+
+    Task AcknowledgeAsync(IReadOnlyList<ApcbApplied> acks, CancellationToken cancellationToken)
     {
-        var acks = context.Message.Select(m => m.Message).ToList();
         var hosts = acks.Select(a => a.HostId).ToArray();
         var guests = acks.Select(a => a.GuestId).ToArray();
         var versions = acks.Select(a => a.Version).ToArray();
@@ -21,6 +23,6 @@ public sealed class ApcbAppliedConsumer(VfioApDbContext db) : IConsumer<Batch<Ap
             UPDATE guest_updates u SET acked_at = now()
             FROM unnest({hosts}, {guests}, {versions}) AS a(host_id, guest, version)
             WHERE u.host_id = a.host_id AND u.guest = a.guest AND u.version <= a.version AND u.acked_at IS NULL
-            """, context.CancellationToken);
+            """, cancellationToken);
     }
 }

@@ -21,6 +21,8 @@ public sealed class BusEventApplier(VfioApDbContext db, HostStore store, ILogger
     /// <summary>One transaction, so one commit (one WAL flush), per batch however many hosts it spans.</summary>
     public async Task ApplyAsync(IEnumerable<IBusEvent> events, CancellationToken cancellationToken)
     {
+        // A batch that failed leaves its entities tracked; the retry or the one-by-one pass must start clean.
+        db.ChangeTracker.Clear();
         var arrived = events.Select(PendingBusEvent.From).ToLookup(e => e.HostId, StringComparer.Ordinal);
         // Every batch locks its hosts in this one order, so batches spanning the same hosts cannot deadlock.
         var hostIds = arrived.Select(h => h.Key).Order(StringComparer.Ordinal).ToArray();

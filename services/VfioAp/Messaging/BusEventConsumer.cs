@@ -1,4 +1,5 @@
 using Apmatrix.Contracts;
+using Apmatrix.Hosting;
 using MassTransit;
 
 namespace Apmatrix.VfioAp.Messaging;
@@ -10,5 +11,5 @@ namespace Apmatrix.VfioAp.Messaging;
 public sealed class BusEventConsumer<TEvent>(BusEventApplier applier) : IConsumer<Batch<TEvent>> where TEvent : class, IBusEvent
 {
     public Task Consume(ConsumeContext<Batch<TEvent>> context) =>
-        applier.ApplyAsync(context.Message.Select(m => m.Message), context.CancellationToken);
+        BatchIsolation.ApplyAsync(context, (events, cancellationToken) => applier.ApplyAsync(events, cancellationToken));
 }

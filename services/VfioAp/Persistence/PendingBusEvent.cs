@@ -21,7 +21,7 @@ public sealed class PendingBusEvent
     /// <summary>Reads the event as the engine will: a malformed one throws <see cref="FormatException"/>.</summary>
     public static PendingBusEvent From(IBusEvent message)
     {
-        if (string.IsNullOrWhiteSpace(message.HostId)) throw new FormatException("the bus event names no host");
+        if (MessageIds.Problem("host id", message.HostId) is { } problem) throw new FormatException($"bus event: {problem}");
         if (message.Sequence < 1) throw new FormatException($"host {message.HostId}: sequence {message.Sequence} is not positive");
         return message switch
         {

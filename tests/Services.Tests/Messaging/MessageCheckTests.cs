@@ -1,5 +1,6 @@
 using Apmatrix.Contracts;
 using Apmatrix.GuestVm.Messaging;
+using Apmatrix.VfioAp.Messaging;
 using Apmatrix.VfioAp.Persistence;
 
 namespace Apmatrix.Services.Tests.Messaging;
@@ -20,6 +21,8 @@ public class MessageCheckTests
     [InlineData("", 1, "01.0002")]
     [InlineData("h1", 0, "01.0002")]
     [InlineData("h1", 1, "1x2")]
+    [InlineData("h 1", 1, "01.0002")]
+    [InlineData("h\u00001", 1, "01.0002")]
     public void A_bus_event_the_engine_cannot_read_throws(string host, long sequence, string apqn) =>
         Assert.Throws<FormatException>(() => PendingBusEvent.Check(new QueueRemoved(host, sequence, null, apqn, BoundDriver.VfioAp, RemovalReason.Unbind)));
 
@@ -33,5 +36,29 @@ public class MessageCheckTests
         Assert.Null(ApplyApcbCheck.Problem(new ApplyApcb("h1", "g1", 1, "0x40", "0x40", "0x00", "m1")));
         Assert.Equal("version 0 is below 1", ApplyApcbCheck.Problem(new ApplyApcb("h1", "g1", 0, "0x40", "0x40", "0x00", null)));
         Assert.Throws<FormatException>(() => ApplyApcbCheck.Check(new ApplyApcb("h1", "g1", 1, "0x40", "nope", "0x00", null)));
+    }
+
+    [Fact]
+    public void A_host_id_longer_than_ApBus_accepts_throws()
+    {
+        PendingBusEvent.Check(new QueueProbed(new string('h', 128), 1, null, "01.0002", BoundDriver.VfioAp));
+        Assert.Throws<FormatException>(() => PendingBusEvent.Check(new QueueProbed(new string('h', 129), 1, null, "01.0002", BoundDriver.VfioAp)));
+    }
+
+    [Fact]
+    public void An_apply_apcb_with_ids_no_table_would_take_names_its_problem()
+    {
+        Assert.Equal("host id is not at most 128 characters without spaces", ApplyApcbCheck.Problem(new ApplyApcb(new string('h', 5000), "g1", 1, "0x40", "0x40", "0x00", null)));
+        Assert.Equal("guest id is required", ApplyApcbCheck.Problem(new ApplyApcb("h1", "", 1, "0x40", "0x40", "0x00", null)));
+        Assert.Equal("mdev is not at most 128 characters without spaces", ApplyApcbCheck.Problem(new ApplyApcb("h1", "g1", 1, "0x40", "0x40", "0x00", "m\u00001")));
+    }
+
+    [Fact]
+    public void An_acknowledgement_that_matches_no_update_names_its_problem()
+    {
+        Assert.Null(ApcbAppliedCheck.Problem(new ApcbApplied("h1", "g1", 1, false, 0)));
+        Assert.Equal("version 0 is below 1", ApcbAppliedCheck.Problem(new ApcbApplied("h1", "g1", 0, false, 0)));
+        Assert.Equal("guest id is not at most 128 characters without spaces", ApcbAppliedCheck.Problem(new ApcbApplied("h1", "g 1", 3, false, 0)));
+        Assert.Throws<FormatException>(() => ApcbAppliedCheck.Check(new ApcbApplied(new string('h', 200), "g1", 3, false, 0)));
     }
 }

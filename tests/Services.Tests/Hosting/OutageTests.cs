@@ -1,0 +1,61 @@
+using Apmatrix.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Apmatrix.Services.Tests.Hosting;
+
+/// <summary>An outage logs once when it starts and once when it ends, and backs off from 1 s doubling to 30 s.</summary>
+public class OutageTests
+{
+    [Fact]
+    public void The_back_off_doubles_from_a_second_up_to_thirty()
+    {
+        Assert.Equal([1, 2, 4, 8, 16, 30, 30, 30], new[] { 1, 2, 3, 4, 5, 6, 7, 1000 }.Select(n => Outage.Delay(n).TotalSeconds));
+    }
+
+    [Fact]
+    public void Many_failed_attempts_log_one_warning_and_the_recovery_one_line_with_duration_and_attempts()
+    {
+        var log = new ListLogger();
+        var clock = new ManualClock();
+        var outage = new Outage(log, "publishing the outbox", clock);
+        for (var i = 0; i < 50; i++) outage.Failed(new IOException("connection reset"));
+        clock.Advance(TimeSpan.FromSeconds(42));
+        outage.Succeeded();
+        outage.Succeeded();
+
+        Assert.Equal(2, log.Lines.Count);
+        Assert.Equal(LogLevel.Warning, log.Lines[0].Level);
+        Assert.Equal(LogLevel.Information, log.Lines[1].Level);
+        Assert.Contains("00:00:42", log.Lines[1].Text);
+        Assert.Contains("50 failed attempts", log.Lines[1].Text);
+        Assert.Equal(0, outage.FailedAttempts);
+    }
+
+    [Fact]
+    public void A_new_outage_after_a_recovery_warns_again()
+    {
+        var log = new ListLogger();
+        var outage = new Outage(log, "re-sending", new ManualClock());
+        outage.Failed(new IOException());
+        outage.Succeeded();
+        Assert.Equal(TimeSpan.FromSeconds(1), outage.Failed(new IOException()));
+        Assert.Equal([LogLevel.Warning, LogLevel.Information, LogLevel.Warning], log.Lines.Select(l => l.Level));
+    }
+
+    sealed class ManualClock : TimeProvider
+    {
+        long _ticks;
+        public void Advance(TimeSpan by) => _ticks += by.Ticks;
+        public override long GetTimestamp() => _ticks;
+        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+    }
+
+    sealed class ListLogger : ILogger
+    {
+        public List<(LogLevel Level, string Text)> Lines { get; } = [];
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+        public bool IsEnabled(LogLevel logLevel) => true;
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            Lines.Add((logLevel, formatter(state, exception)));
+    }
+}
