@@ -1,0 +1,161 @@
+using System.Data.Common;
+using Apmatrix.Contracts;
+using Apmatrix.VfioAp;
+using Apmatrix.VfioAp.Persistence;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace Apmatrix.Integration.Tests.VfioAp;
+
+/// <summary>
+/// A VfioAp of its own, behind a <see cref="TcpProxy"/> to PostgreSQL or RabbitMQ that the test cuts mid-scan and
+/// restores, or with a transaction that refuses one host's events: the scan must end exact, by itself, with only
+/// the bad events in an error queue.
+/// </summary>
+[Collection("stack")]
+public class Recovering_from_failures(StackFixture stack)
+{
+    static readonly string[] BusEventQueues = ["config-changed", "queue-probed", "scan-complete", "apcb-applied"];
+
+    [Fact]
+    public async Task Should_end_the_scan_exact_when_the_database_is_unreachable_for_a_while()
+    {
+        await using var proxy = await TcpProxy.StartAsync("127.0.0.1", new NpgsqlConnectionStringBuilder(stack.Servers.PostgresAdmin).Port);
+        await using var vfio = await OwnAsync("dbcut", builder =>
+        {
+            var postgres = new NpgsqlConnectionStringBuilder(builder.Configuration["ConnectionStrings:Postgres"]) { Host = "127.0.0.1", Port = proxy.Port };
+            builder.Configuration["ConnectionStrings:Postgres"] = postgres.ConnectionString;
+        });
+        var (host, api, bus) = await HostWithGuestAsync(vfio);
+        await using var _ = bus;
+        var scan = BusEventSender.Scan(host, 1, "0-3", "0-3", "0-3");
+
+        await bus.PublishAsync(scan.Take(6));
+        proxy.Cut();
+        await bus.PublishAsync(scan.Skip(6));
+        // How long the database stays away; what is asserted comes after, by waiting on the state.
+        await Task.Delay(TimeSpan.FromSeconds(12));
+        proxy.Restore();
+
+        var shown = await api.UntilAppliedAsync(scan.Count);
+        Assert.Equal(16, shown.GetProperty("boundQueues").GetInt32());
+        Assert.Equal(0, shown.GetProperty("pendingEvents").GetInt32());
+        Assert.Empty(await ErrorsAsync(bus, vfio.QueuePrefix));
+    }
+
+    [Fact]
+    public async Task Should_publish_again_and_end_the_scan_exact_when_the_broker_connection_is_cut()
+    {
+        var broker = stack.Servers.RabbitMq;
+        await using var proxy = await TcpProxy.StartAsync("127.0.0.1", broker.Port);
+        await using var vfio = await OwnAsync("mqcut", builder =>
+            builder.Configuration["ConnectionStrings:RabbitMq"] = new UriBuilder(broker) { Host = "127.0.0.1", Port = proxy.Port }.Uri.ToString());
+        var (host, api, bus) = await HostWithGuestAsync(vfio);
+        await using var _ = bus;
+        var scan = BusEventSender.Scan(host, 1, "0-3", "0-3", "0-3");
+
+        await bus.PublishAsync(scan.Take(6));
+        proxy.Cut();
+        await bus.PublishAsync(scan.Skip(6));
+        // How long the broker stays away from this service; what is asserted comes after, by waiting on the state.
+        await Task.Delay(TimeSpan.FromSeconds(4));
+        proxy.Restore();
+
+        var shown = await api.UntilAppliedAsync(scan.Count);
+        Assert.Equal(16, shown.GetProperty("boundQueues").GetInt32());
+        // The guest's acknowledgement proves both ways work again: the outbox published ApplyApcb, the ack was consumed.
+        await Eventually.TrueAsync(async () => (await api.GuestsAsync()).EnumerateArray().Single().GetProperty("acknowledgedVersion").GetInt64() >= 1,
+            "the guest's update acknowledged");
+        Assert.Empty(await ErrorsAsync(bus, vfio.QueuePrefix));
+    }
+
+    [Fact]
+    public async Task Should_put_only_the_bad_events_in_the_error_queue_and_apply_the_rest_of_their_batches()
+    {
+        var poison = $"it-poison-{Guid.NewGuid():N}";
+        await using var vfio = await OwnAsync("poison", builder =>
+            builder.Services.ConfigureDbContext<VfioApDbContext>(options => options.AddInterceptors(new RefuseHost(poison))));
+        var (host, api, bus) = await HostWithGuestAsync(vfio);
+        await using var _ = bus;
+        var scan = BusEventSender.Scan(host, 1, "0-3", "0-3", "0-3");
+        List<IBusEvent> mixed = [.. scan.Take(9)];
+        // Refused by the check before batching, and refused by the database inside the batch's transaction.
+        mixed.Add(new QueueProbed(new string('h', 300), 1, null, "01.0002", BoundDriver.VfioAp));
+        mixed.Add(new QueueProbed(poison, 1, null, "01.0002", BoundDriver.VfioAp));
+        mixed.Add(new QueueProbed(poison, 2, null, "01.0003", BoundDriver.VfioAp));
+        mixed.AddRange(scan.Skip(9));
+
+        await bus.PublishAsync(mixed);
+
+        var shown = await api.UntilAppliedAsync(scan.Count);
+        Assert.Equal(16, shown.GetProperty("boundQueues").GetInt32());
+        var faulted = new List<string>();
+        await Eventually.TrueAsync(async () =>
+        {
+            faulted.AddRange(await ErrorsAsync(bus, vfio.QueuePrefix));
+            return faulted.Count >= 3;
+        }, "the three bad events in queue-probed_error");
+        Assert.Equal(3, faulted.Count);
+        Assert.Equal(2, faulted.Count(body => body.Contains(poison)));
+        Assert.DoesNotContain(faulted, body => body.Contains(host));
+    }
+
+    async Task<OwnVfioAp> OwnAsync(string name, Action<WebApplicationBuilder> configure) =>
+        new(await stack.StartOwnAsync(VfioApApp.Build, "vfioap", name, configure), $"{stack.QueuePrefix}{name}-");
+
+    async Task<(string Host, VfioApi Api, BusEventSender Bus)> HostWithGuestAsync(OwnVfioAp vfio)
+    {
+        var host = VfioApi.NewHost();
+        var api = new VfioApi(stack.Client(vfio.Url), host);
+        await VfioApi.SucceedsAsync(api.DefineAsync("batched"));
+        await api.MdevAsync("m1", [1, 2], [1, 2], guest: "g1");
+        return (host, api, await BusEventSender.OpenAsync(stack.Servers.RabbitMq));
+    }
+
+    static async Task<List<string>> ErrorsAsync(BusEventSender bus, string queuePrefix)
+    {
+        var bodies = new List<string>();
+        foreach (var queue in BusEventQueues) bodies.AddRange(await bus.DrainAsync($"{queuePrefix}{queue}_error"));
+        return bodies;
+    }
+
+    sealed class OwnVfioAp(WebApplication app, string queuePrefix) : IAsyncDisposable
+    {
+        public Uri Url { get; } = new(app.Urls.First());
+        public string QueuePrefix => queuePrefix;
+
+        public async ValueTask DisposeAsync()
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+        }
+    }
+
+    /// <summary>Refuses, as PostgreSQL refuses a value it cannot store, every statement that touches one host.</summary>
+    sealed class RefuseHost(string hostId) : DbCommandInterceptor
+    {
+        public override ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(DbCommand command, CommandEventData eventData,
+            InterceptionResult<DbDataReader> result, CancellationToken cancellationToken)
+        {
+            Refuse(command);
+            return ValueTask.FromResult(result);
+        }
+
+        public override ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(DbCommand command, CommandEventData eventData,
+            InterceptionResult<int> result, CancellationToken cancellationToken)
+        {
+            Refuse(command);
+            return ValueTask.FromResult(result);
+        }
+
+        void Refuse(DbCommand command)
+        {
+            foreach (DbParameter parameter in command.Parameters)
+                if (parameter.Value is string one && one == hostId || parameter.Value is string[] many && many.Contains(hostId))
+                    throw new PostgresException("injected by the test", "ERROR", "ERROR", PostgresErrorCodes.CharacterNotInRepertoire);
+        }
+    }
+}
