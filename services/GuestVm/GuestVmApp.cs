@@ -31,6 +31,7 @@ public static class GuestVmApp
         services.AddApmatrixBus(builder.Configuration,
             bus => bus.AddBatchConsumer<ApplyApcbConsumer, ApplyApcb>(_ => applyApcbBatches, ApplyApcbCheck.Check));
         services.AddOutboxDispatcher<GuestVmDbContext>();
+        services.AddApmatrixHealth<GuestVmDbContext>(builder.Configuration);
         services.AddScoped<GuestStore>();
 
         var app = builder.Build();

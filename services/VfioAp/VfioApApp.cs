@@ -1,6 +1,7 @@
 using Apmatrix.Contracts;
 using Apmatrix.Engine;
 using Apmatrix.Hosting;
+using Apmatrix.VfioAp.Health;
 using Apmatrix.VfioAp.Http;
 using Apmatrix.VfioAp.Messaging;
 using Apmatrix.VfioAp.Persistence;
@@ -37,6 +38,8 @@ public static class VfioApApp
             bus.AddBatchConsumer<ApcbAppliedConsumer, ApcbApplied>(BusEvents(s => s.Acknowledgements));
         });
         services.AddOutboxDispatcher<VfioApDbContext>();
+        services.AddApmatrixHealth<VfioApDbContext>(builder.Configuration)
+            .AddCheck<StalledHostCheck>("stalled-hosts", tags: ["ready"]);
         services.AddScoped<HostStore>();
         services.AddScoped<BusEventApplier>();
         services.AddOptions<UpdateOptions>().Bind(configuration.GetSection("Updates"))
