@@ -38,6 +38,7 @@ public static class VfioApApp
             bus.AddBatchConsumer<ApcbAppliedConsumer, ApcbApplied>(BusEvents(s => s.Acknowledgements));
         });
         services.AddOutboxDispatcher<VfioApDbContext>();
+        services.AddSingleton<StalledHostCheck>();
         services.AddApmatrixHealth<VfioApDbContext>(builder.Configuration)
             .AddCheck<StalledHostCheck>("stalled-hosts", tags: ["ready"]);
         services.AddScoped<HostStore>();

@@ -6,7 +6,10 @@ using Microsoft.Extensions.Options;
 
 namespace Apmatrix.VfioAp.Health;
 
-/// <summary>Not ready while a host has waited at a gap in its bus events for longer than <see cref="HealthOptions.StalledHostAfter"/>.</summary>
+/// <summary>
+/// Not ready while a host has waited at a gap in its bus events for longer than <see cref="HealthOptions.StalledHostAfter"/>;
+/// a singleton, since how long a host has waited is remembered between checks.
+/// </summary>
 public sealed class StalledHostCheck(IServiceScopeFactory scopes, IOptions<HealthOptions> options, TimeProvider clock) : IHealthCheck
 {
     readonly StalledHosts _hosts = new(options.Value.StalledHostAfter);
