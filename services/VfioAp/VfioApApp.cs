@@ -3,6 +3,7 @@ using Apmatrix.Engine;
 using Apmatrix.Hosting;
 using Apmatrix.VfioAp.Health;
 using Apmatrix.VfioAp.Http;
+using Apmatrix.VfioAp.Maintenance;
 using Apmatrix.VfioAp.Messaging;
 using Apmatrix.VfioAp.Persistence;
 using Microsoft.Extensions.Options;
@@ -39,6 +40,7 @@ public static class VfioApApp
         });
         services.AddOutboxDispatcher<VfioApDbContext>();
         services.AddSingleton<StalledHostCheck>();
+        services.AddPruner<VfioApPruner>(builder.Configuration);
         services.AddApmatrixHealth<VfioApDbContext>(builder.Configuration)
             .AddCheck<StalledHostCheck>("stalled-hosts", tags: ["ready"]);
         services.AddScoped<HostStore>();

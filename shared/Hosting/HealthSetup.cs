@@ -4,6 +4,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -35,5 +36,17 @@ public static class HealthSetup
         return services.AddHealthChecks()
             .AddCheck<OutboxAgeCheck<TContext>>("outbox", tags: ["ready"])
             .AddCheck<ConsumerWatchdog>("consumers", tags: ["ready"]);
+    }
+
+    /// <summary>Runs <typeparamref name="TPruner"/> every <c>Retention:Every</c>; it is also resolvable, so a test can run one round.</summary>
+    public static IServiceCollection AddPruner<TPruner>(this IServiceCollection services, IConfiguration configuration) where TPruner : class, IHostedService
+    {
+        services.AddOptions<RetentionOptions>().Bind(configuration.GetSection(RetentionOptions.Section))
+            .Validate(o => o.KeepFor >= TimeSpan.Zero && o.Every > TimeSpan.Zero && o.BatchSize > 0 && o.Pause >= TimeSpan.Zero,
+                "Retention: KeepFor and Pause must not be negative, Every and BatchSize must be positive")
+            .ValidateOnStart();
+        services.AddSingleton<TPruner>();
+        services.AddHostedService(provider => provider.GetRequiredService<TPruner>());
+        return services;
     }
 }
