@@ -21,6 +21,7 @@ public static class ApBusApp
         services.AddApmatrixDatabase<ApBusDbContext>(builder.Configuration, "apbus");
         services.AddApmatrixBus(builder.Configuration, _ => { });
         services.AddOutboxDispatcher<ApBusDbContext>();
+        services.AddApmatrixHealth<ApBusDbContext>(builder.Configuration);
         services.AddScoped<HostStore>();
         services.AddHttpClient<VfioApClient>((provider, http) =>
         {

@@ -1,6 +1,7 @@
 using Apmatrix.Contracts;
 using Apmatrix.GuestVm.Guests;
 using Apmatrix.GuestVm.Http;
+using Apmatrix.GuestVm.Maintenance;
 using Apmatrix.GuestVm.Messaging;
 using Apmatrix.GuestVm.Persistence;
 using Apmatrix.Hosting;
@@ -31,6 +32,8 @@ public static class GuestVmApp
         services.AddApmatrixBus(builder.Configuration,
             bus => bus.AddBatchConsumer<ApplyApcbConsumer, ApplyApcb>(_ => applyApcbBatches, ApplyApcbCheck.Check));
         services.AddOutboxDispatcher<GuestVmDbContext>();
+        services.AddPruner<GuestVmPruner>(builder.Configuration);
+        services.AddApmatrixHealth<GuestVmDbContext>(builder.Configuration);
         services.AddScoped<GuestStore>();
 
         var app = builder.Build();

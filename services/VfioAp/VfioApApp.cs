@@ -1,7 +1,9 @@
 using Apmatrix.Contracts;
 using Apmatrix.Engine;
 using Apmatrix.Hosting;
+using Apmatrix.VfioAp.Health;
 using Apmatrix.VfioAp.Http;
+using Apmatrix.VfioAp.Maintenance;
 using Apmatrix.VfioAp.Messaging;
 using Apmatrix.VfioAp.Persistence;
 using Microsoft.Extensions.Options;
@@ -37,6 +39,10 @@ public static class VfioApApp
             bus.AddBatchConsumer<ApcbAppliedConsumer, ApcbApplied>(BusEvents(s => s.Acknowledgements), ApcbAppliedCheck.Check);
         });
         services.AddOutboxDispatcher<VfioApDbContext>();
+        services.AddSingleton<StalledHostCheck>();
+        services.AddPruner<VfioApPruner>(builder.Configuration);
+        services.AddApmatrixHealth<VfioApDbContext>(builder.Configuration)
+            .AddCheck<StalledHostCheck>("stalled-hosts", tags: ["ready"]);
         services.AddScoped<HostStore>();
         services.AddScoped<BusEventApplier>();
         services.AddOptions<UpdateOptions>().Bind(configuration.GetSection("Updates"))

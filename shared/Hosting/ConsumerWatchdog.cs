@@ -1,0 +1,111 @@
+using System.Collections.Concurrent;
+using MassTransit;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using RabbitMQ.Client;
+
+namespace Apmatrix.Hosting;
+
+/// <summary>
+/// Asks the broker, not MassTransit, whether each receive endpoint's queue has a consumer: MassTransit's endpoint health
+/// only follows endpoint events, so an endpoint whose transport wedged or whose broker consumer vanished stays "ready".
+/// A passive queue declare returns the consumer count; a queue without one past <see cref="HealthOptions.ConsumerMissingAfter"/>
+/// has its endpoint stopped and started in this process, and readiness says which queues have none meanwhile.
+/// </summary>
+public sealed class ConsumerWatchdog(Uri broker, IOptions<HealthOptions> options, LogThrottle throttle, TimeProvider clock,
+    ILogger<ConsumerWatchdog> log) : BackgroundService, IReceiveEndpointObserver, IHealthCheck
+{
+    static readonly TimeSpan BrokerCallTimeout = TimeSpan.FromSeconds(10);
+    static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(30);
+
+    readonly ConcurrentDictionary<string, IReceiveEndpoint> _endpoints = new(StringComparer.Ordinal);
+    readonly ConsumerWatch _watch = new(options.Value.ConsumerMissingAfter);
+    IConnection? _connection;
+    IChannel? _channel;
+
+    public Task Ready(ReceiveEndpointReady ready)
+    {
+        // The bus's own reply queue is temporary and deleted with its connection; only consumer queues are watched.
+        if (!ready.InputAddress.Query.Contains("temporary=true", StringComparison.OrdinalIgnoreCase))
+            _endpoints[ready.InputAddress.Segments[^1]] = ready.ReceiveEndpoint;
+        return Task.CompletedTask;
+    }
+
+    public Task Stopping(ReceiveEndpointStopping stopping) => Task.CompletedTask;
+    public Task Completed(ReceiveEndpointCompleted completed) => Task.CompletedTask;
+    public Task Faulted(ReceiveEndpointFaulted faulted) => Task.CompletedTask;
+
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        Task.FromResult(Readiness.Consumers(_watch.States));
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.Value.ConsumerPollEvery, clock);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+                foreach (var (queue, endpoint) in _endpoints)
+                    if (_watch.Observe(queue, await ConsumerCountAsync(queue, stoppingToken), clock.GetUtcNow().UtcDateTime))
+                        await RestartAsync(queue, endpoint, stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            await CloseAsync();
+        }
+    }
+
+    async Task<uint?> ConsumerCountAsync(string queue, CancellationToken stoppingToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        timeout.CancelAfter(BrokerCallTimeout);
+        try
+        {
+            if (_channel is not { IsOpen: true })
+            {
+                await CloseAsync();
+                _connection = await new ConnectionFactory { Uri = broker, ClientProvidedName = "apmatrix-consumer-watchdog" }
+                    .CreateConnectionAsync(timeout.Token);
+                _channel = await _connection.CreateChannelAsync(cancellationToken: timeout.Token);
+            }
+            var count = (await _channel.QueueDeclarePassiveAsync(queue, timeout.Token)).ConsumerCount;
+            throttle.Reset($"watchdog:{queue}");
+            return count;
+        }
+        catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+        {
+            if (throttle.ShouldLog($"watchdog:{queue}", clock.GetUtcNow().UtcDateTime, out var held))
+                log.LogWarning("cannot ask the broker for queue {Queue}'s consumers ({Error}); {Held} similar failures not logged",
+                    queue, e.Message, held);
+            return null;
+        }
+    }
+
+    async Task RestartAsync(string queue, IReceiveEndpoint endpoint, CancellationToken stoppingToken)
+    {
+        log.LogWarning("queue {Queue} has had no consumer on the broker for over {Limit}; restarting its receive endpoint",
+            queue, options.Value.ConsumerMissingAfter);
+        try
+        {
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+            stop.CancelAfter(StopTimeout);
+            await endpoint.Stop(stop.Token);
+            endpoint.Start(stoppingToken);
+        }
+        catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+        {
+            log.LogError(e, "restarting the receive endpoint of queue {Queue} failed; readiness stays unhealthy and it is tried again", queue);
+        }
+    }
+
+    async Task CloseAsync()
+    {
+        if (_channel is not null) await _channel.DisposeAsync();
+        if (_connection is not null) await _connection.DisposeAsync();
+        (_channel, _connection) = (null, null);
+    }
+}

@@ -1,0 +1,25 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace Apmatrix.Hosting;
+
+/// <summary>The readiness verdicts, from figures already measured (no I/O), so each threshold is tested on its own.</summary>
+public static class Readiness
+{
+    public static HealthCheckResult OutboxAge(TimeSpan? oldest, TimeSpan maxAge) => oldest switch
+    {
+        null => HealthCheckResult.Healthy("outbox empty"),
+        { } age when age <= maxAge => HealthCheckResult.Healthy($"oldest unpublished message {age.TotalSeconds:0}s old"),
+        { } age => HealthCheckResult.Unhealthy(
+            $"oldest unpublished message is {age.TotalSeconds:0}s old (limit {maxAge.TotalSeconds:0}s): messages are not reaching the broker"),
+    };
+
+    /// <summary>Each queue's state from <see cref="ConsumerWatch"/>: unhealthy when any has had no consumer past the limit.</summary>
+    public static HealthCheckResult Consumers(IReadOnlyDictionary<string, ConsumerState> queues)
+    {
+        var missing = queues.Where(q => q.Value is ConsumerState.Missing).Select(q => q.Key).Order(StringComparer.Ordinal).ToList();
+        var unknown = queues.Where(q => q.Value is ConsumerState.BrokerUnreachable).Select(q => q.Key).Order(StringComparer.Ordinal).ToList();
+        if (missing.Count > 0) return HealthCheckResult.Unhealthy($"no consumer on the broker for queue(s) {string.Join(", ", missing)}");
+        if (unknown.Count > 0) return HealthCheckResult.Unhealthy($"the broker does not answer for queue(s) {string.Join(", ", unknown)}");
+        return HealthCheckResult.Healthy(queues.Count == 0 ? "no receive endpoints" : $"{queues.Count} queue(s) have a consumer");
+    }
+}

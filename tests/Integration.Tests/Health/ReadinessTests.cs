@@ -1,0 +1,159 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Apmatrix.ApBus;
+using Apmatrix.Integration.Tests.ApBus;
+using Apmatrix.Integration.Tests.VfioAp;
+using Apmatrix.VfioAp;
+using MassTransit;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+
+namespace Apmatrix.Integration.Tests.Health;
+
+/// <summary>
+/// <c>/health/ready</c> answers 503 naming the check and its reason while something is wrong, and 200 again once the
+/// service has got over it by itself: a stalled host, an outbox that cannot reach the broker, a queue without consumer.
+/// </summary>
+[Collection("stack")]
+public class Readiness_tells_the_truth(StackFixture stack)
+{
+    static readonly TimeSpan Patience = TimeSpan.FromSeconds(40);
+
+    [Fact]
+    public async Task Should_name_a_host_stalled_at_a_gap_until_the_gap_fills()
+    {
+        var app = await stack.StartOwnAsync(VfioApApp.Build, "vfioap", "stall",
+            builder => Settings(builder, ("Health:StalledHostAfter", "00:00:01")));
+        try
+        {
+            var host = VfioApi.NewHost();
+            using var http = stack.Client(new Uri(app.Urls.First()));
+            using var api = new VfioApi(http, host);
+            await using var bus = await BusEventSender.OpenAsync(stack.Servers.RabbitMq);
+            var scan = BusEventSender.Scan(host, 1, "1", "1-2", "");
+
+            await bus.PublishAsync(scan[0], scan[2], scan[3]);
+            var stalled = await UntilAsync(http, "stalled-hosts", "Unhealthy");
+            Assert.Contains($"{host} waits for event 2 (parked from 3)", Describe(stalled, "stalled-hosts"));
+
+            await bus.PublishAsync(scan[1]);
+            await api.UntilAppliedAsync(4);
+            await UntilReadyAsync(http);
+        }
+        finally
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Should_report_an_outbox_that_cannot_reach_the_broker_and_publish_it_once_the_broker_is_back()
+    {
+        await using var proxy = await HealthProxy.StartAsync(stack.Servers.RabbitMq.Host, stack.Servers.RabbitMq.Port);
+        var broker = new UriBuilder(stack.Servers.RabbitMq) { Port = proxy.Port }.Uri;
+        var app = await stack.StartOwnAsync(ApBusApp.Build, "apbus", "outbox",
+            builder => Settings(builder, ("ConnectionStrings:RabbitMq", broker.ToString()), ("Health:OutboxMaxAge", "00:00:02")));
+        try
+        {
+            using var http = stack.Client(new Uri(app.Urls.First()));
+            using var bus = new BusApi(stack.Client(new Uri(app.Urls.First())), $"it-health-{Guid.NewGuid():N}");
+            await UntilReadyAsync(http);
+
+            proxy.Cut();
+            using (var defined = await bus.DefineAsync(new { apm = "1", aqm = "1-2", adm = "" }))
+                Assert.Equal(HttpStatusCode.Created, defined.StatusCode);
+            var old = await UntilAsync(http, "outbox", "Unhealthy");
+            Assert.Contains("messages are not reaching the broker", Describe(old, "outbox"));
+
+            proxy.Restore();
+            await UntilReadyAsync(http);
+        }
+        finally
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Should_restart_an_endpoint_that_has_no_consumer_on_the_broker()
+    {
+        var endpoints = new EndpointGrabber();
+        var app = await stack.StartOwnAsync(VfioApApp.Build, "vfioap", "noconsumer", builder =>
+        {
+            Settings(builder, ("Health:ConsumerMissingAfter", "00:00:02"), ("Health:ConsumerPollEvery", "00:00:00.200"));
+            builder.Services.AddReceiveEndpointObserver(_ => endpoints);
+        });
+        try
+        {
+            var host = VfioApi.NewHost();
+            using var http = stack.Client(new Uri(app.Urls.First()));
+            using var api = new VfioApi(http, host);
+            await using var bus = await BusEventSender.OpenAsync(stack.Servers.RabbitMq);
+            await UntilReadyAsync(http);
+
+            // What the operators saw: a queue left without a consumer; here its endpoint is stopped behind the service's back.
+            await endpoints.Get("queue-probed").Stop();
+            var missing = await UntilAsync(http, "consumers", "Unhealthy");
+            Assert.Contains("queue-probed", Describe(missing, "consumers"));
+
+            await UntilReadyAsync(http);
+            await bus.PublishAsync(BusEventSender.Scan(host, 1, "1", "1-2", ""));
+            Assert.Equal(2, (await api.UntilAppliedAsync(4)).GetProperty("boundQueues").GetInt32());
+        }
+        finally
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+        }
+    }
+
+    static void Settings(WebApplicationBuilder builder, params (string Key, string Value)[] settings) =>
+        builder.Configuration.AddInMemoryCollection(settings.Select(s => KeyValuePair.Create(s.Key, (string?)s.Value)));
+
+    static async Task<(HttpStatusCode Status, JsonElement Body)> ReadyAsync(HttpClient http)
+    {
+        using var response = await http.GetAsync("/health/ready");
+        return (response.StatusCode, await response.Content.ReadFromJsonAsync<JsonElement>());
+    }
+
+    static string Status(JsonElement body, string check) =>
+        body.GetProperty("checks").EnumerateArray().Single(c => c.GetProperty("name").GetString() == check).GetProperty("status").GetString()!;
+
+    static string Describe(JsonElement body, string check) =>
+        body.GetProperty("checks").EnumerateArray().Single(c => c.GetProperty("name").GetString() == check).GetProperty("description").GetString()!;
+
+    /// <summary>Waits until <paramref name="check"/> has <paramref name="status"/>; a failing check must make the answer 503.</summary>
+    static async Task<JsonElement> UntilAsync(HttpClient http, string check, string status)
+    {
+        var (code, body) = await Eventually.ReadAsync(() => ReadyAsync(http), r => Status(r.Body, check) == status,
+            $"{check} {status}", Patience, r => r.Body.ToString());
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, code);
+        return body;
+    }
+
+    static Task UntilReadyAsync(HttpClient http) =>
+        Eventually.ReadAsync(() => ReadyAsync(http), r => r.Status == HttpStatusCode.OK, "ready (200)", Patience, r => r.Body.ToString());
+
+    sealed class EndpointGrabber : IReceiveEndpointObserver
+    {
+        readonly Dictionary<string, IReceiveEndpoint> _endpoints = [];
+
+        public IReceiveEndpoint Get(string queueSuffix)
+        {
+            lock (_endpoints) return _endpoints.Single(e => e.Key.EndsWith(queueSuffix, StringComparison.Ordinal)).Value;
+        }
+
+        public Task Ready(ReceiveEndpointReady ready)
+        {
+            lock (_endpoints) _endpoints[ready.InputAddress.Segments[^1]] = ready.ReceiveEndpoint;
+            return Task.CompletedTask;
+        }
+
+        public Task Stopping(ReceiveEndpointStopping stopping) => Task.CompletedTask;
+        public Task Completed(ReceiveEndpointCompleted completed) => Task.CompletedTask;
+        public Task Faulted(ReceiveEndpointFaulted faulted) => Task.CompletedTask;
+    }
+}

@@ -1,0 +1,95 @@
+using Apmatrix.Hosting;
+using Apmatrix.VfioAp.Health;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace Apmatrix.Services.Tests.Health;
+
+/// <summary>The readiness verdicts and the decisions behind them, fed figures and times directly.</summary>
+public class ReadinessTests
+{
+    static readonly DateTime T0 = new(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+
+    [Fact]
+    public void An_empty_or_young_outbox_is_healthy_and_an_old_one_names_its_age()
+    {
+        Assert.Equal(HealthStatus.Healthy, Readiness.OutboxAge(null, TimeSpan.FromSeconds(60)).Status);
+        Assert.Equal(HealthStatus.Healthy, Readiness.OutboxAge(TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(60)).Status);
+        var old = Readiness.OutboxAge(TimeSpan.FromSeconds(61), TimeSpan.FromSeconds(60));
+        Assert.Equal(HealthStatus.Unhealthy, old.Status);
+        Assert.Contains("61s old", old.Description);
+    }
+
+    [Fact]
+    public void A_queue_without_consumer_is_restarted_only_after_the_limit_and_then_waits_a_full_limit_again()
+    {
+        var watch = new ConsumerWatch(TimeSpan.FromSeconds(30));
+        Assert.False(watch.Observe("q", 1, T0));
+        Assert.False(watch.Observe("q", 0, T0.AddSeconds(1)));
+        Assert.False(watch.Observe("q", 0, T0.AddSeconds(31)));
+        Assert.Equal(ConsumerState.Missing, watch.States["q"]);
+        Assert.True(watch.Observe("q", 0, T0.AddSeconds(32)));
+        Assert.False(watch.Observe("q", 0, T0.AddSeconds(40)));
+        Assert.True(watch.Observe("q", 0, T0.AddSeconds(63)));
+    }
+
+    [Fact]
+    public void The_missing_clock_starts_again_when_the_broker_was_unreachable_or_a_consumer_came_back()
+    {
+        var watch = new ConsumerWatch(TimeSpan.FromSeconds(30));
+        watch.Observe("q", 0, T0);
+        Assert.False(watch.Observe("q", null, T0.AddSeconds(20)));
+        Assert.Equal(ConsumerState.BrokerUnreachable, watch.States["q"]);
+        Assert.False(watch.Observe("q", 0, T0.AddSeconds(40)));
+        Assert.False(watch.Observe("q", 2, T0.AddSeconds(60)));
+        Assert.False(watch.Observe("q", 0, T0.AddSeconds(80)));
+        Assert.True(watch.Observe("q", 0, T0.AddSeconds(111)));
+    }
+
+    [Fact]
+    public void Consumers_are_unhealthy_naming_the_queues_without_one()
+    {
+        var result = Readiness.Consumers(new Dictionary<string, ConsumerState>
+        {
+            ["apply-apcb"] = ConsumerState.Consuming, ["queue-probed"] = ConsumerState.Missing, ["scan-complete"] = ConsumerState.Missing,
+        });
+        Assert.Equal(HealthStatus.Unhealthy, result.Status);
+        Assert.Equal("no consumer on the broker for queue(s) queue-probed, scan-complete", result.Description);
+        Assert.Equal(HealthStatus.Healthy, Readiness.Consumers(new Dictionary<string, ConsumerState> { ["q"] = ConsumerState.Consuming }).Status);
+    }
+
+    [Fact]
+    public void A_host_is_stalled_only_when_it_has_not_advanced_past_the_limit_and_names_its_gap()
+    {
+        var hosts = new StalledHosts(TimeSpan.FromSeconds(60));
+        Assert.Equal(HealthStatus.Healthy, hosts.Observe([new ParkedHost("h1", 4, 7)], T0).Status);
+        Assert.Equal(HealthStatus.Healthy, hosts.Observe([new ParkedHost("h1", 4, 7)], T0.AddSeconds(60)).Status);
+        var stalled = hosts.Observe([new ParkedHost("h1", 4, 7)], T0.AddSeconds(61));
+        Assert.Equal(HealthStatus.Unhealthy, stalled.Status);
+        Assert.Contains("h1 waits for event 5 (parked from 7)", stalled.Description);
+    }
+
+    [Fact]
+    public void A_host_that_advances_or_drains_its_parked_events_is_not_stalled()
+    {
+        var hosts = new StalledHosts(TimeSpan.FromSeconds(60));
+        hosts.Observe([new ParkedHost("h1", 4, 7)], T0);
+        Assert.Equal(HealthStatus.Healthy, hosts.Observe([new ParkedHost("h1", 5, 7)], T0.AddSeconds(61)).Status);
+        Assert.Equal(HealthStatus.Healthy, hosts.Observe([], T0.AddSeconds(100)).Status);
+        Assert.Equal(HealthStatus.Healthy, hosts.Observe([new ParkedHost("h1", 5, 7)], T0.AddSeconds(150)).Status);
+    }
+
+    [Fact]
+    public void A_repeated_failure_is_logged_once_per_interval_with_the_count_held_back()
+    {
+        var throttle = new LogThrottle(TimeSpan.FromSeconds(60));
+        Assert.True(throttle.ShouldLog("k", T0, out var held));
+        Assert.Equal(0, held);
+        Assert.False(throttle.ShouldLog("k", T0.AddSeconds(5), out _));
+        Assert.False(throttle.ShouldLog("k", T0.AddSeconds(59), out _));
+        Assert.True(throttle.ShouldLog("other", T0.AddSeconds(59), out _));
+        Assert.True(throttle.ShouldLog("k", T0.AddSeconds(60), out held));
+        Assert.Equal(2, held);
+        throttle.Reset("k");
+        Assert.True(throttle.ShouldLog("k", T0.AddSeconds(61), out _));
+    }
+}
