@@ -10,4 +10,6 @@ public sealed record BusTruth(ApConfig Config, ApPermissions Permissions, IReadO
 {
     /// <summary>The domains of <paramref name="adapter"/> whose queues vfio_ap drives: a device the masks leave to it.</summary>
     public Bitmap256 VfioApDomains(int adapter) => Devices[adapter].AndNot(Permissions.ReservedDomains(adapter));
+
+    public string Digest => BusDigest.Of(Config, Permissions, Enumerable.Range(0, Bitmap256.Capacity).Select(VfioApDomains).ToArray());
 }

@@ -19,7 +19,7 @@ public sealed partial class VfioApEngine
         var mark = _updates.Count;
 
         if (truth.Permissions != Permissions) OnPermissionsChanged(truth.Permissions);
-        if (truth.Config != Host)
+        if (truth.Config.MasksDiffer(Host))
         {
             // A newer configuration means the window vfio_ap saw open was closed by a scan complete it never got.
             OnScanComplete();

@@ -38,6 +38,9 @@ public class ReconcileProperties
         var full = history.Start();
         foreach (var e in history.Events) e(full);
 
+        var bound = Enumerable.Range(0, Bitmap256.Capacity).Select(full.BoundDomains).ToArray();
+        Assert.Equal(history.Boundaries[^1].Truth.Digest, BusDigest.Of(full.Host, full.Permissions, bound));
+
         var boundary = history.Boundaries[random.Next(history.Boundaries.Count)];
         var applied = random.Next(boundary.EventCount + 1);
         var lost = history.Start();
