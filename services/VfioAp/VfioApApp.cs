@@ -6,6 +6,7 @@ using Apmatrix.VfioAp.Http;
 using Apmatrix.VfioAp.Maintenance;
 using Apmatrix.VfioAp.Messaging;
 using Apmatrix.VfioAp.Persistence;
+using Apmatrix.VfioAp.Reconciliation;
 using Microsoft.Extensions.Options;
 
 namespace Apmatrix.VfioAp;
@@ -26,7 +27,8 @@ public static class VfioApApp
             .Add<MatrixException>(e => e.Kind == MatrixErrorKind.InUse, StatusCodes.Status409Conflict, "in-use", "In use")
             .Add<MatrixException>(e => e.Kind == MatrixErrorKind.Reserved, StatusCodes.Status409Conflict, "reserved", "Reserved for the host's default drivers")
             .Add<MatrixException>(e => e.Kind == MatrixErrorKind.Busy, StatusCodes.Status409Conflict, "busy", "Busy")
-            .Add<MatrixException>(e => e.Kind == MatrixErrorKind.NotPermitted, StatusCodes.Status409Conflict, "not-permitted", "Not permitted"));
+            .Add<MatrixException>(e => e.Kind == MatrixErrorKind.NotPermitted, StatusCodes.Status409Conflict, "not-permitted", "Not permitted")
+            .Add<ApBusUnavailableException>(StatusCodes.Status503ServiceUnavailable, "unavailable", "ApBus unavailable"));
         services.AddApmatrixDatabase<VfioApDbContext>(configuration, "vfioap");
         services.AddOptions<BusEventBatchSettings>().Bind(configuration.GetSection(BusEventBatchSettings.Section));
         services.AddApmatrixBus(configuration, bus =>
@@ -48,6 +50,17 @@ public static class VfioApApp
         services.AddOptions<UpdateOptions>().Bind(configuration.GetSection("Updates"))
             .Validate(o => o.ResendAfter > TimeSpan.Zero, "Updates:ResendAfter must be positive").ValidateOnStart();
         services.AddHostedService<GuestUpdateResender>();
+        services.AddOptions<ReconcileOptions>().Bind(configuration.GetSection(ReconcileOptions.Section))
+            .Validate(o => o.GapTimeout > TimeSpan.Zero && o.CheckInterval > TimeSpan.Zero,
+                "Reconciliation:GapTimeout and Reconciliation:CheckInterval must be positive").ValidateOnStart();
+        services.AddHttpClient<ApBusClient>((provider, http) =>
+        {
+            var baseAddress = provider.GetRequiredService<IConfiguration>()["Services:ApBus"] ?? ApBusClient.DefaultBaseAddress;
+            http.BaseAddress = new Uri(baseAddress.TrimEnd('/') + "/");
+            http.Timeout = TimeSpan.FromSeconds(10);
+        });
+        services.AddScoped<HostReconciler>();
+        services.AddHostedService<StalledHostReconciler>();
 
         var app = builder.Build();
         app.MapDefaultEndpoints();

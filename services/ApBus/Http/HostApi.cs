@@ -13,6 +13,7 @@ public static class HostApi
         var host = app.MapGroup("/hosts/{host}");
         host.MapPut("", Define);
         host.MapGet("", Get);
+        host.MapGet("/snapshot", Snapshot);
         host.MapPut("/config", Config);
         host.MapPost("/config-changed", ConfigChanged);
         host.MapPost("/queues/{apqn}/probe", Probe);
@@ -39,6 +40,13 @@ public static class HostApi
     {
         var found = await store.FindAsync(host, cancellationToken) ?? throw new ApBusException(ApBusErrorKind.NotFound, $"no host {host}");
         return TypedResults.Ok(HostBusView.From(found));
+    }
+
+    /// <summary>One row read in one statement: the configuration, masks, devices and last sequence all of one commit.</summary>
+    static async Task<Ok<BusSnapshotView>> Snapshot(string host, HostStore store, CancellationToken cancellationToken)
+    {
+        var found = await store.FindAsync(host, cancellationToken) ?? throw new ApBusException(ApBusErrorKind.NotFound, $"no host {host}");
+        return TypedResults.Ok(BusSnapshotView.From(found));
     }
 
     /// <summary>A full scan: config changed, removals and probes in ascending APQN order, scan complete (spec 2.2).</summary>

@@ -3,6 +3,7 @@ using Apmatrix.ApModel;
 using Apmatrix.Engine;
 using Apmatrix.Hosting;
 using Apmatrix.VfioAp.Persistence;
+using Apmatrix.VfioAp.Reconciliation;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 
@@ -31,6 +32,7 @@ public static class VfioApEndpoints
         host.MapGet("", GetHostAsync);
         host.MapPost("/mask-check", CheckMasksAsync);
         host.MapGet("/guests", GetGuestsAsync);
+        host.MapPost("/reconcile", ReconcileAsync);
 
         var mdev = host.MapGroup("/mdevs");
         mdev.MapPost("", CreateMdevAsync);
@@ -65,6 +67,10 @@ public static class VfioApEndpoints
         await store.DefineAsync(host, mode, ct);
         return TypedResults.Ok(await ViewHostAsync(db, host, ct));
     }
+
+    /// <summary>Catches the host up with ApBus's snapshot now, rather than at its gap timeout or the next digest check.</summary>
+    static async Task<Ok<ReconcileView>> ReconcileAsync(string host, HostReconciler reconciler, CancellationToken ct) =>
+        TypedResults.Ok(ReconcileView.From(await reconciler.ReconcileAsync(host, ct)));
 
     static async Task<Ok<HostView>> GetHostAsync(string host, VfioApDbContext db, CancellationToken ct) =>
         TypedResults.Ok(await ViewHostAsync(db, host, ct));

@@ -1,0 +1,59 @@
+using Apmatrix.ApModel;
+using Apmatrix.Contracts;
+using Apmatrix.VfioAp.Messaging;
+using Apmatrix.VfioAp.Persistence;
+using Microsoft.EntityFrameworkCore;
+
+namespace Apmatrix.VfioAp.Reconciliation;
+
+/// <summary>
+/// Brings a host up to ApBus's snapshot when bus events were lost: under the host row lock, the engine runs the
+/// difference as one synthetic scan, <c>last_sequence</c> becomes the snapshot's, and parked events at or below it
+/// are dropped, all in one transaction. The lock makes one instance reconcile a host at a time, and the sequence
+/// check under it keeps a reconcile racing normal events from applying anything twice.
+/// </summary>
+public sealed class HostReconciler(VfioApDbContext db, HostStore store, BusEventApplier applier, ApBusClient apBus,
+    ILogger<HostReconciler> log)
+{
+    public async Task<ReconcileOutcome> ReconcileAsync(string hostId, CancellationToken cancellationToken)
+    {
+        var snapshot = await apBus.GetSnapshotAsync(hostId, cancellationToken)
+            ?? throw new Engine.MatrixException(Engine.MatrixErrorKind.NotFound, $"ApBus knows no host named {hostId}");
+        var truth = snapshot.ToTruth();
+        ReconcileOutcome outcome;
+        await using (var transaction = await store.BeginAsync(cancellationToken))
+        {
+            var row = await store.LockAsync(hostId, cancellationToken) ?? throw HostStore.NoSuchHost(hostId);
+            var before = row.LastSequence;
+            var digest = Digest(row);
+            // Ahead of the snapshot: events arrived meanwhile, and the snapshot is older than what is applied.
+            // Level with it and the same digest: nothing was lost.
+            if (before > snapshot.LastSequence || (before == snapshot.LastSequence && digest == snapshot.Digest))
+                return new ReconcileOutcome(hostId, false, 0, before, before, digest);
+            var host = await store.LoadAsync(row, cancellationToken);
+            var updates = host.Engine.ReconcileWith(truth);
+            row.LastSequence = snapshot.LastSequence;
+            await db.PendingBusEvents.Where(e => e.HostId == hostId && e.Sequence <= snapshot.LastSequence).ExecuteDeleteAsync(cancellationToken);
+            await store.CommitAsync(transaction, [host], cancellationToken);
+            log.LogWarning("host {Host}: reconciled with ApBus's snapshot, sequence {Before} to {After}, {Updates} guest update(s)",
+                hostId, before, snapshot.LastSequence, updates);
+            outcome = new ReconcileOutcome(hostId, true, updates, before, snapshot.LastSequence, Digest(row));
+        }
+        await ApplyParkedAsync(hostId, snapshot.LastSequence, cancellationToken);
+        return outcome;
+    }
+
+    /// <summary>The digest of what the host row holds, to compare with ApBus's at the same sequence.</summary>
+    public static string Digest(HostRow row) => BusDigest.Of(row.Config, row.Permissions, row.ReadBoundQueues());
+
+    /// <summary>
+    /// Events parked after the snapshot would otherwise wait for the host's next delivery: a repeat of the last
+    /// applied event, which the applier drops, makes it take the parked run now.
+    /// </summary>
+    async Task ApplyParkedAsync(string hostId, long last, CancellationToken cancellationToken)
+    {
+        if (last < 1 || !await db.PendingBusEvents.AnyAsync(e => e.HostId == hostId && e.Sequence == last + 1, cancellationToken)) return;
+        var none = ApConfigInfo.From(default);
+        await applier.ApplyAsync([new ScanComplete(hostId, last, Guid.Empty, none, none)], cancellationToken);
+    }
+}

@@ -1,0 +1,8 @@
+namespace Apmatrix.VfioAp.Reconciliation;
+
+/// <summary>
+/// What one reconcile did: the guest updates it sent and the host's last applied sequence before and after
+/// (equal, with no updates, when the host was caught up or ahead of the snapshot).
+/// </summary>
+public sealed record ReconcileOutcome(string Host, bool Reconciled, int UpdatesSent, long LastSequenceBefore, long LastSequenceAfter,
+    string Digest);

@@ -1,0 +1,105 @@
+using Apmatrix.VfioAp.Persistence;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Apmatrix.VfioAp.Reconciliation;
+
+/// <summary>
+/// Heals hosts by themselves. A host waiting at a gap (parked events, <c>last_sequence</c> not moving) for longer than
+/// <see cref="ReconcileOptions.GapTimeout"/> is reconciled; so is one that the periodic digest check finds behind ApBus
+/// without moving, or level with it but holding other facts. Gaps are timed in memory: a restart only starts the clock again.
+/// </summary>
+public sealed class StalledHostReconciler(IServiceScopeFactory scopes, IOptions<ReconcileOptions> options,
+    ILogger<StalledHostReconciler> log) : BackgroundService
+{
+    const int CheckPage = 500;
+
+    /// <summary>Host to the sequence it was stuck at and since when.</summary>
+    readonly Dictionary<string, (long Sequence, DateTimeOffset Since)> _gaps = new(StringComparer.Ordinal);
+
+    /// <summary>Hosts the last digest check found behind ApBus, with the sequence they were at.</summary>
+    Dictionary<string, long> _behind = new(StringComparer.Ordinal);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var settings = options.Value;
+        using var timer = new PeriodicTimer(settings.GapTimeout / 4);
+        var nextCheck = DateTimeOffset.UtcNow + settings.CheckInterval;
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            try
+            {
+                await HealGapsAsync(settings.GapTimeout, stoppingToken);
+                if (DateTimeOffset.UtcNow < nextCheck) continue;
+                nextCheck = DateTimeOffset.UtcNow + settings.CheckInterval;
+                await CheckDigestsAsync(stoppingToken);
+            }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+            {
+                log.LogWarning(e, "reconciling stalled hosts failed; trying again later");
+            }
+        }
+    }
+
+    async Task HealGapsAsync(TimeSpan gapTimeout, CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<VfioApDbContext>();
+        var waiting = await db.Hosts.AsNoTracking()
+            .Where(h => db.PendingBusEvents.Any(e => e.HostId == h.HostId))
+            .Select(h => new { h.HostId, h.LastSequence })
+            .ToDictionaryAsync(h => h.HostId, h => h.LastSequence, StringComparer.Ordinal, cancellationToken);
+        var now = DateTimeOffset.UtcNow;
+        foreach (var gone in _gaps.Keys.Where(id => !waiting.ContainsKey(id)).ToList()) _gaps.Remove(gone);
+        foreach (var (hostId, sequence) in waiting)
+        {
+            if (!_gaps.TryGetValue(hostId, out var gap) || gap.Sequence != sequence) _gaps[hostId] = (sequence, now);
+            else if (now - gap.Since >= gapTimeout)
+            {
+                log.LogWarning("host {Host}: waited at sequence {Sequence} since {Since}; reconciling", hostId, sequence, gap.Since);
+                await ReconcileAsync(hostId, cancellationToken);
+                _gaps.Remove(hostId);
+            }
+        }
+    }
+
+    async Task CheckDigestsAsync(CancellationToken cancellationToken)
+    {
+        var behind = new Dictionary<string, long>(StringComparer.Ordinal);
+        var after = "";
+        while (true)
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<VfioApDbContext>();
+            var apBus = scope.ServiceProvider.GetRequiredService<ApBusClient>();
+            var hosts = await db.Hosts.AsNoTracking().Where(h => string.Compare(h.HostId, after) > 0)
+                .OrderBy(h => h.HostId).Take(CheckPage).ToListAsync(cancellationToken);
+            foreach (var row in hosts)
+            {
+                var snapshot = await apBus.GetSnapshotAsync(row.HostId, cancellationToken);
+                if (snapshot is null || snapshot.LastSequence < row.LastSequence) continue;
+                if (snapshot.LastSequence == row.LastSequence)
+                {
+                    if (snapshot.Digest == HostReconciler.Digest(row)) continue;
+                    log.LogWarning("host {Host}: holds other facts than ApBus at sequence {Sequence}; reconciling", row.HostId, row.LastSequence);
+                }
+                // Behind ApBus is in flight, unless the host has not moved since the last check.
+                else if (_behind.GetValueOrDefault(row.HostId, -1) != row.LastSequence)
+                {
+                    behind[row.HostId] = row.LastSequence;
+                    continue;
+                }
+                await ReconcileAsync(row.HostId, cancellationToken);
+            }
+            if (hosts.Count < CheckPage) break;
+            after = hosts[^1].HostId;
+        }
+        _behind = behind;
+    }
+
+    async Task ReconcileAsync(string hostId, CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<HostReconciler>().ReconcileAsync(hostId, cancellationToken);
+    }
+}

@@ -1,0 +1,220 @@
+using Apmatrix.ApModel;
+using FsCheck;
+using FsCheck.Fluent;
+using FsCheck.Xunit;
+
+namespace Apmatrix.Engine.Tests;
+
+/// <summary>
+/// Random bus histories on a small host (ids 0..3, two attached mdevs): an engine that lost a run of events and
+/// reconciled with the bus's state at a later sequence, then took the rest, ends where the engine that applied every
+/// event ends, and the reconcile sent each guest at most one update, numbered right after the last it had.
+/// </summary>
+public class ReconcileProperties
+{
+    const int Ids = 4;
+
+    [Property(MaxTest = 1000)]
+    public Property Reconciling_a_lost_run_of_events_ends_like_applying_them(int seed, bool perQueue) =>
+        Prop.ToProperty(Check(new Random(seed), perQueue ? HotPlugMode.PerQueue : HotPlugMode.Batched));
+
+    [Fact]
+    public void Reconciling_an_engine_that_is_up_to_date_changes_nothing()
+    {
+        var history = History.Generate(new Random(7), HotPlugMode.Batched);
+        var engine = history.Start();
+        foreach (var e in history.Events) e(engine);
+        engine.ClearUpdates();
+        var state = engine.Capture();
+
+        Assert.Equal(0, engine.ReconcileWith(history.Boundaries[^1].Truth));
+        Assert.Empty(engine.PendingUpdates.ToArray());
+        Assert.True(state.SameAs(engine.Capture()));
+    }
+
+    static bool Check(Random random, HotPlugMode mode)
+    {
+        var history = History.Generate(random, mode);
+        var full = history.Start();
+        foreach (var e in history.Events) e(full);
+
+        var bound = Enumerable.Range(0, Bitmap256.Capacity).Select(full.BoundDomains).ToArray();
+        Assert.Equal(history.Boundaries[^1].Truth.Digest, BusDigest.Of(full.Host, full.Permissions, bound));
+
+        var boundary = history.Boundaries[random.Next(history.Boundaries.Count)];
+        var applied = random.Next(boundary.EventCount + 1);
+        var lost = history.Start();
+        foreach (var e in history.Events.Take(applied)) e(lost);
+        var versions = lost.Guests.ToDictionary(g => g.Name, g => g.Version);
+        lost.ClearUpdates();
+
+        var updated = lost.ReconcileWith(boundary.Truth);
+        var updates = lost.DrainUpdates();
+        Assert.Equal(updated, updates.Length);
+        Assert.Equal(updates.Length, updates.Select(u => u.Guest).Distinct().Count());
+        foreach (var update in updates)
+        {
+            Assert.Equal(versions[update.Guest] + 1, update.Version);
+            Assert.Equal(lost.FindGuest(update.Guest)!.Apcb, update.Apcb);
+        }
+        foreach (var e in history.Events.Skip(boundary.EventCount)) e(lost);
+
+        var story = $"applied {applied} of {history.Events.Count}, reconciled at {boundary.EventCount}: {string.Join(", ", history.Told)}";
+        var (expected, actual) = (Facts(full), Facts(lost));
+        if (expected != actual) Assert.Fail($"replayed:   {expected}\nreconciled: {actual}\n{story}");
+        return true;
+    }
+
+    /// <summary>Everything but guest versions, which a reconcile numbers on from where the guest was.</summary>
+    static string Facts(VfioApEngine engine)
+    {
+        var bound = string.Join(" ", Enumerable.Range(0, Ids).Select(a => engine.BoundDomains(a).ToString()));
+        var mdevs = string.Join("; ", engine.Mdevs.Select(m => $"{m.Name} shadow {m.Shadow} added {m.Added}"));
+        var guests = string.Join("; ", engine.Guests.OrderBy(g => g.Name, StringComparer.Ordinal).Select(g => $"{g.Name} {g.Apcb}"));
+        return $"H {engine.Host} masks {engine.Permissions} bound {bound} | {mdevs} | {guests}";
+    }
+
+    sealed record Boundary(int EventCount, BusTruth Truth);
+
+    /// <summary>A host's bus events as replayable steps, with the bus's state after each bus operation.</summary>
+    sealed class History : IApBusListener
+    {
+        readonly HotPlugMode _mode;
+        readonly ApMatrix[] _assigned;
+        readonly VfioApEngine _live;
+
+        History(HotPlugMode mode, ApMatrix[] assigned)
+        {
+            (_mode, _assigned) = (mode, assigned);
+            _live = Start();
+        }
+
+        public List<Action<IApBusListener>> Events { get; } = [];
+        public List<Boundary> Boundaries { get; } = [];
+        public List<string> Told { get; } = [];
+
+        public VfioApEngine Start()
+        {
+            var engine = new VfioApEngine(new ApConfig(default, default, default, Ids - 1, Ids - 1), default, _mode);
+            for (var i = 0; i < _assigned.Length; i++)
+            {
+                engine.CreateMdev($"m{i}");
+                // A matrix overlapping the other mdev's is refused: that mdev then holds nothing.
+                if (i == 0 || !_assigned[i].Apm.Intersects(_assigned[0].Apm) || !_assigned[i].Aqm.Intersects(_assigned[0].Aqm))
+                    engine.SetMatrix($"m{i}", _assigned[i]);
+                engine.Attach($"m{i}", $"g{i}");
+            }
+            engine.ClearUpdates();
+            return engine;
+        }
+
+        public static History Generate(Random random, HotPlugMode mode)
+        {
+            var assigned = Enumerable.Range(0, 2).Select(_ => new ApMatrix(Set(random), Set(random), Set(random))).ToArray();
+            var history = new History(mode, assigned);
+            var bus = new HostBus(new ApConfig(default, default, default, Ids - 1, Ids - 1), default);
+            var open = false;
+            history.Mark(bus, open);
+            for (var step = random.Next(1, 10); step > 0; step--)
+            {
+                switch (random.Next(open ? 4 : 5))
+                {
+                    case 0:
+                        _ = Pick(random, Configured(bus).Where(q => !bus.HasDevice(q))) is { } probed && bus.Probe(probed, history);
+                        break;
+                    case 1:
+                        _ = Pick(random, Existing(bus)) is { } removed && bus.Remove(removed, history);
+                        break;
+                    case 2 when open:
+                        bus.CompleteScan(history);
+                        open = false;
+                        break;
+                    case 2:
+                        bus.Scan(Config(random), history);
+                        break;
+                    case 3:
+                        var masks = new ApPermissions(Set(random) & Set(random), Set(random) & Set(random));
+                        if (Allowed(history._live, masks)) bus.SetPermissions(masks, history);
+                        break;
+                    case 4:
+                        var next = Config(random);
+                        if (!next.MasksDiffer(bus.Config)) break;
+                        bus.ChangeConfig(next, history);
+                        open = true;
+                        break;
+                }
+                history.Mark(bus, open);
+            }
+            return history;
+        }
+
+        void Mark(HostBus bus, bool open) =>
+            Boundaries.Add(new Boundary(Events.Count, new BusTruth(bus.Config, bus.Permissions, bus.Devices.ToArray(), open)));
+
+        static bool Allowed(VfioApEngine engine, ApPermissions masks)
+        {
+            try
+            {
+                engine.EnsurePermissionsAllowed(masks);
+                return true;
+            }
+            catch (MatrixException)
+            {
+                return false;
+            }
+        }
+
+        static Bitmap256 Set(Random random)
+        {
+            var set = Bitmap256.Empty;
+            for (var id = 0; id < Ids; id++)
+                if (random.Next(3) > 0) set = set.With(id);
+            return set;
+        }
+
+        static ApConfig Config(Random random) => new(Set(random), Set(random), Set(random), Ids - 1, Ids - 1);
+
+        static IEnumerable<Apqn> Configured(HostBus bus) =>
+            from a in Enumerable.Range(0, Ids) from d in Enumerable.Range(0, Ids)
+            where bus.Config.QueuesOf(a)[d] select new Apqn(a, d);
+
+        static IEnumerable<Apqn> Existing(HostBus bus) =>
+            from a in Enumerable.Range(0, Ids) from d in Enumerable.Range(0, Ids)
+            where bus.HasDevice(new Apqn(a, d)) select new Apqn(a, d);
+
+        static Apqn? Pick(Random random, IEnumerable<Apqn> queues)
+        {
+            var all = queues.ToList();
+            return all.Count == 0 ? null : all[random.Next(all.Count)];
+        }
+
+        void Record(Action<IApBusListener> e, string told)
+        {
+            Told.Add(told);
+            Events.Add(e);
+            e(_live);
+        }
+
+        public void ConfigChanged(in ApConfig current, in ApConfig previous)
+        {
+            var (c, p) = (current, previous);
+            Record(l => l.ConfigChanged(c, p), $"config {c.Apm}/{c.Aqm}/{c.Adm}");
+        }
+
+        public void QueueProbed(Apqn apqn, QueueDriver driver) => Record(l => l.QueueProbed(apqn, driver), $"probe {apqn} {driver}");
+
+        public void QueueRemoved(Apqn apqn, QueueDriver driver, QueueRemovalReason reason) => Record(l => l.QueueRemoved(apqn, driver, reason), $"remove {apqn} {driver}");
+
+        public void ScanComplete(in ApConfig current, in ApConfig previous)
+        {
+            var (c, p) = (current, previous);
+            Record(l => l.ScanComplete(c, p), "complete");
+        }
+
+        public void PermissionsChanged(in ApPermissions permissions)
+        {
+            var next = permissions;
+            Record(l => l.PermissionsChanged(next), $"masks {next}");
+        }
+    }
+}
