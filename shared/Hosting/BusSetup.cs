@@ -18,11 +18,13 @@ public static class BusSetup
     {
         var broker = configuration.GetConnectionString("RabbitMq")
             ?? throw new InvalidOperationException("ConnectionStrings:RabbitMq is not set (amqp://user:password@127.0.0.1:5672/vhost); scripts/servers.sh up writes it to .servers.env");
+        var topology = BrokerTopology.From(configuration);
         services.AddMassTransit(bus =>
         {
             bus.DisableUsageTelemetry();
             bus.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(configuration["Messaging:QueuePrefix"], false));
             addConsumers(bus);
+            bus.AddConfigureEndpointsCallback(topology.ConfigureQueue);
             bus.AddConfigureEndpointsCallback((_, _, endpoint) => endpoint.UseMessageRetry(retry =>
             {
                 retry.Handle<Exception>(IsTransient);
@@ -30,7 +32,7 @@ public static class BusSetup
             }));
             bus.UsingRabbitMq((context, rabbit) =>
             {
-                rabbit.Host(new Uri(broker));
+                rabbit.Host(new Uri(broker), topology.ConfigureHost);
                 rabbit.ConfigureEndpoints(context);
             });
         });
