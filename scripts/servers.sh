@@ -360,7 +360,7 @@ write_env() {
   local amqp="amqp://$APP_USER:$PW@127.0.0.1:$RMQ_PORT" cluster=
   local pg="Host=127.0.0.1;Port=$PG_PORT;Username=$APP_USER;Password=$PW"
   # cluster-up's lines outlive a later `up`.
-  [[ -f $ENV_FILE ]] && cluster=$(grep '_CLUSTER=\|_NODES=' "$ENV_FILE" || true)
+  [[ -f $ENV_FILE ]] && cluster=$(grep '_CLUSTER\|_NODES=' "$ENV_FILE" || true)
   cat >"$ENV_FILE" <<EOF
 # Written by scripts/servers.sh up (git-ignored). Use: source .servers.env
 export APMATRIX_RABBITMQ='$amqp/apmatrix'
@@ -374,10 +374,11 @@ EOF
 # The cluster's lines in .servers.env: its nodes, and a URL (any node) with the same user and vhosts.
 write_cluster_env() {
   local amqp="amqp://$APP_USER:$PW@127.0.0.1:$(cnode_port 1)" rest=
-  [[ -f $ENV_FILE ]] && rest=$(grep -v '_CLUSTER=\|_NODES=' "$ENV_FILE" || true)
+  [[ -f $ENV_FILE ]] && rest=$(grep -v '_CLUSTER\|_NODES=' "$ENV_FILE" || true)
   {
     if [[ -n $rest ]]; then printf '%s\n' "$rest"; else echo "# Written by scripts/servers.sh (git-ignored). Use: source .servers.env"; fi
     echo "export APMATRIX_RABBITMQ_NODES='$(cluster_nodes)'"
+    echo "export APMATRIX_RABBITMQ_CLUSTER_DIR='$CLUSTER_DIR'"
     echo "export APMATRIX_RABBITMQ_CLUSTER='$amqp/apmatrix'"
     echo "export APMATRIX_TEST_RABBITMQ_CLUSTER='$amqp/apmatrix-test'"
   } >"$ENV_FILE.tmp"
