@@ -3,7 +3,10 @@
 #
 #   scripts/servers.sh up      install if needed, start, provision, write $REPO/.servers.env (idempotent)
 #   scripts/servers.sh down    stop both servers (tolerant if not running)
-#   scripts/servers.sh status  report both; exit 0 iff both are ready
+#   scripts/servers.sh status  report both (and the cluster nodes if started); exit 0 iff both are ready
+#   scripts/servers.sh cluster-up    three clustered RabbitMQ nodes on 127.0.0.1:5673-5675 (native only,
+#                                    idempotent; data, logs and cookie in $REPO/.run/rabbit-cluster)
+#   scripts/servers.sh cluster-down  stop the three nodes (tolerant if not running)
 #
 # Env: APMATRIX_PASSWORD      password of the apmatrix user/role (default apmatrix-dev)
 #      APMATRIX_SERVERS_MODE  native | docker (default: docker iff `docker info` answers)
@@ -25,6 +28,10 @@ RMQ_ETC=/etc/rabbitmq
 RMQ_LOG=/var/log/rabbitmq/rabbit@localhost.log
 POLICY_RC=/usr/sbin/policy-rc.d
 MODE=
+CLUSTER_DIR=$REPO/.run/rabbit-cluster
+CLUSTER_SIZE=3
+CLUSTER_BIN=/usr/lib/rabbitmq/bin
+CLUSTER_NODE= # set: rmq talks to this cluster node instead of the single one
 
 log() { printf 'servers: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -75,7 +82,9 @@ compose() { APMATRIX_PASSWORD=$PW docker compose -f "$COMPOSE_FILE" "$@"; }
 
 # rabbitmqctl / admin psql, wherever the servers run.
 rmq() {
-  if [[ $MODE == docker ]]; then compose exec -T rabbitmq rabbitmqctl "$@"; else rabbitmqctl "$@"; fi
+  if [[ -n $CLUSTER_NODE ]]; then
+    cnode "$CLUSTER_NODE" rabbitmqctl "$@"
+  elif [[ $MODE == docker ]]; then compose exec -T rabbitmq rabbitmqctl "$@"; else rabbitmqctl "$@"; fi
 }
 psql_admin() {
   if [[ $MODE == docker ]]; then
@@ -227,6 +236,99 @@ pg_down() {
   quiet pg_ctlcluster "$PG_VER" main stop
 }
 
+# ---------------------------------------------------------------- native: RabbitMQ cluster
+
+# Node i (1..3) is rmq<i>@localhost on AMQP port 5672+i, distribution port 25672+i. The package's
+# /usr/sbin wrappers switch to the rabbitmq user and its cookie, so the nodes run from /usr/lib/rabbitmq/bin
+# with their own HOME (cookie), config and folders; an empty env file keeps /etc's NODENAME away.
+cnode_port() { echo $((RMQ_PORT + $1)); }
+cnode_name() { echo "rmq$1@localhost"; }
+
+# cnode <i> <rabbitmq-server|rabbitmqctl> <args...>: run a RabbitMQ command as node i.
+cnode() {
+  local i=$1 tool=$2 dir=$CLUSTER_DIR/n$1
+  shift 2
+  local args=("$@")
+  [[ $tool == rabbitmqctl ]] && args=(-n "$(cnode_name "$i")" "$@")
+  HOME=$CLUSTER_DIR \
+    RABBITMQ_CONF_ENV_FILE=$CLUSTER_DIR/rabbitmq-env.conf \
+    RABBITMQ_NODENAME=$(cnode_name "$i") \
+    RABBITMQ_NODE_PORT=$(cnode_port "$i") \
+    RABBITMQ_DIST_PORT=$((25672 + i)) \
+    RABBITMQ_CONFIG_FILE=$dir/rabbitmq.conf \
+    RABBITMQ_ENABLED_PLUGINS_FILE=$dir/enabled_plugins \
+    RABBITMQ_MNESIA_BASE=$dir/mnesia \
+    RABBITMQ_LOG_BASE=$dir/log \
+    RABBITMQ_PID_FILE=$dir/rabbit.pid \
+    ERL_EPMD_ADDRESS=127.0.0.1 \
+    RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}" \
+    "$CLUSTER_BIN/$tool" "${args[@]}"
+}
+
+cnode_running() { cnode "$1" rabbitmqctl -q ping >/dev/null 2>&1; }
+
+cluster_prepare() {
+  local i
+  mkdir -p "$CLUSTER_DIR"
+  # One cookie for the three nodes and their CLI, made on first start and never committed (.run/ is ignored).
+  if [[ ! -s $CLUSTER_DIR/.erlang.cookie ]]; then
+    (umask 077 && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$CLUSTER_DIR/.erlang.cookie")
+  fi
+  chmod 400 "$CLUSTER_DIR/.erlang.cookie"
+  [[ -f $CLUSTER_DIR/rabbitmq-env.conf ]] || : >"$CLUSTER_DIR/rabbitmq-env.conf"
+  for ((i = 1; i <= CLUSTER_SIZE; i++)); do
+    mkdir -p "$CLUSTER_DIR/n$i/log"
+    write_file "$CLUSTER_DIR/n$i/rabbitmq.conf" "# Managed by apmatrix scripts/servers.sh
+listeners.tcp.default = 127.0.0.1:$(cnode_port "$i")" || true
+    write_file "$CLUSTER_DIR/n$i/enabled_plugins" "[]." || true
+  done
+}
+
+# A node's cluster membership is in its data folder: a restarted node rejoins by itself.
+cluster_join() {
+  local i=$1 first
+  first=$(cnode_name 1)
+  cnode 1 rabbitmqctl -q cluster_status --formatter json 2>/dev/null | grep -q "\"$(cnode_name "$i")\"" && return 0
+  log "rabbitmq cluster: joining $(cnode_name "$i") to $first"
+  quiet cnode "$i" rabbitmqctl -q stop_app
+  quiet cnode "$i" rabbitmqctl -q reset
+  quiet cnode "$i" rabbitmqctl -q join_cluster "$first"
+  quiet cnode "$i" rabbitmqctl -q start_app
+}
+
+cluster_up() {
+  local i
+  cluster_prepare
+  # Started together: a node that was clustered waits at boot for its peers to come back.
+  for ((i = 1; i <= CLUSTER_SIZE; i++)); do
+    cnode_running "$i" && continue
+    log "rabbitmq cluster: starting $(cnode_name "$i") on 127.0.0.1:$(cnode_port "$i")"
+    cnode "$i" rabbitmq-server -detached >/dev/null
+  done
+  for ((i = 1; i <= CLUSTER_SIZE; i++)); do
+    wait_for "$(cnode_name "$i") (see $CLUSTER_DIR/n$i/log)" 120 cnode_running "$i"
+    quiet cnode "$i" rabbitmqctl -q await_startup --timeout 120
+  done
+  for ((i = 2; i <= CLUSTER_SIZE; i++)); do cluster_join "$i"; done
+}
+
+cluster_down() {
+  local i
+  [[ -x $CLUSTER_BIN/rabbitmqctl && -d $CLUSTER_DIR ]] || return 0
+  # Last started first, so the first node, which the others joined, stops last.
+  for ((i = CLUSTER_SIZE; i >= 1; i--)); do
+    cnode_running "$i" || continue
+    log "rabbitmq cluster: stopping $(cnode_name "$i")"
+    quiet cnode "$i" rabbitmqctl -q stop
+  done
+}
+
+cluster_nodes() {
+  local i nodes=()
+  for ((i = 1; i <= CLUSTER_SIZE; i++)); do nodes+=("127.0.0.1:$(cnode_port "$i")"); done
+  (IFS=,; echo "${nodes[*]}")
+}
+
 # ---------------------------------------------------------------- provisioning (both modes)
 
 # Declarative and idempotent: one rabbitmqctl call (~0.5 s each) instead of one per object.
@@ -255,8 +357,10 @@ SQL
 }
 
 write_env() {
-  local amqp="amqp://$APP_USER:$PW@127.0.0.1:$RMQ_PORT"
+  local amqp="amqp://$APP_USER:$PW@127.0.0.1:$RMQ_PORT" cluster=
   local pg="Host=127.0.0.1;Port=$PG_PORT;Username=$APP_USER;Password=$PW"
+  # cluster-up's lines outlive a later `up`.
+  [[ -f $ENV_FILE ]] && cluster=$(grep '_CLUSTER\|_NODES=' "$ENV_FILE" || true)
   cat >"$ENV_FILE" <<EOF
 # Written by scripts/servers.sh up (git-ignored). Use: source .servers.env
 export APMATRIX_RABBITMQ='$amqp/apmatrix'
@@ -264,6 +368,21 @@ export APMATRIX_POSTGRES='$pg'
 export APMATRIX_TEST_RABBITMQ='$amqp/apmatrix-test'
 export APMATRIX_TEST_POSTGRES='$pg;Database=postgres'
 EOF
+  [[ -z $cluster ]] || printf '%s\n' "$cluster" >>"$ENV_FILE"
+}
+
+# The cluster's lines in .servers.env: its nodes, and a URL (any node) with the same user and vhosts.
+write_cluster_env() {
+  local amqp="amqp://$APP_USER:$PW@127.0.0.1:$(cnode_port 1)" rest=
+  [[ -f $ENV_FILE ]] && rest=$(grep -v '_CLUSTER\|_NODES=' "$ENV_FILE" || true)
+  {
+    if [[ -n $rest ]]; then printf '%s\n' "$rest"; else echo "# Written by scripts/servers.sh (git-ignored). Use: source .servers.env"; fi
+    echo "export APMATRIX_RABBITMQ_NODES='$(cluster_nodes)'"
+    echo "export APMATRIX_RABBITMQ_CLUSTER_DIR='$CLUSTER_DIR'"
+    echo "export APMATRIX_RABBITMQ_CLUSTER='$amqp/apmatrix'"
+    echo "export APMATRIX_TEST_RABBITMQ_CLUSTER='$amqp/apmatrix-test'"
+  } >"$ENV_FILE.tmp"
+  mv "$ENV_FILE.tmp" "$ENV_FILE"
 }
 
 # ---------------------------------------------------------------- commands
@@ -295,24 +414,47 @@ cmd_down() {
 }
 
 cmd_status() {
-  local rc=0
+  local rc=0 i
   if rabbit_ready; then echo "rabbitmq: ready (127.0.0.1:$RMQ_PORT)"; else echo "rabbitmq: not ready"; rc=1; fi
   if pg_ready; then echo "postgres: ready (127.0.0.1:$PG_PORT)"; else echo "postgres: not ready"; rc=1; fi
+  # The cluster is optional: reported once started, never counted against the exit code.
+  if [[ $MODE == native && -d $CLUSTER_DIR ]]; then
+    for ((i = 1; i <= CLUSTER_SIZE; i++)); do
+      if cnode_running "$i"; then echo "rabbitmq cluster: $(cnode_name "$i") running (127.0.0.1:$(cnode_port "$i"))"
+      else echo "rabbitmq cluster: $(cnode_name "$i") stopped"; fi
+    done
+  fi
   return $rc
+}
+
+cmd_cluster_up() {
+  [[ $PW =~ ^[A-Za-z0-9._~-]+$ ]] || die "APMATRIX_PASSWORD may only contain A-Z a-z 0-9 . _ ~ -"
+  [[ $MODE == native ]] || die "cluster-up runs native nodes only (APMATRIX_SERVERS_MODE=native, as root)"
+  ensure_packages
+  cluster_up
+  CLUSTER_NODE=1
+  rabbit_provision
+  write_cluster_env
+  log "ready: rabbitmq cluster $(cluster_nodes); wrote $ENV_FILE"
+}
+
+cmd_cluster_down() {
+  [[ $MODE == native ]] || die "cluster-down runs native nodes only"
+  cluster_down
 }
 
 main() {
   local cmd=${1:-}
   case $cmd in
-    up | down | status) ;;
-    *) die "usage: $0 up|down|status" ;;
+    up | down | status | cluster-up | cluster-down) ;;
+    *) die "usage: $0 up|down|status|cluster-up|cluster-down" ;;
   esac
   # Serialize up/down across concurrent runs; -o keeps the lock fd away from the daemons we start.
   if [[ $cmd != status && -z ${APMATRIX_SERVERS_LOCKED:-} ]]; then
     APMATRIX_SERVERS_LOCKED=1 exec flock -o "$LOCK_FILE" bash "${BASH_SOURCE[0]}" "$@"
   fi
   detect_mode
-  "cmd_$cmd"
+  "cmd_${cmd//-/_}"
 }
 
 main "$@"

@@ -19,11 +19,13 @@ public static class BusSetup
     {
         var broker = configuration.GetConnectionString("RabbitMq")
             ?? throw new InvalidOperationException("ConnectionStrings:RabbitMq is not set (amqp://user:password@127.0.0.1:5672/vhost); scripts/servers.sh up writes it to .servers.env");
+        var topology = BrokerTopology.From(configuration);
         services.AddMassTransit(bus =>
         {
             bus.DisableUsageTelemetry();
             bus.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(configuration["Messaging:QueuePrefix"], false));
             addConsumers(bus);
+            bus.AddConfigureEndpointsCallback(topology.ConfigureQueue);
             // The first filter added is the outer one: an outage outlasts any number of contention rounds.
             bus.AddConfigureEndpointsCallback((_, _, endpoint) =>
             {
@@ -46,6 +48,7 @@ public static class BusSetup
                     // A node that vanishes without closing the connection is noticed in seconds, not after a minute.
                     host.Heartbeat(TimeSpan.FromSeconds(10));
                     host.RequestedConnectionTimeout(TimeSpan.FromSeconds(10));
+                    topology.ConfigureHost(host);
                 });
                 rabbit.ConfigureEndpoints(context);
             });

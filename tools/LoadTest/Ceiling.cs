@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Apmatrix.ApModel;
 using Apmatrix.Contracts;
+using Apmatrix.Hosting;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -23,19 +24,19 @@ public static class Ceiling
     ];
 
     public static async Task<CeilingResult> MeasureAsync(Uri broker, string queuePrefix, int messages, int queues, TextWriter log,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, BrokerTopology? topology = null)
     {
         var trials = new List<CeilingTrial>();
         foreach (var (name, chunk, batch, prefetch) in Plans)
         {
-            var trial = await TryAsync(broker, $"{queuePrefix}ceiling", name, chunk, batch, prefetch, queues, messages, cancellationToken);
+            var trial = await TryAsync(broker, topology, $"{queuePrefix}ceiling", name, chunk, batch, prefetch, queues, messages, cancellationToken);
             log.WriteLine($"  ceiling: {name}: {trial.MessagesPerSecond:N0} msg/s ({trial.Seconds:F2} s, {trial.BodyBytes} B/message)");
             trials.Add(trial);
         }
         return new CeilingResult(messages, trials);
     }
 
-    static async Task<CeilingTrial> TryAsync(Uri broker, string queue, string name, int chunk, bool batch, int prefetch, int queues,
+    static async Task<CeilingTrial> TryAsync(Uri broker, BrokerTopology? topology, string queue, string name, int chunk, bool batch, int prefetch, int queues,
         int messages, CancellationToken cancellationToken)
     {
         var counters = Enumerable.Range(1, queues).Select(_ => new Counter(messages)).ToList();
@@ -44,12 +45,12 @@ public static class Ceiling
             bus.DisableUsageTelemetry();
             bus.UsingRabbitMq((_, rabbit) =>
             {
-                rabbit.Host(broker);
+                rabbit.Host(broker, host => topology?.ConfigureHost(host));
                 foreach (var (counter, q) in counters.Select((c, i) => (c, i + 1)))
                 {
                     rabbit.ReceiveEndpoint($"{queue}-{q}", e =>
                     {
-                        e.AutoDelete = true;
+                        Observers.OwnQueue(e, topology);
                         e.PrefetchCount = prefetch;
                         if (batch)
                             e.Batch<CeilingProbe>(b =>

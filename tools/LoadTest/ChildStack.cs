@@ -88,6 +88,7 @@ public sealed class ChildStack : IStack, IAsyncDisposable
         start.Environment["Messaging__QueuePrefix"] = QueuePrefix;
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         start.Environment["MASSTRANSIT_USAGE_TELEMETRY"] = "false";
+        foreach (var (key, value) in servers.BrokerSettings()) start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
         foreach (var (key, value) in settings) start.Environment[key] = value;
         var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {name}");
         var logFile = new StreamWriter(Path.Combine(_logDirectory, $"{name}.log"), append: again) { AutoFlush = true };

@@ -33,6 +33,7 @@ public static class LoadCommand
         var loadAtStart = LoadAverage();
         var clock = Stopwatch.StartNew();
         var servers = Servers.FromEnvironment();
+        if (options.Nodes.Count > 0) servers.UseCluster(ClusterNodes.FromEnvironment(options.Nodes));
         var failures = new List<string>();
         var modes = new List<ModeResult>();
         CeilingResult? ceiling = null;
@@ -55,17 +56,17 @@ public static class LoadCommand
                 // Bus events reach VfioAp's queue and every extra subscriber's.
                 var queues = 1 + options.Subscribers;
                 log.WriteLine($"ceiling: {messages:N0} messages, each to {queues} queue(s), through MassTransit and RabbitMQ alone...");
-                ceiling = await Ceiling.MeasureAsync(servers.Broker, "", messages, queues, log, run.Token);
+                ceiling = await Ceiling.MeasureAsync(servers.Broker, "", messages, queues, log, run.Token, servers.Topology);
             }
 
             phase = "starting the services";
             log.WriteLine($"starting {options.VfioApInstances} VfioAp, {options.GuestVmInstances} GuestVm, 1 ApBus...");
             await using var stack = await ChildStack.StartAsync(repository, servers, options.VfioApInstances, options.GuestVmInstances,
                 DatabaseSuffix, "", log, run.Token);
-            await using var observers = await Observers.StartAsync(servers.Broker, "", options.Subscribers, clock, run.Token);
+            await using var observers = await Observers.StartAsync(servers.Broker, "", options.Subscribers, clock, run.Token, servers.Topology);
             phase = "warming up";
             // JIT, connection pools and queue bindings first, so the first timed mode pays no start-up the second does not.
-            var warmUp = options with { Name = "warm-up", Hosts = 1, Adapters = 4, Domains = 4, Guests = 2, Scans = 2, KillVfioApAfter = null };
+            var warmUp = options with { Name = "warm-up", Hosts = 1, Adapters = 4, Domains = 4, Guests = 2, Scans = 2, KillVfioApAfter = null, Fault = null };
             using (var warm = new LoadRun(warmUp, stack, observers, clock, TextWriter.Null))
             {
                 await warm.SetUpAsync(run.Token);
@@ -73,7 +74,8 @@ public static class LoadCommand
                     failures.AddRange((await warm.RunAsync(mode, run.Token)).Failures.Select(f => $"warm-up: {f}"));
             }
             var databases = Services.ToDictionary(service => service, service => $"{service}_{DatabaseSuffix}");
-            using var load = new LoadRun(options, stack, observers, clock, log, new Backlog(servers, databases, ""));
+            using var load = new LoadRun(options, stack, observers, clock, log,
+                options.Fault is null ? new Backlog(servers, databases, "") : null, servers.Cluster);
             phase = "setting up";
             await load.SetUpAsync(run.Token);
             foreach (var mode in options.Modes)

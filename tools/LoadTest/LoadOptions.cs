@@ -26,6 +26,11 @@ public sealed record LoadOptions
     public int SetUpConcurrency { get; init; } = 16;
     /// <summary>When set, the last VfioAp instance is killed this long into every timed scan and started again.</summary>
     public TimeSpan? KillVfioApAfter { get; init; }
+    /// <summary>The cluster's nodes (host:port); set, the stack, the ceiling and the run's queues use it with quorum queues.</summary>
+    public IReadOnlyList<string> Nodes { get; init; } = [];
+    /// <summary>A fault injected <see cref="FaultAfter"/> into the first timed scan; the state must still end exact.</summary>
+    public LoadFault? Fault { get; init; }
+    public TimeSpan FaultAfter { get; init; } = TimeSpan.FromSeconds(1);
     public bool MeasureCeiling { get; init; } = true;
     public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(10);
     public string ReportDirectory { get; init; } = "reports";
@@ -74,6 +79,9 @@ public sealed record LoadOptions
                 "--subscribers" => options with { Subscribers = Count(name, value, 0, 16) },
                 "--set-up-concurrency" => options with { SetUpConcurrency = Count(name, value, 1, 256) },
                 "--kill-vfioap-after" => options with { KillVfioApAfter = TimeSpan.FromMilliseconds(Count(name, value, 1, 600_000)) },
+                "--nodes" => options with { Nodes = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) },
+                "--fault" => options with { Fault = LoadFaults.Parse(value) },
+                "--fault-after" => options with { FaultAfter = TimeSpan.FromMilliseconds(Count(name, value, 0, 600_000)) },
                 "--ceiling" => options with { MeasureCeiling = value switch
                 {
                     "on" => true,
@@ -87,6 +95,8 @@ public sealed record LoadOptions
         }
         if (options.KillVfioApAfter is not null && options.VfioApInstances < 2)
             throw new ArgumentException("--kill-vfioap-after needs --vfioap 2 or more: the run talks to the instances it does not kill");
+        if (options.Fault == LoadFault.ClusterNodeKill && options.Nodes.Count < 3)
+            throw new ArgumentException("--fault cluster-node-kill needs --nodes with 3 or more nodes: the quorum must outlive the lost one");
         if (options.Guests > options.Domains) throw new ArgumentException("--guests may not exceed --domains: each mdev needs a domain of its own");
         if (options.Name.Any(c => !char.IsAsciiLetterOrDigit(c) && c != '-'))
             throw new ArgumentException("--name takes letters, digits and '-' (it names the report files)");
@@ -121,6 +131,12 @@ public sealed record LoadOptions
           --kill-vfioap-after MS    kill the last VfioAp instance (SIGKILL) MS into each
                                     timed scan and start it again; the state must still
                                     end exact                                           (off)
+          --nodes H:P,H:P,...       run on the RabbitMQ cluster of scripts/servers.sh cluster-up
+                                    (reads APMATRIX_RABBITMQ_CLUSTER_DIR), quorum queues (off)
+          --fault KIND              inject a fault into the first timed scan; the state must
+                                    still end exact. KIND: cluster-node-kill (SIGKILL the node
+                                    most connections are on; not restarted)            (none)
+          --fault-after MS          when the fault comes, from the scan's start         (1000)
           --ceiling on|off          measure the MassTransit ceiling first               (on)
           --timeout SECONDS         hard limit for the whole run                        (600)
           --reports DIR                                                                 (reports)

@@ -13,7 +13,8 @@ namespace Apmatrix.LoadTest;
 /// another), and the final state is checked against the in-process engine and the extra subscribers'
 /// view of every host's events.
 /// </summary>
-public sealed class LoadRun(LoadOptions options, IStack stack, Observers observers, Stopwatch clock, TextWriter log, Backlog? backlog = null)
+public sealed class LoadRun(LoadOptions options, IStack stack, Observers observers, Stopwatch clock, TextWriter log, Backlog? backlog = null,
+    ClusterNodes? cluster = null)
     : IDisposable
 {
     // Each host is polled on its own; with many hosts the polls themselves would load VfioAp.
@@ -145,6 +146,9 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
         var killing = options.KillVfioApAfter is { } after && stack is ChildStack children
             ? KillAndRestartAsync(children, after, scan, cancellationToken)
             : Task.CompletedTask;
+        var faulting = options.Fault is { } fault && Interlocked.Exchange(ref _faultsInjected, 1) == 0
+            ? InjectAsync(fault, scan, cancellationToken)
+            : Task.FromResult<(double, string)?>(null);
         var timings = await Task.WhenAll(hosts.Select(async (host, i) =>
         {
             var answer = await _clients.ApBus.SendAsync(HttpMethod.Put, $"{ServiceClients.HostPath(host.Name)}/config", body, cancellationToken);
@@ -169,6 +173,12 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
                 Lateness: double.IsNaN(scanComplete) ? [] : guestsApplied.Select(t => t - scanComplete).ToList());
         }));
         await killing;
+        if (await faulting is var (faultAt, what))
+        {
+            var note = $"{what}; the scan's last guest applied {(timings.Max(t => t.Last) - faultAt) / 1000:F1} s after it";
+            lock (_faults) _faults.Add(note);
+            log.WriteLine($"  fault: {note}");
+        }
         stopWatching.Cancel();
         var phases = new ScanPhases(scan + 1, config.Apm.IsEmpty ? "to empty" : "from empty to full",
             expected.Sum(e => e.Events), expected.Sum(e => e.Updates),
@@ -187,6 +197,21 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
         var note = $"{victim.Name} killed (SIGKILL) {after.TotalMilliseconds:F0} ms into scan {scan + 1}, ready again after {(clock.Elapsed - killedAt).TotalSeconds:F1} s";
         lock (_faults) _faults.Add(note);
         log.WriteLine($"  fault: {note}");
+    }
+
+    int _faultsInjected;
+
+    /// <summary>Waits <see cref="LoadOptions.FaultAfter"/>, injects the fault; returns when it came (run clock, ms) and what it was.</summary>
+    async Task<(double, string)?> InjectAsync(LoadFault fault, int scan, CancellationToken cancellationToken)
+    {
+        await Task.Delay(options.FaultAfter, cancellationToken);
+        var at = clock.Elapsed.TotalMilliseconds;
+        var what = fault switch
+        {
+            LoadFault.ClusterNodeKill => $"cluster node {await (cluster ?? throw new InvalidOperationException("--fault cluster-node-kill needs --nodes")).KillBusiestAsync(cancellationToken)} killed (SIGKILL)",
+            _ => throw new ArgumentOutOfRangeException(nameof(fault)),
+        };
+        return (at, $"{what} {options.FaultAfter.TotalMilliseconds:F0} ms into scan {scan + 1}");
     }
 
     readonly List<string> _faults = [];

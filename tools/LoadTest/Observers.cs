@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Apmatrix.Contracts;
+using Apmatrix.Hosting;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -24,8 +25,9 @@ public sealed class Observers : IAsyncDisposable
     public ArrivalTimes Times { get; }
     public IReadOnlyList<SequenceAuditor> Auditors { get; }
 
+    /// <summary><paramref name="topology"/>: on a cluster, the observers' queues are quorum queues too, or a lost node would lose their copies.</summary>
     public static async Task<Observers> StartAsync(Uri broker, string queuePrefix, int subscribers, Stopwatch clock,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, BrokerTopology? topology = null)
     {
         var times = new ArrivalTimes(clock);
         var auditors = Enumerable.Range(1, subscribers).Select(i => new SequenceAuditor($"{queuePrefix}load-subscriber-{i}")).ToList();
@@ -34,10 +36,10 @@ public sealed class Observers : IAsyncDisposable
             bus.DisableUsageTelemetry();
             bus.UsingRabbitMq((_, rabbit) =>
             {
-                rabbit.Host(broker);
+                rabbit.Host(broker, host => topology?.ConfigureHost(host));
                 rabbit.ReceiveEndpoint($"{queuePrefix}load-timing", e =>
                 {
-                    e.AutoDelete = true;
+                    OwnQueue(e, topology);
                     e.PrefetchCount = 1000;
                     e.ConcurrentMessageLimit = 16;
                     e.Handler<ScanComplete>(context => times.Note(context.Message));
@@ -46,7 +48,7 @@ public sealed class Observers : IAsyncDisposable
                 foreach (var auditor in auditors)
                     rabbit.ReceiveEndpoint(auditor.Queue, e =>
                     {
-                        e.AutoDelete = true;
+                        OwnQueue(e, topology);
                         e.PrefetchCount = 1000;
                         // One at a time: the queue's delivery order is the order the auditor judges.
                         e.ConcurrentMessageLimit = 1;
@@ -61,6 +63,13 @@ public sealed class Observers : IAsyncDisposable
         var observers = new Observers(provider, times, auditors);
         await observers._bus.StartAsync(cancellationToken);
         return observers;
+    }
+
+    /// <summary>A queue of the run's own: gone with the run on one node; a quorum queue (which cannot auto-delete) on a cluster.</summary>
+    public static void OwnQueue(IRabbitMqReceiveEndpointConfigurator endpoint, BrokerTopology? topology)
+    {
+        if (topology?.QuorumQueues == true) endpoint.SetQuorumQueue();
+        else endpoint.AutoDelete = true;
     }
 
     public async ValueTask DisposeAsync()

@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Net;
+using Apmatrix.Hosting;
+using Microsoft.Extensions.Configuration;
 using Npgsql;
 
 namespace Apmatrix.LoadTest;
@@ -13,6 +15,29 @@ public sealed class Servers(Uri broker, string postgres)
     /// <summary>The broker connection the services and the run's own buses use.</summary>
     public Uri Broker { get; private set; } = broker;
     public string Postgres { get; } = postgres;
+
+    /// <summary>The services' broker settings: one node and classic queues, or the cluster's nodes and quorum queues.</summary>
+    public BrokerTopology Topology { get; private set; } = BrokerTopology.From(new ConfigurationBuilder().Build());
+
+    /// <summary>The cluster the run uses (and may fault), or null on the single node.</summary>
+    public ClusterNodes? Cluster { get; private set; }
+
+    /// <summary>Runs on the cluster: connects to its first node with the same user and virtual host, quorum queues everywhere.</summary>
+    public void UseCluster(ClusterNodes cluster)
+    {
+        var first = cluster.Nodes[0];
+        var colon = first.LastIndexOf(':');
+        Broker = new UriBuilder(Broker) { Host = first[..colon], Port = int.Parse(first[(colon + 1)..], System.Globalization.CultureInfo.InvariantCulture) }.Uri;
+        Topology = BrokerTopology.From(new ConfigurationBuilder()
+            .AddInMemoryCollection([new("Messaging:Nodes", string.Join(',', cluster.Nodes))]).Build());
+        Cluster = cluster;
+        foreach (var node in cluster.Nodes)
+            if (!IsLoopback(node[..node.LastIndexOf(':')])) throw new InvalidOperationException($"node {node} is not on loopback; the load test talks to 127.0.0.1 only");
+    }
+
+    /// <summary>The settings a service needs for <see cref="Topology"/>, beyond its connection string.</summary>
+    public IEnumerable<(string Key, string Value)> BrokerSettings() =>
+        Cluster is null ? [] : [("Messaging:Nodes", string.Join(',', Cluster.Nodes))];
 
     public static Servers FromEnvironment()
     {
@@ -30,9 +55,11 @@ public sealed class Servers(Uri broker, string postgres)
     {
         var postgresHost = new NpgsqlConnectionStringBuilder(Postgres).Host ?? "";
         foreach (var host in new[] { Broker.Host, postgresHost })
-            if (!(host == "localhost" || IPAddress.TryParse(host, out var address) && IPAddress.IsLoopback(address)))
+            if (!IsLoopback(host))
                 throw new InvalidOperationException($"server {host} is not on loopback; the load test talks to 127.0.0.1 only");
     }
+
+    static bool IsLoopback(string host) => host == "localhost" || IPAddress.TryParse(host, out var address) && IPAddress.IsLoopback(address);
 
     /// <summary>
     /// Re-creates <paramref name="virtualHost"/> empty with rabbitmqctl and switches to it; false, keeping
@@ -77,10 +104,10 @@ public sealed class Servers(Uri broker, string postgres)
         await drop.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    /// <summary>The tool's standard output, or null when it is missing or fails.</summary>
-    static async Task<string?> RabbitmqctlAsync(string[] arguments, CancellationToken cancellationToken)
+    /// <summary>The tool's standard output (the cluster's own where there is one), or null when it is missing or fails.</summary>
+    async Task<string?> RabbitmqctlAsync(string[] arguments, CancellationToken cancellationToken)
     {
-        var start = new ProcessStartInfo("rabbitmqctl") { RedirectStandardOutput = true, RedirectStandardError = true };
+        var start = Cluster?.Rabbitmqctl() ?? new ProcessStartInfo("rabbitmqctl") { RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add("-q");
         foreach (var argument in arguments) start.ArgumentList.Add(argument);
         try

@@ -1,0 +1,49 @@
+using System.Diagnostics;
+using Apmatrix.Engine;
+using Apmatrix.LoadTest;
+using Xunit.Abstractions;
+
+namespace Apmatrix.Integration.Tests.Cluster;
+
+/// <summary>
+/// The stack on a three-node RabbitMQ cluster with quorum queues: the node the services are connected to is killed
+/// mid-scan (and left down); they move to another node, and the state still ends exact with every event seen in order.
+/// In the "stack" collection so it does not compete for the CPU with the other stack tests.
+/// </summary>
+[Collection("stack")]
+public sealed class ClusterFailoverTests(ITestOutputHelper output)
+{
+    static readonly LoadOptions Options = new()
+    {
+        Name = "it-cluster", Hosts = 2, Adapters = 16, Domains = 16, Guests = 4, Vcpus = 2, Scans = 2,
+        Modes = [HotPlugMode.Batched], Subscribers = 1, Fault = LoadFault.ClusterNodeKill, FaultAfter = TimeSpan.FromMilliseconds(200),
+    };
+
+    [Fact]
+    public async Task Should_fail_over_to_another_node_mid_scan_and_end_exact()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(4));
+        var cluster = await TestCluster.StartAsync(timeout.Token);
+        await using var postgres = new ServerFixture();
+        await postgres.StartAsync();
+        var servers = new Servers(cluster.Broker, postgres.PostgresAdmin);
+        servers.UseCluster(cluster.Nodes);
+        Assert.True(await servers.UseFreshVirtualHostAsync("apmatrix-test-cluster", timeout.Token), "the cluster's rabbitmqctl did not answer");
+        await using var stack = await ClusterStack.StartAsync(servers);
+        var clock = Stopwatch.StartNew();
+        await using var observers = await Observers.StartAsync(servers.Broker, stack.QueuePrefix, Options.Subscribers, clock, timeout.Token, servers.Topology);
+        using var run = new LoadRun(Options, stack, observers, clock, TextWriter.Null, cluster: servers.Cluster);
+
+        await run.SetUpAsync(timeout.Token);
+        var result = await run.RunAsync(HotPlugMode.Batched, timeout.Token);
+
+        output.WriteLine($"{Assert.Single(run.Faults)}; scan 1: {result.Scans[0].Events} events, whole {result.Scans[0].WholeMs:F0} ms");
+        Assert.True(result.Exact, string.Join("\n", result.Failures));
+        Assert.All(result.Subscribers, s =>
+        {
+            Assert.True(s.Complete, $"{s.Host}: {s.Missing} of 1..{s.LastSequence} missing");
+            Assert.True(s.InOrder, $"{s.Host}: {s.OutOfOrder} of {s.Delivered} events delivered out of order, first {s.FirstOutOfOrder}");
+        });
+        Assert.All(await servers.ErrorQueuesAsync(timeout.Token) ?? [], q => Assert.Equal(0, q.Value));
+    }
+}
