@@ -51,7 +51,7 @@ public class Readiness_tells_the_truth(StackFixture stack)
     [Fact]
     public async Task Should_report_an_outbox_that_cannot_reach_the_broker_and_publish_it_once_the_broker_is_back()
     {
-        await using var proxy = await HealthProxy.StartAsync(stack.Servers.RabbitMq.Host, stack.Servers.RabbitMq.Port);
+        await using var proxy = await TcpProxy.StartAsync(stack.Servers.RabbitMq.Host, stack.Servers.RabbitMq.Port);
         var broker = new UriBuilder(stack.Servers.RabbitMq) { Port = proxy.Port }.Uri;
         var app = await stack.StartOwnAsync(ApBusApp.Build, "apbus", "outbox",
             builder => Settings(builder, ("ConnectionStrings:RabbitMq", broker.ToString()), ("Health:OutboxMaxAge", "00:00:02")));
