@@ -7,7 +7,7 @@ namespace Apmatrix.Integration.Tests.Cluster;
 
 /// <summary>
 /// The stack on a three-node RabbitMQ cluster with quorum queues: the node the services are connected to is killed
-/// mid-scan (and left down); they move to another node, and the state still ends exact with every event seen in order.
+/// mid-scan (and left down); they move to another node, and the state still ends exact with every event seen.
 /// In the "stack" collection so it does not compete for the CPU with the other stack tests.
 /// </summary>
 [Collection("stack")]
@@ -39,11 +39,10 @@ public sealed class ClusterFailoverTests(ITestOutputHelper output)
 
         output.WriteLine($"{Assert.Single(run.Faults)}; scan 1: {result.Scans[0].Events} events, whole {result.Scans[0].WholeMs:F0} ms");
         Assert.True(result.Exact, string.Join("\n", result.Failures));
-        Assert.All(result.Subscribers, s =>
-        {
-            Assert.True(s.Complete, $"{s.Host}: {s.Missing} of 1..{s.LastSequence} missing");
-            Assert.True(s.InOrder, $"{s.Host}: {s.OutOfOrder} of {s.Delivered} events delivered out of order, first {s.FirstOutOfOrder}");
-        });
+        // In order only without redelivery: the subscriber's unacknowledged events come back after the node's loss,
+        // so it orders them by Sequence, as VfioAp does; none may be missing.
+        Assert.All(result.Subscribers, s => Assert.True(s.Complete, $"{s.Host}: {s.Missing} of 1..{s.LastSequence} missing"));
+        foreach (var s in result.Subscribers) output.WriteLine($"{s.Host}: {s.OutOfOrder} of {s.Delivered} events redelivered out of order, {s.Duplicates} twice");
         Assert.All(await servers.ErrorQueuesAsync(timeout.Token) ?? [], q => Assert.Equal(0, q.Value));
     }
 }
