@@ -1,0 +1,151 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Apmatrix.ApBus;
+using Apmatrix.Integration.Tests.ApBus;
+using Apmatrix.VfioAp;
+using Apmatrix.VfioAp.Persistence;
+using MassTransit;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Apmatrix.Integration.Tests.VfioAp;
+
+/// <summary>
+/// A VfioAp that reconciles after 2 s at a gap and checks digests every 2 s, asking an ApBus whose broker is out of
+/// reach: ApBus's events never leave its outbox, so the test alone decides which of them VfioAp gets.
+/// </summary>
+[Collection("stack")]
+public class A_host_that_lost_bus_events(StackFixture stack) : IAsyncLifetime
+{
+    static readonly TimeSpan GapTimeout = TimeSpan.FromSeconds(2);
+
+    readonly string _hostId = VfioApi.NewHost();
+    readonly string _name = Guid.NewGuid().ToString("N")[..6];
+    WebApplication _apBus = null!;
+    WebApplication _vfioAp = null!;
+    BusApi _bus = null!;
+    VfioApi _vfio = null!;
+
+    public async Task InitializeAsync()
+    {
+        _apBus = await stack.StartOwnAsync(ApBusApp.Build, "apbus", $"truth{_name}", builder =>
+        {
+            builder.Configuration.AddInMemoryCollection(
+                new Dictionary<string, string?> { ["ConnectionStrings:RabbitMq"] = "amqp://apmatrix:none@127.0.0.1:1/" });
+            // The bus can never connect: starting and stopping must not wait for it.
+            builder.Services.PostConfigure<MassTransitHostOptions>(o =>
+            {
+                o.WaitUntilStarted = false;
+                o.StopTimeout = TimeSpan.FromSeconds(1);
+            });
+        });
+        _vfioAp = await stack.StartOwnAsync(VfioApApp.Build, "vfioap", $"heal{_name}", builder => builder.Configuration.AddInMemoryCollection(
+            new Dictionary<string, string?>
+            {
+                ["Services:ApBus"] = _apBus.Urls.First(),
+                ["Reconciliation:GapTimeout"] = GapTimeout.ToString(),
+                ["Reconciliation:CheckInterval"] = "00:00:02",
+            }));
+        _bus = new BusApi(stack.Client(new Uri(_apBus.Urls.First())), _hostId);
+        _vfio = new VfioApi(stack.Client(new Uri(_vfioAp.Urls.First())), _hostId);
+        await VfioApi.SucceedsAsync(_vfio.DefineAsync("batched"));
+        await _vfio.MdevAsync("m1", [0, 1], [0, 1], "g1");
+    }
+
+    [Fact]
+    public async Task Should_end_exact_after_its_gap_timeout_with_one_guest_update()
+    {
+        // The whole scan (config changed, six probes, scan complete) stays in ApBus's outbox.
+        var last = await BusApi.LastSequenceAsync(_bus.DefineAsync(new { apm = "0-2", aqm = "0-1", adm = "0" }));
+        Assert.Equal(8, last);
+        var scan = BusEventSender.Scan(_hostId, 1, "0-2", "0-1", "0");
+        await using var sender = await BusEventSender.OpenAsync(stack.Servers.RabbitMq);
+        // The config change and the first probe arrive, the rest of the scan is lost but for its scan complete.
+        await sender.PublishAsync(scan[0], scan[1], scan[^1]);
+
+        var shown = await Eventually.ReadAsync(_vfio.GetAsync, h => h.GetProperty("lastSequence").GetInt64() == last,
+            "the host reconciled up to ApBus's last sequence", GapTimeout + TimeSpan.FromSeconds(5), h => h.ToString());
+        Assert.Equal(0, shown.GetProperty("pendingEvents").GetInt32());
+        Assert.Equal(6, shown.GetProperty("boundQueues").GetInt32());
+        Assert.Equal("0-2", shown.GetProperty("config").GetProperty("apm").GetString());
+        Assert.Equal("0-1", shown.GetProperty("config").GetProperty("aqm").GetString());
+        Assert.Equal("0", shown.GetProperty("config").GetProperty("adm").GetString());
+        var guest = (await _vfio.GuestsAsync()).EnumerateArray().Single();
+        Assert.Equal(1, guest.GetProperty("version").GetInt64());
+        Assert.Equal("0-1", guest.GetProperty("apcb").GetProperty("apm").GetString());
+        Assert.Equal("0-1", guest.GetProperty("apcb").GetProperty("aqm").GetString());
+
+        var snapshot = await SnapshotAsync();
+        Assert.Equal(last, snapshot.GetProperty("lastSequence").GetInt64());
+        var again = await ReconcileAsync();
+        Assert.False(again.GetProperty("reconciled").GetBoolean());
+        Assert.Equal(0, again.GetProperty("updatesSent").GetInt32());
+        Assert.Equal(last, again.GetProperty("lastSequenceBefore").GetInt64());
+        Assert.Equal(last, again.GetProperty("lastSequenceAfter").GetInt64());
+        Assert.Equal(snapshot.GetProperty("digest").GetString(), again.GetProperty("digest").GetString());
+        Assert.Equal(1, (await _vfio.GuestsAsync()).EnumerateArray().Single().GetProperty("version").GetInt64());
+    }
+
+    [Fact]
+    public async Task Should_be_caught_up_on_request_and_repaired_by_the_digest_check_when_it_drifts()
+    {
+        var last = await BusApi.LastSequenceAsync(_bus.DefineAsync(new { apm = "0-2", aqm = "0-1", adm = "0" }));
+        var caughtUp = await ReconcileAsync();
+        Assert.True(caughtUp.GetProperty("reconciled").GetBoolean());
+        Assert.Equal(1, caughtUp.GetProperty("updatesSent").GetInt32());
+        Assert.Equal(0, caughtUp.GetProperty("lastSequenceBefore").GetInt64());
+        Assert.Equal(last, caughtUp.GetProperty("lastSequenceAfter").GetInt64());
+
+        // Drift: VfioAp forgets every queue bound to vfio_ap, at the same sequence as ApBus.
+        await using (var scope = _vfioAp.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<VfioApDbContext>();
+            var none = new byte[HostRow.BoundQueuesLength];
+            Assert.Equal(1, await db.Database.ExecuteSqlAsync($"UPDATE hosts SET bound_queues = {none} WHERE host_id = {_hostId}"));
+        }
+        Assert.Equal(0, (await _vfio.GetAsync()).GetProperty("boundQueues").GetInt32());
+
+        var repaired = await Eventually.ReadAsync(_vfio.GetAsync, h => h.GetProperty("boundQueues").GetInt32() == 6,
+            "the digest check to bind the six queues again", TimeSpan.FromSeconds(10), h => h.ToString());
+        Assert.Equal(last, repaired.GetProperty("lastSequence").GetInt64());
+        // The guest never lost its queues: re-binding them changes nothing it sees.
+        Assert.Equal(1, (await _vfio.GuestsAsync()).EnumerateArray().Single().GetProperty("version").GetInt64());
+    }
+
+    [Fact]
+    public async Task Should_be_refused_as_not_found_when_ApBus_knows_no_such_host()
+    {
+        using var response = await stack.Client(new Uri(_vfioAp.Urls.First())).PostAsync($"{_vfio.Host}/reconcile", null);
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        using var snapshot = await stack.Client(new Uri(_apBus.Urls.First())).GetAsync($"{_bus.Host}/snapshot");
+        Assert.Equal(HttpStatusCode.NotFound, snapshot.StatusCode);
+    }
+
+    async Task<JsonElement> ReconcileAsync()
+    {
+        using var http = stack.Client(new Uri(_vfioAp.Urls.First()));
+        using var response = await http.PostAsync($"{_vfio.Host}/reconcile", null);
+        Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        return await response.Content.ReadFromJsonAsync<JsonElement>();
+    }
+
+    async Task<JsonElement> SnapshotAsync()
+    {
+        using var http = stack.Client(new Uri(_apBus.Urls.First()));
+        return await http.GetFromJsonAsync<JsonElement>($"{_bus.Host}/snapshot");
+    }
+
+    public async Task DisposeAsync()
+    {
+        _bus.Dispose();
+        _vfio.Dispose();
+        foreach (var app in new[] { _vfioAp, _apBus })
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+        }
+    }
+}
