@@ -40,6 +40,7 @@ public class A_host_that_lost_bus_events(StackFixture stack) : IAsyncLifetime
             {
                 o.WaitUntilStarted = false;
                 o.StopTimeout = TimeSpan.FromSeconds(1);
+                o.ConsumerStopTimeout = TimeSpan.FromSeconds(1);
             });
         });
         _vfioAp = await stack.StartOwnAsync(VfioApApp.Build, "vfioap", $"heal{_name}", builder => builder.Configuration.AddInMemoryCollection(
