@@ -19,13 +19,20 @@ public sealed class BusEventApplier(VfioApDbContext db, HostStore store, ILogger
     const int ParkedChunk = 4096;
 
     /// <summary>One transaction, so one commit (one WAL flush), per batch however many hosts it spans.</summary>
-    public async Task ApplyAsync(IEnumerable<IBusEvent> events, CancellationToken cancellationToken)
+    public Task ApplyAsync(IEnumerable<IBusEvent> events, CancellationToken cancellationToken)
     {
-        // A batch that failed leaves its entities tracked; the retry or the one-by-one pass must start clean.
-        db.ChangeTracker.Clear();
         var arrived = events.Select(PendingBusEvent.From).ToLookup(e => e.HostId, StringComparer.Ordinal);
         // Every batch locks its hosts in this one order, so batches spanning the same hosts cannot deadlock.
-        var hostIds = arrived.Select(h => h.Key).Order(StringComparer.Ordinal).ToArray();
+        return ApplyAsync(arrived.Select(h => h.Key).Order(StringComparer.Ordinal).ToArray(), arrived, cancellationToken);
+    }
+
+    /// <summary>Applies the parked run of a host whose gap closed without a delivery (after a reconcile).</summary>
+    public Task ApplyParkedAsync(string hostId, CancellationToken cancellationToken) =>
+        ApplyAsync([hostId], Array.Empty<PendingBusEvent>().ToLookup(e => e.HostId, StringComparer.Ordinal), cancellationToken);
+
+    async Task ApplyAsync(string[] hostIds, ILookup<string, PendingBusEvent> arrived, CancellationToken cancellationToken)
+    {
+        // BeginAsync starts with nothing tracked, so a retry or the one-by-one pass after a failed batch starts clean.
         await using var transaction = await store.BeginAsync(cancellationToken);
         await store.EnsureExistAsync(hostIds, HotPlugMode.Batched, cancellationToken);
         var applied = new List<LockedHost>();

@@ -1,5 +1,4 @@
 using Apmatrix.ApModel;
-using Apmatrix.Contracts;
 using Apmatrix.VfioAp.Messaging;
 using Apmatrix.VfioAp.Persistence;
 using Microsoft.EntityFrameworkCore;
@@ -39,21 +38,12 @@ public sealed class HostReconciler(VfioApDbContext db, HostStore store, BusEvent
                 hostId, before, snapshot.LastSequence, updates);
             outcome = new ReconcileOutcome(hostId, true, updates, before, snapshot.LastSequence, Digest(row));
         }
-        await ApplyParkedAsync(hostId, snapshot.LastSequence, cancellationToken);
+        // Events parked after the snapshot would otherwise wait for the host's next delivery.
+        if (await db.PendingBusEvents.AnyAsync(e => e.HostId == hostId && e.Sequence == snapshot.LastSequence + 1, cancellationToken))
+            await applier.ApplyParkedAsync(hostId, cancellationToken);
         return outcome;
     }
 
     /// <summary>The digest of what the host row holds, to compare with ApBus's at the same sequence.</summary>
     public static string Digest(HostRow row) => BusDigest.Of(row.Config, row.Permissions, row.ReadBoundQueues());
-
-    /// <summary>
-    /// Events parked after the snapshot would otherwise wait for the host's next delivery: a repeat of the last
-    /// applied event, which the applier drops, makes it take the parked run now.
-    /// </summary>
-    async Task ApplyParkedAsync(string hostId, long last, CancellationToken cancellationToken)
-    {
-        if (last < 1 || !await db.PendingBusEvents.AnyAsync(e => e.HostId == hostId && e.Sequence == last + 1, cancellationToken)) return;
-        var none = ApConfigInfo.From(default);
-        await applier.ApplyAsync([new ScanComplete(hostId, last, Guid.Empty, none, none)], cancellationToken);
-    }
 }
