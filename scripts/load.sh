@@ -30,5 +30,5 @@ status=0
 "${load[@]}" --name fan-out --hosts 16 --adapters 64 --domains 64 --guests 16 --vcpus 4 \
   --vfioap 2 --guestvm 2 --subscribers 2 "$@" || status=1
 "${load[@]}" --name fault --hosts 4 --adapters 64 --domains 64 --guests 16 --vcpus 4 --scans 2 \
-  --vfioap 2 --guestvm 2 --subscribers 1 --kill-vfioap-after 1000 --ceiling off "$@" || status=1
+  --vfioap 2 --guestvm 2 --subscribers 1 --fault kill:vfioap --fault-after 1000 --ceiling off "$@" || status=1
 exit "$status"

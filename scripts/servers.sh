@@ -2,6 +2,7 @@
 # RabbitMQ + PostgreSQL on 127.0.0.1 for the apmatrix stack and tests.
 #
 #   scripts/servers.sh up      install if needed, start, provision, write $REPO/.servers.env (idempotent)
+#                              (RabbitMQ's Prometheus counters on 127.0.0.1:15692, a cluster node's on its AMQP port + 10020)
 #   scripts/servers.sh down    stop both servers (tolerant if not running)
 #   scripts/servers.sh status  report both (and the cluster nodes if started); exit 0 iff both are ready
 #   scripts/servers.sh cluster-up    three clustered RabbitMQ nodes on 127.0.0.1:5673-5675 (native only,
@@ -30,6 +31,9 @@ POLICY_RC=/usr/sbin/policy-rc.d
 MODE=
 CLUSTER_DIR=$REPO/.run/rabbit-cluster
 CLUSTER_SIZE=3
+# Each node's Prometheus endpoint (counters such as messages redelivered) sits this far above its AMQP port: 15692, 15693...
+METRICS_OFFSET=10020
+RMQ_PLUGINS='[rabbitmq_prometheus].'
 CLUSTER_BIN=/usr/lib/rabbitmq/bin
 CLUSTER_NODE= # set: rmq talks to this cluster node instead of the single one
 
@@ -152,7 +156,10 @@ EOF
   )
   write_file "$RMQ_ETC/rabbitmq-env.conf" "$env_conf" && changed=0
   write_file "$RMQ_ETC/rabbitmq.conf" "# Managed by apmatrix scripts/servers.sh
-listeners.tcp.default = 127.0.0.1:$RMQ_PORT" && changed=0
+listeners.tcp.default = 127.0.0.1:$RMQ_PORT
+prometheus.tcp.ip = 127.0.0.1
+prometheus.tcp.port = $((RMQ_PORT + METRICS_OFFSET))" && changed=0
+  write_file "$RMQ_ETC/enabled_plugins" "$RMQ_PLUGINS" && changed=0
   return $changed
 }
 
@@ -279,8 +286,10 @@ cluster_prepare() {
   for ((i = 1; i <= CLUSTER_SIZE; i++)); do
     mkdir -p "$CLUSTER_DIR/n$i/log"
     write_file "$CLUSTER_DIR/n$i/rabbitmq.conf" "# Managed by apmatrix scripts/servers.sh
-listeners.tcp.default = 127.0.0.1:$(cnode_port "$i")" || true
-    write_file "$CLUSTER_DIR/n$i/enabled_plugins" "[]." || true
+listeners.tcp.default = 127.0.0.1:$(cnode_port "$i")
+prometheus.tcp.ip = 127.0.0.1
+prometheus.tcp.port = $(($(cnode_port "$i") + METRICS_OFFSET))" || true
+    write_file "$CLUSTER_DIR/n$i/enabled_plugins" "$RMQ_PLUGINS" || true
   done
 }
 

@@ -33,7 +33,7 @@ public static class BusSetup
                 {
                     retry.Handle<Exception>(DatabaseFaults.IsOutage);
                     // Exponential computes its intervals only up to the cap, so an unbounded count costs nothing.
-                    retry.Exponential(int.MaxValue, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(500));
+                    retry.Exponential(int.MaxValue, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(500));
                 });
                 endpoint.UseMessageRetry(retry =>
                 {
@@ -48,6 +48,7 @@ public static class BusSetup
                     // A node that vanishes without closing the connection is noticed in seconds, not after a minute.
                     host.Heartbeat(TimeSpan.FromSeconds(10));
                     host.RequestedConnectionTimeout(TimeSpan.FromSeconds(10));
+                    BrokerSocket.Use(host);
                     topology.ConfigureHost(host);
                 });
                 rabbit.ConfigureEndpoints(context);

@@ -8,8 +8,9 @@ namespace Apmatrix.Hosting;
 /// </summary>
 public sealed class Outage(ILogger log, string work, TimeProvider? clock = null)
 {
-    static readonly TimeSpan FirstDelay = TimeSpan.FromSeconds(1);
-    static readonly TimeSpan MaxDelay = TimeSpan.FromSeconds(30);
+    static readonly TimeSpan FirstDelay = TimeSpan.FromMilliseconds(500);
+    // Short: a retry while down costs one failed connect, while a long wait is paid after the server is back.
+    static readonly TimeSpan MaxDelay = TimeSpan.FromSeconds(5);
 
     readonly TimeProvider _clock = clock ?? TimeProvider.System;
     long _startedAt;
@@ -36,7 +37,7 @@ public sealed class Outage(ILogger log, string work, TimeProvider? clock = null)
         FailedAttempts = 0;
     }
 
-    /// <summary>1 s after the first failure, doubling up to 30 s.</summary>
+    /// <summary>0.5 s after the first failure, doubling up to 5 s.</summary>
     public static TimeSpan Delay(int failedAttempts) =>
         failedAttempts >= 6 ? MaxDelay : TimeSpan.FromTicks(Math.Min(FirstDelay.Ticks << (failedAttempts - 1), MaxDelay.Ticks));
 }

@@ -4,8 +4,9 @@ using System.Net.Sockets;
 namespace Apmatrix.Integration.Tests;
 
 /// <summary>
-/// Forwards loopback TCP connections to a server, and can cut them: a test puts it between a service and RabbitMQ or
-/// PostgreSQL to fail that server for the service alone, leaving the shared server and everyone else's runs alone.
+/// Forwards loopback TCP connections to a server, and can cut them or hold the server's answers: a test puts it between
+/// a service and RabbitMQ or PostgreSQL to fail that server for the service alone, leaving the shared server and
+/// everyone else's runs alone.
 /// </summary>
 public sealed class TcpProxy : IAsyncDisposable
 {
@@ -17,6 +18,8 @@ public sealed class TcpProxy : IAsyncDisposable
     readonly List<TcpClient> _open = [];
     readonly Task _accepting;
     bool _cut;
+    // Completed while the server's bytes flow to the clients; a fresh, pending one while they are held.
+    TaskCompletionSource _flowing = Flowing();
 
     TcpProxy(string targetHost, int targetPort)
     {
@@ -40,9 +43,31 @@ public sealed class TcpProxy : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Holds every byte the server sends (answers, publisher confirms, deliveries) while the connections stay up, as a
+    /// broker that takes publishes and never confirms them would.
+    /// </summary>
+    public void Hold()
+    {
+        lock (_gate)
+            if (_flowing.Task.IsCompleted) _flowing = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    /// <summary>Ends a <see cref="Cut"/> or a <see cref="Hold"/>; held bytes go on to the clients.</summary>
     public void Restore()
     {
-        lock (_gate) _cut = false;
+        lock (_gate)
+        {
+            _cut = false;
+            _flowing.TrySetResult();
+        }
+    }
+
+    static TaskCompletionSource Flowing()
+    {
+        var flowing = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        flowing.SetResult();
+        return flowing;
     }
 
     async Task AcceptAsync()
@@ -78,7 +103,7 @@ public sealed class TcpProxy : IAsyncDisposable
         try
         {
             await server.ConnectAsync(_targetHost, _targetPort, _stop.Token);
-            await Task.WhenAny(PumpAsync(client, server), PumpAsync(server, client));
+            await Task.WhenAny(PumpAsync(client, server, fromServer: false), PumpAsync(server, client, fromServer: true));
         }
         catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException or InvalidOperationException)
         {
@@ -95,7 +120,7 @@ public sealed class TcpProxy : IAsyncDisposable
         }
     }
 
-    async Task PumpAsync(TcpClient from, TcpClient to)
+    async Task PumpAsync(TcpClient from, TcpClient to, bool fromServer)
     {
         var buffer = new byte[16 * 1024];
         var source = from.GetStream();
@@ -103,7 +128,11 @@ public sealed class TcpProxy : IAsyncDisposable
         try
         {
             int read;
-            while ((read = await source.ReadAsync(buffer, _stop.Token)) > 0) await target.WriteAsync(buffer.AsMemory(0, read), _stop.Token);
+            while ((read = await source.ReadAsync(buffer, _stop.Token)) > 0)
+            {
+                if (fromServer) await _flowing.Task.WaitAsync(_stop.Token);
+                await target.WriteAsync(buffer.AsMemory(0, read), _stop.Token);
+            }
         }
         catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException or InvalidOperationException)
         {

@@ -11,12 +11,13 @@ public sealed class LoadOptionsTests
     {
         var options = LoadOptions.Parse(["--name", "n1", "--hosts", "3", "--adapters", "16", "--domains", "8", "--guests", "4",
             "--vcpus", "2", "--scans", "2", "--mode", "both", "--vfioap", "2", "--guestvm", "3", "--subscribers", "1",
-            "--kill-vfioap-after", "500", "--ceiling", "off", "--timeout", "120"]);
+            "--fault", "kill:vfioap", "--fault-after", "500", "--fault-for", "60000", "--poison", "100", "--ceiling", "off", "--timeout", "120"]);
 
         Assert.Equal(("n1", 3, 16, 8, 4, 2, 2), (options.Name, options.Hosts, options.Adapters, options.Domains, options.Guests, options.Vcpus, options.Scans));
         Assert.Equal([HotPlugMode.Batched, HotPlugMode.PerQueue], options.Modes);
         Assert.Equal((2, 3, 1), (options.VfioApInstances, options.GuestVmInstances, options.Subscribers));
-        Assert.Equal(TimeSpan.FromMilliseconds(500), options.KillVfioApAfter);
+        Assert.Equal((LoadFault.KillVfioAp, TimeSpan.FromMilliseconds(500), TimeSpan.FromMinutes(1), 100),
+            (options.Fault, options.FaultAfter, options.FaultFor, options.Poison));
         Assert.False(options.MeasureCeiling);
         Assert.Equal(TimeSpan.FromSeconds(120), options.Timeout);
     }
@@ -30,7 +31,10 @@ public sealed class LoadOptionsTests
     [InlineData("--vcpus x", "--vcpus")]
     [InlineData("--frobnicate 1", "--frobnicate")]
     [InlineData("--guests 9 --domains 8", "--guests")]
-    [InlineData("--kill-vfioap-after 100", "--kill-vfioap-after")]
+    [InlineData("--fault kill:everything", "--fault")]
+    [InlineData("--fault cluster-leader-restart", "--nodes")]
+    [InlineData("--fault broker-restart --nodes 127.0.0.1:5673,127.0.0.1:5674,127.0.0.1:5675", "cluster-node-kill")]
+    [InlineData("--poison -1", "--poison")]
     [InlineData("--name a/b", "--name")]
     [InlineData("--hosts", "--hosts")]
     public void Should_name_the_option_it_refuses(string arguments, string option)

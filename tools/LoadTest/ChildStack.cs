@@ -87,6 +87,7 @@ public sealed class ChildStack : IStack, IAsyncDisposable
         start.Environment["ConnectionStrings__Postgres"] = servers.Database(database);
         start.Environment["Messaging__QueuePrefix"] = QueuePrefix;
         start.Environment["Logging__LogLevel__Default"] = "Warning";
+        start.Environment["Logging__Console__TimestampFormat"] = "HH:mm:ss.fff ";
         start.Environment["MASSTRANSIT_USAGE_TELEMETRY"] = "false";
         foreach (var (key, value) in servers.BrokerSettings()) start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
         foreach (var (key, value) in settings) start.Environment[key] = value;
@@ -118,6 +119,7 @@ public sealed class ChildStack : IStack, IAsyncDisposable
         await victim.Process.WaitForExitAsync(cancellationToken);
         victim.Process.Dispose();
         var restarted = Start(_launches[instance.Name]);
+        if (ApBus.Name == instance.Name) ApBus = restarted;
         VfioAp = VfioAp.Select(i => i.Name == instance.Name ? restarted : i).ToList();
         GuestVm = GuestVm.Select(i => i.Name == instance.Name ? restarted : i).ToList();
         await WaitReadyAsync(_children.Single(c => c.Instance.Name == instance.Name), cancellationToken);

@@ -25,17 +25,39 @@ public sealed class ClusterNodes(string directory, IReadOnlyList<string> nodes)
 
     static string NodeName(int index) => $"rmq{index + 1}@localhost";
 
-    /// <summary>rabbitmqctl as the first node's CLI: its cookie, its node name.</summary>
-    public ProcessStartInfo Rabbitmqctl()
+    /// <summary>rabbitmqctl as node <paramref name="node"/>'s CLI (from 0): its cookie, its node name.</summary>
+    public ProcessStartInfo Rabbitmqctl(int node = 0)
     {
         var start = new ProcessStartInfo(Path.Combine(Bin, "rabbitmqctl")) { RedirectStandardOutput = true, RedirectStandardError = true };
         start.Environment["HOME"] = directory;
         start.Environment["RABBITMQ_CONF_ENV_FILE"] = Path.Combine(directory, "rabbitmq-env.conf");
         start.Environment["ERL_EPMD_ADDRESS"] = "127.0.0.1";
         start.ArgumentList.Add("-n");
-        start.ArgumentList.Add(NodeName(0));
+        start.ArgumentList.Add(NodeName(node));
         return start;
     }
+
+    /// <summary>rabbitmqctl on node <paramref name="node"/> (from 0); throws when it fails.</summary>
+    public async Task<string> RabbitmqctlAsync(int node, string[] arguments, CancellationToken cancellationToken)
+    {
+        var start = Rabbitmqctl(node);
+        foreach (var argument in arguments) start.ArgumentList.Add(argument);
+        return await Servers.RunAsync(start, cancellationToken);
+    }
+
+    /// <summary>The node (from 0) leading most of <paramref name="virtualHost"/>'s quorum queues.</summary>
+    public async Task<int> LeaderOfMostAsync(string virtualHost, CancellationToken cancellationToken)
+    {
+        var listing = await RabbitmqctlAsync(0, ["-q", "list_queues", "-p", virtualHost, "--no-table-headers", "type", "leader"], cancellationToken);
+        var leaders = listing.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(line => line.Split('\t')).Where(f => f.Length == 2 && f[0] == "quorum").Select(f => f[1]).ToList();
+        return Enumerable.Range(0, Nodes.Count).MaxBy(i => leaders.Count(l => l == NodeName(i)));
+    }
+
+    /// <summary>Starts the nodes that are down (scripts/servers.sh cluster-up is idempotent); a killed node rejoins by itself.</summary>
+    public async Task StartMissingAsync(CancellationToken cancellationToken) =>
+        await Servers.RunAsync(new ProcessStartInfo("bash") { ArgumentList = { Path.Combine(Repository.Root(), "scripts", "servers.sh"), "cluster-up" } },
+            cancellationToken);
 
     /// <summary>
     /// The node most of this machine's client connections are on (read from /proc/net/tcp: the cluster is on loopback),

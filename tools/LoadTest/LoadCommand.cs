@@ -66,7 +66,7 @@ public static class LoadCommand
             await using var observers = await Observers.StartAsync(servers.Broker, "", options.Subscribers, clock, run.Token, servers.Topology);
             phase = "warming up";
             // JIT, connection pools and queue bindings first, so the first timed mode pays no start-up the second does not.
-            var warmUp = options with { Name = "warm-up", Hosts = 1, Adapters = 4, Domains = 4, Guests = 2, Scans = 2, KillVfioApAfter = null, Fault = null };
+            var warmUp = options with { Name = "warm-up", Hosts = 1, Adapters = 4, Domains = 4, Guests = 2, Scans = 2, Fault = null, Poison = 0 };
             using (var warm = new LoadRun(warmUp, stack, observers, clock, TextWriter.Null))
             {
                 await warm.SetUpAsync(run.Token);
@@ -75,7 +75,7 @@ public static class LoadCommand
             }
             var databases = Services.ToDictionary(service => service, service => $"{service}_{DatabaseSuffix}");
             using var load = new LoadRun(options, stack, observers, clock, log,
-                options.Fault is null ? new Backlog(servers, databases, "") : null, servers.Cluster);
+                options.Fault is null ? new Backlog(servers, databases, "") : null, servers);
             phase = "setting up";
             await load.SetUpAsync(run.Token);
             foreach (var mode in options.Modes)
@@ -85,8 +85,12 @@ public static class LoadCommand
             }
             faults.AddRange(load.Faults);
             errorQueues = await servers.ErrorQueuesAsync(run.Token);
+            // The poison, and nothing else, ends in _error.
+            var poisoned = (Queue: "queue-probed_error", Count: (long)options.Poison * options.Scans * options.Modes.Count);
             foreach (var (queue, count) in errorQueues ?? [])
-                if (count > 0) failures.Add($"{count} message(s) in {queue}");
+                if (count != (queue == poisoned.Queue ? poisoned.Count : 0)) failures.Add($"{count} message(s) in {queue}");
+            if (poisoned.Count > 0 && errorQueues?.GetValueOrDefault(poisoned.Queue) != poisoned.Count)
+                failures.Add($"{errorQueues?.GetValueOrDefault(poisoned.Queue)} of the {poisoned.Count} poison messages in {poisoned.Queue}");
         }
         catch (OperationCanceledException) when (run.IsCancellationRequested)
         {

@@ -24,13 +24,15 @@ public sealed record LoadOptions
     public int Subscribers { get; init; }
     /// <summary>Concurrent HTTP calls while setting up mdevs and guests (not part of the timed phase).</summary>
     public int SetUpConcurrency { get; init; } = 16;
-    /// <summary>When set, the last VfioAp instance is killed this long into every timed scan and started again.</summary>
-    public TimeSpan? KillVfioApAfter { get; init; }
     /// <summary>The cluster's nodes (host:port); set, the stack, the ceiling and the run's queues use it with quorum queues.</summary>
     public IReadOnlyList<string> Nodes { get; init; } = [];
-    /// <summary>A fault injected <see cref="FaultAfter"/> into the first timed scan; the state must still end exact.</summary>
+    /// <summary>A fault injected <see cref="FaultAfter"/> into every timed scan; the state must still end exact.</summary>
     public LoadFault? Fault { get; init; }
     public TimeSpan FaultAfter { get; init; } = TimeSpan.FromSeconds(1);
+    /// <summary>How long a stopped server stays down.</summary>
+    public TimeSpan FaultFor { get; init; } = TimeSpan.FromSeconds(5);
+    /// <summary>Malformed bus events sent straight to VfioAp's queue in every timed scan; exactly these must reach <c>_error</c>.</summary>
+    public int Poison { get; init; }
     public bool MeasureCeiling { get; init; } = true;
     public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(10);
     public string ReportDirectory { get; init; } = "reports";
@@ -78,10 +80,11 @@ public sealed record LoadOptions
                 "--guestvm" => options with { GuestVmInstances = Count(name, value, 1, 16) },
                 "--subscribers" => options with { Subscribers = Count(name, value, 0, 16) },
                 "--set-up-concurrency" => options with { SetUpConcurrency = Count(name, value, 1, 256) },
-                "--kill-vfioap-after" => options with { KillVfioApAfter = TimeSpan.FromMilliseconds(Count(name, value, 1, 600_000)) },
                 "--nodes" => options with { Nodes = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) },
                 "--fault" => options with { Fault = LoadFaults.Parse(value) },
                 "--fault-after" => options with { FaultAfter = TimeSpan.FromMilliseconds(Count(name, value, 0, 600_000)) },
+                "--fault-for" => options with { FaultFor = TimeSpan.FromMilliseconds(Count(name, value, 0, 600_000)) },
+                "--poison" => options with { Poison = Count(name, value, 0, 100_000) },
                 "--ceiling" => options with { MeasureCeiling = value switch
                 {
                     "on" => true,
@@ -93,10 +96,10 @@ public sealed record LoadOptions
                 _ => throw new ArgumentException($"unknown option {name}"),
             };
         }
-        if (options.KillVfioApAfter is not null && options.VfioApInstances < 2)
-            throw new ArgumentException("--kill-vfioap-after needs --vfioap 2 or more: the run talks to the instances it does not kill");
-        if (options.Fault == LoadFault.ClusterNodeKill && options.Nodes.Count < 3)
-            throw new ArgumentException("--fault cluster-node-kill needs --nodes with 3 or more nodes: the quorum must outlive the lost one");
+        if (options.Fault is { } fault && LoadFaults.OnCluster(fault) && options.Nodes.Count < 3)
+            throw new ArgumentException($"--fault {LoadFaults.Name(fault)} needs --nodes with 3 or more nodes: the quorum must outlive the lost one");
+        if (options.Fault is LoadFault.BrokerRestart && options.Nodes.Count > 0)
+            throw new ArgumentException("--fault broker-restart is for the single node; on a cluster: cluster-node-kill or cluster-leader-restart");
         if (options.Guests > options.Domains) throw new ArgumentException("--guests may not exceed --domains: each mdev needs a domain of its own");
         if (options.Name.Any(c => !char.IsAsciiLetterOrDigit(c) && c != '-'))
             throw new ArgumentException("--name takes letters, digits and '-' (it names the report files)");
@@ -128,15 +131,25 @@ public sealed record LoadOptions
           --subscribers N           extra queues bound to ApBus's exchanges, each checking
                                     every host's sequence                               (0)
           --set-up-concurrency N    concurrent HTTP calls while setting up              (16)
-          --kill-vfioap-after MS    kill the last VfioAp instance (SIGKILL) MS into each
-                                    timed scan and start it again; the state must still
-                                    end exact                                           (off)
           --nodes H:P,H:P,...       run on the RabbitMQ cluster of scripts/servers.sh cluster-up
                                     (reads APMATRIX_RABBITMQ_CLUSTER_DIR), quorum queues (off)
-          --fault KIND              inject a fault into the first timed scan; the state must
-                                    still end exact. KIND: cluster-node-kill (SIGKILL the node
-                                    most connections are on; not restarted)            (none)
+          --fault KIND              inject a fault into every timed scan; the state must still
+                                    end exact, with no action by hand. KIND:           (none)
+                                    broker-restart          stop_app, wait, start_app (single node)
+                                    postgres-restart        pg_ctlcluster restart
+                                    postgres-outage         PostgreSQL stopped, started again
+                                    kill:apbus|kill:vfioap|kill:guestvm
+                                                            SIGKILL (the last instance), start again
+                                    cluster-node-kill       SIGKILL the node most connections are
+                                                            on; started again after the scan
+                                    cluster-leader-restart  stop_app the node leading most quorum
+                                                            queues, wait, start_app
+                                    purge-probes            purge VfioAp's queue-probed queue: the
+                                                            lost events heal by reconciliation
           --fault-after MS          when the fault comes, from the scan's start         (1000)
+          --fault-for MS            how long a stopped server stays down                (5000)
+          --poison N                malformed events sent to VfioAp's queue in each timed
+                                    scan; exactly N x scans must reach _error           (0)
           --ceiling on|off          measure the MassTransit ceiling first               (on)
           --timeout SECONDS         hard limit for the whole run                        (600)
           --reports DIR                                                                 (reports)

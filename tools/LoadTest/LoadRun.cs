@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Apmatrix.ApModel;
+using Apmatrix.Contracts;
 using Apmatrix.Engine;
 using Apmatrix.Scenarios.Stack;
 using HdrHistogram;
@@ -14,7 +15,7 @@ namespace Apmatrix.LoadTest;
 /// view of every host's events.
 /// </summary>
 public sealed class LoadRun(LoadOptions options, IStack stack, Observers observers, Stopwatch clock, TextWriter log, Backlog? backlog = null,
-    ClusterNodes? cluster = null)
+    Servers? servers = null)
     : IDisposable
 {
     // Each host is polled on its own; with many hosts the polls themselves would load VfioAp.
@@ -23,7 +24,10 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
     static readonly TimeSpan Stall = TimeSpan.FromSeconds(45);
     // Waiting ends this long before the run's timeout, leaving time to read the state and write the report.
     readonly TimeSpan _deadline = options.Timeout - TimeSpan.FromSeconds(60);
-    readonly ServiceClients _clients = new(stack, options.KillVfioApAfter is null ? null : stack.VfioAp[^1].Name);
+    // Polls go to the VfioAp instances that live on, where there are some; a lone one is polled through its restart.
+    readonly ServiceClients _clients = new(stack, options.Fault == LoadFault.KillVfioAp && stack.VfioAp.Count > 1 ? stack.VfioAp[^1].Name : null);
+    readonly FaultInjector? _faults = options.Fault is null ? null
+        : new FaultInjector(options, stack, servers ?? throw new ArgumentNullException(nameof(servers), "a fault needs the run's servers"));
     readonly Dictionary<HotPlugMode, List<RunHost>> _hosts = options.Modes.ToDictionary(mode => mode, mode =>
         Enumerable.Range(1, options.Hosts)
             .Select(i => new RunHost($"{options.Name}-{HotPlugModes.Name(mode)}-h{i}", mode, new ExpectedHost(options, mode))).ToList());
@@ -143,15 +147,24 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
         var start = clock.Elapsed.TotalMilliseconds;
         using var stopWatching = new CancellationTokenSource();
         var watching = backlog?.WatchAsync(clock, start, stopWatching.Token);
-        var killing = options.KillVfioApAfter is { } after && stack is ChildStack children
-            ? KillAndRestartAsync(children, after, scan, cancellationToken)
-            : Task.CompletedTask;
-        var faulting = options.Fault is { } fault && Interlocked.Exchange(ref _faultsInjected, 1) == 0
-            ? InjectAsync(fault, scan, cancellationToken)
-            : Task.FromResult<(double, string)?>(null);
+        var redeliveredBefore = _faults is null || servers is null ? null : await servers.RedeliveredAsync(cancellationToken);
+        var answeredAll = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var unanswered = hosts.Count;
+        var faulting = options.Fault is { } fault
+            ? _faults!.InjectAsync(fault, scan, answeredAll.Task, () => clock.Elapsed.TotalMilliseconds, cancellationToken)
+            : Task.FromResult<FaultWindow?>(null)!;
+        var poisoning = options.Poison > 0 ? PoisonAsync(hosts, scan, cancellationToken) : Task.CompletedTask;
         var timings = await Task.WhenAll(hosts.Select(async (host, i) =>
         {
-            var answer = await _clients.ApBus.SendAsync(HttpMethod.Put, $"{ServiceClients.HostPath(host.Name)}/config", body, cancellationToken);
+            JsonElement answer;
+            try
+            {
+                answer = await _clients.ApBus.SendAsync(HttpMethod.Put, $"{ServiceClients.HostPath(host.Name)}/config", body, cancellationToken);
+            }
+            finally
+            {
+                if (Interlocked.Decrement(ref unanswered) == 0) answeredAll.TrySetResult();
+            }
             var answered = clock.Elapsed.TotalMilliseconds;
             var published = answer.GetProperty("lastSequence").GetInt64();
             if (published - host.LastSequence != expected[i].Events)
@@ -172,12 +185,18 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
                 Last: guestsApplied.Count == 0 ? applied : Math.Max(applied, guestsApplied.Max()),
                 Lateness: double.IsNaN(scanComplete) ? [] : guestsApplied.Select(t => t - scanComplete).ToList());
         }));
-        await killing;
-        if (await faulting is var (faultAt, what))
+        await poisoning;
+        if (await faulting is { } window)
         {
-            var note = $"{what}; the scan's last guest applied {(timings.Max(t => t.Last) - faultAt) / 1000:F1} s after it";
-            lock (_faults) _faults.Add(note);
+            var redelivered = await servers!.RedeliveredAsync(cancellationToken) is { } after && redeliveredBefore is { } before
+                ? $"{(after >= before ? after - before : after):N0}" : "?";
+            var recovered = (timings.Max(t => t.Last) - window.EndMs) / 1000;
+            var note = $"{window.What}, whole again after {(window.EndMs - window.StartMs) / 1000:F1} s; " +
+                       (recovered < 0 ? "the scan had ended before that" : $"the scan's last guest applied {recovered:F1} s after that") +
+                       $"; {redelivered} messages redelivered";
+            lock (_notes) _notes.Add(note);
             log.WriteLine($"  fault: {note}");
+            if (scan + 1 < options.Scans) await _faults!.BeforeNextScanAsync(cancellationToken);
         }
         stopWatching.Cancel();
         var phases = new ScanPhases(scan + 1, config.Apm.IsEmpty ? "to empty" : "from empty to full",
@@ -187,41 +206,30 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
         return (phases, timings.SelectMany(t => t.Lateness).ToList());
     }
 
-    /// <summary>The fault a service instance must survive: killed outright mid-scan, started again.</summary>
-    async Task KillAndRestartAsync(ChildStack children, TimeSpan after, int scan, CancellationToken cancellationToken)
-    {
-        await Task.Delay(after, cancellationToken);
-        var victim = children.VfioAp[^1];
-        var killedAt = clock.Elapsed;
-        await children.KillAndRestartAsync(victim, cancellationToken);
-        var note = $"{victim.Name} killed (SIGKILL) {after.TotalMilliseconds:F0} ms into scan {scan + 1}, ready again after {(clock.Elapsed - killedAt).TotalSeconds:F1} s";
-        lock (_faults) _faults.Add(note);
-        log.WriteLine($"  fault: {note}");
-    }
-
-    int _faultsInjected;
-
-    /// <summary>Waits <see cref="LoadOptions.FaultAfter"/>, injects the fault; returns when it came (run clock, ms) and what it was.</summary>
-    async Task<(double, string)?> InjectAsync(LoadFault fault, int scan, CancellationToken cancellationToken)
+    /// <summary>
+    /// <see cref="LoadOptions.Poison"/> bus events VfioAp cannot read (no APQN), sent straight to its queue of probes
+    /// <see cref="LoadOptions.FaultAfter"/> into the scan, among the scan's own events.
+    /// </summary>
+    async Task PoisonAsync(IReadOnlyList<RunHost> hosts, int scan, CancellationToken cancellationToken)
     {
         await Task.Delay(options.FaultAfter, cancellationToken);
-        var at = clock.Elapsed.TotalMilliseconds;
-        var what = fault switch
-        {
-            LoadFault.ClusterNodeKill => $"cluster node {await (cluster ?? throw new InvalidOperationException("--fault cluster-node-kill needs --nodes")).KillBusiestAsync(cancellationToken)} killed (SIGKILL)",
-            _ => throw new ArgumentOutOfRangeException(nameof(fault)),
-        };
-        return (at, $"{what} {options.FaultAfter.TotalMilliseconds:F0} ms into scan {scan + 1}");
+        var poison = Enumerable.Range(0, options.Poison).Select(k =>
+            new QueueProbed(hosts[k % hosts.Count].Name, PoisonSequence + (long)scan * options.Poison + k, null, "not-an-apqn", BoundDriver.VfioAp));
+        await observers.SendAsync($"{stack.QueuePrefix}queue-probed", poison, cancellationToken);
+        lock (_notes) _notes.Add($"{options.Poison} malformed QueueProbed sent to VfioAp's queue {options.FaultAfter.TotalMilliseconds:F0} ms into scan {scan + 1}");
     }
 
-    readonly List<string> _faults = [];
+    // Far beyond any real sequence: if one were ever applied, the host would wait at a gap and the run would fail.
+    const long PoisonSequence = 1L << 40;
 
-    /// <summary>Instances killed on purpose, and when.</summary>
+    readonly List<string> _notes = [];
+
+    /// <summary>The faults and poison injected, when, and what they cost.</summary>
     public IReadOnlyList<string> Faults
     {
         get
         {
-            lock (_faults) return [.. _faults];
+            lock (_notes) return [.. _notes];
         }
     }
 
@@ -292,7 +300,7 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
         CancellationToken cancellationToken)
     {
         var (last, since) = (long.MinValue, Stopwatch.StartNew());
-        for (var value = await progress(); value < target; value = await progress())
+        for (var value = await ReadAsync(progress, last); value < target; value = await ReadAsync(progress, last))
         {
             if (value != last) (last, since) = (value, Stopwatch.StartNew());
             else if (since.Elapsed > Stall)
@@ -307,6 +315,19 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
             }
             stack.EnsureRunning();
             await Task.Delay(_poll, cancellationToken);
+        }
+    }
+
+    /// <summary>The progress, or <paramref name="last"/> while the instance asked is unreachable (killed on purpose, restarting).</summary>
+    static async Task<long> ReadAsync(Func<Task<long>> progress, long last)
+    {
+        try
+        {
+            return await progress();
+        }
+        catch (HttpRequestException)
+        {
+            return last;
         }
     }
 

@@ -36,7 +36,11 @@ public sealed class Observers : IAsyncDisposable
             bus.DisableUsageTelemetry();
             bus.UsingRabbitMq((_, rabbit) =>
             {
-                rabbit.Host(broker, host => topology?.ConfigureHost(host));
+                rabbit.Host(broker, host =>
+                {
+                    BrokerSocket.Use(host);
+                    topology?.ConfigureHost(host);
+                });
                 rabbit.ReceiveEndpoint($"{queuePrefix}load-timing", e =>
                 {
                     OwnQueue(e, topology);
@@ -65,11 +69,24 @@ public sealed class Observers : IAsyncDisposable
         return observers;
     }
 
-    /// <summary>A queue of the run's own: gone with the run on one node; a quorum queue (which cannot auto-delete) on a cluster.</summary>
+    /// <summary>
+    /// A queue of the run's own that outlives a broker restart: durable, deleted by the broker once unused for
+    /// <see cref="Unused"/> (an auto-delete queue would vanish with the connection, and the events sent meanwhile with it);
+    /// a quorum queue on a cluster.
+    /// </summary>
     public static void OwnQueue(IRabbitMqReceiveEndpointConfigurator endpoint, BrokerTopology? topology)
     {
         if (topology?.QuorumQueues == true) endpoint.SetQuorumQueue();
-        else endpoint.AutoDelete = true;
+        else endpoint.SetQueueArgument("x-expires", (int)Unused.TotalMilliseconds);
+    }
+
+    static readonly TimeSpan Unused = TimeSpan.FromMinutes(3);
+
+    /// <summary>Sends <paramref name="messages"/> straight to <paramref name="queue"/>, past every exchange.</summary>
+    public async Task SendAsync<T>(string queue, IEnumerable<T> messages, CancellationToken cancellationToken) where T : class
+    {
+        var endpoint = await _bus.GetSendEndpoint(new Uri($"queue:{queue}"));
+        await endpoint.SendBatch(messages, cancellationToken);
     }
 
     public async ValueTask DisposeAsync()

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using Apmatrix.Hosting;
 using Microsoft.Extensions.Configuration;
@@ -68,10 +69,10 @@ public sealed class Servers(Uri broker, string postgres)
     public async Task<bool> UseFreshVirtualHostAsync(string virtualHost, CancellationToken cancellationToken)
     {
         var user = Uri.UnescapeDataString(Broker.UserInfo.Split(':')[0]);
-        if (await RabbitmqctlAsync(["list_vhosts"], cancellationToken) is null) return false;
-        await RabbitmqctlAsync(["delete_vhost", virtualHost], cancellationToken);
-        if (await RabbitmqctlAsync(["add_vhost", virtualHost], cancellationToken) is null ||
-            await RabbitmqctlAsync(["set_permissions", "-p", virtualHost, user, ".*", ".*", ".*"], cancellationToken) is null)
+        if (await TryRabbitmqctlAsync(["list_vhosts"], cancellationToken) is null) return false;
+        await TryRabbitmqctlAsync(["delete_vhost", virtualHost], cancellationToken);
+        if (await TryRabbitmqctlAsync(["add_vhost", virtualHost], cancellationToken) is null ||
+            await TryRabbitmqctlAsync(["set_permissions", "-p", virtualHost, user, ".*", ".*", ".*"], cancellationToken) is null)
             throw new InvalidOperationException($"rabbitmqctl could not create virtual host {virtualHost} for {user}");
         Broker = new UriBuilder(Broker) { Path = "/" + Uri.EscapeDataString(virtualHost) }.Uri;
         return true;
@@ -80,9 +81,7 @@ public sealed class Servers(Uri broker, string postgres)
     /// <summary>Messages waiting in <c>_error</c> queues of the current virtual host; null where rabbitmqctl cannot tell.</summary>
     public async Task<Dictionary<string, long>?> ErrorQueuesAsync(CancellationToken cancellationToken)
     {
-        var vhost = Uri.UnescapeDataString(Broker.AbsolutePath.TrimStart('/'));
-        var listing = await RabbitmqctlAsync(["list_queues", "-p", vhost.Length == 0 ? "/" : vhost, "--no-table-headers", "name", "messages"],
-            cancellationToken);
+        var listing = await TryRabbitmqctlAsync(["list_queues", "-p", VirtualHost, "--no-table-headers", "name", "messages"], cancellationToken);
         if (listing is null) return null;
         var errors = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var line in listing.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
@@ -92,6 +91,64 @@ public sealed class Servers(Uri broker, string postgres)
                 errors[fields[0]] = count;
         }
         return errors;
+    }
+
+    /// <summary>The virtual host of <see cref="Broker"/>, as rabbitmqctl names it.</summary>
+    public string VirtualHost => Uri.UnescapeDataString(Broker.AbsolutePath.TrimStart('/')) is { Length: > 0 } vhost ? vhost : "/";
+
+    /// <summary>
+    /// Messages RabbitMQ redelivered to consumers, summed over the nodes' Prometheus counters (scripts/servers.sh puts each
+    /// node's at its AMQP port + 10020); a restarted node counts from zero again. Null where no node answers.
+    /// </summary>
+    public async Task<long?> RedeliveredAsync(CancellationToken cancellationToken)
+    {
+        var ports = Cluster is null ? [Broker.Port] : Cluster.Nodes.Select(n => int.Parse(n[(n.LastIndexOf(':') + 1)..], CultureInfo.InvariantCulture));
+        long? total = null;
+        foreach (var port in ports)
+        {
+            try
+            {
+                var text = await Metrics.GetStringAsync($"http://127.0.0.1:{port + 10020}/metrics", cancellationToken);
+                total = (total ?? 0) + text.Split('\n').Where(l => l.StartsWith("rabbitmq_global_messages_redelivered_total{", StringComparison.Ordinal))
+                    .Sum(l => (long)double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
+            }
+            catch (HttpRequestException)
+            {
+                // A node that is down has nothing to add.
+            }
+        }
+        return total;
+    }
+
+    static readonly HttpClient Metrics = new() { Timeout = TimeSpan.FromSeconds(5) };
+
+    /// <summary>Runs pg_ctlcluster (stop, start, restart; fast shutdown) on the PostgreSQL cluster scripts/servers.sh started.</summary>
+    public async Task PostgresAsync(string action, CancellationToken cancellationToken)
+    {
+        var clusters = await RunAsync(new ProcessStartInfo("pg_lsclusters", "-h"), cancellationToken);
+        var version = clusters.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .FirstOrDefault(f => f.Length > 1 && f[1] == "main")?[0] ?? throw new InvalidOperationException("pg_lsclusters shows no cluster 'main'");
+        var start = new ProcessStartInfo("pg_ctlcluster");
+        foreach (var argument in action == "start" ? [version, "main", action] : new[] { version, "main", action, "-m", "fast" })
+            start.ArgumentList.Add(argument);
+        await RunAsync(start, cancellationToken);
+    }
+
+    /// <summary>rabbitmqctl against the run's broker (the cluster's first node where there is one); throws when it fails.</summary>
+    public async Task<string> RabbitmqctlAsync(string[] arguments, CancellationToken cancellationToken) =>
+        await TryRabbitmqctlAsync(arguments, cancellationToken)
+        ?? throw new InvalidOperationException($"rabbitmqctl {string.Join(' ', arguments)} failed");
+
+    /// <summary>A tool's standard output; throws with its error output when it fails.</summary>
+    internal static async Task<string> RunAsync(ProcessStartInfo start, CancellationToken cancellationToken)
+    {
+        start.RedirectStandardOutput = start.RedirectStandardError = true;
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {start.FileName}");
+        var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
+        var error = await process.StandardError.ReadToEndAsync(cancellationToken);
+        await process.WaitForExitAsync(cancellationToken);
+        return process.ExitCode == 0 ? await output
+            : throw new InvalidOperationException($"{start.FileName} {string.Join(' ', start.ArgumentList)} failed ({process.ExitCode}): {error.Trim()}");
     }
 
     public string Database(string name) => new NpgsqlConnectionStringBuilder(Postgres) { Database = name }.ConnectionString;
@@ -105,7 +162,7 @@ public sealed class Servers(Uri broker, string postgres)
     }
 
     /// <summary>The tool's standard output (the cluster's own where there is one), or null when it is missing or fails.</summary>
-    async Task<string?> RabbitmqctlAsync(string[] arguments, CancellationToken cancellationToken)
+    async Task<string?> TryRabbitmqctlAsync(string[] arguments, CancellationToken cancellationToken)
     {
         var start = Cluster?.Rabbitmqctl() ?? new ProcessStartInfo("rabbitmqctl") { RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add("-q");

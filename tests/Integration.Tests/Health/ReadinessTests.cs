@@ -78,6 +78,36 @@ public class Readiness_tells_the_truth(StackFixture stack)
     }
 
     [Fact]
+    public async Task Should_keep_the_outbox_rows_while_the_broker_withholds_its_confirms_and_publish_them_once_it_confirms()
+    {
+        await using var proxy = await TcpProxy.StartAsync(stack.Servers.RabbitMq.Host, stack.Servers.RabbitMq.Port);
+        var broker = new UriBuilder(stack.Servers.RabbitMq) { Port = proxy.Port }.Uri;
+        var app = await stack.StartOwnAsync(ApBusApp.Build, "apbus", "unconfirmed", builder => Settings(builder,
+            ("ConnectionStrings:RabbitMq", broker.ToString()), ("Health:OutboxMaxAge", "00:00:02"), ("Messaging:PublishTimeout", "00:00:01")));
+        try
+        {
+            using var http = stack.Client(new Uri(app.Urls.First()));
+            using var bus = new BusApi(stack.Client(new Uri(app.Urls.First())), $"it-confirm-{Guid.NewGuid():N}");
+            await UntilReadyAsync(http);
+
+            // The connection stays up and takes the publishes; only the confirms never come back.
+            proxy.Hold();
+            using (var defined = await bus.DefineAsync(new { apm = "1", aqm = "1-2", adm = "" }))
+                Assert.Equal(HttpStatusCode.Created, defined.StatusCode);
+            var old = await UntilAsync(http, "outbox", "Unhealthy");
+            Assert.Contains("messages are not reaching the broker", Describe(old, "outbox"));
+
+            proxy.Restore();
+            await UntilReadyAsync(http);
+        }
+        finally
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public async Task Should_restart_an_endpoint_that_has_no_consumer_on_the_broker()
     {
         var endpoints = new EndpointGrabber();

@@ -9,7 +9,7 @@ public class OutageTests
     [Fact]
     public void The_back_off_doubles_from_a_second_up_to_thirty()
     {
-        Assert.Equal([1, 2, 4, 8, 16, 30, 30, 30], new[] { 1, 2, 3, 4, 5, 6, 7, 1000 }.Select(n => Outage.Delay(n).TotalSeconds));
+        Assert.Equal([0.5, 1, 2, 4, 5, 5, 5, 5], new[] { 1, 2, 3, 4, 5, 6, 7, 1000 }.Select(n => Outage.Delay(n).TotalSeconds));
     }
 
     [Fact]
@@ -38,7 +38,7 @@ public class OutageTests
         var outage = new Outage(log, "re-sending", new ManualClock());
         outage.Failed(new IOException());
         outage.Succeeded();
-        Assert.Equal(TimeSpan.FromSeconds(1), outage.Failed(new IOException()));
+        Assert.Equal(TimeSpan.FromMilliseconds(500), outage.Failed(new IOException()));
         Assert.Equal([LogLevel.Warning, LogLevel.Information, LogLevel.Warning], log.Lines.Select(l => l.Level));
     }
 

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# The fault runs: each fault injected into 5 scans of 4 hosts at 64 x 64 (16 guests each), one after another,
+# every run ending exact with the subscriber's in-order check and no action by hand; then 100 poison messages in
+# a full-scale scan, a purged queue healed by reconciliation, and (with `cluster`) the three-node cluster's faults.
+# Native servers only (it stops and starts them). Reports: reports/load-fault-*.{md,json}; a summary at the end.
+#   scripts/faults.sh            the single-node faults, poison and reconciliation
+#   scripts/faults.sh cluster    the cluster's: node killed, leader stopped, and a full-scale scan on it
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+cd "$repo"
+
+scripts/servers.sh up
+[[ ${1:-} == cluster ]] && scripts/servers.sh cluster-up
+# shellcheck disable=SC1091
+source .servers.env
+export APMATRIX_RABBITMQ APMATRIX_POSTGRES APMATRIX_RABBITMQ_CLUSTER_DIR="${APMATRIX_RABBITMQ_CLUSTER_DIR:-}"
+export MASSTRANSIT_USAGE_TELEMETRY=false DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+for project in services/ApBus services/VfioAp services/GuestVm tools/LoadTest; do
+  dotnet build "$project" -c Release -v q -nologo >/dev/null
+done
+
+load=(dotnet tools/LoadTest/bin/Release/net10.0/Apmatrix.LoadTest.dll)
+small=(--hosts 4 --adapters 64 --domains 64 --guests 16 --vcpus 4 --scans 5 --subscribers 1 --ceiling off --timeout 1500)
+status=0
+run() { "${load[@]}" "$@" || status=1; }
+if [[ ${1:-} == cluster ]]; then
+  nodes=(--nodes "$APMATRIX_RABBITMQ_NODES")
+  run --name fault-cluster-node-kill "${small[@]}" "${nodes[@]}" --fault cluster-node-kill --fault-after 1000
+  run --name fault-cluster-leader-restart "${small[@]}" "${nodes[@]}" --fault cluster-leader-restart --fault-after 1000 --fault-for 5000
+  run --name cluster-full-scale --adapters 256 --domains 256 --guests 256 --vcpus 4 "${nodes[@]}" --timeout 900
+else
+  run --name fault-broker-restart "${small[@]}" --fault broker-restart --fault-after 1000 --fault-for 5000
+  run --name fault-postgres-restart "${small[@]}" --fault postgres-restart --fault-after 1000
+  run --name fault-postgres-outage "${small[@]}" --fault postgres-outage --fault-after 1000 --fault-for 60000
+  for service in apbus vfioap guestvm; do
+    run --name "fault-kill-$service" "${small[@]}" --fault "kill:$service" --fault-after 1000
+  done
+  run --name fault-purge-probes "${small[@]}" --scans 2 --fault purge-probes --fault-after 1000
+  run --name fault-poison --adapters 256 --domains 256 --guests 256 --vcpus 4 --poison 100 --fault-after 1000 --ceiling off --timeout 900
+fi
+grep -h "^# Load test\|^- .*ms into scan\|Faults:" reports/load-fault-*.md reports/load-cluster-full-scale.md 2>/dev/null || true
+exit "$status"
