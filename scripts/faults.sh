@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# The fault runs: each fault injected into 5 scans of 4 hosts at 64 x 64 (16 guests each), one after another,
+# The fault runs: each fault injected into 5 scans of 4 hosts at 64 x 64 (16 guests each), one after another
+# (after two scans without a fault, the yardstick),
 # every run ending exact with the subscriber's in-order check and no action by hand; then 100 poison messages in
 # a full-scale scan, a purged queue healed by reconciliation, and (with `cluster`) the three-node cluster's faults.
 # Native servers only (it stops and starts them). Reports: reports/load-fault-*.{md,json}; a summary at the end.
-#   scripts/faults.sh            the single-node faults, poison and reconciliation
+#   scripts/faults.sh [NAME...]  the single-node faults, poison and reconciliation (only the runs named, if any:
+#                                fault-none, fault-broker-restart, ..., as the reports are named)
 #   scripts/faults.sh cluster    the cluster's: node killed, leader stopped, and a full-scale scan on it
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -22,13 +24,16 @@ done
 load=(dotnet tools/LoadTest/bin/Release/net10.0/Apmatrix.LoadTest.dll)
 small=(--hosts 4 --adapters 64 --domains 64 --guests 16 --vcpus 4 --scans 5 --subscribers 1 --ceiling off --timeout 1500)
 status=0
-run() { "${load[@]}" "$@" || status=1; }
+only=" ${*#cluster} "
+# --name comes first in every run below: a run not named on the command line is skipped when some are.
+run() { [[ -z ${only// /} || $only == *" $2 "* ]] || return 0; "${load[@]}" "$@" || status=1; }
 if [[ ${1:-} == cluster ]]; then
   nodes=(--nodes "$APMATRIX_RABBITMQ_NODES")
   run --name fault-cluster-node-kill "${small[@]}" "${nodes[@]}" --fault cluster-node-kill --fault-after 1000
   run --name fault-cluster-leader-restart "${small[@]}" "${nodes[@]}" --fault cluster-leader-restart --fault-after 1000 --fault-for 5000
   run --name cluster-full-scale --adapters 256 --domains 256 --guests 256 --vcpus 4 "${nodes[@]}" --timeout 900
 else
+  run --name fault-none "${small[@]}" --scans 2
   run --name fault-broker-restart "${small[@]}" --fault broker-restart --fault-after 1000 --fault-for 5000
   run --name fault-postgres-restart "${small[@]}" --fault postgres-restart --fault-after 1000
   run --name fault-postgres-outage "${small[@]}" --fault postgres-outage --fault-after 1000 --fault-for 60000

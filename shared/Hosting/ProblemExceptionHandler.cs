@@ -7,18 +7,35 @@ namespace Apmatrix.Hosting;
 
 /// <summary>
 /// Where a request's exception becomes problem details: a body that does not bind is a 400 validation problem naming
-/// the field, a refusal is the problem its service registered (<see cref="Refusals"/>); anything else stays a 500.
+/// the field, a refusal is the problem its service registered (<see cref="Refusals"/>), a database outage is a 503 to try
+/// again after; anything else stays a 500.
 /// </summary>
 public sealed class ProblemExceptionHandler(IOptions<Refusals> refusals, IProblemDetailsService problems) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext http, Exception exception, CancellationToken cancellationToken)
     {
         if (exception is BadHttpRequestException bad) return await WriteBadBodyAsync(http, bad);
+        if (DatabaseFaults.IsOutage(exception)) return await WriteUnavailableAsync(http, exception);
         if (refusals.Value.ProblemFor(exception) is not { } problem) return false;
         // The result, not the service directly: it falls back to plain JSON for a client that accepts no JSON, as a returned problem does.
         await TypedResults.Problem(problem).ExecuteAsync(http);
         return true;
     }
+
+    async Task<bool> WriteUnavailableAsync(HttpContext http, Exception outage)
+    {
+        http.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+        http.Response.Headers.RetryAfter = RetryAfterSeconds;
+        return await problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = http,
+            ProblemDetails = new() { Status = StatusCodes.Status503ServiceUnavailable, Title = "The database is unreachable; try again shortly" },
+            Exception = outage,
+        });
+    }
+
+    // The services' own retries reach the database again within this.
+    const string RetryAfterSeconds = "5";
 
     async Task<bool> WriteBadBodyAsync(HttpContext http, BadHttpRequestException bad)
     {

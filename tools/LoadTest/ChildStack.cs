@@ -37,10 +37,13 @@ public sealed class ChildStack : IStack, IAsyncDisposable
         Directory.CreateDirectory(stack._logDirectory);
         try
         {
-            var vfio = await stack.StartServiceAsync(repository, servers, "VfioAp", vfioAp, $"vfioap_{databaseSuffix}", [], log, cancellationToken);
+            // Each asks the other: ApBus VfioAp for its mask veto, VfioAp ApBus for a host's snapshot when it reconciles.
+            var apBusUrl = LoopbackUrl();
+            var vfio = await stack.StartServiceAsync(repository, servers, "VfioAp", vfioAp, $"vfioap_{databaseSuffix}",
+                [("Services__ApBus", apBusUrl.ToString())], log, cancellationToken);
             var guests = await stack.StartServiceAsync(repository, servers, "GuestVm", guestVm, $"guestvm_{databaseSuffix}", [], log, cancellationToken);
             var bus = await stack.StartServiceAsync(repository, servers, "ApBus", 1, $"apbus_{databaseSuffix}",
-                [("Services__VfioAp", vfio[0].Url.ToString())], log, cancellationToken);
+                [("Services__VfioAp", vfio[0].Url.ToString())], log, cancellationToken, apBusUrl);
             (stack.VfioAp, stack.GuestVm, stack.ApBus) = (vfio, guests, bus[0]);
             return stack;
         }
@@ -55,15 +58,14 @@ public sealed class ChildStack : IStack, IAsyncDisposable
         Path.Combine(repository, "services", service, "bin", "Release", "net10.0", $"Apmatrix.{service}.dll");
 
     async Task<List<ServiceInstance>> StartServiceAsync(string repository, Servers servers, string service, int count, string database,
-        (string, string)[] settings, TextWriter log, CancellationToken cancellationToken)
+        (string, string)[] settings, TextWriter log, CancellationToken cancellationToken, Uri? url = null)
     {
         var binary = ServiceBinary(repository, service);
         if (!File.Exists(binary)) throw new InvalidOperationException($"{binary} is missing: dotnet build services/{service} -c Release");
         var instances = new List<ServiceInstance>();
         for (var i = 1; i <= count; i++)
         {
-            instances.Add(Start(new Launch(binary, service, $"{service}-{i}", servers, database, settings,
-                new Uri($"http://127.0.0.1:{FreePort()}"))));
+            instances.Add(Start(new Launch(binary, service, $"{service}-{i}", servers, database, settings, url ?? LoopbackUrl())));
             if (i == 1) await WaitReadyAsync(_children[^1], cancellationToken);
         }
         foreach (var child in _children.Where(c => c.Instance.Service == service).Skip(1))
@@ -171,11 +173,11 @@ public sealed class ChildStack : IStack, IAsyncDisposable
         return $"see {path}\n{tail}";
     }
 
-    static int FreePort()
+    static Uri LoopbackUrl()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        return new Uri($"http://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}");
     }
 
     /// <summary>SIGTERM for a graceful stop (the services drain their consumers), then a kill for any that hang.</summary>

@@ -82,8 +82,8 @@ public sealed class FaultInjector(LoadOptions options, IStack stack, Servers ser
 
     async Task<string> PurgeAsync(string queue, CancellationToken cancellationToken)
     {
-        var purged = await servers.RabbitmqctlAsync(["purge_queue", "-p", servers.VirtualHost, queue], cancellationToken);
-        return $"queue {queue} purged ({purged.Trim()})";
+        await servers.RabbitmqctlAsync(["purge_queue", "-p", servers.VirtualHost, queue], cancellationToken);
+        return $"queue {queue} purged";
     }
 
     ClusterNodes Cluster() => servers.Cluster ?? throw new InvalidOperationException("a cluster fault needs --nodes");

@@ -20,8 +20,9 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
 {
     // Each host is polled on its own; with many hosts the polls themselves would load VfioAp.
     readonly TimeSpan _poll = TimeSpan.FromMilliseconds(Math.Clamp(10 * options.Hosts, 50, 200));
-    // Longer than VfioAp's re-send of unacknowledged updates (10 s by default), so a re-send can still rescue a lost one.
-    static readonly TimeSpan Stall = TimeSpan.FromSeconds(45);
+    // Longer than VfioAp's re-send of unacknowledged updates (10 s by default), so a re-send can still rescue a lost one;
+    // a fault's outage comes on top, as nothing can move while a server is down.
+    readonly TimeSpan _stall = TimeSpan.FromSeconds(45) + (options.Fault is null ? TimeSpan.Zero : options.FaultFor);
     // Waiting ends this long before the run's timeout, leaving time to read the state and write the report.
     readonly TimeSpan _deadline = options.Timeout - TimeSpan.FromSeconds(60);
     // Polls go to the VfioAp instances that live on, where there are some; a lone one is polled through its restart.
@@ -294,7 +295,7 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
 
     /// <summary>
     /// Polls until <paramref name="progress"/> reaches <paramref name="target"/>; a failure when it stands still for
-    /// <see cref="Stall"/>, so one lost message is reported as such instead of running into the overall timeout.
+    /// <see cref="_stall"/>, so one lost message is reported as such instead of running into the overall timeout.
     /// </summary>
     async Task ProgressAsync(Func<Task<long>> progress, long target, string where, string what, List<string> failures,
         CancellationToken cancellationToken)
@@ -303,9 +304,9 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
         for (var value = await ReadAsync(progress, last); value < target; value = await ReadAsync(progress, last))
         {
             if (value != last) (last, since) = (value, Stopwatch.StartNew());
-            else if (since.Elapsed > Stall)
+            else if (since.Elapsed > _stall)
             {
-                lock (failures) failures.Add($"{where}: {what} stood at {value} of {target} for {Stall.TotalSeconds:F0} s");
+                lock (failures) failures.Add($"{where}: {what} stood at {value} of {target} for {_stall.TotalSeconds:F0} s");
                 return;
             }
             if (clock.Elapsed > _deadline)

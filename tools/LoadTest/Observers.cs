@@ -56,11 +56,11 @@ public sealed class Observers : IAsyncDisposable
                         e.PrefetchCount = 1000;
                         // One at a time: the queue's delivery order is the order the auditor judges.
                         e.ConcurrentMessageLimit = 1;
-                        e.Handler<ConfigChanged>(context => auditor.Note(context.Message));
-                        e.Handler<QueueProbed>(context => auditor.Note(context.Message));
-                        e.Handler<QueueRemoved>(context => auditor.Note(context.Message));
-                        e.Handler<ScanComplete>(context => auditor.Note(context.Message));
-                        e.Handler<BusMasksChanged>(context => auditor.Note(context.Message));
+                        e.Handler<ConfigChanged>(context => auditor.Note(context.Message, context.ReceiveContext.Redelivered));
+                        e.Handler<QueueProbed>(context => auditor.Note(context.Message, context.ReceiveContext.Redelivered));
+                        e.Handler<QueueRemoved>(context => auditor.Note(context.Message, context.ReceiveContext.Redelivered));
+                        e.Handler<ScanComplete>(context => auditor.Note(context.Message, context.ReceiveContext.Redelivered));
+                        e.Handler<BusMasksChanged>(context => auditor.Note(context.Message, context.ReceiveContext.Redelivered));
                     });
             });
         }).BuildServiceProvider();

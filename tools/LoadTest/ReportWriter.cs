@@ -90,8 +90,9 @@ public static class ReportWriter
             Row(md, r, $"peak memory {instance}, scan (set-up) MiB", m => m.Memory.FirstOrDefault(i => i.Name == instance) is { } i
                 ? $"{i.ScanPeakMiB:F0} ({i.SetUpPeakMiB:F0})" : "-");
         if (o.Subscribers > 0)
-            Row(md, r, "extra subscribers: deliveries, missing, duplicates, out of order", m =>
-                $"{m.Subscribers.Sum(s => s.Delivered):N0}, {m.Subscribers.Sum(s => s.Missing):N0}, {m.Subscribers.Sum(s => s.Duplicates):N0}, {m.Subscribers.Sum(s => s.OutOfOrder):N0}");
+            Row(md, r, "extra subscribers: deliveries, missing, duplicates, redelivered, first deliveries out of order", m =>
+                $"{m.Subscribers.Sum(s => s.Delivered):N0}, {m.Subscribers.Sum(s => s.Missing):N0}, {m.Subscribers.Sum(s => s.Duplicates):N0}, " +
+                $"{m.Subscribers.Sum(s => s.Redelivered):N0}, {m.Subscribers.Sum(s => s.OutOfOrder):N0}");
         Row(md, r, "final state", m => m.Exact ? "exact" : $"**{m.Failures.Count} differences**");
         md.AppendLine();
 

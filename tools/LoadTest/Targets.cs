@@ -20,7 +20,7 @@ public static class Targets
             foreach (var mode in modes)
             {
                 var bad = mode.Subscribers.Count(s => !s.Complete || !s.InOrder);
-                targets.Add(new($"{mode.Mode}: every extra subscriber sees every event, in order",
+                targets.Add(new($"{mode.Mode}: every extra subscriber sees every event, first deliveries in order",
                     $"{mode.Subscribers.Count - bad} of {mode.Subscribers.Count} subscriber x host checks clean; " +
                     $"{mode.Subscribers.Sum(s => s.Duplicates):N0} repeated deliveries", bad == 0));
             }

@@ -1,3 +1,4 @@
+using Apmatrix.Hosting;
 using Apmatrix.VfioAp.Persistence;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -9,7 +10,7 @@ namespace Apmatrix.VfioAp.Reconciliation;
 /// <see cref="ReconcileOptions.GapTimeout"/> is reconciled; so is one that the periodic digest check finds behind ApBus
 /// without moving, or level with it but holding other facts. Gaps are timed in memory: a restart only starts the clock again.
 /// </summary>
-public sealed class StalledHostReconciler(IServiceScopeFactory scopes, IOptions<ReconcileOptions> options,
+public sealed class StalledHostReconciler(IServiceScopeFactory scopes, IOptions<ReconcileOptions> options, LogThrottle throttle,
     ILogger<StalledHostReconciler> log) : BackgroundService
 {
     const int CheckPage = 500;
@@ -55,12 +56,9 @@ public sealed class StalledHostReconciler(IServiceScopeFactory scopes, IOptions<
         foreach (var (hostId, sequence) in waiting)
         {
             if (!_gaps.TryGetValue(hostId, out var gap) || gap.Sequence != sequence) _gaps[hostId] = (sequence, now);
-            else if (now - gap.Since >= gapTimeout)
-            {
-                log.LogWarning("host {Host}: waited at sequence {Sequence} since {Since}; reconciling", hostId, sequence, gap.Since);
-                await ReconcileAsync(hostId, cancellationToken);
+            else if (now - gap.Since >= gapTimeout && await TryReconcileAsync(hostId,
+                         $"waited at sequence {sequence} since {gap.Since:u}", cancellationToken))
                 _gaps.Remove(hostId);
-            }
         }
     }
 
@@ -82,7 +80,8 @@ public sealed class StalledHostReconciler(IServiceScopeFactory scopes, IOptions<
                 if (snapshot.LastSequence == row.LastSequence)
                 {
                     if (snapshot.Digest == HostReconciler.Digest(row)) continue;
-                    log.LogWarning("host {Host}: holds other facts than ApBus at sequence {Sequence}; reconciling", row.HostId, row.LastSequence);
+                    await TryReconcileAsync(row.HostId, $"holds other facts than ApBus at sequence {row.LastSequence}", cancellationToken);
+                    continue;
                 }
                 // Behind ApBus is in flight, unless the host has not moved since the last check.
                 else if (_behind.GetValueOrDefault(row.HostId, -1) != row.LastSequence)
@@ -90,7 +89,7 @@ public sealed class StalledHostReconciler(IServiceScopeFactory scopes, IOptions<
                     behind[row.HostId] = row.LastSequence;
                     continue;
                 }
-                await ReconcileAsync(row.HostId, cancellationToken);
+                await TryReconcileAsync(row.HostId, $"behind ApBus at sequence {row.LastSequence} without moving", cancellationToken);
             }
             if (hosts.Count < CheckPage) break;
             after = hosts[^1].HostId;
@@ -98,9 +97,26 @@ public sealed class StalledHostReconciler(IServiceScopeFactory scopes, IOptions<
         _behind = behind;
     }
 
-    async Task ReconcileAsync(string hostId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reconciles one host; a failure (ApBus unreachable, say) is logged once per interval per host and leaves the
+    /// other hosts to be healed, and the host is tried again on the next round.
+    /// </summary>
+    async Task<bool> TryReconcileAsync(string hostId, string why, CancellationToken cancellationToken)
     {
-        await using var scope = scopes.CreateAsyncScope();
-        await scope.ServiceProvider.GetRequiredService<HostReconciler>().ReconcileAsync(hostId, cancellationToken);
+        var key = $"reconcile:{hostId}";
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            await scope.ServiceProvider.GetRequiredService<HostReconciler>().ReconcileAsync(hostId, cancellationToken);
+            log.LogWarning("host {Host}: {Why}; reconciled from ApBus", hostId, why);
+            throttle.Reset(key);
+            return true;
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+        {
+            if (throttle.ShouldLog(key, DateTime.UtcNow, out var held))
+                log.LogWarning(e, "host {Host}: {Why}; reconciling failed, trying again ({Held} similar failures not logged)", hostId, why, held);
+            return false;
+        }
     }
 }

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Net;
 using Apmatrix.Contracts;
 using Apmatrix.VfioAp;
 using Apmatrix.VfioAp.Persistence;
@@ -36,6 +37,12 @@ public class Recovering_from_failures(StackFixture stack)
         await bus.PublishAsync(scan.Take(6));
         proxy.Cut();
         await bus.PublishAsync(scan.Skip(6));
+        using (var http = stack.Client(vfio.Url))
+        using (var unavailable = await http.GetAsync($"/hosts/{host}"))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, unavailable.StatusCode);
+            Assert.Equal("5", unavailable.Headers.GetValues("Retry-After").Single());
+        }
         // How long the database stays away; what is asserted comes after, by waiting on the state.
         await Task.Delay(TimeSpan.FromSeconds(12));
         proxy.Restore();
