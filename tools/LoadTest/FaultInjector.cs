@@ -29,7 +29,7 @@ public sealed class FaultInjector(LoadOptions options, IStack stack, Servers ser
             LoadFault.KillGuestVm => await KillAsync(stack.GuestVm[^1], cancellationToken),
             LoadFault.ClusterNodeKill => await KillNodeAsync(cancellationToken),
             LoadFault.ClusterLeaderRestart => await RestartLeaderAsync(cancellationToken),
-            LoadFault.PurgeProbes => await PurgeAsync($"{stack.QueuePrefix}queue-probed", cancellationToken),
+            LoadFault.PurgeEvents => await PurgeAsync([$"{stack.QueuePrefix}queue-probed", $"{stack.QueuePrefix}queue-removed"], cancellationToken),
             _ => throw new ArgumentOutOfRangeException(nameof(fault)),
         };
         return new FaultWindow(scan + 1, start, now(), $"{what} {options.FaultAfter.TotalMilliseconds:F0} ms into scan {scan + 1}");
@@ -80,10 +80,10 @@ public sealed class FaultInjector(LoadOptions options, IStack stack, Servers ser
             () => cluster.RabbitmqctlAsync(node, ["start_app"], cancellationToken), cancellationToken);
     }
 
-    async Task<string> PurgeAsync(string queue, CancellationToken cancellationToken)
+    async Task<string> PurgeAsync(string[] queues, CancellationToken cancellationToken)
     {
-        await servers.RabbitmqctlAsync(["purge_queue", "-p", servers.VirtualHost, queue], cancellationToken);
-        return $"queue {queue} purged";
+        foreach (var queue in queues) await servers.RabbitmqctlAsync(["purge_queue", "-p", servers.VirtualHost, queue], cancellationToken);
+        return $"queues {string.Join(" and ", queues)} purged";
     }
 
     ClusterNodes Cluster() => servers.Cluster ?? throw new InvalidOperationException("a cluster fault needs --nodes");

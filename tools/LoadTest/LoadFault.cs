@@ -19,6 +19,6 @@ public enum LoadFault
     ClusterNodeKill,
     /// <summary>The cluster node leading most quorum queues stopped and started again after <see cref="LoadOptions.FaultFor"/>.</summary>
     ClusterLeaderRestart,
-    /// <summary>VfioAp's queue of probed queues purged: events lost for good, which only reconciliation can heal.</summary>
-    PurgeProbes,
+    /// <summary>VfioAp's queues of probed and removed queues purged: events lost for good, which only reconciliation can heal.</summary>
+    PurgeEvents,
 }

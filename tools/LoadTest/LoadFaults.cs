@@ -13,7 +13,7 @@ public static class LoadFaults
         LoadFault.KillGuestVm => "kill:guestvm",
         LoadFault.ClusterNodeKill => "cluster-node-kill",
         LoadFault.ClusterLeaderRestart => "cluster-leader-restart",
-        LoadFault.PurgeProbes => "purge-probes",
+        LoadFault.PurgeEvents => "purge-events",
         _ => throw new ArgumentOutOfRangeException(nameof(fault)),
     };
 

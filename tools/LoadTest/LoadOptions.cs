@@ -144,8 +144,9 @@ public sealed record LoadOptions
                                                             on; started again after the scan
                                     cluster-leader-restart  stop_app the node leading most quorum
                                                             queues, wait, start_app
-                                    purge-probes            purge VfioAp's queue-probed queue: the
-                                                            lost events heal by reconciliation
+                                    purge-events            purge VfioAp's queue-probed and
+                                                            queue-removed queues: the lost events
+                                                            heal by reconciliation
           --fault-after MS          when the fault comes, from the scan's start         (1000)
           --fault-for MS            how long a stopped server stays down                (5000)
           --poison N                malformed events sent to VfioAp's queue in each timed

@@ -24,8 +24,8 @@ public sealed class StalledHostReconciler(IServiceScopeFactory scopes, IOptions<
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var settings = options.Value;
-        // Often enough that a gap is healed within a couple of seconds of its timeout; the query only reads parked hosts.
-        using var timer = new PeriodicTimer(TimeSpan.FromTicks(Math.Min(settings.GapTimeout.Ticks / 4, TimeSpan.FromSeconds(2).Ticks)));
+        // Often enough that a gap is healed within a second of its timeout; the query only reads hosts with parked events.
+        using var timer = new PeriodicTimer(TimeSpan.FromTicks(Math.Min(settings.GapTimeout.Ticks / 4, TimeSpan.FromSeconds(1).Ticks)));
         var nextCheck = DateTimeOffset.UtcNow + settings.CheckInterval;
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
