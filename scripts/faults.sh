@@ -40,7 +40,7 @@ else
   for service in apbus vfioap guestvm; do
     run --name "fault-kill-$service" "${small[@]}" --fault "kill:$service" --fault-after 1000
   done
-  run --name fault-purge-events "${small[@]}" --scans 2 --fault purge-events --fault-after 1000
+  run --name fault-purge-events "${small[@]}" --fault purge-events --fault-after 200
   run --name fault-poison --adapters 256 --domains 256 --guests 256 --vcpus 4 --poison 100 --fault-after 1000 --ceiling off --timeout 900
 fi
 grep -h "^# Load test\|^- .*ms into scan\|Faults:" reports/load-fault-*.md reports/load-cluster-full-scale.md 2>/dev/null || true

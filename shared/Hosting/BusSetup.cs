@@ -55,7 +55,8 @@ public static class BusSetup
             });
         });
         services.AddOptions<MessagingOptions>().Bind(configuration.GetSection(MessagingOptions.Section))
-            .Validate(o => o.PublishTimeout > TimeSpan.Zero, "Messaging:PublishTimeout must be positive").ValidateOnStart();
+            .Validate(o => o.PublishTimeout > TimeSpan.Zero, "Messaging:PublishTimeout must be positive")
+            .Validate(o => o.OutboxBatchSize is > 0 and <= 50_000, "Messaging:OutboxBatchSize must be from 1 to 50000").ValidateOnStart();
         services.AddOptions<MassTransitHostOptions>().Configure(o =>
         {
             o.WaitUntilStarted = true;

@@ -7,4 +7,7 @@ public sealed class MessagingOptions
 
     /// <summary>How long one outbox batch may take to publish before the broker is taken to be gone.</summary>
     public TimeSpan PublishTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Outbox rows published, confirmed and deleted together: more rows keep more publishes in flight.</summary>
+    public int OutboxBatchSize { get; set; } = 1000;
 }

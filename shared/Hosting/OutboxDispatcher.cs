@@ -18,7 +18,6 @@ namespace Apmatrix.Hosting;
 public sealed class OutboxDispatcher<TContext>(IServiceScopeFactory scopes, IBus bus, OutboxSignal signal,
     IOptions<MessagingOptions> options, ILogger<OutboxDispatcher<TContext>> log) : BackgroundService where TContext : DbContext
 {
-    const int BatchSize = 1000;
     static readonly TimeSpan IdlePoll = TimeSpan.FromMilliseconds(250);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -30,7 +29,7 @@ public sealed class OutboxDispatcher<TContext>(IServiceScopeFactory scopes, IBus
             {
                 var dispatched = await DispatchAsync(stoppingToken);
                 outage.Succeeded();
-                if (dispatched < BatchSize) await signal.WaitAsync(IdlePoll, stoppingToken);
+                if (dispatched < options.Value.OutboxBatchSize) await signal.WaitAsync(IdlePoll, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -53,7 +52,7 @@ public sealed class OutboxDispatcher<TContext>(IServiceScopeFactory scopes, IBus
         var db = scope.ServiceProvider.GetRequiredService<TContext>();
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var rows = await db.Set<OutboxMessage>()
-            .FromSql($"SELECT * FROM outbox_messages ORDER BY sequence LIMIT {BatchSize} FOR UPDATE SKIP LOCKED")
+            .FromSql($"SELECT * FROM outbox_messages ORDER BY sequence LIMIT {options.Value.OutboxBatchSize} FOR UPDATE SKIP LOCKED")
             .AsNoTracking()
             .ToListAsync(cancellationToken);
         if (rows.Count == 0) return 0;
