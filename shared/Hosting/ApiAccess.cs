@@ -26,10 +26,10 @@ public static class ApiAccess
     }
 
     /// <summary>Every endpoint of the group: GET and HEAD for viewers and operators, any other method for operators only.</summary>
-    public static TBuilder RequireApiRoles<TBuilder>(this TBuilder group) where TBuilder : IEndpointConventionBuilder
+    public static RouteGroupBuilder RequireApiRoles(this RouteGroupBuilder group)
     {
         // Finally: after each endpoint's own conventions, so it sees AllowService's mark.
-        group.Finally(endpoint => endpoint.Metadata.Add(PolicyFor(endpoint.Metadata)));
+        ((IEndpointConventionBuilder)group).Finally(endpoint => endpoint.Metadata.Add(PolicyFor(endpoint.Metadata)));
         return group;
     }
 

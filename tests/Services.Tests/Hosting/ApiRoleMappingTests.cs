@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Apmatrix.ApBus;
 using Apmatrix.GuestVm;
 using Apmatrix.Hosting;
 using Apmatrix.VfioAp;
@@ -9,21 +10,31 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Apmatrix.Services.Tests.Hosting;
 
-/// <summary>Every endpoint the real services map, judged by their own authorization policies for each kind of caller.</summary>
+/// <summary>Every endpoint the real services map, judged by its own authorization policy for each kind of caller.</summary>
 public class ApiRoleMappingTests
 {
     static readonly string[] Settings = ["--ConnectionStrings:Postgres=Host=127.0.0.1", "--ConnectionStrings:RabbitMq=amqp://127.0.0.1/"];
 
-    public static TheoryData<string> Services => ["VfioAp", "GuestVm"];
+    public static TheoryData<string, string[]> Services => new()
+    {
+        { "ApBus", ["vfioap GET /hosts/{host}/", "vfioap GET /hosts/{host}/snapshot"] },
+        { "VfioAp", ["apbus POST /hosts/{host}/mask-check"] },
+        { "GuestVm", [] },
+    };
 
     [Theory]
     [MemberData(nameof(Services))]
-    public async Task Viewers_read_operators_change_and_apbus_only_checks_masks(string service)
+    public async Task Viewers_read_operators_change_and_a_service_calls_only_its_endpoints(string service, string[] serviceCalls)
     {
-        await using var app = service == "VfioAp" ? VfioApApp.Build(Settings) : GuestVmApp.Build(Settings);
+        await using var app = service switch
+        {
+            "ApBus" => ApBusApp.Build(Settings),
+            "VfioAp" => VfioApApp.Build(Settings),
+            _ => GuestVmApp.Build(Settings),
+        };
         var authorization = app.Services.GetRequiredService<IAuthorizationService>();
         var endpoints = ((IEndpointRouteBuilder)app).DataSources.SelectMany(s => s.Endpoints).OfType<RouteEndpoint>().ToList();
-        Assert.NotEmpty(endpoints);
+        var allowed = new List<string>();
         foreach (var endpoint in endpoints)
         {
             var route = endpoint.RoutePattern.RawText!;
@@ -33,16 +44,15 @@ public class ApiRoleMappingTests
                 continue;
             }
             var policy = Assert.Single(endpoint.Metadata.GetOrderedMetadata<AuthorizationPolicy>());
-            var reads = endpoint.Metadata.GetRequiredMetadata<IHttpMethodMetadata>().HttpMethods.SequenceEqual(["GET"]);
-            var maskCheck = route.EndsWith("/mask-check", StringComparison.Ordinal);
-            async Task<bool> Allows(string name, string role) =>
-                (await authorization.AuthorizeAsync(Caller(name, role), null, policy)).Succeeded;
-            Assert.True(await Allows("ops", ApiRoles.Operator), route);
-            Assert.Equal(reads, await Allows("watcher", ApiRoles.Viewer));
-            Assert.Equal(maskCheck, await Allows("apbus", ApiRoles.Service));
-            Assert.False(await Allows("vfioap", ApiRoles.Service), route);
-            Assert.False((await authorization.AuthorizeAsync(new ClaimsPrincipal(new ClaimsIdentity()), null, policy)).Succeeded, route);
+            var method = Assert.Single(endpoint.Metadata.GetRequiredMetadata<IHttpMethodMetadata>().HttpMethods);
+            async Task<bool> Allows(ClaimsPrincipal caller) => (await authorization.AuthorizeAsync(caller, null, policy)).Succeeded;
+            Assert.True(await Allows(Caller("ops", ApiRoles.Operator)), route);
+            Assert.Equal(method == "GET", await Allows(Caller("watcher", ApiRoles.Viewer)));
+            Assert.False(await Allows(new ClaimsPrincipal(new ClaimsIdentity())), route);
+            foreach (var name in new[] { "apbus", "vfioap", "guestvm" })
+                if (await Allows(Caller(name, ApiRoles.Service))) allowed.Add($"{name} {method} {route}");
         }
+        Assert.Equal(serviceCalls, allowed.Order());
     }
 
     static ClaimsPrincipal Caller(string name, string role) =>
