@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The main job: brings up RabbitMQ and PostgreSQL, starts ApBus, VfioAp and GuestVm on loopback,
 # runs the demo scenarios through them (batched, then per-queue), prints each guest's APCB and
-# update count, and stops the services it started.
+# update count, and stops the services it started. API keys are made fresh for each run into
+# .run/api-keys.env (mode 0600, git-ignored): the operator's (apctl's APMATRIX_API_KEY) and the keys
+# ApBus and VfioAp call each other with; each service is given only the hashes it admits and its own key.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
@@ -16,6 +18,19 @@ echo "building..." >&2
 dotnet build apmatrix.slnx -c Release -v q -nologo >/dev/null
 
 mkdir -p .run
+new_key() { od -An -N32 -tx1 /dev/urandom | tr -d ' \n'; }
+sha256() { printf %s "$1" | sha256sum | cut -d' ' -f1; }
+rm -f .run/api-keys.env
+(
+  umask 077
+  printf '%s\n' "# API keys of the demo run of $(date -u +%FT%TZ); never commit them" \
+    "APMATRIX_API_KEY=$(new_key)" "APMATRIX_APBUS_KEY=$(new_key)" "APMATRIX_VFIOAP_KEY=$(new_key)" >.run/api-keys.env
+)
+# shellcheck disable=SC1091
+source .run/api-keys.env
+operator_hash=$(sha256 "$APMATRIX_API_KEY")
+export Auth__Clients__operator__KeySha256=$operator_hash Auth__Clients__operator__Role=operator
+
 pids=()
 stop_services() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
@@ -23,10 +38,12 @@ stop_services() {
 }
 trap stop_services EXIT
 
+# start NAME PORT [VAR=VALUE...]: the settings only this service gets.
 start() {
   local name=$1 port=$2
+  shift 2
   # On the command line: appsettings.json names a fixed "Urls", which beats ASPNETCORE_URLS.
-  dotnet "services/$name/bin/Release/net10.0/Apmatrix.$name.dll" --urls "http://127.0.0.1:$port" >".run/$name.log" 2>&1 &
+  env "$@" dotnet "services/$name/bin/Release/net10.0/Apmatrix.$name.dll" --urls "http://127.0.0.1:$port" >".run/$name.log" 2>&1 &
   pids+=("$!")
   for _ in $(seq 1 120); do
     if curl -fsS "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1; then echo "$name ready on 127.0.0.1:$port" >&2; return; fi
@@ -36,11 +53,13 @@ start() {
   echo "$name not ready after 60 s; see .run/$name.log" >&2
   exit 1
 }
-start VfioAp 5102
+start VfioAp 5102 Services__ApBusKey="$APMATRIX_VFIOAP_KEY" \
+  Auth__Clients__apbus__KeySha256="$(sha256 "$APMATRIX_APBUS_KEY")" Auth__Clients__apbus__Role=service
 start GuestVm 5103
-start ApBus 5101
+start ApBus 5101 Services__VfioApKey="$APMATRIX_APBUS_KEY" \
+  Auth__Clients__vfioap__KeySha256="$(sha256 "$APMATRIX_VFIOAP_KEY")" Auth__Clients__vfioap__Role=service
 
 apctl="dotnet tools/apctl/bin/Release/net10.0/apctl.dll"
 # The table goes to the terminal; the full result (with every mdev's matrix) to .run/demo.json.
-$apctl scenario run --stack demo/adapters-added-batched.json demo/adapters-added-per-queue.json >.run/demo.json
+APMATRIX_API_KEY=$APMATRIX_API_KEY $apctl scenario run --stack demo/adapters-added-batched.json demo/adapters-added-per-queue.json >.run/demo.json
 echo "full result: .run/demo.json; service logs: .run/*.log" >&2

@@ -23,12 +23,7 @@ public static class ApBusApp
         services.AddOutboxDispatcher<ApBusDbContext>();
         services.AddApmatrixHealth<ApBusDbContext>(builder.Configuration);
         services.AddScoped<HostStore>();
-        services.AddHttpClient<VfioApClient>((provider, http) =>
-        {
-            var baseAddress = provider.GetRequiredService<IConfiguration>()["Services:VfioAp"] ?? VfioApClient.DefaultBaseAddress;
-            http.BaseAddress = new Uri(baseAddress.TrimEnd('/') + "/");
-            http.Timeout = TimeSpan.FromSeconds(10);
-        });
+        services.AddServiceClient<VfioApClient>("VfioAp", VfioApClient.DefaultBaseAddress);
 
         var app = builder.Build();
         app.MapDefaultEndpoints();

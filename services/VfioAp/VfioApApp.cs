@@ -53,12 +53,7 @@ public static class VfioApApp
         services.AddOptions<ReconcileOptions>().Bind(configuration.GetSection(ReconcileOptions.Section))
             .Validate(o => o.GapTimeout > TimeSpan.Zero && o.CheckInterval > TimeSpan.Zero,
                 "Reconciliation:GapTimeout and Reconciliation:CheckInterval must be positive").ValidateOnStart();
-        services.AddHttpClient<ApBusClient>((provider, http) =>
-        {
-            var baseAddress = provider.GetRequiredService<IConfiguration>()["Services:ApBus"] ?? ApBusClient.DefaultBaseAddress;
-            http.BaseAddress = new Uri(baseAddress.TrimEnd('/') + "/");
-            http.Timeout = TimeSpan.FromSeconds(10);
-        });
+        services.AddServiceClient<ApBusClient>("ApBus", ApBusClient.DefaultBaseAddress);
         services.AddScoped<HostReconciler>();
         services.AddHostedService<StalledHostReconciler>();
 

@@ -26,16 +26,18 @@ public sealed class Refusals
     public ProblemDetails? ProblemFor(Exception exception)
     {
         var refusal = _kinds.FirstOrDefault(k => k.Matches(exception));
-        if (refusal is null) return null;
-        return new ProblemDetails
-        {
-            Type = $"urn:apmatrix:error:{refusal.Kind}",
-            Title = refusal.Title,
-            Status = refusal.Status,
-            Detail = exception.Message,
-            Extensions = { ["kind"] = refusal.Kind },
-        };
+        return refusal is null ? null : Problem(refusal.Status, refusal.Kind, refusal.Title, exception.Message);
     }
+
+    /// <summary>The one form of every refusal: <c>urn:apmatrix:error:{kind}</c>, <c>kind</c>, title, status, detail.</summary>
+    public static ProblemDetails Problem(int status, string kind, string? title, string detail) => new()
+    {
+        Type = $"urn:apmatrix:error:{kind}",
+        Title = title,
+        Status = status,
+        Detail = detail,
+        Extensions = { ["kind"] = kind },
+    };
 
     sealed record RefusalKind(Func<Exception, bool> Matches, int Status, string Kind, string? Title);
 }

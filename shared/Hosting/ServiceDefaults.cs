@@ -9,7 +9,7 @@ using Microsoft.Extensions.Hosting;
 
 namespace Apmatrix.Hosting;
 
-/// <summary>What every apmatrix service has: problem details, health endpoints, string enums, a graceful stop.</summary>
+/// <summary>What every apmatrix service has: problem details, API keys and roles, open health endpoints, string enums, a graceful stop.</summary>
 public static class ServiceDefaults
 {
     /// <summary>
@@ -34,6 +34,7 @@ public static class ServiceDefaults
         builder.Services.AddProblemDetails();
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
+        builder.Services.AddApiKeyAuthentication(builder.Configuration);
         builder.Services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy(), tags: ["live"]);
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
@@ -47,9 +48,11 @@ public static class ServiceDefaults
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = check => check.Tags.Contains("live") });
+        app.UseAuthentication();
+        app.UseAuthorization();
+        MapHealth(app, "/health/live", new HealthCheckOptions { Predicate = check => check.Tags.Contains("live") });
         // Degraded is not ready either (MassTransit reports a stopped endpoint as Degraded); the body names each check's reason.
-        app.MapHealthChecks("/health/ready", new HealthCheckOptions
+        MapHealth(app, "/health/ready", new HealthCheckOptions
         {
             Predicate = check => check.Tags.Contains("ready"),
             ResultStatusCodes =
@@ -61,5 +64,17 @@ public static class ServiceDefaults
             ResponseWriter = HealthReportJson.WriteAsync,
         });
         return app;
+    }
+
+    /// <summary>Open to anyone (probes hold no key), GET and HEAD only.</summary>
+    static void MapHealth(WebApplication app, string path, HealthCheckOptions options)
+    {
+        app.MapHealthChecks(path, options).AllowAnonymous().WithMetadata(new HttpMethodMetadata([HttpMethods.Get, HttpMethods.Head]));
+        // Any other method: the router's own 405 would fall under the fallback policy and answer a caller without a key 401.
+        app.Map(path, (HttpResponse response) =>
+        {
+            response.Headers.Allow = "GET, HEAD";
+            return TypedResults.StatusCode(StatusCodes.Status405MethodNotAllowed);
+        }).AllowAnonymous().WithOrder(1);
     }
 }

@@ -25,7 +25,7 @@ public class ScenarioStackTests(StackFixture stack)
         await using var inProcess = new InProcessTarget();
         var expected = await ScenarioRunner.RunAsync(scenario, inProcess);
 
-        await using var target = new StackTarget(new StackEndpoints(stack.ApBus, stack.VfioAp, stack.GuestVm), StackTarget.HostIdFor(scenario));
+        await using var target = new StackTarget(new StackEndpoints(stack.ApBus, stack.VfioAp, stack.GuestVm, stack.Keys.Operator), StackTarget.HostIdFor(scenario));
         var actual = await ScenarioRunner.RunAsync(scenario, target);
 
         Assert.True(actual.Passed, string.Join("\n", actual.Failures));

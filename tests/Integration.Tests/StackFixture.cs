@@ -1,5 +1,7 @@
 using Apmatrix.ApBus;
 using Apmatrix.GuestVm;
+using Apmatrix.Hosting;
+using Apmatrix.LoadTest;
 using Apmatrix.VfioAp;
 using Microsoft.AspNetCore.Builder;
 
@@ -7,7 +9,8 @@ namespace Apmatrix.Integration.Tests;
 
 /// <summary>
 /// The three services started in this process on loopback ports, each with a database of its own
-/// and queues under a prefix of this run, talking through the real RabbitMQ and PostgreSQL.
+/// and queues under a prefix of this run, talking through the real RabbitMQ and PostgreSQL; API keys are made
+/// for the run: <see cref="Client(Uri)"/> calls as the operator.
 /// </summary>
 public sealed class StackFixture : IAsyncLifetime
 {
@@ -16,6 +19,8 @@ public sealed class StackFixture : IAsyncLifetime
     readonly List<string> _databases = [];
 
     public ServerFixture Servers { get; } = new();
+    public StackKeys Keys { get; } = new();
+    public string ViewerKey { get; } = ApiKeys.NewKey();
     public string QueuePrefix => $"it-{_run}-";
     public Uri ApBus { get; private set; } = null!;
     public Uri VfioAp { get; private set; } = null!;
@@ -32,7 +37,7 @@ public sealed class StackFixture : IAsyncLifetime
     async Task<Uri> StartAsync(Func<string[], Action<WebApplicationBuilder>?, WebApplication> build, string service,
         Dictionary<string, string> settings)
     {
-        var app = await StartAppAsync(build, $"{service}_it_{_run}", QueuePrefix, settings, null);
+        var app = await StartAppAsync(build, service, $"{service}_it_{_run}", QueuePrefix, settings, null);
         _apps.Add(app);
         return new Uri(app.Urls.First());
     }
@@ -43,13 +48,14 @@ public sealed class StackFixture : IAsyncLifetime
     /// </summary>
     public Task<WebApplication> StartOwnAsync(Func<string[], Action<WebApplicationBuilder>?, WebApplication> build, string service,
         string name, Action<WebApplicationBuilder> configure) =>
-        StartAppAsync(build, $"{service}_{name}_it_{_run}", $"{QueuePrefix}{name}-", new() { ["Updates:ResendAfter"] = "00:00:05" }, configure);
+        StartAppAsync(build, service, $"{service}_{name}_it_{_run}", $"{QueuePrefix}{name}-", new() { ["Updates:ResendAfter"] = "00:00:05" }, configure);
 
     /// <summary>Settings go in as command-line arguments so they are there before any registration reads them.</summary>
-    async Task<WebApplication> StartAppAsync(Func<string[], Action<WebApplicationBuilder>?, WebApplication> build, string database,
-        string queuePrefix, Dictionary<string, string> settings, Action<WebApplicationBuilder>? configure)
+    async Task<WebApplication> StartAppAsync(Func<string[], Action<WebApplicationBuilder>?, WebApplication> build, string service,
+        string database, string queuePrefix, Dictionary<string, string> settings, Action<WebApplicationBuilder>? configure)
     {
         _databases.Add(database);
+        foreach (var (key, value) in Keys.Settings(service).Concat(StackKeys.Client("viewer", ApiRoles.Viewer, ViewerKey))) settings[key] = value;
         settings["ConnectionStrings:RabbitMq"] = Servers.RabbitMq.ToString();
         settings["ConnectionStrings:Postgres"] = Servers.Database(database);
         settings["Messaging:QueuePrefix"] = queuePrefix;
@@ -63,7 +69,15 @@ public sealed class StackFixture : IAsyncLifetime
     /// <summary>The connection string of a service's database in this run (<c>apbus</c>, <c>vfioap</c>, <c>guestvm</c>).</summary>
     public string Database(string service) => Servers.Database($"{service}_it_{_run}");
 
-    public HttpClient Client(Uri service) => new() { BaseAddress = service, Timeout = TimeSpan.FromSeconds(30) };
+    public HttpClient Client(Uri service) => Client(service, Keys.Operator);
+
+    /// <summary>A client that calls with <paramref name="apiKey"/>, or with no key at all.</summary>
+    public HttpClient Client(Uri service, string? apiKey) => new()
+    {
+        BaseAddress = service,
+        Timeout = TimeSpan.FromSeconds(30),
+        DefaultRequestHeaders = { Authorization = apiKey is null ? null : new(ApiKeys.Scheme, apiKey) },
+    };
 
     public async Task DisposeAsync()
     {

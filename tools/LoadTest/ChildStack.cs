@@ -7,7 +7,8 @@ namespace Apmatrix.LoadTest;
 
 /// <summary>
 /// The services as child processes from their Release builds, each instance on a loopback port of its
-/// own, configured through the environment as scripts/demo.sh does. Output goes to .run/load/NAME.log.
+/// own, configured through the environment as scripts/demo.sh does, with API keys made for this run.
+/// Output goes to .run/load/NAME.log.
 /// </summary>
 public sealed class ChildStack : IStack, IAsyncDisposable
 {
@@ -18,6 +19,7 @@ public sealed class ChildStack : IStack, IAsyncDisposable
     readonly Dictionary<string, Launch> _launches = [];
     readonly List<StreamWriter> _logs = [];
     readonly string _logDirectory;
+    readonly StackKeys _keys = new();
 
     ChildStack(string logDirectory, string queuePrefix) => (_logDirectory, QueuePrefix) = (logDirectory, queuePrefix);
 
@@ -25,6 +27,7 @@ public sealed class ChildStack : IStack, IAsyncDisposable
     public IReadOnlyList<ServiceInstance> VfioAp { get; private set; } = [];
     public IReadOnlyList<ServiceInstance> GuestVm { get; private set; } = [];
     public string QueuePrefix { get; }
+    public string ApiKey => _keys.Operator;
 
     /// <summary>
     /// Starts VfioAp and GuestVm (the first instance of each alone, so one of them creates the database),
@@ -91,7 +94,8 @@ public sealed class ChildStack : IStack, IAsyncDisposable
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         start.Environment["Logging__Console__TimestampFormat"] = "HH:mm:ss.fff ";
         start.Environment["MASSTRANSIT_USAGE_TELEMETRY"] = "false";
-        foreach (var (key, value) in servers.BrokerSettings()) start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+        foreach (var (key, value) in servers.BrokerSettings().Concat(_keys.Settings(service)))
+            start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
         foreach (var (key, value) in settings) start.Environment[key] = value;
         var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {name}");
         var logFile = new StreamWriter(Path.Combine(_logDirectory, $"{name}.log"), append: again) { AutoFlush = true };

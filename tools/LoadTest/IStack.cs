@@ -13,6 +13,9 @@ public interface IStack
     /// <summary>The queue prefix the services were given (the run's own queues use it too).</summary>
     string QueuePrefix { get; }
 
+    /// <summary>The operator's API key the services admit, made for this stack (<see cref="StackKeys"/>).</summary>
+    string ApiKey { get; }
+
     /// <summary>Throws when an instance has stopped: a load run against a dead service only times out.</summary>
     void EnsureRunning();
 

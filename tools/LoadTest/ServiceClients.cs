@@ -14,9 +14,9 @@ public sealed class ServiceClients : IDisposable
     /// <summary><paramref name="spared"/>: an instance the calls avoid (one that will be killed on purpose).</summary>
     public ServiceClients(IStack stack, string? spared = null)
     {
-        ApBus = new StackClient(stack.ApBus.Url);
-        _vfioAp = stack.VfioAp.Where(i => i.Name != spared).Select(i => new StackClient(i.Url)).ToArray();
-        _guestVm = stack.GuestVm.Select(i => new StackClient(i.Url)).ToArray();
+        ApBus = new StackClient(stack.ApBus.Url, stack.ApiKey);
+        _vfioAp = stack.VfioAp.Where(i => i.Name != spared).Select(i => new StackClient(i.Url, stack.ApiKey)).ToArray();
+        _guestVm = stack.GuestVm.Select(i => new StackClient(i.Url, stack.ApiKey)).ToArray();
     }
 
     public StackClient ApBus { get; }

@@ -17,10 +17,11 @@ catch (Exception e) when (e is HttpRequestException or TimeoutException or IOExc
 static int Usage()
 {
     Console.Error.WriteLine("""
-        usage: apctl scenario run [--stack] FILE|DIR...
+        usage: apctl scenario run [--stack [--api-key-file FILE]] FILE|DIR...
           Runs scenario files (a directory means every *.json in it) and prints the result as JSON.
           In-process on the rules engine by default; --stack drives the running services instead
-          (APMATRIX_APBUS_URL, APMATRIX_VFIOAP_URL, APMATRIX_GUESTVM_URL; default 127.0.0.1:5101-5103).
+          (APMATRIX_APBUS_URL, APMATRIX_VFIOAP_URL, APMATRIX_GUESTVM_URL; default 127.0.0.1:5101-5103)
+          with an operator's API key: the file's content, else APMATRIX_API_KEY.
           Exit status: 0 all expectations met, 1 some unmet (a diff goes to stderr), 2 bad input or no stack.
         """);
     return 2;

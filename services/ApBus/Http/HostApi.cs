@@ -10,10 +10,10 @@ public static class HostApi
 {
     public static IEndpointRouteBuilder MapHostApi(this IEndpointRouteBuilder app)
     {
-        var host = app.MapGroup("/hosts/{host}");
+        var host = app.MapGroup("/hosts/{host}").RequireApiRoles();
         host.MapPut("", Define);
-        host.MapGet("", Get);
-        host.MapGet("/snapshot", Snapshot);
+        host.MapGet("", Get).AllowService("vfioap");
+        host.MapGet("/snapshot", Snapshot).AllowService("vfioap");
         host.MapPut("/config", Config);
         host.MapPost("/config-changed", ConfigChanged);
         host.MapPost("/queues/{apqn}/probe", Probe);

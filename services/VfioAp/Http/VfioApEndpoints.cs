@@ -27,10 +27,10 @@ public static class VfioApEndpoints
 
     public static IEndpointRouteBuilder MapVfioApEndpoints(this IEndpointRouteBuilder app)
     {
-        var host = app.MapGroup("/hosts/{host}");
+        var host = app.MapGroup("/hosts/{host}").RequireApiRoles();
         host.MapPut("", DefineHostAsync);
         host.MapGet("", GetHostAsync);
-        host.MapPost("/mask-check", CheckMasksAsync);
+        host.MapPost("/mask-check", CheckMasksAsync).AllowService("apbus");
         host.MapGet("/guests", GetGuestsAsync);
         host.MapPost("/reconcile", ReconcileAsync);
 

@@ -11,6 +11,7 @@ public sealed class ClusterStack : IStack, IAsyncDisposable
 {
     readonly List<WebApplication> _apps = [];
     readonly Servers _servers;
+    readonly StackKeys _keys = new();
     readonly string _run = Guid.NewGuid().ToString("N")[..8];
 
     ClusterStack(Servers servers) => _servers = servers;
@@ -19,6 +20,7 @@ public sealed class ClusterStack : IStack, IAsyncDisposable
     public IReadOnlyList<ServiceInstance> VfioAp { get; private set; } = [];
     public IReadOnlyList<ServiceInstance> GuestVm { get; private set; } = [];
     public string QueuePrefix => $"it-{_run}-";
+    public string ApiKey => _keys.Operator;
 
     public static async Task<ClusterStack> StartAsync(Servers servers)
     {
@@ -44,6 +46,7 @@ public sealed class ClusterStack : IStack, IAsyncDisposable
         settings["ConnectionStrings:Postgres"] = _servers.Database(Database(service));
         settings["Messaging:QueuePrefix"] = QueuePrefix;
         settings["Logging:LogLevel:Default"] = "Warning";
+        foreach (var (key, value) in _keys.Settings(service)) settings[key] = value;
         foreach (var (key, value) in _servers.BrokerSettings()) settings[key] = value;
         var app = build(["--urls", "http://127.0.0.1:0", .. settings.Select(s => $"--{s.Key}={s.Value}")], null);
         _apps.Add(app);

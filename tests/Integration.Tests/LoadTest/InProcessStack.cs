@@ -14,6 +14,7 @@ public sealed class InProcessStack : IStack, IAsyncDisposable
 {
     readonly List<WebApplication> _apps = [];
     readonly Servers _servers;
+    readonly StackKeys _keys = new();
     readonly string _run;
 
     InProcessStack(Servers servers, string run) => (_servers, _run) = (servers, run);
@@ -22,6 +23,7 @@ public sealed class InProcessStack : IStack, IAsyncDisposable
     public IReadOnlyList<ServiceInstance> VfioAp { get; private set; } = [];
     public IReadOnlyList<ServiceInstance> GuestVm { get; private set; } = [];
     public string QueuePrefix => $"it-{_run}-";
+    public string ApiKey => _keys.Operator;
 
     IEnumerable<string> Databases => new[] { "apbus", "vfioap", "guestvm" }.Select(service => $"{service}_load_{_run}");
 
@@ -50,6 +52,7 @@ public sealed class InProcessStack : IStack, IAsyncDisposable
         settings["ConnectionStrings:Postgres"] = _servers.Database($"{service.ToLowerInvariant()}_load_{_run}");
         settings["Messaging:QueuePrefix"] = QueuePrefix;
         settings["Logging:LogLevel:Default"] = "Warning";
+        foreach (var (key, value) in _keys.Settings(service)) settings[key] = value;
         string[] args = ["--urls", "http://127.0.0.1:0", .. settings.Select(s => $"--{s.Key}={s.Value}")];
         var instances = new List<ServiceInstance>();
         for (var i = 1; i <= count; i++)

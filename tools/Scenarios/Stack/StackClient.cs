@@ -1,14 +1,23 @@
 using System.Net;
+using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Apmatrix.Engine;
 
 namespace Apmatrix.Scenarios.Stack;
 
-/// <summary>JSON over HTTP to one service; a problem-details answer with a <c>kind</c> becomes a <see cref="MatrixException"/>.</summary>
-public sealed class StackClient(Uri baseAddress) : IDisposable
+/// <summary>
+/// JSON over HTTP to one service, with <paramref name="apiKey"/> if given; a problem-details answer with a <c>kind</c>
+/// becomes a <see cref="MatrixException"/>.
+/// </summary>
+public sealed class StackClient(Uri baseAddress, string? apiKey) : IDisposable
 {
-    readonly HttpClient _http = new() { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(60) };
+    readonly HttpClient _http = new()
+    {
+        BaseAddress = baseAddress,
+        Timeout = TimeSpan.FromSeconds(60),
+        DefaultRequestHeaders = { Authorization = apiKey is null ? null : new AuthenticationHeaderValue("ApiKey", apiKey) },
+    };
 
     public Task<JsonElement> GetAsync(string path, CancellationToken cancellationToken) =>
         SendAsync(HttpMethod.Get, path, null, cancellationToken);

@@ -12,9 +12,9 @@ public sealed class StackTarget(StackEndpoints endpoints, string hostId) : IScen
 {
     static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
 
-    readonly StackClient _apBus = new(endpoints.ApBus);
-    readonly StackClient _vfioAp = new(endpoints.VfioAp);
-    readonly StackClient _guestVm = new(endpoints.GuestVm);
+    readonly StackClient _apBus = new(endpoints.ApBus, endpoints.ApiKey);
+    readonly StackClient _vfioAp = new(endpoints.VfioAp, endpoints.ApiKey);
+    readonly StackClient _guestVm = new(endpoints.GuestVm, endpoints.ApiKey);
     readonly Dictionary<string, long> _updatesAfterSetUp = [];
     readonly SortedSet<string> _guests = new(StringComparer.Ordinal);
     Scenario _scenario = null!;

@@ -8,13 +8,18 @@ public static class ScenarioCommand
 {
     public static async Task<int> RunAsync(string[] args)
     {
+        var keyFileAt = Array.IndexOf(args, "--api-key-file");
+        var keyFile = keyFileAt >= 0 && keyFileAt + 1 < args.Length ? args[keyFileAt + 1] : null;
+        if (keyFile is not null) args = [.. args[..keyFileAt], .. args[(keyFileAt + 2)..]];
         var stack = args.Contains("--stack");
         var paths = args.Where(a => a != "--stack").ToList();
         if (paths.Count == 0 || paths.Any(p => p.StartsWith("--")))
         {
-            Console.Error.WriteLine("apctl scenario run: give scenario files or directories (and optionally --stack)");
+            Console.Error.WriteLine("apctl scenario run: give scenario files or directories (and optionally --stack [--api-key-file FILE])");
             return 2;
         }
+        var endpoints = StackEndpoints.FromEnvironment();
+        if (stack && keyFile is not null) endpoints = endpoints with { ApiKey = (await File.ReadAllTextAsync(keyFile)).Trim() };
         List<Scenario> scenarios;
         try
         {
@@ -29,7 +34,7 @@ public static class ScenarioCommand
         foreach (var scenario in scenarios)
         {
             await using IScenarioTarget target = stack
-                ? new StackTarget(StackEndpoints.FromEnvironment(), StackTarget.HostIdFor(scenario))
+                ? new StackTarget(endpoints, StackTarget.HostIdFor(scenario))
                 : new InProcessTarget();
             results.Add(await ScenarioRunner.RunAsync(scenario, target));
         }

@@ -1,0 +1,25 @@
+using Microsoft.Extensions.Options;
+
+namespace Apmatrix.Hosting;
+
+/// <summary>Fails the start (fail closed) when no client is configured or a client's hash or role does not read.</summary>
+public sealed class ApiKeyOptionsValidation : IValidateOptions<ApiKeyOptions>
+{
+    public ValidateOptionsResult Validate(string? name, ApiKeyOptions options)
+    {
+        if (name != ApiKeys.Scheme) return ValidateOptionsResult.Skip;
+        if (options.Clients.Count == 0)
+            return ValidateOptionsResult.Fail("Auth:Clients is empty, so every API call would be refused: configure each client as " +
+                "Auth:Clients:<name>:KeySha256 (hex SHA-256 of its key) and Auth:Clients:<name>:Role (viewer, operator or service), " +
+                "e.g. the environment variables Auth__Clients__alice__KeySha256 and Auth__Clients__alice__Role; scripts/demo.sh makes them");
+        var failures = new List<string>();
+        foreach (var (client, entry) in options.Clients)
+        {
+            if (entry.KeySha256.Length != 64 || !entry.KeySha256.All(char.IsAsciiHexDigit))
+                failures.Add($"Auth:Clients:{client}:KeySha256 must be 64 hex digits, the SHA-256 of the key (never the key itself)");
+            if (!ApiRoles.All.Contains(entry.Role))
+                failures.Add($"Auth:Clients:{client}:Role must be {string.Join(", ", ApiRoles.All)}");
+        }
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

@@ -1,0 +1,197 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Apmatrix.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Apmatrix.Services.Tests.Hosting;
+
+/// <summary>The API key handler and the role conventions on a small app in memory (TestServer): what each caller gets.</summary>
+public sealed class ApiKeyHandlerTests : IAsyncLifetime
+{
+    const string Operator = "operator-key", Viewer = "viewer-key", ApBus = "apbus-key", VfioAp = "vfioap-key";
+
+    WebApplication _app = null!;
+    HttpClient _http = null!;
+
+    public async Task InitializeAsync()
+    {
+        _app = Build(new()
+        {
+            ["Auth:Clients:ops:KeySha256"] = ApiKeys.Sha256Hex(Operator).ToUpperInvariant(),
+            ["Auth:Clients:ops:Role"] = ApiRoles.Operator,
+            ["Auth:Clients:watcher:KeySha256"] = ApiKeys.Sha256Hex(Viewer),
+            ["Auth:Clients:watcher:Role"] = ApiRoles.Viewer,
+            ["Auth:Clients:apbus:KeySha256"] = ApiKeys.Sha256Hex(ApBus),
+            ["Auth:Clients:apbus:Role"] = ApiRoles.Service,
+            ["Auth:Clients:vfioap:KeySha256"] = ApiKeys.Sha256Hex(VfioAp),
+            ["Auth:Clients:vfioap:Role"] = ApiRoles.Service,
+        });
+        await _app.StartAsync();
+        _http = _app.GetTestClient();
+    }
+
+    static WebApplication Build(Dictionary<string, string?> settings)
+    {
+        var builder = WebApplication.CreateBuilder();
+        builder.WebHost.UseTestServer();
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.AddServiceDefaults();
+        var app = builder.Build();
+        app.MapDefaultEndpoints();
+        var host = app.MapGroup("/hosts/{host}").RequireApiRoles();
+        host.MapGet("", (string host) => TypedResults.Ok(host));
+        host.MapPut("", (string host) => TypedResults.Ok(host));
+        host.MapDelete("", () => TypedResults.NoContent());
+        host.MapPost("/mask-check", () => TypedResults.NoContent()).AllowService("apbus");
+        return app;
+    }
+
+    async Task<HttpResponseMessage> SendAsync(string method, string path, string? key, bool header = false)
+    {
+        using var request = new HttpRequestMessage(new HttpMethod(method), path);
+        if (key is not null && header) request.Headers.Add(ApiKeys.Header, key);
+        else if (key is not null) request.Headers.Authorization = new AuthenticationHeaderValue(ApiKeys.Scheme, key);
+        return await _http.SendAsync(request);
+    }
+
+    static async Task<JsonElement> ProblemAsync(HttpResponseMessage response, HttpStatusCode status, string kind)
+    {
+        Assert.Equal(status, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(kind, problem.GetProperty("kind").GetString());
+        Assert.Equal($"urn:apmatrix:error:{kind}", problem.GetProperty("type").GetString());
+        Assert.Equal((int)status, problem.GetProperty("status").GetInt32());
+        return problem;
+    }
+
+    [Fact]
+    public async Task An_operator_key_reads_and_changes_in_either_header()
+    {
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync("GET", "/hosts/h1", Operator)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync("PUT", "/hosts/h1", Operator)).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await SendAsync("DELETE", "/hosts/h1", Operator, header: true)).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await SendAsync("POST", "/hosts/h1/mask-check", Operator)).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_viewer_reads_but_a_change_is_forbidden_naming_the_client()
+    {
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync("GET", "/hosts/h1", Viewer, header: true)).StatusCode);
+        var problem = await ProblemAsync(await SendAsync("PUT", "/hosts/h1", Viewer), HttpStatusCode.Forbidden, "forbidden");
+        Assert.Equal("API client 'watcher' (role viewer) may not PUT this endpoint", problem.GetProperty("detail").GetString());
+        await ProblemAsync(await SendAsync("POST", "/hosts/h1/mask-check", Viewer), HttpStatusCode.Forbidden, "forbidden");
+    }
+
+    [Fact]
+    public async Task A_missing_key_is_unauthenticated_with_the_challenge()
+    {
+        using var response = await SendAsync("GET", "/hosts/h1", null);
+        var problem = await ProblemAsync(response, HttpStatusCode.Unauthorized, "unauthenticated");
+        Assert.Equal(ApiKeys.Scheme, Assert.Single(response.Headers.WwwAuthenticate).Scheme);
+        Assert.StartsWith("no API key", problem.GetProperty("detail").GetString());
+        await ProblemAsync(await SendAsync("PUT", "/hosts/h1", null), HttpStatusCode.Unauthorized, "unauthenticated");
+        await ProblemAsync(await SendAsync("GET", "/nowhere", null), HttpStatusCode.Unauthorized, "unauthenticated");
+    }
+
+    [Theory]
+    [InlineData("not-a-key", false)]
+    [InlineData("", false)]
+    [InlineData("operator-key ", true)]
+    public async Task A_bad_key_is_unauthenticated_and_not_echoed(string key, bool header)
+    {
+        using var response = await SendAsync("GET", "/hosts/h1", key, header);
+        var problem = await ProblemAsync(response, HttpStatusCode.Unauthorized, "unauthenticated");
+        Assert.Equal(ApiKeys.Scheme, Assert.Single(response.Headers.WwwAuthenticate).Scheme);
+        Assert.Equal("the API key is not one this service knows", problem.GetProperty("detail").GetString());
+    }
+
+    [Fact]
+    public async Task A_service_key_calls_only_the_endpoint_named_for_it()
+    {
+        Assert.Equal(HttpStatusCode.NoContent, (await SendAsync("POST", "/hosts/h1/mask-check", ApBus)).StatusCode);
+        await ProblemAsync(await SendAsync("GET", "/hosts/h1", ApBus), HttpStatusCode.Forbidden, "forbidden");
+        await ProblemAsync(await SendAsync("PUT", "/hosts/h1", ApBus), HttpStatusCode.Forbidden, "forbidden");
+        await ProblemAsync(await SendAsync("POST", "/hosts/h1/mask-check", VfioAp), HttpStatusCode.Forbidden, "forbidden");
+    }
+
+    [Theory]
+    [InlineData("/health/live")]
+    [InlineData("/health/ready")]
+    public async Task Health_answers_get_and_head_to_anyone_and_no_other_method(string path)
+    {
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync("GET", path, null)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync("HEAD", path, null)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync("GET", path, "not-a-key")).StatusCode);
+        foreach (var method in new[] { "TRACE", "PUT", "POST", "DELETE" })
+        {
+            using var refused = await SendAsync(method, path, null);
+            Assert.Equal(HttpStatusCode.MethodNotAllowed, refused.StatusCode);
+            Assert.Equal(["GET", "HEAD"], refused.Content.Headers.Allow);
+        }
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, (await SendAsync("PUT", path, Operator)).StatusCode);
+    }
+
+    [Fact]
+    public void The_stored_hash_is_the_hex_sha256_of_the_key()
+    {
+        Assert.Equal("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", ApiKeys.Sha256Hex("abc"));
+        var key = ApiKeys.NewKey();
+        Assert.Matches("^[0-9a-f]{64}$", key);
+        Assert.NotEqual(key, ApiKeys.NewKey());
+    }
+
+    [Theory]
+    [InlineData(null, null, "Auth:Clients is empty")]
+    [InlineData("operator-key", "operator", "Auth:Clients:someone:KeySha256 must be 64 hex digits")]
+    [InlineData("hash", "admin", "Auth:Clients:someone:Role must be viewer, operator, service")]
+    public async Task A_service_without_usable_clients_does_not_start(string? key, string? role, string message)
+    {
+        var settings = new Dictionary<string, string?>();
+        if (key is not null) (settings["Auth:Clients:someone:KeySha256"], settings["Auth:Clients:someone:Role"]) = (key == "hash" ? ApiKeys.Sha256Hex("k") : key, role);
+        await using var app = Build(settings);
+        var failure = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());
+        Assert.Contains(message, failure.Message);
+    }
+
+    [Fact]
+    public async Task A_service_client_sends_its_own_key_and_without_one_the_service_does_not_start()
+    {
+        var builder = WebApplication.CreateBuilder();
+        builder.WebHost.UseTestServer();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Services:Peer"] = "http://127.0.0.1:1", ["Services:PeerKey"] = "k" });
+        builder.Services.AddServiceClient<PeerClient>("Peer", "http://127.0.0.1:2");
+        await using (var app = builder.Build())
+        {
+            var http = app.Services.GetRequiredService<PeerClient>().Http;
+            Assert.Equal(new AuthenticationHeaderValue(ApiKeys.Scheme, "k"), http.DefaultRequestHeaders.Authorization);
+            Assert.Equal(new Uri("http://127.0.0.1:1/"), http.BaseAddress);
+        }
+
+        var keyless = WebApplication.CreateBuilder();
+        keyless.WebHost.UseTestServer();
+        keyless.Services.AddServiceClient<PeerClient>("Peer", "http://127.0.0.1:2");
+        await using var started = keyless.Build();
+        var failure = await Assert.ThrowsAsync<OptionsValidationException>(() => started.StartAsync());
+        Assert.Contains("Services:PeerKey is not set", failure.Message);
+    }
+
+    public sealed class PeerClient(HttpClient http)
+    {
+        public HttpClient Http => http;
+    }
+
+    public async Task DisposeAsync()
+    {
+        _http.Dispose();
+        await _app.DisposeAsync();
+    }
+}
