@@ -11,13 +11,13 @@ public sealed class LoadOptionsTests
     {
         var options = LoadOptions.Parse(["--name", "n1", "--hosts", "3", "--adapters", "16", "--domains", "8", "--guests", "4",
             "--vcpus", "2", "--scans", "2", "--mode", "both", "--vfioap", "2", "--guestvm", "3", "--subscribers", "1",
-            "--fault", "kill:vfioap", "--fault-after", "500", "--fault-for", "60000", "--poison", "100", "--ceiling", "off", "--timeout", "120"]);
+            "--fault", "kill:vfioap", "--fault-after", "500", "--fault-scans", "3", "--fault-for", "60000", "--poison", "100", "--ceiling", "off", "--timeout", "120"]);
 
         Assert.Equal(("n1", 3, 16, 8, 4, 2, 2), (options.Name, options.Hosts, options.Adapters, options.Domains, options.Guests, options.Vcpus, options.Scans));
         Assert.Equal([HotPlugMode.Batched, HotPlugMode.PerQueue], options.Modes);
         Assert.Equal((2, 3, 1), (options.VfioApInstances, options.GuestVmInstances, options.Subscribers));
-        Assert.Equal((LoadFault.KillVfioAp, TimeSpan.FromMilliseconds(500), TimeSpan.FromMinutes(1), 100),
-            (options.Fault, options.FaultAfter, options.FaultFor, options.Poison));
+        Assert.Equal((LoadFault.KillVfioAp, TimeSpan.FromMilliseconds(500), 3, TimeSpan.FromMinutes(1), 100),
+            (options.Fault, options.FaultAfter, options.FaultScans, options.FaultFor, options.Poison));
         Assert.False(options.MeasureCeiling);
         Assert.Equal(TimeSpan.FromSeconds(120), options.Timeout);
     }

@@ -26,8 +26,9 @@ public sealed record LoadOptions
     public int SetUpConcurrency { get; init; } = 16;
     /// <summary>The cluster's nodes (host:port); set, the stack, the ceiling and the run's queues use it with quorum queues.</summary>
     public IReadOnlyList<string> Nodes { get; init; } = [];
-    /// <summary>A fault injected <see cref="FaultAfter"/> into every timed scan; the state must still end exact.</summary>
+    /// <summary>A fault injected <see cref="FaultAfter"/> into the first <see cref="FaultScans"/> timed scans; the state must still end exact.</summary>
     public LoadFault? Fault { get; init; }
+    public int FaultScans { get; init; } = int.MaxValue;
     public TimeSpan FaultAfter { get; init; } = TimeSpan.FromSeconds(1);
     /// <summary>How long a stopped server stays down.</summary>
     public TimeSpan FaultFor { get; init; } = TimeSpan.FromSeconds(5);
@@ -83,6 +84,7 @@ public sealed record LoadOptions
                 "--nodes" => options with { Nodes = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) },
                 "--fault" => options with { Fault = LoadFaults.Parse(value) },
                 "--fault-after" => options with { FaultAfter = TimeSpan.FromMilliseconds(Count(name, value, 0, 600_000)) },
+                "--fault-scans" => options with { FaultScans = Count(name, value, 1, 100) },
                 "--fault-for" => options with { FaultFor = TimeSpan.FromMilliseconds(Count(name, value, 0, 600_000)) },
                 "--poison" => options with { Poison = Count(name, value, 0, 100_000) },
                 "--ceiling" => options with { MeasureCeiling = value switch
@@ -148,6 +150,7 @@ public sealed record LoadOptions
                                                             queue-removed queues: the lost events
                                                             heal by reconciliation
           --fault-after MS          when the fault comes, from the scan's start         (1000)
+          --fault-scans N           only the first N timed scans get the fault          (all)
           --fault-for MS            how long a stopped server stays down                (5000)
           --poison N                malformed events sent to VfioAp's queue in each timed
                                     scan; exactly N x scans must reach _error           (0)

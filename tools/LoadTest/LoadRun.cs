@@ -151,7 +151,7 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
         var redeliveredBefore = _faults is null || servers is null ? null : await servers.RedeliveredAsync(cancellationToken);
         var answeredAll = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var unanswered = hosts.Count;
-        var faulting = options.Fault is { } fault
+        var faulting = options.Fault is { } fault && scan < options.FaultScans
             ? _faults!.InjectAsync(fault, scan, answeredAll.Task, () => clock.Elapsed.TotalMilliseconds, cancellationToken)
             : Task.FromResult<FaultWindow?>(null)!;
         var poisoning = options.Poison > 0 ? PoisonAsync(hosts, scan, cancellationToken) : Task.CompletedTask;
@@ -197,7 +197,7 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
                        $"; {redelivered} messages redelivered";
             lock (_notes) _notes.Add(note);
             log.WriteLine($"  fault: {note}");
-            if (scan + 1 < options.Scans) await _faults!.BeforeNextScanAsync(cancellationToken);
+            if (scan + 1 < Math.Min(options.Scans, options.FaultScans)) await _faults!.BeforeNextScanAsync(cancellationToken);
         }
         stopWatching.Cancel();
         var phases = new ScanPhases(scan + 1, config.Apm.IsEmpty ? "to empty" : "from empty to full",

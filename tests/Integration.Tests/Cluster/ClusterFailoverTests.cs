@@ -7,7 +7,7 @@ namespace Apmatrix.Integration.Tests.Cluster;
 
 /// <summary>
 /// The stack on a three-node RabbitMQ cluster with quorum queues: the node the services are connected to is killed
-/// mid-scan, in each of two scans (started again in between); they move to another node, and the state still ends exact with every event seen.
+/// mid-scan (and left down); they move to another node, and the state still ends exact with every event seen.
 /// In the "stack" collection so it does not compete for the CPU with the other stack tests.
 /// </summary>
 [Collection("stack")]
@@ -17,6 +17,7 @@ public sealed class ClusterFailoverTests(ITestOutputHelper output)
     {
         Name = "it-cluster", Hosts = 2, Adapters = 16, Domains = 16, Guests = 4, Vcpus = 2, Scans = 2,
         Modes = [HotPlugMode.Batched], Subscribers = 1, Fault = LoadFault.ClusterNodeKill, FaultAfter = TimeSpan.FromMilliseconds(200),
+        FaultScans = 1,
     };
 
     [Fact]
@@ -37,9 +38,8 @@ public sealed class ClusterFailoverTests(ITestOutputHelper output)
         await run.SetUpAsync(timeout.Token);
         var result = await run.RunAsync(HotPlugMode.Batched, timeout.Token);
 
-        // One node killed in each scan; the first is started again (and rejoins) before the second scan.
-        Assert.Equal(2, run.Faults.Count);
-        foreach (var fault in run.Faults) output.WriteLine(fault);
+        // The first scan loses the node, the second runs on the two that are left.
+        output.WriteLine(Assert.Single(run.Faults));
         Assert.True(result.Exact, string.Join("\n", result.Failures));
         // After a node's loss the broker hands back and the outbox re-sends events in an order of their own, so the
         // subscriber orders them by Sequence, as VfioAp does: none may be missing.
