@@ -26,11 +26,12 @@ public sealed class ClusterFailoverTests(ITestOutputHelper output)
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(4));
         var cluster = await TestCluster.StartAsync(timeout.Token);
         await using var postgres = new ServerFixture();
-        await postgres.StartAsync();
+        // Every step is bounded by the test's limit: a wait that never ends fails the test instead of holding up the suite.
+        await postgres.StartAsync().WaitAsync(timeout.Token);
         var servers = new Servers(cluster.Broker, postgres.PostgresAdmin);
         servers.UseCluster(cluster.Nodes);
         Assert.True(await servers.UseFreshVirtualHostAsync("apmatrix-test-cluster", timeout.Token), "the cluster's rabbitmqctl did not answer");
-        await using var stack = await ClusterStack.StartAsync(servers);
+        await using var stack = await ClusterStack.StartAsync(servers).WaitAsync(timeout.Token);
         var clock = Stopwatch.StartNew();
         await using var observers = await Observers.StartAsync(servers.Broker, stack.QueuePrefix, Options.Subscribers, clock, timeout.Token, servers.Topology);
         using var run = new LoadRun(Options, stack, observers, clock, TextWriter.Null, servers: servers);
