@@ -148,7 +148,7 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
         var start = clock.Elapsed.TotalMilliseconds;
         using var stopWatching = new CancellationTokenSource();
         var watching = backlog?.WatchAsync(clock, start, stopWatching.Token);
-        var redeliveredBefore = _faults is null || servers is null ? null : await servers.RedeliveredAsync(cancellationToken);
+        var redeliveredBefore = _faults is null ? null : await servers!.RedeliveredAsync(cancellationToken);
         var answeredAll = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var unanswered = hosts.Count;
         var faulting = options.Fault is { } fault && scan < options.FaultScans

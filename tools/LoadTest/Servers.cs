@@ -164,18 +164,14 @@ public sealed class Servers(Uri broker, string postgres)
     /// <summary>The tool's standard output (the cluster's own where there is one), or null when it is missing or fails.</summary>
     async Task<string?> TryRabbitmqctlAsync(string[] arguments, CancellationToken cancellationToken)
     {
-        var start = Cluster?.Rabbitmqctl() ?? new ProcessStartInfo("rabbitmqctl") { RedirectStandardOutput = true, RedirectStandardError = true };
+        var start = Cluster?.Rabbitmqctl() ?? new ProcessStartInfo("rabbitmqctl");
         start.ArgumentList.Add("-q");
         foreach (var argument in arguments) start.ArgumentList.Add(argument);
         try
         {
-            using var process = Process.Start(start)!;
-            var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
-            await process.StandardError.ReadToEndAsync(cancellationToken);
-            await process.WaitForExitAsync(cancellationToken);
-            return process.ExitCode == 0 ? await output : null;
+            return await RunAsync(start, cancellationToken);
         }
-        catch (System.ComponentModel.Win32Exception)
+        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
         {
             return null;
         }

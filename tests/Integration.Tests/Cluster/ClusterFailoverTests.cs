@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Apmatrix.Engine;
+using Apmatrix.Integration.Tests.LoadTest;
 using Apmatrix.LoadTest;
 using Xunit.Abstractions;
 
@@ -31,7 +32,8 @@ public sealed class ClusterFailoverTests(ITestOutputHelper output)
         var servers = new Servers(cluster.Broker, postgres.PostgresAdmin);
         servers.UseCluster(cluster.Nodes);
         Assert.True(await servers.UseFreshVirtualHostAsync("apmatrix-test-cluster", timeout.Token), "the cluster's rabbitmqctl did not answer");
-        await using var stack = await ClusterStack.StartAsync(servers).WaitAsync(timeout.Token);
+        await using var stack = await InProcessStack.StartAsync(servers, 1, 1, "cluster", new() { ["Updates:ResendAfter"] = "00:00:05" })
+            .WaitAsync(timeout.Token);
         var clock = Stopwatch.StartNew();
         await using var observers = await Observers.StartAsync(servers.Broker, stack.QueuePrefix, Options.Subscribers, clock, timeout.Token, servers.Topology);
         using var run = new LoadRun(Options, stack, observers, clock, TextWriter.Null, servers: servers);

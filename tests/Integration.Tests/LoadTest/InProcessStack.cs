@@ -8,7 +8,8 @@ namespace Apmatrix.Integration.Tests.LoadTest;
 
 /// <summary>
 /// The load run's stack inside the test process: one ApBus and several VfioAp and GuestVm instances on
-/// loopback ports, the instances of a service sharing one database and one set of queues (under a prefix).
+/// loopback ports, the instances of a service sharing one database and one set of queues (under a prefix), on the
+/// single node or on the cluster of <see cref="Servers.Cluster"/> (its nodes, quorum queues).
 /// </summary>
 public sealed class InProcessStack : IStack, IAsyncDisposable
 {
@@ -16,8 +17,9 @@ public sealed class InProcessStack : IStack, IAsyncDisposable
     readonly Servers _servers;
     readonly StackKeys _keys = new();
     readonly string _run;
+    readonly string _tag;
 
-    InProcessStack(Servers servers, string run) => (_servers, _run) = (servers, run);
+    InProcessStack(Servers servers, string run, string tag) => (_servers, _run, _tag) = (servers, run, tag);
 
     public ServiceInstance ApBus { get; private set; } = null!;
     public IReadOnlyList<ServiceInstance> VfioAp { get; private set; } = [];
@@ -25,14 +27,18 @@ public sealed class InProcessStack : IStack, IAsyncDisposable
     public string QueuePrefix => $"it-{_run}-";
     public string ApiKey => _keys.Operator;
 
-    IEnumerable<string> Databases => new[] { "apbus", "vfioap", "guestvm" }.Select(service => $"{service}_load_{_run}");
+    IEnumerable<string> Databases => new[] { "ApBus", "VfioAp", "GuestVm" }.Select(Database);
 
-    public static async Task<InProcessStack> StartAsync(Servers servers, int vfioAp, int guestVm)
+    string Database(string service) => $"{service.ToLowerInvariant()}_{_tag}_{_run}";
+
+    /// <summary><paramref name="tag"/> names the run's databases; <paramref name="vfioApSettings"/> go to every VfioAp.</summary>
+    public static async Task<InProcessStack> StartAsync(Servers servers, int vfioAp, int guestVm, string tag = "load",
+        Dictionary<string, string>? vfioApSettings = null)
     {
-        var stack = new InProcessStack(servers, Guid.NewGuid().ToString("N")[..8]);
+        var stack = new InProcessStack(servers, Guid.NewGuid().ToString("N")[..8], tag);
         try
         {
-            stack.VfioAp = await stack.StartAsync("VfioAp", VfioApApp.Build, vfioAp, []);
+            stack.VfioAp = await stack.StartAsync("VfioAp", VfioApApp.Build, vfioAp, vfioApSettings ?? []);
             stack.GuestVm = await stack.StartAsync("GuestVm", GuestVmApp.Build, guestVm, []);
             stack.ApBus = (await stack.StartAsync("ApBus", ApBusApp.Build, 1, new() { ["Services:VfioAp"] = stack.VfioAp[0].Url.ToString() }))[0];
             return stack;
@@ -49,10 +55,11 @@ public sealed class InProcessStack : IStack, IAsyncDisposable
         Dictionary<string, string> settings)
     {
         settings["ConnectionStrings:RabbitMq"] = _servers.Broker.ToString();
-        settings["ConnectionStrings:Postgres"] = _servers.Database($"{service.ToLowerInvariant()}_load_{_run}");
+        settings["ConnectionStrings:Postgres"] = _servers.Database(Database(service));
         settings["Messaging:QueuePrefix"] = QueuePrefix;
         settings["Logging:LogLevel:Default"] = "Warning";
         foreach (var (key, value) in _keys.Settings(service)) settings[key] = value;
+        foreach (var (key, value) in _servers.BrokerSettings()) settings[key] = value;
         string[] args = ["--urls", "http://127.0.0.1:0", .. settings.Select(s => $"--{s.Key}={s.Value}")];
         var instances = new List<ServiceInstance>();
         for (var i = 1; i <= count; i++)
