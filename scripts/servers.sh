@@ -287,6 +287,8 @@ cluster_prepare() {
     mkdir -p "$CLUSTER_DIR/n$i/log"
     write_file "$CLUSTER_DIR/n$i/rabbitmq.conf" "# Managed by apmatrix scripts/servers.sh
 listeners.tcp.default = 127.0.0.1:$(cnode_port "$i")
+# A killed node that comes back before its peers saw it go splits Mnesia; heal that without a person.
+cluster_partition_handling = autoheal
 prometheus.tcp.ip = 127.0.0.1
 prometheus.tcp.port = $(($(cnode_port "$i") + METRICS_OFFSET))" || true
     write_file "$CLUSTER_DIR/n$i/enabled_plugins" "$RMQ_PLUGINS" || true

@@ -58,7 +58,7 @@ public sealed class ServerFixture : IAsyncDisposable
     /// </summary>
     public async Task DeleteBrokerObjectsAsync(string prefix)
     {
-        if (_containers.Count > 0) return;
+        if (_containers.Count > 0 || RabbitMq is null) return;
         var vhost = Uri.UnescapeDataString(RabbitMq.AbsolutePath.TrimStart('/'));
         var queues = await RabbitCtlAsync("list_queues", vhost);
         var exchanges = await RabbitCtlAsync("list_exchanges", vhost);

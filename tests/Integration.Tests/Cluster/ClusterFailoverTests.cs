@@ -18,13 +18,15 @@ public sealed class ClusterFailoverTests(ITestOutputHelper output)
     {
         Name = "it-cluster", Hosts = 2, Adapters = 16, Domains = 16, Guests = 4, Vcpus = 2, Scans = 2,
         Modes = [HotPlugMode.Batched], Subscribers = 1, Fault = LoadFault.ClusterNodeKill, FaultAfter = TimeSpan.FromMilliseconds(200),
-        FaultScans = 1,
+        FaultScans = 1, Timeout = TimeSpan.FromMinutes(5),
     };
 
     [Fact]
     public async Task Should_fail_over_to_another_node_mid_scan_and_end_exact()
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(4));
+        // Beyond the run's own deadline, so a slow failover ends in the run's account of where it stood.
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(8));
+        using var log = new TestOutputLog(output);
         var cluster = await TestCluster.StartAsync(timeout.Token);
         await using var postgres = new ServerFixture();
         // Every step is bounded by the test's limit: a wait that never ends fails the test instead of holding up the suite.
@@ -32,11 +34,11 @@ public sealed class ClusterFailoverTests(ITestOutputHelper output)
         var servers = new Servers(cluster.Broker, postgres.PostgresAdmin);
         servers.UseCluster(cluster.Nodes);
         Assert.True(await servers.UseFreshVirtualHostAsync("apmatrix-test-cluster", timeout.Token), "the cluster's rabbitmqctl did not answer");
-        await using var stack = await InProcessStack.StartAsync(servers, 1, 1, "cluster", new() { ["Updates:ResendAfter"] = "00:00:05" })
+        await using var stack = await InProcessStack.StartAsync(servers, 1, 1, "cluster", new() { ["Updates:ResendAfter"] = "00:00:05" }, log)
             .WaitAsync(timeout.Token);
         var clock = Stopwatch.StartNew();
         await using var observers = await Observers.StartAsync(servers.Broker, stack.QueuePrefix, Options.Subscribers, clock, timeout.Token, servers.Topology);
-        using var run = new LoadRun(Options, stack, observers, clock, TextWriter.Null, servers: servers);
+        using var run = new LoadRun(Options, stack, observers, clock, log, servers: servers);
 
         await run.SetUpAsync(timeout.Token);
         var result = await run.RunAsync(HotPlugMode.Batched, timeout.Token);

@@ -3,6 +3,7 @@ using Apmatrix.GuestVm;
 using Apmatrix.LoadTest;
 using Apmatrix.VfioAp;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Logging;
 
 namespace Apmatrix.Integration.Tests.LoadTest;
 
@@ -19,7 +20,10 @@ public sealed class InProcessStack : IStack, IAsyncDisposable
     readonly string _run;
     readonly string _tag;
 
-    InProcessStack(Servers servers, string run, string tag) => (_servers, _run, _tag) = (servers, run, tag);
+    readonly ILoggerProvider? _logs;
+
+    InProcessStack(Servers servers, string run, string tag, ILoggerProvider? logs) =>
+        (_servers, _run, _tag, _logs) = (servers, run, tag, logs);
 
     public ServiceInstance ApBus { get; private set; } = null!;
     public IReadOnlyList<ServiceInstance> VfioAp { get; private set; } = [];
@@ -31,11 +35,14 @@ public sealed class InProcessStack : IStack, IAsyncDisposable
 
     string Database(string service) => $"{service.ToLowerInvariant()}_{_tag}_{_run}";
 
-    /// <summary><paramref name="tag"/> names the run's databases; <paramref name="vfioApSettings"/> go to every VfioAp.</summary>
+    /// <summary>
+    /// <paramref name="tag"/> names the run's databases; <paramref name="vfioApSettings"/> go to every VfioAp; the
+    /// services' warnings go to <paramref name="logs"/> too.
+    /// </summary>
     public static async Task<InProcessStack> StartAsync(Servers servers, int vfioAp, int guestVm, string tag = "load",
-        Dictionary<string, string>? vfioApSettings = null)
+        Dictionary<string, string>? vfioApSettings = null, ILoggerProvider? logs = null)
     {
-        var stack = new InProcessStack(servers, Guid.NewGuid().ToString("N")[..8], tag);
+        var stack = new InProcessStack(servers, Guid.NewGuid().ToString("N")[..8], tag, logs);
         try
         {
             stack.VfioAp = await stack.StartAsync("VfioAp", VfioApApp.Build, vfioAp, vfioApSettings ?? []);
@@ -64,7 +71,7 @@ public sealed class InProcessStack : IStack, IAsyncDisposable
         var instances = new List<ServiceInstance>();
         for (var i = 1; i <= count; i++)
         {
-            var app = build(args, null);
+            var app = build(args, _logs is null ? null : builder => builder.Logging.AddProvider(_logs));
             _apps.Add(app);
             await app.StartAsync();
             instances.Add(new ServiceInstance(service, $"{service}-{i}", new Uri(app.Urls.First()), null));
