@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
+using Apmatrix.Hosting;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 
@@ -16,20 +17,20 @@ public sealed record Tapped(string Type, JsonElement Message)
 
 /// <summary>
 /// A temporary queue bound to contract exchanges, as any extra subscriber would bind one
-/// (docs/ARCHITECTURE.md, Ownership); also raw publishing, for what a MassTransit publisher cannot send.
+/// (docs/ARCHITECTURE.md, Ownership), as the test admin (<paramref name="broker"/>'s user).
 /// </summary>
 public sealed class ExchangeTap : RawBroker
 {
     readonly ConcurrentQueue<Tapped> _received = new();
 
-    ExchangeTap(IConnection connection, IChannel channel) : base(connection, channel)
+    ExchangeTap(IConnection connection, IChannel channel, Uri admin) : base(connection, channel, admin, Publishers.User(admin))
     {
     }
 
     public static async Task<ExchangeTap> OpenAsync(Uri broker, params string[] contracts)
     {
         var (connection, channel) = await ConnectAsync(broker);
-        var tap = new ExchangeTap(connection, channel);
+        var tap = new ExchangeTap(connection, channel, broker);
         var queue = (await channel.QueueDeclareAsync("", durable: false, exclusive: true, autoDelete: true)).QueueName;
         foreach (var contract in contracts)
         {

@@ -26,7 +26,7 @@ public sealed class ClusterFailoverTests(ITestOutputHelper output)
         var cluster = await TestCluster.StartAsync(timeout.Token);
         await using var postgres = new ServerFixture();
         await postgres.StartAsync();
-        var servers = new Servers(cluster.Broker, postgres.PostgresAdmin);
+        var servers = new Servers(cluster.Broker, postgres.PostgresAdmin, Servers.Services.ToDictionary(s => s, postgres.Broker));
         servers.UseCluster(cluster.Nodes);
         Assert.True(await servers.UseFreshVirtualHostAsync("apmatrix-test-cluster", timeout.Token), "the cluster's rabbitmqctl did not answer");
         await using var stack = await ClusterStack.StartAsync(servers);

@@ -42,7 +42,7 @@ public sealed class ClusterStack : IStack, IAsyncDisposable
     async Task<ServiceInstance> StartAsync(string service, Func<string[], Action<WebApplicationBuilder>?, WebApplication> build,
         Dictionary<string, string> settings)
     {
-        settings["ConnectionStrings:RabbitMq"] = _servers.Broker.ToString();
+        settings["ConnectionStrings:RabbitMq"] = _servers.BrokerOf(service).ToString();
         settings["ConnectionStrings:Postgres"] = _servers.Database(Database(service));
         settings["Messaging:QueuePrefix"] = QueuePrefix;
         settings["Logging:LogLevel:Default"] = "Warning";

@@ -48,7 +48,7 @@ public sealed class InProcessStack : IStack, IAsyncDisposable
     async Task<List<ServiceInstance>> StartAsync(string service, Func<string[], Action<WebApplicationBuilder>?, WebApplication> build, int count,
         Dictionary<string, string> settings)
     {
-        settings["ConnectionStrings:RabbitMq"] = _servers.Broker.ToString();
+        settings["ConnectionStrings:RabbitMq"] = _servers.BrokerOf(service).ToString();
         settings["ConnectionStrings:Postgres"] = _servers.Database($"{service.ToLowerInvariant()}_load_{_run}");
         settings["Messaging:QueuePrefix"] = QueuePrefix;
         settings["Logging:LogLevel:Default"] = "Warning";
