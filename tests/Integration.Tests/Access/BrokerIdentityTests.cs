@@ -153,6 +153,27 @@ public class Broker_identities(StackFixture stack)
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
     }
 
+    [Fact]
+    public async Task Should_move_a_message_no_consumer_takes_to_the_skipped_queue_without_its_user_id()
+    {
+        var host = Guests.NewHost();
+        var queue = $"{stack.QueuePrefix}queue-probed";
+        await using var admin = await RawBroker.OpenAsync(stack.Servers, Publishers.User(stack.Servers.RabbitMq));
+
+        // VfioAp's queue has no consumer of ApplyApcb; MassTransit moves it to _skipped from VfioAp's connection.
+        await admin.PublishRawAsync(queue, "", Guests.Envelope(Guests.Apcb(host, "g1", 1, "4")));
+
+        var skipped = new List<BasicGetResult>();
+        await Eventually.TrueAsync(async () =>
+        {
+            skipped.AddRange(await admin.DrainMessagesAsync($"{queue}_skipped"));
+            return skipped.Any(m => Encoding.UTF8.GetString(m.Body.Span).Contains(host));
+        }, $"the ApplyApcb about {host} in {queue}_skipped");
+        var moved = Assert.Single(skipped, m => Encoding.UTF8.GetString(m.Body.Span).Contains(host));
+        Assert.False(moved.BasicProperties.IsUserIdPresent());
+        Assert.Equal(admin.User, Encoding.UTF8.GetString((byte[])moved.BasicProperties.Headers![Publishers.Header]!));
+    }
+
     /// <summary>The reply code the broker closed the channel with for one publish; null when it took the message.</summary>
     static async Task<ushort?> RefusalAsync(Uri broker, string exchange, string routingKey, string? userId)
     {
