@@ -131,6 +131,31 @@ public class Broker_identities(StackFixture stack)
     }
 
     [Fact]
+    public async Task Should_put_a_forged_apply_apcb_naming_a_fault_address_in_the_error_queue_and_send_no_fault()
+    {
+        var host = Guests.NewHost();
+        await using var forger = await RawBroker.OpenAsync(stack.Servers, Publishers.User(stack.Servers.RabbitMq));
+        var faults = $"{stack.QueuePrefix}audit-faults";
+        var envelope = JsonSerializer.Serialize(new
+        {
+            messageId = Guid.NewGuid(),
+            messageType = new[] { "urn:message:Apmatrix.Contracts:ApplyApcb" },
+            faultAddress = $"queue:{faults}",
+            message = Guests.Apcb(host, "g1", 1, "0-255", "0-255", "0-255"),
+        }, new JsonSerializerOptions(JsonSerializerDefaults.Web));
+
+        await forger.PublishRawAsync(ExchangeTap.Exchange(nameof(ApplyApcb)), "", envelope);
+
+        var error = $"{stack.QueuePrefix}apply-apcb_error";
+        await Eventually.TrueAsync(async () => (await forger.DrainAsync(error)).Any(body => body.Contains(host)),
+            $"the forged ApplyApcb about {host} in {error}");
+        Assert.Empty(await forger.DrainAsync(faults));
+        using var http = stack.Client(stack.GuestVm);
+        using var response = await http.GetAsync($"/hosts/{host}/guests/g1");
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+
+    [Fact]
     public async Task Should_put_a_bus_event_from_anyone_but_apbus_in_the_error_queue_and_define_no_host()
     {
         var host = VfioApi.NewHost();
