@@ -48,7 +48,7 @@ public class Applying_apcbs_out_of_order(StackFixture stack)
     public async Task Should_apply_each_version_once_in_order()
     {
         var host = Guests.NewHost();
-        await using var tap = await ExchangeTap.OpenAsync(stack.Servers.RabbitMq, nameof(ApcbApplied));
+        await using var tap = await ExchangeTap.OpenAsync(stack.Servers, nameof(ApcbApplied));
         await using var vfioAp = await Guests.VfioApAsync(stack.Servers);
         using var http = stack.Client(stack.GuestVm);
         (await http.PutAsJsonAsync($"/hosts/{host}/guests/g1", new { vcpus = 2, format = "Apcb1" })).EnsureSuccessStatusCode();
