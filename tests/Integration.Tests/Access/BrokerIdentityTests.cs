@@ -146,13 +146,9 @@ public class Broker_identities(StackFixture stack)
 
         await forger.PublishRawAsync(ExchangeTap.Exchange(nameof(ApplyApcb)), "", envelope);
 
-        var error = $"{stack.QueuePrefix}apply-apcb_error";
-        await Eventually.TrueAsync(async () => (await forger.DrainAsync(error)).Any(body => body.Contains(host)),
-            $"the forged ApplyApcb about {host} in {error}");
+        await UntilMovedAsync(forger, $"{stack.QueuePrefix}apply-apcb_error", host);
         Assert.Empty(await forger.DrainAsync(faults));
-        using var http = stack.Client(stack.GuestVm);
-        using var response = await http.GetAsync($"/hosts/{host}/guests/g1");
-        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        await NotFoundAsync(stack.GuestVm, $"/hosts/{host}/guests/g1");
     }
 
     [Fact]
@@ -170,12 +166,8 @@ public class Broker_identities(StackFixture stack)
 
         await admin.PublishRawAsync(ExchangeTap.Exchange(nameof(ConfigChanged)), "", envelope);
 
-        var error = $"{stack.QueuePrefix}config-changed_error";
-        await Eventually.TrueAsync(async () => (await admin.DrainAsync(error)).Any(body => body.Contains(host)),
-            $"the forged ConfigChanged about {host} in {error}");
-        using var http = stack.Client(stack.VfioAp);
-        using var response = await http.GetAsync($"/hosts/{host}");
-        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        await UntilMovedAsync(admin, $"{stack.QueuePrefix}config-changed_error", host);
+        await NotFoundAsync(stack.VfioAp, $"/hosts/{host}");
     }
 
     [Fact]
@@ -197,6 +189,16 @@ public class Broker_identities(StackFixture stack)
         var moved = Assert.Single(skipped, m => Encoding.UTF8.GetString(m.Body.Span).Contains(host));
         Assert.False(moved.BasicProperties.IsUserIdPresent());
         Assert.Equal(admin.User, Encoding.UTF8.GetString((byte[])moved.BasicProperties.Headers![Publishers.Header]!));
+    }
+
+    static Task UntilMovedAsync(RawBroker broker, string queue, string host) =>
+        Eventually.TrueAsync(async () => (await broker.DrainAsync(queue)).Any(body => body.Contains(host)), $"the forged message about {host} in {queue}");
+
+    async Task NotFoundAsync(Uri service, string path)
+    {
+        using var http = stack.Client(service);
+        using var response = await http.GetAsync(path);
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
     }
 
     /// <summary>The reply code the broker closed the channel with for one publish; null when it took the message.</summary>
