@@ -15,7 +15,7 @@ scripts/servers.sh up
 [[ ${1:-} == cluster ]] && scripts/servers.sh cluster-up
 # shellcheck disable=SC1091
 source .servers.env
-export APMATRIX_RABBITMQ APMATRIX_POSTGRES APMATRIX_RABBITMQ_CLUSTER_DIR="${APMATRIX_RABBITMQ_CLUSTER_DIR:-}"
+export APMATRIX_RABBITMQ APMATRIX_RABBITMQ_APBUS APMATRIX_RABBITMQ_VFIOAP APMATRIX_RABBITMQ_GUESTVM APMATRIX_POSTGRES APMATRIX_RABBITMQ_CLUSTER_DIR="${APMATRIX_RABBITMQ_CLUSTER_DIR:-}"
 export MASSTRANSIT_USAGE_TELEMETRY=false DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 for project in services/ApBus services/VfioAp services/GuestVm tools/LoadTest; do
   dotnet build "$project" -c Release -v q -nologo >/dev/null

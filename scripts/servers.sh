@@ -9,7 +9,14 @@
 #                                    idempotent; data, logs and cookie in $REPO/.run/rabbit-cluster)
 #   scripts/servers.sh cluster-down  stop the three nodes (tolerant if not running)
 #
-# Env: APMATRIX_PASSWORD      password of the apmatrix user/role (default apmatrix-dev)
+#   scripts/servers.sh definitions [vhost...]  print the broker's users and permissions (RabbitMQ definitions JSON)
+#                                    for the vhosts (default apmatrix apmatrix-test), e.g. for another test vhost:
+#                                    rabbitmqctl add_vhost v && scripts/servers.sh definitions v | rabbitmqctl import_definitions
+#
+# Passwords: random, made on first use into $REPO/.secrets/ (git-ignored, 0700/0600) and reused after:
+#   admin (the apmatrix admin user and role: scripts and tests only), mq-apbus, mq-vfioap, mq-guestvm, mq-auditor
+#   (one broker user per service, least privilege; see docs/ARCHITECTURE.md, Who may do what).
+# Env: APMATRIX_PASSWORD      password of the apmatrix admin user/role (default: .secrets/admin)
 #      APMATRIX_SERVERS_MODE  native | docker (default: docker iff `docker info` answers)
 # Native mode needs Debian (apt-get) and root; docker mode uses docker-compose.servers.yml.
 set -euo pipefail
@@ -20,8 +27,10 @@ COMPOSE_FILE=$SCRIPT_DIR/docker-compose.servers.yml
 ENV_FILE=$REPO/.servers.env
 LOCK_FILE=${TMPDIR:-/tmp}/apmatrix-servers.lock
 
-PW=${APMATRIX_PASSWORD:-apmatrix-dev}
+SECRETS_DIR=$REPO/.secrets
 APP_USER=apmatrix
+# The broker users, one per service, plus one that may bind and read but never publish.
+MQ_USERS=(apbus vfioap guestvm auditor)
 RMQ_PORT=5672
 PG_PORT=5432
 PG_MAX_CONN=300
@@ -59,6 +68,15 @@ wait_for() {
     sleep 0.5
   done
   die "$what not ready after ${secs}s"
+}
+
+# secret <name>: a random password from $SECRETS_DIR/<name>, made on first use; never committed.
+secret() {
+  local file=$SECRETS_DIR/$1
+  if [[ ! -s $file ]]; then
+    (umask 077 && mkdir -p "$SECRETS_DIR" && head -c 64 /dev/urandom | base64 | tr -dc A-Za-z0-9 | head -c 32 >"$file")
+  fi
+  cat "$file"
 }
 
 tcp_open() { timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null; }
@@ -342,18 +360,55 @@ cluster_nodes() {
 
 # ---------------------------------------------------------------- provisioning (both modes)
 
-# Declarative and idempotent: one rabbitmqctl call (~0.5 s each) instead of one per object.
-rabbit_provision() {
-  rmq -q import_definitions --format json >/dev/null <<EOF
-{
-  "users": [{ "name": "$APP_USER", "password": "$PW", "tags": "administrator" }],
-  "vhosts": [{ "name": "apmatrix" }, { "name": "apmatrix-test" }],
-  "permissions": [
-    { "user": "$APP_USER", "vhost": "apmatrix", "configure": ".*", "write": ".*", "read": ".*" },
-    { "user": "$APP_USER", "vhost": "apmatrix-test", "configure": ".*", "write": ".*", "read": ".*" }
-  ]
+# Each service's configure, write and read regexes (tab-separated), anchored because RabbitMQ searches unanchored.
+# A name may carry a queue prefix (Messaging:QueuePrefix); each name suffix belongs to exactly one service, so
+# only apbus may write the bus-event exchanges, only vfioap ApplyApcb, only guestvm ApcbApplied, and nobody the
+# default exchange (amq.default). A consumer must configure the exchanges it consumes: MassTransit declares them.
+rabbit_permissions() {
+  local p='^(?:[a-z0-9-]*-)?' contract='^Apmatrix[.]Contracts:' events='ConfigChanged|QueueProbed|QueueRemoved|ScanComplete|BusMasksChanged'
+  local own
+  case $1 in
+    apbus)
+      own="${p}apbus-bus-[0-9a-f]+\$|${contract}(?:$events)\$"
+      printf '%s\t%s\t%s\n' "$own" "$own" "${p}apbus-bus-[0-9a-f]+\$" ;;
+    vfioap)
+      own="${p}(?:(?:config-changed|queue-probed|queue-removed|scan-complete|bus-masks-changed|apcb-applied)(?:_error|_skipped)?|vfioap-bus-[0-9a-f]+|dead-letters)\$"
+      printf '%s\t%s\t%s\n' "$own|${contract}(?:$events|ApcbApplied|ApplyApcb)\$" "$own|${contract}ApplyApcb\$" "$own|${contract}(?:$events|ApcbApplied)\$" ;;
+    guestvm)
+      own="${p}(?:apply-apcb(?:_error|_skipped)?|guestvm-bus-[0-9a-f]+|dead-letters)\$"
+      printf '%s\t%s\t%s\n' "$own|${contract}(?:ApplyApcb|ApcbApplied)\$" "$own|${contract}ApcbApplied\$" "$own|${contract}ApplyApcb\$" ;;
+    auditor)
+      # Its own queues only: binding one needs write on it, never on an exchange.
+      own="${p}audit(?:-[a-z0-9-]+)?\$"
+      printf '%s\t%s\t%s\n' "$own" "$own" "$own|${contract}[A-Za-z]+\$" ;;
+  esac
 }
-EOF
+
+# rabbit_definitions <vhost...>: the admin and the service users, and their permissions on each vhost.
+rabbit_definitions() {
+  local user vhost sep= configure write read
+  printf '{\n  "users": [\n    { "name": "%s", "password": "%s", "tags": "administrator" }' "$APP_USER" "$PW"
+  for user in "${MQ_USERS[@]}"; do printf ',\n    { "name": "%s", "password": "%s", "tags": "" }' "$user" "$(secret "mq-$user")"; done
+  printf '\n  ],\n  "vhosts": ['
+  for vhost in "$@"; do printf '%s{ "name": "%s" }' "$sep" "$vhost"; sep=', '; done
+  printf '],\n  "permissions": ['
+  sep=
+  for vhost in "$@"; do
+    printf '%s\n    { "user": "%s", "vhost": "%s", "configure": ".*", "write": ".*", "read": ".*" }' "$sep" "$APP_USER" "$vhost"
+    sep=,
+    for user in "${MQ_USERS[@]}"; do
+      IFS=$'\t' read -r configure write read < <(rabbit_permissions "$user")
+      printf ',\n    { "user": "%s", "vhost": "%s", "configure": "%s", "write": "%s", "read": "%s" }' "$user" "$vhost" "$configure" "$write" "$read"
+    done
+  done
+  printf '\n  ]\n}\n'
+}
+
+# Declarative and idempotent: one rabbitmqctl call (~0.5 s each) instead of one per object; adding users and
+# permissions restarts nothing.
+rabbit_provision() {
+  rabbit_definitions apmatrix apmatrix-test | (umask 077 && cat >"$SECRETS_DIR/rabbitmq-definitions.json")
+  rmq -q import_definitions --format json >/dev/null <"$SECRETS_DIR/rabbitmq-definitions.json"
   if grep -qx guest <<<"$(rmq -s list_users | cut -f1)"; then rmq -q delete_user guest >/dev/null; fi
 }
 
@@ -367,19 +422,33 @@ ALTER ROLE :"user" WITH LOGIN CREATEDB PASSWORD :'pw';
 SQL
 }
 
+# service_urls <port> <vhost> <variable prefix>: one URL per broker user (APMATRIX_RABBITMQ_APBUS, ...).
+service_urls() {
+  local user
+  for user in "${MQ_USERS[@]}"; do
+    echo "export $3_${user^^}='amqp://$user:$(secret "mq-$user")@127.0.0.1:$1/$2'"
+  done
+}
+
+# Mode 0600: it holds every password. APMATRIX_RABBITMQ and APMATRIX_TEST_RABBITMQ are the admin's (scripts and
+# tests: cleanup, load-tool observers); each service connects with its own URL.
 write_env() {
   local amqp="amqp://$APP_USER:$PW@127.0.0.1:$RMQ_PORT" cluster=
   local pg="Host=127.0.0.1;Port=$PG_PORT;Username=$APP_USER;Password=$PW"
   # cluster-up's lines outlive a later `up`.
   [[ -f $ENV_FILE ]] && cluster=$(grep '_CLUSTER\|_NODES=' "$ENV_FILE" || true)
-  cat >"$ENV_FILE" <<EOF
-# Written by scripts/servers.sh up (git-ignored). Use: source .servers.env
-export APMATRIX_RABBITMQ='$amqp/apmatrix'
-export APMATRIX_POSTGRES='$pg'
-export APMATRIX_TEST_RABBITMQ='$amqp/apmatrix-test'
-export APMATRIX_TEST_POSTGRES='$pg;Database=postgres'
-EOF
-  [[ -z $cluster ]] || printf '%s\n' "$cluster" >>"$ENV_FILE"
+  {
+    echo "# Written by scripts/servers.sh up (git-ignored, mode 0600). Use: source .servers.env"
+    echo "export APMATRIX_RABBITMQ='$amqp/apmatrix'"
+    echo "export APMATRIX_POSTGRES='$pg'"
+    echo "export APMATRIX_TEST_RABBITMQ='$amqp/apmatrix-test'"
+    echo "export APMATRIX_TEST_POSTGRES='$pg;Database=postgres'"
+    service_urls "$RMQ_PORT" apmatrix APMATRIX_RABBITMQ
+    service_urls "$RMQ_PORT" apmatrix-test APMATRIX_TEST_RABBITMQ
+    [[ -z $cluster ]] || printf '%s\n' "$cluster"
+  } | (umask 077 && cat >"$ENV_FILE.tmp")
+  mv "$ENV_FILE.tmp" "$ENV_FILE"
+  chmod 600 "$ENV_FILE"
 }
 
 # The cluster's lines in .servers.env: its nodes, and a URL (any node) with the same user and vhosts.
@@ -392,8 +461,9 @@ write_cluster_env() {
     echo "export APMATRIX_RABBITMQ_CLUSTER_DIR='$CLUSTER_DIR'"
     echo "export APMATRIX_RABBITMQ_CLUSTER='$amqp/apmatrix'"
     echo "export APMATRIX_TEST_RABBITMQ_CLUSTER='$amqp/apmatrix-test'"
-  } >"$ENV_FILE.tmp"
+  } | (umask 077 && cat >"$ENV_FILE.tmp")
   mv "$ENV_FILE.tmp" "$ENV_FILE"
+  chmod 600 "$ENV_FILE"
 }
 
 # ---------------------------------------------------------------- commands
@@ -449,6 +519,10 @@ cmd_cluster_up() {
   log "ready: rabbitmq cluster $(cluster_nodes); wrote $ENV_FILE"
 }
 
+cmd_definitions() {
+  if (($#)); then rabbit_definitions "$@"; else rabbit_definitions apmatrix apmatrix-test; fi
+}
+
 cmd_cluster_down() {
   [[ $MODE == native ]] || die "cluster-down runs native nodes only"
   cluster_down
@@ -458,13 +532,19 @@ main() {
   local cmd=${1:-}
   case $cmd in
     up | down | status | cluster-up | cluster-down) ;;
-    *) die "usage: $0 up|down|status|cluster-up|cluster-down" ;;
+    definitions)
+      PW=${APMATRIX_PASSWORD:-$(secret admin)}
+      shift
+      cmd_definitions "$@"
+      return ;;
+    *) die "usage: $0 up|down|status|cluster-up|cluster-down|definitions [vhost...]" ;;
   esac
   # Serialize up/down across concurrent runs; -o keeps the lock fd away from the daemons we start.
   if [[ $cmd != status && -z ${APMATRIX_SERVERS_LOCKED:-} ]]; then
     APMATRIX_SERVERS_LOCKED=1 exec flock -o "$LOCK_FILE" bash "${BASH_SOURCE[0]}" "$@"
   fi
   detect_mode
+  PW=${APMATRIX_PASSWORD:-$(secret admin)}
   "cmd_${cmd//-/_}"
 }
 

@@ -8,7 +8,7 @@ cd "$repo"
 scripts/servers.sh up
 # shellcheck disable=SC1091
 source .servers.env
-export APMATRIX_TEST_RABBITMQ APMATRIX_TEST_POSTGRES
+export APMATRIX_TEST_RABBITMQ APMATRIX_TEST_RABBITMQ_APBUS APMATRIX_TEST_RABBITMQ_VFIOAP APMATRIX_TEST_RABBITMQ_GUESTVM APMATRIX_TEST_RABBITMQ_AUDITOR APMATRIX_TEST_POSTGRES
 export MASSTRANSIT_USAGE_TELEMETRY=false DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 # A fresh test vhost each run: queues left by an earlier run would stay bound and copy every message.

@@ -1,11 +1,13 @@
 using MassTransit;
 using MassTransit.Configuration;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Apmatrix.Hosting;
 
 /// <summary>
 /// The one definition of a batch consumer's endpoint: its batch limits, a prefetch that lets every concurrent batch
-/// fill, and the optional check that sends a malformed message alone to <c>&lt;queue&gt;_error</c> instead of failing
+/// fill, the check that the message comes from its one publisher, and the optional check that sends a malformed message alone to <c>&lt;queue&gt;_error</c> instead of failing
 /// the whole batch it would join. The queue keeps the formatter's name for the consumer (for a generic consumer,
 /// its message type's).
 /// </summary>
@@ -18,6 +20,9 @@ public sealed class BatchConsumerDefinition<TConsumer, TMessage>(BatchConsumerSe
         IRegistrationContext context)
     {
         var limits = setup.Limits;
+        // Added first, so a message from a foreign publisher is refused before its content is even checked.
+        endpoint.AddPipeSpecification(new FilterPipeSpecification<ConsumeContext<TMessage>>(
+            new PublisherCheckFilter<TMessage>(Publishers.Expected<TMessage>(context.GetRequiredService<IConfiguration>()))));
         if (setup.Check is { } check)
             endpoint.AddPipeSpecification(new FilterPipeSpecification<ConsumeContext<TMessage>>(new MessageCheckFilter<TMessage>(check)));
         consumer.Options<BatchOptions>(batch => batch

@@ -1,3 +1,4 @@
+using Apmatrix.Contracts;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
@@ -12,7 +13,8 @@ public static class BusSetup
     /// <summary>
     /// Kebab-case queues (optionally prefixed by <c>Messaging:QueuePrefix</c>), usage telemetry off (no
     /// outside traffic). A database outage is retried in memory until it ends, with the messages kept unacknowledged
-    /// in their queue; contention gets a few quick retries; anything else faults to <c>_error</c>.
+    /// in their queue; contention gets a few quick retries; anything else faults to <c>_error</c>. Every message sent
+    /// carries the connection's user as its <c>user_id</c>; no <c>Fault</c> is published.
     /// </summary>
     public static IServiceCollection AddApmatrixBus(this IServiceCollection services, IConfiguration configuration,
         Action<IBusRegistrationConfigurator> addConsumers)
@@ -20,6 +22,7 @@ public static class BusSetup
         var broker = configuration.GetConnectionString("RabbitMq")
             ?? throw new InvalidOperationException("ConnectionStrings:RabbitMq is not set (amqp://user:password@127.0.0.1:5672/vhost); scripts/servers.sh up writes it to .servers.env");
         var topology = BrokerTopology.From(configuration);
+        var user = Publishers.User(new Uri(broker));
         services.AddMassTransit(bus =>
         {
             bus.DisableUsageTelemetry();
@@ -29,6 +32,10 @@ public static class BusSetup
             // The first filter added is the outer one: an outage outlasts any number of contention rounds.
             bus.AddConfigureEndpointsCallback((_, _, endpoint) =>
             {
+                // Nothing consumes faults, and the broker lets no service write a fault exchange.
+                endpoint.PublishFaults = false;
+                endpoint.ConfigureError(error => error.UseFilter(new UnstampedErrorFilter()));
+                endpoint.ConfigureDeadLetter(deadLetter => deadLetter.UseFilter(new UnstampedDeadLetterFilter()));
                 endpoint.UseMessageRetry(retry =>
                 {
                     retry.Handle<Exception>(DatabaseFaults.IsOutage);
@@ -43,6 +50,13 @@ public static class BusSetup
             });
             bus.UsingRabbitMq((context, rabbit) =>
             {
+                // Named after its user, so the broker's permissions can give each service its own bus endpoint.
+                rabbit.OverrideDefaultBusEndpointQueueName($"{configuration["Messaging:QueuePrefix"]}{user}-bus-{Guid.NewGuid():N}");
+                // No exchange for the interface: only the five event exchanges, which only ApBus may write.
+                rabbit.Publish<IBusEvent>(publish => publish.Exclude = true);
+                var stamp = new PublisherStamp(user);
+                rabbit.ConnectPublishObserver(stamp);
+                rabbit.ConnectSendObserver(stamp);
                 rabbit.Host(new Uri(broker), host =>
                 {
                     // A node that vanishes without closing the connection is noticed in seconds, not after a minute.

@@ -1,13 +1,27 @@
 using System.Text;
+using Apmatrix.Hosting;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
 
 namespace Apmatrix.Integration.Tests;
 
-/// <summary>A plain RabbitMQ.Client connection, for what a MassTransit publisher would not do: raw bytes, draining an error queue.</summary>
-public abstract class RawBroker(IConnection connection, IChannel channel) : IAsyncDisposable
+/// <summary>
+/// A plain RabbitMQ.Client connection, for what a MassTransit publisher would not do: raw bytes, a forged or missing
+/// <c>user_id</c>; it publishes as one broker user and drains error queues as the test admin.
+/// </summary>
+public class RawBroker(IConnection connection, IChannel channel, Uri admin, string user) : IAsyncDisposable
 {
     protected IChannel Channel { get; } = channel;
+
+    /// <summary>The broker user this connection publishes as, and stamps as <c>user_id</c> unless told otherwise.</summary>
+    public string User { get; } = user;
+
+    /// <summary>A connection as <paramref name="user"/> (apbus, vfioap, guestvm, auditor, or the admin's URL's user).</summary>
+    public static async Task<RawBroker> OpenAsync(ServerFixture servers, string user)
+    {
+        var (connection, channel) = await ConnectAsync(servers.Broker(user));
+        return new RawBroker(connection, channel, servers.RabbitMq, user);
+    }
 
     protected static async Task<(IConnection Connection, IChannel Channel)> ConnectAsync(Uri broker)
     {
@@ -15,29 +29,38 @@ public abstract class RawBroker(IConnection connection, IChannel channel) : IAsy
         return (connection, await connection.CreateChannelAsync());
     }
 
-    /// <summary>Publishes bytes as they are: to a contract's exchange (as MassTransit would) or, by the default exchange, to one queue.</summary>
-    public async Task PublishRawAsync(string exchange, string routingKey, string body) =>
-        await Channel.BasicPublishAsync(exchange, routingKey, false,
-            new BasicProperties { ContentType = "application/vnd.masstransit+json", Persistent = true }, Encoding.UTF8.GetBytes(body));
+    /// <summary>Publishes bytes as they are, stamped with this connection's user: to a contract's exchange (as MassTransit would) or, by the default exchange, to one queue.</summary>
+    public Task PublishRawAsync(string exchange, string routingKey, string body) => PublishRawAsync(exchange, routingKey, body, User);
 
-    /// <summary>Takes (and acknowledges) every message waiting in <paramref name="queue"/>; none while it does not exist yet.</summary>
-    public async Task<IReadOnlyList<string>> DrainAsync(string queue)
+    /// <summary>Publishes bytes with <paramref name="userId"/> as the <c>user_id</c> (none when null), as a forger would.</summary>
+    public async Task PublishRawAsync(string exchange, string routingKey, string body, string? userId) =>
+        await Channel.BasicPublishAsync(exchange, routingKey, false,
+            new BasicProperties { ContentType = "application/vnd.masstransit+json", Persistent = true, UserId = userId }, Encoding.UTF8.GetBytes(body));
+
+    /// <summary>Takes (and acknowledges), as the admin, every message waiting in <paramref name="queue"/>; none while it does not exist yet.</summary>
+    public async Task<IReadOnlyList<string>> DrainAsync(string queue) =>
+        (await DrainMessagesAsync(queue)).Select(m => Encoding.UTF8.GetString(m.Body.Span)).ToList();
+
+    /// <summary>As <see cref="DrainAsync"/>, with each message's properties.</summary>
+    public async Task<IReadOnlyList<BasicGetResult>> DrainMessagesAsync(string queue)
     {
-        var bodies = new List<string>();
-        await using var drain = await connection.CreateChannelAsync();
+        var messages = new List<BasicGetResult>();
+        var (drainConnection, drain) = await ConnectAsync(admin);
+        await using var _ = drainConnection;
+        await using var __ = drain;
         try
         {
-            while (await drain.BasicGetAsync(queue, autoAck: true) is { } message) bodies.Add(Encoding.UTF8.GetString(message.Body.Span));
+            while (await drain.BasicGetAsync(queue, autoAck: true) is { } message) messages.Add(message);
         }
         catch (OperationInterruptedException e) when (e.ShutdownReason?.ReplyCode == 404)
         {
         }
-        return bodies;
+        return messages;
     }
 
     public async ValueTask DisposeAsync()
     {
-        await Channel.CloseAsync();
+        if (Channel.IsOpen) await Channel.CloseAsync();
         await connection.CloseAsync();
         Channel.Dispose();
         connection.Dispose();

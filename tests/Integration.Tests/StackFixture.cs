@@ -56,7 +56,7 @@ public sealed class StackFixture : IAsyncLifetime
     {
         _databases.Add(database);
         foreach (var (key, value) in Keys.Settings(service).Concat(StackKeys.Client("viewer", ApiRoles.Viewer, ViewerKey))) settings[key] = value;
-        settings["ConnectionStrings:RabbitMq"] = Servers.RabbitMq.ToString();
+        settings["ConnectionStrings:RabbitMq"] = Servers.Broker(service).ToString();
         settings["ConnectionStrings:Postgres"] = Servers.Database(database);
         settings["Messaging:QueuePrefix"] = queuePrefix;
         settings["Logging:LogLevel:Default"] = "Warning";

@@ -88,7 +88,7 @@ public sealed class ChildStack : IStack, IAsyncDisposable
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetDirectoryName(binary)! };
         // On the command line: the services' appsettings.json name a fixed "Urls", which beats ASPNETCORE_URLS.
         foreach (var argument in new[] { binary, "--urls", url.ToString() }) start.ArgumentList.Add(argument);
-        start.Environment["ConnectionStrings__RabbitMq"] = servers.Broker.ToString();
+        start.Environment["ConnectionStrings__RabbitMq"] = servers.BrokerOf(service).ToString();
         start.Environment["ConnectionStrings__Postgres"] = servers.Database(database);
         start.Environment["Messaging__QueuePrefix"] = QueuePrefix;
         start.Environment["Logging__LogLevel__Default"] = "Warning";

@@ -11,11 +11,22 @@ namespace Apmatrix.LoadTest;
 /// The RabbitMQ virtual host and PostgreSQL databases of a run. A fresh virtual host matters: a queue
 /// left bound by an earlier run would keep a copy of every message and slow the stack it measures.
 /// </summary>
-public sealed class Servers(Uri broker, string postgres)
+/// <param name="broker">The admin's connection: the run's own buses (observers, ceiling) and rabbitmqctl-like work.</param>
+/// <param name="services">Each service's own broker URL (apbus, vfioap, guestvm); only its user and password are taken.</param>
+public sealed class Servers(Uri broker, string postgres, IReadOnlyDictionary<string, Uri> services)
 {
-    /// <summary>The broker connection the services and the run's own buses use.</summary>
+    /// <summary>The services with a broker user of their own, as their users are named.</summary>
+    public static readonly string[] Services = ["apbus", "vfioap", "guestvm"];
+
+    /// <summary>The admin's broker connection, which the run's own buses use.</summary>
     public Uri Broker { get; private set; } = broker;
     public string Postgres { get; } = postgres;
+
+    /// <summary>The broker as <paramref name="service"/>'s own user, on the run's node and virtual host.</summary>
+    public Uri BrokerOf(string service) =>
+        services.TryGetValue(service.ToLowerInvariant(), out var own)
+            ? new UriBuilder(Broker) { UserName = own.UserInfo.Split(':')[0], Password = own.UserInfo.Split(':')[1] }.Uri
+            : throw new InvalidOperationException($"no broker user for {service}: scripts/servers.sh up && source .servers.env");
 
     /// <summary>The services' broker settings: one node and classic queues, or the cluster's nodes and quorum queues.</summary>
     public BrokerTopology Topology { get; private set; } = BrokerTopology.From(new ConfigurationBuilder().Build());
@@ -46,7 +57,10 @@ public sealed class Servers(Uri broker, string postgres)
         var postgres = Environment.GetEnvironmentVariable("APMATRIX_POSTGRES");
         if (string.IsNullOrWhiteSpace(broker) || string.IsNullOrWhiteSpace(postgres))
             throw new InvalidOperationException("APMATRIX_RABBITMQ and APMATRIX_POSTGRES are not set: scripts/servers.sh up && source .servers.env");
-        var servers = new Servers(new Uri(broker), postgres);
+        var services = Services.ToDictionary(s => s, s =>
+            Environment.GetEnvironmentVariable($"APMATRIX_RABBITMQ_{s.ToUpperInvariant()}") is { Length: > 0 } url ? new Uri(url)
+            : throw new InvalidOperationException($"APMATRIX_RABBITMQ_{s.ToUpperInvariant()} is not set: scripts/servers.sh up && source .servers.env"));
+        var servers = new Servers(new Uri(broker), postgres, services);
         servers.EnsureLoopback();
         return servers;
     }
@@ -63,17 +77,22 @@ public sealed class Servers(Uri broker, string postgres)
     static bool IsLoopback(string host) => host == "localhost" || IPAddress.TryParse(host, out var address) && IPAddress.IsLoopback(address);
 
     /// <summary>
-    /// Re-creates <paramref name="virtualHost"/> empty with rabbitmqctl and switches to it; false, keeping
-    /// the configured virtual host, where rabbitmqctl is missing or cannot reach the broker.
+    /// Re-creates <paramref name="virtualHost"/> empty with rabbitmqctl and switches to it, each service user with the
+    /// permissions it has on the configured one (scripts/servers.sh sets them); false, keeping the configured virtual
+    /// host, where rabbitmqctl is missing or cannot reach the broker.
     /// </summary>
     public async Task<bool> UseFreshVirtualHostAsync(string virtualHost, CancellationToken cancellationToken)
     {
         var user = Uri.UnescapeDataString(Broker.UserInfo.Split(':')[0]);
-        if (await TryRabbitmqctlAsync(["list_vhosts"], cancellationToken) is null) return false;
+        if (await TryRabbitmqctlAsync(["list_permissions", "-p", VirtualHost, "--no-table-headers"], cancellationToken) is not { } granted) return false;
         await TryRabbitmqctlAsync(["delete_vhost", virtualHost], cancellationToken);
         if (await TryRabbitmqctlAsync(["add_vhost", virtualHost], cancellationToken) is null ||
             await TryRabbitmqctlAsync(["set_permissions", "-p", virtualHost, user, ".*", ".*", ".*"], cancellationToken) is null)
             throw new InvalidOperationException($"rabbitmqctl could not create virtual host {virtualHost} for {user}");
+        foreach (var fields in granted.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split('\t')))
+            if (fields.Length == 4 && services.Values.Any(s => s.UserInfo.Split(':')[0] == fields[0]) &&
+                await TryRabbitmqctlAsync(["set_permissions", "-p", virtualHost, .. fields], cancellationToken) is null)
+                throw new InvalidOperationException($"rabbitmqctl could not give {fields[0]} its permissions on {virtualHost}");
         Broker = new UriBuilder(Broker) { Path = "/" + Uri.EscapeDataString(virtualHost) }.Uri;
         return true;
     }

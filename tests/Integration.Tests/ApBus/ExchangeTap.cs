@@ -16,25 +16,31 @@ public sealed record Tapped(string Type, JsonElement Message)
 
 /// <summary>
 /// A temporary queue bound to contract exchanges, as any extra subscriber would bind one
-/// (docs/ARCHITECTURE.md, Ownership); also raw publishing, for what a MassTransit publisher cannot send.
+/// (docs/ARCHITECTURE.md, Ownership).
 /// </summary>
 public sealed class ExchangeTap : RawBroker
 {
     readonly ConcurrentQueue<Tapped> _received = new();
 
-    ExchangeTap(IConnection connection, IChannel channel) : base(connection, channel)
+    const string Auditor = "auditor";
+
+    ExchangeTap(IConnection connection, IChannel channel, Uri admin) : base(connection, channel, admin, Auditor)
     {
     }
 
-    public static async Task<ExchangeTap> OpenAsync(Uri broker, params string[] contracts)
+    /// <summary>
+    /// As the auditor, which may bind and read but never publish or declare an exchange: the services have declared
+    /// the contracts' exchanges by the time a test runs, so the tap only checks they are there.
+    /// </summary>
+    public static async Task<ExchangeTap> OpenAsync(ServerFixture servers, params string[] contracts)
     {
-        var (connection, channel) = await ConnectAsync(broker);
-        var tap = new ExchangeTap(connection, channel);
-        var queue = (await channel.QueueDeclareAsync("", durable: false, exclusive: true, autoDelete: true)).QueueName;
+        var (connection, channel) = await ConnectAsync(servers.Broker(Auditor));
+        var tap = new ExchangeTap(connection, channel, servers.RabbitMq);
+        var queue = (await channel.QueueDeclareAsync($"audit-{Guid.NewGuid():N}", durable: false, exclusive: true, autoDelete: true)).QueueName;
         foreach (var contract in contracts)
         {
             var exchange = Exchange(contract);
-            await channel.ExchangeDeclareAsync(exchange, ExchangeType.Fanout, durable: true);
+            await channel.ExchangeDeclarePassiveAsync(exchange);
             await channel.QueueBindAsync(queue, exchange, "");
         }
         var consumer = new AsyncEventingBasicConsumer(channel);

@@ -21,7 +21,7 @@ public class Defining_a_host(StackFixture stack)
     public async Task Should_scan_from_the_empty_configuration()
     {
         var host = BusEvents.NewHost();
-        await using var tap = await ExchangeTap.OpenAsync(stack.Servers.RabbitMq, BusEvents.Contracts);
+        await using var tap = await ExchangeTap.OpenAsync(stack.Servers, BusEvents.Contracts);
         using var bus = new BusApi(stack.Client(stack.ApBus), host);
 
         using (var defined = await bus.DefineAsync(new { apm = "4-5", aqm = "0x0c", adm = "4" }))
@@ -59,7 +59,7 @@ public class Changing_a_host_configuration(StackFixture stack)
     public async Task Should_number_every_event_on_from_the_last()
     {
         var host = BusEvents.NewHost();
-        await using var tap = await ExchangeTap.OpenAsync(stack.Servers.RabbitMq, BusEvents.Contracts);
+        await using var tap = await ExchangeTap.OpenAsync(stack.Servers, BusEvents.Contracts);
         using var bus = new BusApi(stack.Client(stack.ApBus), host);
         await BusApi.LastSequenceAsync(bus.DefineAsync(new { apm = "4-5", aqm = "4-5", adm = "4" }));
 
@@ -76,7 +76,7 @@ public class Changing_a_host_configuration(StackFixture stack)
     public async Task Should_carry_the_window_scan_id_to_explicit_probes_and_removals()
     {
         var host = BusEvents.NewHost();
-        await using var tap = await ExchangeTap.OpenAsync(stack.Servers.RabbitMq, BusEvents.Contracts);
+        await using var tap = await ExchangeTap.OpenAsync(stack.Servers, BusEvents.Contracts);
         using var bus = new BusApi(stack.Client(stack.ApBus), host);
         await BusApi.LastSequenceAsync(bus.DefineAsync(new { apm = "4-5", aqm = "4-5", adm = "4" }));
 
@@ -114,7 +114,7 @@ public class Changing_the_bus_masks(StackFixture stack)
     public async Task Should_ask_vfio_ap_and_then_move_the_queues_outside_any_scan()
     {
         var host = BusEvents.NewHost();
-        await using var tap = await ExchangeTap.OpenAsync(stack.Servers.RabbitMq, BusEvents.Contracts);
+        await using var tap = await ExchangeTap.OpenAsync(stack.Servers, BusEvents.Contracts);
         using var bus = new BusApi(stack.Client(stack.ApBus), host);
         using var vfioAp = stack.Client(stack.VfioAp);
         (await vfioAp.PutAsJsonAsync(bus.Host, new { mode = "batched" })).EnsureSuccessStatusCode();

@@ -22,8 +22,11 @@ static class Guests
         message = command,
     }, new JsonSerializerOptions(JsonSerializerDefaults.Web));
 
-    public static Task PublishAsync(this ExchangeTap tap, ApplyApcb command) =>
-        tap.PublishRawAsync(ExchangeTap.Exchange(nameof(ApplyApcb)), "", Envelope(command));
+    public static Task PublishAsync(this RawBroker vfioAp, ApplyApcb command) =>
+        vfioAp.PublishRawAsync(ExchangeTap.Exchange(nameof(ApplyApcb)), "", Envelope(command));
+
+    /// <summary>A connection as VfioAp's broker user, the only one GuestVm takes <see cref="ApplyApcb"/> from.</summary>
+    public static Task<RawBroker> VfioApAsync(ServerFixture servers) => RawBroker.OpenAsync(servers, "vfioap");
 
     /// <summary>The guest once GuestVm holds <paramref name="version"/> or later; it appears with its first update.</summary>
     public static Task<JsonElement> UntilVersionAsync(HttpClient http, string path, long version) =>
@@ -45,12 +48,13 @@ public class Applying_apcbs_out_of_order(StackFixture stack)
     public async Task Should_apply_each_version_once_in_order()
     {
         var host = Guests.NewHost();
-        await using var tap = await ExchangeTap.OpenAsync(stack.Servers.RabbitMq, nameof(ApcbApplied));
+        await using var tap = await ExchangeTap.OpenAsync(stack.Servers, nameof(ApcbApplied));
+        await using var vfioAp = await Guests.VfioApAsync(stack.Servers);
         using var http = stack.Client(stack.GuestVm);
         (await http.PutAsJsonAsync($"/hosts/{host}/guests/g1", new { vcpus = 2, format = "Apcb1" })).EnsureSuccessStatusCode();
 
         foreach (var version in new[] { 3, 5, 1, 2, 2, 4, 1 })
-            await tap.PublishAsync(Guests.Apcb(host, "g1", version, $"4,{10 + version}"));
+            await vfioAp.PublishAsync(Guests.Apcb(host, "g1", version, $"4,{10 + version}"));
         var guest = await Guests.UntilVersionAsync(http, $"/hosts/{host}/guests/g1", 5);
 
         Assert.Equal(5, guest.GetProperty("updates").GetInt64());
@@ -60,7 +64,7 @@ public class Applying_apcbs_out_of_order(StackFixture stack)
         Assert.Equal(["4,15", "4,14", "4,13", "4,12", "4,11"], history.Select(h => h.GetProperty("apm").GetString()));
         Assert.All(history, h => Assert.True(h.GetProperty("suspendedMilliseconds").GetDouble() > 0));
 
-        await tap.PublishAsync(Guests.Apcb(host, "g1", 2, "4,12"));
+        await vfioAp.PublishAsync(Guests.Apcb(host, "g1", 2, "4,12"));
         var acks = await tap.UntilAsync(host, acks => acks.Any(a => a.Message.GetProperty("duplicate").GetBoolean()));
         Assert.Equal([1, 2, 3, 4, 5], acks.Where(a => !a.Message.GetProperty("duplicate").GetBoolean())
             .Select(a => a.Message.GetProperty("version").GetInt64()).Distinct().Order());
@@ -71,12 +75,12 @@ public class Applying_apcbs_out_of_order(StackFixture stack)
     public async Task Should_create_an_unknown_guest_with_the_defaults_and_truncate_for_apcb0()
     {
         var host = Guests.NewHost();
-        await using var tap = await ExchangeTap.OpenAsync(stack.Servers.RabbitMq);
+        await using var vfioAp = await Guests.VfioApAsync(stack.Servers);
         using var http = stack.Client(stack.GuestVm);
         (await http.PutAsJsonAsync($"/hosts/{host}/guests/small", new { vcpus = 1, format = "Apcb0" })).EnsureSuccessStatusCode();
 
-        await tap.PublishAsync(Guests.Apcb(host, "new", 1, "4,70", "4,20", "5,200"));
-        await tap.PublishAsync(Guests.Apcb(host, "small", 1, "4,70", "4,20", "5,200"));
+        await vfioAp.PublishAsync(Guests.Apcb(host, "new", 1, "4,70", "4,20", "5,200"));
+        await vfioAp.PublishAsync(Guests.Apcb(host, "small", 1, "4,70", "4,20", "5,200"));
         var created = await Guests.UntilVersionAsync(http, $"/hosts/{host}/guests/new", 1);
         var small = await Guests.UntilVersionAsync(http, $"/hosts/{host}/guests/small", 1);
 
@@ -99,19 +103,20 @@ public class A_malformed_apply_apcb(StackFixture stack)
     {
         var host = Guests.NewHost();
         var queue = $"{stack.QueuePrefix}apply-apcb";
-        await using var tap = await ExchangeTap.OpenAsync(stack.Servers.RabbitMq);
+        await using var vfioAp = await Guests.VfioApAsync(stack.Servers);
         using var http = stack.Client(stack.GuestVm);
 
-        await tap.PublishRawAsync("", queue, $"not json at all {host}");
+        var exchange = ExchangeTap.Exchange(nameof(ApplyApcb));
+        await vfioAp.PublishRawAsync(exchange, "", $"not json at all {host}");
         var badMask = Guests.Apcb(host, "g1", 1, "4") with { Apm = "0xZZ" };
-        await tap.PublishRawAsync("", queue, Guests.Envelope(badMask));
-        await tap.PublishAsync(Guests.Apcb(host, "g1", 1, "7"));
+        await vfioAp.PublishRawAsync(exchange, "", Guests.Envelope(badMask));
+        await vfioAp.PublishAsync(Guests.Apcb(host, "g1", 1, "7"));
 
         Assert.Equal("7", (await Guests.UntilVersionAsync(http, $"/hosts/{host}/guests/g1", 1)).GetProperty("apm").GetString());
         var errors = new List<string>();
         await Eventually.TrueAsync(async () =>
         {
-            errors.AddRange(await tap.DrainAsync($"{queue}_error"));
+            errors.AddRange(await vfioAp.DrainAsync($"{queue}_error"));
             return errors.Count(e => e.Contains(host)) >= 2;
         }, $"both bad messages about {host} in {queue}_error");
         Assert.Equal(2, errors.Count(e => e.Contains(host)));
@@ -141,9 +146,9 @@ public class A_bad_guest_request(StackFixture stack)
     public async Task Should_keep_the_crycb_format_of_a_guest_holding_an_apcb()
     {
         var host = Guests.NewHost();
-        await using var tap = await ExchangeTap.OpenAsync(stack.Servers.RabbitMq);
+        await using var vfioAp = await Guests.VfioApAsync(stack.Servers);
         using var http = stack.Client(stack.GuestVm);
-        await tap.PublishAsync(Guests.Apcb(host, "g1", 1, "4"));
+        await vfioAp.PublishAsync(Guests.Apcb(host, "g1", 1, "4"));
         await Guests.UntilVersionAsync(http, $"/hosts/{host}/guests/g1", 1);
 
         using var refused = await http.PutAsJsonAsync($"/hosts/{host}/guests/g1", new { vcpus = 2, format = "Apcb0" });

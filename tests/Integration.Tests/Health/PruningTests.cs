@@ -31,7 +31,7 @@ public class Pruning_deletes_only_what_is_finished(StackFixture stack)
         {
             var host = VfioApi.NewHost();
             using var api = new VfioApi(stack.Client(new Uri(app.Urls.First())), host);
-            await using var bus = await BusEventSender.OpenAsync(stack.Servers.RabbitMq);
+            await using var bus = await BusEventSender.OpenAsync(stack.Servers);
             await bus.PublishAsync(BusEventSender.Scan(host, 1, "1", "1-2", ""));
             await api.UntilAppliedAsync(4);
 

@@ -30,7 +30,7 @@ public class Readiness_tells_the_truth(StackFixture stack)
             var host = VfioApi.NewHost();
             using var http = stack.Client(new Uri(app.Urls.First()));
             using var api = new VfioApi(http, host);
-            await using var bus = await BusEventSender.OpenAsync(stack.Servers.RabbitMq);
+            await using var bus = await BusEventSender.OpenAsync(stack.Servers);
             var scan = BusEventSender.Scan(host, 1, "1", "1-2", "");
 
             await bus.PublishAsync(scan[0], scan[2], scan[3]);
@@ -55,7 +55,7 @@ public class Readiness_tells_the_truth(StackFixture stack)
     public async Task Should_keep_the_outbox_rows_the_broker_has_not_confirmed_say_so_and_publish_them_once_it_is_back(bool silent)
     {
         await using var proxy = await TcpProxy.StartAsync(stack.Servers.RabbitMq.Host, stack.Servers.RabbitMq.Port);
-        var broker = new UriBuilder(stack.Servers.RabbitMq) { Port = proxy.Port }.Uri;
+        var broker = new UriBuilder(stack.Servers.Broker("apbus")) { Port = proxy.Port }.Uri;
         var app = await stack.StartOwnAsync(ApBusApp.Build, "apbus", silent ? "unconfirmed" : "outbox", builder => Settings(builder,
             ("ConnectionStrings:RabbitMq", broker.ToString()), ("Health:OutboxMaxAge", "00:00:02"), ("Messaging:PublishTimeout", "00:00:01")));
         try
@@ -95,7 +95,7 @@ public class Readiness_tells_the_truth(StackFixture stack)
             var host = VfioApi.NewHost();
             using var http = stack.Client(new Uri(app.Urls.First()));
             using var api = new VfioApi(http, host);
-            await using var bus = await BusEventSender.OpenAsync(stack.Servers.RabbitMq);
+            await using var bus = await BusEventSender.OpenAsync(stack.Servers);
             await UntilReadyAsync(http);
 
             // What the operators saw: a queue left without a consumer; here its endpoint is stopped behind the service's back.

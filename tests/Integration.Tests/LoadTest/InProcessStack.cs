@@ -61,7 +61,7 @@ public sealed class InProcessStack : IStack, IAsyncDisposable
     async Task<List<ServiceInstance>> StartAsync(string service, Func<string[], Action<WebApplicationBuilder>?, WebApplication> build, int count,
         Dictionary<string, string> settings)
     {
-        settings["ConnectionStrings:RabbitMq"] = _servers.Broker.ToString();
+        settings["ConnectionStrings:RabbitMq"] = _servers.BrokerOf(service).ToString();
         settings["ConnectionStrings:Postgres"] = _servers.Database(Database(service));
         settings["Messaging:QueuePrefix"] = QueuePrefix;
         settings["Logging:LogLevel:Default"] = "Warning";

@@ -48,7 +48,7 @@ public class Administering_mdevs(StackFixture stack)
     {
         var host = VfioApi.NewHost();
         using var api = new VfioApi(stack.Client(stack.VfioAp), host);
-        await using var bus = await BusEventSender.OpenAsync(stack.Servers.RabbitMq);
+        await using var bus = await BusEventSender.OpenAsync(stack.Servers);
         await bus.PublishAsync(BusEventSender.Scan(host, 1, "4-5", "4", "4"));
         await api.UntilAppliedAsync(4);
         await api.MdevAsync("m1", [4, 5, 6], [4]);
@@ -64,7 +64,7 @@ public class Administering_mdevs(StackFixture stack)
     {
         var host = VfioApi.NewHost();
         using var api = new VfioApi(stack.Client(stack.VfioAp), host);
-        await using var bus = await BusEventSender.OpenAsync(stack.Servers.RabbitMq);
+        await using var bus = await BusEventSender.OpenAsync(stack.Servers);
         await bus.PublishAsync(BusEventSender.Scan(host, 1, "4-5", "4", ""));
         await api.UntilAppliedAsync(4);
         await api.MdevAsync("m1", [4], [4], guest: "g1");
@@ -83,7 +83,7 @@ public class Administering_mdevs(StackFixture stack)
     {
         var host = VfioApi.NewHost();
         using var api = new VfioApi(stack.Client(stack.VfioAp), host);
-        await using var bus = await BusEventSender.OpenAsync(stack.Servers.RabbitMq);
+        await using var bus = await BusEventSender.OpenAsync(stack.Servers);
         await bus.PublishAsync(BusEventSender.Scan(host, 1, "4-6", "4-5", "4"));
         await api.UntilAppliedAsync(4);
         await api.MdevAsync("m1", [4, 5], [4], guest: "g1");

@@ -8,18 +8,21 @@ namespace Apmatrix.Integration.Tests.VfioAp;
 
 /// <summary>
 /// Publishes AP bus events straight to their exchanges, in whatever order and as often as a test wants, in the
-/// envelope MassTransit writes; also raw bytes to one queue, for what no publisher would send.
+/// envelope MassTransit writes; also raw bytes, for what no publisher would send.
 /// </summary>
 public sealed class BusEventSender : RawBroker
 {
-    BusEventSender(IConnection connection, IChannel channel) : base(connection, channel)
+    const string ApBusUser = "apbus";
+
+    BusEventSender(IConnection connection, IChannel channel, Uri admin) : base(connection, channel, admin, ApBusUser)
     {
     }
 
-    public static async Task<BusEventSender> OpenAsync(Uri broker)
+    /// <summary>Publishes as ApBus's own broker user, the only one VfioAp takes bus events from.</summary>
+    public static async Task<BusEventSender> OpenAsync(ServerFixture servers)
     {
-        var (connection, channel) = await ConnectAsync(broker);
-        return new BusEventSender(connection, channel);
+        var (connection, channel) = await ConnectAsync(servers.Broker(ApBusUser));
+        return new BusEventSender(connection, channel, servers.RabbitMq);
     }
 
     /// <summary>A full scan from an empty configuration: config changed, a probe per queue, scan complete.</summary>
@@ -54,5 +57,6 @@ public sealed class BusEventSender : RawBroker
 
     public Task PublishAsync(params IBusEvent[] events) => PublishAsync(events.AsEnumerable());
 
-    public Task SendRawAsync(string queue, string body) => PublishRawAsync("", queue, body);
+    /// <summary>Raw bytes to a bus event's exchange, as ApBus's user.</summary>
+    public Task SendRawAsync(string contract, string body) => PublishRawAsync($"Apmatrix.Contracts:{contract}", "", body);
 }

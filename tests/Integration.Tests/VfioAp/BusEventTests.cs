@@ -10,7 +10,7 @@ public class Applying_bus_events(StackFixture stack)
     {
         var host = VfioApi.NewHost();
         using var api = new VfioApi(stack.Client(stack.VfioAp), host);
-        await using var bus = await BusEventSender.OpenAsync(stack.Servers.RabbitMq);
+        await using var bus = await BusEventSender.OpenAsync(stack.Servers);
         await VfioApi.SucceedsAsync(api.DefineAsync("batched"));
         await api.MdevAsync("m1", [1, 2], [1, 2], guest: "g1");
 
@@ -37,7 +37,7 @@ public class Applying_bus_events(StackFixture stack)
     {
         var host = VfioApi.NewHost();
         using var api = new VfioApi(stack.Client(stack.VfioAp), host);
-        await using var bus = await BusEventSender.OpenAsync(stack.Servers.RabbitMq);
+        await using var bus = await BusEventSender.OpenAsync(stack.Servers);
         var scan = BusEventSender.Scan(host, 1, "1", "1-2", "");
 
         await bus.PublishAsync(scan[0], scan[2]);
@@ -62,7 +62,7 @@ public class Applying_bus_events(StackFixture stack)
     {
         var host = VfioApi.NewHost();
         using var api = new VfioApi(stack.Client(stack.VfioAp), host);
-        await using var bus = await BusEventSender.OpenAsync(stack.Servers.RabbitMq);
+        await using var bus = await BusEventSender.OpenAsync(stack.Servers);
         var scan = BusEventSender.Scan(host, 1, "1", "1-2", "");
         scan[2] = (QueueProbed)scan[2] with { Driver = BoundDriver.Default };
 
@@ -76,11 +76,11 @@ public class Applying_bus_events(StackFixture stack)
     {
         var host = VfioApi.NewHost();
         using var api = new VfioApi(stack.Client(stack.VfioAp), host);
-        await using var bus = await BusEventSender.OpenAsync(stack.Servers.RabbitMq);
+        await using var bus = await BusEventSender.OpenAsync(stack.Servers);
         var queue = $"{stack.QueuePrefix}queue-probed";
 
-        await bus.SendRawAsync(queue, "{ not json");
-        await bus.SendRawAsync(queue, $$$"""
+        await bus.SendRawAsync(nameof(QueueProbed), "{ not json");
+        await bus.SendRawAsync(nameof(QueueProbed), $$$"""
             {"messageId":"{{{Guid.NewGuid()}}}","messageType":["urn:message:Apmatrix.Contracts:QueueProbed"],
              "message":{"hostId":"{{{host}}}","sequence":2,"apqn":"zz","driver":"VfioAp"}}
             """);

@@ -25,7 +25,7 @@ public class Retrying_a_failed_commit(StackFixture stack)
         {
             var host = VfioApi.NewHost();
             using var api = new VfioApi(stack.Client(new Uri(app.Urls.First())), host);
-            await using var bus = await BusEventSender.OpenAsync(stack.Servers.RabbitMq);
+            await using var bus = await BusEventSender.OpenAsync(stack.Servers);
             await VfioApi.SucceedsAsync(api.DefineAsync("batched"));
             await api.MdevAsync("m1", [1, 2], [1, 2], guest: "g1");
 

@@ -63,7 +63,7 @@ public class A_host_that_lost_bus_events(StackFixture stack) : IAsyncLifetime
         var last = await BusApi.LastSequenceAsync(_bus.DefineAsync(new { apm = "0-2", aqm = "0-1", adm = "0" }));
         Assert.Equal(8, last);
         var scan = BusEventSender.Scan(_hostId, 1, "0-2", "0-1", "0");
-        await using var sender = await BusEventSender.OpenAsync(stack.Servers.RabbitMq);
+        await using var sender = await BusEventSender.OpenAsync(stack.Servers);
         // The config change and the first probe arrive, the rest of the scan is lost but for its scan complete.
         await sender.PublishAsync(scan[0], scan[1], scan[^1]);
 

@@ -56,7 +56,7 @@ public class Recovering_from_failures(StackFixture stack)
     [Fact]
     public async Task Should_publish_again_and_end_the_scan_exact_when_the_broker_connection_is_cut()
     {
-        var broker = stack.Servers.RabbitMq;
+        var broker = stack.Servers.Broker("vfioap");
         await using var proxy = await TcpProxy.StartAsync("127.0.0.1", broker.Port);
         await using var vfio = await OwnAsync("mqcut", builder =>
             builder.Configuration["ConnectionStrings:RabbitMq"] = new UriBuilder(broker) { Host = "127.0.0.1", Port = proxy.Port }.Uri.ToString());
@@ -119,7 +119,7 @@ public class Recovering_from_failures(StackFixture stack)
         var api = new VfioApi(stack.Client(vfio.Url), host);
         await VfioApi.SucceedsAsync(api.DefineAsync("batched"));
         await api.MdevAsync("m1", [1, 2], [1, 2], guest: "g1");
-        return (host, api, await BusEventSender.OpenAsync(stack.Servers.RabbitMq));
+        return (host, api, await BusEventSender.OpenAsync(stack.Servers));
     }
 
     static async Task<List<string>> ErrorsAsync(BusEventSender bus, string queuePrefix)

@@ -19,7 +19,7 @@ public class Assigning_a_reserved_queue(StackFixture stack)
     {
         var host = VfioApi.NewHost();
         using var api = new VfioApi(stack.Client(stack.VfioAp), host);
-        await using var bus = await BusEventSender.OpenAsync(stack.Servers.RabbitMq);
+        await using var bus = await BusEventSender.OpenAsync(stack.Servers);
         var reserved = Bitmap256.ParseRangeList("4").ToMsb0Hex();
         await bus.PublishAsync(new BusMasksChanged(host, 1, reserved, reserved));
         await api.UntilAppliedAsync(1);

@@ -11,7 +11,7 @@ public class Resending_unacknowledged_updates(StackFixture stack)
     public async Task Should_send_a_guest_only_its_lowest_unacknowledged_version_again()
     {
         var host = VfioApi.NewHost();
-        await using var tap = await ExchangeTap.OpenAsync(stack.Servers.RabbitMq, nameof(ApplyApcb));
+        await using var tap = await ExchangeTap.OpenAsync(stack.Servers, nameof(ApplyApcb));
         // Version 1 acknowledged; 2 and 3 sent an hour ago and lost. GuestVm never had 1, so it holds 2 as pending and never acknowledges it.
         await using (var db = new NpgsqlConnection(stack.Database("vfioap")))
         {
