@@ -62,7 +62,15 @@ public sealed class StackFixture : IAsyncLifetime
         settings["Logging:LogLevel:Default"] = "Warning";
         string[] args = ["--urls", "http://127.0.0.1:0", .. settings.Select(s => $"--{s.Key}={s.Value}")];
         var app = build(args, configure);
-        await app.StartAsync();
+        try
+        {
+            // A service waits for its bus to start; a broker that refuses it (user, vhost) would hold up the suite.
+            await app.StartAsync().WaitAsync(TimeSpan.FromMinutes(2));
+        }
+        catch (TimeoutException)
+        {
+            throw new InvalidOperationException($"{service} did not start in 2 minutes: can its broker user {Servers.Broker(service).UserInfo.Split(':')[0]} reach the vhost?");
+        }
         return app;
     }
 
