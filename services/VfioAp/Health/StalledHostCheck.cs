@@ -19,9 +19,10 @@ public sealed class StalledHostCheck(IServiceScopeFactory scopes, IOptions<Healt
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<VfioApDbContext>();
         var parked = await db.Database.SqlQuery<ParkedHost>($"""
-            SELECT h.host_id AS "HostId", h.last_sequence AS "LastSequence", min(p.sequence) AS "FirstParked"
-            FROM hosts h JOIN pending_bus_events p ON p.host_id = h.host_id AND p.sequence > h.last_sequence
-            GROUP BY h.host_id, h.last_sequence
+            SELECT p.host_id AS "HostId", coalesce(h.last_sequence, 0) AS "LastSequence", min(p.sequence) AS "FirstParked"
+            FROM pending_bus_events p LEFT JOIN hosts h ON h.host_id = p.host_id
+            WHERE p.sequence > coalesce(h.last_sequence, 0)
+            GROUP BY p.host_id, h.last_sequence
             """).ToListAsync(cancellationToken);
         return _hosts.Observe(parked, clock.GetUtcNow().UtcDateTime);
     }

@@ -34,12 +34,25 @@ public sealed class BusEventApplier(VfioApDbContext db, HostStore store, ILogger
     {
         // BeginAsync starts with nothing tracked, so a retry or the one-by-one pass after a failed batch starts clean.
         await using var transaction = await store.BeginAsync(cancellationToken);
-        await store.EnsureExistAsync(hostIds, HotPlugMode.Batched, cancellationToken);
+        // A host is born of its first event: a later one alone waits parked (for event 1 or ApBus's snapshot).
+        var born = await store.EnsureExistAsync(hostIds.Where(h => arrived[h].Any(e => e.Sequence == 1)).ToArray(), HotPlugMode.Batched,
+            cancellationToken);
+        await store.LockUnbornAsync(born, cancellationToken);
         var applied = new List<LockedHost>();
         var early = new List<PendingBusEvent>();
         foreach (var hostId in hostIds)
         {
-            var row = await store.LockAsync(hostId, cancellationToken) ?? throw HostStore.NoSuchHost(hostId);
+            if (await store.LockAsync(hostId, cancellationToken) is not { } row)
+            {
+                // Checked again under the unborn lock: a row created meanwhile has its own lock, the one to park under.
+                await store.LockUnbornAsync([hostId], cancellationToken);
+                if (await store.LockAsync(hostId, cancellationToken) is not { } created)
+                {
+                    early.AddRange(arrived[hostId]);
+                    continue;
+                }
+                row = created;
+            }
             var sequencer = new Sequencer<PendingBusEvent>(row.LastSequence, arrived[hostId], e => e.Sequence);
             if (await ApplyRunAsync(row, sequencer, cancellationToken) is { } host) applied.Add(host);
             early.AddRange(sequencer.ToPark());

@@ -20,14 +20,28 @@ public sealed class HostStore(VfioApDbContext db, OutboxSignal outbox)
     static readonly byte[] EmptyBitmap = new byte[BitmapColumn.Size];
     static readonly byte[] NothingBound = new byte[HostRow.BoundQueuesLength];
 
-    /// <summary>Creates the rows of hosts not seen before: H empty with the largest ids, no masks, nothing bound.</summary>
-    public Task EnsureExistAsync(string[] hostIds, HotPlugMode mode, CancellationToken cancellationToken) =>
-        db.Database.ExecuteSqlAsync($"""
+    /// <summary>
+    /// Creates the rows of hosts not seen before (H empty with the largest ids, no masks, nothing bound); returns the
+    /// ids it created.
+    /// </summary>
+    public async Task<List<string>> EnsureExistAsync(string[] hostIds, HotPlugMode mode, CancellationToken cancellationToken) =>
+        hostIds.Length == 0 ? [] : await db.Database.SqlQuery<string>($"""
             INSERT INTO hosts (host_id, mode, last_sequence, apm, aqm, adm, max_adapter, max_domain, apmask, aqmask, bound_queues)
             SELECT id, {HotPlugModes.Name(mode)}, 0, {EmptyBitmap}, {EmptyBitmap}, {EmptyBitmap}, 255, 255, {EmptyBitmap}, {EmptyBitmap}, {NothingBound}
             FROM unnest({hostIds}) AS id
             ORDER BY id
             ON CONFLICT (host_id) DO NOTHING
+            RETURNING host_id AS "Value"
+            """).ToListAsync(cancellationToken);
+
+    /// <summary>
+    /// The lock a host has before its row exists, held to the end of the transaction: events of a host without a row are
+    /// parked under it, and the transaction that creates the row takes it before reading them, so none is stranded.
+    /// </summary>
+    public Task LockUnbornAsync(IReadOnlyCollection<string> hostIds, CancellationToken cancellationToken) =>
+        hostIds.Count == 0 ? Task.CompletedTask : db.Database.ExecuteSqlAsync($"""
+            SELECT pg_advisory_xact_lock(hashtextextended(id, 0))
+            FROM (SELECT id FROM unnest({hostIds.ToArray()}) AS id ORDER BY id) AS ordered
             """, cancellationToken);
 
     /// <summary>Creates the host in <paramref name="mode"/>, or changes its mode while it has neither bus events nor mdevs.</summary>

@@ -1,4 +1,5 @@
 using Apmatrix.ApModel;
+using Apmatrix.Engine;
 using Apmatrix.VfioAp.Messaging;
 using Apmatrix.VfioAp.Persistence;
 using Microsoft.EntityFrameworkCore;
@@ -22,6 +23,8 @@ public sealed class HostReconciler(VfioApDbContext db, HostStore store, BusEvent
         ReconcileOutcome outcome;
         await using (var transaction = await store.BeginAsync(cancellationToken))
         {
+            // ApBus's own snapshot may create a host whose first event never came, as that event would have.
+            await store.EnsureExistAsync([hostId], HotPlugMode.Batched, cancellationToken);
             var row = await store.LockAsync(hostId, cancellationToken) ?? throw HostStore.NoSuchHost(hostId);
             var before = row.LastSequence;
             var digest = Digest(row);

@@ -47,9 +47,10 @@ public sealed class StalledHostReconciler(IServiceScopeFactory scopes, IOptions<
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<VfioApDbContext>();
-        var waiting = await db.Hosts.AsNoTracking()
-            .Where(h => db.PendingBusEvents.Any(e => e.HostId == h.HostId))
-            .Select(h => new { h.HostId, h.LastSequence })
+        // A host whose first event has not come yet has parked events and no row: it waits at sequence 0.
+        var waiting = await db.PendingBusEvents.AsNoTracking()
+            .GroupBy(e => e.HostId)
+            .Select(g => new { HostId = g.Key, LastSequence = db.Hosts.Where(h => h.HostId == g.Key).Select(h => (long?)h.LastSequence).FirstOrDefault() ?? 0 })
             .ToDictionaryAsync(h => h.HostId, h => h.LastSequence, StringComparer.Ordinal, cancellationToken);
         var now = DateTimeOffset.UtcNow;
         foreach (var gone in _gaps.Keys.Where(id => !waiting.ContainsKey(id)).ToList()) _gaps.Remove(gone);

@@ -1,4 +1,5 @@
 using Apmatrix.Contracts;
+using Npgsql;
 
 namespace Apmatrix.Integration.Tests.VfioAp;
 
@@ -55,6 +56,34 @@ public class Applying_bus_events(StackFixture stack)
         shown = await api.UntilAppliedAsync(4);
         Assert.Equal(2, shown.GetProperty("boundQueues").GetInt32());
         Assert.Equal(0, shown.GetProperty("pendingEvents").GetInt32());
+    }
+
+    [Fact]
+    public async Task Should_found_a_host_only_with_its_first_event()
+    {
+        var host = VfioApi.NewHost();
+        using var api = new VfioApi(stack.Client(stack.VfioAp), host);
+        await using var bus = await BusEventSender.OpenAsync(stack.Servers);
+        var scan = BusEventSender.Scan(host, 1, "1", "1-2", "");
+
+        await bus.PublishAsync(scan.Skip(1));
+        await Eventually.TrueAsync(async () => await ParkedAsync(host) == scan.Count - 1, "the later events parked");
+        using (var unknown = await stack.Client(stack.VfioAp).GetAsync($"hosts/{host}"))
+            Assert.Equal(System.Net.HttpStatusCode.NotFound, unknown.StatusCode);
+
+        await bus.PublishAsync(scan[0]);
+        var shown = await api.UntilAppliedAsync(scan.Count);
+        Assert.Equal(2, shown.GetProperty("boundQueues").GetInt32());
+        Assert.Equal(0, await ParkedAsync(host));
+    }
+
+    async Task<long> ParkedAsync(string host)
+    {
+        await using var db = new NpgsqlConnection(stack.Database("vfioap"));
+        await db.OpenAsync();
+        await using var count = new NpgsqlCommand("SELECT count(*) FROM pending_bus_events WHERE host_id = @host", db);
+        count.Parameters.AddWithValue("host", host);
+        return (long)(await count.ExecuteScalarAsync())!;
     }
 
     [Fact]
