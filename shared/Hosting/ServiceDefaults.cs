@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
@@ -26,8 +27,13 @@ public static class ServiceDefaults
             ContentRootPath = AppContext.BaseDirectory,
         });
         configure?.Invoke(builder);
+        // Docker's secrets: one file per setting, named by its key with __ for ':' (ConnectionStrings__RabbitMq).
+        if (builder.Configuration[SecretsDirectory] is { Length: > 0 } secrets) builder.Configuration.AddKeyPerFile(secrets, optional: false);
         return builder.AddServiceDefaults();
     }
+
+    /// <summary>The setting naming a folder of secret files (<c>/run/secrets</c> under compose), read after every other source.</summary>
+    public const string SecretsDirectory = "Secrets:Directory";
 
     public static WebApplicationBuilder AddServiceDefaults(this WebApplicationBuilder builder)
     {
