@@ -4,7 +4,8 @@
 # update count, and stops the services it started. API keys are made fresh for each run into
 # .run/api-keys.env (mode 0600, git-ignored): the operator's (apctl's APMATRIX_API_KEY) and the keys
 # ApBus and VfioAp call each other with; each service is given only the hashes it admits and its own key.
-# Each service connects to the broker as its own user (.servers.env's APMATRIX_RABBITMQ_<SERVICE>).
+# Each service connects to the broker as its own user (.servers.env's APMATRIX_RABBITMQ_<SERVICE>) and to its
+# database, which servers.sh made and gave it, as its own role (APMATRIX_POSTGRES_<SERVICE>).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
@@ -13,7 +14,6 @@ scripts/servers.sh up
 # shellcheck disable=SC1091
 source .servers.env
 export MASSTRANSIT_USAGE_TELEMETRY=false DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
-export ConnectionStrings__Postgres="$APMATRIX_POSTGRES"
 
 echo "building..." >&2
 dotnet build apmatrix.slnx -c Release -v q -nologo >/dev/null
@@ -54,10 +54,12 @@ start() {
   echo "$name not ready after 60 s; see .run/$name.log" >&2
   exit 1
 }
-start VfioAp 5102 ConnectionStrings__RabbitMq="$APMATRIX_RABBITMQ_VFIOAP" Services__ApBusKey="$APMATRIX_VFIOAP_KEY" \
+start VfioAp 5102 ConnectionStrings__RabbitMq="$APMATRIX_RABBITMQ_VFIOAP" ConnectionStrings__Postgres="$APMATRIX_POSTGRES_VFIOAP" \
+  Services__ApBusKey="$APMATRIX_VFIOAP_KEY" \
   Auth__Clients__apbus__KeySha256="$(sha256 "$APMATRIX_APBUS_KEY")" Auth__Clients__apbus__Role=service
-start GuestVm 5103 ConnectionStrings__RabbitMq="$APMATRIX_RABBITMQ_GUESTVM"
-start ApBus 5101 ConnectionStrings__RabbitMq="$APMATRIX_RABBITMQ_APBUS" Services__VfioApKey="$APMATRIX_APBUS_KEY" \
+start GuestVm 5103 ConnectionStrings__RabbitMq="$APMATRIX_RABBITMQ_GUESTVM" ConnectionStrings__Postgres="$APMATRIX_POSTGRES_GUESTVM"
+start ApBus 5101 ConnectionStrings__RabbitMq="$APMATRIX_RABBITMQ_APBUS" ConnectionStrings__Postgres="$APMATRIX_POSTGRES_APBUS" \
+  Services__VfioApKey="$APMATRIX_APBUS_KEY" \
   Auth__Clients__vfioap__KeySha256="$(sha256 "$APMATRIX_VFIOAP_KEY")" Auth__Clients__vfioap__Role=service
 
 apctl="dotnet tools/apctl/bin/Release/net10.0/apctl.dll"

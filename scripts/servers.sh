@@ -12,10 +12,12 @@
 #   scripts/servers.sh definitions [vhost...]  print the broker's users and permissions (RabbitMQ definitions JSON)
 #                                    for the vhosts (default apmatrix apmatrix-test), e.g. for another test vhost:
 #                                    rabbitmqctl add_vhost v && scripts/servers.sh definitions v | rabbitmqctl import_definitions
+#   scripts/servers.sh pg-definitions  print the database roles and the demo's databases (psql script, for a superuser)
 #
 # Passwords: random, made on first use into $REPO/.secrets/ (git-ignored, 0700/0600) and reused after:
 #   admin (the apmatrix admin user and role: scripts and tests only), mq-apbus, mq-vfioap, mq-guestvm, mq-auditor
-#   (one broker user per service, least privilege; see docs/ARCHITECTURE.md, Who may do what).
+#   (one broker user per service), pg-apbus, pg-vfioap, pg-guestvm (one database role per service, owner of its
+#   databases); least privilege, see docs/ARCHITECTURE.md, Who may do what.
 # Env: APMATRIX_PASSWORD      password of the apmatrix admin user/role (default: .secrets/admin)
 #      APMATRIX_SERVERS_MODE  native | docker (default: docker iff `docker info` answers)
 # Native mode needs Debian (apt-get) and root; docker mode uses docker-compose.servers.yml.
@@ -31,6 +33,8 @@ SECRETS_DIR=$REPO/.secrets
 APP_USER=apmatrix
 # The broker users, one per service, plus one that may bind and read but never publish.
 MQ_USERS=(apbus vfioap guestvm auditor)
+# The database roles, one per service; each owns its databases (the demo's is named as the role).
+PG_USERS=(apbus vfioap guestvm)
 RMQ_PORT=5672
 PG_PORT=5432
 PG_MAX_CONN=300
@@ -222,12 +226,16 @@ pg_ensure_cluster() {
   [[ $(pg_conf port) == "$PG_PORT" ]] || die "cluster $PG_VER/main is not on port $PG_PORT (pg_lsclusters)"
 }
 
-# Returns 0 iff pg_hba.conf changed.
+# Returns 0 iff pg_hba.conf changed. The admin and each service role sign in with a password on 127.0.0.1.
 pg_ensure_hba() {
-  local hba=/etc/postgresql/$PG_VER/main/pg_hba.conf
-  grep -Eq "^host[[:space:]]+all[[:space:]]+(all|$APP_USER)[[:space:]]+127\.0\.0\.1/32[[:space:]]+(scram-sha-256|md5)" "$hba" && return 1
-  log "postgres: allowing password auth for $APP_USER on 127.0.0.1 in $hba"
-  sed -i "0,/^[^#[:space:]]/s//host all $APP_USER 127.0.0.1\/32 scram-sha-256\n&/" "$hba" # first match wins: prepend
+  local hba=/etc/postgresql/$PG_VER/main/pg_hba.conf user changed=1
+  for user in "$APP_USER" "${PG_USERS[@]}"; do
+    grep -Eq "^host[[:space:]]+all[[:space:]]+(all|$user)[[:space:]]+127\.0\.0\.1/32[[:space:]]+(scram-sha-256|md5)" "$hba" && continue
+    log "postgres: allowing password auth for $user on 127.0.0.1 in $hba"
+    sed -i "0,/^[^#[:space:]]/s//host all $user 127.0.0.1\/32 scram-sha-256\n&/" "$hba" # first match wins: prepend
+    changed=0
+  done
+  return $changed
 }
 
 pg_up() {
@@ -412,14 +420,41 @@ rabbit_provision() {
   if grep -qx guest <<<"$(rmq -s list_users | cut -f1)"; then rmq -q delete_user guest >/dev/null; fi
 }
 
+# pg_definitions: the admin, one role per service and the demo's databases, as a psql script for a superuser (the
+# compose init runs it too); idempotent. The admin makes and drops the services' databases, so it is a member of
+# each service role (CREATE DATABASE ... OWNER and DROP DATABASE want that) but never creates roles. A database
+# is its owner's alone: PUBLIC may not connect, and nobody but the owner creates in its public schema.
+pg_definitions() {
+  local user
+  echo "-- Written by scripts/servers.sh pg-definitions; holds passwords, never commit it."
+  echo "SELECT 'CREATE ROLE $APP_USER' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$APP_USER') \\gexec"
+  echo "ALTER ROLE $APP_USER WITH LOGIN CREATEDB PASSWORD '$PW';"
+  for user in "${PG_USERS[@]}"; do
+    echo "SELECT 'CREATE ROLE $user' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$user') \\gexec"
+    echo "ALTER ROLE $user WITH LOGIN NOCREATEDB NOCREATEROLE NOSUPERUSER PASSWORD '$(secret "pg-$user")';"
+    echo "SELECT 'GRANT $user TO $APP_USER' WHERE NOT pg_has_role('$APP_USER', '$user', 'MEMBER') \\gexec"
+    echo "SELECT 'CREATE DATABASE $user OWNER $user' WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = '$user') \\gexec"
+    echo "ALTER DATABASE $user OWNER TO $user;"
+    echo "REVOKE ALL ON DATABASE $user FROM PUBLIC;"
+    echo "\\connect $user"
+    echo "REVOKE CREATE ON SCHEMA public FROM PUBLIC;"
+    # Tables an earlier run migrated as the admin pass to the owner, which migrates them from now on.
+    echo "SELECT format('ALTER TABLE public.%I OWNER TO $user', tablename) FROM pg_tables WHERE schemaname = 'public' AND tableowner <> '$user' \\gexec"
+    echo "\\connect postgres"
+  done
+}
+
 pg_provision() {
-  psql_admin -v user="$APP_USER" -v pw="$PW" <<'SQL'
-SELECT NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'user') AS create_role \gset
-\if :create_role
-CREATE ROLE :"user";
-\endif
-ALTER ROLE :"user" WITH LOGIN CREATEDB PASSWORD :'pw';
-SQL
+  pg_definitions | psql_admin
+}
+
+# pg_urls <variable prefix>: one connection string per database role (APMATRIX_POSTGRES_APBUS, ...), no database:
+# whoever starts a service names it.
+pg_urls() {
+  local user
+  for user in "${PG_USERS[@]}"; do
+    echo "export $1_${user^^}='Host=127.0.0.1;Port=$PG_PORT;Username=$user;Password=$(secret "pg-$user")'"
+  done
 }
 
 # service_urls <port> <vhost> <variable prefix>: one URL per broker user (APMATRIX_RABBITMQ_APBUS, ...).
@@ -430,8 +465,9 @@ service_urls() {
   done
 }
 
-# Mode 0600: it holds every password. APMATRIX_RABBITMQ and APMATRIX_TEST_RABBITMQ are the admin's (scripts and
-# tests: cleanup, load-tool observers); each service connects with its own URL.
+# Mode 0600: it holds every password. APMATRIX_RABBITMQ, APMATRIX_TEST_RABBITMQ, APMATRIX_POSTGRES and
+# APMATRIX_TEST_POSTGRES are the admin's (scripts and tests: cleanup, load-tool observers, making and dropping
+# databases); each service connects with its own URL and connection string.
 write_env() {
   local amqp="amqp://$APP_USER:$PW@127.0.0.1:$RMQ_PORT" cluster=
   local pg="Host=127.0.0.1;Port=$PG_PORT;Username=$APP_USER;Password=$PW"
@@ -445,6 +481,8 @@ write_env() {
     echo "export APMATRIX_TEST_POSTGRES='$pg;Database=postgres'"
     service_urls "$RMQ_PORT" apmatrix APMATRIX_RABBITMQ
     service_urls "$RMQ_PORT" apmatrix-test APMATRIX_TEST_RABBITMQ
+    pg_urls APMATRIX_POSTGRES
+    pg_urls APMATRIX_TEST_POSTGRES
     [[ -z $cluster ]] || printf '%s\n' "$cluster"
   } | (umask 077 && cat >"$ENV_FILE.tmp")
   mv "$ENV_FILE.tmp" "$ENV_FILE"
@@ -537,7 +575,11 @@ main() {
       shift
       cmd_definitions "$@"
       return ;;
-    *) die "usage: $0 up|down|status|cluster-up|cluster-down|definitions [vhost...]" ;;
+    pg-definitions)
+      PW=${APMATRIX_PASSWORD:-$(secret admin)}
+      pg_definitions
+      return ;;
+    *) die "usage: $0 up|down|status|cluster-up|cluster-down|definitions [vhost...]|pg-definitions" ;;
   esac
   # Serialize up/down across concurrent runs; -o keeps the lock fd away from the daemons we start.
   if [[ $cmd != status && -z ${APMATRIX_SERVERS_LOCKED:-} ]]; then

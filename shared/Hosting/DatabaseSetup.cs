@@ -9,6 +9,9 @@ namespace Apmatrix.Hosting;
 
 public static class DatabaseSetup
 {
+    /// <summary>How often a service waiting for its database looks again.</summary>
+    public static readonly TimeSpan WaitForDatabaseEvery = TimeSpan.FromSeconds(5);
+
     /// <summary>
     /// Registers the service's DbContext on <c>ConnectionStrings:Postgres</c> (database defaulting to
     /// <paramref name="defaultDatabase"/>), a readiness check, and migrations applied before anything else starts.
@@ -25,12 +28,31 @@ public static class DatabaseSetup
         return services;
     }
 
+    /// <summary>
+    /// What the admin must do when PostgreSQL refuses this service its database, or null when <paramref name="refusal"/> is
+    /// something else (an outage, a bad statement). A service never creates its database: its role may not.
+    /// </summary>
+    public static string? Fix(PostgresException refusal, string database, string role) => refusal.SqlState switch
+    {
+        PostgresErrorCodes.InvalidCatalogName =>
+            $"database \"{database}\" does not exist and role \"{role}\" may not create it: the admin makes it, owned by the service's role " +
+            $"(scripts/servers.sh up for the demo's, or CREATE DATABASE \"{database}\" OWNER \"{role}\"; REVOKE ALL ON DATABASE \"{database}\" FROM PUBLIC)",
+        PostgresErrorCodes.InsufficientPrivilege =>
+            $"role \"{role}\" may not connect to database \"{database}\": it is another service's, or was not given to \"{role}\" " +
+            $"(ALTER DATABASE \"{database}\" OWNER TO \"{role}\")",
+        PostgresErrorCodes.InvalidPassword or PostgresErrorCodes.InvalidAuthorizationSpecification =>
+            $"PostgreSQL refused role \"{role}\" ({refusal.MessageText}): scripts/servers.sh up makes each service's role and writes its " +
+            "connection string to .servers.env (APMATRIX_POSTGRES_<SERVICE>)",
+        _ => null,
+    };
+
     /// <summary>Registered before the bus, so no message is consumed against an old schema.</summary>
     sealed class MigrateAtStart<TContext>(IServiceScopeFactory scopes, ILogger<MigrateAtStart<TContext>> log) : IHostedService
         where TContext : DbContext
     {
         public async Task StartAsync(CancellationToken cancellationToken)
         {
+            await WaitForDatabaseAsync(cancellationToken);
             for (var attempt = 1; ; attempt++)
             {
                 await using var scope = scopes.CreateAsyncScope();
@@ -39,11 +61,37 @@ public static class DatabaseSetup
                     await scope.ServiceProvider.GetRequiredService<TContext>().Database.MigrateAsync(cancellationToken);
                     return;
                 }
-                // Several instances starting together race to create the database; the loser tries again.
-                catch (PostgresException e) when (attempt < 5 && e.SqlState is PostgresErrorCodes.DuplicateDatabase or PostgresErrorCodes.UniqueViolation)
+                // Several instances starting together race to create the migrations history; the loser tries again.
+                catch (PostgresException e) when (attempt < 5 && e.SqlState is PostgresErrorCodes.UniqueViolation)
                 {
-                    log.LogInformation("database creation raced another instance; trying again");
+                    log.LogInformation("migrating raced another instance; trying again");
                 }
+            }
+        }
+
+        /// <summary>
+        /// Until the admin has made the database and given it to this service's role, the service waits and says which
+        /// database and what to do (no stack trace, no restart loop); MigrateAsync would try to create it.
+        /// </summary>
+        async Task WaitForDatabaseAsync(CancellationToken cancellationToken)
+        {
+            var throttle = new LogThrottle(TimeSpan.FromMinutes(1));
+            while (true)
+            {
+                await using var scope = scopes.CreateAsyncScope();
+                var connection = new NpgsqlConnectionStringBuilder(scope.ServiceProvider.GetRequiredService<TContext>().Database.GetConnectionString());
+                try
+                {
+                    await using var probe = new NpgsqlConnection(connection.ConnectionString);
+                    await probe.OpenAsync(cancellationToken);
+                    return;
+                }
+                catch (PostgresException e) when (Fix(e, connection.Database!, connection.Username!) is { } fix)
+                {
+                    if (throttle.ShouldLog(fix, DateTime.UtcNow, out _))
+                        log.LogError("Waiting for the database: {Fix}; looking again every {Seconds} s", fix, WaitForDatabaseEvery.TotalSeconds);
+                }
+                await Task.Delay(WaitForDatabaseEvery, cancellationToken);
             }
         }
 

@@ -1,4 +1,5 @@
 using Apmatrix.Hosting;
+using Apmatrix.LoadTest;
 using DotNet.Testcontainers.Configurations;
 using DotNet.Testcontainers.Containers;
 using Npgsql;
@@ -20,11 +21,17 @@ public sealed class ServerFixture : IAsyncDisposable
     /// <summary>The broker users scripts/servers.sh makes, one per service and an auditor; each has <c>APMATRIX_TEST_RABBITMQ_&lt;USER&gt;</c>.</summary>
     public static readonly string[] BrokerUsers = ["apbus", "vfioap", "guestvm", "auditor"];
 
+    /// <summary>The database roles scripts/servers.sh makes, one per service; each has <c>APMATRIX_TEST_POSTGRES_&lt;ROLE&gt;</c>.</summary>
+    public static readonly string[] DatabaseRoles = ["apbus", "vfioap", "guestvm"];
+
     readonly List<IContainer> _containers = [];
     readonly Dictionary<string, Uri> _brokerUsers = [];
+    readonly Dictionary<string, string> _databaseRoles = [];
 
     /// <summary>The test admin's broker URL: cleanup and taps, never a service.</summary>
     public Uri RabbitMq { get; private set; } = null!;
+
+    /// <summary>The test admin's connection string: makes and drops the services' databases, reads them, never a service.</summary>
     public string PostgresAdmin { get; private set; } = null!;
 
     public async Task StartAsync()
@@ -38,6 +45,10 @@ public sealed class ServerFixture : IAsyncDisposable
                 _brokerUsers[user] = Environment.GetEnvironmentVariable($"{RabbitVariable}_{user.ToUpperInvariant()}") is { Length: > 0 } url
                     ? new Uri(url)
                     : throw new InvalidOperationException($"{RabbitVariable}_{user.ToUpperInvariant()} is unset: scripts/servers.sh up writes one broker URL per service to .servers.env");
+            foreach (var role in DatabaseRoles)
+                _databaseRoles[role] = Environment.GetEnvironmentVariable($"{PostgresVariable}_{role.ToUpperInvariant()}") is { Length: > 0 } roles
+                    ? roles
+                    : throw new InvalidOperationException($"{PostgresVariable}_{role.ToUpperInvariant()} is unset: scripts/servers.sh up writes one database role per service to .servers.env");
             return;
         }
         if (TestcontainersSettings.OS.DockerEndpointAuthConfig is null)
@@ -50,6 +61,7 @@ public sealed class ServerFixture : IAsyncDisposable
         await Task.WhenAll(rabbitContainer.StartAsync(), postgresContainer.StartAsync());
         (RabbitMq, PostgresAdmin) = (new Uri(rabbitContainer.GetConnectionString()), postgresContainer.GetConnectionString());
         await ProvisionBrokerUsersAsync(rabbitContainer);
+        await ProvisionDatabaseRolesAsync(postgresContainer);
     }
 
     /// <summary>The broker as <paramref name="user"/>: a service's own user, the auditor, or the admin's.</summary>
@@ -61,13 +73,7 @@ public sealed class ServerFixture : IAsyncDisposable
     /// <summary>The same users and permissions as scripts/servers.sh gives the shared servers, from its own definitions.</summary>
     async Task ProvisionBrokerUsersAsync(IContainer rabbit)
     {
-        var script = Path.Combine(RepositoryRoot(), "scripts", "servers.sh");
-        var start = new System.Diagnostics.ProcessStartInfo("bash", [script, "definitions", "/"]) { RedirectStandardOutput = true };
-        start.Environment["APMATRIX_PASSWORD"] = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
-        using var process = System.Diagnostics.Process.Start(start)!;
-        var definitions = await process.StandardOutput.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        if (process.ExitCode != 0) throw new InvalidOperationException($"{script} definitions failed ({process.ExitCode})");
+        var definitions = await ServersScriptAsync("definitions", "/");
         await rabbit.CopyAsync(System.Text.Encoding.UTF8.GetBytes(definitions), "/tmp/apmatrix-definitions.json");
         var imported = await rabbit.ExecAsync(["rabbitmqctl", "import_definitions", "/tmp/apmatrix-definitions.json"]);
         if (imported.ExitCode != 0) throw new InvalidOperationException($"rabbitmqctl import_definitions failed: {imported.Stderr}");
@@ -80,6 +86,34 @@ public sealed class ServerFixture : IAsyncDisposable
         }
     }
 
+    /// <summary>The same roles, memberships and database rights as scripts/servers.sh gives the shared server, from its own script.</summary>
+    async Task ProvisionDatabaseRolesAsync(PostgreSqlContainer postgres)
+    {
+        var definitions = await ServersScriptAsync("pg-definitions");
+        await postgres.CopyAsync(System.Text.Encoding.UTF8.GetBytes(definitions), "/tmp/apmatrix-definitions.sql");
+        var provisioned = await postgres.ExecAsync(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-U", "postgres", "-d", "postgres", "-f", "/tmp/apmatrix-definitions.sql"]);
+        if (provisioned.ExitCode != 0) throw new InvalidOperationException($"psql pg-definitions failed: {provisioned.Stderr}");
+        foreach (System.Text.RegularExpressions.Match role in System.Text.RegularExpressions.Regex.Matches(definitions, @"ALTER ROLE (\w+) WITH LOGIN NOCREATEDB .* PASSWORD '(\w+)'"))
+            _databaseRoles[role.Groups[1].Value] = new NpgsqlConnectionStringBuilder(PostgresAdmin)
+            {
+                Username = role.Groups[1].Value,
+                Password = role.Groups[2].Value,
+                Database = null,
+            }.ConnectionString;
+    }
+
+    /// <summary>scripts/servers.sh's output for <paramref name="arguments"/>, with a throwaway admin password.</summary>
+    static async Task<string> ServersScriptAsync(params string[] arguments)
+    {
+        var script = Path.Combine(RepositoryRoot(), "scripts", "servers.sh");
+        var start = new System.Diagnostics.ProcessStartInfo("bash", [script, .. arguments]) { RedirectStandardOutput = true };
+        start.Environment["APMATRIX_PASSWORD"] = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var output = await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return process.ExitCode == 0 ? output : throw new InvalidOperationException($"{script} {arguments[0]} failed ({process.ExitCode})");
+    }
+
     static string RepositoryRoot()
     {
         for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
@@ -87,8 +121,19 @@ public sealed class ServerFixture : IAsyncDisposable
         throw new InvalidOperationException("scripts/servers.sh not found above the test binaries");
     }
 
-    /// <summary>A connection string for a fresh database name (the service creates it through its migrations).</summary>
+    /// <summary>The database <paramref name="name"/> as the admin (a member of every service's role): a test reading it, never a service.</summary>
     public string Database(string name) => new NpgsqlConnectionStringBuilder(PostgresAdmin) { Database = name }.ConnectionString;
+
+    /// <summary>PostgreSQL as <paramref name="service"/>'s own role, no database named.</summary>
+    public string DatabaseRole(string service) =>
+        _databaseRoles.TryGetValue(service, out var role) ? role : throw new ArgumentException($"no database role '{service}'", nameof(service));
+
+    /// <summary>The database <paramref name="name"/> as <paramref name="service"/>'s own role.</summary>
+    public string DatabaseOf(string service, string name) => new NpgsqlConnectionStringBuilder(DatabaseRole(service)) { Database = name }.ConnectionString;
+
+    /// <summary>A fresh database for <paramref name="service"/>, made as the admin and owned by the service's role, which migrates it.</summary>
+    public Task CreateDatabaseAsync(string service, string name) =>
+        Servers.CreateDatabaseAsync(PostgresAdmin, name, new NpgsqlConnectionStringBuilder(DatabaseRole(service)).Username!, CancellationToken.None);
 
     public async Task DropDatabaseAsync(string name)
     {

@@ -4,6 +4,7 @@ using Apmatrix.Hosting;
 using Apmatrix.LoadTest;
 using Apmatrix.VfioAp;
 using Microsoft.AspNetCore.Builder;
+using Npgsql;
 
 namespace Apmatrix.Integration.Tests;
 
@@ -57,7 +58,8 @@ public sealed class StackFixture : IAsyncLifetime
         _databases.Add(database);
         foreach (var (key, value) in Keys.Settings(service).Concat(StackKeys.Client("viewer", ApiRoles.Viewer, ViewerKey))) settings[key] = value;
         settings["ConnectionStrings:RabbitMq"] = Servers.Broker(service).ToString();
-        settings["ConnectionStrings:Postgres"] = Servers.Database(database);
+        await Servers.CreateDatabaseAsync(service, database);
+        settings["ConnectionStrings:Postgres"] = Servers.DatabaseOf(service, database);
         settings["Messaging:QueuePrefix"] = queuePrefix;
         settings["Logging:LogLevel:Default"] = "Warning";
         string[] args = ["--urls", "http://127.0.0.1:0", .. settings.Select(s => $"--{s.Key}={s.Value}")];
@@ -69,12 +71,13 @@ public sealed class StackFixture : IAsyncLifetime
         }
         catch (TimeoutException)
         {
-            throw new InvalidOperationException($"{service} did not start in 2 minutes: can its broker user {Servers.Broker(service).UserInfo.Split(':')[0]} reach the vhost?");
+            throw new InvalidOperationException($"{service} did not start in 2 minutes: can its broker user {Servers.Broker(service).UserInfo.Split(':')[0]} reach the vhost, " +
+                $"its role {new NpgsqlConnectionStringBuilder(Servers.DatabaseRole(service)).Username} its database {database}?");
         }
         return app;
     }
 
-    /// <summary>The connection string of a service's database in this run (<c>apbus</c>, <c>vfioap</c>, <c>guestvm</c>).</summary>
+    /// <summary>A service's database in this run (<c>apbus</c>, <c>vfioap</c>, <c>guestvm</c>), as the admin.</summary>
     public string Database(string service) => Servers.Database($"{service}_it_{_run}");
 
     public HttpClient Client(Uri service) => Client(service, Keys.Operator);

@@ -30,8 +30,9 @@ public sealed class ChildStack : IStack, IAsyncDisposable
     public string ApiKey => _keys.Operator;
 
     /// <summary>
-    /// Starts VfioAp and GuestVm (the first instance of each alone, so one of them creates the database),
-    /// then ApBus, which asks the first VfioAp for its mask veto. Databases are <c>{service}_{databaseSuffix}</c>.
+    /// Starts VfioAp and GuestVm (the first instance of each alone, so one of them migrates the database),
+    /// then ApBus, which asks the first VfioAp for its mask veto. Databases are <c>{service}_{databaseSuffix}</c>, made here
+    /// as the admin and owned by each service's role.
     /// </summary>
     public static async Task<ChildStack> StartAsync(string repository, Servers servers, int vfioAp, int guestVm, string databaseSuffix,
         string queuePrefix, TextWriter log, CancellationToken cancellationToken)
@@ -65,6 +66,7 @@ public sealed class ChildStack : IStack, IAsyncDisposable
     {
         var binary = ServiceBinary(repository, service);
         if (!File.Exists(binary)) throw new InvalidOperationException($"{binary} is missing: dotnet build services/{service} -c Release");
+        await servers.CreateDatabaseAsync(service, database, cancellationToken);
         var instances = new List<ServiceInstance>();
         for (var i = 1; i <= count; i++)
         {
@@ -89,7 +91,7 @@ public sealed class ChildStack : IStack, IAsyncDisposable
         // On the command line: the services' appsettings.json name a fixed "Urls", which beats ASPNETCORE_URLS.
         foreach (var argument in new[] { binary, "--urls", url.ToString() }) start.ArgumentList.Add(argument);
         start.Environment["ConnectionStrings__RabbitMq"] = servers.BrokerOf(service).ToString();
-        start.Environment["ConnectionStrings__Postgres"] = servers.Database(database);
+        start.Environment["ConnectionStrings__Postgres"] = servers.DatabaseOf(service, database);
         start.Environment["Messaging__QueuePrefix"] = QueuePrefix;
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         start.Environment["Logging__Console__TimestampFormat"] = "HH:mm:ss.fff ";

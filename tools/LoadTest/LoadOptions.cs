@@ -120,7 +120,7 @@ public sealed record LoadOptions
             : throw new ArgumentException($"{name} takes a whole number from {min} to {max}, not '{value}'");
 
     public const string Usage = """
-        usage: Apmatrix.LoadTest [options]      (talks to 127.0.0.1 only; reads APMATRIX_RABBITMQ, APMATRIX_POSTGRES)
+        usage: Apmatrix.LoadTest [options]      (talks to 127.0.0.1 only; reads APMATRIX_RABBITMQ[_<SERVICE>], APMATRIX_POSTGRES[_<SERVICE>])
           --name NAME               report name: reports/load-NAME.{md,json,svg}        (load)
           --hosts N                 hosts, driven concurrently                          (1)
           --adapters N --domains N  each full scan configures adapters 0..N-1 x domains (8 x 8)

@@ -12,10 +12,12 @@ namespace Apmatrix.LoadTest;
 /// left bound by an earlier run would keep a copy of every message and slow the stack it measures.
 /// </summary>
 /// <param name="broker">The admin's connection: the run's own buses (observers, ceiling) and rabbitmqctl-like work.</param>
+/// <param name="postgres">The admin's connection string: makes and drops the services' databases, reads them for reports.</param>
 /// <param name="services">Each service's own broker URL (apbus, vfioap, guestvm); only its user and password are taken.</param>
-public sealed class Servers(Uri broker, string postgres, IReadOnlyDictionary<string, Uri> services)
+/// <param name="databases">Each service's own database role as a connection string (apbus, vfioap, guestvm); only its user and password are taken.</param>
+public sealed class Servers(Uri broker, string postgres, IReadOnlyDictionary<string, Uri> services, IReadOnlyDictionary<string, string> databases)
 {
-    /// <summary>The services with a broker user of their own, as their users are named.</summary>
+    /// <summary>The services with a broker user and a database role of their own, as they are named.</summary>
     public static readonly string[] Services = ["apbus", "vfioap", "guestvm"];
 
     /// <summary>The admin's broker connection, which the run's own buses use.</summary>
@@ -27,6 +29,17 @@ public sealed class Servers(Uri broker, string postgres, IReadOnlyDictionary<str
         services.TryGetValue(service.ToLowerInvariant(), out var own)
             ? new UriBuilder(Broker) { UserName = own.UserInfo.Split(':')[0], Password = own.UserInfo.Split(':')[1] }.Uri
             : throw new InvalidOperationException($"no broker user for {service}: scripts/servers.sh up && source .servers.env");
+
+    /// <summary>The database <paramref name="name"/> as <paramref name="service"/>'s own role, on the run's PostgreSQL.</summary>
+    public string DatabaseOf(string service, string name) =>
+        databases.TryGetValue(service.ToLowerInvariant(), out var own)
+            ? new NpgsqlConnectionStringBuilder(Postgres)
+            {
+                Username = new NpgsqlConnectionStringBuilder(own).Username,
+                Password = new NpgsqlConnectionStringBuilder(own).Password,
+                Database = name,
+            }.ConnectionString
+            : throw new InvalidOperationException($"no database role for {service}: scripts/servers.sh up && source .servers.env");
 
     /// <summary>The services' broker settings: one node and classic queues, or the cluster's nodes and quorum queues.</summary>
     public BrokerTopology Topology { get; private set; } = BrokerTopology.From(new ConfigurationBuilder().Build());
@@ -60,7 +73,10 @@ public sealed class Servers(Uri broker, string postgres, IReadOnlyDictionary<str
         var services = Services.ToDictionary(s => s, s =>
             Environment.GetEnvironmentVariable($"APMATRIX_RABBITMQ_{s.ToUpperInvariant()}") is { Length: > 0 } url ? new Uri(url)
             : throw new InvalidOperationException($"APMATRIX_RABBITMQ_{s.ToUpperInvariant()} is not set: scripts/servers.sh up && source .servers.env"));
-        var servers = new Servers(new Uri(broker), postgres, services);
+        var databases = Services.ToDictionary(s => s, s =>
+            Environment.GetEnvironmentVariable($"APMATRIX_POSTGRES_{s.ToUpperInvariant()}") is { Length: > 0 } roles ? roles
+            : throw new InvalidOperationException($"APMATRIX_POSTGRES_{s.ToUpperInvariant()} is not set: scripts/servers.sh up && source .servers.env"));
+        var servers = new Servers(new Uri(broker), postgres, services, databases);
         servers.EnsureLoopback();
         return servers;
     }
@@ -170,7 +186,26 @@ public sealed class Servers(Uri broker, string postgres, IReadOnlyDictionary<str
             : throw new InvalidOperationException($"{start.FileName} {string.Join(' ', start.ArgumentList)} failed ({process.ExitCode}): {error.Trim()}");
     }
 
+    /// <summary>The database <paramref name="name"/> as the admin (a member of every service's role): reading it, never a service.</summary>
     public string Database(string name) => new NpgsqlConnectionStringBuilder(Postgres) { Database = name }.ConnectionString;
+
+    /// <summary>Makes <paramref name="service"/>'s database <paramref name="name"/> as the admin, owned by the service's role.</summary>
+    public Task CreateDatabaseAsync(string service, string name, CancellationToken cancellationToken) =>
+        CreateDatabaseAsync(Postgres, name, new NpgsqlConnectionStringBuilder(DatabaseOf(service, name)).Username!, cancellationToken);
+
+    /// <summary>
+    /// A database only <paramref name="owner"/> (and the admin, a member of it) may connect to, made by the admin
+    /// (<paramref name="admin"/>): a service never creates its own; it migrates it as its owner.
+    /// </summary>
+    public static async Task CreateDatabaseAsync(string admin, string name, string owner, CancellationToken cancellationToken)
+    {
+        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(admin) { Database = "postgres" }.ConnectionString);
+        await connection.OpenAsync(cancellationToken);
+        await using (var create = new NpgsqlCommand($"CREATE DATABASE \"{name}\" OWNER \"{owner}\"", connection))
+            await create.ExecuteNonQueryAsync(cancellationToken);
+        await using var revoke = new NpgsqlCommand($"REVOKE ALL ON DATABASE \"{name}\" FROM PUBLIC", connection);
+        await revoke.ExecuteNonQueryAsync(cancellationToken);
+    }
 
     public async Task DropDatabaseAsync(string name, CancellationToken cancellationToken)
     {

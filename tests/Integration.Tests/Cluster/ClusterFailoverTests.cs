@@ -31,7 +31,8 @@ public sealed class ClusterFailoverTests(ITestOutputHelper output)
         await using var postgres = new ServerFixture();
         // Every step is bounded by the test's limit: a wait that never ends fails the test instead of holding up the suite.
         await postgres.StartAsync().WaitAsync(timeout.Token);
-        var servers = new Servers(cluster.Broker, postgres.PostgresAdmin, Servers.Services.ToDictionary(s => s, postgres.Broker));
+        var servers = new Servers(cluster.Broker, postgres.PostgresAdmin, Servers.Services.ToDictionary(s => s, postgres.Broker),
+            Servers.Services.ToDictionary(s => s, postgres.DatabaseRole));
         servers.UseCluster(cluster.Nodes);
         Assert.True(await servers.UseFreshVirtualHostAsync("apmatrix-test-cluster", timeout.Token), "the cluster's rabbitmqctl did not answer");
         await using var stack = await InProcessStack.StartAsync(servers, 1, 1, "cluster", new() { ["Updates:ResendAfter"] = "00:00:05" }, log)

@@ -57,12 +57,16 @@ public sealed class InProcessStack : IStack, IAsyncDisposable
         }
     }
 
-    /// <summary>The first instance alone, so that one creates the database; settings as arguments, read before any registration.</summary>
+    /// <summary>
+    /// The service's database made as the admin, owned by the service's role, which the instances connect as; the first instance
+    /// alone, so that one migrates it; settings as arguments, read before any registration.
+    /// </summary>
     async Task<List<ServiceInstance>> StartAsync(string service, Func<string[], Action<WebApplicationBuilder>?, WebApplication> build, int count,
         Dictionary<string, string> settings)
     {
         settings["ConnectionStrings:RabbitMq"] = _servers.BrokerOf(service).ToString();
-        settings["ConnectionStrings:Postgres"] = _servers.Database(Database(service));
+        await _servers.CreateDatabaseAsync(service, Database(service), CancellationToken.None);
+        settings["ConnectionStrings:Postgres"] = _servers.DatabaseOf(service, Database(service));
         settings["Messaging:QueuePrefix"] = QueuePrefix;
         settings["Logging:LogLevel:Default"] = "Warning";
         foreach (var (key, value) in _keys.Settings(service)) settings[key] = value;

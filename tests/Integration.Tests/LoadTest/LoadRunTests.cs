@@ -24,7 +24,8 @@ public sealed class LoadRunTests
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
         await using var fixture = new ServerFixture();
         await fixture.StartAsync();
-        var servers = new Servers(fixture.RabbitMq, fixture.PostgresAdmin, Servers.Services.ToDictionary(s => s, fixture.Broker));
+        var servers = new Servers(fixture.RabbitMq, fixture.PostgresAdmin, Servers.Services.ToDictionary(s => s, fixture.Broker),
+            Servers.Services.ToDictionary(s => s, fixture.DatabaseRole));
         // A virtual host of its own where the servers are this machine's: queues of other tests would take copies.
         if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable(ServerFixture.RabbitVariable)))
             await servers.UseFreshVirtualHostAsync("apmatrix-test-load", timeout.Token);

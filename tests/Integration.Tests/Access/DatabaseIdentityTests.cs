@@ -1,0 +1,159 @@
+using System.Collections.Concurrent;
+using Apmatrix.VfioAp;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace Apmatrix.Integration.Tests.Access;
+
+/// <summary>
+/// Each service's own database role (scripts/servers.sh): it owns its database and what is in it, PostgreSQL refuses it
+/// another service's database and any database or role of its own making (42501), and a service never creates its
+/// database: it waits, saying which and how to make it.
+/// </summary>
+[Collection("stack")]
+public class Database_identities(StackFixture stack)
+{
+    [Theory]
+    [InlineData("vfioap", "apbus")]
+    [InlineData("apbus", "vfioap")]
+    [InlineData("guestvm", "vfioap")]
+    [InlineData("vfioap", "guestvm")]
+    public async Task Should_refuse_a_role_the_connection_to_another_services_database(string role, string service)
+    {
+        var database = Name(service);
+
+        var refused = await Assert.ThrowsAsync<PostgresException>(() => OpenAsync(stack.Servers.DatabaseOf(role, database)));
+
+        Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, refused.SqlState);
+        Assert.Contains($"database \"{database}\"", refused.MessageText);
+    }
+
+    /// <summary>Asked of PostgreSQL as the admin, so no other role needs the connect grant it must not have.</summary>
+    [Theory]
+    [InlineData("apbus")]
+    [InlineData("vfioap")]
+    [InlineData("guestvm")]
+    public async Task Should_let_only_the_owner_connect_to_a_services_database_and_touch_its_tables(string service)
+    {
+        await using var admin = await OpenAsync(stack.Database(service));
+        var owner = Role(service);
+
+        Assert.Equal(owner, await ScalarAsync<string>(admin, "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = current_database()"));
+        Assert.Equal(new[] { owner }, await ListAsync(admin, "SELECT DISTINCT tableowner FROM pg_tables WHERE schemaname = 'public'"));
+        foreach (var other in ServerFixture.DatabaseRoles.Select(Role).Where(r => r != owner).Append("public"))
+        {
+            Assert.False(await ScalarAsync<bool>(admin, $"SELECT has_database_privilege('{other}', current_database(), 'CONNECT')"), $"{other} may connect");
+            Assert.Empty(await ListAsync(admin, $"""
+                SELECT relname::text FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relkind IN ('r', 'p')
+                AND has_table_privilege('{other}', oid, 'SELECT, INSERT, UPDATE, DELETE, TRUNCATE')
+                """));
+        }
+    }
+
+    [Theory]
+    [InlineData("apbus")]
+    [InlineData("vfioap")]
+    [InlineData("guestvm")]
+    public async Task Should_refuse_a_service_role_a_database_or_a_role_of_its_own_making(string service)
+    {
+        await using var own = await OpenAsync(stack.Servers.DatabaseOf(service, Name(service)));
+        var name = $"{service}_made_{Guid.NewGuid():N}"[..30];
+
+        foreach (var statement in new[] { $"CREATE DATABASE \"{name}\"", $"CREATE ROLE \"{name}\"" })
+        {
+            await using var command = new NpgsqlCommand(statement, own);
+            var refused = await Assert.ThrowsAsync<PostgresException>(() => command.ExecuteNonQueryAsync());
+            Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, refused.SqlState);
+        }
+    }
+
+    [Fact]
+    public async Task Should_wait_for_a_missing_database_saying_which_and_how_to_make_it_and_start_once_it_is_made()
+    {
+        var missing = $"vfioap_missing_{Guid.NewGuid():N}"[..30];
+        var log = new LogLines();
+        var starting = stack.StartOwnAsync(VfioApApp.Build, "vfioap", "missing", builder =>
+        {
+            builder.Configuration["ConnectionStrings:Postgres"] = stack.Servers.DatabaseOf("vfioap", missing);
+            builder.Logging.AddProvider(log);
+        });
+        try
+        {
+            await Eventually.TrueAsync(() => Task.FromResult(log.Lines.Any(l => l.Text.Contains(missing))), $"the line naming {missing}");
+            var waiting = Assert.Single(log.Lines, l => l.Text.Contains(missing));
+            Assert.Equal(LogLevel.Error, waiting.Level);
+            Assert.Null(waiting.Exception);
+            Assert.Contains($"database \"{missing}\" does not exist and role \"vfioap\" may not create it", waiting.Text);
+            Assert.Contains($"CREATE DATABASE \"{missing}\" OWNER \"vfioap\"", waiting.Text);
+            Assert.False(starting.IsCompleted);
+            await using (var admin = await OpenAsync(stack.Servers.Database("postgres")))
+                Assert.Equal(0L, await ScalarAsync<long>(admin, $"SELECT count(*) FROM pg_database WHERE datname = '{missing}'"));
+
+            await stack.Servers.CreateDatabaseAsync("vfioap", missing);
+
+            var app = await starting.WaitAsync(TimeSpan.FromSeconds(60));
+            await app.StopAsync();
+            await app.DisposeAsync();
+        }
+        finally
+        {
+            await stack.Servers.DropDatabaseAsync(missing);
+        }
+    }
+
+    string Name(string service) => new NpgsqlConnectionStringBuilder(stack.Database(service)).Database!;
+
+    string Role(string service) => new NpgsqlConnectionStringBuilder(stack.Servers.DatabaseRole(service)).Username!;
+
+    static async Task<NpgsqlConnection> OpenAsync(string connectionString)
+    {
+        var connection = new NpgsqlConnection(connectionString);
+        try
+        {
+            await connection.OpenAsync();
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    static async Task<T> ScalarAsync<T>(NpgsqlConnection connection, string sql)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        return (T)(await command.ExecuteScalarAsync())!;
+    }
+
+    static async Task<List<string>> ListAsync(NpgsqlConnection connection, string sql)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        var values = new List<string>();
+        while (await reader.ReadAsync()) values.Add(reader.GetString(0));
+        return values;
+    }
+
+    /// <summary>What the service logs at Warning and above, with the exception each line carries.</summary>
+    sealed class LogLines : ILoggerProvider
+    {
+        readonly ConcurrentQueue<(LogLevel Level, string Text, Exception? Exception)> _lines = new();
+
+        public IReadOnlyCollection<(LogLevel Level, string Text, Exception? Exception)> Lines => _lines;
+
+        public ILogger CreateLogger(string categoryName) => new Logger(_lines);
+
+        public void Dispose()
+        {
+        }
+
+        sealed class Logger(ConcurrentQueue<(LogLevel, string, Exception?)> lines) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+            public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+                lines.Enqueue((logLevel, formatter(state, exception), exception));
+        }
+    }
+}
