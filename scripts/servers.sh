@@ -13,6 +13,7 @@
 #                                    for the vhosts (default apmatrix apmatrix-test), e.g. for another test vhost:
 #                                    rabbitmqctl add_vhost v && scripts/servers.sh definitions v | rabbitmqctl import_definitions
 #   scripts/servers.sh pg-definitions  print the database roles and the demo's databases (psql script, for a superuser)
+#   scripts/servers.sh compose-secrets write .secrets/compose/, the files docker-compose.yml takes as secrets
 #
 # Passwords: random, made on first use into $REPO/.secrets/ (git-ignored, 0700/0600) and reused after:
 #   admin (the apmatrix admin user and role: scripts and tests only), mq-apbus, mq-vfioap, mq-guestvm, mq-auditor
@@ -561,6 +562,33 @@ cmd_definitions() {
   if (($#)); then rabbit_definitions "$@"; else rabbit_definitions apmatrix apmatrix-test; fi
 }
 
+# compose_secret <name> <value>: one file of .secrets/compose/. The folder is 0700; the file is 0644 because compose
+# bind-mounts it as it is and the containers read it as their own non-root users.
+compose_secret() {
+  local dir=$SECRETS_DIR/compose
+  (umask 077 && mkdir -p "$dir")
+  printf '%s' "$2" >"$dir/$1"
+  chmod 644 "$dir/$1"
+}
+
+# Everything the compose stack needs, no variable to export: each service reads its files from /run/secrets
+# (Secrets:Directory), the broker and PostgreSQL their definitions. API keys are made once into .secrets/ and reused.
+cmd_compose_secrets() {
+  local user key
+  compose_secret rabbitmq-definitions.json "$(rabbit_definitions apmatrix)"
+  compose_secret postgres-init.sql "$(pg_definitions)"
+  compose_secret postgres-admin "$PW"
+  for user in "${PG_USERS[@]}"; do
+    compose_secret "$user-rabbitmq" "amqp://$user:$(secret "mq-$user")@rabbitmq:5672/apmatrix"
+    compose_secret "$user-postgres" "Host=postgres;Username=$user;Password=$(secret "pg-$user")"
+  done
+  for key in operator apbus vfioap; do
+    compose_secret "$key-key" "$(secret "api-$key")"
+    compose_secret "$key-key-sha256" "$(printf %s "$(secret "api-$key")" | sha256sum | cut -d' ' -f1)"
+  done
+  log "wrote $SECRETS_DIR/compose; apctl takes the operator's key from $SECRETS_DIR/compose/operator-key (--api-key-file)"
+}
+
 cmd_cluster_down() {
   [[ $MODE == native ]] || die "cluster-down runs native nodes only"
   cluster_down
@@ -579,7 +607,11 @@ main() {
       PW=${APMATRIX_PASSWORD:-$(secret admin)}
       pg_definitions
       return ;;
-    *) die "usage: $0 up|down|status|cluster-up|cluster-down|definitions [vhost...]|pg-definitions" ;;
+    compose-secrets)
+      PW=${APMATRIX_PASSWORD:-$(secret admin)}
+      cmd_compose_secrets
+      return ;;
+    *) die "usage: $0 up|down|status|cluster-up|cluster-down|definitions [vhost...]|pg-definitions|compose-secrets" ;;
   esac
   # Serialize up/down across concurrent runs; -o keeps the lock fd away from the daemons we start.
   if [[ $cmd != status && -z ${APMATRIX_SERVERS_LOCKED:-} ]]; then
