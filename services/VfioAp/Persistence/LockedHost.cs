@@ -16,7 +16,7 @@ public sealed class LockedHost
         var guestStates = guests.Select(g => g.ToState()).ToList();
         _mdevs = mdevs.Zip(mdevStates).ToDictionary(m => m.First.Name, m => (m.First, m.Second), StringComparer.Ordinal);
         _guests = guests.Zip(guestStates).ToDictionary(g => g.First.Name, g => (g.First, g.Second), StringComparer.Ordinal);
-        Engine = VfioApEngine.Restore(new EngineState(row.Mode, row.Config, row.Permissions, row.ReadBoundQueues(), mdevStates, guestStates));
+        Engine = VfioApEngine.Restore(new EngineState(row.Mode, row.Config, row.Permissions, row.ReadBoundQueues(), mdevStates, guestStates, []));
     }
 
     public HostRow Row { get; }
