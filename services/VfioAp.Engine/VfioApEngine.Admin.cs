@@ -167,6 +167,11 @@ public sealed partial class VfioApEngine
         if (Permissions.FirstReserved(apm, aqm) is { } reserved)
             throw new MatrixException(MatrixErrorKind.Reserved,
                 $"queue {reserved} is reserved for the host's default drivers; not assigned to mdev {mdev.Name}");
+        // A change the bus may already have committed counts as made (spec 1.9: the kernel's mutex spans check and change).
+        foreach (var change in _reservations)
+            if (change.Masks.FirstReserved(apm, aqm) is { } held)
+                throw new MatrixException(MatrixErrorKind.Reserved,
+                    $"queue {held} is reserved for the host's default drivers by a mask change in progress; not assigned to mdev {mdev.Name}");
         foreach (var other in Mdevs)
         {
             if (other == mdev) continue;

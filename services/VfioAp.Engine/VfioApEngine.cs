@@ -118,15 +118,6 @@ public sealed partial class VfioApEngine : IApBusListener
         }
     }
 
-    /// <summary>vfio_ap's veto on apmask/aqmask: no APQN an mdev holds may become reserved for the host.</summary>
-    public void EnsurePermissionsAllowed(in ApPermissions next)
-    {
-        foreach (var mdev in Mdevs)
-            if (next.FirstReserved(mdev.Assigned.Apm, mdev.Assigned.Aqm) is { } apqn)
-                throw new MatrixException(MatrixErrorKind.Busy,
-                    $"cannot reserve queue {apqn} for the host's default drivers: in use by mdev {mdev.Name}");
-    }
-
     public void OnPermissionsChanged(in ApPermissions next) => Permissions = next;
 
     void IApBusListener.ConfigChanged(in ApConfig current, in ApConfig previous) => OnConfigChanged(current, previous);

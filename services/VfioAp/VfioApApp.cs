@@ -56,6 +56,9 @@ public static class VfioApApp
         services.AddServiceClient<ApBusClient>("ApBus", ApBusClient.DefaultBaseAddress);
         services.AddScoped<HostReconciler>();
         services.AddHostedService<StalledHostReconciler>();
+        services.AddOptions<MaskOptions>().Bind(configuration.GetSection(MaskOptions.Section))
+            .Validate(o => o.PendingLease > TimeSpan.Zero, "Masks:PendingLease must be positive").ValidateOnStart();
+        services.AddHostedService<MaskReservationExpiry>();
 
         var app = builder.Build();
         app.MapDefaultEndpoints();

@@ -42,10 +42,10 @@ public static class HostApi
         return TypedResults.Ok(HostBusView.From(found));
     }
 
-    /// <summary>One row read in one statement: the configuration, masks, devices and last sequence all of one commit.</summary>
+    /// <summary>One row read in one statement behind any change in progress: the configuration, masks, devices and last sequence all of one commit.</summary>
     static async Task<Ok<BusSnapshotView>> Snapshot(string host, HostStore store, CancellationToken cancellationToken)
     {
-        var found = await store.FindAsync(host, cancellationToken) ?? throw new ApBusException(ApBusErrorKind.NotFound, $"no host {host}");
+        var found = await store.SnapshotAsync(host, cancellationToken) ?? throw new ApBusException(ApBusErrorKind.NotFound, $"no host {host}");
         return TypedResults.Ok(BusSnapshotView.From(found));
     }
 
@@ -94,19 +94,25 @@ public static class HostApi
     static Task<Ok<HostChanged>> ScanComplete(string host, HostStore store, CancellationToken cancellationToken) =>
         Change(host, store, (bus, recorder) => bus.CompleteScan(recorder), cancellationToken);
 
-    /// <summary>Asks VfioAp's veto first (holding the host row, so no other change of this bus interleaves); no change, no events.</summary>
+    /// <summary>
+    /// Asks VfioAp's veto first (holding the host row, so no other change of this bus interleaves), which reserves the
+    /// change there until VfioAp applies it; a change not made releases its reservation. No change, no events.
+    /// </summary>
     static async Task<Results<Ok<HostChanged>, ValidationProblem>> Masks(string host, MasksRequest body, HostStore store, VfioApClient vfioAp,
         CancellationToken cancellationToken)
     {
         var errors = new RequestErrors();
         var next = new ApPermissions(errors.Ids("apmask", body.Apmask), errors.Ids("aqmask", body.Aqmask));
         if (errors.Any) return errors.Problem();
+        var reservation = Guid.CreateVersion7();
+        var asked = false;
         var last = await store.ChangeAsync(host, async (bus, recorder, token) =>
         {
             if (bus.Permissions == next) return;
-            await vfioAp.EnsureMaskChangeAllowedAsync(host, next, token);
+            asked = true;
+            await vfioAp.ReserveMaskChangeAsync(host, next, recorder.NextSequence - 1, reservation, token);
             bus.SetPermissions(next, recorder);
-        }, cancellationToken);
+        }, cancellationToken, notMade: () => asked ? vfioAp.ReleaseMaskChangeAsync(host, reservation) : Task.CompletedTask);
         return TypedResults.Ok(new HostChanged(host, last));
     }
 

@@ -5,14 +5,19 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace Apmatrix.ApBus.Http;
 
-/// <summary>Asks VfioAp whether new apmask/aqmask would take an APQN assigned to an mdev (spec 1.4: the in_use veto).</summary>
-public sealed class VfioApClient(HttpClient http)
+/// <summary>
+/// Asks VfioAp whether new apmask/aqmask would take an APQN assigned to an mdev (spec 1.4: the in_use veto); an allowed
+/// change is reserved there, holding off assignments, until VfioAp applies it or ApBus releases it (spec 1.9).
+/// </summary>
+public sealed class VfioApClient(HttpClient http, ILogger<VfioApClient> log)
 {
     public const string DefaultBaseAddress = "http://127.0.0.1:5102";
 
-    public async Task EnsureMaskChangeAllowedAsync(string hostId, ApPermissions next, CancellationToken cancellationToken)
+    /// <summary><paramref name="lastSequence"/> is the host's last event under the row lock: the change, if made, is the next.</summary>
+    public async Task ReserveMaskChangeAsync(string hostId, ApPermissions next, long lastSequence, Guid reservation,
+        CancellationToken cancellationToken)
     {
-        var check = new { apmask = next.Apmask.ToRangeList(), aqmask = next.Aqmask.ToRangeList() };
+        var check = new { apmask = next.Apmask.ToRangeList(), aqmask = next.Aqmask.ToRangeList(), lastSequence, reservation };
         HttpResponseMessage response;
         try
         {
@@ -24,12 +29,31 @@ public sealed class VfioApClient(HttpClient http)
         }
         using (response)
         {
-            // 404: VfioAp does not know the host, so no mdev can hold its queues.
-            if (response.IsSuccessStatusCode || response.StatusCode == HttpStatusCode.NotFound) return;
+            if (response.IsSuccessStatusCode) return;
             if (response.StatusCode != HttpStatusCode.Conflict)
                 throw new ApBusException(ApBusErrorKind.Unavailable, $"VfioAp answered the mask check with {(int)response.StatusCode}");
             var problem = await ReadProblemAsync(response, cancellationToken);
             throw new ApBusException(ApBusErrorKind.Busy, problem?.Detail ?? "VfioAp vetoed the mask change");
+        }
+    }
+
+    /// <summary>
+    /// The change was not made: its reservation stops holding off assignments now. Best effort, and never cancelled with
+    /// the request that failed; a release that does not arrive leaves the reservation to its lease (<c>Masks:PendingLease</c>).
+    /// </summary>
+    public async Task ReleaseMaskChangeAsync(string hostId, Guid reservation)
+    {
+        try
+        {
+            using var response = await http.DeleteAsync($"hosts/{Uri.EscapeDataString(hostId)}/mask-check/{reservation}");
+            if (!response.IsSuccessStatusCode)
+                log.LogWarning("host {Host}: VfioAp answered the release of mask reservation {Reservation} with {Status}; it ends at its lease",
+                    hostId, reservation, (int)response.StatusCode);
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            log.LogWarning("host {Host}: mask reservation {Reservation} could not be released ({Error}); it ends at its lease",
+                hostId, reservation, e.Message);
         }
     }
 

@@ -20,6 +20,14 @@ public sealed class HostStore(ApBusDbContext db, OutboxSignal outbox)
         db.Hosts.AsNoTracking().SingleOrDefaultAsync(h => h.Id == hostId, cancellationToken);
 
     /// <summary>
+    /// The host as committed once any change of it in progress has ended (FOR SHARE waits for its FOR UPDATE): a mask change
+    /// whose check is older than the read can no longer commit after it, which VfioAp relies on to end a left reservation.
+    /// </summary>
+    public async Task<HostRecord?> SnapshotAsync(string hostId, CancellationToken cancellationToken) =>
+        (await db.Hosts.FromSql($"SELECT * FROM hosts WHERE host_id = {hostId} FOR SHARE").AsNoTracking().ToListAsync(cancellationToken))
+        .SingleOrDefault();
+
+    /// <summary>
     /// A new host's bus starts empty: its masks are announced first, then it scans its initial configuration
     /// (config changed from empty, every probe, scan complete).
     /// </summary>
@@ -47,24 +55,40 @@ public sealed class HostStore(ApBusDbContext db, OutboxSignal outbox)
         return host.LastSequence;
     }
 
-    public async Task<long> ChangeAsync(string hostId, Operation operation, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs <paramref name="operation"/> on the locked host and commits what it recorded. <paramref name="notMade"/> runs,
+    /// after the rollback, when a failure came before the commit was sent: then the change is certainly not made (a failed
+    /// commit may still have been made, so it does not run then).
+    /// </summary>
+    public async Task<long> ChangeAsync(string hostId, Operation operation, CancellationToken cancellationToken, Func<Task>? notMade = null)
     {
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var hosts = await db.Hosts.FromSql($"SELECT * FROM hosts WHERE host_id = {hostId} FOR UPDATE").ToListAsync(cancellationToken);
-        var host = hosts.SingleOrDefault() ?? throw new ApBusException(ApBusErrorKind.NotFound, $"no host {hostId}");
-        var bus = host.ToBus();
-        var recorder = host.Recorder();
-        await operation(bus, recorder, cancellationToken);
-        if (recorder.Events.Count == 0) return host.LastSequence;
-        host.Save(bus, recorder);
-        await db.SaveChangesAsync(cancellationToken);
-        await CommitAsync(transaction, recorder, cancellationToken);
-        return host.LastSequence;
+        var committing = false;
+        try
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            var hosts = await db.Hosts.FromSql($"SELECT * FROM hosts WHERE host_id = {hostId} FOR UPDATE").ToListAsync(cancellationToken);
+            var host = hosts.SingleOrDefault() ?? throw new ApBusException(ApBusErrorKind.NotFound, $"no host {hostId}");
+            var bus = host.ToBus();
+            var recorder = host.Recorder();
+            await operation(bus, recorder, cancellationToken);
+            if (recorder.Events.Count == 0) return host.LastSequence;
+            host.Save(bus, recorder);
+            await db.SaveChangesAsync(cancellationToken);
+            await CommitAsync(transaction, recorder, cancellationToken, () => committing = true);
+            return host.LastSequence;
+        }
+        catch when (notMade is not null && !committing)
+        {
+            await notMade();
+            throw;
+        }
     }
 
-    async Task CommitAsync(IDbContextTransaction transaction, BusEventRecorder recorder, CancellationToken cancellationToken)
+    async Task CommitAsync(IDbContextTransaction transaction, BusEventRecorder recorder, CancellationToken cancellationToken,
+        Action? committing = null)
     {
         await db.EnqueueAsync(recorder.Events, cancellationToken);
+        committing?.Invoke();
         await transaction.CommitAsync(cancellationToken);
         outbox.Notify();
     }

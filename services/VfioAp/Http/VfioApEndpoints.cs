@@ -31,6 +31,7 @@ public static class VfioApEndpoints
         host.MapPut("", DefineHostAsync);
         host.MapGet("", GetHostAsync);
         host.MapPost("/mask-check", CheckMasksAsync).AllowService("apbus");
+        host.MapDelete("/mask-check/{reservation:guid}", ReleaseMasksAsync).AllowService("apbus");
         host.MapGet("/guests", GetGuestsAsync);
         host.MapPost("/reconcile", ReconcileAsync);
 
@@ -80,7 +81,9 @@ public static class VfioApEndpoints
         var row = await db.Hosts.AsNoTracking().SingleOrDefaultAsync(h => h.HostId == host, ct) ?? throw HostStore.NoSuchHost(host);
         var pending = await db.PendingBusEvents.CountAsync(e => e.HostId == host, ct);
         var mdevs = await db.Mdevs.Where(m => m.HostId == host).OrderBy(m => m.Position).Select(m => m.Name).ToListAsync(ct);
-        return HostView.From(row, pending, mdevs);
+        var reservations = await db.MaskReservations.AsNoTracking().Where(r => r.HostId == host)
+            .OrderBy(r => r.ReservedAt).ThenBy(r => r.Id).ToListAsync(ct);
+        return HostView.From(row, pending, mdevs, reservations);
     }
 
     static async Task<Results<Created<MdevView>, ValidationProblem>> CreateMdevAsync(string host, MdevRequest request, HostStore store,
@@ -146,13 +149,23 @@ public static class VfioApEndpoints
         return TypedResults.Ok(view);
     }
 
+    /// <summary>The veto; when it allows, the change is reserved until applied, released, or found never made (docs/ARCHITECTURE.md).</summary>
     static async Task<Results<NoContent, ValidationProblem>> CheckMasksAsync(string host, MaskCheckRequest request, HostStore store,
         CancellationToken ct)
     {
         var errors = new RequestErrors();
         var masks = new ApPermissions(errors.Ids("apmask", request.Apmask), errors.Ids("aqmask", request.Aqmask));
+        var lastSequence = errors.Sequence("lastSequence", request.LastSequence);
+        var reservation = errors.Id("reservation", request.Reservation);
         if (errors.Any) return errors.Problem();
-        await store.RunAsync(host, engine => engine.EnsurePermissionsAllowed(masks), ct);
+        await store.ReserveMasksAsync(host, masks, lastSequence, reservation, ct);
+        return TypedResults.NoContent();
+    }
+
+    /// <summary>ApBus did not make the change it reserved; releasing one already ended, or never held, changes nothing.</summary>
+    static async Task<NoContent> ReleaseMasksAsync(string host, Guid reservation, HostStore store, CancellationToken ct)
+    {
+        await store.RunAsync(host, engine => engine.ReleaseMasks(reservation), ct);
         return TypedResults.NoContent();
     }
 

@@ -15,6 +15,21 @@ public static class VfioApRequestRules
         return Bitmap256.Empty;
     }
 
+    /// <summary>A required bus sequence number: 0 before a host's first event.</summary>
+    public static long Sequence(this RequestErrors errors, string field, long? value)
+    {
+        if (value is null) errors.Add(field, $"{field} is required");
+        else if (value < 0) errors.Add(field, $"{field} is negative");
+        return value ?? 0;
+    }
+
+    /// <summary>A required id the caller made, not the empty one.</summary>
+    public static Guid Id(this RequestErrors errors, string field, Guid? value)
+    {
+        if (value is null || value == Guid.Empty) errors.Add(field, $"{field} is required");
+        return value ?? Guid.Empty;
+    }
+
     /// <summary>The name of an mdev or a guest: required, not blank.</summary>
     public static string Name(this RequestErrors errors, string field, string? text, string message)
     {

@@ -88,6 +88,7 @@ public sealed class BusEventApplier(VfioApDbContext db, HostStore store, ILogger
         {
             log.LogDebug("host {Host}: applied bus events {First}..{Last}", row.HostId, row.LastSequence + 1, sequencer.LastApplied);
             row.LastSequence = sequencer.LastApplied;
+            host.Engine.OnBusEventsApplied(sequencer.LastApplied);
         }
         if (sequencer.UsedParked)
         {

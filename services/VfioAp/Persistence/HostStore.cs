@@ -78,7 +78,9 @@ public sealed class HostStore(VfioApDbContext db, OutboxSignal outbox)
     {
         var mdevs = await db.Mdevs.AsNoTracking().Where(m => m.HostId == row.HostId).OrderBy(m => m.Position).ToListAsync(cancellationToken);
         var guests = await db.Guests.AsNoTracking().Where(g => g.HostId == row.HostId).ToListAsync(cancellationToken);
-        return new LockedHost(row, mdevs, guests);
+        var reservations = await db.MaskReservations.AsNoTracking().Where(r => r.HostId == row.HostId)
+            .OrderBy(r => r.ReservedAt).ThenBy(r => r.Id).ToListAsync(cancellationToken);
+        return new LockedHost(row, mdevs, guests, reservations);
     }
 
     /// <summary>Writes what the engines changed, records each guest update with its ApplyApcb, and commits.</summary>
@@ -91,6 +93,8 @@ public sealed class HostStore(VfioApDbContext db, OutboxSignal outbox)
             db.Mdevs.AddRange(host.CreatedMdevs);
             db.Mdevs.RemoveRange(host.RemovedMdevs);
             db.Guests.AddRange(host.CreatedGuests);
+            db.MaskReservations.AddRange(host.CreatedReservations);
+            db.MaskReservations.RemoveRange(host.EndedReservations);
         }
         var updates = changes.SelectMany(host => host.Updates.Select(update => GuestUpdateRow.From(host.HostId, update, now))).ToList();
         await db.SaveChangesAsync(cancellationToken);
@@ -167,6 +171,21 @@ public sealed class HostStore(VfioApDbContext db, OutboxSignal outbox)
         var result = operation(host.Engine);
         await CommitAsync(transaction, [host], cancellationToken);
         return result;
+    }
+
+    /// <summary>
+    /// The mask-change check as a reservation (<see cref="VfioApEngine.ReserveMasks"/>). A host not seen before is created
+    /// first: mdevs made before its first bus event must be held off as well.
+    /// </summary>
+    public async Task ReserveMasksAsync(string hostId, ApPermissions masks, long afterSequence, Guid reservation,
+        CancellationToken cancellationToken)
+    {
+        await using var transaction = await BeginAsync(cancellationToken);
+        await EnsureExistAsync([hostId], HotPlugMode.Batched, cancellationToken);
+        var row = await LockAsync(hostId, cancellationToken) ?? throw NoSuchHost(hostId);
+        var host = await LoadAsync(row, cancellationToken);
+        host.Engine.ReserveMasks(new MaskReservation(reservation, afterSequence, masks, DateTime.UtcNow), row.LastSequence);
+        await CommitAsync(transaction, [host], cancellationToken);
     }
 
     public Task RunAsync(string hostId, Action<VfioApEngine> operation, CancellationToken cancellationToken) =>

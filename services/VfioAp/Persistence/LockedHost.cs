@@ -7,16 +7,19 @@ public sealed class LockedHost
 {
     readonly Dictionary<string, (MdevRow Row, MdevState Stored)> _mdevs;
     readonly Dictionary<string, (GuestRow Row, GuestState Stored)> _guests;
+    readonly IReadOnlyList<MaskReservationRow> _reservations;
 
-    /// <summary><paramref name="mdevs"/> and <paramref name="guests"/> untracked: what changed is written set-based.</summary>
-    public LockedHost(HostRow row, IReadOnlyList<MdevRow> mdevs, IReadOnlyList<GuestRow> guests)
+    /// <summary><paramref name="mdevs"/>, <paramref name="guests"/> and <paramref name="reservations"/> untracked: what changed is written set-based.</summary>
+    public LockedHost(HostRow row, IReadOnlyList<MdevRow> mdevs, IReadOnlyList<GuestRow> guests, IReadOnlyList<MaskReservationRow> reservations)
     {
         Row = row;
         var mdevStates = mdevs.Select(m => m.ToState()).ToList();
         var guestStates = guests.Select(g => g.ToState()).ToList();
         _mdevs = mdevs.Zip(mdevStates).ToDictionary(m => m.First.Name, m => (m.First, m.Second), StringComparer.Ordinal);
         _guests = guests.Zip(guestStates).ToDictionary(g => g.First.Name, g => (g.First, g.Second), StringComparer.Ordinal);
-        Engine = VfioApEngine.Restore(new EngineState(row.Mode, row.Config, row.Permissions, row.ReadBoundQueues(), mdevStates, guestStates));
+        _reservations = reservations;
+        Engine = VfioApEngine.Restore(new EngineState(row.Mode, row.Config, row.Permissions, row.ReadBoundQueues(), mdevStates, guestStates,
+            reservations.Select(r => r.ToReservation()).ToList()));
     }
 
     public HostRow Row { get; }
@@ -24,7 +27,8 @@ public sealed class LockedHost
 
     /// <summary>
     /// Copies the engine's state into the host row and says which mdev and guest rows are new, changed (updated in
-    /// place) or gone; drains the engine's guest updates. Once per host: a retry builds a new one.
+    /// place) or gone, and which mask reservations are new or ended; drains the engine's guest updates. Once per host:
+    /// a retry builds a new one.
     /// </summary>
     public HostChanges WriteBack()
     {
@@ -66,6 +70,11 @@ public sealed class LockedHost
                 createdGuests.Add(created);
             }
         }
-        return new HostChanges(Row.HostId, createdMdevs, changedMdevs, removedMdevs, createdGuests, changedGuests, Engine.DrainUpdates());
+        var held = state.MaskReservations.Select(r => r.Id).ToHashSet();
+        var stored = _reservations.Select(r => r.Id).ToHashSet();
+        var createdReservations = state.MaskReservations.Where(r => !stored.Contains(r.Id)).Select(r => MaskReservationRow.From(Row.HostId, r)).ToList();
+        var endedReservations = _reservations.Where(r => !held.Contains(r.Id)).ToList();
+        return new HostChanges(Row.HostId, createdMdevs, changedMdevs, removedMdevs, createdGuests, changedGuests, createdReservations,
+            endedReservations, Engine.DrainUpdates());
     }
 }

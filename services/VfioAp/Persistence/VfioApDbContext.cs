@@ -12,6 +12,7 @@ public sealed class VfioApDbContext(DbContextOptions<VfioApDbContext> options) :
     public DbSet<GuestRow> Guests => Set<GuestRow>();
     public DbSet<GuestUpdateRow> GuestUpdates => Set<GuestUpdateRow>();
     public DbSet<PendingBusEvent> PendingBusEvents => Set<PendingBusEvent>();
+    public DbSet<MaskReservationRow> MaskReservations => Set<MaskReservationRow>();
 
     protected override void OnModelCreating(ModelBuilder model)
     {

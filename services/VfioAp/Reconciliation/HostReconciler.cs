@@ -8,8 +8,8 @@ namespace Apmatrix.VfioAp.Reconciliation;
 
 /// <summary>
 /// Brings a host up to ApBus's snapshot when bus events were lost: under the host row lock, the engine runs the
-/// difference as one synthetic scan, <c>last_sequence</c> becomes the snapshot's, and parked events at or below it
-/// are dropped, all in one transaction. The lock makes one instance reconcile a host at a time, and the sequence
+/// difference as one synthetic scan, <c>last_sequence</c> becomes the snapshot's, parked events at or below it
+/// are dropped and mask reservations checked before it end, all in one transaction. The lock makes one instance reconcile a host at a time, and the sequence
 /// check under it keeps a reconcile racing normal events from applying anything twice.
 /// </summary>
 public sealed class HostReconciler(VfioApDbContext db, HostStore store, BusEventApplier applier, ApBusClient apBus,
@@ -35,6 +35,7 @@ public sealed class HostReconciler(VfioApDbContext db, HostStore store, BusEvent
             var host = await store.LoadAsync(row, cancellationToken);
             var updates = host.Engine.ReconcileWith(truth);
             row.LastSequence = snapshot.LastSequence;
+            host.Engine.OnBusEventsApplied(snapshot.LastSequence);
             await db.PendingBusEvents.Where(e => e.HostId == hostId && e.Sequence <= snapshot.LastSequence).ExecuteDeleteAsync(cancellationToken);
             await store.CommitAsync(transaction, [host], cancellationToken);
             log.LogWarning("host {Host}: reconciled with ApBus's snapshot, sequence {Before} to {After}, {Updates} guest update(s)",

@@ -22,6 +22,8 @@ public static class EngineText
                             $"A[{Masks(m.Assigned)}] S[{Masks(m.Shadow)}] added[{Masks(m.Added)}]");
         foreach (var g in state.Guests.OrderBy(g => g.Name, StringComparer.Ordinal))
             text.AppendLine($"guest {g.Name} v{g.Version} apcb[{Masks(g.Apcb)}]");
+        foreach (var r in state.MaskReservations)
+            text.AppendLine($"reserved {r.Id} after {r.AfterSequence} apmask {r.Masks.Apmask} aqmask {r.Masks.Aqmask} at {r.ReservedAt:O}");
         return text.ToString();
     }
 

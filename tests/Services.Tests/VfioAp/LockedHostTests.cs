@@ -6,13 +6,17 @@ namespace Apmatrix.Services.Tests.VfioAp;
 
 /// <summary>
 /// The write-back decision on stored rows: host h1 with adapters and domains 1-3 all bound to vfio_ap, mdev m1
-/// (adapters 1-2, domains 1-2) on guest g1 at version 1, mdev m2 empty and unattached.
+/// (adapters 1-2, domains 1-2) on guest g1 at version 1, mdev m2 empty and unattached, a mask change reserving 02.0003
+/// made after sequence 5.
 /// </summary>
 public class LockedHostTests
 {
     static Bitmap256 Ids(string rangeList) => Bitmap256.ParseRangeList(rangeList);
 
-    static (HostRow Host, List<MdevRow> Mdevs, List<GuestRow> Guests) StoredHost()
+    static readonly MaskReservation Stored = new(Guid.Parse("0190a000-0000-7000-8000-000000000001"), 5,
+        new ApPermissions(Ids("2"), Ids("3")), new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc));
+
+    static (HostRow Host, List<MdevRow> Mdevs, List<GuestRow> Guests, List<MaskReservationRow> Reservations) StoredHost()
     {
         var engine = new VfioApEngine(new ApConfig(Ids("1-3"), Ids("1-3"), Ids("1")));
         foreach (var adapter in Ids("1-3"))
@@ -37,13 +41,13 @@ public class LockedHostTests
             row.Store(g);
             return row;
         }).ToList();
-        return (host, mdevs, guests);
+        return (host, mdevs, guests, [MaskReservationRow.From("h1", Stored)]);
     }
 
     static LockedHost Load()
     {
-        var (host, mdevs, guests) = StoredHost();
-        return new LockedHost(host, mdevs, guests);
+        var (host, mdevs, guests, reservations) = StoredHost();
+        return new LockedHost(host, mdevs, guests, reservations);
     }
 
     [Fact]
@@ -57,6 +61,8 @@ public class LockedHostTests
         Assert.Empty(changes.RemovedMdevs);
         Assert.Empty(changes.CreatedGuests);
         Assert.Empty(changes.ChangedGuests);
+        Assert.Empty(changes.CreatedReservations);
+        Assert.Empty(changes.EndedReservations);
         Assert.Empty(changes.Updates);
     }
 
@@ -69,6 +75,7 @@ public class LockedHostTests
         Assert.Equal(new ApMatrix(Ids("1-2"), Ids("1-2"), Ids("1")), host.Engine.FindGuest("g1")?.Apcb);
         Assert.Equal(1, host.Engine.FindGuest("g1")?.Version);
         Assert.Equal(["m1", "m2"], host.Engine.Mdevs.Select(m => m.Name));
+        Assert.Equal([Stored], host.Engine.MaskReservations);
     }
 
     [Fact]
@@ -88,8 +95,8 @@ public class LockedHostTests
     [Fact]
     public void A_removed_mdev_is_its_stored_row_to_delete()
     {
-        var (row, mdevs, guests) = StoredHost();
-        var host = new LockedHost(row, mdevs, guests);
+        var (row, mdevs, guests, reservations) = StoredHost();
+        var host = new LockedHost(row, mdevs, guests, reservations);
         host.Engine.RemoveMdev("m2");
 
         var changes = host.WriteBack();
@@ -143,5 +150,21 @@ public class LockedHostTests
 
         Assert.Equal((Ids("7"), Ids("8")), (host.Row.Apmask, host.Row.Aqmask));
         Assert.Equal(Ids("1-2"), host.Row.ReadBoundQueues()[3]);
+    }
+
+    [Fact]
+    public void A_new_reservation_is_a_new_row_and_an_ended_one_its_stored_row_to_delete()
+    {
+        var (row, mdevs, guests, reservations) = StoredHost();
+        var host = new LockedHost(row, mdevs, guests, reservations);
+        var next = Stored with { Id = Guid.CreateVersion7(), AfterSequence = 7, Masks = new ApPermissions(Ids("3"), Ids("1")) };
+        host.Engine.ReserveMasks(next, applied: 5);
+        host.Engine.OnBusEventsApplied(6);
+
+        var changes = host.WriteBack();
+
+        var created = Assert.Single(changes.CreatedReservations);
+        Assert.Equal(("h1", next), (created.HostId, created.ToReservation()));
+        Assert.Same(reservations[0], Assert.Single(changes.EndedReservations));
     }
 }

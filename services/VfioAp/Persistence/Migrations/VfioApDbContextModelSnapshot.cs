@@ -206,6 +206,40 @@ namespace Apmatrix.VfioAp.Persistence.Migrations
                     b.ToTable("hosts", (string)null);
                 });
 
+            modelBuilder.Entity("Apmatrix.VfioAp.Persistence.MaskReservationRow", b =>
+                {
+                    b.Property<string>("HostId")
+                        .HasColumnType("text")
+                        .HasColumnName("host_id");
+
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<long>("AfterSequence")
+                        .HasColumnType("bigint")
+                        .HasColumnName("after_sequence");
+
+                    b.Property<byte[]>("Apmask")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("apmask");
+
+                    b.Property<byte[]>("Aqmask")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("aqmask");
+
+                    b.Property<DateTime>("ReservedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("reserved_at");
+
+                    b.HasKey("HostId", "Id")
+                        .HasName("pk_mask_reservations");
+
+                    b.ToTable("mask_reservations", (string)null);
+                });
+
             modelBuilder.Entity("Apmatrix.VfioAp.Persistence.MdevRow", b =>
                 {
                     b.Property<string>("HostId")
@@ -323,6 +357,16 @@ namespace Apmatrix.VfioAp.Persistence.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_guests_hosts");
+                });
+
+            modelBuilder.Entity("Apmatrix.VfioAp.Persistence.MaskReservationRow", b =>
+                {
+                    b.HasOne("Apmatrix.VfioAp.Persistence.HostRow", null)
+                        .WithMany()
+                        .HasForeignKey("HostId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_mask_reservations_hosts");
                 });
 
             modelBuilder.Entity("Apmatrix.VfioAp.Persistence.MdevRow", b =>
