@@ -21,9 +21,6 @@ public sealed class ServerFixture : IAsyncDisposable
     /// <summary>The broker users scripts/servers.sh makes, one per service and an auditor; each has <c>APMATRIX_TEST_RABBITMQ_&lt;USER&gt;</c>.</summary>
     public static readonly string[] BrokerUsers = ["apbus", "vfioap", "guestvm", "auditor"];
 
-    /// <summary>The database roles scripts/servers.sh makes, one per service; each has <c>APMATRIX_TEST_POSTGRES_&lt;ROLE&gt;</c>.</summary>
-    public static readonly string[] DatabaseRoles = ["apbus", "vfioap", "guestvm"];
-
     readonly List<IContainer> _containers = [];
     readonly Dictionary<string, Uri> _brokerUsers = [];
     readonly Dictionary<string, string> _databaseRoles = [];
@@ -45,7 +42,8 @@ public sealed class ServerFixture : IAsyncDisposable
                 _brokerUsers[user] = Environment.GetEnvironmentVariable($"{RabbitVariable}_{user.ToUpperInvariant()}") is { Length: > 0 } url
                     ? new Uri(url)
                     : throw new InvalidOperationException($"{RabbitVariable}_{user.ToUpperInvariant()} is unset: scripts/servers.sh up writes one broker URL per service to .servers.env");
-            foreach (var role in DatabaseRoles)
+            // One database role per service, as scripts/servers.sh makes them; each has APMATRIX_TEST_POSTGRES_<ROLE>.
+            foreach (var role in Servers.Services)
                 _databaseRoles[role] = Environment.GetEnvironmentVariable($"{PostgresVariable}_{role.ToUpperInvariant()}") is { Length: > 0 } roles
                     ? roles
                     : throw new InvalidOperationException($"{PostgresVariable}_{role.ToUpperInvariant()} is unset: scripts/servers.sh up writes one database role per service to .servers.env");
@@ -135,13 +133,7 @@ public sealed class ServerFixture : IAsyncDisposable
     public Task CreateDatabaseAsync(string service, string name) =>
         Servers.CreateDatabaseAsync(PostgresAdmin, name, new NpgsqlConnectionStringBuilder(DatabaseRole(service)).Username!, CancellationToken.None);
 
-    public async Task DropDatabaseAsync(string name)
-    {
-        await using var connection = new NpgsqlConnection(PostgresAdmin);
-        await connection.OpenAsync();
-        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)", connection);
-        await drop.ExecuteNonQueryAsync();
-    }
+    public Task DropDatabaseAsync(string name) => Servers.DropDatabaseAsync(PostgresAdmin, name, CancellationToken.None);
 
     /// <summary>
     /// Deletes this run's queues and exchanges (where rabbitmqctl can list them): left behind, they stay

@@ -32,13 +32,8 @@ public sealed class Servers(Uri broker, string postgres, IReadOnlyDictionary<str
 
     /// <summary>The database <paramref name="name"/> as <paramref name="service"/>'s own role, on the run's PostgreSQL.</summary>
     public string DatabaseOf(string service, string name) =>
-        databases.TryGetValue(service.ToLowerInvariant(), out var own)
-            ? new NpgsqlConnectionStringBuilder(Postgres)
-            {
-                Username = new NpgsqlConnectionStringBuilder(own).Username,
-                Password = new NpgsqlConnectionStringBuilder(own).Password,
-                Database = name,
-            }.ConnectionString
+        databases.TryGetValue(service.ToLowerInvariant(), out var own) && new NpgsqlConnectionStringBuilder(own) is var role
+            ? new NpgsqlConnectionStringBuilder(Postgres) { Username = role.Username, Password = role.Password, Database = name }.ConnectionString
             : throw new InvalidOperationException($"no database role for {service}: scripts/servers.sh up && source .servers.env");
 
     /// <summary>The services' broker settings: one node and classic queues, or the cluster's nodes and quorum queues.</summary>
@@ -207,9 +202,12 @@ public sealed class Servers(Uri broker, string postgres, IReadOnlyDictionary<str
         await revoke.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    public async Task DropDatabaseAsync(string name, CancellationToken cancellationToken)
+    public Task DropDatabaseAsync(string name, CancellationToken cancellationToken) => DropDatabaseAsync(Postgres, name, cancellationToken);
+
+    /// <summary>Drops <paramref name="name"/> as the admin (<paramref name="admin"/>), its connections ended first.</summary>
+    public static async Task DropDatabaseAsync(string admin, string name, CancellationToken cancellationToken)
     {
-        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(Postgres) { Database = "postgres" }.ConnectionString);
+        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(admin) { Database = "postgres" }.ConnectionString);
         await connection.OpenAsync(cancellationToken);
         await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)", connection);
         await drop.ExecuteNonQueryAsync(cancellationToken);

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Apmatrix.LoadTest;
 using Apmatrix.VfioAp;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -40,7 +41,7 @@ public class Database_identities(StackFixture stack)
 
         Assert.Equal(owner, await ScalarAsync<string>(admin, "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = current_database()"));
         Assert.Equal(new[] { owner }, await ListAsync(admin, "SELECT DISTINCT tableowner FROM pg_tables WHERE schemaname = 'public'"));
-        foreach (var other in ServerFixture.DatabaseRoles.Select(Role).Where(r => r != owner).Append("public"))
+        foreach (var other in Servers.Services.Select(Role).Where(r => r != owner).Append("public"))
         {
             Assert.False(await ScalarAsync<bool>(admin, $"SELECT has_database_privilege('{other}', current_database(), 'CONNECT')"), $"{other} may connect");
             Assert.Empty(await ListAsync(admin, $"""
