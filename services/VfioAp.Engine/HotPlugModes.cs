@@ -1,3 +1,5 @@
+using Apmatrix.ApModel;
+
 namespace Apmatrix.Engine;
 
 /// <summary>The mode as the API and the <c>mode</c> column spell it: <c>batched</c> or <c>per-queue</c>.</summary>
@@ -21,5 +23,5 @@ public static class HotPlugModes
     }
 
     public static HotPlugMode Parse(string text) =>
-        TryParse(text, out var mode) ? mode : throw new FormatException($"'{text}' is not a hot-plug mode");
+        TryParse(text, out var mode) ? mode : throw new FormatException($"{InputText.Quote(text)} is not a hot-plug mode");
 }

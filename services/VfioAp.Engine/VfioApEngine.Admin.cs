@@ -191,7 +191,7 @@ public sealed partial class VfioApEngine
     {
         SysfsNumberStatus.Ok => value > long.MaxValue ? long.MaxValue : (long)value,
         SysfsNumberStatus.Overflow => long.MaxValue,
-        _ => throw new MatrixException(MatrixErrorKind.Invalid, $"'{text.TrimEnd('\n')}' is not a number"),
+        _ => throw new MatrixException(MatrixErrorKind.Invalid, $"{InputText.Quote(text.TrimEnd('\n'))} is not a number"),
     };
 
     static int InRange(long id, int max, string what)

@@ -32,7 +32,7 @@ public readonly struct Apqn : IEquatable<Apqn>, IComparable<Apqn>
     }
 
     public static Apqn Parse(string text) =>
-        TryParse(text, out var apqn) ? apqn : throw new FormatException($"'{text}' is not an APQN like 05.0004");
+        TryParse(text, out var apqn) ? apqn : throw new FormatException($"{InputText.Quote(text)} is not an APQN like 05.0004");
 
     public bool Equals(Apqn other) => Value == other.Value;
     public override bool Equals([NotNullWhen(true)] object? obj) => obj is Apqn other && Equals(other);

@@ -168,7 +168,7 @@ public readonly struct Bitmap256 : IEquatable<Bitmap256>
             var nibble = HexValue(text[i]);
             if (nibble < 0)
             {
-                error = $"'{text[i]}' is not a hex digit";
+                error = $"{InputText.Quote(text.Slice(i, 1))} is not a hex digit";
                 return false;
             }
             words[i >> 4] |= (ulong)nibble << (60 - 4 * (i & 15));
@@ -179,7 +179,7 @@ public readonly struct Bitmap256 : IEquatable<Bitmap256>
     }
 
     public static Bitmap256 ParseMsb0Hex(string text) =>
-        TryParseMsb0Hex(text, out var value, out var error) ? value : throw new FormatException($"mask '{text}': {error}");
+        TryParseMsb0Hex(text, out var value, out var error) ? value : throw new FormatException($"mask {InputText.Quote(text)}: {error}");
 
     /// <summary>The range-list form: ascending decimal ids, runs joined by '-', e.g. <c>4-5,9</c>; empty set is "".</summary>
     public string ToRangeList()
@@ -226,7 +226,7 @@ public readonly struct Bitmap256 : IEquatable<Bitmap256>
                 return false;
             if (last < first)
             {
-                error = $"range '{part}' runs backwards";
+                error = $"range {InputText.Quote(part)} runs backwards";
                 return false;
             }
             value |= Range(first, last);
@@ -236,7 +236,7 @@ public readonly struct Bitmap256 : IEquatable<Bitmap256>
     }
 
     public static Bitmap256 ParseRangeList(string text) =>
-        TryParseRangeList(text, out var value, out var error) ? value : throw new FormatException($"id list '{text}': {error}");
+        TryParseRangeList(text, out var value, out var error) ? value : throw new FormatException($"id list {InputText.Quote(text)}: {error}");
 
     /// <summary>Either form a person may write: sysfs hex when it starts with <c>0x</c>, else a range list.</summary>
     public static bool TryParse(ReadOnlySpan<char> text, out Bitmap256 value, [NotNullWhen(false)] out string? error) =>
@@ -249,7 +249,7 @@ public readonly struct Bitmap256 : IEquatable<Bitmap256>
         id = 0;
         if (text.IsEmpty || text.Length > 3 || !int.TryParse(text, System.Globalization.NumberStyles.None, null, out id))
         {
-            error = $"'{text}' is not a decimal id";
+            error = $"{InputText.Quote(text)} is not a decimal id";
             return false;
         }
         if (id >= Capacity)

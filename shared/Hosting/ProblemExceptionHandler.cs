@@ -15,11 +15,14 @@ public sealed class ProblemExceptionHandler(IOptions<Refusals> refusals, IProble
     public async ValueTask<bool> TryHandleAsync(HttpContext http, Exception exception, CancellationToken cancellationToken)
     {
         if (exception is BadHttpRequestException bad) return await WriteBadBodyAsync(http, bad);
-        if (DatabaseFaults.IsOutage(exception)) return await WriteUnavailableAsync(http, exception);
-        if (refusals.Value.ProblemFor(exception) is not { } problem) return false;
-        // The result, not the service directly: it falls back to plain JSON for a client that accepts no JSON, as a returned problem does.
-        await TypedResults.Problem(problem).ExecuteAsync(http);
-        return true;
+        // A refusal first: the request was wrong whatever the database's state.
+        if (refusals.Value.ProblemFor(exception) is { } problem)
+        {
+            // The result, not the service directly: it falls back to plain JSON for a client that accepts no JSON, as a returned problem does.
+            await TypedResults.Problem(problem).ExecuteAsync(http);
+            return true;
+        }
+        return DatabaseFaults.IsOutage(exception) && await WriteUnavailableAsync(http, exception);
     }
 
     async Task<bool> WriteUnavailableAsync(HttpContext http, Exception outage)
@@ -37,8 +40,21 @@ public sealed class ProblemExceptionHandler(IOptions<Refusals> refusals, IProble
     // The services' own retries reach the database again within this.
     const string RetryAfterSeconds = "5";
 
+    async Task<bool> WriteStatusAsync(HttpContext http, BadHttpRequestException bad)
+    {
+        http.Response.StatusCode = bad.StatusCode;
+        return await problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = http,
+            ProblemDetails = new() { Status = bad.StatusCode },
+            Exception = bad,
+        });
+    }
+
     async Task<bool> WriteBadBodyAsync(HttpContext http, BadHttpRequestException bad)
     {
+        // Too large, not JSON: the status says it all, and ServiceDefaults names it as every other refusal.
+        if (bad.StatusCode != StatusCodes.Status400BadRequest) return await WriteStatusAsync(http, bad);
         // A syntax error (the reader's own JsonException inside) spoils the body, not one field.
         var (field, message) = bad.InnerException is JsonException { Path: { Length: > 2 } path, InnerException: not JsonException }
             ? (path[2..], "has the wrong type or is malformed")

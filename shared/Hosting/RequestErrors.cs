@@ -1,3 +1,4 @@
+using Apmatrix.ApModel;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -14,6 +15,13 @@ public sealed class RequestErrors
     public bool Any => _errors.Count > 0;
 
     public void Add(string field, string message) => _errors[field] = [message];
+
+    /// <summary>A required host, mdev or guest name (<paramref name="what"/>) under the one rule, <see cref="Names"/>.</summary>
+    public string Name(string field, string? text, string what)
+    {
+        if (Names.Problem(what, text) is { } problem) Add(field, problem);
+        return text ?? "";
+    }
 
     public ValidationProblem Problem() => TypedResults.ValidationProblem(_errors);
 }

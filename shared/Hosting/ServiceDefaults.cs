@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
@@ -35,9 +36,13 @@ public static class ServiceDefaults
     /// <summary>The setting naming a folder of secret files (<c>/run/secrets</c> under compose), read after every other source.</summary>
     public const string SecretsDirectory = "Secrets:Directory";
 
+    /// <summary>The largest body any request may send: a host's whole definition as range lists is a few kilobytes.</summary>
+    public const int MaxRequestBodyBytes = 64 * 1024;
+
     public static WebApplicationBuilder AddServiceDefaults(this WebApplicationBuilder builder)
     {
-        builder.Services.AddProblemDetails();
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = MaxRequestBodyBytes);
+        builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = DescribeBodyRefusal);
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
         builder.Services.AddApiKeyAuthentication(builder.Configuration);
@@ -45,6 +50,23 @@ public static class ServiceDefaults
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
         return builder;
+    }
+
+    /// <summary>Kestrel and minimal APIs refuse a body themselves with a bare status: it gets a kind and a detail as every refusal has.</summary>
+    static void DescribeBodyRefusal(ProblemDetailsContext context)
+    {
+        var problem = context.ProblemDetails;
+        if (problem.Extensions.ContainsKey("kind")) return;
+        var (kind, detail) = problem.Status switch
+        {
+            StatusCodes.Status413PayloadTooLarge => ("too-large", $"a request body is at most {MaxRequestBodyBytes} bytes"),
+            StatusCodes.Status415UnsupportedMediaType => ("media-type", "a request body is JSON: send Content-Type: application/json"),
+            _ => (null, null),
+        };
+        if (kind is null) return;
+        problem.Type = $"urn:apmatrix:error:{kind}";
+        problem.Detail = detail;
+        problem.Extensions["kind"] = kind;
     }
 
     /// <summary>A service's refusal kinds (exception to status, kind, title), one <see cref="Refusals.Add{TException}(int, string, string?)"/> each.</summary>

@@ -1,9 +1,13 @@
+using System.Net;
+using System.Net.Sockets;
 using Apmatrix.ApBus;
 using Apmatrix.GuestVm;
 using Apmatrix.Hosting;
 using Apmatrix.LoadTest;
 using Apmatrix.VfioAp;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace Apmatrix.Integration.Tests;
@@ -30,9 +34,18 @@ public sealed class StackFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         await Servers.StartAsync();
-        VfioAp = await StartAsync(VfioApApp.Build, "vfioap", new() { ["Updates:ResendAfter"] = "00:00:05" });
+        // Each of ApBus and VfioAp calls the other: ApBus's address is chosen before either starts.
+        var apBus = $"http://127.0.0.1:{FreePort()}";
+        VfioAp = await StartAsync(VfioApApp.Build, "vfioap", new() { ["Updates:ResendAfter"] = "00:00:05", ["Services:ApBus"] = apBus });
         GuestVm = await StartAsync(GuestVmApp.Build, "guestvm", new() { ["Guests:SuspendMicrosecondsPerVcpu"] = "5" });
-        ApBus = await StartAsync(ApBusApp.Build, "apbus", new() { ["Services:VfioAp"] = VfioAp.ToString() });
+        ApBus = await StartAsync(ApBusApp.Build, "apbus", new() { ["Services:VfioAp"] = VfioAp.ToString(), ["urls"] = apBus });
+    }
+
+    static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     async Task<Uri> StartAsync(Func<string[], Action<WebApplicationBuilder>?, WebApplication> build, string service,
@@ -81,6 +94,10 @@ public sealed class StackFixture : IAsyncLifetime
     public string Database(string service) => Servers.Database($"{service}_it_{_run}");
 
     public HttpClient Client(Uri service) => Client(service, Keys.Operator);
+
+    /// <summary>The endpoints a service maps, as its router holds them.</summary>
+    public IEnumerable<RouteEndpoint> Routes(Uri service) =>
+        _apps.Single(app => new Uri(app.Urls.First()) == service).Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>();
 
     /// <summary>A client that calls with <paramref name="apiKey"/>, or with no key at all.</summary>
     public HttpClient Client(Uri service, string? apiKey) => new()

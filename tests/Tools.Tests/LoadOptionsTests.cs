@@ -36,6 +36,8 @@ public sealed class LoadOptionsTests
     [InlineData("--fault broker-restart --nodes 127.0.0.1:5673,127.0.0.1:5674,127.0.0.1:5675", "cluster-node-kill")]
     [InlineData("--poison -1", "--poison")]
     [InlineData("--name a/b", "--name")]
+    [InlineData("--name -a", "--name")]
+    [InlineData("--name abcdefghijabcdefghijabcdefghijabcdefghijK", "--name")]
     [InlineData("--hosts", "--hosts")]
     public void Should_name_the_option_it_refuses(string arguments, string option)
     {

@@ -12,6 +12,8 @@ namespace Apmatrix.LoadTest;
 public sealed record LoadOptions
 {
     public string Name { get; init; } = "load";
+
+    public const int MaxNameLength = 40;
     public int Hosts { get; init; } = 1;
     public int Adapters { get; init; } = 8;
     public int Domains { get; init; } = 8;
@@ -103,8 +105,9 @@ public sealed record LoadOptions
         if (options.Fault is LoadFault.BrokerRestart && options.Nodes.Count > 0)
             throw new ArgumentException("--fault broker-restart is for the single node; on a cluster: cluster-node-kill or cluster-leader-restart");
         if (options.Guests > options.Domains) throw new ArgumentException("--guests may not exceed --domains: each mdev needs a domain of its own");
-        if (options.Name.Any(c => !char.IsAsciiLetterOrDigit(c) && c != '-'))
-            throw new ArgumentException("--name takes letters, digits and '-' (it names the report files)");
+        // The hosts are named {name}-per-queue-h{i}: within the one name rule's 64 characters.
+        if (options.Name.Length is 0 or > MaxNameLength || options.Name[0] == '-' || options.Name.Any(c => !char.IsAsciiLetterOrDigit(c) && c != '-'))
+            throw new ArgumentException($"--name takes 1 to {MaxNameLength} letters, digits and '-', not starting with '-' (it names the report files and the hosts)");
         return options;
     }
 

@@ -6,12 +6,6 @@ namespace Apmatrix.ApBus.Http;
 /// <summary>The fields of ApBus requests, read into <see cref="RequestErrors"/>: each returns a value to go on with even when it records an error.</summary>
 public static class ApBusRequestRules
 {
-    public static void Host(this RequestErrors errors, string host)
-    {
-        if (host.Length > 128 || host.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
-            errors.Add("host", "a host id is at most 128 characters without spaces");
-    }
-
     /// <summary>An id set as a range list (<c>4-5,9</c>) or sysfs hex (<c>0x0c</c>); absent is an error unless optional (then empty).</summary>
     public static Bitmap256 Ids(this RequestErrors errors, string field, string? text, bool optional = false)
     {
@@ -36,7 +30,7 @@ public static class ApBusRequestRules
     public static Apqn ParseApqn(this RequestErrors errors, string field, string text)
     {
         if (Apqn.TryParse(text, out var apqn)) return apqn;
-        errors.Add(field, $"'{text}' is not an APQN like 05.0004");
+        errors.Add(field, $"{InputText.Quote(text)} is not an APQN like 05.0004");
         return default;
     }
 }

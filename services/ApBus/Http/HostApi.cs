@@ -10,7 +10,7 @@ public static class HostApi
 {
     public static IEndpointRouteBuilder MapHostApi(this IEndpointRouteBuilder app)
     {
-        var host = app.MapGroup("/hosts/{host}").RequireApiRoles();
+        var host = app.MapGroup("/hosts/{host}").RequireApiRoles().RequireNames();
         host.MapPut("", Define);
         host.MapGet("", Get).AllowService("vfioap");
         host.MapGet("/snapshot", Snapshot).AllowService("vfioap");
@@ -27,7 +27,6 @@ public static class HostApi
         CancellationToken cancellationToken)
     {
         var errors = new RequestErrors();
-        errors.Host(host);
         var config = new ApConfig(errors.Ids("apm", body.Apm), errors.Ids("aqm", body.Aqm), errors.Ids("adm", body.Adm),
             errors.MaxId("maxAdapter", body.MaxAdapter), errors.MaxId("maxDomain", body.MaxDomain));
         var permissions = new ApPermissions(errors.Ids("apmask", body.Apmask, optional: true), errors.Ids("aqmask", body.Aqmask, optional: true));

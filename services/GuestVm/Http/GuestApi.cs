@@ -14,7 +14,7 @@ public static class GuestApi
 
     public static IEndpointRouteBuilder MapGuestApi(this IEndpointRouteBuilder app)
     {
-        var guests = app.MapGroup("/hosts/{host}/guests").RequireApiRoles();
+        var guests = app.MapGroup("/hosts/{host}/guests").RequireApiRoles().RequireNames();
         guests.MapPut("/{guest}", Define);
         guests.MapGet("", List);
         guests.MapGet("/{guest}", Get);

@@ -1,6 +1,5 @@
 using Apmatrix.ApModel;
 using Apmatrix.Contracts;
-using Apmatrix.Hosting;
 
 namespace Apmatrix.GuestVm.Messaging;
 
@@ -14,13 +13,13 @@ public static class ApplyApcbCheck
 
     public static string? Problem(ApplyApcb command)
     {
-        if ((MessageIds.Problem("host id", command.HostId) ?? MessageIds.Problem("guest id", command.GuestId)) is { } id) return id;
-        if (command.Mdev is not null && MessageIds.Problem("mdev", command.Mdev) is { } mdev) return mdev;
+        if ((Names.Problem("host", command.HostId) ?? Names.Problem("guest", command.GuestId)) is { } id) return id;
+        if (command.Mdev is not null && Names.Problem("mdev", command.Mdev) is { } mdev) return mdev;
         if (command.Version < 1) return $"version {command.Version} is below 1";
         foreach (var (name, mask) in new[] { ("apm", command.Apm), ("aqm", command.Aqm), ("adm", command.Adm) })
         {
             if (mask is null) return $"{name} is missing";
-            if (!Bitmap256.TryParseMsb0Hex(mask, out _, out var error)) return $"{name} '{mask}' is not a sysfs mask: {error}";
+            if (!Bitmap256.TryParseMsb0Hex(mask, out _, out var error)) return $"{name} {InputText.Quote(mask)} is not a sysfs mask: {error}";
         }
         return null;
     }

@@ -29,11 +29,4 @@ public static class VfioApRequestRules
         if (value is null || value == Guid.Empty) errors.Add(field, $"{field} is required");
         return value ?? Guid.Empty;
     }
-
-    /// <summary>The name of an mdev or a guest: required, not blank.</summary>
-    public static string Name(this RequestErrors errors, string field, string? text, string message)
-    {
-        if (string.IsNullOrWhiteSpace(text)) errors.Add(field, message);
-        return text ?? "";
-    }
 }

@@ -1,5 +1,5 @@
+using Apmatrix.ApModel;
 using Apmatrix.Contracts;
-using Apmatrix.Hosting;
 
 namespace Apmatrix.VfioAp.Messaging;
 
@@ -12,6 +12,6 @@ public static class ApcbAppliedCheck
     }
 
     public static string? Problem(ApcbApplied ack) =>
-        MessageIds.Problem("host id", ack.HostId) ?? MessageIds.Problem("guest id", ack.GuestId)
+        Names.Problem("host", ack.HostId) ?? Names.Problem("guest", ack.GuestId)
         ?? (ack.Version < 1 ? $"version {ack.Version} is below 1" : null);
 }

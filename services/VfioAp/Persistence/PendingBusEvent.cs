@@ -21,7 +21,7 @@ public sealed class PendingBusEvent
     /// <summary>Reads the event as the engine will: a malformed one throws <see cref="FormatException"/>.</summary>
     public static PendingBusEvent From(IBusEvent message)
     {
-        if (MessageIds.Problem("host id", message.HostId) is { } problem) throw new FormatException($"bus event: {problem}");
+        if (Names.Problem("host", message.HostId) is { } problem) throw new FormatException($"bus event: {problem}");
         if (message.Sequence < 1) throw new FormatException($"host {message.HostId}: sequence {message.Sequence} is not positive");
         return message switch
         {
@@ -48,7 +48,7 @@ public sealed class PendingBusEvent
     static PendingBusEvent WithQueue(IBusEvent message, BusEventKind kind, string? apqn, BoundDriver driver) =>
         ApModel.Apqn.TryParse(apqn, out var parsed)
             ? new() { HostId = message.HostId, Sequence = message.Sequence, Kind = kind, Apqn = parsed.Value, Driver = driver }
-            : throw new FormatException($"host {message.HostId}: '{apqn}' in {kind} #{message.Sequence} is not an APQN");
+            : throw new FormatException($"host {message.HostId}: {InputText.Quote(apqn)} in {kind} #{message.Sequence} is not an APQN");
 
     static bool CheckConfig(ApConfigInfo? config) =>
         config is { MaxAdapter: >= 0 and < Bitmap256.Capacity, MaxDomain: >= 0 and < Bitmap256.Capacity }

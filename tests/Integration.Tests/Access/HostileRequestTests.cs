@@ -1,0 +1,245 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Apmatrix.ApModel;
+using Apmatrix.Hosting;
+using Apmatrix.Integration.Tests.ApBus;
+using Apmatrix.Integration.Tests.VfioAp;
+using FsCheck;
+using FsCheck.Fluent;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.Routing.Patterns;
+using Npgsql;
+using Xunit.Abstractions;
+
+namespace Apmatrix.Integration.Tests.Access;
+
+/// <summary>
+/// Random and hostile requests at every endpoint the three services map, read from their route tables: never a 5xx, every
+/// refusal a problem that names what it refuses and quotes it short, and a refusal leaves every table as it was.
+/// </summary>
+[Collection("stack")]
+public class Hostile_requests(StackFixture stack, ITestOutputHelper output)
+{
+    // Already escaped for a path: the raw ones are what a hostile client writes itself (invalid UTF-8, a lone surrogate, NUL).
+    static readonly string[] HostileSegments =
+    [
+        "..", "%2E%2E", ".hidden", "-rf", "a%2Fb", "a%2F..%2Fb", "nul%00x", "%FF%FE", "%ED%A0%80", "h%C3%A9", "%20", "a%20b",
+        "%27%20OR%201%3D1--", "%25", new string('x', Names.MaxLength + 1), new string('y', 2000), "%E2%80%AE",
+    ];
+
+    static readonly string[] Fields =
+        ["apm", "aqm", "adm", "apmask", "aqmask", "maxAdapter", "maxDomain", "mode", "name", "guest", "id", "vcpus", "format", "lastSequence", "reservation"];
+
+    static readonly string[] JsonValues =
+    [
+        "\"4-5\"", "\"0x0c\"", "\"\"", "\"batched\"", "\"per-queue\"", "\"m1\"", "\"m9\"", "\"g1\"", "5", "\"5\"", "\"0x5\"", "2", "\"Apcb0\"",
+        "0", "1", $"\"{Guid.NewGuid()}\"", "-1", "1e308", "99999999999999999999999", "1.5", "true", "null", "[]", "{}", "\"\\u0000\"", "\"\\ud800\"",
+        "\"../..\"", "\"%FF\"", "\"a/b\"", "\"0-255\"", "\"256\"", "\"ff.00ff\"", $"\"{new string('z', 5000)}\"", "[[[[[[[[[[1]]]]]]]]]]",
+    ];
+
+    static readonly string[] RawBodies =
+    [
+        "{", "not json", "[1,2", "\"text\"", "null", "{\"name\":\"\\ud800\"}", "{\"mode\":\"\\udc00x\"}", new string('[', 100) + new string(']', 100),
+        "{\"apm\":" + new string('9', 400) + "}", "{\"name\":\"" + new string('q', 70_000) + "\"}",
+    ];
+
+    static readonly string[] Methods = ["GET", "PUT", "POST", "DELETE", "PATCH", "TRACE", "OPTIONS", "HEAD"];
+
+    [Fact]
+    public async Task Any_request_is_answered_below_500_as_a_problem_naming_its_field_and_a_refusal_changes_nothing()
+    {
+        var host = VfioApi.NewHost();
+        await SetUpAsync(host);
+        var services = new[] { stack.ApBus, stack.VfioAp, stack.GuestVm };
+        var endpoints = services
+            .SelectMany(service => stack.Routes(service)
+                .Where(e => !e.RoutePattern.RawText!.StartsWith("/health", StringComparison.Ordinal))
+                .Select(e => (Service: service, Pattern: e.RoutePattern, Methods: e.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? ["GET"])))
+            .ToArray();
+        Assert.True(endpoints.Length >= 30, $"only {endpoints.Length} endpoints in the route tables");
+        // Each failure names its request whole; a new sample every run widens what the suite has tried over time.
+        var requests = Gen.Sample(RequestGen(endpoints, host), 400, 50);
+
+        var tables = await FingerprintAsync();
+        var refused = 0;
+        foreach (var request in requests)
+        {
+            using var http = stack.Client(request.Service);
+            using var message = request.ToMessage();
+            using var answer = await http.SendAsync(message);
+            var text = await answer.Content.ReadAsStringAsync();
+            var status = (int)answer.StatusCode;
+            Assert.True(status < 500, $"{request}: {status} {text}");
+            if (status < 400)
+            {
+                tables = await SettledAsync();
+                continue;
+            }
+            refused++;
+            AssertProblem(request, answer, text);
+            var after = await FingerprintAsync();
+            Assert.True(tables == after, $"{request} was refused with {status} but changed a table");
+        }
+        output.WriteLine($"{requests.Length} requests, {refused} refused");
+        Assert.True(refused > requests.Length / 2, $"only {refused} of {requests.Length} refused: the generator lost its teeth");
+    }
+
+    [Theory]
+    [InlineData("ApBus", "PUT", "/hosts/{0}", "{\"apm\":\"4\",\"aqm\":\"4\",\"adm\":\"\"}", "host")]
+    [InlineData("VfioAp", "PUT", "/hosts/{0}", "{\"mode\":\"batched\"}", "host")]
+    [InlineData("GuestVm", "PUT", "/hosts/h1/guests/{0}", "{\"vcpus\":2}", "guest")]
+    [InlineData("VfioAp", "DELETE", "/hosts/h1/mdevs/{0}", null, "name")]
+    public async Task Should_refuse_a_name_any_service_would_refuse(string service, string method, string path, string? body, string field)
+    {
+        foreach (var name in new[] { new string('x', Names.MaxLength + 1), "%FF", "a%2Fb", ".x", "-x", "%C3%A9" })
+        {
+            using var http = stack.Client(Service(service));
+            using var request = new HttpRequestMessage(new HttpMethod(method), string.Format(path, name))
+            {
+                Content = body is null ? null : new StringContent(body, Encoding.UTF8, "application/json"),
+            };
+            using var answer = await http.SendAsync(request);
+
+            Assert.True(answer.StatusCode == HttpStatusCode.BadRequest, $"{method} {path} with {name}: {(int)answer.StatusCode}");
+            var problem = await answer.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.Contains(field, problem.GetProperty("errors").EnumerateObject().Select(e => e.Name));
+        }
+    }
+
+    [Fact]
+    public async Task Should_answer_a_large_body_413_a_foreign_one_415_and_never_echo_a_large_value()
+    {
+        using var vfio = stack.Client(stack.VfioAp);
+        var host = VfioApi.NewHost();
+
+        using var large = await vfio.PutAsync($"/hosts/{host}", new StringContent($"{{\"mode\":\"{new string('b', 200_000)}\"}}", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, large.StatusCode);
+        Assert.Equal("too-large", (await large.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("kind").GetString());
+
+        using var foreign = await vfio.PutAsync($"/hosts/{host}", new StringContent("mode=batched", Encoding.UTF8, "text/plain"));
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, foreign.StatusCode);
+        Assert.Equal("media-type", (await foreign.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("kind").GetString());
+
+        using var echoed = await vfio.PutAsync($"/hosts/{host}", new StringContent($"{{\"mode\":\"{new string('b', 60_000)}\"}}", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.BadRequest, echoed.StatusCode);
+        Assert.True((await echoed.Content.ReadAsStringAsync()).Length < 1000);
+        using var none = await vfio.GetAsync($"/hosts/{host}");
+        Assert.Equal(HttpStatusCode.NotFound, none.StatusCode);
+    }
+
+    Uri Service(string name) => name switch { "ApBus" => stack.ApBus, "VfioAp" => stack.VfioAp, _ => stack.GuestVm };
+
+    static void AssertProblem(HostileRequest request, HttpResponseMessage answer, string text)
+    {
+        var status = (int)answer.StatusCode;
+        // HEAD has no body to carry one; Kestrel refuses a NUL in a path itself, bare, before any of ours runs.
+        if (request.Method == "HEAD" || status == 400 && text.Length == 0 && request.Path.Contains("%00", StringComparison.Ordinal)) return;
+        Assert.True(answer.Content.Headers.ContentType?.MediaType == "application/problem+json",
+            $"{request}: {status} answered {answer.Content.Headers.ContentType} {text}");
+        Assert.True(text.Length < 2000, $"{request}: a {text.Length}-character problem echoes what it refuses");
+        var problem = JsonSerializer.Deserialize<JsonElement>(text);
+        Assert.Equal(status, problem.GetProperty("status").GetInt32());
+        if (status != 400) return;
+        var named = problem.TryGetProperty("errors", out var errors) && errors.EnumerateObject().Any(e => e.Name.Length > 0)
+            || problem.TryGetProperty("kind", out _);
+        Assert.True(named, $"{request}: a 400 that names no field and no kind: {text}");
+    }
+
+    async Task SetUpAsync(string host)
+    {
+        using var vfio = new VfioApi(stack.Client(stack.VfioAp), host);
+        using var bus = new BusApi(stack.Client(stack.ApBus), host);
+        using var guests = stack.Client(stack.GuestVm);
+        await VfioApi.SucceedsAsync(vfio.DefineAsync("batched"));
+        var last = await BusApi.LastSequenceAsync(bus.DefineAsync(new { apm = "4-5", aqm = "4-5", adm = "4" }));
+        await VfioApi.SucceedsAsync(guests.PutAsJsonAsync($"/hosts/{host}/guests/g1", new { vcpus = 2 }));
+        await vfio.MdevAsync("m1", [4], [4], "g1");
+        await vfio.UntilAppliedAsync(last);
+        await SettledAsync();
+    }
+
+    /// <summary>Every table of the three databases once the work an accepted request started has ended.</summary>
+    async Task<string> SettledAsync()
+    {
+        var last = await FingerprintAsync();
+        for (var tries = 0; tries < 60; tries++)
+        {
+            await Task.Delay(250);
+            var now = await FingerprintAsync();
+            if (now == last) return now;
+            last = now;
+        }
+        throw new TimeoutException("the services' tables did not settle in 15 s");
+    }
+
+    async Task<string> FingerprintAsync()
+    {
+        var all = new StringBuilder();
+        foreach (var service in new[] { "apbus", "vfioap", "guestvm" })
+        {
+            await using var connection = new NpgsqlConnection(stack.Database(service));
+            await connection.OpenAsync();
+            var tables = new List<string>();
+            await using (var list = new NpgsqlCommand("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename", connection))
+            await using (var reader = await list.ExecuteReaderAsync())
+                while (await reader.ReadAsync()) tables.Add(reader.GetString(0));
+            foreach (var table in tables)
+            {
+                await using var digest = new NpgsqlCommand($"SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) FROM \"{table}\" t", connection);
+                all.Append(service).Append('.').Append(table).Append('=').Append(await digest.ExecuteScalarAsync()).Append(' ');
+            }
+        }
+        return all.ToString();
+    }
+
+    static Gen<HostileRequest> RequestGen((Uri Service, RoutePattern Pattern, IReadOnlyList<string> Methods)[] endpoints, string host) =>
+        from endpoint in Gen.Elements(endpoints)
+        from method in Gen.Frequency((6, Gen.Elements(endpoint.Methods.ToArray())), (1, Gen.Elements(Methods)))
+        from segments in Gen.CollectToArray(endpoint.Pattern.PathSegments.Select(s => SegmentGen(s, host)))
+        from query in Gen.Frequency((4, Gen.Constant("")), (1, Gen.Elements("?history=all", "?history=3", "?history=-1", "?history=x", "?history=99999999999")))
+        from body in BodyGen()
+        from contentType in Gen.Frequency((8, Gen.Constant<string?>("application/json")), (1, Gen.Elements<string?>("text/plain", null, "application/xml")))
+        select new HostileRequest(endpoint.Service, method, "/" + string.Join('/', segments) + query, body, contentType);
+
+    static Gen<string> SegmentGen(RoutePatternPathSegment segment, string host)
+    {
+        if (segment.Parts is [RoutePatternLiteralPart literal]) return Gen.Constant(literal.Content);
+        var parameter = segment.Parts.OfType<RoutePatternParameterPart>().Single();
+        string[] good = parameter.Name switch
+        {
+            "host" => [host, host, host, "h-" + Guid.NewGuid().ToString("N")[..8]],
+            "name" => ["m1", "m1", "m2"],
+            "guest" => ["g1", "g1", "g2"],
+            "apqn" => ["04.0004", "05.0005", "zz", "100.0000", "04.0100"],
+            "reservation" => [Guid.NewGuid().ToString(), Guid.Empty.ToString()],
+            _ => ["x"],
+        };
+        return Gen.Frequency((3, Gen.Elements(good)), (2, Gen.Elements(HostileSegments)));
+    }
+
+    static Gen<string?> BodyGen() =>
+        Gen.Frequency(
+            (2, Gen.Constant<string?>(null)),
+            (5, from fields in Gen.SubListOf(Fields)
+                from values in Gen.ArrayOf(Gen.Elements(JsonValues), fields.Count)
+                select (string?)("{" + string.Join(',', fields.Zip(values, (f, v) => $"\"{f}\":{v}")) + "}")),
+            (2, Gen.Elements<string?>(RawBodies)));
+
+    sealed record HostileRequest(Uri Service, string Method, string Path, string? Body, string? ContentType)
+    {
+        public HttpRequestMessage ToMessage()
+        {
+            var message = new HttpRequestMessage(new HttpMethod(Method), new Uri(Service, Path));
+            if (Body is null) return message;
+            message.Content = new ByteArrayContent(Encoding.UTF8.GetBytes(Body));
+            if (ContentType is not null) message.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(ContentType);
+            return message;
+        }
+
+        public override string ToString() =>
+            $"{Method} {Service.Port}{Path} [{ContentType}] {(Body is null ? "no body" : Body.Length > 120 ? Body[..120] + $"... ({Body.Length})" : Body)}";
+    }
+}
