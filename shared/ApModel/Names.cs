@@ -20,7 +20,7 @@ public static class Names
 
     /// <summary>What is wrong with <paramref name="name"/> as the name of a <paramref name="what"/> (host, mdev, guest), or null.</summary>
     public static string? Problem(string what, string? name) =>
-        string.IsNullOrEmpty(name) ? $"a {what} name is required"
+        string.IsNullOrEmpty(name) ? $"{what} name is required"
         : IsValid(name) ? null
-        : $"{InputText.Quote(name)} is not a {what} name: {Rule}";
+        : $"{InputText.Quote(name)} breaks the rule for {what} names: {Rule}";
 }

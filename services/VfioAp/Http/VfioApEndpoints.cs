@@ -27,7 +27,7 @@ public static class VfioApEndpoints
 
     public static IEndpointRouteBuilder MapVfioApEndpoints(this IEndpointRouteBuilder app)
     {
-        var host = app.MapGroup("/hosts/{host}").RequireApiRoles();
+        var host = app.MapGroup("/hosts/{host}").RequireApiRoles().RequireNames();
         host.MapPut("", DefineHostAsync);
         host.MapGet("", GetHostAsync);
         host.MapPost("/mask-check", CheckMasksAsync).AllowService("apbus");
@@ -63,7 +63,7 @@ public static class VfioApEndpoints
     {
         var errors = new RequestErrors();
         if (!HotPlugModes.TryParse(request?.Mode ?? "batched", out var mode))
-            errors.Add("mode", $"'{request?.Mode}' is not a mode: batched or per-queue");
+            errors.Add("mode", $"{InputText.Quote(request?.Mode)} is not a mode: batched or per-queue");
         if (errors.Any) return errors.Problem();
         await store.DefineAsync(host, mode, ct);
         return TypedResults.Ok(await ViewHostAsync(db, host, ct));
@@ -90,7 +90,7 @@ public static class VfioApEndpoints
         CancellationToken ct)
     {
         var errors = new RequestErrors();
-        var mdev = errors.Name("name", request.Name, "an mdev needs a name");
+        var mdev = errors.Name("name", request.Name, "mdev");
         if (errors.Any) return errors.Problem();
         var view = await store.RunAsync(host, engine => MdevView.From(host, engine.CreateMdev(mdev)), ct);
         return TypedResults.Created($"/hosts/{Uri.EscapeDataString(host)}/mdevs/{Uri.EscapeDataString(view.Name)}", view);
@@ -134,7 +134,7 @@ public static class VfioApEndpoints
         CancellationToken ct)
     {
         var errors = new RequestErrors();
-        var guest = errors.Name("guest", request.Guest, "attach needs a guest name");
+        var guest = errors.Name("guest", request.Guest, "guest");
         if (errors.Any) return errors.Problem();
         return await ChangeMdevAsync(store, host, name, engine => engine.Attach(name, guest), ct);
     }

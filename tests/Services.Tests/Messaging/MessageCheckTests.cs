@@ -1,3 +1,4 @@
+using Apmatrix.ApModel;
 using Apmatrix.Contracts;
 using Apmatrix.GuestVm.Messaging;
 using Apmatrix.VfioAp.Messaging;
@@ -39,18 +40,20 @@ public class MessageCheckTests
     }
 
     [Fact]
-    public void A_host_id_longer_than_ApBus_accepts_throws()
+    public void A_host_name_outside_the_name_rule_throws()
     {
-        PendingBusEvent.Check(new QueueProbed(new string('h', 128), 1, null, "01.0002", BoundDriver.VfioAp));
-        Assert.Throws<FormatException>(() => PendingBusEvent.Check(new QueueProbed(new string('h', 129), 1, null, "01.0002", BoundDriver.VfioAp)));
+        PendingBusEvent.Check(new QueueProbed(new string('h', Names.MaxLength), 1, null, "01.0002", BoundDriver.VfioAp));
+        Assert.Throws<FormatException>(() => PendingBusEvent.Check(new QueueProbed(new string('h', Names.MaxLength + 1), 1, null, "01.0002", BoundDriver.VfioAp)));
+        Assert.Throws<FormatException>(() => PendingBusEvent.Check(new QueueProbed("a/b", 1, null, "01.0002", BoundDriver.VfioAp)));
     }
 
     [Fact]
     public void An_apply_apcb_with_ids_no_table_would_take_names_its_problem()
     {
-        Assert.Equal("host id is not at most 128 characters without spaces", ApplyApcbCheck.Problem(new ApplyApcb(new string('h', 5000), "g1", 1, "0x40", "0x40", "0x00", null)));
-        Assert.Equal("guest id is required", ApplyApcbCheck.Problem(new ApplyApcb("h1", "", 1, "0x40", "0x40", "0x00", null)));
-        Assert.Equal("mdev is not at most 128 characters without spaces", ApplyApcbCheck.Problem(new ApplyApcb("h1", "g1", 1, "0x40", "0x40", "0x00", "m\u00001")));
+        var tooLong = ApplyApcbCheck.Problem(new ApplyApcb(new string('h', 5000), "g1", 1, "0x40", "0x40", "0x00", null));
+        Assert.Equal($"'{new string('h', InputText.Shown)}'... (5000 characters) breaks the rule for host names: {Names.Rule}", tooLong);
+        Assert.Equal("guest name is required", ApplyApcbCheck.Problem(new ApplyApcb("h1", "", 1, "0x40", "0x40", "0x00", null)));
+        Assert.Equal($"'m\\u00001' breaks the rule for mdev names: {Names.Rule}", ApplyApcbCheck.Problem(new ApplyApcb("h1", "g1", 1, "0x40", "0x40", "0x00", "m\u00001")));
     }
 
     [Fact]
@@ -58,7 +61,7 @@ public class MessageCheckTests
     {
         Assert.Null(ApcbAppliedCheck.Problem(new ApcbApplied("h1", "g1", 1, false, 0)));
         Assert.Equal("version 0 is below 1", ApcbAppliedCheck.Problem(new ApcbApplied("h1", "g1", 0, false, 0)));
-        Assert.Equal("guest id is not at most 128 characters without spaces", ApcbAppliedCheck.Problem(new ApcbApplied("h1", "g 1", 3, false, 0)));
+        Assert.Equal($"'g 1' breaks the rule for guest names: {Names.Rule}", ApcbAppliedCheck.Problem(new ApcbApplied("h1", "g 1", 3, false, 0)));
         Assert.Throws<FormatException>(() => ApcbAppliedCheck.Check(new ApcbApplied(new string('h', 200), "g1", 3, false, 0)));
     }
 }
