@@ -374,14 +374,14 @@ cluster_nodes() {
 # only apbus may write the bus-event exchanges, only vfioap ApplyApcb, only guestvm ApcbApplied, and nobody the
 # default exchange (amq.default). A consumer must configure the exchanges it consumes: MassTransit declares them.
 rabbit_permissions() {
-  local p='^(?:[a-z0-9-]*-)?' contract='^Apmatrix[.]Contracts:' events='ConfigChanged|QueueProbed|QueueRemoved|ScanComplete|BusMasksChanged'
+  local p='^(?:[a-z0-9-]*-)?' contract='^Apmatrix[.]Contracts:' events='ConfigChanged|QueueProbed|QueueRemoved|QueuesProbed|QueuesRemoved|ScanComplete|BusMasksChanged'
   local own
   case $1 in
     apbus)
       own="${p}apbus-bus-[0-9a-f]+\$|${contract}(?:$events)\$"
       printf '%s\t%s\t%s\n' "$own" "$own" "${p}apbus-bus-[0-9a-f]+\$" ;;
     vfioap)
-      own="${p}(?:(?:config-changed|queue-probed|queue-removed|scan-complete|bus-masks-changed|apcb-applied)(?:_error|_skipped)?|vfioap-bus-[0-9a-f]+|dead-letters)\$"
+      own="${p}(?:(?:config-changed|queue-probed|queue-removed|queues-probed|queues-removed|scan-complete|bus-masks-changed|apcb-applied)(?:_error|_skipped)?|vfioap-bus-[0-9a-f]+|dead-letters)\$"
       printf '%s\t%s\t%s\n' "$own|${contract}(?:$events|ApcbApplied|ApplyApcb)\$" "$own|${contract}ApplyApcb\$" "$own|${contract}(?:$events|ApcbApplied)\$" ;;
     guestvm)
       own="${p}(?:apply-apcb(?:_error|_skipped)?|guestvm-bus-[0-9a-f]+|dead-letters)\$"

@@ -22,6 +22,8 @@ public class WireFormTests
         { "config-changed", new ConfigChanged("h1", 1, Scan, Adapters45, Empty) },
         { "queue-probed", new QueueProbed("h1", 2, Scan, "05.0004", BoundDriver.VfioAp) },
         { "queue-removed", new QueueRemoved("h1", 3, null, "05.0004", BoundDriver.Default, RemovalReason.MaskChange) },
+        { "queues-probed", new QueuesProbed("h1", 2, Scan, [new("05.0004", BoundDriver.VfioAp), new("05.0007", BoundDriver.Default)]) },
+        { "queues-removed", new QueuesRemoved("h1", 3, Scan, [new("05.0004", BoundDriver.VfioAp, RemovalReason.ConfigRemoved)]) },
         { "scan-complete", new ScanComplete("h1", 4, Scan, Adapters45, Empty) },
         { "bus-masks-changed", new BusMasksChanged("h1", 5, Bitmap256.Of(0).ToMsb0Hex(), Bitmap256.Empty.ToMsb0Hex()) },
         { "apply-apcb", new ApplyApcb("h1", "g1", 7, Bitmap256.Of(4, 5).ToMsb0Hex(), Bitmap256.Of(4).ToMsb0Hex(), Bitmap256.Empty.ToMsb0Hex(), "m1") },
@@ -59,6 +61,8 @@ public class WireFormTests
     [InlineData(typeof(ConfigChanged), "urn:message:Apmatrix.Contracts:ConfigChanged")]
     [InlineData(typeof(QueueProbed), "urn:message:Apmatrix.Contracts:QueueProbed")]
     [InlineData(typeof(QueueRemoved), "urn:message:Apmatrix.Contracts:QueueRemoved")]
+    [InlineData(typeof(QueuesProbed), "urn:message:Apmatrix.Contracts:QueuesProbed")]
+    [InlineData(typeof(QueuesRemoved), "urn:message:Apmatrix.Contracts:QueuesRemoved")]
     [InlineData(typeof(ScanComplete), "urn:message:Apmatrix.Contracts:ScanComplete")]
     [InlineData(typeof(BusMasksChanged), "urn:message:Apmatrix.Contracts:BusMasksChanged")]
     [InlineData(typeof(ApplyApcb), "urn:message:Apmatrix.Contracts:ApplyApcb")]
