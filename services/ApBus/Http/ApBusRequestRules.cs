@@ -1,3 +1,4 @@
+using Apmatrix.ApBus.Messaging;
 using Apmatrix.ApModel;
 using Apmatrix.Hosting;
 
@@ -25,6 +26,15 @@ public static class ApBusRequestRules
         if (value is null or (>= 0 and <= 255)) return value ?? 255;
         errors.Add(field, "must be 0..255");
         return 255;
+    }
+
+    /// <summary>How a host's events leave: <c>grouped</c>, the default, or <c>per-queue</c>.</summary>
+    public static BusEventForm EventForm(this RequestErrors errors, string field, string? text)
+    {
+        if (text is null) return BusEventForm.Grouped;
+        if (BusEventForms.TryParse(text, out var form)) return form;
+        errors.Add(field, $"{InputText.Quote(text)} is not an event form: grouped or per-queue");
+        return BusEventForm.Grouped;
     }
 
     public static Apqn ParseApqn(this RequestErrors errors, string field, string text)

@@ -1,3 +1,4 @@
+using Apmatrix.ApBus.Messaging;
 using Apmatrix.ApBus.Persistence;
 using Apmatrix.ApModel;
 
@@ -7,9 +8,10 @@ namespace Apmatrix.ApBus.Http;
 /// <c>GET /hosts/{host}/snapshot</c>: everything the host's bus events have told as of <see cref="LastSequence"/>, for
 /// VfioAp to catch up from when events were lost; <see cref="Digest"/> fingerprints the part VfioAp keeps
 /// (<see cref="BusDigest"/>). <see cref="ScanOpen"/>: a config-changed window still waits for its scan complete.
+/// <see cref="LastSequence"/> counts messages in the host's <see cref="EventForm"/>.
 /// </summary>
 public sealed record BusSnapshotView(string Host, BusConfigView Config, BusMasksView Masks, IReadOnlyList<AdapterQueuesView> Queues,
-    bool ScanOpen, long LastSequence, string Digest)
+    bool ScanOpen, long LastSequence, string Digest, string EventForm)
 {
     public static BusSnapshotView From(HostRecord host)
     {
@@ -24,6 +26,6 @@ public sealed record BusSnapshotView(string Host, BusConfigView Config, BusMasks
             if (!devices.IsEmpty) queues.Add(new AdapterQueuesView(a, vfioAp[a].ToRangeList(), reserved.ToRangeList()));
         }
         return new BusSnapshotView(host.Id, BusConfigView.From(host.Config), BusMasksView.From(host.Permissions), queues,
-            host.OpenScanId is not null, host.LastSequence, BusDigest.Of(host.Config, host.Permissions, vfioAp));
+            host.OpenScanId is not null, host.LastSequence, BusDigest.Of(host.Config, host.Permissions, vfioAp), BusEventForms.Name(host.EventForm));
     }
 }

@@ -30,8 +30,9 @@ public static class HostApi
         var config = new ApConfig(errors.Ids("apm", body.Apm), errors.Ids("aqm", body.Aqm), errors.Ids("adm", body.Adm),
             errors.MaxId("maxAdapter", body.MaxAdapter), errors.MaxId("maxDomain", body.MaxDomain));
         var permissions = new ApPermissions(errors.Ids("apmask", body.Apmask, optional: true), errors.Ids("aqmask", body.Aqmask, optional: true));
+        var form = errors.EventForm("eventForm", body.EventForm);
         if (errors.Any) return errors.Problem();
-        var last = await store.DefineAsync(host, config, permissions, cancellationToken);
+        var last = await store.DefineAsync(host, config, permissions, form, cancellationToken);
         return TypedResults.Created($"/hosts/{Uri.EscapeDataString(host)}", new HostChanged(host, last));
     }
 

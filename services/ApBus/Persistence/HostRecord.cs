@@ -4,7 +4,7 @@ using Apmatrix.ApBus.Messaging;
 
 namespace Apmatrix.ApBus.Persistence;
 
-/// <summary>One host's AP bus as stored: configuration, previous configuration, apmask/aqmask, queue devices and event counter.</summary>
+/// <summary>One host's AP bus as stored: configuration, previous configuration, apmask/aqmask, queue devices, event counter and event form.</summary>
 public sealed class HostRecord
 {
     const int DevicesSize = Bitmap256.Capacity * BitmapColumn.Size;
@@ -30,6 +30,9 @@ public sealed class HostRecord
     /// <summary>The scan of an explicit config-changed window still waiting for its scan complete.</summary>
     public Guid? OpenScanId { get; set; }
 
+    /// <summary>How the host's events leave: grouped unless the definition asked for one message per queue event.</summary>
+    public BusEventForm EventForm { get; set; } = BusEventForm.Grouped;
+
     public long LastSequence => NextSequence - 1;
     public ApConfig Config => new(Apm, Aqm, Adm, MaxAdapter, MaxDomain);
     public ApConfig PreviousConfig => new(PreviousApm, PreviousAqm, PreviousAdm, MaxAdapter, MaxDomain);
@@ -52,7 +55,7 @@ public sealed class HostRecord
         return new HostBus(Config, Permissions, devices, PreviousConfig);
     }
 
-    public BusEventRecorder Recorder() => new(Id, NextSequence, OpenScanId);
+    public BusEventRecorder Recorder() => new(Id, NextSequence, OpenScanId, EventForm);
 
     /// <summary>Takes the bus's state and the recorder's counter and open scan after an operation.</summary>
     public void Save(HostBus bus, BusEventRecorder recorder)

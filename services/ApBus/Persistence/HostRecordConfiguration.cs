@@ -17,5 +17,6 @@ public sealed class HostRecordConfiguration : IEntityTypeConfiguration<HostRecor
         host.Ignore(h => h.QueueDeviceCount);
         host.SnakeCaseColumns();
         host.Property(h => h.Id).HasColumnName("host_id");
+        host.Property(h => h.EventForm).HasConversion<short>();
     }
 }

@@ -29,13 +29,14 @@ public sealed class HostStore(ApBusDbContext db, OutboxSignal outbox)
 
     /// <summary>
     /// A new host's bus starts empty: its masks are announced first, then it scans its initial configuration
-    /// (config changed from empty, every probe, scan complete).
+    /// (config changed from empty, every probe, scan complete), all in its event form from the first.
     /// </summary>
-    public async Task<long> DefineAsync(string hostId, ApConfig initial, ApPermissions permissions, CancellationToken cancellationToken)
+    public async Task<long> DefineAsync(string hostId, ApConfig initial, ApPermissions permissions, BusEventForm form,
+        CancellationToken cancellationToken)
     {
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var bus = new HostBus(initial with { Apm = Bitmap256.Empty, Aqm = Bitmap256.Empty, Adm = Bitmap256.Empty }, ApPermissions.None);
-        var host = new HostRecord { Id = hostId };
+        var host = new HostRecord { Id = hostId, EventForm = form };
         var recorder = host.Recorder();
         // vfio_ap must know the masks before any probe, or it would let an mdev take a reserved queue.
         if (permissions != ApPermissions.None) bus.SetPermissions(permissions, recorder);
@@ -87,7 +88,7 @@ public sealed class HostStore(ApBusDbContext db, OutboxSignal outbox)
     async Task CommitAsync(IDbContextTransaction transaction, BusEventRecorder recorder, CancellationToken cancellationToken,
         Action? committing = null)
     {
-        await db.EnqueueAsync(recorder.Events, cancellationToken);
+        await db.EnqueueAsync(recorder.Messages, cancellationToken);
         committing?.Invoke();
         await transaction.CommitAsync(cancellationToken);
         outbox.Notify();

@@ -53,6 +53,10 @@ namespace Apmatrix.ApBus.Persistence.Migrations
                         .HasColumnType("bytea")
                         .HasColumnName("aqmask");
 
+                    b.Property<short>("EventForm")
+                        .HasColumnType("smallint")
+                        .HasColumnName("event_form");
+
                     b.Property<int>("MaxAdapter")
                         .HasColumnType("integer")
                         .HasColumnName("max_adapter");
