@@ -28,6 +28,8 @@ public class Broker_identities(StackFixture stack)
     [InlineData("guestvm", nameof(ConfigChanged))]
     [InlineData("guestvm", nameof(ApplyApcb))]
     [InlineData("vfioap", nameof(QueueProbed))]
+    [InlineData("vfioap", nameof(QueuesProbed))]
+    [InlineData("vfioap", nameof(QueuesRemoved))]
     [InlineData("vfioap", nameof(ApcbApplied))]
     [InlineData("auditor", nameof(ConfigChanged))]
     [InlineData("auditor", nameof(ApplyApcb))]
@@ -36,6 +38,19 @@ public class Broker_identities(StackFixture stack)
     {
         var broker = stack.Servers.Broker(user);
         Assert.Equal(AccessRefused, await RefusalAsync(broker, ExchangeTap.Exchange(contract), "", Publishers.User(broker)));
+    }
+
+    [Theory]
+    [InlineData("apbus", nameof(QueuesProbed))]
+    [InlineData("apbus", nameof(QueuesRemoved))]
+    public async Task Should_take_a_publish_to_a_contract_the_user_owns(string user, string contract)
+    {
+        var broker = stack.Servers.Broker(user);
+        await using (var connection = await new ConnectionFactory { Uri = broker }.CreateConnectionAsync())
+        await using (var channel = await connection.CreateChannelAsync())
+            // As MassTransit declares it: in a new vhost no publish or subscriber may have made it yet.
+            await channel.ExchangeDeclareAsync(ExchangeTap.Exchange(contract), ExchangeType.Fanout, durable: true);
+        Assert.Null(await RefusalAsync(broker, ExchangeTap.Exchange(contract), "", Publishers.User(broker)));
     }
 
     [Theory]

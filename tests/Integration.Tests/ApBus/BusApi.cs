@@ -17,6 +17,7 @@ public sealed class BusApi(HttpClient http, string hostId) : IDisposable
     public Task<HttpResponseMessage> ScanCompleteAsync() => http.PostAsync($"{Host}/scan-complete", null);
     public Task<HttpResponseMessage> MasksAsync(string apmask, string aqmask) => http.PutAsJsonAsync($"{Host}/masks", new { apmask, aqmask });
     public async Task<JsonElement> GetAsync() => await http.GetFromJsonAsync<JsonElement>(Host);
+    public async Task<JsonElement> SnapshotAsync() => await http.GetFromJsonAsync<JsonElement>($"{Host}/snapshot");
 
     /// <summary>The change's <c>lastSequence</c>, after checking it succeeded.</summary>
     public static async Task<long> LastSequenceAsync(Task<HttpResponseMessage> change)

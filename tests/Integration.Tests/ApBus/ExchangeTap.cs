@@ -12,6 +12,11 @@ public sealed record Tapped(string Type, JsonElement Message)
     public long Sequence => Message.GetProperty("sequence").GetInt64();
     public Guid? ScanId => Message.TryGetProperty("scanId", out var scan) && scan.ValueKind == JsonValueKind.String ? scan.GetGuid() : null;
     public string? Apqn => Message.TryGetProperty("apqn", out var apqn) ? apqn.GetString() : null;
+
+    /// <summary>The APQNs of a grouped message (<c>QueuesProbed</c>, <c>QueuesRemoved</c>) in its order; empty for any other.</summary>
+    public IReadOnlyList<string> Queues => Message.TryGetProperty("queues", out var queues)
+        ? queues.EnumerateArray().Select(q => q.GetProperty("apqn").GetString()!).ToList()
+        : [];
 }
 
 /// <summary>

@@ -7,7 +7,8 @@ namespace Apmatrix.Integration.Tests.ApBus;
 
 static class BusEvents
 {
-    public static readonly string[] Contracts = ["ConfigChanged", "QueueProbed", "QueueRemoved", "ScanComplete", "BusMasksChanged"];
+    public static readonly string[] Contracts =
+        ["ConfigChanged", "QueueProbed", "QueueRemoved", "QueuesProbed", "QueuesRemoved", "ScanComplete", "BusMasksChanged"];
 
     public static string NewHost() => $"it-bus-{Guid.NewGuid():N}";
 
@@ -18,13 +19,13 @@ static class BusEvents
 public class Defining_a_host(StackFixture stack)
 {
     [Fact]
-    public async Task Should_scan_from_the_empty_configuration()
+    public async Task Should_scan_from_the_empty_configuration_one_message_per_queue_in_the_per_queue_form()
     {
         var host = BusEvents.NewHost();
         await using var tap = await ExchangeTap.OpenAsync(stack.Servers, BusEvents.Contracts);
         using var bus = new BusApi(stack.Client(stack.ApBus), host);
 
-        using (var defined = await bus.DefineAsync(new { apm = "4-5", aqm = "0x0c", adm = "4" }))
+        using (var defined = await bus.DefineAsync(new { apm = "4-5", aqm = "0x0c", adm = "4", eventForm = "per-queue" }))
             Assert.Equal(HttpStatusCode.Created, defined.StatusCode);
 
         var events = await tap.EventsAsync(host, 6);
@@ -41,6 +42,31 @@ public class Defining_a_host(StackFixture stack)
         Assert.Equal(4, shown.GetProperty("queueDevices").GetInt32());
         Assert.Equal(6, shown.GetProperty("lastSequence").GetInt64());
         Assert.Equal("4-5", shown.GetProperty("config").GetProperty("aqm").GetString());
+        Assert.Equal("per-queue", shown.GetProperty("eventForm").GetString());
+    }
+
+    [Fact]
+    public async Task Should_scan_from_the_empty_configuration_one_message_per_adapter_by_default()
+    {
+        var host = BusEvents.NewHost();
+        await using var tap = await ExchangeTap.OpenAsync(stack.Servers, BusEvents.Contracts);
+        using var bus = new BusApi(stack.Client(stack.ApBus), host);
+
+        Assert.Equal(5, await BusApi.LastSequenceAsync(bus.DefineAsync(new { apm = "1,7,9", aqm = "200,3-4", adm = "4" })));
+
+        var events = await tap.EventsAsync(host, 5);
+        Assert.Equal([1, 2, 3, 4, 5], events.Select(e => e.Sequence));
+        Assert.Equal(["ConfigChanged", "QueuesProbed", "QueuesProbed", "QueuesProbed", "ScanComplete"], events.Select(e => e.Type));
+        foreach (var (adapter, probed) in new[] { 1, 7, 9 }.Zip(events.Skip(1).Take(3)))
+            Assert.Equal(new[] { 3, 4, 200 }.Select(domain => new Apqn(adapter, domain).ToString()), probed.Queues);
+        Assert.All(events.Skip(1).Take(3).SelectMany(e => e.Message.GetProperty("queues").EnumerateArray()),
+            q => Assert.Equal("VfioAp", q.GetProperty("driver").GetString()));
+        Assert.NotNull(Assert.Single(events.Select(e => e.ScanId).Distinct()));
+
+        var shown = await bus.GetAsync();
+        Assert.Equal(9, shown.GetProperty("queueDevices").GetInt32());
+        Assert.Equal(5, shown.GetProperty("lastSequence").GetInt64());
+        Assert.Equal("grouped", shown.GetProperty("eventForm").GetString());
     }
 
     [Fact]
@@ -61,7 +87,7 @@ public class Changing_a_host_configuration(StackFixture stack)
         var host = BusEvents.NewHost();
         await using var tap = await ExchangeTap.OpenAsync(stack.Servers, BusEvents.Contracts);
         using var bus = new BusApi(stack.Client(stack.ApBus), host);
-        await BusApi.LastSequenceAsync(bus.DefineAsync(new { apm = "4-5", aqm = "4-5", adm = "4" }));
+        await BusApi.LastSequenceAsync(bus.DefineAsync(new { apm = "4-5", aqm = "4-5", adm = "4", eventForm = "per-queue" }));
 
         Assert.Equal(12, await BusApi.LastSequenceAsync(bus.ConfigAsync("4,6", "4-5", "4")));
 
@@ -73,12 +99,31 @@ public class Changing_a_host_configuration(StackFixture stack)
     }
 
     [Fact]
+    public async Task Should_number_each_adapter_s_removals_and_probes_as_one_message_on_from_the_last_when_grouped()
+    {
+        var host = BusEvents.NewHost();
+        await using var tap = await ExchangeTap.OpenAsync(stack.Servers, BusEvents.Contracts);
+        using var bus = new BusApi(stack.Client(stack.ApBus), host);
+        Assert.Equal(4, await BusApi.LastSequenceAsync(bus.DefineAsync(new { apm = "4-5", aqm = "4-5", adm = "4", eventForm = "grouped" })));
+
+        Assert.Equal(8, await BusApi.LastSequenceAsync(bus.ConfigAsync("4,6", "4-5", "4")));
+
+        var scan = (await tap.EventsAsync(host, 8)).Skip(4).ToList();
+        Assert.Equal([5, 6, 7, 8], scan.Select(e => e.Sequence));
+        Assert.Equal(["ConfigChanged", "QueuesRemoved", "QueuesProbed", "ScanComplete"], scan.Select(e => e.Type));
+        Assert.Equal(["05.0004", "05.0005"], scan[1].Queues);
+        Assert.Equal(["06.0004", "06.0005"], scan[2].Queues);
+        Assert.All(scan[1].Message.GetProperty("queues").EnumerateArray(), q => Assert.Equal("ConfigRemoved", q.GetProperty("reason").GetString()));
+        Assert.Single(scan.Select(e => e.ScanId).Distinct());
+    }
+
+    [Fact]
     public async Task Should_carry_the_window_scan_id_to_explicit_probes_and_removals()
     {
         var host = BusEvents.NewHost();
         await using var tap = await ExchangeTap.OpenAsync(stack.Servers, BusEvents.Contracts);
         using var bus = new BusApi(stack.Client(stack.ApBus), host);
-        await BusApi.LastSequenceAsync(bus.DefineAsync(new { apm = "4-5", aqm = "4-5", adm = "4" }));
+        await BusApi.LastSequenceAsync(bus.DefineAsync(new { apm = "4-5", aqm = "4-5", adm = "4", eventForm = "per-queue" }));
 
         Assert.Equal(7, await BusApi.LastSequenceAsync(bus.ConfigChangedAsync("4-6", "4-5", "4")));
         var window = (await bus.GetAsync()).GetProperty("openScanId").GetGuid();
@@ -95,6 +140,28 @@ public class Changing_a_host_configuration(StackFixture stack)
         var shown = await bus.GetAsync();
         Assert.Equal(JsonValueKind.Null, shown.GetProperty("openScanId").ValueKind);
         Assert.Equal(4, shown.GetProperty("queueDevices").GetInt32());
+    }
+
+    [Fact]
+    public async Task Should_group_each_request_of_a_window_on_its_own()
+    {
+        var host = BusEvents.NewHost();
+        await using var tap = await ExchangeTap.OpenAsync(stack.Servers, BusEvents.Contracts);
+        using var bus = new BusApi(stack.Client(stack.ApBus), host);
+        Assert.Equal(4, await BusApi.LastSequenceAsync(bus.DefineAsync(new { apm = "4-5", aqm = "4-5", adm = "4" })));
+
+        Assert.Equal(5, await BusApi.LastSequenceAsync(bus.ConfigChangedAsync("4,6", "4-5", "4")));
+        Assert.Equal(6, await BusApi.LastSequenceAsync(bus.ProbeAsync("06.0004")));
+        Assert.Equal(7, await BusApi.LastSequenceAsync(bus.ProbeAsync("06.0005")));
+        Assert.Equal(8, await BusApi.LastSequenceAsync(bus.RemoveAsync("05.0004")));
+        Assert.Equal(9, await BusApi.LastSequenceAsync(bus.RemoveAsync("05.0005")));
+        Assert.Equal(10, await BusApi.LastSequenceAsync(bus.ScanCompleteAsync()));
+
+        var window = (await tap.EventsAsync(host, 10)).Skip(4).ToList();
+        Assert.Equal(["ConfigChanged", "QueuesProbed", "QueuesProbed", "QueuesRemoved", "QueuesRemoved", "ScanComplete"], window.Select(e => e.Type));
+        Assert.Equal([["06.0004"], ["06.0005"], ["05.0004"], ["05.0005"]], window.Skip(1).Take(4).Select(e => e.Queues));
+        Assert.Single(window.Select(e => e.ScanId).Distinct());
+        Assert.Equal(10, (await bus.GetAsync()).GetProperty("lastSequence").GetInt64());
     }
 
     [Fact]
@@ -118,7 +185,7 @@ public class Changing_the_bus_masks(StackFixture stack)
         using var bus = new BusApi(stack.Client(stack.ApBus), host);
         using var vfioAp = stack.Client(stack.VfioAp);
         (await vfioAp.PutAsJsonAsync(bus.Host, new { mode = "batched" })).EnsureSuccessStatusCode();
-        await BusApi.LastSequenceAsync(bus.DefineAsync(new { apm = "4-5", aqm = "4-5", adm = "4" }));
+        await BusApi.LastSequenceAsync(bus.DefineAsync(new { apm = "4-5", aqm = "4-5", adm = "4", eventForm = "per-queue" }));
         await Eventually.TrueAsync(async () => (await vfioAp.GetFromJsonAsync<JsonElement>(bus.Host)).GetProperty("lastSequence").GetInt64() == 6,
             "VfioAp to apply the host's first scan");
         (await vfioAp.PostAsJsonAsync($"{bus.Host}/mdevs", new { name = "m1" })).EnsureSuccessStatusCode();
@@ -139,6 +206,32 @@ public class Changing_the_bus_masks(StackFixture stack)
 }
 
 [Collection("stack")]
+public class Reading_a_host_s_snapshot(StackFixture stack)
+{
+    [Fact]
+    public async Task Should_count_the_messages_of_the_host_s_form_and_fingerprint_only_its_state()
+    {
+        using var grouped = new BusApi(stack.Client(stack.ApBus), BusEvents.NewHost());
+        using var perQueue = new BusApi(stack.Client(stack.ApBus), BusEvents.NewHost());
+        // Masks, config changed, one message per adapter (05.0005 reserved does not split 05's run), scan complete.
+        Assert.Equal(5, await BusApi.LastSequenceAsync(grouped.DefineAsync(new { apm = "4-5", aqm = "4-5", adm = "4", apmask = "5", aqmask = "5" })));
+        Assert.Equal(7, await BusApi.LastSequenceAsync(
+            perQueue.DefineAsync(new { apm = "4-5", aqm = "4-5", adm = "4", apmask = "5", aqmask = "5", eventForm = "per-queue" })));
+
+        Assert.Equal(8, await BusApi.LastSequenceAsync(grouped.ConfigAsync("4-6", "4-5", "4")));
+        Assert.Equal(11, await BusApi.LastSequenceAsync(perQueue.ConfigAsync("4-6", "4-5", "4")));
+
+        var (groupedSnapshot, perQueueSnapshot) = (await grouped.SnapshotAsync(), await perQueue.SnapshotAsync());
+        Assert.Equal(8, groupedSnapshot.GetProperty("lastSequence").GetInt64());
+        Assert.Equal(11, perQueueSnapshot.GetProperty("lastSequence").GetInt64());
+        Assert.Equal("grouped", groupedSnapshot.GetProperty("eventForm").GetString());
+        Assert.Equal("per-queue", perQueueSnapshot.GetProperty("eventForm").GetString());
+        Assert.Equal(perQueueSnapshot.GetProperty("digest").GetString(), groupedSnapshot.GetProperty("digest").GetString());
+        Assert.Equal(perQueueSnapshot.GetProperty("queues").ToString(), groupedSnapshot.GetProperty("queues").ToString());
+    }
+}
+
+[Collection("stack")]
 public class A_bad_bus_request(StackFixture stack)
 {
     [Theory]
@@ -148,6 +241,8 @@ public class A_bad_bus_request(StackFixture stack)
     [InlineData("PUT", "", """{"apm":"","aqm":""}""", "adm")]
     [InlineData("PUT", "", """{"apm":"","aqm":"","adm":"","maxDomain":256}""", "maxDomain")]
     [InlineData("PUT", "", """{"apm":"","aqm":"","adm":"","maxAdapter":"many"}""", "maxAdapter")]
+    [InlineData("PUT", "", """{"apm":"","aqm":"","adm":"","eventForm":"batched"}""", "eventForm")]
+    [InlineData("PUT", "", """{"apm":"","aqm":"","adm":"","eventForm":""}""", "eventForm")]
     [InlineData("PUT", "", """{"apm":""", "body")]
     [InlineData("PUT", "/masks", """{"apmask":"1-"}""", "apmask")]
     [InlineData("POST", "/queues/5.4.3/probe", "", "apqn")]
