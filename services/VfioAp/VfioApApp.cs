@@ -36,6 +36,8 @@ public static class VfioApApp
             bus.AddBatchConsumer<BusEventConsumer<ConfigChanged>, ConfigChanged>(BusEvents(s => s.OncePerScan), PendingBusEvent.Check);
             bus.AddBatchConsumer<BusEventConsumer<QueueProbed>, QueueProbed>(BusEvents(s => s.Streamed), PendingBusEvent.Check);
             bus.AddBatchConsumer<BusEventConsumer<QueueRemoved>, QueueRemoved>(BusEvents(s => s.Streamed), PendingBusEvent.Check);
+            bus.AddBatchConsumer<BusEventConsumer<QueuesProbed>, QueuesProbed>(BusEvents(s => s.Grouped), PendingBusEvent.Check);
+            bus.AddBatchConsumer<BusEventConsumer<QueuesRemoved>, QueuesRemoved>(BusEvents(s => s.Grouped), PendingBusEvent.Check);
             bus.AddBatchConsumer<BusEventConsumer<ScanComplete>, ScanComplete>(BusEvents(s => s.OncePerScan), PendingBusEvent.Check);
             bus.AddBatchConsumer<BusEventConsumer<BusMasksChanged>, BusMasksChanged>(BusEvents(s => s.OncePerScan), PendingBusEvent.Check);
             bus.AddBatchConsumer<ApcbAppliedConsumer, ApcbApplied>(BusEvents(s => s.Acknowledgements), ApcbAppliedCheck.Check);

@@ -1,4 +1,3 @@
-using Apmatrix.ApModel;
 using Apmatrix.Contracts;
 using Apmatrix.Engine;
 using Apmatrix.Sequencing;
@@ -79,7 +78,7 @@ public sealed class BusEventApplier(VfioApDbContext db, HostStore store, ILogger
             if (run.Count > 0)
             {
                 host ??= await store.LoadAsync(row, cancellationToken);
-                foreach (var e in run) Apply(host.Engine, e);
+                foreach (var e in run) BusEventOperations.Apply(host.Engine, e);
             }
         }
         // Only a full chunk used up to its end can have more parked events after it.
@@ -113,30 +112,5 @@ public sealed class BusEventApplier(VfioApDbContext db, HostStore store, ILogger
             FROM unnest({hosts}, {sequences}, {kinds}, {apqns}, {drivers}, {bodies}) AS e(host_id, sequence, kind, apqn, driver, body)
             ON CONFLICT DO NOTHING
             """, cancellationToken);
-    }
-
-    static void Apply(VfioApEngine engine, PendingBusEvent e)
-    {
-        switch (e.Kind)
-        {
-            case BusEventKind.ConfigChanged:
-                var change = e.Read<ConfigChanged>();
-                engine.OnConfigChanged(change.Current.ToApConfig(), change.Previous.ToApConfig());
-                break;
-            // A queue probed by the host's default driver is not vfio_ap's: it only takes up its sequence number.
-            case BusEventKind.QueueProbed when e.Driver == BoundDriver.VfioAp:
-                engine.OnQueueProbed(Apqn.FromValue(e.Apqn!.Value));
-                break;
-            case BusEventKind.QueueRemoved:
-                engine.OnQueueRemoved(Apqn.FromValue(e.Apqn!.Value));
-                break;
-            case BusEventKind.ScanComplete:
-                engine.OnScanComplete();
-                break;
-            case BusEventKind.BusMasksChanged:
-                var masks = e.Read<BusMasksChanged>();
-                engine.OnPermissionsChanged(new ApPermissions(Bitmap256.ParseMsb0Hex(masks.Apmask), Bitmap256.ParseMsb0Hex(masks.Aqmask)));
-                break;
-        }
     }
 }

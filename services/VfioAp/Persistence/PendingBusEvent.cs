@@ -7,7 +7,7 @@ namespace Apmatrix.VfioAp.Persistence;
 
 /// <summary>
 /// A bus event stored until every earlier event of its host has been applied. Queue events keep only the
-/// APQN and driver; the rare configuration and mask events keep their message as JSON.
+/// APQN and driver; the rare configuration and mask events and the grouped queue events keep their message as JSON.
 /// </summary>
 public sealed class PendingBusEvent
 {
@@ -30,6 +30,8 @@ public sealed class PendingBusEvent
             QueueRemoved m => WithQueue(m, BusEventKind.QueueRemoved, m.Apqn, m.Driver),
             ScanComplete m => new() { HostId = m.HostId, Sequence = m.Sequence, Kind = BusEventKind.ScanComplete },
             BusMasksChanged m => WithBody(m, BusEventKind.BusMasksChanged, CheckMask(m.Apmask) && CheckMask(m.Aqmask)),
+            QueuesProbed m => WithQueues(m, BusEventKind.QueuesProbed, m.Queues?.Select(q => q?.Apqn).ToList()),
+            QueuesRemoved m => WithQueues(m, BusEventKind.QueuesRemoved, m.Queues?.Select(q => q?.Apqn).ToList()),
             _ => throw new FormatException($"{message.GetType().Name} is not an AP bus event"),
         };
     }
@@ -49,6 +51,20 @@ public sealed class PendingBusEvent
         ApModel.Apqn.TryParse(apqn, out var parsed)
             ? new() { HostId = message.HostId, Sequence = message.Sequence, Kind = kind, Apqn = parsed.Value, Driver = driver }
             : throw new FormatException($"host {message.HostId}: {InputText.Quote(apqn)} in {kind} #{message.Sequence} is not an APQN");
+
+    // A grouped event is one adapter's queues, so at most one per domain.
+    static PendingBusEvent WithQueues<T>(T message, BusEventKind kind, List<string?>? apqns) where T : IBusEvent
+    {
+        if (apqns is null || apqns.Count == 0) throw new FormatException($"host {message.HostId}: {kind} #{message.Sequence} carries no queues");
+        if (apqns.Count > Bitmap256.Capacity)
+            throw new FormatException($"host {message.HostId}: {kind} #{message.Sequence} carries {apqns.Count} queues, more than {Bitmap256.Capacity}");
+        for (var i = 0; i < apqns.Count; i++)
+        {
+            if (!ApModel.Apqn.TryParse(apqns[i], out _))
+                throw new FormatException($"host {message.HostId}: {InputText.Quote(apqns[i])} (queue {i + 1}) in {kind} #{message.Sequence} is not an APQN");
+        }
+        return new() { HostId = message.HostId, Sequence = message.Sequence, Kind = kind, Body = JsonSerializer.Serialize(message, Wire.Options) };
+    }
 
     static bool CheckConfig(ApConfigInfo? config) =>
         config is { MaxAdapter: >= 0 and < Bitmap256.Capacity, MaxDomain: >= 0 and < Bitmap256.Capacity }

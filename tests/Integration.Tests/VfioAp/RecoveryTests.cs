@@ -19,7 +19,7 @@ namespace Apmatrix.Integration.Tests.VfioAp;
 [Collection("stack")]
 public class Recovering_from_failures(StackFixture stack)
 {
-    static readonly string[] BusEventQueues = ["config-changed", "queue-probed", "scan-complete", "apcb-applied"];
+    static readonly string[] BusEventQueues = ["config-changed", "queue-probed", "queues-probed", "queues-removed", "scan-complete", "apcb-applied"];
 
     [Fact]
     public async Task Should_end_the_scan_exact_when_the_database_is_unreachable_for_a_while()

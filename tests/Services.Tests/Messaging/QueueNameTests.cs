@@ -24,6 +24,8 @@ public class QueueNameTests
         Assert.Equal("run42-config-changed", QueueOf<BusEventConsumer<ConfigChanged>, ConfigChanged>());
         Assert.Equal("run42-queue-probed", QueueOf<BusEventConsumer<QueueProbed>, QueueProbed>());
         Assert.Equal("run42-queue-removed", QueueOf<BusEventConsumer<QueueRemoved>, QueueRemoved>());
+        Assert.Equal("run42-queues-probed", QueueOf<BusEventConsumer<QueuesProbed>, QueuesProbed>());
+        Assert.Equal("run42-queues-removed", QueueOf<BusEventConsumer<QueuesRemoved>, QueuesRemoved>());
         Assert.Equal("run42-scan-complete", QueueOf<BusEventConsumer<ScanComplete>, ScanComplete>());
         Assert.Equal("run42-bus-masks-changed", QueueOf<BusEventConsumer<BusMasksChanged>, BusMasksChanged>());
         Assert.Equal("run42-apcb-applied", QueueOf<ApcbAppliedConsumer, ApcbApplied>());
@@ -36,6 +38,7 @@ public class QueueNameTests
         var settings = new BusEventBatchSettings();
 
         Assert.Equal(new BatchLimits(500, TimeSpan.FromMilliseconds(10), 2, BatchTimeLimitStart.FromLast), settings.Streamed);
+        Assert.Equal(new BatchLimits(16, TimeSpan.FromMilliseconds(10), 2, BatchTimeLimitStart.FromLast), settings.Grouped);
         Assert.Equal(new BatchLimits(500, TimeSpan.FromMilliseconds(1), 2, BatchTimeLimitStart.FromLast), settings.OncePerScan);
         Assert.Equal(new BatchLimits(500, TimeSpan.FromMilliseconds(10)), settings.Acknowledgements);
         Assert.Equal(1000, settings.Streamed.Capacity);
