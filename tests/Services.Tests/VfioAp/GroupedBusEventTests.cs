@@ -59,7 +59,7 @@ public class GroupedBusEventTests
     {
         var host = new ApConfig(Low(run.Apm), Low(run.Aqm), Low(run.Adm));
         var bus = new HostBus(host, ApPermissions.None);
-        var recorder = new BusEventRecorder("h1", 1, null);
+        var recorder = new BusEventRecorder("h1", 1, null, BusEventForm.PerQueue);
         bus.Scan(host, recorder);
         foreach (var step in run.Steps)
         {
@@ -121,7 +121,7 @@ public class GroupedBusEventTests
     {
         var empty = new ApConfig(Bitmap256.Empty, Bitmap256.Empty, Bitmap256.Empty);
         var full = new ApConfig(Bitmap256.All, Bitmap256.All, Bitmap256.All);
-        var recorder = new BusEventRecorder("h1", 1, null);
+        var recorder = new BusEventRecorder("h1", 1, null, BusEventForm.PerQueue);
         new HostBus(empty, ApPermissions.None).Scan(full, recorder);
         var events = recorder.Events;
         var grouped = BusEventGroups.Group(events);

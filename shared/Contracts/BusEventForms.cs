@@ -1,11 +1,11 @@
-namespace Apmatrix.ApBus.Messaging;
+namespace Apmatrix.Contracts;
 
 /// <summary>The event form as the API spells it: <c>grouped</c> or <c>per-queue</c>.</summary>
 public static class BusEventForms
 {
     public static string Name(BusEventForm form) => form == BusEventForm.PerQueue ? "per-queue" : "grouped";
 
-    public static bool TryParse(string text, out BusEventForm form)
+    public static bool TryParse(string? text, out BusEventForm form)
     {
         (var known, form) = text switch
         {
