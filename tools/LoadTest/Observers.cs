@@ -59,6 +59,8 @@ public sealed class Observers : IAsyncDisposable
                         e.Handler<ConfigChanged>(context => auditor.Note(context.Message, context.ReceiveContext.Redelivered));
                         e.Handler<QueueProbed>(context => auditor.Note(context.Message, context.ReceiveContext.Redelivered));
                         e.Handler<QueueRemoved>(context => auditor.Note(context.Message, context.ReceiveContext.Redelivered));
+                        e.Handler<QueuesProbed>(context => auditor.Note(context.Message, context.ReceiveContext.Redelivered));
+                        e.Handler<QueuesRemoved>(context => auditor.Note(context.Message, context.ReceiveContext.Redelivered));
                         e.Handler<ScanComplete>(context => auditor.Note(context.Message, context.ReceiveContext.Redelivered));
                         e.Handler<BusMasksChanged>(context => auditor.Note(context.Message, context.ReceiveContext.Redelivered));
                     });
