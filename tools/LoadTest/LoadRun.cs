@@ -86,6 +86,9 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
         log.WriteLine($"  set-up: {hosts.Sum(h => h.Calls):N0} HTTP calls in {_setUpSeconds:F1} s");
     }
 
+    /// <summary>A run of one event form: the mode with the bus events in <see cref="LoadOptions.Forms"/>' first.</summary>
+    public Task<ModeResult> RunAsync(HotPlugMode mode, CancellationToken cancellationToken) => RunAsync(options.Forms[0], mode, cancellationToken);
+
     public async Task<ModeResult> RunAsync(EventForm form, HotPlugMode mode, CancellationToken cancellationToken)
     {
         if (double.IsNaN(_setUpSeconds)) throw new InvalidOperationException("set up the hosts first");

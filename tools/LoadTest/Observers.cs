@@ -9,7 +9,7 @@ namespace Apmatrix.LoadTest;
 /// <summary>
 /// The run's own queues on the services' exchanges, bound before the first event: a timing queue noting
 /// when each ScanComplete and ApcbApplied arrives, and the extra subscribers (auditors, a second data
-/// centre) that each check every host's sequence. Times are milliseconds on the run's clock.
+/// centre) that each check every host's sequence, its events grouped or per queue. Times are milliseconds on the run's clock.
 /// </summary>
 public sealed class Observers : IAsyncDisposable
 {
