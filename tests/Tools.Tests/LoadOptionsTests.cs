@@ -1,3 +1,4 @@
+using Apmatrix.ApModel;
 using Apmatrix.Engine;
 using Apmatrix.LoadTest;
 using Apmatrix.Scenarios.Stack;
@@ -63,6 +64,14 @@ public sealed class LoadOptionsTests
         var error = Assert.Throws<ArgumentException>(() => LoadOptions.Parse(arguments.Split(' ')));
 
         Assert.Contains(option, error.Message);
+    }
+
+    [Fact]
+    public void Should_name_the_hosts_of_the_longest_name_within_the_name_rule()
+    {
+        var options = LoadOptions.Parse(["--name", new string('n', LoadOptions.MaxNameLength), "--hosts", "1000", "--form", "both", "--mode", "both"]);
+
+        Assert.True(Names.IsValid(LoadRun.HostName(options.Name, EventForm.PerQueue, HotPlugMode.PerQueue, options.Hosts)));
     }
 
     [Fact]

@@ -37,7 +37,10 @@ public sealed record LoadOptions
     public TimeSpan FaultAfter { get; init; } = TimeSpan.FromSeconds(1);
     /// <summary>How long a stopped server stays down.</summary>
     public TimeSpan FaultFor { get; init; } = TimeSpan.FromSeconds(5);
-    /// <summary>Malformed bus events sent straight to VfioAp's queue in every timed scan; exactly these must reach <c>_error</c>.</summary>
+    /// <summary>
+    /// Malformed bus events, in the run's form, sent straight to VfioAp's queue of probes in that form in every timed scan;
+    /// exactly these must reach its <c>_error</c>.
+    /// </summary>
     public int Poison { get; init; }
     public bool MeasureCeiling { get; init; } = true;
     public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(10);
@@ -109,7 +112,7 @@ public sealed record LoadOptions
         if (options.Fault is LoadFault.BrokerRestart && options.Nodes.Count > 0)
             throw new ArgumentException("--fault broker-restart is for the single node; on a cluster: cluster-node-kill or cluster-leader-restart");
         if (options.Guests > options.Domains) throw new ArgumentException("--guests may not exceed --domains: each mdev needs a domain of its own");
-        // The hosts are named {name}-per-queue-per-queue-h{i} (form, mode): within the one name rule's 64 characters.
+        // The hosts are named by LoadRun.HostName: within the one name rule's 64 characters.
         if (options.Name.Length is 0 or > MaxNameLength || options.Name[0] == '-' || options.Name.Any(c => !char.IsAsciiLetterOrDigit(c) && c != '-'))
             throw new ArgumentException($"--name takes 1 to {MaxNameLength} letters, digits and '-', not starting with '-' (it names the report files and the hosts)");
         return options;

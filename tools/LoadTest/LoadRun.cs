@@ -31,7 +31,7 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
         : new FaultInjector(options, stack, servers ?? throw new ArgumentNullException(nameof(servers), "a fault needs the run's servers"));
     readonly Dictionary<(EventForm, HotPlugMode), List<RunHost>> _hosts = options.Forms.SelectMany(form => options.Modes.Select(mode => (form, mode)))
         .ToDictionary(run => run, run => Enumerable.Range(1, options.Hosts)
-            .Select(i => new RunHost($"{options.Name}-{EventForms.Name(run.form)}-{HotPlugModes.Name(run.mode)}-h{i}", run.form, run.mode,
+            .Select(i => new RunHost(HostName(options.Name, run.form, run.mode, i), run.form, run.mode,
                 new ExpectedHost(options, run.mode, run.form))).ToList());
     double _setUpSeconds = double.NaN;
 
@@ -85,6 +85,9 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
         _setUpSeconds = setUp.Elapsed.TotalSeconds;
         log.WriteLine($"  set-up: {hosts.Sum(h => h.Calls):N0} HTTP calls in {_setUpSeconds:F1} s");
     }
+
+    /// <summary>Host <paramref name="i"/> of a run's form and mode, named so the services' logs say which it was.</summary>
+    public static string HostName(string run, EventForm form, HotPlugMode mode, int i) => $"{run}-{EventForms.Name(form)}-{HotPlugModes.Name(mode)}-h{i}";
 
     /// <summary>A run of one event form: the mode with the bus events in <see cref="LoadOptions.Forms"/>' first.</summary>
     public Task<ModeResult> RunAsync(HotPlugMode mode, CancellationToken cancellationToken) => RunAsync(options.Forms[0], mode, cancellationToken);
