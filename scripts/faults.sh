@@ -2,7 +2,9 @@
 # The fault runs: each fault injected into 5 scans of 4 hosts at 64 x 64 (16 guests each), one after another
 # (after two scans without a fault, the yardstick),
 # every run ending exact with the subscriber's in-order check and no action by hand; then 100 poison messages in
-# a full-scale scan, a purged queue healed by reconciliation, and (with `cluster`) the three-node cluster's faults.
+# a full-scale scan, a purged queue healed by reconciliation (these two with the bus events grouped and per queue:
+# each form has queues of its own), and (with `cluster`) the three-node cluster's faults. The others run with
+# the default, grouped events.
 # Native servers only (it stops and starts them). Reports: reports/load-fault-*.{md,json}; a summary at the end.
 #   scripts/faults.sh [NAME...]  the single-node faults, poison and reconciliation (only the runs named, if any:
 #                                fault-none, fault-broker-restart, ..., as the reports are named)
@@ -41,8 +43,9 @@ else
   for service in apbus vfioap guestvm; do
     run --name "fault-kill-$service" "${small[@]}" --fault "kill:$service" --fault-after 1000
   done
-  run --name fault-purge-events "${small[@]}" --fault purge-events --fault-after 200
-  run --name fault-poison --adapters 256 --domains 256 --guests 256 --vcpus 4 --poison 100 --fault-after 1000 --ceiling off --timeout 900
+  run --name fault-purge-events "${small[@]}" --fault purge-events --fault-after 200 --form both
+  run --name fault-poison --adapters 256 --domains 256 --guests 256 --vcpus 4 --poison 100 --fault-after 1000 --ceiling off --timeout 900 \
+    --form both
 fi
 grep -h "^# Load test\|^- .*ms into scan\|Faults:" reports/load-fault-*.md reports/load-cluster-full-scale.md 2>/dev/null || true
 exit "$status"

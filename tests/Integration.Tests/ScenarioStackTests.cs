@@ -4,28 +4,32 @@ using Apmatrix.Scenarios.Stack;
 
 namespace Apmatrix.Integration.Tests;
 
-/// <summary>Every scenario file through ApBus, RabbitMQ, VfioAp, PostgreSQL and GuestVm gives what the in-process engine gives.</summary>
+/// <summary>
+/// Every scenario file through ApBus, RabbitMQ, VfioAp, PostgreSQL and GuestVm gives what the in-process engine gives,
+/// with the host's bus events grouped and per queue alike.
+/// </summary>
 [Collection("stack")]
 public class ScenarioStackTests(StackFixture stack)
 {
-    public static TheoryData<string> Files()
+    public static TheoryData<string, EventForm> Files()
     {
         var root = Path.Combine(AppContext.BaseDirectory, "scenarios");
-        var data = new TheoryData<string>();
+        var data = new TheoryData<string, EventForm>();
         foreach (var file in Directory.GetFiles(root, "*.json", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
-            data.Add(Path.GetRelativePath(root, file));
+            foreach (var form in Enum.GetValues<EventForm>())
+                data.Add(Path.GetRelativePath(root, file), form);
         return data;
     }
 
     [Theory]
     [MemberData(nameof(Files))]
-    public async Task Should_end_as_the_engine_ends(string file)
+    public async Task Should_end_as_the_engine_ends(string file, EventForm form)
     {
         var scenario = ScenarioReader.ReadFile(Path.Combine(AppContext.BaseDirectory, "scenarios", file));
         await using var inProcess = new InProcessTarget();
         var expected = await ScenarioRunner.RunAsync(scenario, inProcess);
 
-        await using var target = new StackTarget(new StackEndpoints(stack.ApBus, stack.VfioAp, stack.GuestVm, stack.Keys.Operator), StackTarget.HostIdFor(scenario));
+        await using var target = new StackTarget(new StackEndpoints(stack.ApBus, stack.VfioAp, stack.GuestVm, stack.Keys.Operator), StackTarget.HostIdFor(scenario), form);
         var actual = await ScenarioRunner.RunAsync(scenario, target);
 
         Assert.True(actual.Passed, string.Join("\n", actual.Failures));

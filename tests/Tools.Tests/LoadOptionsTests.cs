@@ -1,5 +1,7 @@
+using Apmatrix.ApModel;
 using Apmatrix.Engine;
 using Apmatrix.LoadTest;
+using Apmatrix.Scenarios.Stack;
 
 namespace Apmatrix.Tools.Tests;
 
@@ -10,11 +12,12 @@ public sealed class LoadOptionsTests
     public void Should_read_every_option()
     {
         var options = LoadOptions.Parse(["--name", "n1", "--hosts", "3", "--adapters", "16", "--domains", "8", "--guests", "4",
-            "--vcpus", "2", "--scans", "2", "--mode", "both", "--vfioap", "2", "--guestvm", "3", "--subscribers", "1",
+            "--vcpus", "2", "--scans", "2", "--mode", "both", "--form", "both", "--vfioap", "2", "--guestvm", "3", "--subscribers", "1",
             "--fault", "kill:vfioap", "--fault-after", "500", "--fault-scans", "3", "--fault-for", "60000", "--poison", "100", "--ceiling", "off", "--timeout", "120"]);
 
         Assert.Equal(("n1", 3, 16, 8, 4, 2, 2), (options.Name, options.Hosts, options.Adapters, options.Domains, options.Guests, options.Vcpus, options.Scans));
         Assert.Equal([HotPlugMode.Batched, HotPlugMode.PerQueue], options.Modes);
+        Assert.Equal([EventForm.Grouped, EventForm.PerQueue], options.Forms);
         Assert.Equal((2, 3, 1), (options.VfioApInstances, options.GuestVmInstances, options.Subscribers));
         Assert.Equal((LoadFault.KillVfioAp, TimeSpan.FromMilliseconds(500), 3, TimeSpan.FromMinutes(1), 100),
             (options.Fault, options.FaultAfter, options.FaultScans, options.FaultFor, options.Poison));
@@ -23,11 +26,27 @@ public sealed class LoadOptionsTests
     }
 
     [Theory]
+    [InlineData("grouped", EventForm.Grouped)]
+    [InlineData("per-queue", EventForm.PerQueue)]
+    public void Should_read_one_event_form(string value, EventForm form) =>
+        Assert.Equal([form], LoadOptions.Parse(["--form", value]).Forms);
+
+    [Fact]
+    public void Should_group_the_events_unless_told_otherwise() =>
+        Assert.Equal([EventForm.Grouped], LoadOptions.Parse([]).Forms);
+
+    [Theory]
     [InlineData("--hosts 0", "--hosts")]
     [InlineData("--adapters 257", "--adapters")]
     [InlineData("--mode sideways", "--mode")]
     [InlineData("--mode perqueue", "--mode")]
     [InlineData("--mode Batched", "--mode")]
+    [InlineData("--form sideways", "--form")]
+    [InlineData("--form perqueue", "--form")]
+    [InlineData("--form Grouped", "--form")]
+    [InlineData("--form per_queue", "--form")]
+    [InlineData("--form batched", "--form")]
+    [InlineData("--form", "--form")]
     [InlineData("--vcpus x", "--vcpus")]
     [InlineData("--frobnicate 1", "--frobnicate")]
     [InlineData("--guests 9 --domains 8", "--guests")]
@@ -38,6 +57,7 @@ public sealed class LoadOptionsTests
     [InlineData("--name a/b", "--name")]
     [InlineData("--name -a", "--name")]
     [InlineData("--name abcdefghijabcdefghijabcdefghijabcdefghijK", "--name")]
+    [InlineData("--name abcdefghijabcdefghijabcdefghijabcdefghi", "--name")]
     [InlineData("--hosts", "--hosts")]
     public void Should_name_the_option_it_refuses(string arguments, string option)
     {
@@ -47,10 +67,18 @@ public sealed class LoadOptionsTests
     }
 
     [Fact]
+    public void Should_name_the_hosts_of_the_longest_name_within_the_name_rule()
+    {
+        var options = LoadOptions.Parse(["--name", new string('n', LoadOptions.MaxNameLength), "--hosts", "1000", "--form", "both", "--mode", "both"]);
+
+        Assert.True(Names.IsValid(LoadRun.HostName(options.Name, EventForm.PerQueue, HotPlugMode.PerQueue, options.Hosts)));
+    }
+
+    [Fact]
     public void Should_count_what_a_full_scan_and_its_undoing_send()
     {
         var options = LoadOptions.Parse(["--adapters", "4", "--domains", "6", "--guests", "3", "--scans", "2"]);
-        var host = new ExpectedHost(options, HotPlugMode.Batched);
+        var host = new ExpectedHost(options, HotPlugMode.Batched, EventForm.PerQueue);
 
         // Empty to full: config changed, 24 probes, scan complete; each guest gets its domains on all four adapters at once.
         Assert.Equal(26, host.Scan(options.ConfigOfScan(0)));
@@ -62,6 +90,33 @@ public sealed class LoadOptionsTests
         Assert.All(host.Guests, g => Assert.Equal(2, g.Version));
         Assert.All(host.Guests, g => Assert.True(g.Apcb.Apm.IsEmpty));
         // Per scan: the events, and an ApplyApcb and an ApcbApplied per guest update.
-        Assert.Equal(2 * (26 + 2 * 3), ExpectedHost.TimedMessages(options, HotPlugMode.Batched));
+        Assert.Equal(2 * (26 + 2 * 3), ExpectedHost.TimedMessages(options, EventForm.PerQueue, HotPlugMode.Batched));
+    }
+
+    [Fact]
+    public void Should_count_a_message_per_adapter_and_scan_when_the_events_are_grouped()
+    {
+        var options = LoadOptions.Parse(["--adapters", "4", "--domains", "6", "--guests", "3", "--scans", "2"]);
+        var host = new ExpectedHost(options, HotPlugMode.Batched, EventForm.Grouped);
+
+        // Config changed, one message of 6 probes per adapter, scan complete; the guests' updates are the same as per queue.
+        Assert.Equal(6, host.Scan(options.ConfigOfScan(0)));
+        Assert.All(host.Guests, g => Assert.Equal(1, g.Version));
+        Assert.Equal(6, host.Scan(options.ConfigOfScan(1)));
+        Assert.All(host.Guests, g => Assert.Equal(2, g.Version));
+        Assert.Equal(12, host.Events);
+        Assert.Equal(2 * (6 + 2 * 3), ExpectedHost.TimedMessages(options, EventForm.Grouped, HotPlugMode.Batched));
+    }
+
+    [Theory]
+    [InlineData(EventForm.PerQueue, 1 + 65_536 + 1)]
+    [InlineData(EventForm.Grouped, 1 + 256 + 1)]
+    public void Should_predict_the_messages_of_a_full_scale_scan_in_each_form(EventForm form, long messages)
+    {
+        var options = LoadOptions.Parse(["--adapters", "256", "--domains", "256", "--guests", "1"]);
+        var host = new ExpectedHost(options, HotPlugMode.Batched, form);
+
+        Assert.Equal(messages, host.Scan(options.ConfigOfScan(0)));
+        Assert.Equal(messages, host.Scan(options.ConfigOfScan(1)));
     }
 }

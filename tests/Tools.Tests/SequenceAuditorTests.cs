@@ -33,5 +33,20 @@ public sealed class SequenceAuditorTests
         Assert.False(report.Complete || report.InOrder);
     }
 
+    [Fact]
+    public async Task Should_judge_grouped_messages_by_their_one_sequence_each()
+    {
+        var auditor = new SequenceAuditor("q");
+        var queues = new[] { new ProbedQueue("01.0002", BoundDriver.VfioAp), new ProbedQueue("01.0003", BoundDriver.VfioAp) };
+        await auditor.Note(Probe(1));
+        await auditor.Note(new QueuesProbed("h", 2, null, queues));
+        await auditor.Note(new QueuesRemoved("h", 4, null, [new RemovedQueue("01.0002", BoundDriver.VfioAp, RemovalReason.ConfigRemoved)]));
+
+        var report = auditor.Report("h", 4);
+
+        Assert.Equal((3L, 1L, 1L), (report.Delivered, report.Missing, report.OutOfOrder));
+        Assert.Equal("4 after 2", report.FirstOutOfOrder);
+    }
+
     static QueueProbed Probe(long sequence) => new("h", sequence, null, "01.0002", BoundDriver.VfioAp);
 }

@@ -12,7 +12,6 @@ namespace Apmatrix.LoadTest;
 public sealed class Backlog(Servers servers, IReadOnlyDictionary<string, string> databases, string queuePrefix)
 {
     static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(200);
-    static readonly string[] BusEventQueues = ["config-changed", "queue-probed", "queue-removed", "scan-complete", "bus-masks-changed"];
 
     /// <summary>Samples until <paramref name="stop"/> is cancelled; times are milliseconds on <paramref name="clock"/>.</summary>
     public async Task<BacklogSummary> WatchAsync(Stopwatch clock, double start, CancellationToken stop)
@@ -26,7 +25,7 @@ public sealed class Backlog(Servers servers, IReadOnlyDictionary<string, string>
             {
                 var at = clock.Elapsed.TotalMilliseconds - start;
                 long busQueues = 0;
-                foreach (var queue in BusEventQueues) busQueues += await DepthAsync(channel, queue);
+                foreach (var queue in EventQueues.All) busQueues += await DepthAsync(channel, queue);
                 samples.Add(new Sample(at, await OutboxAsync("apbus"), busQueues, await OutboxAsync("vfioap"), await DepthAsync(channel, "apply-apcb"),
                     await OutboxAsync("guestvm")));
                 await Task.Delay(Interval, stop);

@@ -23,7 +23,7 @@ public static class Ceiling
         ("publish 10,000 at a time, Batch<T> consumer of 1,000", 10_000, true, 2000),
     ];
 
-    public static async Task<CeilingResult> MeasureAsync(Uri broker, string queuePrefix, int messages, int queues, TextWriter log,
+    public static async Task<CeilingResult> MeasureAsync(string form, Uri broker, string queuePrefix, int messages, int queues, TextWriter log,
         CancellationToken cancellationToken, BrokerTopology? topology = null)
     {
         var trials = new List<CeilingTrial>();
@@ -33,7 +33,7 @@ public static class Ceiling
             log.WriteLine($"  ceiling: {name}: {trial.MessagesPerSecond:N0} msg/s ({trial.Seconds:F2} s, {trial.BodyBytes} B/message)");
             trials.Add(trial);
         }
-        return new CeilingResult(messages, trials);
+        return new CeilingResult(form, messages, trials);
     }
 
     static async Task<CeilingTrial> TryAsync(Uri broker, BrokerTopology? topology, string queue, string name, int chunk, bool batch, int prefetch, int queues,

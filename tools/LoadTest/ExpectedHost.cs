@@ -1,19 +1,28 @@
 using Apmatrix.ApModel;
+using Apmatrix.Contracts;
 using Apmatrix.Engine;
+using Apmatrix.Scenarios.Stack;
 
 namespace Apmatrix.LoadTest;
 
 /// <summary>
 /// What the stack must end with for one host: the same set-up and scans run in process on
-/// <see cref="HostBus"/> and <see cref="VfioApEngine"/>, counting the bus events the scans cause.
+/// <see cref="HostBus"/> and <see cref="VfioApEngine"/>, counting the bus event messages the scans cause in the host's
+/// <see cref="EventForm"/>: grouped by <see cref="BusEventGroups.Group"/>, the rule ApBus sends by.
 /// </summary>
 public sealed class ExpectedHost : IApBusListener
 {
+    const string Host = "expected";
     readonly HostBus _bus = new(LoadOptions.Empty, ApPermissions.None);
     readonly VfioApEngine _engine;
+    readonly EventForm _form;
+    // The per-queue events of the scan running; their fields matter only as far as the grouping rule reads them.
+    readonly List<IBusEvent> _scanEvents = [];
+    Guid _scanId;
 
-    public ExpectedHost(LoadOptions options, HotPlugMode mode)
+    public ExpectedHost(LoadOptions options, HotPlugMode mode, EventForm form)
     {
+        _form = form;
         _engine = new VfioApEngine(LoadOptions.Empty, ApPermissions.None, mode);
         for (var i = 0; i < options.Guests; i++)
         {
@@ -26,9 +35,9 @@ public sealed class ExpectedHost : IApBusListener
     }
 
     /// <summary>Messages the timed scans of all hosts move through the broker: bus events, and an ApplyApcb and an ApcbApplied per update.</summary>
-    public static long TimedMessages(LoadOptions options, HotPlugMode mode)
+    public static long TimedMessages(LoadOptions options, EventForm form, HotPlugMode mode)
     {
-        var host = new ExpectedHost(options, mode);
+        var host = new ExpectedHost(options, mode, form);
         long messages = 0;
         for (var scan = 0; scan < options.Scans; scan++)
         {
@@ -38,49 +47,54 @@ public sealed class ExpectedHost : IApBusListener
         return messages * options.Hosts;
     }
 
-    /// <summary>Bus events published so far (the host's last sequence).</summary>
+    /// <summary>Bus event messages published so far (the host's last sequence).</summary>
     public long Events { get; private set; }
 
     public IEnumerable<Guest> Guests => _engine.Guests;
 
     public long VersionOf(string guest) => _engine.FindGuest(guest)?.Version ?? 0;
 
-    /// <summary>Runs one scan; returns the number of bus events it publishes.</summary>
+    /// <summary>Runs one scan; returns the number of bus event messages it publishes.</summary>
     public long Scan(in ApConfig next)
     {
-        var before = Events;
+        _scanEvents.Clear();
         _bus.Scan(next, this);
         _engine.ClearUpdates();
-        return Events - before;
+        var messages = _form == EventForm.Grouped ? BusEventGroups.Group(_scanEvents).Count : _scanEvents.Count;
+        Events += messages;
+        return messages;
     }
+
+    long Next => Events + _scanEvents.Count + 1;
 
     void IApBusListener.ConfigChanged(in ApConfig current, in ApConfig previous)
     {
-        Events++;
+        _scanId = Guid.NewGuid();
+        _scanEvents.Add(new ConfigChanged(Host, Next, _scanId, ApConfigInfo.From(current), ApConfigInfo.From(previous)));
         ((IApBusListener)_engine).ConfigChanged(current, previous);
     }
 
     void IApBusListener.QueueProbed(Apqn apqn, QueueDriver driver)
     {
-        Events++;
+        _scanEvents.Add(new QueueProbed(Host, Next, _scanId, apqn.ToString(), BoundDriver.VfioAp));
         ((IApBusListener)_engine).QueueProbed(apqn, driver);
     }
 
     void IApBusListener.QueueRemoved(Apqn apqn, QueueDriver driver, QueueRemovalReason reason)
     {
-        Events++;
+        _scanEvents.Add(new QueueRemoved(Host, Next, _scanId, apqn.ToString(), BoundDriver.VfioAp, RemovalReason.ConfigRemoved));
         ((IApBusListener)_engine).QueueRemoved(apqn, driver, reason);
     }
 
     void IApBusListener.ScanComplete(in ApConfig current, in ApConfig previous)
     {
-        Events++;
+        _scanEvents.Add(new ScanComplete(Host, Next, _scanId, ApConfigInfo.From(current), ApConfigInfo.From(previous)));
         ((IApBusListener)_engine).ScanComplete(current, previous);
     }
 
     void IApBusListener.PermissionsChanged(in ApPermissions permissions)
     {
-        Events++;
+        _scanEvents.Add(new BusMasksChanged(Host, Next, permissions.Apmask.ToMsb0Hex(), permissions.Aqmask.ToMsb0Hex()));
         ((IApBusListener)_engine).PermissionsChanged(permissions);
     }
 }

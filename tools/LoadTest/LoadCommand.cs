@@ -1,13 +1,14 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Apmatrix.Engine;
+using Apmatrix.Scenarios.Stack;
 using MassTransit;
 
 namespace Apmatrix.LoadTest;
 
 /// <summary>
-/// The whole command: a fresh virtual host and databases, the ceiling, the services as child processes,
-/// each hot-plug mode in turn, the report. Bounded by <see cref="LoadOptions.Timeout"/>; Ctrl-C and
+/// The whole command: a fresh virtual host and databases, the ceiling of each event form, the services as child
+/// processes, each event form and hot-plug mode in turn, the report. Bounded by <see cref="LoadOptions.Timeout"/>; Ctrl-C and
 /// SIGTERM stop the children too.
 /// </summary>
 public static class LoadCommand
@@ -36,7 +37,7 @@ public static class LoadCommand
         if (options.Nodes.Count > 0) servers.UseCluster(ClusterNodes.FromEnvironment(options.Nodes));
         var failures = new List<string>();
         var modes = new List<ModeResult>();
-        CeilingResult? ceiling = null;
+        var ceilings = new List<CeilingResult>();
         Dictionary<string, long>? errorQueues = null;
         var phase = "preparing the servers";
         var note = "";
@@ -50,14 +51,15 @@ public static class LoadCommand
                 await servers.DropDatabaseAsync($"{service}_{DatabaseSuffix}", run.Token);
 
             if (options.MeasureCeiling)
-            {
-                phase = "measuring the ceiling";
-                var messages = (int)ExpectedHost.TimedMessages(options, options.Modes[0]);
-                // Bus events reach VfioAp's queue and every extra subscriber's.
-                var queues = 1 + options.Subscribers;
-                log.WriteLine($"ceiling: {messages:N0} messages, each to {queues} queue(s), through MassTransit and RabbitMQ alone...");
-                ceiling = await Ceiling.MeasureAsync(servers.Broker, "", messages, queues, log, run.Token, servers.Topology);
-            }
+                foreach (var form in options.Forms)
+                {
+                    phase = $"measuring the ceiling of {EventForms.Name(form)} events";
+                    var messages = (int)ExpectedHost.TimedMessages(options, form, options.Modes[0]);
+                    // Bus events reach VfioAp's queue and every extra subscriber's.
+                    var queues = 1 + options.Subscribers;
+                    log.WriteLine($"ceiling, {EventForms.Name(form)} events: {messages:N0} messages, each to {queues} queue(s), through MassTransit and RabbitMQ alone...");
+                    ceilings.Add(await Ceiling.MeasureAsync(EventForms.Name(form), servers.Broker, "", messages, queues, log, run.Token, servers.Topology));
+                }
 
             phase = "starting the services";
             log.WriteLine($"starting {options.VfioApInstances} VfioAp, {options.GuestVmInstances} GuestVm, 1 ApBus...");
@@ -70,27 +72,30 @@ public static class LoadCommand
             using (var warm = new LoadRun(warmUp, stack, observers, clock, TextWriter.Null))
             {
                 await warm.SetUpAsync(run.Token);
-                foreach (var mode in options.Modes)
-                    failures.AddRange((await warm.RunAsync(mode, run.Token)).Failures.Select(f => $"warm-up: {f}"));
+                foreach (var form in options.Forms)
+                    foreach (var mode in options.Modes)
+                        failures.AddRange((await warm.RunAsync(form, mode, run.Token)).Failures.Select(f => $"warm-up: {f}"));
             }
             var databases = Services.ToDictionary(service => service, service => $"{service}_{DatabaseSuffix}");
             using var load = new LoadRun(options, stack, observers, clock, log,
                 options.Fault is null ? new Backlog(servers, databases, "") : null, servers);
             phase = "setting up";
             await load.SetUpAsync(run.Token);
-            foreach (var mode in options.Modes)
-            {
-                phase = $"the {HotPlugModes.Name(mode)} run";
-                modes.Add(await load.RunAsync(mode, run.Token));
-            }
+            foreach (var form in options.Forms)
+                foreach (var mode in options.Modes)
+                {
+                    phase = $"the {HotPlugModes.Name(mode)} run with {EventForms.Name(form)} events";
+                    modes.Add(await load.RunAsync(form, mode, run.Token));
+                }
             faults.AddRange(load.Faults);
             errorQueues = await servers.ErrorQueuesAsync(run.Token);
-            // The poison, and nothing else, ends in _error.
-            var poisoned = (Queue: "queue-probed_error", Count: (long)options.Poison * options.Scans * options.Modes.Count);
+            // The poison, and nothing else, ends in _error: in the _error queue of each form's queue of probes.
+            var poisoned = options.Forms.ToDictionary(form => $"{EventQueues.Probes(form)}_error", _ => (long)options.Poison * options.Scans * options.Modes.Count);
             foreach (var (queue, count) in errorQueues ?? [])
-                if (count != (queue == poisoned.Queue ? poisoned.Count : 0)) failures.Add($"{count} message(s) in {queue}");
-            if (poisoned.Count > 0 && errorQueues?.GetValueOrDefault(poisoned.Queue) != poisoned.Count)
-                failures.Add($"{errorQueues?.GetValueOrDefault(poisoned.Queue)} of the {poisoned.Count} poison messages in {poisoned.Queue}");
+                if (count != poisoned.GetValueOrDefault(queue)) failures.Add($"{count} message(s) in {queue}");
+            foreach (var (queue, count) in poisoned.Where(p => p.Value > 0))
+                if (errorQueues?.GetValueOrDefault(queue) != count)
+                    failures.Add($"{errorQueues?.GetValueOrDefault(queue)} of the {count} poison messages in {queue}");
         }
         catch (OperationCanceledException) when (run.IsCancellationRequested)
         {
@@ -104,7 +109,7 @@ public static class LoadCommand
         var environment = new RunEnvironment(System.Environment.MachineName, System.Environment.ProcessorCount, RuntimeInformation.FrameworkDescription,
             $"{servers.Broker.Host}:{servers.Broker.Port}{servers.Broker.AbsolutePath}", typeof(IBus).Assembly.GetName().Version?.ToString() ?? "?",
             $"{loadAtStart} at the start, {LoadAverage()} at the end", faults.Count == 0 ? note : $"{note} Faults: {string.Join("; ", faults)}.");
-        var report = new LoadReport(options.Name, started, environment, options, ceiling, modes, Targets.Evaluate(options, ceiling, modes),
+        var report = new LoadReport(options.Name, started, environment, options, ceilings, modes, Targets.Evaluate(options, ceilings, modes),
             errorQueues, failures);
         var path = await ReportWriter.WriteAsync(report, Path.Combine(repository, options.ReportDirectory), CancellationToken.None);
         foreach (var failure in failures) log.WriteLine($"FAILED: {failure}");

@@ -2,18 +2,19 @@ using System.Globalization;
 using System.Text.Json.Serialization;
 using Apmatrix.ApModel;
 using Apmatrix.Engine;
+using Apmatrix.Scenarios.Stack;
 
 namespace Apmatrix.LoadTest;
 
 /// <summary>
 /// What one load run does: the hosts and their layout (mdev i holds every adapter and the domains d with
-/// d mod guests = i, attached to guest i), the scans, the hot-plug modes, and the fan-out of the stack.
+/// d mod guests = i, attached to guest i), the scans, the bus events' forms, the hot-plug modes, and the fan-out of the stack.
 /// </summary>
 public sealed record LoadOptions
 {
     public string Name { get; init; } = "load";
 
-    public const int MaxNameLength = 40;
+    public const int MaxNameLength = 38;
     public int Hosts { get; init; } = 1;
     public int Adapters { get; init; } = 8;
     public int Domains { get; init; } = 8;
@@ -21,6 +22,8 @@ public sealed record LoadOptions
     public int Vcpus { get; init; } = 4;
     public int Scans { get; init; } = 1;
     public IReadOnlyList<HotPlugMode> Modes { get; init; } = [HotPlugMode.Batched];
+    /// <summary>How ApBus sends the bus events of the run's hosts; each form runs every mode on hosts of its own.</summary>
+    public IReadOnlyList<EventForm> Forms { get; init; } = [EventForm.Grouped];
     public int VfioApInstances { get; init; } = 1;
     public int GuestVmInstances { get; init; } = 1;
     public int Subscribers { get; init; }
@@ -34,7 +37,10 @@ public sealed record LoadOptions
     public TimeSpan FaultAfter { get; init; } = TimeSpan.FromSeconds(1);
     /// <summary>How long a stopped server stays down.</summary>
     public TimeSpan FaultFor { get; init; } = TimeSpan.FromSeconds(5);
-    /// <summary>Malformed bus events sent straight to VfioAp's queue in every timed scan; exactly these must reach <c>_error</c>.</summary>
+    /// <summary>
+    /// Malformed bus events, in the run's form, sent straight to VfioAp's queue of probes in that form in every timed scan;
+    /// exactly these must reach its <c>_error</c>.
+    /// </summary>
     public int Poison { get; init; }
     public bool MeasureCeiling { get; init; } = true;
     public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(10);
@@ -79,6 +85,7 @@ public sealed record LoadOptions
                 "--vcpus" => options with { Vcpus = Count(name, value, 1, 248) },
                 "--scans" => options with { Scans = Count(name, value, 1, 100) },
                 "--mode" => options with { Modes = ParseModes(value) },
+                "--form" => options with { Forms = ParseForms(value) },
                 "--vfioap" => options with { VfioApInstances = Count(name, value, 1, 16) },
                 "--guestvm" => options with { GuestVmInstances = Count(name, value, 1, 16) },
                 "--subscribers" => options with { Subscribers = Count(name, value, 0, 16) },
@@ -105,7 +112,7 @@ public sealed record LoadOptions
         if (options.Fault is LoadFault.BrokerRestart && options.Nodes.Count > 0)
             throw new ArgumentException("--fault broker-restart is for the single node; on a cluster: cluster-node-kill or cluster-leader-restart");
         if (options.Guests > options.Domains) throw new ArgumentException("--guests may not exceed --domains: each mdev needs a domain of its own");
-        // The hosts are named {name}-per-queue-h{i}: within the one name rule's 64 characters.
+        // The hosts are named by LoadRun.HostName: within the one name rule's 64 characters.
         if (options.Name.Length is 0 or > MaxNameLength || options.Name[0] == '-' || options.Name.Any(c => !char.IsAsciiLetterOrDigit(c) && c != '-'))
             throw new ArgumentException($"--name takes 1 to {MaxNameLength} letters, digits and '-', not starting with '-' (it names the report files and the hosts)");
         return options;
@@ -117,6 +124,11 @@ public sealed record LoadOptions
         : HotPlugModes.TryParse(value, out var mode) && HotPlugModes.Name(mode) == value ? [mode]
         : throw new ArgumentException($"--mode is {string.Join(", ", Enum.GetValues<HotPlugMode>().Select(HotPlugModes.Name))} or both");
 
+    static IReadOnlyList<EventForm> ParseForms(string value) =>
+        value == "both" ? [EventForm.Grouped, EventForm.PerQueue]
+        : EventForms.TryParse(value, out var form) ? [form]
+        : throw new ArgumentException($"--form is {string.Join(", ", Enum.GetValues<EventForm>().Select(EventForms.Name))} or both");
+
     static int Count(string name, string value, int min, int max) =>
         int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= min && n <= max
             ? n
@@ -124,7 +136,8 @@ public sealed record LoadOptions
 
     public const string Usage = """
         usage: Apmatrix.LoadTest [options]      (talks to 127.0.0.1 only; reads APMATRIX_RABBITMQ[_<SERVICE>], APMATRIX_POSTGRES[_<SERVICE>])
-          --name NAME               report name: reports/load-NAME.{md,json,svg}        (load)
+          --name NAME               report name: reports/load-NAME.{md,json,svg}; 1-38 of
+                                    letters, digits and '-'                             (load)
           --hosts N                 hosts, driven concurrently                          (1)
           --adapters N --domains N  each full scan configures adapters 0..N-1 x domains (8 x 8)
           --guests N                mdevs and guests per host; mdev i holds every adapter
@@ -132,6 +145,10 @@ public sealed record LoadOptions
           --vcpus N                 vCPUs per guest                                     (4)
           --scans N                 timed scans per host: empty->full, full->empty, ... (1)
           --mode batched|per-queue|both                                                 (batched)
+          --form grouped|per-queue|both
+                                    how ApBus sends each host's bus events: a run of one
+                                    adapter's probes or removals in a scan as one message,
+                                    or one message per queue; both: every mode in each  (grouped)
           --vfioap N --guestvm N    service instances: competing consumers, one database (1, 1)
           --subscribers N           extra queues bound to ApBus's exchanges, each checking
                                     every host's sequence                               (0)
@@ -149,14 +166,16 @@ public sealed record LoadOptions
                                                             on; started again after the scan
                                     cluster-leader-restart  stop_app the node leading most quorum
                                                             queues, wait, start_app
-                                    purge-events            purge VfioAp's queue-probed and
-                                                            queue-removed queues: the lost events
-                                                            heal by reconciliation
+                                    purge-events            purge VfioAp's queues of probes and
+                                                            removals in the run's form (queues-
+                                                            or queue-probed/-removed): the lost
+                                                            events heal by reconciliation
           --fault-after MS          when the fault comes, from the scan's start         (1000)
           --fault-scans N           only the first N timed scans get the fault          (all)
           --fault-for MS            how long a stopped server stays down                (5000)
-          --poison N                malformed events sent to VfioAp's queue in each timed
-                                    scan; exactly N x scans must reach _error           (0)
+          --poison N                malformed events sent to VfioAp's queue of probes (of
+                                    the run's form) in each timed scan; exactly N x scans
+                                    per mode must reach that queue's _error             (0)
           --ceiling on|off          measure the MassTransit ceiling first               (on)
           --timeout SECONDS         hard limit for the whole run                        (600)
           --reports DIR                                                                 (reports)

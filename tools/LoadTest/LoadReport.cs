@@ -1,7 +1,7 @@
 namespace Apmatrix.LoadTest;
 
 /// <summary>A load run's whole outcome: the report's JSON is this record.</summary>
-public sealed record LoadReport(string Name, DateTimeOffset Started, RunEnvironment Environment, LoadOptions Options, CeilingResult? Ceiling,
+public sealed record LoadReport(string Name, DateTimeOffset Started, RunEnvironment Environment, LoadOptions Options, IReadOnlyList<CeilingResult> Ceilings,
     IReadOnlyList<ModeResult> Modes, IReadOnlyList<TargetResult> Targets, IReadOnlyDictionary<string, long>? ErrorQueues,
     IReadOnlyList<string> Failures)
 {

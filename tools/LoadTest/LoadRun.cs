@@ -9,8 +9,8 @@ using HdrHistogram;
 namespace Apmatrix.LoadTest;
 
 /// <summary>
-/// Hot-plug modes through a running stack, each on hosts of its own: every host is set up over HTTP at
-/// once (not timed); then per mode the scans run on all its hosts at once (timed, one scan after
+/// Hot-plug modes through a running stack, in each event form, each pair on hosts of its own: every host is set up over
+/// HTTP at once (not timed); then per form and mode the scans run on all its hosts at once (timed, one scan after
 /// another), and the final state is checked against the in-process engine and the extra subscribers'
 /// view of every host's events.
 /// </summary>
@@ -29,13 +29,14 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
     readonly ServiceClients _clients = new(stack, options.Fault == LoadFault.KillVfioAp && stack.VfioAp.Count > 1 ? stack.VfioAp[^1].Name : null);
     readonly FaultInjector? _faults = options.Fault is null ? null
         : new FaultInjector(options, stack, servers ?? throw new ArgumentNullException(nameof(servers), "a fault needs the run's servers"));
-    readonly Dictionary<HotPlugMode, List<RunHost>> _hosts = options.Modes.ToDictionary(mode => mode, mode =>
-        Enumerable.Range(1, options.Hosts)
-            .Select(i => new RunHost($"{options.Name}-{HotPlugModes.Name(mode)}-h{i}", mode, new ExpectedHost(options, mode))).ToList());
+    readonly Dictionary<(EventForm, HotPlugMode), List<RunHost>> _hosts = options.Forms.SelectMany(form => options.Modes.Select(mode => (form, mode)))
+        .ToDictionary(run => run, run => Enumerable.Range(1, options.Hosts)
+            .Select(i => new RunHost(HostName(options.Name, run.form, run.mode, i), run.form, run.mode,
+                new ExpectedHost(options, run.mode, run.form))).ToList());
     double _setUpSeconds = double.NaN;
 
     /// <summary>
-    /// Host modes and empty configurations first, then every mdev's calls (define its guest, create, write
+    /// Host modes, event forms and empty configurations first, then every mdev's calls (define its guest, create, write
     /// its whole matrix through <c>ap_config</c>, attach) as one chain, chains of all hosts running side by
     /// side; done when VfioAp has applied every event and guests acknowledged.
     /// </summary>
@@ -53,7 +54,7 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
             var answer = await host.CallAsync(_clients.ApBus, HttpMethod.Put, path, new
             {
                 apm = empty.Apm.ToRangeList(), aqm = empty.Aqm.ToRangeList(), adm = empty.Adm.ToRangeList(),
-                maxAdapter = empty.MaxAdapter, maxDomain = empty.MaxDomain, apmask = "", aqmask = "",
+                maxAdapter = empty.MaxAdapter, maxDomain = empty.MaxDomain, apmask = "", aqmask = "", eventForm = EventForms.Name(host.Form),
             }, cancellationToken);
             host.LastSequence = answer.GetProperty("lastSequence").GetInt64();
         }));
@@ -85,13 +86,19 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
         log.WriteLine($"  set-up: {hosts.Sum(h => h.Calls):N0} HTTP calls in {_setUpSeconds:F1} s");
     }
 
-    public async Task<ModeResult> RunAsync(HotPlugMode mode, CancellationToken cancellationToken)
+    /// <summary>Host <paramref name="i"/> of a run's form and mode, named so the services' logs say which it was.</summary>
+    public static string HostName(string run, EventForm form, HotPlugMode mode, int i) => $"{run}-{EventForms.Name(form)}-{HotPlugModes.Name(mode)}-h{i}";
+
+    /// <summary>A run of one event form: the mode with the bus events in <see cref="LoadOptions.Forms"/>' first.</summary>
+    public Task<ModeResult> RunAsync(HotPlugMode mode, CancellationToken cancellationToken) => RunAsync(options.Forms[0], mode, cancellationToken);
+
+    public async Task<ModeResult> RunAsync(EventForm form, HotPlugMode mode, CancellationToken cancellationToken)
     {
         if (double.IsNaN(_setUpSeconds)) throw new InvalidOperationException("set up the hosts first");
-        var modeName = HotPlugModes.Name(mode);
-        var hosts = _hosts[mode];
+        var (formName, modeName) = (EventForms.Name(form), HotPlugModes.Name(mode));
+        var hosts = _hosts[(form, mode)];
         var failures = new List<string>();
-        log.WriteLine($"{modeName}: {hosts.Count} host(s)");
+        log.WriteLine($"{modeName}, {formName} events: {hosts.Count} host(s)");
 
         var before = await GuestVmStatesAsync(hosts, cancellationToken);
         // The timing queue lives through the warm-up and every mode: this mode's repeats are the difference.
@@ -125,7 +132,7 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
 
         // Guests GuestVm does not know are already failures; they count as nothing here.
         var perGuest = after.Keys.ToList();
-        return new ModeResult(modeName, hosts.Count, _setUpSeconds, hosts.Sum(h => h.Calls), scans,
+        return new ModeResult(formName, modeName, hosts.Count, _setUpSeconds, hosts.Sum(h => h.Calls), scans,
             Summarize(latencies), appliedBeforeScanComplete,
             Spread.Of(perGuest.Select(g => (double)(after[g].Updates - (before.GetValueOrDefault(g)?.Updates ?? 0)) / options.Scans).ToList()),
             Spread.Of(perGuest.Select(g => after[g].SuspendedMilliseconds - (before.GetValueOrDefault(g)?.SuspendedMilliseconds ?? 0)).ToList()),
@@ -152,7 +159,7 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
         var answeredAll = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var unanswered = hosts.Count;
         var faulting = options.Fault is { } fault && scan < options.FaultScans
-            ? _faults!.InjectAsync(fault, scan, answeredAll.Task, () => clock.Elapsed.TotalMilliseconds, cancellationToken)
+            ? _faults!.InjectAsync(fault, hosts[0].Form, scan, answeredAll.Task, () => clock.Elapsed.TotalMilliseconds, cancellationToken)
             : Task.FromResult<FaultWindow?>(null)!;
         var poisoning = options.Poison > 0 ? PoisonAsync(hosts, scan, cancellationToken) : Task.CompletedTask;
         var timings = await Task.WhenAll(hosts.Select(async (host, i) =>
@@ -169,7 +176,8 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
             var answered = clock.Elapsed.TotalMilliseconds;
             var published = answer.GetProperty("lastSequence").GetInt64();
             if (published - host.LastSequence != expected[i].Events)
-                lock (failures) failures.Add($"host {host.Name}, scan {scan + 1}: ApBus published {published - host.LastSequence} events, the model {expected[i].Events}");
+                lock (failures) failures.Add($"host {host.Name}, scan {scan + 1}: ApBus published {published - host.LastSequence} event messages, " +
+                                             $"the model {expected[i].Events} ({EventForms.Name(host.Form)})");
             host.LastSequence = published;
             var where = $"host {host.Name}, scan {scan + 1}";
             await ProgressAsync(() => _clients.VfioApLastSequenceAsync(host.Name, cancellationToken), published,
@@ -208,17 +216,25 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
     }
 
     /// <summary>
-    /// <see cref="LoadOptions.Poison"/> bus events VfioAp cannot read (no APQN), sent straight to its queue of probes
-    /// <see cref="LoadOptions.FaultAfter"/> into the scan, among the scan's own events.
+    /// <see cref="LoadOptions.Poison"/> bus events VfioAp cannot read (no APQN), in the hosts' form, sent straight to its
+    /// queue of probes in that form <see cref="LoadOptions.FaultAfter"/> into the scan, among the scan's own events.
     /// </summary>
     async Task PoisonAsync(IReadOnlyList<RunHost> hosts, int scan, CancellationToken cancellationToken)
     {
         await Task.Delay(options.FaultAfter, cancellationToken);
-        var poison = Enumerable.Range(0, options.Poison).Select(k =>
-            new QueueProbed(hosts[k % hosts.Count].Name, PoisonSequence + (long)scan * options.Poison + k, null, "not-an-apqn", BoundDriver.VfioAp));
-        await observers.SendAsync($"{stack.QueuePrefix}queue-probed", poison, cancellationToken);
-        lock (_notes) _notes.Add($"{options.Poison} malformed QueueProbed sent to VfioAp's queue {options.FaultAfter.TotalMilliseconds:F0} ms into scan {scan + 1}");
+        var form = hosts[0].Form;
+        var queue = stack.QueuePrefix + EventQueues.Probes(form);
+        var sequences = Enumerable.Range(0, options.Poison).Select(k => (Host: hosts[k % hosts.Count].Name, Sequence: PoisonSequence + (long)scan * options.Poison + k));
+        if (form == EventForm.Grouped)
+            await observers.SendAsync(queue, sequences.Select(p =>
+                new QueuesProbed(p.Host, p.Sequence, null, [new ProbedQueue(NotAnApqn, BoundDriver.VfioAp)])), cancellationToken);
+        else
+            await observers.SendAsync(queue, sequences.Select(p => new QueueProbed(p.Host, p.Sequence, null, NotAnApqn, BoundDriver.VfioAp)), cancellationToken);
+        lock (_notes) _notes.Add($"{options.Poison} malformed {(form == EventForm.Grouped ? nameof(QueuesProbed) : nameof(QueueProbed))} sent to VfioAp's " +
+                                 $"queue {queue} {options.FaultAfter.TotalMilliseconds:F0} ms into scan {scan + 1}");
     }
+
+    const string NotAnApqn = "not-an-apqn";
 
     // Far beyond any real sequence: if one were ever applied, the host would wait at a gap and the run would fail.
     const long PoisonSequence = 1L << 40;
@@ -349,11 +365,12 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
 
     public void Dispose() => _clients.Dispose();
 
-    sealed class RunHost(string name, HotPlugMode mode, ExpectedHost expected)
+    sealed class RunHost(string name, EventForm form, HotPlugMode mode, ExpectedHost expected)
     {
         long _calls;
 
         public string Name { get; } = name;
+        public EventForm Form { get; } = form;
         public HotPlugMode Mode { get; } = mode;
         public ExpectedHost Expected { get; } = expected;
         public long Calls => Interlocked.Read(ref _calls);

@@ -1,7 +1,8 @@
 namespace Apmatrix.LoadTest;
 
-/// <summary>Everything one hot-plug mode measured and checked.</summary>
+/// <summary>Everything one hot-plug mode measured and checked, with the bus events in one form.</summary>
 public sealed record ModeResult(
+    string Form,
     string Mode,
     int Hosts,
     double SetUpSeconds,
@@ -24,4 +25,6 @@ public sealed record ModeResult(
     public double EventsPerSecondThroughVfioAp => Events / VfioApSeconds;
     public double MessagesPerSecond => Messages / WholeSeconds;
     public bool Exact => Failures.Count == 0;
+    /// <summary>The run's name in reports: its mode and its form.</summary>
+    public string Run => $"{Mode}, {Form} events";
 }

@@ -9,7 +9,7 @@ namespace Apmatrix.LoadTest;
 /// <summary>
 /// The run's own queues on the services' exchanges, bound before the first event: a timing queue noting
 /// when each ScanComplete and ApcbApplied arrives, and the extra subscribers (auditors, a second data
-/// centre) that each check every host's sequence. Times are milliseconds on the run's clock.
+/// centre) that each check every host's sequence, its events grouped or per queue. Times are milliseconds on the run's clock.
 /// </summary>
 public sealed class Observers : IAsyncDisposable
 {
@@ -59,6 +59,8 @@ public sealed class Observers : IAsyncDisposable
                         e.Handler<ConfigChanged>(context => auditor.Note(context.Message, context.ReceiveContext.Redelivered));
                         e.Handler<QueueProbed>(context => auditor.Note(context.Message, context.ReceiveContext.Redelivered));
                         e.Handler<QueueRemoved>(context => auditor.Note(context.Message, context.ReceiveContext.Redelivered));
+                        e.Handler<QueuesProbed>(context => auditor.Note(context.Message, context.ReceiveContext.Redelivered));
+                        e.Handler<QueuesRemoved>(context => auditor.Note(context.Message, context.ReceiveContext.Redelivered));
                         e.Handler<ScanComplete>(context => auditor.Note(context.Message, context.ReceiveContext.Redelivered));
                         e.Handler<BusMasksChanged>(context => auditor.Note(context.Message, context.ReceiveContext.Redelivered));
                     });

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Apmatrix.Scenarios.Stack;
 
 namespace Apmatrix.LoadTest;
 
@@ -37,21 +38,24 @@ public static class ReportWriter
         md.AppendLine($"{o.Hosts} host(s), each scanned {o.Scans} time(s) ({string.Join(", ", Enumerable.Range(0, o.Scans).Select(s => o.ConfigOfScan(s).Apm.IsEmpty ? "to empty" : "from empty to full"))}), " +
                       $"full = {o.Adapters} adapters x {o.Domains} domains; {o.Guests} mdevs/guests per host of {o.Vcpus} vCPUs, mdev i holding every " +
                       $"adapter and the domains d with d mod {o.Guests} = i. {o.VfioApInstances} VfioAp and {o.GuestVmInstances} GuestVm instance(s) " +
-                      $"(competing consumers, one database per service), {o.Subscribers} extra subscriber queue(s).");
+                      $"(competing consumers, one database per service), {o.Subscribers} extra subscriber queue(s). " +
+                      $"Bus events {string.Join(" and ", r.Modes.Select(m => m.Form).Distinct().Select(EventFormText))}.");
         md.AppendLine();
 
-        if (r.Ceiling is { } ceiling)
+        if (r.Ceilings.Count > 0)
         {
-            md.AppendLine($"## Ceiling: MassTransit over RabbitMQ alone, {ceiling.Messages:N0} messages");
+            md.AppendLine($"## Ceiling: MassTransit over RabbitMQ alone, {string.Join(" and ", r.Ceilings.Select(c => $"{c.Messages:N0} messages ({c.Form} events)"))}");
             md.AppendLine();
             md.AppendLine("Durable exchanges and queues, persistent messages, publisher confirms; publish and consume overlap; " +
-                          "timed from the first publish to the last consume, before any service runs.");
+                          "timed from the first publish to the last consume, before any service runs. Per event form, as many messages as " +
+                          "the form's run moves, each of one queue event's size.");
             md.AppendLine();
-            md.AppendLine("| batching | prefetch | queues per message | message body | seconds | messages/s |");
-            md.AppendLine("|---|---:|---:|---:|---:|---:|");
-            foreach (var t in ceiling.Trials)
-                md.AppendLine($"| {t.Name}{(t == ceiling.Best ? " (**ceiling**)" : "")} | {t.Prefetch:N0} | {t.Queues} | {t.BodyBytes:N0} B | " +
-                              $"{t.Seconds:F2} | {t.MessagesPerSecond:N0} |");
+            md.AppendLine("| events | messages | batching | prefetch | queues per message | message body | seconds | messages/s |");
+            md.AppendLine("|---|---:|---|---:|---:|---:|---:|---:|");
+            foreach (var ceiling in r.Ceilings)
+                foreach (var t in ceiling.Trials)
+                    md.AppendLine($"| {ceiling.Form} | {ceiling.Messages:N0} | {t.Name}{(t == ceiling.Best ? " (**ceiling**)" : "")} | {t.Prefetch:N0} | {t.Queues} | " +
+                                  $"{t.BodyBytes:N0} B | {t.Seconds:F2} | {t.MessagesPerSecond:N0} |");
             md.AppendLine();
         }
 
@@ -61,17 +65,22 @@ public static class ReportWriter
                       "arriving at the run's own timing queue; backlogs sampled every 200 ms (outbox rows, queue depths). ScanComplete-to-applied is one value per updated guest: the arrival of its " +
                       "last `ApcbApplied` of the scan minus the arrival of its host's `ScanComplete`, both on that queue (HdrHistogram).");
         md.AppendLine();
-        md.AppendLine($"| figure | {string.Join(" | ", r.Modes.Select(m => m.Mode))} |");
+        md.AppendLine($"| figure | {string.Join(" | ", r.Modes.Select(m => m.Run))} |");
         md.AppendLine($"|---|{string.Concat(r.Modes.Select(_ => "---:|"))}");
         Row(md, r, "set-up HTTP calls; seconds for all modes' hosts together (not timed)", m => $"{m.SetUpCalls:N0}; {m.SetUpSeconds:F1} s");
-        Row(md, r, "bus events / guest updates / messages", m => $"{m.Events:N0} / {m.Updates:N0} / {m.Messages:N0}");
+        Row(md, r, "bus event messages / guest updates / messages", m => $"{m.Events:N0} / {m.Updates:N0} / {m.Messages:N0}");
         Row(md, r, "ApBus answers the config change (scan + outbox commit)", m => Ms(m.Scans.Sum(s => s.ApBusMs)));
         Row(md, r, "VfioAp has applied every event", m => Ms(m.VfioApSeconds * 1000));
-        Row(md, r, "**events/s through VfioAp**", m => $"**{m.EventsPerSecondThroughVfioAp:N0}**");
+        Row(md, r, "**event messages/s through VfioAp**", m => $"**{m.EventsPerSecondThroughVfioAp:N0}**");
         Row(md, r, "ScanComplete at the timing queue", m => Ms(m.Scans.Sum(s => s.ScanCompleteMs)));
         Row(md, r, "**config change to last guest applied**", m => $"**{Ms(m.WholeSeconds * 1000)}**");
         Row(md, r, "stack messages/s", m => $"{m.MessagesPerSecond:N0}");
-        if (r.Ceiling is { } c) Row(md, r, "**stack rate / ceiling rate**", m => $"**{m.MessagesPerSecond / c.MessagesPerSecond:F2}**");
+        if (r.Ceilings.Count > 0)
+        {
+            Row(md, r, "ceiling messages/s (this form's)", m => r.Ceilings.FirstOrDefault(c => c.Form == m.Form) is { } c ? $"{c.MessagesPerSecond:N0}" : "-");
+            Row(md, r, "**stack rate / ceiling rate**", m => r.Ceilings.FirstOrDefault(c => c.Form == m.Form) is { } c
+                ? $"**{m.MessagesPerSecond / c.MessagesPerSecond:F2}**" : "-");
+        }
         Row(md, r, "ScanComplete to last guest applied p50 / p99 / max", m => m.ScanCompleteToLastApplied is { Count: > 0 } p
             ? $"{p.P50:F1} / {p.P99:F1} / {p.Max:F1} ms (n = {p.Count})" : "-");
         Row(md, r, "guests whose last update came before ScanComplete", m => $"{m.AppliedBeforeScanComplete:N0}");
@@ -100,21 +109,21 @@ public static class ReportWriter
         {
             md.AppendLine("### Per scan");
             md.AppendLine();
-            md.AppendLine("| mode | scan | events | updates | ApBus ms | VfioAp ms | events/s | ScanComplete ms | last applied ms |");
+            md.AppendLine("| mode, events | scan | event messages | updates | ApBus ms | VfioAp ms | messages/s | ScanComplete ms | last applied ms |");
             md.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|");
             foreach (var m in r.Modes)
                 foreach (var s in m.Scans)
-                    md.AppendLine($"| {m.Mode} | {s.Scan} {s.Config} | {s.Events:N0} | {s.Updates:N0} | {s.ApBusMs:F0} | {s.VfioApMs:F0} | " +
+                    md.AppendLine($"| {m.Run} | {s.Scan} {s.Config} | {s.Events:N0} | {s.Updates:N0} | {s.ApBusMs:F0} | {s.VfioApMs:F0} | " +
                                   $"{s.EventsPerSecondThroughVfioAp:N0} | {s.ScanCompleteMs:F0} | {s.WholeMs:F0} |");
             md.AppendLine();
         }
 
-        var disorderly = r.Modes.SelectMany(m => m.Subscribers.Where(s => !s.Complete || !s.InOrder).Select(s => (m.Mode, s))).ToList();
+        var disorderly = r.Modes.SelectMany(m => m.Subscribers.Where(s => !s.Complete || !s.InOrder).Select(s => (Mode: m.Run, s))).ToList();
         if (disorderly.Count > 0)
         {
             md.AppendLine("### Extra subscribers that saw a host's events incomplete or out of order");
             md.AppendLine();
-            md.AppendLine("| mode | queue | host | delivered of last | missing | duplicates | out of order | first out of order |");
+            md.AppendLine("| mode, events | queue | host | delivered of last | missing | duplicates | out of order | first out of order |");
             md.AppendLine("|---|---|---|---:|---:|---:|---:|---|");
             foreach (var (mode, s) in disorderly.Take(20))
                 md.AppendLine($"| {mode} | {s.Queue} | {s.Host} | {s.Delivered:N0} of {s.LastSequence:N0} | {s.Missing:N0} | {s.Duplicates:N0} | " +
@@ -123,7 +132,7 @@ public static class ReportWriter
             md.AppendLine();
         }
 
-        md.AppendLine($"![guest updates and suspended time per mode]({chart})");
+        md.AppendLine($"![guest updates and suspended time per mode and event form]({chart})");
         md.AppendLine();
         md.AppendLine("## Targets");
         md.AppendLine();
@@ -132,7 +141,7 @@ public static class ReportWriter
         foreach (var t in r.Targets) md.AppendLine($"| {t.Target} | {t.Measured} | {(t.Met ? "met" : "**missed**")} |");
         md.AppendLine();
 
-        var failures = r.Failures.Concat(r.Modes.SelectMany(m => m.Failures.Select(f => $"{m.Mode}: {f}"))).ToList();
+        var failures = r.Failures.Concat(r.Modes.SelectMany(m => m.Failures.Select(f => $"{m.Run}: {f}"))).ToList();
         if (r.ErrorQueues is { Count: > 0 } errors)
             md.AppendLine($"Error queues: {string.Join(", ", errors.Select(e => $"`{e.Key}` {e.Value}"))}.").AppendLine();
         if (failures.Count > 0)
@@ -150,6 +159,10 @@ public static class ReportWriter
 
     static string Drained(ModeResult m, Func<BacklogSummary, (double LastBusyMs, long Peak)> backlog) =>
         m.Scans[0].Backlog is { } b && backlog(b) is var (last, peak) ? $"{Ms(last)} ({peak:N0})" : "-";
+
+    static string EventFormText(string form) => form == EventForms.Name(EventForm.Grouped)
+        ? "grouped (a run of one adapter's probes or removals in a scan is one message)"
+        : "per queue (one message per queue event)";
 
     static string Ms(double ms) => ms >= 10_000 ? $"{ms / 1000:F1} s" : $"{ms:F0} ms";
 

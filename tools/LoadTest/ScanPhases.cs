@@ -3,12 +3,13 @@ namespace Apmatrix.LoadTest;
 /// <summary>
 /// One scan, on every host at once, timed from the config change: ApBus answering (scan + outbox
 /// commit), VfioAp having applied the last event, ScanComplete reaching the timing queue, and the
-/// last guest's ApcbApplied. Times are the slowest host's.
+/// last guest's ApcbApplied. Times are the slowest host's. <see cref="Events"/> counts bus event messages in the run's
+/// form: grouped, a run of one adapter's queue events is one.
 /// </summary>
 public sealed record ScanPhases(int Scan, string Config, long Events, long Updates, double ApBusMs, double VfioApMs,
     double ScanCompleteMs, double WholeMs, BacklogSummary? Backlog)
 {
-    /// <summary>Messages through the broker: every bus event, and per update an ApplyApcb and an ApcbApplied.</summary>
+    /// <summary>Messages through the broker: every bus event message, and per update an ApplyApcb and an ApcbApplied.</summary>
     public long Messages => Events + 2 * Updates;
     public double EventsPerSecondThroughVfioAp => Events / (VfioApMs / 1000);
     public double MessagesPerSecond => Messages / (WholeMs / 1000);

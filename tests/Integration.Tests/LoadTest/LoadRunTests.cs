@@ -1,13 +1,14 @@
 using System.Diagnostics;
 using Apmatrix.Engine;
 using Apmatrix.LoadTest;
+using Apmatrix.Scenarios.Stack;
 
 namespace Apmatrix.Integration.Tests.LoadTest;
 
 /// <summary>
 /// The load run in small: 3 hosts at 8 x 8 through 2 VfioAp and 2 GuestVm instances competing for the same
-/// queues, with an extra subscriber on ApBus's exchanges. In the "stack" collection so it does not compete
-/// for the CPU with the scenario tests.
+/// queues, with an extra subscriber on ApBus's exchanges, in each event form. In the "stack" collection so it does not
+/// compete for the CPU with the scenario tests.
 /// </summary>
 [Collection("stack")]
 public sealed class LoadRunTests
@@ -18,9 +19,12 @@ public sealed class LoadRunTests
         Modes = [HotPlugMode.Batched], VfioApInstances = 2, GuestVmInstances = 2, Subscribers = 1,
     };
 
-    [Fact]
-    public async Task Should_end_as_the_engine_ends_with_every_event_seen_in_order()
+    [Theory]
+    [InlineData(EventForm.Grouped)]
+    [InlineData(EventForm.PerQueue)]
+    public async Task Should_end_as_the_engine_ends_with_every_event_seen_in_order(EventForm form)
     {
+        var options = Options with { Forms = [form] };
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
         await using var fixture = new ServerFixture();
         await fixture.StartAsync();
@@ -29,17 +33,18 @@ public sealed class LoadRunTests
         // A virtual host of its own where the servers are this machine's: queues of other tests would take copies.
         if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable(ServerFixture.RabbitVariable)))
             await servers.UseFreshVirtualHostAsync("apmatrix-test-load", timeout.Token);
-        await using var stack = await InProcessStack.StartAsync(servers, Options.VfioApInstances, Options.GuestVmInstances);
+        await using var stack = await InProcessStack.StartAsync(servers, options.VfioApInstances, options.GuestVmInstances);
         var clock = Stopwatch.StartNew();
-        await using var observers = await Observers.StartAsync(servers.Broker, stack.QueuePrefix, Options.Subscribers, clock, timeout.Token);
-        using var run = new LoadRun(Options, stack, observers, clock, TextWriter.Null);
+        await using var observers = await Observers.StartAsync(servers.Broker, stack.QueuePrefix, options.Subscribers, clock, timeout.Token);
+        using var run = new LoadRun(options, stack, observers, clock, TextWriter.Null);
 
         await run.SetUpAsync(timeout.Token);
-        var result = await run.RunAsync(HotPlugMode.Batched, timeout.Token);
+        var result = await run.RunAsync(form, HotPlugMode.Batched, timeout.Token);
 
         Assert.True(result.Exact, string.Join("\n", result.Failures));
         Assert.Equal(new Spread(1, 1, 1), result.UpdatesPerGuestPerScan);
-        Assert.Equal(Options.Hosts * Options.Subscribers, result.Subscribers.Count);
+        Assert.Equal(EventForms.Name(form), result.Form);
+        Assert.Equal(options.Hosts * options.Subscribers, result.Subscribers.Count);
         Assert.All(result.Subscribers, s =>
         {
             Assert.True(s.Complete, $"{s.Host}: {s.Missing} of 1..{s.LastSequence} missing");

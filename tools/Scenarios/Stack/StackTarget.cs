@@ -6,9 +6,10 @@ namespace Apmatrix.Scenarios.Stack;
 
 /// <summary>
 /// Runs a scenario through the running services on a host of its own: bus steps go to ApBus,
-/// administrator steps to VfioAp, and guest state is read from GuestVm once every update is acknowledged.
+/// administrator steps to VfioAp, and guest state is read from GuestVm once every update is acknowledged. ApBus sends the
+/// host's events in <paramref name="form"/>; the outcome must not depend on it.
 /// </summary>
-public sealed class StackTarget(StackEndpoints endpoints, string hostId) : IScenarioTarget
+public sealed class StackTarget(StackEndpoints endpoints, string hostId, EventForm form = EventForm.Grouped) : IScenarioTarget
 {
     static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
 
@@ -39,6 +40,7 @@ public sealed class StackTarget(StackEndpoints endpoints, string hostId) : IScen
             apm = host.Apm.ToRangeList(), aqm = host.Aqm.ToRangeList(), adm = host.Adm.ToRangeList(),
             maxAdapter = host.MaxAdapter, maxDomain = host.MaxDomain,
             apmask = scenario.Permissions.Apmask.ToRangeList(), aqmask = scenario.Permissions.Aqmask.ToRangeList(),
+            eventForm = EventForms.Name(form),
         }, cancellationToken);
         var format = host.GuestFormat.ToString();
         foreach (var mdev in scenario.Mdevs)

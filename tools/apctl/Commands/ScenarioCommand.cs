@@ -11,11 +11,22 @@ public static class ScenarioCommand
         var keyFileAt = Array.IndexOf(args, "--api-key-file");
         var keyFile = keyFileAt >= 0 && keyFileAt + 1 < args.Length ? args[keyFileAt + 1] : null;
         if (keyFile is not null) args = [.. args[..keyFileAt], .. args[(keyFileAt + 2)..]];
+        var formAt = Array.IndexOf(args, "--form");
+        var form = EventForm.Grouped;
+        if (formAt >= 0)
+        {
+            if (formAt + 1 >= args.Length || !EventForms.TryParse(args[formAt + 1], out form))
+            {
+                Console.Error.WriteLine("apctl scenario run: --form is grouped or per-queue");
+                return 2;
+            }
+            args = [.. args[..formAt], .. args[(formAt + 2)..]];
+        }
         var stack = args.Contains("--stack");
         var paths = args.Where(a => a != "--stack").ToList();
         if (paths.Count == 0 || paths.Any(p => p.StartsWith("--")))
         {
-            Console.Error.WriteLine("apctl scenario run: give scenario files or directories (and optionally --stack [--api-key-file FILE])");
+            Console.Error.WriteLine("apctl scenario run: give scenario files or directories (and optionally --stack [--api-key-file FILE] [--form grouped|per-queue])");
             return 2;
         }
         var endpoints = StackEndpoints.FromEnvironment();
@@ -34,7 +45,7 @@ public static class ScenarioCommand
         foreach (var scenario in scenarios)
         {
             await using IScenarioTarget target = stack
-                ? new StackTarget(endpoints, StackTarget.HostIdFor(scenario))
+                ? new StackTarget(endpoints, StackTarget.HostIdFor(scenario), form)
                 : new InProcessTarget();
             results.Add(await ScenarioRunner.RunAsync(scenario, target));
         }
