@@ -1,3 +1,4 @@
+using Apmatrix.Contracts;
 using System.Text.Json;
 using Apmatrix.Scenarios;
 using Apmatrix.Scenarios.Stack;
@@ -11,19 +12,19 @@ namespace Apmatrix.Integration.Tests;
 [Collection("stack")]
 public class ScenarioStackTests(StackFixture stack)
 {
-    public static TheoryData<string, EventForm> Files()
+    public static TheoryData<string, BusEventForm> Files()
     {
         var root = Path.Combine(AppContext.BaseDirectory, "scenarios");
-        var data = new TheoryData<string, EventForm>();
+        var data = new TheoryData<string, BusEventForm>();
         foreach (var file in Directory.GetFiles(root, "*.json", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
-            foreach (var form in Enum.GetValues<EventForm>())
+            foreach (var form in Enum.GetValues<BusEventForm>())
                 data.Add(Path.GetRelativePath(root, file), form);
         return data;
     }
 
     [Theory]
     [MemberData(nameof(Files))]
-    public async Task Should_end_as_the_engine_ends(string file, EventForm form)
+    public async Task Should_end_as_the_engine_ends(string file, BusEventForm form)
     {
         var scenario = ScenarioReader.ReadFile(Path.Combine(AppContext.BaseDirectory, "scenarios", file));
         await using var inProcess = new InProcessTarget();

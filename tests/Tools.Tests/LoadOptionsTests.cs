@@ -1,3 +1,4 @@
+using Apmatrix.Contracts;
 using Apmatrix.ApModel;
 using Apmatrix.Engine;
 using Apmatrix.LoadTest;
@@ -17,7 +18,7 @@ public sealed class LoadOptionsTests
 
         Assert.Equal(("n1", 3, 16, 8, 4, 2, 2), (options.Name, options.Hosts, options.Adapters, options.Domains, options.Guests, options.Vcpus, options.Scans));
         Assert.Equal([HotPlugMode.Batched, HotPlugMode.PerQueue], options.Modes);
-        Assert.Equal([EventForm.Grouped, EventForm.PerQueue], options.Forms);
+        Assert.Equal([BusEventForm.Grouped, BusEventForm.PerQueue], options.Forms);
         Assert.Equal((2, 3, 1), (options.VfioApInstances, options.GuestVmInstances, options.Subscribers));
         Assert.Equal((LoadFault.KillVfioAp, TimeSpan.FromMilliseconds(500), 3, TimeSpan.FromMinutes(1), 100),
             (options.Fault, options.FaultAfter, options.FaultScans, options.FaultFor, options.Poison));
@@ -26,14 +27,14 @@ public sealed class LoadOptionsTests
     }
 
     [Theory]
-    [InlineData("grouped", EventForm.Grouped)]
-    [InlineData("per-queue", EventForm.PerQueue)]
-    public void Should_read_one_event_form(string value, EventForm form) =>
+    [InlineData("grouped", BusEventForm.Grouped)]
+    [InlineData("per-queue", BusEventForm.PerQueue)]
+    public void Should_read_one_event_form(string value, BusEventForm form) =>
         Assert.Equal([form], LoadOptions.Parse(["--form", value]).Forms);
 
     [Fact]
     public void Should_group_the_events_unless_told_otherwise() =>
-        Assert.Equal([EventForm.Grouped], LoadOptions.Parse([]).Forms);
+        Assert.Equal([BusEventForm.Grouped], LoadOptions.Parse([]).Forms);
 
     [Theory]
     [InlineData("--hosts 0", "--hosts")]
@@ -71,14 +72,14 @@ public sealed class LoadOptionsTests
     {
         var options = LoadOptions.Parse(["--name", new string('n', LoadOptions.MaxNameLength), "--hosts", "1000", "--form", "both", "--mode", "both"]);
 
-        Assert.True(Names.IsValid(LoadRun.HostName(options.Name, EventForm.PerQueue, HotPlugMode.PerQueue, options.Hosts)));
+        Assert.True(Names.IsValid(LoadRun.HostName(options.Name, BusEventForm.PerQueue, HotPlugMode.PerQueue, options.Hosts)));
     }
 
     [Fact]
     public void Should_count_what_a_full_scan_and_its_undoing_send()
     {
         var options = LoadOptions.Parse(["--adapters", "4", "--domains", "6", "--guests", "3", "--scans", "2"]);
-        var host = new ExpectedHost(options, HotPlugMode.Batched, EventForm.PerQueue);
+        var host = new ExpectedHost(options, HotPlugMode.Batched, BusEventForm.PerQueue);
 
         // Empty to full: config changed, 24 probes, scan complete; each guest gets its domains on all four adapters at once.
         Assert.Equal(26, host.Scan(options.ConfigOfScan(0)));
@@ -90,14 +91,14 @@ public sealed class LoadOptionsTests
         Assert.All(host.Guests, g => Assert.Equal(2, g.Version));
         Assert.All(host.Guests, g => Assert.True(g.Apcb.Apm.IsEmpty));
         // Per scan: the events, and an ApplyApcb and an ApcbApplied per guest update.
-        Assert.Equal(2 * (26 + 2 * 3), ExpectedHost.TimedMessages(options, EventForm.PerQueue, HotPlugMode.Batched));
+        Assert.Equal(2 * (26 + 2 * 3), ExpectedHost.TimedMessages(options, BusEventForm.PerQueue, HotPlugMode.Batched));
     }
 
     [Fact]
     public void Should_count_a_message_per_adapter_and_scan_when_the_events_are_grouped()
     {
         var options = LoadOptions.Parse(["--adapters", "4", "--domains", "6", "--guests", "3", "--scans", "2"]);
-        var host = new ExpectedHost(options, HotPlugMode.Batched, EventForm.Grouped);
+        var host = new ExpectedHost(options, HotPlugMode.Batched, BusEventForm.Grouped);
 
         // Config changed, one message of 6 probes per adapter, scan complete; the guests' updates are the same as per queue.
         Assert.Equal(6, host.Scan(options.ConfigOfScan(0)));
@@ -105,13 +106,13 @@ public sealed class LoadOptionsTests
         Assert.Equal(6, host.Scan(options.ConfigOfScan(1)));
         Assert.All(host.Guests, g => Assert.Equal(2, g.Version));
         Assert.Equal(12, host.Events);
-        Assert.Equal(2 * (6 + 2 * 3), ExpectedHost.TimedMessages(options, EventForm.Grouped, HotPlugMode.Batched));
+        Assert.Equal(2 * (6 + 2 * 3), ExpectedHost.TimedMessages(options, BusEventForm.Grouped, HotPlugMode.Batched));
     }
 
     [Theory]
-    [InlineData(EventForm.PerQueue, 1 + 65_536 + 1)]
-    [InlineData(EventForm.Grouped, 1 + 256 + 1)]
-    public void Should_predict_the_messages_of_a_full_scale_scan_in_each_form(EventForm form, long messages)
+    [InlineData(BusEventForm.PerQueue, 1 + 65_536 + 1)]
+    [InlineData(BusEventForm.Grouped, 1 + 256 + 1)]
+    public void Should_predict_the_messages_of_a_full_scale_scan_in_each_form(BusEventForm form, long messages)
     {
         var options = LoadOptions.Parse(["--adapters", "256", "--domains", "256", "--guests", "1"]);
         var host = new ExpectedHost(options, HotPlugMode.Batched, form);

@@ -1,3 +1,4 @@
+using Apmatrix.Contracts;
 using Apmatrix.Scenarios.Stack;
 
 namespace Apmatrix.LoadTest;
@@ -9,7 +10,7 @@ public static class EventQueues
         ["config-changed", "queue-probed", "queue-removed", "queues-probed", "queues-removed", "scan-complete", "bus-masks-changed"];
 
     /// <summary>Where the probes of hosts in <paramref name="form"/> arrive: the poison goes there, and so exactly the poison to its <c>_error</c>.</summary>
-    public static string Probes(EventForm form) => form == EventForm.Grouped ? "queues-probed" : "queue-probed";
+    public static string Probes(BusEventForm form) => form == BusEventForm.Grouped ? "queues-probed" : "queue-probed";
 
-    public static string Removals(EventForm form) => form == EventForm.Grouped ? "queues-removed" : "queue-removed";
+    public static string Removals(BusEventForm form) => form == BusEventForm.Grouped ? "queues-removed" : "queue-removed";
 }

@@ -8,19 +8,19 @@ namespace Apmatrix.LoadTest;
 /// <summary>
 /// What the stack must end with for one host: the same set-up and scans run in process on
 /// <see cref="HostBus"/> and <see cref="VfioApEngine"/>, counting the bus event messages the scans cause in the host's
-/// <see cref="EventForm"/>: grouped by <see cref="BusEventGroups.Group"/>, the rule ApBus sends by.
+/// <see cref="BusEventForm"/>: grouped by <see cref="BusEventGroups.Group"/>, the rule ApBus sends by.
 /// </summary>
 public sealed class ExpectedHost : IApBusListener
 {
     const string Host = "expected";
     readonly HostBus _bus = new(LoadOptions.Empty, ApPermissions.None);
     readonly VfioApEngine _engine;
-    readonly EventForm _form;
+    readonly BusEventForm _form;
     // The per-queue events of the scan running; their fields matter only as far as the grouping rule reads them.
     readonly List<IBusEvent> _scanEvents = [];
     Guid _scanId;
 
-    public ExpectedHost(LoadOptions options, HotPlugMode mode, EventForm form)
+    public ExpectedHost(LoadOptions options, HotPlugMode mode, BusEventForm form)
     {
         _form = form;
         _engine = new VfioApEngine(LoadOptions.Empty, ApPermissions.None, mode);
@@ -35,7 +35,7 @@ public sealed class ExpectedHost : IApBusListener
     }
 
     /// <summary>Messages the timed scans of all hosts move through the broker: bus events, and an ApplyApcb and an ApcbApplied per update.</summary>
-    public static long TimedMessages(LoadOptions options, EventForm form, HotPlugMode mode)
+    public static long TimedMessages(LoadOptions options, BusEventForm form, HotPlugMode mode)
     {
         var host = new ExpectedHost(options, mode, form);
         long messages = 0;
@@ -60,7 +60,7 @@ public sealed class ExpectedHost : IApBusListener
         _scanEvents.Clear();
         _bus.Scan(next, this);
         _engine.ClearUpdates();
-        var messages = _form == EventForm.Grouped ? BusEventGroups.Group(_scanEvents).Count : _scanEvents.Count;
+        var messages = _form == BusEventForm.Grouped ? BusEventGroups.Group(_scanEvents).Count : _scanEvents.Count;
         Events += messages;
         return messages;
     }

@@ -1,3 +1,4 @@
+using Apmatrix.Contracts;
 using Apmatrix.Scenarios.Stack;
 
 namespace Apmatrix.LoadTest;
@@ -15,7 +16,7 @@ public sealed class FaultInjector(LoadOptions options, IStack stack, Servers ser
     /// ends when ApBus has answered every config change (ApBus is killed only after that: a cut-off request is the caller's
     /// failure, not the stack's).
     /// </summary>
-    public async Task<FaultWindow> InjectAsync(LoadFault fault, EventForm form, int scan, Task answered, Func<double> now, CancellationToken cancellationToken)
+    public async Task<FaultWindow> InjectAsync(LoadFault fault, BusEventForm form, int scan, Task answered, Func<double> now, CancellationToken cancellationToken)
     {
         await Task.Delay(options.FaultAfter, cancellationToken);
         if (fault == LoadFault.KillApBus) await answered;

@@ -1,3 +1,4 @@
+using Apmatrix.Contracts;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Apmatrix.Engine;
@@ -53,12 +54,12 @@ public static class LoadCommand
             if (options.MeasureCeiling)
                 foreach (var form in options.Forms)
                 {
-                    phase = $"measuring the ceiling of {EventForms.Name(form)} events";
+                    phase = $"measuring the ceiling of {BusEventForms.Name(form)} events";
                     var messages = (int)ExpectedHost.TimedMessages(options, form, options.Modes[0]);
                     // Bus events reach VfioAp's queue and every extra subscriber's.
                     var queues = 1 + options.Subscribers;
-                    log.WriteLine($"ceiling, {EventForms.Name(form)} events: {messages:N0} messages, each to {queues} queue(s), through MassTransit and RabbitMQ alone...");
-                    ceilings.Add(await Ceiling.MeasureAsync(EventForms.Name(form), servers.Broker, "", messages, queues, log, run.Token, servers.Topology));
+                    log.WriteLine($"ceiling, {BusEventForms.Name(form)} events: {messages:N0} messages, each to {queues} queue(s), through MassTransit and RabbitMQ alone...");
+                    ceilings.Add(await Ceiling.MeasureAsync(BusEventForms.Name(form), servers.Broker, "", messages, queues, log, run.Token, servers.Topology));
                 }
 
             phase = "starting the services";
@@ -84,7 +85,7 @@ public static class LoadCommand
             foreach (var form in options.Forms)
                 foreach (var mode in options.Modes)
                 {
-                    phase = $"the {HotPlugModes.Name(mode)} run with {EventForms.Name(form)} events";
+                    phase = $"the {HotPlugModes.Name(mode)} run with {BusEventForms.Name(form)} events";
                     modes.Add(await load.RunAsync(form, mode, run.Token));
                 }
             faults.AddRange(load.Faults);

@@ -1,3 +1,4 @@
+using Apmatrix.Contracts;
 using System.Globalization;
 using System.Text.Json.Serialization;
 using Apmatrix.ApModel;
@@ -23,7 +24,7 @@ public sealed record LoadOptions
     public int Scans { get; init; } = 1;
     public IReadOnlyList<HotPlugMode> Modes { get; init; } = [HotPlugMode.Batched];
     /// <summary>How ApBus sends the bus events of the run's hosts; each form runs every mode on hosts of its own.</summary>
-    public IReadOnlyList<EventForm> Forms { get; init; } = [EventForm.Grouped];
+    public IReadOnlyList<BusEventForm> Forms { get; init; } = [BusEventForm.Grouped];
     public int VfioApInstances { get; init; } = 1;
     public int GuestVmInstances { get; init; } = 1;
     public int Subscribers { get; init; }
@@ -124,10 +125,10 @@ public sealed record LoadOptions
         : HotPlugModes.TryParse(value, out var mode) && HotPlugModes.Name(mode) == value ? [mode]
         : throw new ArgumentException($"--mode is {string.Join(", ", Enum.GetValues<HotPlugMode>().Select(HotPlugModes.Name))} or both");
 
-    static IReadOnlyList<EventForm> ParseForms(string value) =>
-        value == "both" ? [EventForm.Grouped, EventForm.PerQueue]
-        : EventForms.TryParse(value, out var form) ? [form]
-        : throw new ArgumentException($"--form is {string.Join(", ", Enum.GetValues<EventForm>().Select(EventForms.Name))} or both");
+    static IReadOnlyList<BusEventForm> ParseForms(string value) =>
+        value == "both" ? [BusEventForm.Grouped, BusEventForm.PerQueue]
+        : BusEventForms.TryParse(value, out var form) ? [form]
+        : throw new ArgumentException($"--form is {string.Join(", ", Enum.GetValues<BusEventForm>().Select(BusEventForms.Name))} or both");
 
     static int Count(string name, string value, int min, int max) =>
         int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= min && n <= max

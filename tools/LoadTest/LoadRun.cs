@@ -29,7 +29,7 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
     readonly ServiceClients _clients = new(stack, options.Fault == LoadFault.KillVfioAp && stack.VfioAp.Count > 1 ? stack.VfioAp[^1].Name : null);
     readonly FaultInjector? _faults = options.Fault is null ? null
         : new FaultInjector(options, stack, servers ?? throw new ArgumentNullException(nameof(servers), "a fault needs the run's servers"));
-    readonly Dictionary<(EventForm, HotPlugMode), List<RunHost>> _hosts = options.Forms.SelectMany(form => options.Modes.Select(mode => (form, mode)))
+    readonly Dictionary<(BusEventForm, HotPlugMode), List<RunHost>> _hosts = options.Forms.SelectMany(form => options.Modes.Select(mode => (form, mode)))
         .ToDictionary(run => run, run => Enumerable.Range(1, options.Hosts)
             .Select(i => new RunHost(HostName(options.Name, run.form, run.mode, i), run.form, run.mode,
                 new ExpectedHost(options, run.mode, run.form))).ToList());
@@ -54,7 +54,7 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
             var answer = await host.CallAsync(_clients.ApBus, HttpMethod.Put, path, new
             {
                 apm = empty.Apm.ToRangeList(), aqm = empty.Aqm.ToRangeList(), adm = empty.Adm.ToRangeList(),
-                maxAdapter = empty.MaxAdapter, maxDomain = empty.MaxDomain, apmask = "", aqmask = "", eventForm = EventForms.Name(host.Form),
+                maxAdapter = empty.MaxAdapter, maxDomain = empty.MaxDomain, apmask = "", aqmask = "", eventForm = BusEventForms.Name(host.Form),
             }, cancellationToken);
             host.LastSequence = answer.GetProperty("lastSequence").GetInt64();
         }));
@@ -87,15 +87,15 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
     }
 
     /// <summary>Host <paramref name="i"/> of a run's form and mode, named so the services' logs say which it was.</summary>
-    public static string HostName(string run, EventForm form, HotPlugMode mode, int i) => $"{run}-{EventForms.Name(form)}-{HotPlugModes.Name(mode)}-h{i}";
+    public static string HostName(string run, BusEventForm form, HotPlugMode mode, int i) => $"{run}-{BusEventForms.Name(form)}-{HotPlugModes.Name(mode)}-h{i}";
 
     /// <summary>A run of one event form: the mode with the bus events in <see cref="LoadOptions.Forms"/>' first.</summary>
     public Task<ModeResult> RunAsync(HotPlugMode mode, CancellationToken cancellationToken) => RunAsync(options.Forms[0], mode, cancellationToken);
 
-    public async Task<ModeResult> RunAsync(EventForm form, HotPlugMode mode, CancellationToken cancellationToken)
+    public async Task<ModeResult> RunAsync(BusEventForm form, HotPlugMode mode, CancellationToken cancellationToken)
     {
         if (double.IsNaN(_setUpSeconds)) throw new InvalidOperationException("set up the hosts first");
-        var (formName, modeName) = (EventForms.Name(form), HotPlugModes.Name(mode));
+        var (formName, modeName) = (BusEventForms.Name(form), HotPlugModes.Name(mode));
         var hosts = _hosts[(form, mode)];
         var failures = new List<string>();
         log.WriteLine($"{modeName}, {formName} events: {hosts.Count} host(s)");
@@ -177,7 +177,7 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
             var published = answer.GetProperty("lastSequence").GetInt64();
             if (published - host.LastSequence != expected[i].Events)
                 lock (failures) failures.Add($"host {host.Name}, scan {scan + 1}: ApBus published {published - host.LastSequence} event messages, " +
-                                             $"the model {expected[i].Events} ({EventForms.Name(host.Form)})");
+                                             $"the model {expected[i].Events} ({BusEventForms.Name(host.Form)})");
             host.LastSequence = published;
             var where = $"host {host.Name}, scan {scan + 1}";
             await ProgressAsync(() => _clients.VfioApLastSequenceAsync(host.Name, cancellationToken), published,
@@ -225,12 +225,12 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
         var form = hosts[0].Form;
         var queue = stack.QueuePrefix + EventQueues.Probes(form);
         var sequences = Enumerable.Range(0, options.Poison).Select(k => (Host: hosts[k % hosts.Count].Name, Sequence: PoisonSequence + (long)scan * options.Poison + k));
-        if (form == EventForm.Grouped)
+        if (form == BusEventForm.Grouped)
             await observers.SendAsync(queue, sequences.Select(p =>
                 new QueuesProbed(p.Host, p.Sequence, null, [new ProbedQueue(NotAnApqn, BoundDriver.VfioAp)])), cancellationToken);
         else
             await observers.SendAsync(queue, sequences.Select(p => new QueueProbed(p.Host, p.Sequence, null, NotAnApqn, BoundDriver.VfioAp)), cancellationToken);
-        lock (_notes) _notes.Add($"{options.Poison} malformed {(form == EventForm.Grouped ? nameof(QueuesProbed) : nameof(QueueProbed))} sent to VfioAp's " +
+        lock (_notes) _notes.Add($"{options.Poison} malformed {(form == BusEventForm.Grouped ? nameof(QueuesProbed) : nameof(QueueProbed))} sent to VfioAp's " +
                                  $"queue {queue} {options.FaultAfter.TotalMilliseconds:F0} ms into scan {scan + 1}");
     }
 
@@ -365,12 +365,12 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
 
     public void Dispose() => _clients.Dispose();
 
-    sealed class RunHost(string name, EventForm form, HotPlugMode mode, ExpectedHost expected)
+    sealed class RunHost(string name, BusEventForm form, HotPlugMode mode, ExpectedHost expected)
     {
         long _calls;
 
         public string Name { get; } = name;
-        public EventForm Form { get; } = form;
+        public BusEventForm Form { get; } = form;
         public HotPlugMode Mode { get; } = mode;
         public ExpectedHost Expected { get; } = expected;
         public long Calls => Interlocked.Read(ref _calls);

@@ -1,3 +1,4 @@
+using Apmatrix.Contracts;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -160,7 +161,7 @@ public static class ReportWriter
     static string Drained(ModeResult m, Func<BacklogSummary, (double LastBusyMs, long Peak)> backlog) =>
         m.Scans[0].Backlog is { } b && backlog(b) is var (last, peak) ? $"{Ms(last)} ({peak:N0})" : "-";
 
-    static string EventFormText(string form) => form == EventForms.Name(EventForm.Grouped)
+    static string EventFormText(string form) => form == BusEventForms.Name(BusEventForm.Grouped)
         ? "grouped (a run of one adapter's probes or removals in a scan is one message)"
         : "per queue (one message per queue event)";
 

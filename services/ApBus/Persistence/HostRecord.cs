@@ -1,3 +1,4 @@
+using Apmatrix.Contracts;
 using Apmatrix.Hosting;
 using Apmatrix.ApModel;
 using Apmatrix.ApBus.Messaging;

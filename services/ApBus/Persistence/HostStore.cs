@@ -1,3 +1,4 @@
+using Apmatrix.Contracts;
 using Apmatrix.ApModel;
 using Apmatrix.ApBus.Messaging;
 using Apmatrix.Hosting;

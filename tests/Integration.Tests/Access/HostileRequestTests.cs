@@ -31,11 +31,11 @@ public class Hostile_requests(StackFixture stack, ITestOutputHelper output)
     ];
 
     static readonly string[] Fields =
-        ["apm", "aqm", "adm", "apmask", "aqmask", "maxAdapter", "maxDomain", "mode", "name", "guest", "id", "vcpus", "format", "lastSequence", "reservation"];
+        ["apm", "aqm", "adm", "apmask", "aqmask", "maxAdapter", "maxDomain", "mode", "name", "guest", "id", "vcpus", "format", "lastSequence", "reservation", "eventForm"];
 
     static readonly string[] JsonValues =
     [
-        "\"4-5\"", "\"0x0c\"", "\"\"", "\"batched\"", "\"per-queue\"", "\"m1\"", "\"m9\"", "\"g1\"", "5", "\"5\"", "\"0x5\"", "2", "\"Apcb0\"",
+        "\"4-5\"", "\"0x0c\"", "\"\"", "\"batched\"", "\"per-queue\"", "\"m1\"", "\"m9\"", "\"g1\"", "\"grouped\"", "\"PER-QUEUE\"", "5", "\"5\"", "\"0x5\"", "2", "\"Apcb0\"",
         "0", "1", $"\"{Guid.NewGuid()}\"", "-1", "1e308", "99999999999999999999999", "1.5", "true", "null", "[]", "{}", "\"\\u0000\"", "\"\\ud800\"",
         "\"../..\"", "\"%FF\"", "\"a/b\"", "\"0-255\"", "\"256\"", "\"ff.00ff\"", $"\"{new string('z', 5000)}\"", "[[[[[[[[[[1]]]]]]]]]]",
     ];

@@ -1,3 +1,4 @@
+using Apmatrix.Contracts;
 using System.Diagnostics;
 using Apmatrix.Engine;
 using Apmatrix.LoadTest;
@@ -20,9 +21,9 @@ public sealed class LoadRunTests
     };
 
     [Theory]
-    [InlineData(EventForm.Grouped)]
-    [InlineData(EventForm.PerQueue)]
-    public async Task Should_end_as_the_engine_ends_with_every_event_seen_in_order(EventForm form)
+    [InlineData(BusEventForm.Grouped)]
+    [InlineData(BusEventForm.PerQueue)]
+    public async Task Should_end_as_the_engine_ends_with_every_event_seen_in_order(BusEventForm form)
     {
         var options = Options with { Forms = [form] };
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
@@ -43,7 +44,7 @@ public sealed class LoadRunTests
 
         Assert.True(result.Exact, string.Join("\n", result.Failures));
         Assert.Equal(new Spread(1, 1, 1), result.UpdatesPerGuestPerScan);
-        Assert.Equal(EventForms.Name(form), result.Form);
+        Assert.Equal(BusEventForms.Name(form), result.Form);
         Assert.Equal(options.Hosts * options.Subscribers, result.Subscribers.Count);
         Assert.All(result.Subscribers, s =>
         {

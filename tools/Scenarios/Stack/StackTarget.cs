@@ -1,3 +1,4 @@
+using Apmatrix.Contracts;
 using System.Text.Json;
 using Apmatrix.ApModel;
 using Apmatrix.Engine;
@@ -9,7 +10,7 @@ namespace Apmatrix.Scenarios.Stack;
 /// administrator steps to VfioAp, and guest state is read from GuestVm once every update is acknowledged. ApBus sends the
 /// host's events in <paramref name="form"/>; the outcome must not depend on it.
 /// </summary>
-public sealed class StackTarget(StackEndpoints endpoints, string hostId, EventForm form = EventForm.Grouped) : IScenarioTarget
+public sealed class StackTarget(StackEndpoints endpoints, string hostId, BusEventForm form = BusEventForm.Grouped) : IScenarioTarget
 {
     static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
 
@@ -40,7 +41,7 @@ public sealed class StackTarget(StackEndpoints endpoints, string hostId, EventFo
             apm = host.Apm.ToRangeList(), aqm = host.Aqm.ToRangeList(), adm = host.Adm.ToRangeList(),
             maxAdapter = host.MaxAdapter, maxDomain = host.MaxDomain,
             apmask = scenario.Permissions.Apmask.ToRangeList(), aqmask = scenario.Permissions.Aqmask.ToRangeList(),
-            eventForm = EventForms.Name(form),
+            eventForm = BusEventForms.Name(form),
         }, cancellationToken);
         var format = host.GuestFormat.ToString();
         foreach (var mdev in scenario.Mdevs)

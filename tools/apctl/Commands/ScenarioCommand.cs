@@ -1,3 +1,4 @@
+using Apmatrix.Contracts;
 using Apmatrix.Scenarios;
 using Apmatrix.Scenarios.Stack;
 
@@ -12,10 +13,10 @@ public static class ScenarioCommand
         var keyFile = keyFileAt >= 0 && keyFileAt + 1 < args.Length ? args[keyFileAt + 1] : null;
         if (keyFile is not null) args = [.. args[..keyFileAt], .. args[(keyFileAt + 2)..]];
         var formAt = Array.IndexOf(args, "--form");
-        var form = EventForm.Grouped;
+        var form = BusEventForm.Grouped;
         if (formAt >= 0)
         {
-            if (formAt + 1 >= args.Length || !EventForms.TryParse(args[formAt + 1], out form))
+            if (formAt + 1 >= args.Length || !BusEventForms.TryParse(args[formAt + 1], out form))
             {
                 Console.Error.WriteLine("apctl scenario run: --form is grouped or per-queue");
                 return 2;
