@@ -1,5 +1,4 @@
 using Apmatrix.Contracts;
-using Apmatrix.ApBus.Messaging;
 using Apmatrix.ApModel;
 using Apmatrix.Hosting;
 

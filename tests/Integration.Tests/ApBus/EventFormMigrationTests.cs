@@ -1,5 +1,4 @@
 using Apmatrix.Contracts;
-using Apmatrix.ApBus.Messaging;
 using Apmatrix.ApBus.Persistence;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;

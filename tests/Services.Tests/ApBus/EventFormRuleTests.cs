@@ -1,6 +1,5 @@
 using Apmatrix.Contracts;
 using Apmatrix.ApBus.Http;
-using Apmatrix.ApBus.Messaging;
 using Apmatrix.Hosting;
 
 namespace Apmatrix.Services.Tests.ApBus;
