@@ -2,7 +2,6 @@ using Apmatrix.Contracts;
 using Apmatrix.ApModel;
 using Apmatrix.Engine;
 using Apmatrix.LoadTest;
-using Apmatrix.Scenarios.Stack;
 
 namespace Apmatrix.Tools.Tests;
 

@@ -1,5 +1,4 @@
 using Apmatrix.Contracts;
-using Apmatrix.Scenarios.Stack;
 
 namespace Apmatrix.LoadTest;
 

@@ -1,7 +1,6 @@
 using Apmatrix.ApModel;
 using Apmatrix.Contracts;
 using Apmatrix.Engine;
-using Apmatrix.Scenarios.Stack;
 
 namespace Apmatrix.LoadTest;
 

@@ -2,7 +2,6 @@ using Apmatrix.Contracts;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Apmatrix.Engine;
-using Apmatrix.Scenarios.Stack;
 using MassTransit;
 
 namespace Apmatrix.LoadTest;

@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Text.Json.Serialization;
 using Apmatrix.ApModel;
 using Apmatrix.Engine;
-using Apmatrix.Scenarios.Stack;
 
 namespace Apmatrix.LoadTest;
 

@@ -89,9 +89,6 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
     /// <summary>Host <paramref name="i"/> of a run's form and mode, named so the services' logs say which it was.</summary>
     public static string HostName(string run, BusEventForm form, HotPlugMode mode, int i) => $"{run}-{BusEventForms.Name(form)}-{HotPlugModes.Name(mode)}-h{i}";
 
-    /// <summary>A run of one event form: the mode with the bus events in <see cref="LoadOptions.Forms"/>' first.</summary>
-    public Task<ModeResult> RunAsync(HotPlugMode mode, CancellationToken cancellationToken) => RunAsync(options.Forms[0], mode, cancellationToken);
-
     public async Task<ModeResult> RunAsync(BusEventForm form, HotPlugMode mode, CancellationToken cancellationToken)
     {
         if (double.IsNaN(_setUpSeconds)) throw new InvalidOperationException("set up the hosts first");

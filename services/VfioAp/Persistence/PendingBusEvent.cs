@@ -16,7 +16,19 @@ public sealed class PendingBusEvent
     public BusEventKind Kind { get; init; }
     public int? Apqn { get; init; }
     public BoundDriver? Driver { get; init; }
-    public string? Body { get; init; }
+
+    /// <summary>The message as JSON: written only when the event is parked, read when a parked one is applied.</summary>
+    public string? Body
+    {
+        get => _body ??= _message is null ? null : JsonSerializer.Serialize(_message, _message.GetType(), Wire.Options);
+        init => _body = value;
+    }
+
+    // The message as it arrived: a check or an event applied at once never turns it into JSON and back.
+    IBusEvent? _message;
+    string? _body;
+
+    IBusEvent Message { init => _message = value; }
 
     /// <summary>Reads the event as the engine will: a malformed one throws <see cref="FormatException"/>.</summary>
     public static PendingBusEvent From(IBusEvent message)
@@ -39,12 +51,12 @@ public sealed class PendingBusEvent
     /// <summary>Throws <see cref="FormatException"/> for an event the engine could not read.</summary>
     public static void Check(IBusEvent message) => From(message);
 
-    public T Read<T>() => JsonSerializer.Deserialize<T>(Body ?? "null", Wire.Options)
+    public T Read<T>() where T : class => _message as T ?? JsonSerializer.Deserialize<T>(Body ?? "null", Wire.Options)
         ?? throw new InvalidOperationException($"pending event {HostId}#{Sequence} has no body");
 
     static PendingBusEvent WithBody<T>(T message, BusEventKind kind, bool valid) where T : IBusEvent =>
         valid
-            ? new() { HostId = message.HostId, Sequence = message.Sequence, Kind = kind, Body = JsonSerializer.Serialize(message, Wire.Options) }
+            ? new() { HostId = message.HostId, Sequence = message.Sequence, Kind = kind, Message = message }
             : throw new FormatException($"host {message.HostId}: {kind} #{message.Sequence} carries malformed masks");
 
     static PendingBusEvent WithQueue(IBusEvent message, BusEventKind kind, string? apqn, BoundDriver driver) =>
@@ -63,7 +75,7 @@ public sealed class PendingBusEvent
             if (!ApModel.Apqn.TryParse(apqns[i], out _))
                 throw new FormatException($"host {message.HostId}: {InputText.Quote(apqns[i])} (queue {i + 1}) in {kind} #{message.Sequence} is not an APQN");
         }
-        return new() { HostId = message.HostId, Sequence = message.Sequence, Kind = kind, Body = JsonSerializer.Serialize(message, Wire.Options) };
+        return new() { HostId = message.HostId, Sequence = message.Sequence, Kind = kind, Message = message };
     }
 
     static bool CheckConfig(ApConfigInfo? config) =>

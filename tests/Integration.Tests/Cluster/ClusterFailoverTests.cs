@@ -42,7 +42,7 @@ public sealed class ClusterFailoverTests(ITestOutputHelper output)
         using var run = new LoadRun(Options, stack, observers, clock, log, servers: servers);
 
         await run.SetUpAsync(timeout.Token);
-        var result = await run.RunAsync(HotPlugMode.Batched, timeout.Token);
+        var result = await run.RunAsync(Options.Forms[0], HotPlugMode.Batched, timeout.Token);
 
         // The first scan loses the node, the second runs on the two that are left.
         output.WriteLine(Assert.Single(run.Faults));

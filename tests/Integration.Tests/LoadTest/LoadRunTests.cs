@@ -2,7 +2,6 @@ using Apmatrix.Contracts;
 using System.Diagnostics;
 using Apmatrix.Engine;
 using Apmatrix.LoadTest;
-using Apmatrix.Scenarios.Stack;
 
 namespace Apmatrix.Integration.Tests.LoadTest;
 
