@@ -47,7 +47,7 @@ CLUSTER_DIR=$REPO/.run/rabbit-cluster
 CLUSTER_SIZE=3
 # Each node's Prometheus endpoint (counters such as messages redelivered) sits this far above its AMQP port: 15692, 15693...
 METRICS_OFFSET=10020
-RMQ_PLUGINS='[rabbitmq_prometheus].'
+RMQ_PLUGINS='[rabbitmq_prometheus,rabbitmq_consistent_hash_exchange].'
 CLUSTER_BIN=/usr/lib/rabbitmq/bin
 CLUSTER_NODE= # set: rmq talks to this cluster node instead of the single one
 
@@ -381,7 +381,8 @@ rabbit_permissions() {
       own="${p}apbus-bus-[0-9a-f]+\$|${contract}(?:$events)\$"
       printf '%s\t%s\t%s\n' "$own" "$own" "${p}apbus-bus-[0-9a-f]+\$" ;;
     vfioap)
-      own="${p}(?:(?:config-changed|queue-probed|queue-removed|queues-probed|queues-removed|scan-complete|bus-masks-changed|apcb-applied)(?:_error|_skipped)?|vfioap-bus-[0-9a-f]+|dead-letters)\$"
+      # bus-events: the lanes' consistent-hash exchange, bound to the event exchanges; bus-events-N: its lanes.
+      own="${p}(?:(?:bus-events-[0-9]+|apcb-applied)(?:_error|_skipped)?|bus-events|vfioap-bus-[0-9a-f]+|dead-letters)\$"
       printf '%s\t%s\t%s\n' "$own|${contract}(?:$events|ApcbApplied|ApplyApcb)\$" "$own|${contract}ApplyApcb\$" "$own|${contract}(?:$events|ApcbApplied)\$" ;;
     guestvm)
       own="${p}(?:apply-apcb(?:_error|_skipped)?|guestvm-bus-[0-9a-f]+|dead-letters)\$"

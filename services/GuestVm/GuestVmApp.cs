@@ -30,7 +30,7 @@ public static class GuestVmApp
         // A scan's updates for a whole host (256 guests) fit one batch, which closes once they stop arriving.
         var applyApcbBatches = new BatchLimits(1000, TimeSpan.FromMilliseconds(10), ConcurrencyLimit: 2, BatchTimeLimitStart.FromLast);
         services.AddApmatrixBus(builder.Configuration,
-            bus => bus.AddBatchConsumer<ApplyApcbConsumer, ApplyApcb>(_ => applyApcbBatches, ApplyApcbCheck.Check));
+            bus => bus.AddBatchConsumer<ApplyApcbConsumer, ApplyApcb>(_ => applyApcbBatches, context => ApplyApcbCheck.Check(context.Message)));
         services.AddOutboxDispatcher<GuestVmDbContext>();
         services.AddPruner<GuestVmPruner>(builder.Configuration);
         services.AddApmatrixHealth<GuestVmDbContext>(builder.Configuration);

@@ -30,17 +30,14 @@ public static class VfioApApp
             .Add<MatrixException>(e => e.Kind == MatrixErrorKind.NotPermitted, StatusCodes.Status409Conflict, "not-permitted", "Not permitted")
             .Add<ApBusUnavailableException>(StatusCodes.Status503ServiceUnavailable, "unavailable", "ApBus unavailable"));
         services.AddApmatrixDatabase<VfioApDbContext>(configuration, "vfioap");
-        services.AddOptions<BusEventBatchSettings>().Bind(configuration.GetSection(BusEventBatchSettings.Section));
+        services.AddOptions<BusEventBatchSettings>().Bind(configuration.GetSection(BusEventBatchSettings.Section))
+            .Validate(o => o.Lanes is > 0 and <= HostLanes.MaxCount, $"BusEvents:Lanes must be from 1 to {HostLanes.MaxCount}")
+            .Validate(o => o.MessageLimit > 0 && o.ConcurrencyLimit > 0 && o.TimeLimit > TimeSpan.Zero,
+                "BusEvents:MessageLimit, :ConcurrencyLimit and :TimeLimit must be positive").ValidateOnStart();
         services.AddApmatrixBus(configuration, bus =>
         {
-            bus.AddBatchConsumer<BusEventConsumer<ConfigChanged>, ConfigChanged>(BusEvents(s => s.OncePerScan), PendingBusEvent.Check);
-            bus.AddBatchConsumer<BusEventConsumer<QueueProbed>, QueueProbed>(BusEvents(s => s.Streamed), PendingBusEvent.Check);
-            bus.AddBatchConsumer<BusEventConsumer<QueueRemoved>, QueueRemoved>(BusEvents(s => s.Streamed), PendingBusEvent.Check);
-            bus.AddBatchConsumer<BusEventConsumer<QueuesProbed>, QueuesProbed>(BusEvents(s => s.Grouped), PendingBusEvent.Check);
-            bus.AddBatchConsumer<BusEventConsumer<QueuesRemoved>, QueuesRemoved>(BusEvents(s => s.Grouped), PendingBusEvent.Check);
-            bus.AddBatchConsumer<BusEventConsumer<ScanComplete>, ScanComplete>(BusEvents(s => s.OncePerScan), PendingBusEvent.Check);
-            bus.AddBatchConsumer<BusEventConsumer<BusMasksChanged>, BusMasksChanged>(BusEvents(s => s.OncePerScan), PendingBusEvent.Check);
-            bus.AddBatchConsumer<ApcbAppliedConsumer, ApcbApplied>(BusEvents(s => s.Acknowledgements), ApcbAppliedCheck.Check);
+            bus.AddLaneBatchConsumer<BusEventConsumer, IBusEvent>(BusEvents(s => s.HostLanes), BusEvents(s => s.Lane), BusEventConsumer.Check);
+            bus.AddBatchConsumer<ApcbAppliedConsumer, ApcbApplied>(BusEvents(s => s.Acknowledgements), context => ApcbAppliedCheck.Check(context.Message));
         });
         services.AddOutboxDispatcher<VfioApDbContext>();
         services.AddSingleton<StalledHostCheck>();
@@ -68,6 +65,6 @@ public static class VfioApApp
         return app;
     }
 
-    static Func<IServiceProvider, BatchLimits> BusEvents(Func<BusEventBatchSettings, BatchLimits> limits) =>
-        provider => limits(provider.GetRequiredService<IOptions<BusEventBatchSettings>>().Value);
+    static Func<IServiceProvider, T> BusEvents<T>(Func<BusEventBatchSettings, T> pick) =>
+        provider => pick(provider.GetRequiredService<IOptions<BusEventBatchSettings>>().Value);
 }

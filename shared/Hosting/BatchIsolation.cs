@@ -9,13 +9,18 @@ namespace Apmatrix.Hosting;
 /// </summary>
 public static class BatchIsolation
 {
-    public static async Task ApplyAsync<TMessage>(ConsumeContext<Batch<TMessage>> context,
-        Func<IReadOnlyList<TMessage>, CancellationToken, Task> apply) where TMessage : class
+    public static Task ApplyAsync<TMessage>(ConsumeContext<Batch<TMessage>> context,
+        Func<IReadOnlyList<TMessage>, CancellationToken, Task> apply) where TMessage : class =>
+        ApplyAsync(context, m => m.Message, apply);
+
+    /// <summary>The same, with each message read from its context by <paramref name="read"/>.</summary>
+    public static async Task ApplyAsync<TMessage, TRead>(ConsumeContext<Batch<TMessage>> context, Func<ConsumeContext<TMessage>, TRead> read,
+        Func<IReadOnlyList<TRead>, CancellationToken, Task> apply) where TMessage : class
     {
         var cancellationToken = context.CancellationToken;
         try
         {
-            await apply(context.Message.Select(m => m.Message).ToList(), cancellationToken);
+            await apply(context.Message.Select(read).ToList(), cancellationToken);
         }
         catch (Exception e) when (context.Message.Length > 1 && IsBadMessage(e, cancellationToken))
         {
@@ -24,7 +29,7 @@ public static class BatchIsolation
             {
                 try
                 {
-                    await apply([message.Message], cancellationToken);
+                    await apply([read(message)], cancellationToken);
                     await message.NotifyConsumed(message, TimeSpan.Zero, nameof(BatchIsolation));
                 }
                 catch (Exception one) when (IsBadMessage(one, cancellationToken))

@@ -65,12 +65,15 @@ public static class BusSetup
                     BrokerSocket.Use(host);
                     topology.ConfigureHost(host);
                 });
+                var prefix = configuration["Messaging:QueuePrefix"] ?? "";
+                foreach (var lanes in context.GetServices<ILaneEndpoints>()) lanes.Configure(context, rabbit, prefix);
                 rabbit.ConfigureEndpoints(context);
             });
         });
         services.AddOptions<MessagingOptions>().Bind(configuration.GetSection(MessagingOptions.Section))
             .Validate(o => o.PublishTimeout > TimeSpan.Zero, "Messaging:PublishTimeout must be positive")
-            .Validate(o => o.OutboxBatchSize is > 0 and <= 50_000, "Messaging:OutboxBatchSize must be from 1 to 50000").ValidateOnStart();
+            .Validate(o => o.OutboxBatchSize is > 0 and <= 50_000, "Messaging:OutboxBatchSize must be from 1 to 50000")
+            .Validate(o => o.OutboxLanes is > 0 and <= 64, "Messaging:OutboxLanes must be from 1 to 64").ValidateOnStart();
         services.AddOptions<MassTransitHostOptions>().Configure(o =>
         {
             o.WaitUntilStarted = true;
@@ -87,11 +90,25 @@ public static class BusSetup
     /// <paramref name="limits"/> is read from the container once, when the endpoint is configured.
     /// </summary>
     public static IConsumerRegistrationConfigurator<TConsumer> AddBatchConsumer<TConsumer, TMessage>(this IBusRegistrationConfigurator bus,
-        Func<IServiceProvider, BatchLimits> limits, Action<TMessage>? check = null)
+        Func<IServiceProvider, BatchLimits> limits, Action<ConsumeContext<TMessage>>? check = null)
         where TConsumer : class, IConsumer<Batch<TMessage>>
         where TMessage : class
     {
         bus.AddSingleton(provider => new BatchConsumerSetup<TConsumer, TMessage>(limits(provider), check));
         return bus.AddConsumer<TConsumer, BatchConsumerDefinition<TConsumer, TMessage>>();
+    }
+
+    /// <summary>
+    /// Registers a batch consumer, like <see cref="AddBatchConsumer{TConsumer, TMessage}"/>, on the lanes
+    /// <paramref name="lanes"/> describes instead of one queue of its own.
+    /// </summary>
+    public static void AddLaneBatchConsumer<TConsumer, TMessage>(this IBusRegistrationConfigurator bus, Func<IServiceProvider, HostLanes> lanes,
+        Func<IServiceProvider, BatchLimits> limits, Action<ConsumeContext<TMessage>>? check = null)
+        where TConsumer : class, IConsumer<Batch<TMessage>>
+        where TMessage : class
+    {
+        bus.AddSingleton(provider => new BatchConsumerSetup<TConsumer, TMessage>(limits(provider), check));
+        bus.AddConsumer<TConsumer, BatchConsumerDefinition<TConsumer, TMessage>>().ExcludeFromConfigureEndpoints();
+        bus.AddSingleton<ILaneEndpoints>(provider => new LaneEndpoints<TConsumer>(lanes(provider)));
     }
 }

@@ -3,11 +3,11 @@ using MassTransit;
 namespace Apmatrix.Hosting;
 
 /// <summary>Runs a message's check before the message joins a batch, so a malformed one faults alone.</summary>
-sealed class MessageCheckFilter<TMessage>(Action<TMessage> check) : IFilter<ConsumeContext<TMessage>> where TMessage : class
+sealed class MessageCheckFilter<TMessage>(Action<ConsumeContext<TMessage>> check) : IFilter<ConsumeContext<TMessage>> where TMessage : class
 {
     public Task Send(ConsumeContext<TMessage> context, IPipe<ConsumeContext<TMessage>> next)
     {
-        check(context.Message);
+        check(context);
         return next.Send(context);
     }
 

@@ -10,4 +10,7 @@ public sealed class MessagingOptions
 
     /// <summary>Outbox rows published, confirmed and deleted together: more rows keep more publishes in flight.</summary>
     public int OutboxBatchSize { get; set; } = 1000;
+
+    /// <summary>Hosts whose outbox rows one instance publishes at once, each in its own transaction.</summary>
+    public int OutboxLanes { get; set; } = 4;
 }

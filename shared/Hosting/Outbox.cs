@@ -26,26 +26,32 @@ public static class Outbox
             e.Property(m => m.MessageType).HasColumnName("message_type");
             e.Property(m => m.Body).HasColumnName("body").HasColumnType("jsonb");
             e.Property(m => m.CreatedAt).HasColumnName("created_at").HasDefaultValueSql("now()");
+            e.Property(m => m.PartitionKey).HasColumnName("partition_key").HasDefaultValue("");
+            e.HasIndex(m => new { m.PartitionKey, m.Sequence });
         });
         return model;
     }
 
-    /// <summary>Writes the messages in order within the context's current transaction (the caller commits).</summary>
-    public static async Task EnqueueAsync<T>(this DbContext db, IReadOnlyCollection<T> messages, CancellationToken cancellationToken)
-        where T : class
+    /// <summary>
+    /// Writes the messages in order within the context's current transaction (the caller commits); each is published
+    /// with its <paramref name="partitionOf"/> (its host) as routing key, in order among the messages of that key.
+    /// </summary>
+    public static async Task EnqueueAsync<T>(this DbContext db, IReadOnlyCollection<T> messages, Func<T, string> partitionOf,
+        CancellationToken cancellationToken) where T : class
     {
         if (messages.Count == 0) return;
         if (db.Database.CurrentTransaction is null)
             throw new InvalidOperationException("the outbox is written inside the transaction of the state change");
         var connection = (NpgsqlConnection)db.Database.GetDbConnection();
         await using var copy = await connection.BeginBinaryImportAsync(
-            $"COPY {Table} (message_id, message_type, body) FROM STDIN (FORMAT BINARY)", cancellationToken);
+            $"COPY {Table} (message_id, message_type, body, partition_key) FROM STDIN (FORMAT BINARY)", cancellationToken);
         foreach (var message in messages)
         {
             await copy.StartRowAsync(cancellationToken);
             await copy.WriteAsync(NewId.NextGuid(), NpgsqlDbType.Uuid, cancellationToken);
             await copy.WriteAsync(message.GetType().FullName!, NpgsqlDbType.Text, cancellationToken);
             await copy.WriteAsync(JsonSerializer.Serialize(message, message.GetType(), Wire.Options), NpgsqlDbType.Jsonb, cancellationToken);
+            await copy.WriteAsync(partitionOf(message), NpgsqlDbType.Text, cancellationToken);
         }
         await copy.CompleteAsync(cancellationToken);
     }

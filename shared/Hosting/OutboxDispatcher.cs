@@ -9,27 +9,36 @@ using Microsoft.Extensions.Options;
 namespace Apmatrix.Hosting;
 
 /// <summary>
-/// Publishes committed outbox rows in sequence order and deletes them in the same transaction. Rows are
-/// claimed with SKIP LOCKED, so any number of instances can dispatch; a crash before commit re-sends
-/// the batch with the same message ids, which consumers deduplicate by their own keys. A batch that cannot be
-/// published within <see cref="MessagingOptions.PublishTimeout"/> rolls back, its rows stay, and it is tried again
-/// after a back-off, so a broker or database outage costs time, never rows.
+/// Publishes committed outbox rows and deletes them in the same transaction, one partition key (one host) at a time
+/// per lane: a lane takes the key's advisory lock, publishes its oldest rows in sequence order with the key as routing
+/// key and commits. <see cref="MessagingOptions.OutboxLanes"/> lanes per instance and any number of instances share
+/// the work, one host's backlog never holds back another's, and a host's messages still leave in order, since only the
+/// lock's holder publishes them. A crash before commit re-sends the batch with the same message ids, which consumers
+/// deduplicate by their own keys. A batch that cannot be published within <see cref="MessagingOptions.PublishTimeout"/>
+/// rolls back, its rows stay, and it is tried again after a back-off, so a broker or database outage costs time, never rows.
 /// </summary>
 public sealed class OutboxDispatcher<TContext>(IServiceScopeFactory scopes, IBus bus, OutboxSignal signal,
     IOptions<MessagingOptions> options, ILogger<OutboxDispatcher<TContext>> log) : BackgroundService where TContext : DbContext
 {
     static readonly TimeSpan IdlePoll = TimeSpan.FromMilliseconds(250);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    /// <summary>The first key of an advisory lock on a partition: the second is the key's hash.</summary>
+    const int LockClass = 0x0b0c;
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.WhenAll(Enumerable.Range(1, options.Value.OutboxLanes).Select(lane => RunLaneAsync(lane, stoppingToken)));
+
+    async Task RunLaneAsync(int lane, CancellationToken stoppingToken)
     {
-        var outage = new Outage(log, "publishing the outbox");
+        var outage = new Outage(log, $"publishing the outbox (lane {lane})");
+        var state = new Lane();
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                var dispatched = await DispatchAsync(stoppingToken);
+                var dispatched = await DispatchAsync(state, stoppingToken);
                 outage.Succeeded();
-                if (dispatched < options.Value.OutboxBatchSize) await signal.WaitAsync(IdlePoll, stoppingToken);
+                if (dispatched == 0) await signal.WaitAsync(IdlePoll, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -42,7 +51,14 @@ public sealed class OutboxDispatcher<TContext>(IServiceScopeFactory scopes, IBus
         }
     }
 
-    async Task<int> DispatchAsync(CancellationToken stoppingToken)
+    /// <summary>What one lane remembers between batches: where it left off among the keys, and which exchanges it has declared.</summary>
+    sealed class Lane
+    {
+        public string After = "";
+        public readonly HashSet<Type> Published = [];
+    }
+
+    async Task<int> DispatchAsync(Lane lane, CancellationToken stoppingToken)
     {
         // Publisher confirms can wait forever on a connection that died under them: the timeout is what ends the wait.
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
@@ -51,12 +67,16 @@ public sealed class OutboxDispatcher<TContext>(IServiceScopeFactory scopes, IBus
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<TContext>();
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        // Round-robin from the key after the last this lane sent, then from the start, so no key starves another.
+        var key = await LockNextKeyAsync(db, lane.After, false, cancellationToken) ?? await LockNextKeyAsync(db, "", true, cancellationToken);
+        if (key is null) return 0;
+        lane.After = key;
         var rows = await db.Set<OutboxMessage>()
-            .FromSql($"SELECT * FROM outbox_messages ORDER BY sequence LIMIT {options.Value.OutboxBatchSize} FOR UPDATE SKIP LOCKED")
+            .FromSql($"SELECT * FROM outbox_messages WHERE partition_key = {key} ORDER BY sequence LIMIT {options.Value.OutboxBatchSize} FOR UPDATE")
             .AsNoTracking()
             .ToListAsync(cancellationToken);
         if (rows.Count == 0) return 0;
-        await PublishInOrderAsync(rows, cancellationToken);
+        await PublishInOrderAsync(rows, lane.Published, cancellationToken);
         var sequences = rows.Select(r => r.Sequence).ToArray();
         await db.Set<OutboxMessage>().Where(m => sequences.Contains(m.Sequence)).ExecuteDeleteAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
@@ -64,35 +84,50 @@ public sealed class OutboxDispatcher<TContext>(IServiceScopeFactory scopes, IBus
     }
 
     /// <summary>
+    /// The first key after <paramref name="after"/> (or from the first) with rows waiting whose lock this
+    /// transaction gets: the keys are walked one index probe each, and the walk stops at the first lock taken.
+    /// </summary>
+    static Task<string?> LockNextKeyAsync(TContext db, string after, bool fromFirst, CancellationToken cancellationToken) =>
+        db.Database.SqlQuery<string>($"""
+            WITH RECURSIVE keys(k) AS (
+                SELECT min(partition_key) FROM outbox_messages WHERE {fromFirst} OR partition_key > {after}
+                UNION ALL
+                SELECT (SELECT min(partition_key) FROM outbox_messages WHERE partition_key > keys.k) FROM keys WHERE keys.k IS NOT NULL)
+            SELECT k AS "Value" FROM keys WHERE k IS NOT NULL AND pg_try_advisory_xact_lock({LockClass}, hashtext(k)) LIMIT 1
+            """).FirstOrDefaultAsync(cancellationToken);
+
+    /// <summary>
     /// Publishes each run of one message type after the run before it has been confirmed, a run's messages together:
     /// one channel keeps them in the order sent, so subscribers of several types see the rows' order. The first message
-    /// of a type this process has not published yet goes alone: its exchange still needs declaring, which would let
+    /// of a type this lane has not published yet goes alone: its exchange still needs declaring, which would let
     /// later sends overtake it.
     /// </summary>
-    async Task PublishInOrderAsync(List<OutboxMessage> rows, CancellationToken cancellationToken)
+    async Task PublishInOrderAsync(List<OutboxMessage> rows, HashSet<Type> published, CancellationToken cancellationToken)
     {
         var messages = rows.Select(Read).OfType<Readable>().ToList();
         for (var start = 0; start < messages.Count;)
         {
             var (type, end) = (messages[start].Type, start + 1);
             while (end < messages.Count && messages[end].Type == type) end++;
-            if (!_published.Contains(type))
+            if (!published.Contains(type))
             {
                 await Publish(messages[start++]);
-                _published.Add(type);
+                published.Add(type);
             }
             await Task.WhenAll(messages[start..end].Select(Publish));
             start = end;
         }
 
         Task Publish(Readable m) =>
-            bus.Publish(m.Message, m.Type, Pipe.Execute<PublishContext>(context => context.MessageId = m.MessageId), cancellationToken);
+            bus.Publish(m.Message, m.Type, Pipe.Execute<PublishContext>(context =>
+            {
+                context.MessageId = m.MessageId;
+                // The consistent-hash exchange a consumer binds hashes it: one host's messages reach one queue.
+                if (m.PartitionKey.Length > 0) context.SetRoutingKey(m.PartitionKey);
+            }), cancellationToken);
     }
 
-    // Touched only by the dispatch loop, one batch at a time.
-    readonly HashSet<Type> _published = [];
-
-    sealed record Readable(Guid MessageId, object Message, Type Type);
+    sealed record Readable(Guid MessageId, object Message, Type Type, string PartitionKey);
 
     /// <summary>A row no contract can read would block every row after it, so it is logged whole and dropped.</summary>
     Readable? Read(OutboxMessage row)
@@ -100,7 +135,7 @@ public sealed class OutboxDispatcher<TContext>(IServiceScopeFactory scopes, IBus
         try
         {
             var type = Wire.ContractType(row.MessageType);
-            return new Readable(row.MessageId, JsonSerializer.Deserialize(row.Body, type, Wire.Options)!, type);
+            return new Readable(row.MessageId, JsonSerializer.Deserialize(row.Body, type, Wire.Options)!, type, row.PartitionKey);
         }
         catch (Exception e) when (e is InvalidOperationException or JsonException or NotSupportedException)
         {

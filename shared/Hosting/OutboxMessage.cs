@@ -7,5 +7,7 @@ public sealed class OutboxMessage
     public Guid MessageId { get; set; }
     public required string MessageType { get; set; }
     public required string Body { get; set; }
+    /// <summary>Whose stream the message belongs to (a host): one key's rows are published in order by one dispatcher at a time.</summary>
+    public string PartitionKey { get; set; } = "";
     public DateTime CreatedAt { get; set; }
 }

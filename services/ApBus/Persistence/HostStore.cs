@@ -89,7 +89,7 @@ public sealed class HostStore(ApBusDbContext db, OutboxSignal outbox)
     async Task CommitAsync(IDbContextTransaction transaction, BusEventRecorder recorder, CancellationToken cancellationToken,
         Action? committing = null)
     {
-        await db.EnqueueAsync(recorder.Messages, cancellationToken);
+        await db.EnqueueAsync(recorder.Messages, m => m.HostId, cancellationToken);
         committing?.Invoke();
         await transaction.CommitAsync(cancellationToken);
         outbox.Notify();

@@ -68,7 +68,7 @@ public sealed class GuestStore(GuestVmDbContext db, OutboxSignal outbox, IOption
         await AddHistoryAsync(history, cancellationToken);
         await DeleteParkedAsync(cleared, cancellationToken);
         await ParkAsync(early, cancellationToken);
-        await db.EnqueueAsync(acknowledgements, cancellationToken);
+        await db.EnqueueAsync(acknowledgements, m => m.HostId, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         outbox.Notify();
     }

@@ -56,7 +56,7 @@ public sealed class GuestUpdateResender(IServiceScopeFactory scopes, OutboxSigna
         if (due.Count == 0) return 0;
         var messages = due.OrderBy(u => u.HostId, StringComparer.Ordinal).ThenBy(u => u.Guest, StringComparer.Ordinal)
             .Select(u => u.ToMessage()).ToList();
-        await db.EnqueueAsync(messages, cancellationToken);
+        await db.EnqueueAsync(messages, m => m.HostId, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         outbox.Notify();
         log.LogInformation("re-sent {Count} unacknowledged guest updates", due.Count);

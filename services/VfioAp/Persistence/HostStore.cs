@@ -102,7 +102,7 @@ public sealed class HostStore(VfioApDbContext db, OutboxSignal outbox)
         await UpdateGuestsAsync(changes.SelectMany(host => host.ChangedGuests).ToList(), cancellationToken);
         await AddGuestUpdatesAsync(updates, cancellationToken);
         var messages = updates.Select(u => u.ToMessage()).ToList();
-        await db.EnqueueAsync(messages, cancellationToken);
+        await db.EnqueueAsync(messages, m => m.HostId, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         if (messages.Count > 0) outbox.Notify();
     }

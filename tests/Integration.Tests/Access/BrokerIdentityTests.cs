@@ -54,7 +54,7 @@ public class Broker_identities(StackFixture stack)
     }
 
     [Theory]
-    [InlineData("apbus", "queue-probed")]
+    [InlineData("apbus", "bus-events-0")]
     [InlineData("vfioap", "apply-apcb")]
     [InlineData("auditor", "apply-apcb")]
     public async Task Should_refuse_a_publish_straight_to_a_queue(string user, string queue)
@@ -174,14 +174,19 @@ public class Broker_identities(StackFixture stack)
         var envelope = JsonSerializer.Serialize(new
         {
             messageId = Guid.NewGuid(),
-            messageType = new[] { $"urn:message:Apmatrix.Contracts:{nameof(ConfigChanged)}" },
+            messageType = new[] { $"urn:message:Apmatrix.Contracts:{nameof(ConfigChanged)}", $"urn:message:Apmatrix.Contracts:{nameof(IBusEvent)}" },
             message = JsonSerializer.SerializeToElement(scan[0], scan[0].GetType(), Wire.Options),
         });
         await using var admin = await RawBroker.OpenAsync(stack.Servers, Publishers.User(stack.Servers.RabbitMq));
 
-        await admin.PublishRawAsync(ExchangeTap.Exchange(nameof(ConfigChanged)), "", envelope);
+        await admin.PublishRawAsync(ExchangeTap.Exchange(nameof(ConfigChanged)), host, envelope);
 
-        await UntilMovedAsync(admin, $"{stack.QueuePrefix}config-changed_error", host);
+        await Eventually.TrueAsync(async () =>
+        {
+            foreach (var queue in BusEventSender.Lanes(stack.QueuePrefix, "_error"))
+                if ((await admin.DrainAsync(queue)).Any(body => body.Contains(host))) return true;
+            return false;
+        }, $"the forged message about {host} in its lane's _error queue");
         await NotFoundAsync(stack.VfioAp, $"/hosts/{host}");
     }
 
@@ -189,7 +194,7 @@ public class Broker_identities(StackFixture stack)
     public async Task Should_move_a_message_no_consumer_takes_to_the_skipped_queue_without_its_user_id()
     {
         var host = Guests.NewHost();
-        var queue = $"{stack.QueuePrefix}queue-probed";
+        var queue = $"{stack.QueuePrefix}bus-events-0";
         await using var admin = await RawBroker.OpenAsync(stack.Servers, Publishers.User(stack.Servers.RabbitMq));
 
         // VfioAp's queue has no consumer of ApplyApcb; MassTransit moves it to _skipped from VfioAp's connection.

@@ -98,10 +98,11 @@ public class Readiness_tells_the_truth(StackFixture stack)
             await using var bus = await BusEventSender.OpenAsync(stack.Servers);
             await UntilReadyAsync(http);
 
-            // What the operators saw: a queue left without a consumer; here its endpoint is stopped behind the service's back.
-            await endpoints.Get("queue-probed").Stop();
+            // What the operators saw: a queue left without a consumer; here every lane's endpoint is stopped behind the service's back.
+            foreach (var lane in BusEventSender.Lanes(""))
+                await endpoints.Get(lane).Stop();
             var missing = await UntilAsync(http, "consumers", "Unhealthy");
-            Assert.Contains("queue-probed", Describe(missing, "consumers"));
+            Assert.Contains("bus-events-", Describe(missing, "consumers"));
 
             await UntilReadyAsync(http);
             await bus.PublishAsync(BusEventSender.Scan(host, 1, "1", "1-2", ""));

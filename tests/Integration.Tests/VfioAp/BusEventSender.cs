@@ -2,6 +2,7 @@ using System.Text.Json;
 using Apmatrix.ApModel;
 using Apmatrix.Contracts;
 using Apmatrix.Hosting;
+using Apmatrix.VfioAp.Messaging;
 using RabbitMQ.Client;
 
 namespace Apmatrix.Integration.Tests.VfioAp;
@@ -48,14 +49,27 @@ public sealed class BusEventSender : RawBroker
             var envelope = new
             {
                 messageId = Guid.NewGuid(),
-                messageType = new[] { $"urn:message:Apmatrix.Contracts:{name}" },
+                messageType = new[] { $"urn:message:Apmatrix.Contracts:{name}", $"urn:message:Apmatrix.Contracts:{nameof(IBusEvent)}" },
                 message = JsonSerializer.SerializeToElement(e, e.GetType(), Wire.Options),
             };
-            await PublishRawAsync($"Apmatrix.Contracts:{name}", "", JsonSerializer.Serialize(envelope));
+            // The host is the routing key, as ApBus's outbox sets it; AMQP takes at most 255 bytes of it.
+            await PublishRawAsync($"Apmatrix.Contracts:{name}", e.HostId.Length <= 255 ? e.HostId : "", JsonSerializer.Serialize(envelope));
         }
     }
 
     public Task PublishAsync(params IBusEvent[] events) => PublishAsync(events.AsEnumerable());
+
+    /// <summary>VfioAp's bus-event lane queues under <paramref name="queuePrefix"/>, with <paramref name="suffix"/> (<c>_error</c>, ...).</summary>
+    public static IEnumerable<string> Lanes(string queuePrefix, string suffix = "") =>
+        Enumerable.Range(0, new BusEventBatchSettings().Lanes).Select(lane => $"{queuePrefix}{BusEventBatchSettings.LaneName}-{lane}{suffix}");
+
+    /// <summary>Takes every message waiting in any lane's <c>_error</c> queue.</summary>
+    public async Task<List<string>> DrainLaneErrorsAsync(string queuePrefix)
+    {
+        var bodies = new List<string>();
+        foreach (var queue in Lanes(queuePrefix, "_error")) bodies.AddRange(await DrainAsync(queue));
+        return bodies;
+    }
 
     /// <summary>Raw bytes to a bus event's exchange, as ApBus's user.</summary>
     public Task SendRawAsync(string contract, string body) => PublishRawAsync($"Apmatrix.Contracts:{contract}", "", body);

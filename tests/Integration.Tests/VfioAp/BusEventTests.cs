@@ -106,11 +106,10 @@ public class Applying_bus_events(StackFixture stack)
         var host = VfioApi.NewHost();
         using var api = new VfioApi(stack.Client(stack.VfioAp), host);
         await using var bus = await BusEventSender.OpenAsync(stack.Servers);
-        var queue = $"{stack.QueuePrefix}queue-probed";
 
         await bus.SendRawAsync(nameof(QueueProbed), "{ not json");
         await bus.SendRawAsync(nameof(QueueProbed), $$$"""
-            {"messageId":"{{{Guid.NewGuid()}}}","messageType":["urn:message:Apmatrix.Contracts:QueueProbed"],
+            {"messageId":"{{{Guid.NewGuid()}}}","messageType":["urn:message:Apmatrix.Contracts:QueueProbed","urn:message:Apmatrix.Contracts:IBusEvent"],
              "message":{"hostId":"{{{host}}}","sequence":2,"apqn":"zz","driver":"VfioAp"}}
             """);
         await bus.PublishAsync(BusEventSender.Scan(host, 1, "", "", ""));
@@ -119,9 +118,9 @@ public class Applying_bus_events(StackFixture stack)
         var faulted = new List<string>();
         await Eventually.TrueAsync(async () =>
         {
-            faulted.AddRange(await bus.DrainAsync($"{queue}_error"));
+            faulted.AddRange(await bus.DrainLaneErrorsAsync(stack.QueuePrefix));
             return faulted.Count(body => body.Contains("not json") || body.Contains(host)) >= 2;
-        }, $"both malformed events in {queue}_error");
+        }, "both malformed events in the lanes' _error queues");
         Assert.Contains(faulted, body => body.Contains("{ not json"));
         Assert.Contains(faulted, body => body.Contains(host) && body.Contains("\"zz\""));
     }

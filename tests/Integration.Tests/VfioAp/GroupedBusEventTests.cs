@@ -98,7 +98,6 @@ public class Applying_grouped_bus_events(StackFixture stack)
         var good = (QueuesProbed)groups[2];
         // Its twin in the sequence, sent first: had it been taken, adapter 1 would have three queues bound, not four.
         var bad = good with { Queues = [.. good.Queues.Take(3), new ProbedQueue("zz", BoundDriver.VfioAp)] };
-        var queue = $"{stack.QueuePrefix}queues-probed";
 
         await bus.PublishAsync(bad);
         await bus.PublishAsync(groups);
@@ -108,9 +107,9 @@ public class Applying_grouped_bus_events(StackFixture stack)
         var faulted = new List<string>();
         await Eventually.TrueAsync(async () =>
         {
-            faulted.AddRange(await bus.DrainAsync($"{queue}_error"));
+            faulted.AddRange(await bus.DrainLaneErrorsAsync(stack.QueuePrefix));
             return faulted.Any(body => body.Contains(host));
-        }, $"the bad grouped event in {queue}_error");
+        }, "the bad grouped event in its lane's _error queue");
         var body = Assert.Single(faulted, b => b.Contains(host));
         Assert.Contains("\"zz\"", body);
         Assert.Equal(good.Sequence, JsonDocument.Parse(body).RootElement.GetProperty("message").GetProperty("sequence").GetInt64());

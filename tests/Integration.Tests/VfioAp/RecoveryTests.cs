@@ -19,8 +19,6 @@ namespace Apmatrix.Integration.Tests.VfioAp;
 [Collection("stack")]
 public class Recovering_from_failures(StackFixture stack)
 {
-    static readonly string[] BusEventQueues = ["config-changed", "queue-probed", "queues-probed", "queues-removed", "scan-complete", "apcb-applied"];
-
     [Fact]
     public async Task Should_end_the_scan_exact_when_the_database_is_unreachable_for_a_while()
     {
@@ -104,7 +102,7 @@ public class Recovering_from_failures(StackFixture stack)
         {
             faulted.AddRange(await ErrorsAsync(bus, vfio.QueuePrefix));
             return faulted.Count >= 3;
-        }, "the three bad events in queue-probed_error");
+        }, "the three bad events in the lanes' _error queues");
         Assert.Equal(3, faulted.Count);
         Assert.Equal(2, faulted.Count(body => body.Contains(poison)));
         Assert.DoesNotContain(faulted, body => body.Contains(host));
@@ -122,12 +120,8 @@ public class Recovering_from_failures(StackFixture stack)
         return (host, api, await BusEventSender.OpenAsync(stack.Servers));
     }
 
-    static async Task<List<string>> ErrorsAsync(BusEventSender bus, string queuePrefix)
-    {
-        var bodies = new List<string>();
-        foreach (var queue in BusEventQueues) bodies.AddRange(await bus.DrainAsync($"{queuePrefix}{queue}_error"));
-        return bodies;
-    }
+    static async Task<List<string>> ErrorsAsync(BusEventSender bus, string queuePrefix) =>
+        [.. await bus.DrainLaneErrorsAsync(queuePrefix), .. await bus.DrainAsync($"{queuePrefix}apcb-applied_error")];
 
     sealed class OwnVfioAp(WebApplication app, string queuePrefix) : IAsyncDisposable
     {

@@ -6,7 +6,7 @@ using MassTransit;
 
 namespace Apmatrix.Services.Tests.Messaging;
 
-/// <summary>Queue names are part of the wire contract: the generic bus-event consumer must keep one queue per event kind.</summary>
+/// <summary>Queue and exchange names are part of the wire contract: the broker's permissions and the operators' tools name them.</summary>
 public class QueueNameTests
 {
     static readonly IEndpointNameFormatter Formatter = new KebabCaseEndpointNameFormatter("run42-", false);
@@ -21,15 +21,20 @@ public class QueueNameTests
     [Fact]
     public void Every_batch_consumer_keeps_its_prefixed_queue()
     {
-        Assert.Equal("run42-config-changed", QueueOf<BusEventConsumer<ConfigChanged>, ConfigChanged>());
-        Assert.Equal("run42-queue-probed", QueueOf<BusEventConsumer<QueueProbed>, QueueProbed>());
-        Assert.Equal("run42-queue-removed", QueueOf<BusEventConsumer<QueueRemoved>, QueueRemoved>());
-        Assert.Equal("run42-queues-probed", QueueOf<BusEventConsumer<QueuesProbed>, QueuesProbed>());
-        Assert.Equal("run42-queues-removed", QueueOf<BusEventConsumer<QueuesRemoved>, QueuesRemoved>());
-        Assert.Equal("run42-scan-complete", QueueOf<BusEventConsumer<ScanComplete>, ScanComplete>());
-        Assert.Equal("run42-bus-masks-changed", QueueOf<BusEventConsumer<BusMasksChanged>, BusMasksChanged>());
         Assert.Equal("run42-apcb-applied", QueueOf<ApcbAppliedConsumer, ApcbApplied>());
         Assert.Equal("run42-apply-apcb", QueueOf<ApplyApcbConsumer, ApplyApcb>());
+    }
+
+    [Fact]
+    public void Bus_events_travel_in_sixteen_lanes_fed_by_every_kind_of_bus_event()
+    {
+        var lanes = new BusEventBatchSettings().HostLanes;
+
+        Assert.Equal("bus-events", lanes.Name);
+        Assert.Equal(16, lanes.Count);
+        Assert.Equal("bus-events-15", lanes.Queue(15));
+        var kinds = typeof(IBusEvent).Assembly.GetTypes().Where(t => t.IsClass && t.IsAssignableTo(typeof(IBusEvent)));
+        Assert.Equal(kinds.OrderBy(t => t.Name), lanes.Sources.OrderBy(t => t.Name));
     }
 
     [Fact]
@@ -37,10 +42,8 @@ public class QueueNameTests
     {
         var settings = new BusEventBatchSettings();
 
-        Assert.Equal(new BatchLimits(500, TimeSpan.FromMilliseconds(10), 2, BatchTimeLimitStart.FromLast), settings.Streamed);
-        Assert.Equal(new BatchLimits(16, TimeSpan.FromMilliseconds(10), 2, BatchTimeLimitStart.FromLast), settings.Grouped);
-        Assert.Equal(new BatchLimits(500, TimeSpan.FromMilliseconds(1), 2, BatchTimeLimitStart.FromLast), settings.OncePerScan);
+        Assert.Equal(new BatchLimits(500, TimeSpan.FromMilliseconds(10), 1, BatchTimeLimitStart.FromLast), settings.Lane);
         Assert.Equal(new BatchLimits(500, TimeSpan.FromMilliseconds(10)), settings.Acknowledgements);
-        Assert.Equal(1000, settings.Streamed.Capacity);
+        Assert.Equal(500, settings.Lane.Capacity);
     }
 }

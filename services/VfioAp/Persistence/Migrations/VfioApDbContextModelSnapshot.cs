@@ -51,7 +51,16 @@ namespace Apmatrix.VfioAp.Persistence.Migrations
                         .HasColumnType("text")
                         .HasColumnName("message_type");
 
+                    b.Property<string>("PartitionKey")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("text")
+                        .HasDefaultValue("")
+                        .HasColumnName("partition_key");
+
                     b.HasKey("Sequence");
+
+                    b.HasIndex("PartitionKey", "Sequence");
 
                     b.ToTable("outbox_messages", (string)null);
                 });
