@@ -62,8 +62,8 @@ public static class LoadCommand
                 }
 
             phase = "starting the services";
-            log.WriteLine($"starting {options.VfioApInstances} VfioAp, {options.GuestVmInstances} GuestVm, 1 ApBus...");
-            await using var stack = await ChildStack.StartAsync(repository, servers, options.VfioApInstances, options.GuestVmInstances,
+            log.WriteLine($"starting {options.VfioApInstances} VfioAp, {options.GuestVmInstances} GuestVm, {options.ApBusInstances} ApBus...");
+            await using var stack = await ChildStack.StartAsync(repository, servers, options.ApBusInstances, options.VfioApInstances, options.GuestVmInstances,
                 DatabaseSuffix, "", log, run.Token);
             await using var observers = await Observers.StartAsync(servers.Broker, "", options.Subscribers, clock, run.Token, servers.Topology);
             phase = "warming up";

@@ -24,6 +24,7 @@ public sealed record LoadOptions
     public IReadOnlyList<HotPlugMode> Modes { get; init; } = [HotPlugMode.Batched];
     /// <summary>How ApBus sends the bus events of the run's hosts; each form runs every mode on hosts of its own.</summary>
     public IReadOnlyList<BusEventForm> Forms { get; init; } = [BusEventForm.Grouped];
+    public int ApBusInstances { get; init; } = 1;
     public int VfioApInstances { get; init; } = 1;
     public int GuestVmInstances { get; init; } = 1;
     public int Subscribers { get; init; }
@@ -86,6 +87,7 @@ public sealed record LoadOptions
                 "--scans" => options with { Scans = Count(name, value, 1, 100) },
                 "--mode" => options with { Modes = ParseModes(value) },
                 "--form" => options with { Forms = ParseForms(value) },
+                "--apbus" => options with { ApBusInstances = Count(name, value, 1, 16) },
                 "--vfioap" => options with { VfioApInstances = Count(name, value, 1, 16) },
                 "--guestvm" => options with { GuestVmInstances = Count(name, value, 1, 16) },
                 "--subscribers" => options with { Subscribers = Count(name, value, 0, 16) },
@@ -149,7 +151,10 @@ public sealed record LoadOptions
                                     how ApBus sends each host's bus events: a run of one
                                     adapter's probes or removals in a scan as one message,
                                     or one message per queue; both: every mode in each  (grouped)
-          --vfioap N --guestvm N    service instances: competing consumers, one database (1, 1)
+          --apbus N --vfioap N --guestvm N
+                                    service instances, one database per service; VfioAp's
+                                    and GuestVm's compete for their queues; host i calls
+                                    ApBus instance i mod N                              (1, 1, 1)
           --subscribers N           extra queues bound to ApBus's exchanges, each checking
                                     every host's sequence                               (0)
           --set-up-concurrency N    concurrent HTTP calls while setting up              (16)

@@ -29,10 +29,12 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
     readonly ServiceClients _clients = new(stack, options.Fault == LoadFault.KillVfioAp && stack.VfioAp.Count > 1 ? stack.VfioAp[^1].Name : null);
     readonly FaultInjector? _faults = options.Fault is null ? null
         : new FaultInjector(options, stack, servers ?? throw new ArgumentNullException(nameof(servers), "a fault needs the run's servers"));
+    // Numbered across every form and mode, so that the hosts spread over the ApBus instances whatever the run's shape.
     readonly Dictionary<(BusEventForm, HotPlugMode), List<RunHost>> _hosts = options.Forms.SelectMany(form => options.Modes.Select(mode => (form, mode)))
-        .ToDictionary(run => run, run => Enumerable.Range(1, options.Hosts)
-            .Select(i => new RunHost(HostName(options.Name, run.form, run.mode, i), run.form, run.mode,
-                new ExpectedHost(options, run.mode, run.form))).ToList());
+        .SelectMany(run => Enumerable.Range(1, options.Hosts).Select(i => (run.form, run.mode, i)))
+        .Select((host, index) => new RunHost(index, HostName(options.Name, host.form, host.mode, host.i), host.form, host.mode,
+            new ExpectedHost(options, host.mode, host.form)))
+        .GroupBy(host => (host.Form, host.Mode)).ToDictionary(run => run.Key, run => run.ToList());
     double _setUpSeconds = double.NaN;
 
     /// <summary>
@@ -51,7 +53,7 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
             var path = ServiceClients.HostPath(host.Name);
             await host.CallAsync(_clients.VfioAp, HttpMethod.Put, path, new { mode = HotPlugModes.Name(host.Mode) }, cancellationToken);
             var empty = LoadOptions.Empty;
-            var answer = await host.CallAsync(_clients.ApBus, HttpMethod.Put, path, new
+            var answer = await host.CallAsync(_clients.ApBusOf(host.Index), HttpMethod.Put, path, new
             {
                 apm = empty.Apm.ToRangeList(), aqm = empty.Aqm.ToRangeList(), adm = empty.Adm.ToRangeList(),
                 maxAdapter = empty.MaxAdapter, maxDomain = empty.MaxDomain, apmask = "", aqmask = "", eventForm = BusEventForms.Name(host.Form),
@@ -164,7 +166,7 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
             JsonElement answer;
             try
             {
-                answer = await _clients.ApBus.SendAsync(HttpMethod.Put, $"{ServiceClients.HostPath(host.Name)}/config", body, cancellationToken);
+                answer = await _clients.ApBusOf(host.Index).SendAsync(HttpMethod.Put, $"{ServiceClients.HostPath(host.Name)}/config", body, cancellationToken);
             }
             finally
             {
@@ -262,7 +264,7 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
         foreach (var host in hosts)
         {
             var expectedSequence = host.BaseSequence + host.Expected.Events;
-            var busSequence = (await _clients.ApBus.GetAsync(ServiceClients.HostPath(host.Name), cancellationToken)).GetProperty("lastSequence").GetInt64();
+            var busSequence = (await _clients.ApBusOf(host.Index).GetAsync(ServiceClients.HostPath(host.Name), cancellationToken)).GetProperty("lastSequence").GetInt64();
             var vfioSequence = await _clients.VfioApLastSequenceAsync(host.Name, cancellationToken);
             if (busSequence != expectedSequence || vfioSequence != expectedSequence)
                 failures.Add($"host {host.Name}: last sequence ApBus {busSequence}, VfioAp {vfioSequence}, model {expectedSequence}");
@@ -362,10 +364,12 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
 
     public void Dispose() => _clients.Dispose();
 
-    sealed class RunHost(string name, BusEventForm form, HotPlugMode mode, ExpectedHost expected)
+    sealed class RunHost(int index, string name, BusEventForm form, HotPlugMode mode, ExpectedHost expected)
     {
         long _calls;
 
+        /// <summary>The host's place among the run's hosts, which chooses its ApBus instance.</summary>
+        public int Index { get; } = index;
         public string Name { get; } = name;
         public BusEventForm Form { get; } = form;
         public HotPlugMode Mode { get; } = mode;

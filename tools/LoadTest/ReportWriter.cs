@@ -37,8 +37,8 @@ public static class ReportWriter
         md.AppendLine();
         md.AppendLine($"{o.Hosts} host(s), each scanned {o.Scans} time(s) ({string.Join(", ", Enumerable.Range(0, o.Scans).Select(s => o.ConfigOfScan(s).Apm.IsEmpty ? "to empty" : "from empty to full"))}), " +
                       $"full = {o.Adapters} adapters x {o.Domains} domains; {o.Guests} mdevs/guests per host of {o.Vcpus} vCPUs, mdev i holding every " +
-                      $"adapter and the domains d with d mod {o.Guests} = i. {o.VfioApInstances} VfioAp and {o.GuestVmInstances} GuestVm instance(s) " +
-                      $"(competing consumers, one database per service), {o.Subscribers} extra subscriber queue(s). " +
+                      $"adapter and the domains d with d mod {o.Guests} = i. {o.ApBusInstances} ApBus (host i calling instance i mod {o.ApBusInstances}), " +
+                      $"{o.VfioApInstances} VfioAp and {o.GuestVmInstances} GuestVm instance(s) (competing consumers, one database per service), {o.Subscribers} extra subscriber queue(s). " +
                       $"Bus events {string.Join(" and ", r.Modes.Select(m => m.Form).Distinct().Select(EventFormText))}.");
         md.AppendLine();
 
