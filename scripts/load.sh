@@ -3,12 +3,15 @@
 #   full-scale: one host from empty to 256 adapters x 256 domains (65,536 probes), 256 guests of 4 vCPUs,
 #               batched and per-queue side by side, each with the bus events grouped (1 + 256 + 1 messages a
 #               scan) and per queue (1 + 65,536 + 1), each pair on a host of its own;
-#   fan-out:    16 hosts at 64 x 64, 2 VfioAp and 2 GuestVm instances, 2 extra subscriber queues, grouped and
-#               per-queue events side by side;
+#   fan-out:    16 hosts at 64 x 64, 2 ApBus, 2 VfioAp and 2 GuestVm instances (the hosts' calls spread over the
+#               ApBus instances), 2 extra subscriber queues, grouped and per-queue events side by side;
 #   fault:      4 hosts at 64 x 64 scanned twice, a VfioAp instance killed (SIGKILL) 1 s into each scan and
-#               started again: the state must still end exact.
+#               started again: the state must still end exact;
+#   noisy-neighbour: one host from empty to 256 x 256, 256 guests, batched, per-queue events, beside 16 small hosts
+#               (4 x 4, one guest, grouped events) that each add and remove an adapter every 200 ms: each small host's
+#               change timed to its guest's update applied, idle and beside the big scan (targets p50 < 150 ms, max < 500 ms).
 # The first two measure their MassTransit ceiling first (one per event form); each starts its own service
-# instances on loopback ports and stops them at the end. Reports: reports/load-{full-scale,fan-out,fault}.{md,json,svg}.
+# instances on loopback ports and stops them at the end. Reports: reports/load-{full-scale,fan-out,fault,noisy-neighbour}.{md,json,svg}.
 # The per-queue full-scale scans send 65,536 guest updates each; their run gets a longer limit than the default
 # 10 minutes. Extra arguments go to every run (e.g. --timeout 1200). Exit 1 when a run's final state differs.
 set -euo pipefail
@@ -31,7 +34,9 @@ load=(dotnet tools/LoadTest/bin/Release/net10.0/Apmatrix.LoadTest.dll)
 status=0
 "${load[@]}" --name full-scale --adapters 256 --domains 256 --guests 256 --vcpus 4 --mode both --form both --timeout 1800 "$@" || status=1
 "${load[@]}" --name fan-out --hosts 16 --adapters 64 --domains 64 --guests 16 --vcpus 4 \
-  --vfioap 2 --guestvm 2 --subscribers 2 --form both "$@" || status=1
+  --apbus 2 --vfioap 2 --guestvm 2 --subscribers 2 --form both "$@" || status=1
 "${load[@]}" --name fault --hosts 4 --adapters 64 --domains 64 --guests 16 --vcpus 4 --scans 2 \
   --vfioap 2 --guestvm 2 --subscribers 1 --fault kill:vfioap --fault-after 1000 --ceiling off "$@" || status=1
+"${load[@]}" --name noisy-neighbour --adapters 256 --domains 256 --guests 256 --vcpus 4 --mode batched --form per-queue \
+  --neighbours 16 --neighbour-every 200 --ceiling off "$@" || status=1
 exit "$status"

@@ -12,17 +12,27 @@ public sealed class LoadOptionsTests
     public void Should_read_every_option()
     {
         var options = LoadOptions.Parse(["--name", "n1", "--hosts", "3", "--adapters", "16", "--domains", "8", "--guests", "4",
-            "--vcpus", "2", "--scans", "2", "--mode", "both", "--form", "both", "--vfioap", "2", "--guestvm", "3", "--subscribers", "1",
-            "--fault", "kill:vfioap", "--fault-after", "500", "--fault-scans", "3", "--fault-for", "60000", "--poison", "100", "--ceiling", "off", "--timeout", "120"]);
+            "--vcpus", "2", "--scans", "2", "--mode", "both", "--form", "both", "--apbus", "4", "--vfioap", "2", "--guestvm", "3", "--subscribers", "1",
+            "--fault", "kill:vfioap", "--fault-after", "500", "--fault-scans", "3", "--fault-for", "60000", "--poison", "100", "--ceiling", "off", "--timeout", "120",
+            "--neighbours", "64", "--neighbour-every", "10"]);
 
         Assert.Equal(("n1", 3, 16, 8, 4, 2, 2), (options.Name, options.Hosts, options.Adapters, options.Domains, options.Guests, options.Vcpus, options.Scans));
         Assert.Equal([HotPlugMode.Batched, HotPlugMode.PerQueue], options.Modes);
         Assert.Equal([BusEventForm.Grouped, BusEventForm.PerQueue], options.Forms);
-        Assert.Equal((2, 3, 1), (options.VfioApInstances, options.GuestVmInstances, options.Subscribers));
+        Assert.Equal((4, 2, 3, 1), (options.ApBusInstances, options.VfioApInstances, options.GuestVmInstances, options.Subscribers));
         Assert.Equal((LoadFault.KillVfioAp, TimeSpan.FromMilliseconds(500), 3, TimeSpan.FromMinutes(1), 100),
             (options.Fault, options.FaultAfter, options.FaultScans, options.FaultFor, options.Poison));
         Assert.False(options.MeasureCeiling);
         Assert.Equal(TimeSpan.FromSeconds(120), options.Timeout);
+        Assert.Equal((64, TimeSpan.FromMilliseconds(10)), (options.Neighbours, options.NeighbourEvery));
+    }
+
+    [Fact]
+    public void Should_run_no_neighbours_unless_told_to()
+    {
+        var options = LoadOptions.Parse([]);
+
+        Assert.Equal((0, TimeSpan.FromMilliseconds(200), 10), (options.Neighbours, options.NeighbourEvery, options.NeighbourIdleChanges));
     }
 
     [Theory]
@@ -30,6 +40,10 @@ public sealed class LoadOptionsTests
     [InlineData("per-queue", BusEventForm.PerQueue)]
     public void Should_read_one_event_form(string value, BusEventForm form) =>
         Assert.Equal([form], LoadOptions.Parse(["--form", value]).Forms);
+
+    [Fact]
+    public void Should_start_one_of_each_service_unless_told_otherwise() =>
+        Assert.Equal((1, 1, 1), LoadOptions.Parse([]) is var o ? (o.ApBusInstances, o.VfioApInstances, o.GuestVmInstances) : default);
 
     [Fact]
     public void Should_group_the_events_unless_told_otherwise() =>
@@ -48,6 +62,15 @@ public sealed class LoadOptionsTests
     [InlineData("--form batched", "--form")]
     [InlineData("--form", "--form")]
     [InlineData("--vcpus x", "--vcpus")]
+    [InlineData("--apbus 0", "--apbus")]
+    [InlineData("--apbus 17", "--apbus")]
+    [InlineData("--apbus +2", "--apbus")]
+    [InlineData("--neighbours 65", "--neighbours")]
+    [InlineData("--neighbours -1", "--neighbours")]
+    [InlineData("--neighbour-every 9", "--neighbour-every")]
+    [InlineData("--neighbour-every 10001", "--neighbour-every")]
+    [InlineData("--neighbour-every 0.5", "--neighbour-every")]
+    [InlineData("--neighbours", "--neighbours")]
     [InlineData("--frobnicate 1", "--frobnicate")]
     [InlineData("--guests 9 --domains 8", "--guests")]
     [InlineData("--fault kill:everything", "--fault")]
@@ -72,6 +95,7 @@ public sealed class LoadOptionsTests
         var options = LoadOptions.Parse(["--name", new string('n', LoadOptions.MaxNameLength), "--hosts", "1000", "--form", "both", "--mode", "both"]);
 
         Assert.True(Names.IsValid(LoadRun.HostName(options.Name, BusEventForm.PerQueue, HotPlugMode.PerQueue, options.Hosts)));
+        Assert.True(Names.IsValid(LoadRun.NeighbourName(options.Name, 64)));
     }
 
     [Fact]

@@ -56,10 +56,73 @@ public sealed class LoadReportTests
         }
     }
 
+    [Fact]
+    public void Should_take_percentiles_of_milliseconds_to_three_significant_digits()
+    {
+        var p = Percentiles.Of(Enumerable.Range(1, 100).Select(ms => (double)ms));
+
+        Assert.Equal(100, p.Count);
+        Assert.Equal(50, p.P50, 0.05);
+        Assert.Equal(99, p.P99, 0.1);
+        Assert.Equal(100, p.Max, 0.1);
+    }
+
+    [Theory]
+    [InlineData(140, 490, 40, 40, true, true)]
+    [InlineData(150, 490, 40, 40, false, true)]
+    [InlineData(20, 500, 40, 40, true, false)]
+    // A change whose update never came: both missed, whatever the others measured.
+    [InlineData(20, 30, 39, 40, false, false)]
+    public void Should_judge_the_neighbours_beside_the_scan_by_their_median_and_slowest_change(double p50, double max, long applied, long changes,
+        bool medianMet, bool slowestMet)
+    {
+        var run = Run("grouped", 258, 1_000) with
+        {
+            Neighbours = new NeighbourLatency(4, 40, new Percentiles(40, 5, 9, 10), changes, new Percentiles(applied, p50, max, max)),
+        };
+
+        var targets = Targets.Evaluate(FullScale, [], [run]).Where(t => t.Target.Contains("neighbour", StringComparison.Ordinal)).ToList();
+
+        Assert.Equal(2, targets.Count);
+        Assert.Equal((medianMet, slowestMet), (targets[0].Met, targets[1].Met));
+        Assert.Contains("p50 < 150 ms", targets[0].Target);
+        Assert.Contains($"over {applied} of {changes} changes (idle 5.0 ms)", targets[0].Measured);
+        Assert.Contains("max < 500 ms", targets[1].Target);
+    }
+
+    [Fact]
+    public async Task Should_show_the_neighbours_idle_and_beside_the_scan_next_to_each_other()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), $"load-report-{Guid.NewGuid():N}");
+        try
+        {
+            var options = FullScale with { Neighbours = 4 };
+            var run = Run("grouped", 258, 1_000) with
+            {
+                Neighbours = new NeighbourLatency(4, 40, new Percentiles(40, 5, 9, 10), 60, new Percentiles(60, 80, 300, 310)),
+            };
+            var report = new LoadReport("neighbours", DateTimeOffset.UnixEpoch, new RunEnvironment("m", 2, "r", "b", "8", "0", ""), options,
+                [], [run], Targets.Evaluate(options, [], [run]), null, []);
+
+            var markdown = await File.ReadAllLinesAsync(await ReportWriter.WriteAsync(report, directory, CancellationToken.None));
+
+            var idle = Array.FindIndex(markdown, l => l.StartsWith("| neighbour change to guest applied, idle", StringComparison.Ordinal));
+            Assert.EndsWith("| 5.0 / 9.0 / 10.0 ms (40 of 40) |", markdown[idle]);
+            Assert.EndsWith("| 80.0 / 300.0 / 310.0 ms (60 of 60) |", markdown[idle + 1]);
+            Assert.Contains(markdown, l => l.StartsWith("4 neighbour host(s) beside them: 4 adapters x 4 domains", StringComparison.Ordinal));
+            var json = await File.ReadAllTextAsync(Path.Combine(directory, "load-neighbours.json"));
+            Assert.Contains("\"loadedChanges\": 60", json);
+        }
+        finally
+        {
+            Directory.Delete(directory, true);
+        }
+    }
+
     static CeilingResult Ceiling(string form, int messages, double perSecond) =>
         new(form, messages, [new CeilingTrial("plain", 1000, "plain", 1000, 1, messages, 120, messages / perSecond)]);
 
     static ModeResult Run(string form, long events, double ms) =>
         new(form, "batched", 1, 1, 1, [new ScanPhases(1, "from empty to full", events, 256, 1, ms, ms, ms, null)],
-            new Percentiles(256, 1, 2, 3), 0, new Spread(1, 1, 1), new Spread(1, 1, 1), [], [], 0, []);
+            new Percentiles(256, 1, 2, 3), 0, new Spread(1, 1, 1), new Spread(1, 1, 1), [], [], 0, null, []);
 }

@@ -4,9 +4,14 @@ using Apmatrix.Contracts;
 
 namespace Apmatrix.LoadTest;
 
-/// <summary>When each ScanComplete (by host and sequence) and each guest's applied version first arrived.</summary>
+/// <summary>
+/// When each ScanComplete (by host and sequence) and each guest's applied version first arrived; a waiter learns when a
+/// guest first reported a version at or after the one it waits for.
+/// </summary>
 public sealed class ArrivalTimes(Stopwatch clock)
 {
+    readonly Lock _gate = new();
+    readonly List<(string Host, string Guest, long Version, TaskCompletionSource<double> Arrived)> _waiting = [];
     readonly ConcurrentDictionary<(string Host, long Sequence), double> _scanComplete = new();
     readonly ConcurrentDictionary<(string Host, string Guest, long Version), double> _applied = new();
     readonly ConcurrentDictionary<(string Host, string Guest), long> _highest = new();
@@ -22,18 +27,53 @@ public sealed class ArrivalTimes(Stopwatch clock)
     /// <summary>The highest version the guest has reported applied: progress even while its last version is far off.</summary>
     public long HighestApplied(string host, string guest) => _highest.GetValueOrDefault((host, guest));
 
-    internal Task Note(ScanComplete message)
+    /// <summary>
+    /// When the guest first reported <paramref name="version"/> or a later one applied (GuestVm applies a guest's versions in
+    /// order, so a later one means this one is applied too): at once when that has happened, else at that arrival.
+    /// </summary>
+    public Task<double> FirstAppliedAsync(string host, string guest, long version)
+    {
+        lock (_gate)
+        {
+            var highest = HighestApplied(host, guest);
+            if (highest >= version)
+            {
+                var at = double.MaxValue;
+                for (var v = version; v <= highest; v++)
+                    if (AppliedAt(host, guest, v) is { } arrived) at = Math.Min(at, arrived);
+                return Task.FromResult(at);
+            }
+            var arrival = new TaskCompletionSource<double>(TaskCreationOptions.RunContinuationsAsynchronously);
+            _waiting.Add((host, guest, version, arrival));
+            return arrival.Task;
+        }
+    }
+
+    public Task Note(ScanComplete message)
     {
         _scanComplete.TryAdd((message.HostId, message.Sequence), clock.Elapsed.TotalMilliseconds);
         return Task.CompletedTask;
     }
 
-    internal Task Note(ApcbApplied message)
+    public Task Note(ApcbApplied message)
     {
-        if (message.Duplicate || !_applied.TryAdd((message.HostId, message.GuestId, message.Version), clock.Elapsed.TotalMilliseconds))
+        var at = clock.Elapsed.TotalMilliseconds;
+        if (message.Duplicate || !_applied.TryAdd((message.HostId, message.GuestId, message.Version), at))
+        {
             Interlocked.Increment(ref _duplicates);
-        else
+            return Task.CompletedTask;
+        }
+        // The highest and the waiters change together: a waiter either finds this version as the highest or is answered here.
+        lock (_gate)
+        {
             _highest.AddOrUpdate((message.HostId, message.GuestId), message.Version, (_, highest) => Math.Max(highest, message.Version));
+            _waiting.RemoveAll(w =>
+            {
+                if (w.Host != message.HostId || w.Guest != message.GuestId || w.Version > message.Version) return false;
+                w.Arrived.TrySetResult(at);
+                return true;
+            });
+        }
         return Task.CompletedTask;
     }
 }

@@ -23,7 +23,7 @@ public sealed class ChildStack : IStack, IAsyncDisposable
 
     ChildStack(string logDirectory, string queuePrefix) => (_logDirectory, QueuePrefix) = (logDirectory, queuePrefix);
 
-    public ServiceInstance ApBus { get; private set; } = null!;
+    public IReadOnlyList<ServiceInstance> ApBus { get; private set; } = [];
     public IReadOnlyList<ServiceInstance> VfioAp { get; private set; } = [];
     public IReadOnlyList<ServiceInstance> GuestVm { get; private set; } = [];
     public string QueuePrefix { get; }
@@ -31,10 +31,10 @@ public sealed class ChildStack : IStack, IAsyncDisposable
 
     /// <summary>
     /// Starts VfioAp and GuestVm (the first instance of each alone, so one of them migrates the database),
-    /// then ApBus, which asks the first VfioAp for its mask veto. Databases are <c>{service}_{databaseSuffix}</c>, made here
+    /// then ApBus, whose instances ask the first VfioAp for its mask veto; VfioAp asks the first ApBus for snapshots. Databases are <c>{service}_{databaseSuffix}</c>, made here
     /// as the admin and owned by each service's role.
     /// </summary>
-    public static async Task<ChildStack> StartAsync(string repository, Servers servers, int vfioAp, int guestVm, string databaseSuffix,
+    public static async Task<ChildStack> StartAsync(string repository, Servers servers, int apBus, int vfioAp, int guestVm, string databaseSuffix,
         string queuePrefix, TextWriter log, CancellationToken cancellationToken)
     {
         var stack = new ChildStack(Path.Combine(repository, ".run", "load"), queuePrefix);
@@ -46,9 +46,9 @@ public sealed class ChildStack : IStack, IAsyncDisposable
             var vfio = await stack.StartServiceAsync(repository, servers, "VfioAp", vfioAp, $"vfioap_{databaseSuffix}",
                 [("Services__ApBus", apBusUrl.ToString())], log, cancellationToken);
             var guests = await stack.StartServiceAsync(repository, servers, "GuestVm", guestVm, $"guestvm_{databaseSuffix}", [], log, cancellationToken);
-            var bus = await stack.StartServiceAsync(repository, servers, "ApBus", 1, $"apbus_{databaseSuffix}",
+            var bus = await stack.StartServiceAsync(repository, servers, "ApBus", apBus, $"apbus_{databaseSuffix}",
                 [("Services__VfioAp", vfio[0].Url.ToString())], log, cancellationToken, apBusUrl);
-            (stack.VfioAp, stack.GuestVm, stack.ApBus) = (vfio, guests, bus[0]);
+            (stack.VfioAp, stack.GuestVm, stack.ApBus) = (vfio, guests, bus);
             return stack;
         }
         catch
@@ -62,7 +62,7 @@ public sealed class ChildStack : IStack, IAsyncDisposable
         Path.Combine(repository, "services", service, "bin", "Release", "net10.0", $"Apmatrix.{service}.dll");
 
     async Task<List<ServiceInstance>> StartServiceAsync(string repository, Servers servers, string service, int count, string database,
-        (string, string)[] settings, TextWriter log, CancellationToken cancellationToken, Uri? url = null)
+        (string, string)[] settings, TextWriter log, CancellationToken cancellationToken, Uri? firstUrl = null)
     {
         var binary = ServiceBinary(repository, service);
         if (!File.Exists(binary)) throw new InvalidOperationException($"{binary} is missing: dotnet build services/{service} -c Release");
@@ -70,7 +70,8 @@ public sealed class ChildStack : IStack, IAsyncDisposable
         var instances = new List<ServiceInstance>();
         for (var i = 1; i <= count; i++)
         {
-            instances.Add(Start(new Launch(binary, service, $"{service}-{i}", servers, database, settings, url ?? LoopbackUrl())));
+            var url = i == 1 && firstUrl is not null ? firstUrl : LoopbackUrl();
+            instances.Add(Start(new Launch(binary, service, $"{service}-{i}", servers, database, settings, url)));
             if (i == 1) await WaitReadyAsync(_children[^1], cancellationToken);
         }
         foreach (var child in _children.Where(c => c.Instance.Service == service).Skip(1))
@@ -127,7 +128,7 @@ public sealed class ChildStack : IStack, IAsyncDisposable
         await victim.Process.WaitForExitAsync(cancellationToken);
         victim.Process.Dispose();
         var restarted = Start(_launches[instance.Name]);
-        if (ApBus.Name == instance.Name) ApBus = restarted;
+        ApBus = ApBus.Select(i => i.Name == instance.Name ? restarted : i).ToList();
         VfioAp = VfioAp.Select(i => i.Name == instance.Name ? restarted : i).ToList();
         GuestVm = GuestVm.Select(i => i.Name == instance.Name ? restarted : i).ToList();
         await WaitReadyAsync(_children.Single(c => c.Instance.Name == instance.Name), cancellationToken);

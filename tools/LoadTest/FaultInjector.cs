@@ -27,7 +27,7 @@ public sealed class FaultInjector(LoadOptions options, IStack stack, Servers ser
             LoadFault.PostgresRestart => await RestartPostgresAsync(cancellationToken),
             LoadFault.PostgresOutage => await StoppedForAsync("PostgreSQL", () => servers.PostgresAsync("stop", cancellationToken),
                 () => servers.PostgresAsync("start", cancellationToken), cancellationToken),
-            LoadFault.KillApBus => await KillAsync(stack.ApBus, cancellationToken),
+            LoadFault.KillApBus => await KillAsync(stack.ApBus[^1], cancellationToken),
             LoadFault.KillVfioAp => await KillAsync(stack.VfioAp[^1], cancellationToken),
             LoadFault.KillGuestVm => await KillAsync(stack.GuestVm[^1], cancellationToken),
             LoadFault.ClusterNodeKill => await KillNodeAsync(cancellationToken),

@@ -1,12 +1,12 @@
 namespace Apmatrix.LoadTest;
 
 /// <summary>
-/// The services under load: one ApBus, and any number of VfioAp and GuestVm instances that compete for
-/// the same queues and share one database per service.
+/// The services under load: any number of ApBus, VfioAp and GuestVm instances; the instances of a service share one
+/// database (ApBus's one outbox), VfioAp's and GuestVm's compete for the same queues.
 /// </summary>
 public interface IStack
 {
-    ServiceInstance ApBus { get; }
+    IReadOnlyList<ServiceInstance> ApBus { get; }
     IReadOnlyList<ServiceInstance> VfioAp { get; }
     IReadOnlyList<ServiceInstance> GuestVm { get; }
 
@@ -19,5 +19,5 @@ public interface IStack
     /// <summary>Throws when an instance has stopped: a load run against a dead service only times out.</summary>
     void EnsureRunning();
 
-    IEnumerable<ServiceInstance> All => [ApBus, .. VfioAp, .. GuestVm];
+    IEnumerable<ServiceInstance> All => [.. ApBus, .. VfioAp, .. GuestVm];
 }

@@ -62,13 +62,14 @@ public static class LoadCommand
                 }
 
             phase = "starting the services";
-            log.WriteLine($"starting {options.VfioApInstances} VfioAp, {options.GuestVmInstances} GuestVm, 1 ApBus...");
-            await using var stack = await ChildStack.StartAsync(repository, servers, options.VfioApInstances, options.GuestVmInstances,
+            log.WriteLine($"starting {options.VfioApInstances} VfioAp, {options.GuestVmInstances} GuestVm, {options.ApBusInstances} ApBus...");
+            await using var stack = await ChildStack.StartAsync(repository, servers, options.ApBusInstances, options.VfioApInstances, options.GuestVmInstances,
                 DatabaseSuffix, "", log, run.Token);
             await using var observers = await Observers.StartAsync(servers.Broker, "", options.Subscribers, clock, run.Token, servers.Topology);
             phase = "warming up";
             // JIT, connection pools and queue bindings first, so the first timed mode pays no start-up the second does not.
-            var warmUp = options with { Name = "warm-up", Hosts = 1, Adapters = 4, Domains = 4, Guests = 2, Scans = 2, Fault = null, Poison = 0 };
+            var warmUp = options with { Name = "warm-up", Hosts = 1, Adapters = 4, Domains = 4, Guests = 2, Scans = 2, Fault = null, Poison = 0,
+                Neighbours = Math.Min(options.Neighbours, 1), NeighbourIdleChanges = 2 };
             using (var warm = new LoadRun(warmUp, stack, observers, clock, TextWriter.Null))
             {
                 await warm.SetUpAsync(run.Token);

@@ -8,7 +8,8 @@ namespace Apmatrix.LoadTest;
 
 /// <summary>
 /// What one load run does: the hosts and their layout (mdev i holds every adapter and the domains d with
-/// d mod guests = i, attached to guest i), the scans, the bus events' forms, the hot-plug modes, and the fan-out of the stack.
+/// d mod guests = i, attached to guest i), the scans, the bus events' forms, the hot-plug modes, the fan-out of the stack, and the
+/// small neighbour hosts whose changes are timed beside the big hosts' scans.
 /// </summary>
 public sealed record LoadOptions
 {
@@ -24,9 +25,16 @@ public sealed record LoadOptions
     public IReadOnlyList<HotPlugMode> Modes { get; init; } = [HotPlugMode.Batched];
     /// <summary>How ApBus sends the bus events of the run's hosts; each form runs every mode on hosts of its own.</summary>
     public IReadOnlyList<BusEventForm> Forms { get; init; } = [BusEventForm.Grouped];
+    public int ApBusInstances { get; init; } = 1;
     public int VfioApInstances { get; init; } = 1;
     public int GuestVmInstances { get; init; } = 1;
     public int Subscribers { get; init; }
+    /// <summary>Small hosts (<see cref="NeighbourLayout"/>) whose configuration changes are timed, idle and beside the timed scans.</summary>
+    public int Neighbours { get; init; }
+    /// <summary>How often each neighbour changes its configuration.</summary>
+    public TimeSpan NeighbourEvery { get; init; } = TimeSpan.FromMilliseconds(200);
+    /// <summary>Changes each neighbour makes, <see cref="NeighbourEvery"/> apart, with nothing else running (before each mode's scans).</summary>
+    public int NeighbourIdleChanges { get; init; } = 10;
     /// <summary>Concurrent HTTP calls while setting up mdevs and guests (not part of the timed phase).</summary>
     public int SetUpConcurrency { get; init; } = 16;
     /// <summary>The cluster's nodes (host:port); set, the stack, the ceiling and the run's queues use it with quorum queues.</summary>
@@ -86,9 +94,12 @@ public sealed record LoadOptions
                 "--scans" => options with { Scans = Count(name, value, 1, 100) },
                 "--mode" => options with { Modes = ParseModes(value) },
                 "--form" => options with { Forms = ParseForms(value) },
+                "--apbus" => options with { ApBusInstances = Count(name, value, 1, 16) },
                 "--vfioap" => options with { VfioApInstances = Count(name, value, 1, 16) },
                 "--guestvm" => options with { GuestVmInstances = Count(name, value, 1, 16) },
                 "--subscribers" => options with { Subscribers = Count(name, value, 0, 16) },
+                "--neighbours" => options with { Neighbours = Count(name, value, 0, 64) },
+                "--neighbour-every" => options with { NeighbourEvery = TimeSpan.FromMilliseconds(Count(name, value, 10, 10_000)) },
                 "--set-up-concurrency" => options with { SetUpConcurrency = Count(name, value, 1, 256) },
                 "--nodes" => options with { Nodes = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) },
                 "--fault" => options with { Fault = LoadFaults.Parse(value) },
@@ -149,9 +160,18 @@ public sealed record LoadOptions
                                     how ApBus sends each host's bus events: a run of one
                                     adapter's probes or removals in a scan as one message,
                                     or one message per queue; both: every mode in each  (grouped)
-          --vfioap N --guestvm N    service instances: competing consumers, one database (1, 1)
+          --apbus N --vfioap N --guestvm N
+                                    service instances, one database per service; VfioAp's
+                                    and GuestVm's compete for their queues; host i calls
+                                    ApBus instance i mod N                              (1, 1, 1)
           --subscribers N           extra queues bound to ApBus's exchanges, each checking
                                     every host's sequence                               (0)
+          --neighbours N            small hosts (4 x 4, one guest holding adapters 0-4 x
+                                    domains 0-3) that add and remove adapter 4 in turn,
+                                    each change timed from its PUT to its guest's update
+                                    applied: 10 changes each idle, then beside every
+                                    timed scan; batched, grouped events             (0)
+          --neighbour-every MS      time between one neighbour's changes, 10-10000  (200)
           --set-up-concurrency N    concurrent HTTP calls while setting up              (16)
           --nodes H:P,H:P,...       run on the RabbitMQ cluster of scripts/servers.sh cluster-up
                                     (reads APMATRIX_RABBITMQ_CLUSTER_DIR), quorum queues (off)

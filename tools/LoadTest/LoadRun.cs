@@ -4,7 +4,6 @@ using Apmatrix.ApModel;
 using Apmatrix.Contracts;
 using Apmatrix.Engine;
 using Apmatrix.Scenarios.Stack;
-using HdrHistogram;
 
 namespace Apmatrix.LoadTest;
 
@@ -12,7 +11,8 @@ namespace Apmatrix.LoadTest;
 /// Hot-plug modes through a running stack, in each event form, each pair on hosts of its own: every host is set up over
 /// HTTP at once (not timed); then per form and mode the scans run on all its hosts at once (timed, one scan after
 /// another), and the final state is checked against the in-process engine and the extra subscribers'
-/// view of every host's events.
+/// view of every host's events. The neighbours (<see cref="NeighbourLayout"/>), shared by every form and mode, make their
+/// timed changes before each mode's scans with nothing else running, and again beside each scan.
 /// </summary>
 public sealed class LoadRun(LoadOptions options, IStack stack, Observers observers, Stopwatch clock, TextWriter log, Backlog? backlog = null,
     Servers? servers = null)
@@ -29,21 +29,26 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
     readonly ServiceClients _clients = new(stack, options.Fault == LoadFault.KillVfioAp && stack.VfioAp.Count > 1 ? stack.VfioAp[^1].Name : null);
     readonly FaultInjector? _faults = options.Fault is null ? null
         : new FaultInjector(options, stack, servers ?? throw new ArgumentNullException(nameof(servers), "a fault needs the run's servers"));
+    // Numbered across every form and mode, so that the hosts spread over the ApBus instances whatever the run's shape.
     readonly Dictionary<(BusEventForm, HotPlugMode), List<RunHost>> _hosts = options.Forms.SelectMany(form => options.Modes.Select(mode => (form, mode)))
-        .ToDictionary(run => run, run => Enumerable.Range(1, options.Hosts)
-            .Select(i => new RunHost(HostName(options.Name, run.form, run.mode, i), run.form, run.mode,
-                new ExpectedHost(options, run.mode, run.form))).ToList());
+        .SelectMany(run => Enumerable.Range(1, options.Hosts).Select(i => (run.form, run.mode, i)))
+        .Select((host, index) => new RunHost(index, HostName(options.Name, host.form, host.mode, host.i), host.form, host.mode, options))
+        .GroupBy(host => (host.Form, host.Mode)).ToDictionary(run => run.Key, run => run.ToList());
+    readonly List<RunHost> _neighbours = Enumerable.Range(1, options.Neighbours)
+        .Select(i => new RunHost(options.Forms.Count * options.Modes.Count * options.Hosts + i - 1, NeighbourName(options.Name, i),
+            BusEventForm.Grouped, HotPlugMode.Batched, NeighbourLayout.Layout))
+        .ToList();
     double _setUpSeconds = double.NaN;
 
     /// <summary>
     /// Host modes, event forms and empty configurations first, then every mdev's calls (define its guest, create, write
     /// its whole matrix through <c>ap_config</c>, attach) as one chain, chains of all hosts running side by
-    /// side; done when VfioAp has applied every event and guests acknowledged.
+    /// side, then the neighbours' configurations; done when VfioAp has applied every event and guests acknowledged.
     /// </summary>
     public async Task SetUpAsync(CancellationToken cancellationToken)
     {
-        var hosts = _hosts.Values.SelectMany(h => h).ToList();
-        log.WriteLine($"setting up {hosts.Count} host(s), {options.Guests} mdevs/guests each...");
+        var hosts = _hosts.Values.SelectMany(h => h).Concat(_neighbours).ToList();
+        log.WriteLine($"setting up {hosts.Count - _neighbours.Count} host(s), {options.Guests} mdevs/guests each, and {_neighbours.Count} neighbour(s)...");
         var setUp = Stopwatch.StartNew();
 
         await Task.WhenAll(hosts.Select(async host =>
@@ -51,34 +56,37 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
             var path = ServiceClients.HostPath(host.Name);
             await host.CallAsync(_clients.VfioAp, HttpMethod.Put, path, new { mode = HotPlugModes.Name(host.Mode) }, cancellationToken);
             var empty = LoadOptions.Empty;
-            var answer = await host.CallAsync(_clients.ApBus, HttpMethod.Put, path, new
+            var answer = await host.CallAsync(_clients.ApBusOf(host.Index), HttpMethod.Put, path, new
             {
                 apm = empty.Apm.ToRangeList(), aqm = empty.Aqm.ToRangeList(), adm = empty.Adm.ToRangeList(),
                 maxAdapter = empty.MaxAdapter, maxDomain = empty.MaxDomain, apmask = "", aqmask = "", eventForm = BusEventForms.Name(host.Form),
             }, cancellationToken);
-            host.LastSequence = answer.GetProperty("lastSequence").GetInt64();
+            host.LastSequence = host.BaseSequence = answer.GetProperty("lastSequence").GetInt64();
         }));
 
-        var format = options.Full.GuestFormat.ToString();
-        var chains = Enumerable.Range(0, options.Guests).SelectMany(i => hosts.Select(h => (Host: h, Mdev: i)));
+        var chains = Enumerable.Range(0, options.Guests).SelectMany(i => hosts.Where(h => i < h.Layout.Guests).Select(h => (Host: h, Mdev: i)));
         await Parallel.ForEachAsync(chains, new ParallelOptions { MaxDegreeOfParallelism = options.SetUpConcurrency, CancellationToken = cancellationToken },
             async (chain, _) =>
             {
                 var (host, path) = (chain.Host, ServiceClients.HostPath(chain.Host.Name));
                 var (mdev, guest) = (LoadOptions.MdevName(chain.Mdev), LoadOptions.GuestName(chain.Mdev));
-                var vfioAp = _clients.VfioAp;
-                await host.CallAsync(_clients.GuestVm, HttpMethod.Put, $"{path}/guests/{guest}", new { vcpus = options.Vcpus, format }, cancellationToken);
+                var (vfioAp, layout) = (_clients.VfioAp, host.Layout);
+                await host.CallAsync(_clients.GuestVm, HttpMethod.Put, $"{path}/guests/{guest}",
+                    new { vcpus = layout.Vcpus, format = layout.Full.GuestFormat.ToString() }, cancellationToken);
                 await host.CallAsync(vfioAp, HttpMethod.Post, $"{path}/mdevs", new { name = mdev }, cancellationToken);
-                var matrix = options.MatrixOf(chain.Mdev);
+                var matrix = layout.MatrixOf(chain.Mdev);
                 await host.CallAsync(vfioAp, HttpMethod.Put, $"{path}/mdevs/{mdev}/ap_config",
                     new { apm = matrix.Apm.ToRangeList(), aqm = matrix.Aqm.ToRangeList(), adm = matrix.Adm.ToRangeList() }, cancellationToken);
                 await host.CallAsync(vfioAp, HttpMethod.Post, $"{path}/mdevs/{mdev}/attach", new { guest }, cancellationToken);
             });
 
+        var failures = new List<string>();
+        await Task.WhenAll(_neighbours.Select(n => ChangeAsync(n, NeighbourLayout.SetUp, failures, cancellationToken)));
+        if (failures.Count > 0) throw new InvalidOperationException(string.Join("; ", failures));
+
         await Task.WhenAll(hosts.Select(async host =>
         {
             await UntilAsync(async () => await _clients.VfioApLastSequenceAsync(host.Name, cancellationToken) >= host.LastSequence, cancellationToken);
-            host.BaseSequence = host.LastSequence;
             await UntilAsync(async () => (await _clients.VfioApGuestsAsync(host.Name, cancellationToken)).Values.All(g => g.Version == g.Acknowledged),
                 cancellationToken);
         }));
@@ -89,6 +97,9 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
     /// <summary>Host <paramref name="i"/> of a run's form and mode, named so the services' logs say which it was.</summary>
     public static string HostName(string run, BusEventForm form, HotPlugMode mode, int i) => $"{run}-{BusEventForms.Name(form)}-{HotPlugModes.Name(mode)}-h{i}";
 
+    /// <summary>Neighbour <paramref name="i"/> of a run.</summary>
+    public static string NeighbourName(string run, int i) => $"{run}-neighbour-h{i}";
+
     public async Task<ModeResult> RunAsync(BusEventForm form, HotPlugMode mode, CancellationToken cancellationToken)
     {
         if (double.IsNaN(_setUpSeconds)) throw new InvalidOperationException("set up the hosts first");
@@ -96,6 +107,8 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
         var hosts = _hosts[(form, mode)];
         var failures = new List<string>();
         log.WriteLine($"{modeName}, {formName} events: {hosts.Count} host(s)");
+        var idle = await NeighbourChangesAsync(options.NeighbourIdleChanges, CancellationToken.None, failures, cancellationToken);
+        if (_neighbours.Count > 0) log.WriteLine($"  neighbours idle: {Describe(idle)}");
 
         var before = await GuestVmStatesAsync(hosts, cancellationToken);
         // The timing queue lives through the warm-up and every mode: this mode's repeats are the difference.
@@ -103,25 +116,28 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
         var setUpPeaks = stack.All.Where(i => i.ProcessId is not null)
             .ToDictionary(i => i.Name, i => (Peak: ProcessMemory.PeakMiB(i.ProcessId!.Value), Reset: ProcessMemory.ResetPeak(i.ProcessId.Value)));
 
-        var latencies = new LongHistogram(TimeStamp.Hours(1), 3);
+        var latencies = new List<double>();
         long appliedBeforeScanComplete = 0;
         var scans = new List<ScanPhases>();
+        var loaded = new List<double?>();
         for (var scan = 0; scan < options.Scans; scan++)
         {
             var config = options.ConfigOfScan(scan);
-            var (phases, lateness) = await ScanAsync(hosts, scan, config, failures, cancellationToken);
+            var (phases, lateness, neighbours) = await ScanAsync(hosts, scan, config, failures, cancellationToken);
             scans.Add(phases);
-            foreach (var ms in lateness)
-                if (ms < 0) appliedBeforeScanComplete++;
-                else latencies.RecordValue((long)(ms * 1000));
+            appliedBeforeScanComplete += lateness.Count(ms => ms < 0);
+            latencies.AddRange(lateness.Where(ms => ms >= 0));
+            loaded.AddRange(neighbours);
             log.WriteLine($"  scan {scan + 1} ({phases.Config}): {phases.Events:N0} events, {phases.Updates:N0} guest updates; " +
                           $"ApBus {phases.ApBusMs:F0} ms, VfioAp applied all {phases.VfioApMs:F0} ms ({phases.EventsPerSecondThroughVfioAp:N0} events/s), " +
                           $"last guest applied {phases.WholeMs:F0} ms");
+            if (_neighbours.Count > 0) log.WriteLine($"  neighbours beside it: {Describe(neighbours)}");
         }
 
         var memory = stack.All.Where(i => i.ProcessId is not null).Select(i => new InstanceMemory(i.Service, i.Name,
             setUpPeaks[i.Name].Peak, setUpPeaks[i.Name].Reset ? ProcessMemory.PeakMiB(i.ProcessId!.Value) : double.NaN)).ToList();
         var after = await VerifyAsync(hosts, failures, cancellationToken);
+        await VerifyAsync(_neighbours, failures, cancellationToken);
         var subscribers = observers.Auditors.SelectMany(a => hosts.Select(h => a.Report(h.Name, h.LastSequence))).ToList();
         // A lost event is a failure; repeats and disorder are at-least-once delivery, judged as a target.
         foreach (var s in subscribers.Where(s => s.Missing > 0))
@@ -130,14 +146,99 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
         // Guests GuestVm does not know are already failures; they count as nothing here.
         var perGuest = after.Keys.ToList();
         return new ModeResult(formName, modeName, hosts.Count, _setUpSeconds, hosts.Sum(h => h.Calls), scans,
-            Summarize(latencies), appliedBeforeScanComplete,
+            Percentiles.Of(latencies), appliedBeforeScanComplete,
             Spread.Of(perGuest.Select(g => (double)(after[g].Updates - (before.GetValueOrDefault(g)?.Updates ?? 0)) / options.Scans).ToList()),
             Spread.Of(perGuest.Select(g => after[g].SuspendedMilliseconds - (before.GetValueOrDefault(g)?.SuspendedMilliseconds ?? 0)).ToList()),
-            memory, subscribers, observers.Times.Duplicates - duplicatesBefore, failures);
+            memory, subscribers, observers.Times.Duplicates - duplicatesBefore,
+            _neighbours.Count == 0 ? null : new NeighbourLatency(_neighbours.Count, idle.Count, Percentiles.Of(idle.OfType<double>()),
+                loaded.Count, Percentiles.Of(loaded.OfType<double>())),
+            failures);
     }
 
-    /// <summary>One scan on every host at once; returns its phases and each updated guest's ScanComplete-to-applied time (ms).</summary>
-    async Task<(ScanPhases, List<double>)> ScanAsync(IReadOnlyList<RunHost> hosts, int scan, ApConfig config,
+    static string Describe(IReadOnlyCollection<double?> changes)
+    {
+        var p = Percentiles.Of(changes.OfType<double>());
+        return $"{p.Count} of {changes.Count} changes applied, change to guest applied p50 {p.P50:F1} / p99 {p.P99:F1} / max {p.Max:F1} ms";
+    }
+
+    /// <summary>
+    /// Every neighbour's changes at once, each neighbour's <see cref="LoadOptions.NeighbourEvery"/> apart, until each has made
+    /// <paramref name="count"/> or <paramref name="stop"/> ends them (a change being sent is finished); each change's time from
+    /// just before its <c>PUT</c> to its guest's update applied, null where that never came.
+    /// </summary>
+    async Task<List<double?>> NeighbourChangesAsync(int count, CancellationToken stop, List<string> failures, CancellationToken cancellationToken)
+    {
+        var all = await Task.WhenAll(_neighbours.Select(async neighbour =>
+        {
+            using var ticks = new PeriodicTimer(options.NeighbourEvery);
+            var landings = new List<Task<double?>>();
+            for (var k = 0; k < count && !stop.IsCancellationRequested; k++)
+            {
+                if (k > 0 && !await TickAsync(ticks, stop)) break;
+                var (version, sent) = await ChangeAsync(neighbour, NeighbourLayout.ConfigOfChange(neighbour.Changes++), failures, cancellationToken);
+                landings.Add(AppliedAfterAsync(neighbour, version, sent, failures, cancellationToken));
+            }
+            return await Task.WhenAll(landings);
+        }));
+        return all.SelectMany(times => times).ToList();
+    }
+
+    /// <summary>Waits for the next tick; false once <paramref name="stop"/> has ended the changes.</summary>
+    static async Task<bool> TickAsync(PeriodicTimer ticks, CancellationToken stop)
+    {
+        try
+        {
+            return await ticks.WaitForNextTickAsync(stop);
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// A neighbour's configuration change through its ApBus instance, the model's scan beside it; returns the version its guest
+    /// must reach and the run's clock just before the <c>PUT</c> was sent.
+    /// </summary>
+    async Task<(long Version, double Sent)> ChangeAsync(RunHost neighbour, ApConfig config, List<string> failures, CancellationToken cancellationToken)
+    {
+        var events = neighbour.Expected.Scan(config);
+        var version = neighbour.Expected.VersionOf(NeighbourLayout.Guest);
+        var sent = clock.Elapsed.TotalMilliseconds;
+        var answer = await _clients.ApBusOf(neighbour.Index).SendAsync(HttpMethod.Put, $"{ServiceClients.HostPath(neighbour.Name)}/config",
+            ConfigBody(config), cancellationToken);
+        var published = answer.GetProperty("lastSequence").GetInt64();
+        if (published - neighbour.LastSequence != events)
+            lock (failures) failures.Add($"neighbour {neighbour.Name}, change {neighbour.Changes}: ApBus published {published - neighbour.LastSequence} " +
+                                         $"event messages, the model {events}");
+        neighbour.LastSequence = published;
+        return (version, sent);
+    }
+
+    /// <summary>
+    /// Milliseconds from <paramref name="sent"/> to the first ApcbApplied of the neighbour's guest at or after
+    /// <paramref name="version"/> at the timing queue; a failure and null when none came within <see cref="_stall"/>.
+    /// </summary>
+    async Task<double?> AppliedAfterAsync(RunHost neighbour, long version, double sent, List<string> failures, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await observers.Times.FirstAppliedAsync(neighbour.Name, NeighbourLayout.Guest, version).WaitAsync(_stall, cancellationToken) - sent;
+        }
+        catch (TimeoutException)
+        {
+            lock (failures) failures.Add($"neighbour {neighbour.Name}: its guest's version {version} not applied {_stall.TotalSeconds:F0} s after the change");
+            return null;
+        }
+    }
+
+    static object ConfigBody(ApConfig config) => new { apm = config.Apm.ToRangeList(), aqm = config.Aqm.ToRangeList(), adm = config.Adm.ToRangeList() };
+
+    /// <summary>
+    /// One scan on every host at once, the neighbours changing beside it from its start until its last guest is applied;
+    /// returns its phases, each updated guest's ScanComplete-to-applied time (ms) and each neighbour change's time.
+    /// </summary>
+    async Task<(ScanPhases, List<double>, List<double?>)> ScanAsync(IReadOnlyList<RunHost> hosts, int scan, ApConfig config,
         List<string> failures, CancellationToken cancellationToken)
     {
         var expected = hosts.Select(h =>
@@ -147,7 +248,7 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
             var updated = h.Expected.Guests.Where(g => g.Version != versions[g.Name]).ToDictionary(g => g.Name, g => g.Version);
             return (Events: events, Updates: h.Expected.Guests.Sum(g => g.Version - versions[g.Name]), Updated: updated);
         }).ToList();
-        var body = new { apm = config.Apm.ToRangeList(), aqm = config.Aqm.ToRangeList(), adm = config.Adm.ToRangeList() };
+        var body = ConfigBody(config);
 
         var start = clock.Elapsed.TotalMilliseconds;
         using var stopWatching = new CancellationTokenSource();
@@ -159,12 +260,14 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
             ? _faults!.InjectAsync(fault, hosts[0].Form, scan, answeredAll.Task, () => clock.Elapsed.TotalMilliseconds, cancellationToken)
             : Task.FromResult<FaultWindow?>(null)!;
         var poisoning = options.Poison > 0 ? PoisonAsync(hosts, scan, cancellationToken) : Task.CompletedTask;
-        var timings = await Task.WhenAll(hosts.Select(async (host, i) =>
+        using var scanning = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var neighbours = NeighbourChangesAsync(int.MaxValue, scanning.Token, failures, cancellationToken);
+        var scanned = Task.WhenAll(hosts.Select(async (host, i) =>
         {
             JsonElement answer;
             try
             {
-                answer = await _clients.ApBus.SendAsync(HttpMethod.Put, $"{ServiceClients.HostPath(host.Name)}/config", body, cancellationToken);
+                answer = await _clients.ApBusOf(host.Index).SendAsync(HttpMethod.Put, $"{ServiceClients.HostPath(host.Name)}/config", body, cancellationToken);
             }
             finally
             {
@@ -191,6 +294,17 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
                 Last: guestsApplied.Count == 0 ? applied : Math.Max(applied, guestsApplied.Max()),
                 Lateness: double.IsNaN(scanComplete) ? [] : guestsApplied.Select(t => t - scanComplete).ToList());
         }));
+        try
+        {
+            await scanned;
+        }
+        finally
+        {
+            // The neighbours stop with the scan, also when it fails.
+            await scanning.CancelAsync();
+        }
+        var timings = await scanned;
+        var besideIt = await neighbours;
         await poisoning;
         if (await faulting is { } window)
         {
@@ -209,7 +323,7 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
             expected.Sum(e => e.Events), expected.Sum(e => e.Updates),
             timings.Max(t => t.Answered) - start, timings.Max(t => t.Applied) - start,
             timings.Max(t => t.ScanComplete) - start, timings.Max(t => t.Last) - start, watching is null ? null : await watching);
-        return (phases, timings.SelectMany(t => t.Lateness).ToList());
+        return (phases, timings.SelectMany(t => t.Lateness).ToList(), besideIt);
     }
 
     /// <summary>
@@ -262,7 +376,7 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
         foreach (var host in hosts)
         {
             var expectedSequence = host.BaseSequence + host.Expected.Events;
-            var busSequence = (await _clients.ApBus.GetAsync(ServiceClients.HostPath(host.Name), cancellationToken)).GetProperty("lastSequence").GetInt64();
+            var busSequence = (await _clients.ApBusOf(host.Index).GetAsync(ServiceClients.HostPath(host.Name), cancellationToken)).GetProperty("lastSequence").GetInt64();
             var vfioSequence = await _clients.VfioApLastSequenceAsync(host.Name, cancellationToken);
             if (busSequence != expectedSequence || vfioSequence != expectedSequence)
                 failures.Add($"host {host.Name}: last sequence ApBus {busSequence}, VfioAp {vfioSequence}, model {expectedSequence}");
@@ -355,21 +469,22 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
         }
     }
 
-    static Percentiles Summarize(LongHistogram microseconds) => microseconds.TotalCount == 0
-        ? new Percentiles(0, 0, 0, 0)
-        : new Percentiles(microseconds.TotalCount, microseconds.GetValueAtPercentile(50) / 1000.0,
-            microseconds.GetValueAtPercentile(99) / 1000.0, microseconds.GetMaxValue() / 1000.0);
-
     public void Dispose() => _clients.Dispose();
 
-    sealed class RunHost(string name, BusEventForm form, HotPlugMode mode, ExpectedHost expected)
+    /// <summary>A host of the run, laid out as <paramref name="layout"/> says (the run's options, or a neighbour's).</summary>
+    sealed class RunHost(int index, string name, BusEventForm form, HotPlugMode mode, LoadOptions layout)
     {
         long _calls;
 
+        /// <summary>The host's place among the run's hosts, which chooses its ApBus instance.</summary>
+        public int Index { get; } = index;
         public string Name { get; } = name;
         public BusEventForm Form { get; } = form;
         public HotPlugMode Mode { get; } = mode;
-        public ExpectedHost Expected { get; } = expected;
+        public LoadOptions Layout { get; } = layout;
+        public ExpectedHost Expected { get; } = new(layout, mode, form);
+        /// <summary>A neighbour's timed changes so far: the next adds adapter 4 when even.</summary>
+        public int Changes { get; set; }
         public long Calls => Interlocked.Read(ref _calls);
         /// <summary>The sequence ApBus answered last.</summary>
         public long LastSequence { get; set; }

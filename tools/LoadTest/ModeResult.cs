@@ -15,6 +15,7 @@ public sealed record ModeResult(
     IReadOnlyList<InstanceMemory> Memory,
     IReadOnlyList<SubscriberReport> Subscribers,
     long DuplicateAcknowledgements,
+    NeighbourLatency? Neighbours,
     IReadOnlyList<string> Failures)
 {
     public long Events => Scans.Sum(s => s.Events);

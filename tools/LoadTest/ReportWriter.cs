@@ -37,10 +37,22 @@ public static class ReportWriter
         md.AppendLine();
         md.AppendLine($"{o.Hosts} host(s), each scanned {o.Scans} time(s) ({string.Join(", ", Enumerable.Range(0, o.Scans).Select(s => o.ConfigOfScan(s).Apm.IsEmpty ? "to empty" : "from empty to full"))}), " +
                       $"full = {o.Adapters} adapters x {o.Domains} domains; {o.Guests} mdevs/guests per host of {o.Vcpus} vCPUs, mdev i holding every " +
-                      $"adapter and the domains d with d mod {o.Guests} = i. {o.VfioApInstances} VfioAp and {o.GuestVmInstances} GuestVm instance(s) " +
-                      $"(competing consumers, one database per service), {o.Subscribers} extra subscriber queue(s). " +
+                      $"adapter and the domains d with d mod {o.Guests} = i. {o.ApBusInstances} ApBus (host i calling instance i mod {o.ApBusInstances}), " +
+                      $"{o.VfioApInstances} VfioAp and {o.GuestVmInstances} GuestVm instance(s) (competing consumers, one database per service), {o.Subscribers} extra subscriber queue(s). " +
                       $"Bus events {string.Join(" and ", r.Modes.Select(m => m.Form).Distinct().Select(EventFormText))}.");
         md.AppendLine();
+        if (o.Neighbours > 0)
+        {
+            var layout = NeighbourLayout.Layout;
+            md.AppendLine($"{o.Neighbours} neighbour host(s) beside them: {layout.Adapters - 1} adapters x {layout.Domains} domains, batched, grouped events, one " +
+                          $"mdev holding adapters 0-{NeighbourLayout.Toggled} x domains 0-{layout.Domains - 1} attached to one guest of {layout.Vcpus} vCPU; " +
+                          $"each adds and removes adapter {NeighbourLayout.Toggled} in turn (one guest update per change), every " +
+                          $"{o.NeighbourEvery.TotalMilliseconds:F0} ms: {o.NeighbourIdleChanges} changes each before each mode's scans with nothing else running " +
+                          "(idle), then from the start of each timed scan until its last guest is applied (beside the scan). A change is timed from " +
+                          "just before its `PUT ApBus /hosts/{h}/config` to the first `ApcbApplied` of its guest at or after the version it causes, at " +
+                          "the run's timing queue.");
+            md.AppendLine();
+        }
 
         if (r.Ceilings.Count > 0)
         {
@@ -87,6 +99,12 @@ public static class ReportWriter
         Row(md, r, "**guest updates per guest per scan** (min / mean / max)", m => Spread(m.UpdatesPerGuestPerScan, "F2"));
         Row(md, r, "**vCPU-suspended ms per guest** (min / mean / max)", m => Spread(m.SuspendedMsPerGuest, "F2"));
         Row(md, r, "duplicate ApcbApplied seen", m => $"{m.DuplicateAcknowledgements:N0}");
+        if (r.Modes.Any(m => m.Neighbours is not null))
+        {
+            Row(md, r, "neighbour change to guest applied, idle: p50 / p99 / max (applied of changes)", m => Changes(m.Neighbours?.Idle, m.Neighbours?.IdleChanges));
+            Row(md, r, "**neighbour change to guest applied, beside the scan**: p50 / p99 / max (applied of changes)",
+                m => Changes(m.Neighbours?.Loaded, m.Neighbours?.LoadedChanges));
+        }
         if (r.Modes.Any(m => m.Scans[0].Backlog is not null))
         {
             Row(md, r, "scan 1 backlog: ApBus outbox, last non-empty (peak rows)", m => Drained(m, b => (b.ApBusOutboxLastBusyMs, b.ApBusOutboxPeak)));
@@ -163,6 +181,9 @@ public static class ReportWriter
     static string EventFormText(string form) => form == BusEventForms.Name(BusEventForm.Grouped)
         ? "grouped (a run of one adapter's probes or removals in a scan is one message)"
         : "per queue (one message per queue event)";
+
+    static string Changes(Percentiles? p, long? changes) => p is null ? "-"
+        : $"{p.P50:F1} / {p.P99:F1} / {p.Max:F1} ms ({p.Count:N0} of {changes:N0})";
 
     static string Ms(double ms) => ms >= 10_000 ? $"{ms / 1000:F1} s" : $"{ms:F0} ms";
 

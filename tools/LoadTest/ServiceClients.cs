@@ -4,9 +4,13 @@ using Apmatrix.Scenarios.Stack;
 
 namespace Apmatrix.LoadTest;
 
-/// <summary>One HTTP client per service instance; calls spread over the instances of a service in turn.</summary>
+/// <summary>
+/// One HTTP client per service instance; a host's ApBus calls go to one instance by the host's index, other calls spread over
+/// the instances of a service in turn.
+/// </summary>
 public sealed class ServiceClients : IDisposable
 {
+    readonly StackClient[] _apBus;
     readonly StackClient[] _vfioAp;
     readonly StackClient[] _guestVm;
     int _nextVfioAp, _nextGuestVm;
@@ -14,12 +18,13 @@ public sealed class ServiceClients : IDisposable
     /// <summary><paramref name="spared"/>: an instance the calls avoid (one that will be killed on purpose).</summary>
     public ServiceClients(IStack stack, string? spared = null)
     {
-        ApBus = new StackClient(stack.ApBus.Url, stack.ApiKey);
+        _apBus = stack.ApBus.Select(i => new StackClient(i.Url, stack.ApiKey)).ToArray();
         _vfioAp = stack.VfioAp.Where(i => i.Name != spared).Select(i => new StackClient(i.Url, stack.ApiKey)).ToArray();
         _guestVm = stack.GuestVm.Select(i => new StackClient(i.Url, stack.ApiKey)).ToArray();
     }
 
-    public StackClient ApBus { get; }
+    /// <summary>Host <paramref name="host"/>'s ApBus instance: <paramref name="host"/> mod the instances.</summary>
+    public StackClient ApBusOf(int host) => _apBus[host % _apBus.Length];
     public StackClient VfioAp => _vfioAp[(uint)Interlocked.Increment(ref _nextVfioAp) % _vfioAp.Length];
     public StackClient GuestVm => _guestVm[(uint)Interlocked.Increment(ref _nextGuestVm) % _guestVm.Length];
 
@@ -54,7 +59,6 @@ public sealed class ServiceClients : IDisposable
 
     public void Dispose()
     {
-        ApBus.Dispose();
-        foreach (var client in _vfioAp.Concat(_guestVm)) client.Dispose();
+        foreach (var client in _apBus.Concat(_vfioAp).Concat(_guestVm)) client.Dispose();
     }
 }

@@ -9,6 +9,11 @@ namespace Apmatrix.LoadTest;
 /// </summary>
 public static class Targets
 {
+    /// <summary>Issue 14's bound on a neighbour's change to its guest applied while a big host scans: the median.</summary>
+    public const double NeighbourP50Ms = 150;
+    /// <summary>And the slowest change.</summary>
+    public const double NeighbourMaxMs = 500;
+
     public static List<TargetResult> Evaluate(LoadOptions options, IReadOnlyList<CeilingResult> ceilings, IReadOnlyList<ModeResult> modes)
     {
         var targets = new List<TargetResult>();
@@ -24,6 +29,17 @@ public static class Targets
                 targets.Add(new($"{mode.Run}: every extra subscriber sees every event, first deliveries in order",
                     $"{mode.Subscribers.Count - bad} of {mode.Subscribers.Count} subscriber x host checks clean; " +
                     $"{mode.Subscribers.Sum(s => s.Duplicates):N0} repeated deliveries", bad == 0));
+            }
+        foreach (var mode in modes)
+            if (mode.Neighbours is { } neighbours)
+            {
+                // A change whose update never came has no time; it misses both bounds.
+                var (loaded, all) = (neighbours.Loaded, neighbours.Loaded.Count == neighbours.LoadedChanges && neighbours.LoadedChanges > 0);
+                var of = $"over {loaded.Count:N0} of {neighbours.LoadedChanges:N0} changes";
+                targets.Add(new($"{mode.Run}: a neighbour's change to its guest applied beside the scan, p50 < {NeighbourP50Ms:F0} ms",
+                    $"p50 {F(loaded.P50, 1)} ms {of} (idle {F(neighbours.Idle.P50, 1)} ms)", all && loaded.P50 < NeighbourP50Ms));
+                targets.Add(new($"{mode.Run}: a neighbour's change to its guest applied beside the scan, max < {NeighbourMaxMs:F0} ms",
+                    $"max {F(loaded.Max, 1)} ms {of} (idle {F(neighbours.Idle.Max, 1)} ms)", all && loaded.Max < NeighbourMaxMs));
             }
         foreach (var form in modes.Select(m => m.Form).Distinct())
         {

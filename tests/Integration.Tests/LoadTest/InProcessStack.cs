@@ -8,7 +8,7 @@ using Microsoft.Extensions.Logging;
 namespace Apmatrix.Integration.Tests.LoadTest;
 
 /// <summary>
-/// The load run's stack inside the test process: one ApBus and several VfioAp and GuestVm instances on
+/// The load run's stack inside the test process: several ApBus, VfioAp and GuestVm instances on
 /// loopback ports, the instances of a service sharing one database and one set of queues (under a prefix), on the
 /// single node or on the cluster of <see cref="Servers.Cluster"/> (its nodes, quorum queues).
 /// </summary>
@@ -25,7 +25,7 @@ public sealed class InProcessStack : IStack, IAsyncDisposable
     InProcessStack(Servers servers, string run, string tag, ILoggerProvider? logs) =>
         (_servers, _run, _tag, _logs) = (servers, run, tag, logs);
 
-    public ServiceInstance ApBus { get; private set; } = null!;
+    public IReadOnlyList<ServiceInstance> ApBus { get; private set; } = [];
     public IReadOnlyList<ServiceInstance> VfioAp { get; private set; } = [];
     public IReadOnlyList<ServiceInstance> GuestVm { get; private set; } = [];
     public string QueuePrefix => $"it-{_run}-";
@@ -37,17 +37,17 @@ public sealed class InProcessStack : IStack, IAsyncDisposable
 
     /// <summary>
     /// <paramref name="tag"/> names the run's databases; <paramref name="vfioApSettings"/> go to every VfioAp; the
-    /// services' warnings go to <paramref name="logs"/> too.
+    /// services' warnings go to <paramref name="logs"/> too; <paramref name="apBus"/> ApBus instances share one database and outbox.
     /// </summary>
     public static async Task<InProcessStack> StartAsync(Servers servers, int vfioAp, int guestVm, string tag = "load",
-        Dictionary<string, string>? vfioApSettings = null, ILoggerProvider? logs = null)
+        Dictionary<string, string>? vfioApSettings = null, ILoggerProvider? logs = null, int apBus = 1)
     {
         var stack = new InProcessStack(servers, Guid.NewGuid().ToString("N")[..8], tag, logs);
         try
         {
             stack.VfioAp = await stack.StartAsync("VfioAp", VfioApApp.Build, vfioAp, vfioApSettings ?? []);
             stack.GuestVm = await stack.StartAsync("GuestVm", GuestVmApp.Build, guestVm, []);
-            stack.ApBus = (await stack.StartAsync("ApBus", ApBusApp.Build, 1, new() { ["Services:VfioAp"] = stack.VfioAp[0].Url.ToString() }))[0];
+            stack.ApBus = await stack.StartAsync("ApBus", ApBusApp.Build, apBus, new() { ["Services:VfioAp"] = stack.VfioAp[0].Url.ToString() });
             return stack;
         }
         catch

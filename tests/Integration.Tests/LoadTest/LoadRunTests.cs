@@ -7,7 +7,8 @@ namespace Apmatrix.Integration.Tests.LoadTest;
 
 /// <summary>
 /// The load run in small: 3 hosts at 8 x 8 through 2 VfioAp and 2 GuestVm instances competing for the same
-/// queues, with an extra subscriber on ApBus's exchanges, in each event form. In the "stack" collection so it does not
+/// queues, with an extra subscriber on ApBus's exchanges, in each event form; the same through 2 ApBus instances sharing
+/// one outbox; and a big host beside small neighbours that keep changing. In the "stack" collection so it does not
 /// compete for the CPU with the scenario tests.
 /// </summary>
 [Collection("stack")]
@@ -24,30 +25,75 @@ public sealed class LoadRunTests
     [InlineData(BusEventForm.PerQueue)]
     public async Task Should_end_as_the_engine_ends_with_every_event_seen_in_order(BusEventForm form)
     {
-        var options = Options with { Forms = [form] };
+        var result = await RunAsync(Options with { Forms = [form] });
+
+        Assert.True(result.Exact, string.Join("\n", result.Failures));
+        Assert.Equal(new Spread(1, 1, 1), result.UpdatesPerGuestPerScan);
+        Assert.Equal(BusEventForms.Name(form), result.Form);
+        AssertEverySubscriberSawEveryEventOnceInOrder(Options, result);
+    }
+
+    /// <summary>Host i calls ApBus instance i mod 2; both dispatch the one outbox, and each host's events must still come in order.</summary>
+    [Theory]
+    [InlineData(BusEventForm.Grouped)]
+    [InlineData(BusEventForm.PerQueue)]
+    public async Task Should_keep_each_hosts_events_in_order_through_two_ApBus_instances(BusEventForm form)
+    {
+        var options = Options with { Name = "it-apbus", Forms = [form], ApBusInstances = 2 };
+
+        var result = await RunAsync(options);
+
+        Assert.True(result.Exact, string.Join("\n", result.Failures));
+        AssertEverySubscriberSawEveryEventOnceInOrder(options, result);
+    }
+
+    /// <summary>Every neighbour change is acknowledged and the neighbours end exact; how long the changes took is the load tool's report.</summary>
+    [Fact]
+    public async Task Should_see_every_neighbour_change_applied_idle_and_beside_the_scans()
+    {
+        var options = Options with
+        {
+            Name = "it-neighbours", Hosts = 1, Adapters = 16, Domains = 16, Guests = 16, Forms = [BusEventForm.PerQueue],
+            Neighbours = 3, NeighbourEvery = TimeSpan.FromMilliseconds(100), NeighbourIdleChanges = 10,
+        };
+
+        var result = await RunAsync(options);
+
+        Assert.True(result.Exact, string.Join("\n", result.Failures));
+        var neighbours = Assert.IsType<NeighbourLatency>(result.Neighbours);
+        Assert.Equal((3, 30L, 30L), (neighbours.Neighbours, neighbours.IdleChanges, neighbours.Idle.Count));
+        // Each neighbour changes at the start of each scan at least.
+        Assert.InRange(neighbours.LoadedChanges, 3 * options.Scans, long.MaxValue);
+        Assert.Equal(neighbours.LoadedChanges, neighbours.Loaded.Count);
+    }
+
+    static async Task<ModeResult> RunAsync(LoadOptions options)
+    {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
         await using var fixture = new ServerFixture();
         await fixture.StartAsync();
         var servers = new Servers(fixture.RabbitMq, fixture.PostgresAdmin, Servers.Services.ToDictionary(s => s, fixture.Broker),
             Servers.Services.ToDictionary(s => s, fixture.DatabaseRole));
-        // A virtual host of its own where the servers are this machine's: queues of other tests would take copies.
+        // A virtual host of its own where the servers are this machine's: queues of other tests would take copies. Named after the
+        // configured one, so that runs against different test virtual hosts do not re-create each other's.
         if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable(ServerFixture.RabbitVariable)))
-            await servers.UseFreshVirtualHostAsync("apmatrix-test-load", timeout.Token);
-        await using var stack = await InProcessStack.StartAsync(servers, options.VfioApInstances, options.GuestVmInstances);
+            await servers.UseFreshVirtualHostAsync($"{servers.VirtualHost}-load", timeout.Token);
+        await using var stack = await InProcessStack.StartAsync(servers, options.VfioApInstances, options.GuestVmInstances, apBus: options.ApBusInstances);
         var clock = Stopwatch.StartNew();
         await using var observers = await Observers.StartAsync(servers.Broker, stack.QueuePrefix, options.Subscribers, clock, timeout.Token);
         using var run = new LoadRun(options, stack, observers, clock, TextWriter.Null);
 
         await run.SetUpAsync(timeout.Token);
-        var result = await run.RunAsync(form, HotPlugMode.Batched, timeout.Token);
+        return await run.RunAsync(options.Forms[0], HotPlugMode.Batched, timeout.Token);
+    }
 
-        Assert.True(result.Exact, string.Join("\n", result.Failures));
-        Assert.Equal(new Spread(1, 1, 1), result.UpdatesPerGuestPerScan);
-        Assert.Equal(BusEventForms.Name(form), result.Form);
+    static void AssertEverySubscriberSawEveryEventOnceInOrder(LoadOptions options, ModeResult result)
+    {
         Assert.Equal(options.Hosts * options.Subscribers, result.Subscribers.Count);
         Assert.All(result.Subscribers, s =>
         {
             Assert.True(s.Complete, $"{s.Host}: {s.Missing} of 1..{s.LastSequence} missing");
+            Assert.Equal(0, s.Duplicates);
             Assert.True(s.InOrder, $"{s.Host}: {s.OutOfOrder} of {s.Delivered} events delivered out of order, first {s.FirstOutOfOrder}");
         });
     }
