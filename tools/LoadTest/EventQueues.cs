@@ -1,15 +1,13 @@
-using Apmatrix.Contracts;
-
 namespace Apmatrix.LoadTest;
 
-/// <summary>VfioAp's queues of bus events (the names docs/ARCHITECTURE.md gives), of either event form.</summary>
+/// <summary>VfioAp's queues of bus events (docs/ARCHITECTURE.md): the lanes every host's events are hashed to.</summary>
 public static class EventQueues
 {
-    public static readonly string[] All =
-        ["config-changed", "queue-probed", "queue-removed", "queues-probed", "queues-removed", "scan-complete", "bus-masks-changed"];
+    /// <summary>VfioAp's <c>BusEvents:Lanes</c>, which the stacks the tool starts leave at its default.</summary>
+    public const int Lanes = 16;
 
-    /// <summary>Where the probes of hosts in <paramref name="form"/> arrive: the poison goes there, and so exactly the poison to its <c>_error</c>.</summary>
-    public static string Probes(BusEventForm form) => form == BusEventForm.Grouped ? "queues-probed" : "queue-probed";
+    public static readonly string[] All = [.. Enumerable.Range(0, Lanes).Select(lane => $"bus-events-{lane}")];
 
-    public static string Removals(BusEventForm form) => form == BusEventForm.Grouped ? "queues-removed" : "queue-removed";
+    /// <summary>Where the poison is sent, whatever its host: one queue, so exactly the poison reaches its <c>_error</c>.</summary>
+    public static string Poisoned => All[0];
 }

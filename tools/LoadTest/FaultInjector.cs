@@ -11,11 +11,11 @@ public sealed class FaultInjector(LoadOptions options, IStack stack, Servers ser
     ClusterNodes? _killed;
 
     /// <summary>
-    /// The fault in scan <paramref name="scan"/> of hosts whose events come in <paramref name="form"/>; <paramref name="answered"/>
+    /// The fault in scan <paramref name="scan"/>; <paramref name="answered"/>
     /// ends when ApBus has answered every config change (ApBus is killed only after that: a cut-off request is the caller's
     /// failure, not the stack's).
     /// </summary>
-    public async Task<FaultWindow> InjectAsync(LoadFault fault, BusEventForm form, int scan, Task answered, Func<double> now, CancellationToken cancellationToken)
+    public async Task<FaultWindow> InjectAsync(LoadFault fault, int scan, Task answered, Func<double> now, CancellationToken cancellationToken)
     {
         await Task.Delay(options.FaultAfter, cancellationToken);
         if (fault == LoadFault.KillApBus) await answered;
@@ -32,8 +32,7 @@ public sealed class FaultInjector(LoadOptions options, IStack stack, Servers ser
             LoadFault.KillGuestVm => await KillAsync(stack.GuestVm[^1], cancellationToken),
             LoadFault.ClusterNodeKill => await KillNodeAsync(cancellationToken),
             LoadFault.ClusterLeaderRestart => await RestartLeaderAsync(cancellationToken),
-            LoadFault.PurgeEvents => await PurgeAsync([stack.QueuePrefix + EventQueues.Probes(form), stack.QueuePrefix + EventQueues.Removals(form)],
-                cancellationToken),
+            LoadFault.PurgeEvents => await PurgeAsync([.. EventQueues.All.Select(queue => stack.QueuePrefix + queue)], cancellationToken),
             _ => throw new ArgumentOutOfRangeException(nameof(fault)),
         };
         return new FaultWindow(scan + 1, start, now(), $"{what} {options.FaultAfter.TotalMilliseconds:F0} ms into scan {scan + 1}");

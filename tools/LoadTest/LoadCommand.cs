@@ -90,8 +90,8 @@ public static class LoadCommand
                 }
             faults.AddRange(load.Faults);
             errorQueues = await servers.ErrorQueuesAsync(run.Token);
-            // The poison, and nothing else, ends in _error: in the _error queue of each form's queue of probes.
-            var poisoned = options.Forms.ToDictionary(form => $"{EventQueues.Probes(form)}_error", _ => (long)options.Poison * options.Scans * options.Modes.Count);
+            // The poison, and nothing else, ends in _error: in the _error queue of the lane it was sent to.
+            var poisoned = new Dictionary<string, long> { [$"{EventQueues.Poisoned}_error"] = (long)options.Poison * options.Scans * options.Modes.Count * options.Forms.Count };
             foreach (var (queue, count) in errorQueues ?? [])
                 if (count != poisoned.GetValueOrDefault(queue)) failures.Add($"{count} message(s) in {queue}");
             foreach (var (queue, count) in poisoned.Where(p => p.Value > 0))

@@ -46,7 +46,7 @@ public sealed record LoadOptions
     /// <summary>How long a stopped server stays down.</summary>
     public TimeSpan FaultFor { get; init; } = TimeSpan.FromSeconds(5);
     /// <summary>
-    /// Malformed bus events, in the run's form, sent straight to VfioAp's queue of probes in that form in every timed scan;
+    /// Malformed bus events, in the run's form, sent straight to one of VfioAp's lanes in every timed scan;
     /// exactly these must reach its <c>_error</c>.
     /// </summary>
     public int Poison { get; init; }
@@ -186,10 +186,9 @@ public sealed record LoadOptions
                                                             on; started again after the scan
                                     cluster-leader-restart  stop_app the node leading most quorum
                                                             queues, wait, start_app
-                                    purge-events            purge VfioAp's queues of probes and
-                                                            removals in the run's form (queues-
-                                                            or queue-probed/-removed): the lost
-                                                            events heal by reconciliation
+                                    purge-events            purge VfioAp's bus-event lanes
+                                                            (bus-events-N): the lost events
+                                                            heal by reconciliation
           --fault-after MS          when the fault comes, from the scan's start         (1000)
           --fault-scans N           only the first N timed scans get the fault          (all)
           --fault-for MS            how long a stopped server stays down                (5000)

@@ -257,7 +257,7 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
         var answeredAll = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var unanswered = hosts.Count;
         var faulting = options.Fault is { } fault && scan < options.FaultScans
-            ? _faults!.InjectAsync(fault, hosts[0].Form, scan, answeredAll.Task, () => clock.Elapsed.TotalMilliseconds, cancellationToken)
+            ? _faults!.InjectAsync(fault, scan, answeredAll.Task, () => clock.Elapsed.TotalMilliseconds, cancellationToken)
             : Task.FromResult<FaultWindow?>(null)!;
         var poisoning = options.Poison > 0 ? PoisonAsync(hosts, scan, cancellationToken) : Task.CompletedTask;
         using var scanning = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -327,14 +327,14 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
     }
 
     /// <summary>
-    /// <see cref="LoadOptions.Poison"/> bus events VfioAp cannot read (no APQN), in the hosts' form, sent straight to its
-    /// queue of probes in that form <see cref="LoadOptions.FaultAfter"/> into the scan, among the scan's own events.
+    /// <see cref="LoadOptions.Poison"/> bus events VfioAp cannot read (no APQN), in the hosts' form, sent straight to one
+    /// of its lanes <see cref="LoadOptions.FaultAfter"/> into the scan, among the scan's own events.
     /// </summary>
     async Task PoisonAsync(IReadOnlyList<RunHost> hosts, int scan, CancellationToken cancellationToken)
     {
         await Task.Delay(options.FaultAfter, cancellationToken);
         var form = hosts[0].Form;
-        var queue = stack.QueuePrefix + EventQueues.Probes(form);
+        var queue = stack.QueuePrefix + EventQueues.Poisoned;
         var sequences = Enumerable.Range(0, options.Poison).Select(k => (Host: hosts[k % hosts.Count].Name, Sequence: PoisonSequence + (long)scan * options.Poison + k));
         if (form == BusEventForm.Grouped)
             await observers.SendAsync(queue, sequences.Select(p =>
