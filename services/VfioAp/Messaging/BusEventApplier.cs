@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Apmatrix.Contracts;
 using Apmatrix.Engine;
 using Apmatrix.Sequencing;
@@ -31,6 +32,7 @@ public sealed class BusEventApplier(VfioApDbContext db, HostStore store, ILogger
 
     async Task ApplyAsync(string[] hostIds, ILookup<string, PendingBusEvent> arrived, CancellationToken cancellationToken)
     {
+        var started = Stopwatch.GetTimestamp();
         // BeginAsync starts with nothing tracked, so a retry or the one-by-one pass after a failed batch starts clean.
         await using var transaction = await store.BeginAsync(cancellationToken);
         // A host is born of its first event: a later one alone waits parked (for event 1 or ApBus's snapshot).
@@ -58,7 +60,11 @@ public sealed class BusEventApplier(VfioApDbContext db, HostStore store, ILogger
         }
         // Parked while the hosts are locked, so the next transaction to lock a host sees them: none is stranded.
         await ParkAsync(early, cancellationToken);
+        var committing = Stopwatch.GetTimestamp();
         await store.CommitAsync(transaction, applied, cancellationToken);
+        log.LogDebug("{Events} bus events of {Hosts} host(s) ({Parked} parked): applied in {Applied:F1} ms, committed in {Committed:F1} ms",
+            arrived.Sum(h => h.Count()), hostIds.Length, early.Count, Stopwatch.GetElapsedTime(started, committing).TotalMilliseconds,
+            Stopwatch.GetElapsedTime(committing).TotalMilliseconds);
     }
 
     /// <summary>Applies the host's run, parked chunk by parked chunk; returns the host when its engine was loaded.</summary>
