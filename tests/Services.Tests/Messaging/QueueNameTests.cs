@@ -44,6 +44,6 @@ public class QueueNameTests
 
         Assert.Equal(new BatchLimits(500, TimeSpan.FromMilliseconds(10), 1, BatchTimeLimitStart.FromLast), settings.Lane);
         Assert.Equal(new BatchLimits(500, TimeSpan.FromMilliseconds(10)), settings.Acknowledgements);
-        Assert.Equal(500, settings.Lane.Capacity);
+        Assert.Equal(1000, settings.Lane.Capacity);
     }
 }
