@@ -68,7 +68,7 @@ public sealed class OutboxDispatcher<TContext>(IServiceScopeFactory scopes, IBus
         var db = scope.ServiceProvider.GetRequiredService<TContext>();
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         // Round-robin from the key after the last this lane sent, then from the start, so no key starves another.
-        var key = await LockNextKeyAsync(db, lane.After, false, cancellationToken) ?? await LockNextKeyAsync(db, "", true, cancellationToken);
+        var key = await LockNextKeyAsync(db, lane.After, cancellationToken) ?? await LockNextKeyAsync(db, null, cancellationToken);
         if (key is null) return 0;
         lane.After = key;
         var rows = await db.Set<OutboxMessage>()
@@ -84,17 +84,26 @@ public sealed class OutboxDispatcher<TContext>(IServiceScopeFactory scopes, IBus
     }
 
     /// <summary>
-    /// The first key after <paramref name="after"/> (or from the first) with rows waiting whose lock this
-    /// transaction gets: the keys are walked one index probe each, and the walk stops at the first lock taken.
+    /// The first key after <paramref name="after"/> (from the first when null) with rows waiting whose lock this
+    /// transaction gets: the keys are walked one index probe each, and the walk stops at the first lock taken. Two
+    /// statements rather than one with an OR, which would turn the first probe into a scan of every waiting row.
     /// </summary>
-    static Task<string?> LockNextKeyAsync(TContext db, string after, bool fromFirst, CancellationToken cancellationToken) =>
-        db.Database.SqlQuery<string>($"""
-            WITH RECURSIVE keys(k) AS (
-                SELECT min(partition_key) FROM outbox_messages WHERE {fromFirst} OR partition_key > {after}
-                UNION ALL
-                SELECT (SELECT min(partition_key) FROM outbox_messages WHERE partition_key > keys.k) FROM keys WHERE keys.k IS NOT NULL)
-            SELECT k AS "Value" FROM keys WHERE k IS NOT NULL AND pg_try_advisory_xact_lock({LockClass}, hashtext(k)) LIMIT 1
-            """).FirstOrDefaultAsync(cancellationToken);
+    static Task<string?> LockNextKeyAsync(TContext db, string? after, CancellationToken cancellationToken) =>
+        (after is null
+            ? db.Database.SqlQuery<string>($"""
+                WITH RECURSIVE keys(k) AS (
+                    SELECT min(partition_key) FROM outbox_messages
+                    UNION ALL
+                    SELECT (SELECT min(partition_key) FROM outbox_messages WHERE partition_key > keys.k) FROM keys WHERE keys.k IS NOT NULL)
+                SELECT k AS "Value" FROM keys WHERE k IS NOT NULL AND pg_try_advisory_xact_lock({LockClass}, hashtext(k)) LIMIT 1
+                """)
+            : db.Database.SqlQuery<string>($"""
+                WITH RECURSIVE keys(k) AS (
+                    SELECT min(partition_key) FROM outbox_messages WHERE partition_key > {after}
+                    UNION ALL
+                    SELECT (SELECT min(partition_key) FROM outbox_messages WHERE partition_key > keys.k) FROM keys WHERE keys.k IS NOT NULL)
+                SELECT k AS "Value" FROM keys WHERE k IS NOT NULL AND pg_try_advisory_xact_lock({LockClass}, hashtext(k)) LIMIT 1
+                """)).FirstOrDefaultAsync(cancellationToken);
 
     /// <summary>
     /// Publishes each run of one message type after the run before it has been confirmed, a run's messages together:
