@@ -2,8 +2,8 @@
 # The fault runs: each fault injected into 5 scans of 4 hosts at 64 x 64 (16 guests each), one after another
 # (after two scans without a fault, the yardstick),
 # every run ending exact with the subscriber's in-order check and no action by hand; then 100 poison messages in
-# a full-scale scan, a purged queue healed by reconciliation (these two with the bus events grouped and per queue:
-# each form has queues of its own), and (with `cluster`) the three-node cluster's faults. The others run with
+# a full-scale scan, purged bus-event lanes healed by reconciliation (these two with the bus events grouped and per
+# queue), and (with `cluster`) the three-node cluster's faults. The others run with
 # the default, grouped events.
 # Native servers only (it stops and starts them). Reports: reports/load-fault-*.{md,json}; a summary at the end.
 #   scripts/faults.sh [NAME...]  the single-node faults, poison and reconciliation (only the runs named, if any:
