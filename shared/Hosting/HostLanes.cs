@@ -11,5 +11,7 @@ public sealed record HostLanes(string Name, int Count, IReadOnlyList<Type> Sourc
     public const int MaxCount = 256;
 
     /// <summary>The queue of lane <paramref name="lane"/>, before the queue prefix.</summary>
-    public string Queue(int lane) => $"{Name}-{lane}";
+    public string Queue(int lane) => QueueOf(Name, lane);
+
+    public static string QueueOf(string name, int lane) => $"{name}-{lane}";
 }

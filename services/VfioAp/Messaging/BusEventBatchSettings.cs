@@ -8,9 +8,6 @@ public sealed class BusEventBatchSettings
 {
     public const string Section = "BusEvents";
 
-    /// <summary>The exchange and queue stem of the bus-event lanes (<c>bus-events-0</c>, ...), before the queue prefix.</summary>
-    public const string LaneName = "bus-events";
-
     public int MessageLimit { get; set; } = 500;
 
     /// <summary>How long a batch waits after its latest event for another: a stream fills batches, its last event waits only this.</summary>
@@ -20,12 +17,12 @@ public sealed class BusEventBatchSettings
     /// Queues the hosts are hashed to: a host's events wait only behind the hosts of its own lane. Every VfioAp
     /// instance must use the same number, since each binds its lanes to the one exchange.
     /// </summary>
-    public int Lanes { get; set; } = 16;
+    public int Lanes { get; set; } = BusEventLanes.DefaultCount;
 
     /// <summary>Batches of one lane at once: one keeps the lane's order, so events park only after a redelivery.</summary>
     public int ConcurrencyLimit { get; set; } = 1;
 
-    public HostLanes HostLanes => new(LaneName, Lanes, BusEventReader.Kinds);
+    public HostLanes HostLanes => new(BusEventLanes.Name, Lanes, BusEventReader.Kinds);
 
     public BatchLimits Lane => new(MessageLimit, TimeLimit, ConcurrencyLimit, BatchTimeLimitStart.FromLast);
 

@@ -2,7 +2,6 @@ using System.Text.Json;
 using Apmatrix.ApModel;
 using Apmatrix.Contracts;
 using Apmatrix.Hosting;
-using Apmatrix.VfioAp.Messaging;
 using RabbitMQ.Client;
 
 namespace Apmatrix.Integration.Tests.VfioAp;
@@ -60,8 +59,7 @@ public sealed class BusEventSender : RawBroker
     public Task PublishAsync(params IBusEvent[] events) => PublishAsync(events.AsEnumerable());
 
     /// <summary>VfioAp's bus-event lane queues under <paramref name="queuePrefix"/>, with <paramref name="suffix"/> (<c>_error</c>, ...).</summary>
-    public static IEnumerable<string> Lanes(string queuePrefix, string suffix = "") =>
-        Enumerable.Range(0, new BusEventBatchSettings().Lanes).Select(lane => $"{queuePrefix}{BusEventBatchSettings.LaneName}-{lane}{suffix}");
+    public static IEnumerable<string> Lanes(string queuePrefix, string suffix = "") => BusEventLanes.Queues(queuePrefix, suffix);
 
     /// <summary>Takes every message waiting in any lane's <c>_error</c> queue.</summary>
     public async Task<List<string>> DrainLaneErrorsAsync(string queuePrefix)
