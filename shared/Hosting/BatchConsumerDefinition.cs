@@ -9,7 +9,7 @@ namespace Apmatrix.Hosting;
 /// The one definition of a batch consumer's endpoint: its batch limits, a prefetch that lets every concurrent batch
 /// fill, the check that the message comes from its one publisher, and the optional check that sends a malformed message alone to <c>&lt;queue&gt;_error</c> instead of failing
 /// the whole batch it would join. The queue keeps the formatter's name for the consumer (for a generic consumer,
-/// its message type's).
+/// its message type's), unless the consumer runs on <see cref="HostLanes"/>.
 /// </summary>
 public sealed class BatchConsumerDefinition<TConsumer, TMessage>(BatchConsumerSetup<TConsumer, TMessage> setup)
     : ConsumerDefinition<TConsumer>

@@ -23,10 +23,11 @@ public static class BusSetup
             ?? throw new InvalidOperationException("ConnectionStrings:RabbitMq is not set (amqp://user:password@127.0.0.1:5672/vhost); scripts/servers.sh up writes it to .servers.env");
         var topology = BrokerTopology.From(configuration);
         var user = Publishers.User(new Uri(broker));
+        var prefix = configuration["Messaging:QueuePrefix"] ?? "";
         services.AddMassTransit(bus =>
         {
             bus.DisableUsageTelemetry();
-            bus.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(configuration["Messaging:QueuePrefix"], false));
+            bus.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(prefix, false));
             addConsumers(bus);
             bus.AddConfigureEndpointsCallback(topology.ConfigureQueue);
             // The first filter added is the outer one: an outage outlasts any number of contention rounds.
@@ -51,8 +52,8 @@ public static class BusSetup
             bus.UsingRabbitMq((context, rabbit) =>
             {
                 // Named after its user, so the broker's permissions can give each service its own bus endpoint.
-                rabbit.OverrideDefaultBusEndpointQueueName($"{configuration["Messaging:QueuePrefix"]}{user}-bus-{Guid.NewGuid():N}");
-                // No exchange for the interface: only the five event exchanges, which only ApBus may write.
+                rabbit.OverrideDefaultBusEndpointQueueName($"{prefix}{user}-bus-{Guid.NewGuid():N}");
+                // No exchange for the interface: only the seven event exchanges, which only ApBus may write.
                 rabbit.Publish<IBusEvent>(publish => publish.Exclude = true);
                 var stamp = new PublisherStamp(user);
                 rabbit.ConnectPublishObserver(stamp);
@@ -65,7 +66,6 @@ public static class BusSetup
                     BrokerSocket.Use(host);
                     topology.ConfigureHost(host);
                 });
-                var prefix = configuration["Messaging:QueuePrefix"] ?? "";
                 foreach (var lanes in context.GetServices<ILaneEndpoints>()) lanes.Configure(context, rabbit, prefix);
                 rabbit.ConfigureEndpoints(context);
             });
@@ -107,8 +107,7 @@ public static class BusSetup
         where TConsumer : class, IConsumer<Batch<TMessage>>
         where TMessage : class
     {
-        bus.AddSingleton(provider => new BatchConsumerSetup<TConsumer, TMessage>(limits(provider), check));
-        bus.AddConsumer<TConsumer, BatchConsumerDefinition<TConsumer, TMessage>>().ExcludeFromConfigureEndpoints();
+        bus.AddBatchConsumer<TConsumer, TMessage>(limits, check).ExcludeFromConfigureEndpoints();
         bus.AddSingleton<ILaneEndpoints>(provider => new LaneEndpoints<TConsumer>(lanes(provider)));
     }
 }

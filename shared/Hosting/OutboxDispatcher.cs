@@ -54,7 +54,7 @@ public sealed class OutboxDispatcher<TContext>(IServiceScopeFactory scopes, IBus
     /// <summary>What one lane remembers between batches: where it left off among the keys, and which exchanges it has declared.</summary>
     sealed class Lane
     {
-        public string After = "";
+        public string? After;
         public readonly HashSet<Type> Published = [];
     }
 
@@ -68,7 +68,8 @@ public sealed class OutboxDispatcher<TContext>(IServiceScopeFactory scopes, IBus
         var db = scope.ServiceProvider.GetRequiredService<TContext>();
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         // Round-robin from the key after the last this lane sent, then from the start, so no key starves another.
-        var key = await LockNextKeyAsync(db, lane.After, cancellationToken) ?? await LockNextKeyAsync(db, null, cancellationToken);
+        var key = (lane.After is null ? null : await LockNextKeyAsync(db, lane.After, cancellationToken))
+                  ?? await LockNextKeyAsync(db, null, cancellationToken);
         if (key is null) return 0;
         lane.After = key;
         var rows = await db.Set<OutboxMessage>()

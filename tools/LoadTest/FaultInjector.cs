@@ -1,4 +1,3 @@
-using Apmatrix.Contracts;
 
 namespace Apmatrix.LoadTest;
 

@@ -9,21 +9,24 @@ namespace Apmatrix.VfioAp.Messaging;
 /// </summary>
 public static class BusEventReader
 {
-    /// <summary>Every bus event ApBus publishes; their exchanges feed the lanes.</summary>
-    public static readonly IReadOnlyList<Type> Kinds =
-        [typeof(QueueProbed), typeof(QueuesProbed), typeof(QueueRemoved), typeof(QueuesRemoved), typeof(ConfigChanged), typeof(ScanComplete), typeof(BusMasksChanged)];
+    // The most frequent kinds first: a message is tried against each in turn.
+    static readonly (Type Kind, Func<ConsumeContext, IBusEvent?> Read)[] Readers =
+    [
+        Reader<QueueProbed>(), Reader<QueuesProbed>(), Reader<QueueRemoved>(), Reader<QueuesRemoved>(),
+        Reader<ConfigChanged>(), Reader<ScanComplete>(), Reader<BusMasksChanged>(),
+    ];
 
-    static readonly Func<ConsumeContext, IBusEvent?>[] Readers =
-        [As<QueueProbed>, As<QueuesProbed>, As<QueueRemoved>, As<QueuesRemoved>, As<ConfigChanged>, As<ScanComplete>, As<BusMasksChanged>];
+    /// <summary>Every bus event ApBus publishes; their exchanges feed the lanes.</summary>
+    public static readonly IReadOnlyList<Type> Kinds = [.. Readers.Select(r => r.Kind)];
 
     /// <summary>The event as published; a message of no bus event kind throws <see cref="FormatException"/>.</summary>
     public static IBusEvent Read(ConsumeContext context)
     {
-        foreach (var read in Readers)
-            if (read(context) is { } message) return message;
+        foreach (var reader in Readers)
+            if (reader.Read(context) is { } message) return message;
         throw new FormatException($"not an AP bus event: {string.Join(", ", context.SupportedMessageTypes.Take(4))}");
     }
 
-    static IBusEvent? As<T>(ConsumeContext context) where T : class, IBusEvent =>
-        context.TryGetMessage<T>(out var typed) ? typed.Message : null;
+    static (Type, Func<ConsumeContext, IBusEvent?>) Reader<T>() where T : class, IBusEvent =>
+        (typeof(T), context => context.TryGetMessage<T>(out var typed) ? typed.Message : null);
 }

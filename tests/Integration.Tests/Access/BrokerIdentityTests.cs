@@ -183,7 +183,7 @@ public class Broker_identities(StackFixture stack)
 
         await Eventually.TrueAsync(async () =>
         {
-            foreach (var queue in BusEventSender.Lanes(stack.QueuePrefix, "_error"))
+            foreach (var queue in BusEventLanes.Queues(stack.QueuePrefix, "_error"))
                 if ((await admin.DrainAsync(queue)).Any(body => body.Contains(host))) return true;
             return false;
         }, $"the forged message about {host} in its lane's _error queue");

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Apmatrix.ApBus;
+using Apmatrix.Hosting;
 using Apmatrix.Integration.Tests.ApBus;
 using Apmatrix.Integration.Tests.VfioAp;
 using Apmatrix.VfioAp;
@@ -99,7 +100,7 @@ public class Readiness_tells_the_truth(StackFixture stack)
             await UntilReadyAsync(http);
 
             // What the operators saw: a queue left without a consumer; here every lane's endpoint is stopped behind the service's back.
-            foreach (var lane in BusEventSender.Lanes(""))
+            foreach (var lane in BusEventLanes.Queues(""))
                 await endpoints.Get(lane).Stop();
             var missing = await UntilAsync(http, "consumers", "Unhealthy");
             Assert.Contains("bus-events-", Describe(missing, "consumers"));

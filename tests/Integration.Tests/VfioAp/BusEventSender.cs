@@ -58,14 +58,11 @@ public sealed class BusEventSender : RawBroker
 
     public Task PublishAsync(params IBusEvent[] events) => PublishAsync(events.AsEnumerable());
 
-    /// <summary>VfioAp's bus-event lane queues under <paramref name="queuePrefix"/>, with <paramref name="suffix"/> (<c>_error</c>, ...).</summary>
-    public static IEnumerable<string> Lanes(string queuePrefix, string suffix = "") => BusEventLanes.Queues(queuePrefix, suffix);
-
     /// <summary>Takes every message waiting in any lane's <c>_error</c> queue.</summary>
     public async Task<List<string>> DrainLaneErrorsAsync(string queuePrefix)
     {
         var bodies = new List<string>();
-        foreach (var queue in Lanes(queuePrefix, "_error")) bodies.AddRange(await DrainAsync(queue));
+        foreach (var queue in BusEventLanes.Queues(queuePrefix, "_error")) bodies.AddRange(await DrainAsync(queue));
         return bodies;
     }
 
