@@ -64,5 +64,5 @@ start ApBus 5101 ConnectionStrings__RabbitMq="$APMATRIX_RABBITMQ_APBUS" Connecti
 
 apctl="dotnet tools/apctl/bin/Release/net10.0/apctl.dll"
 # The table goes to the terminal; the full result (with every mdev's matrix) to .run/demo.json.
-APMATRIX_API_KEY=$APMATRIX_API_KEY $apctl scenario run --stack demo/adapters-added-batched.json demo/adapters-added-per-queue.json >.run/demo.json
+APMATRIX_API_KEY=$APMATRIX_API_KEY $apctl --output json scenario run --stack demo/adapters-added-batched.json demo/adapters-added-per-queue.json >.run/demo.json
 echo "full result: .run/demo.json; service logs: .run/*.log" >&2

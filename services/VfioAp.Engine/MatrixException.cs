@@ -5,6 +5,15 @@ public sealed class MatrixException(MatrixErrorKind kind, string message) : Exce
 {
     public MatrixErrorKind Kind { get; } = kind;
 
+    /// <summary>The APQN the refusal is about, when it is about one (<c>05.0004</c>).</summary>
+    public string? Apqn { get; init; }
+
+    /// <summary>The other mdev that holds <see cref="Apqn"/>, when that is why.</summary>
+    public string? Mdev { get; init; }
+
+    /// <summary>What reserves <see cref="Apqn"/> for the host's default drivers, when that is why: the bus masks, or a mask change in progress.</summary>
+    public string? ReservedBy { get; init; }
+
     /// <summary>The kind as scenario files and problem details spell it: <c>out-of-range</c>, <c>in-use</c>, ...</summary>
     public string KindName => Name(Kind);
 

@@ -166,12 +166,18 @@ public sealed partial class VfioApEngine
     {
         if (Permissions.FirstReserved(apm, aqm) is { } reserved)
             throw new MatrixException(MatrixErrorKind.Reserved,
-                $"queue {reserved} is reserved for the host's default drivers; not assigned to mdev {mdev.Name}");
+                $"queue {reserved} is reserved for the host's default drivers by apmask and aqmask; not assigned to mdev {mdev.Name}")
+            {
+                Apqn = reserved.ToString(), ReservedBy = "bus-masks",
+            };
         // A change the bus may already have committed counts as made (spec 1.9: the kernel's mutex spans check and change).
         foreach (var change in _reservations)
             if (change.Masks.FirstReserved(apm, aqm) is { } held)
                 throw new MatrixException(MatrixErrorKind.Reserved,
-                    $"queue {held} is reserved for the host's default drivers by a mask change in progress; not assigned to mdev {mdev.Name}");
+                    $"queue {held} is reserved for the host's default drivers by a mask change in progress; not assigned to mdev {mdev.Name}")
+                {
+                    Apqn = held.ToString(), ReservedBy = "mask-change",
+                };
         foreach (var other in Mdevs)
         {
             if (other == mdev) continue;
@@ -179,7 +185,10 @@ public sealed partial class VfioApEngine
             var domain = (aqm & other.Assigned.Aqm).First();
             if (adapter >= 0 && domain >= 0)
                 throw new MatrixException(MatrixErrorKind.InUse,
-                    $"queue {new Apqn(adapter, domain)} is already assigned to mdev {other.Name}; not assigned to mdev {mdev.Name}");
+                    $"queue {new Apqn(adapter, domain)} is already assigned to mdev {other.Name}; not assigned to mdev {mdev.Name}")
+                {
+                    Apqn = new Apqn(adapter, domain).ToString(), Mdev = other.Name,
+                };
         }
     }
 

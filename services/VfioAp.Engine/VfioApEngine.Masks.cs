@@ -19,7 +19,10 @@ public sealed partial class VfioApEngine
         foreach (var mdev in Mdevs)
             if (next.FirstReserved(mdev.Assigned.Apm, mdev.Assigned.Aqm) is { } apqn)
                 throw new MatrixException(MatrixErrorKind.Busy,
-                    $"cannot reserve queue {apqn} for the host's default drivers: in use by mdev {mdev.Name}");
+                    $"cannot reserve queue {apqn} for the host's default drivers: in use by mdev {mdev.Name}")
+                {
+                    Apqn = apqn.ToString(), Mdev = mdev.Name,
+                };
     }
 
     /// <summary>

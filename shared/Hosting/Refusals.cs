@@ -10,6 +10,7 @@ namespace Apmatrix.Hosting;
 public sealed class Refusals
 {
     readonly List<RefusalKind> _kinds = [];
+    readonly List<Func<Exception, IEnumerable<KeyValuePair<string, object?>>>> _fields = [];
 
     /// <summary>Every <typeparamref name="TException"/> is this refusal.</summary>
     public Refusals Add<TException>(int status, string kind, string? title = null) where TException : Exception =>
@@ -22,11 +23,22 @@ public sealed class Refusals
         return this;
     }
 
+    /// <summary>Fields a <typeparamref name="TException"/> adds to its problem, so a client reads them rather than parsing the detail; null ones are left out.</summary>
+    public Refusals WithFields<TException>(Func<TException, IEnumerable<KeyValuePair<string, object?>>> fields) where TException : Exception
+    {
+        _fields.Add(e => e is TException refusal ? fields(refusal) : []);
+        return this;
+    }
+
     /// <summary>The problem <paramref name="exception"/> answers with: <c>urn:apmatrix:error:{kind}</c>, its message as detail; null if it is no refusal.</summary>
     public ProblemDetails? ProblemFor(Exception exception)
     {
         var refusal = _kinds.FirstOrDefault(k => k.Matches(exception));
-        return refusal is null ? null : Problem(refusal.Status, refusal.Kind, refusal.Title, exception.Message);
+        if (refusal is null) return null;
+        var problem = Problem(refusal.Status, refusal.Kind, refusal.Title, exception.Message);
+        foreach (var (name, value) in _fields.SelectMany(f => f(exception)))
+            if (value is not null) problem.Extensions[name] = value;
+        return problem;
     }
 
     /// <summary>The one form of every refusal: <c>urn:apmatrix:error:{kind}</c>, <c>kind</c>, title, status, detail.</summary>

@@ -10,6 +10,7 @@ public static class HostApi
 {
     public static IEndpointRouteBuilder MapHostApi(this IEndpointRouteBuilder app)
     {
+        app.MapGroup("/hosts").RequireApiRoles().MapGet("", List);
         var host = app.MapGroup("/hosts/{host}").RequireApiRoles().RequireNames();
         host.MapPut("", Define);
         host.MapGet("", Get).AllowService("vfioap");
@@ -34,6 +35,15 @@ public static class HostApi
         if (errors.Any) return errors.Problem();
         var last = await store.DefineAsync(host, config, permissions, form, cancellationToken);
         return TypedResults.Created($"/hosts/{Uri.EscapeDataString(host)}", new HostChanged(host, last));
+    }
+
+    static async Task<Results<Ok<List<HostBusView>>, ValidationProblem>> List(string? after, string? limit, HostStore store,
+        CancellationToken cancellationToken)
+    {
+        var errors = new RequestErrors();
+        var page = errors.Page(after, limit);
+        if (errors.Any) return errors.Problem();
+        return TypedResults.Ok((await store.ListAsync(page, cancellationToken)).Select(HostBusView.From).ToList());
     }
 
     static async Task<Ok<HostBusView>> Get(string host, HostStore store, CancellationToken cancellationToken)

@@ -20,6 +20,10 @@ public sealed class HostStore(ApBusDbContext db, OutboxSignal outbox)
     public Task<HostRecord?> FindAsync(string hostId, CancellationToken cancellationToken) =>
         db.Hosts.AsNoTracking().SingleOrDefaultAsync(h => h.Id == hostId, cancellationToken);
 
+    public Task<List<HostRecord>> ListAsync(HostPage page, CancellationToken cancellationToken) =>
+        db.Hosts.AsNoTracking().Where(h => page.After == null || h.Id.CompareTo(page.After) > 0).OrderBy(h => h.Id).Take(page.Limit)
+            .ToListAsync(cancellationToken);
+
     /// <summary>
     /// The host as committed once any change of it in progress has ended (FOR SHARE waits for its FOR UPDATE): a mask change
     /// whose check is older than the read can no longer commit after it, which VfioAp relies on to end a left reservation.

@@ -27,6 +27,7 @@ public static class VfioApEndpoints
 
     public static IEndpointRouteBuilder MapVfioApEndpoints(this IEndpointRouteBuilder app)
     {
+        app.MapGroup("/hosts").RequireApiRoles().MapGet("", ListHostsAsync);
         var host = app.MapGroup("/hosts/{host}").RequireApiRoles().RequireNames();
         host.MapPut("", DefineHostAsync);
         host.MapGet("", GetHostAsync);
@@ -37,6 +38,7 @@ public static class VfioApEndpoints
 
         var mdev = host.MapGroup("/mdevs");
         mdev.MapPost("", CreateMdevAsync);
+        mdev.MapGet("", ListMdevsAsync);
         mdev.MapGet("/{name}", async (string host, string name, VfioApDbContext db, CancellationToken ct) =>
             TypedResults.Ok(MdevView.From(await FindMdevAsync(db, host, name, ct))));
         mdev.MapDelete("/{name}", RemoveMdevAsync);
@@ -73,6 +75,26 @@ public static class VfioApEndpoints
     static async Task<Ok<ReconcileView>> ReconcileAsync(string host, HostReconciler reconciler, CancellationToken ct) =>
         TypedResults.Ok(ReconcileView.From(await reconciler.ReconcileAsync(host, ct)));
 
+    static async Task<Results<Ok<List<HostSummaryView>>, ValidationProblem>> ListHostsAsync(string? after, string? limit, VfioApDbContext db,
+        CancellationToken ct)
+    {
+        var errors = new RequestErrors();
+        var page = errors.Page(after, limit);
+        if (errors.Any) return errors.Problem();
+        var hosts = await db.Hosts.AsNoTracking()
+            .Where(h => page.After == null || h.HostId.CompareTo(page.After) > 0)
+            .OrderBy(h => h.HostId)
+            .Take(page.Limit)
+            .Select(h => new
+            {
+                h.HostId, h.Mode, h.LastSequence,
+                Mdevs = db.Mdevs.Count(m => m.HostId == h.HostId),
+                Pending = db.PendingBusEvents.Count(e => e.HostId == h.HostId),
+            })
+            .ToListAsync(ct);
+        return TypedResults.Ok(hosts.Select(h => new HostSummaryView(h.HostId, HotPlugModes.Name(h.Mode), h.LastSequence, h.Mdevs, h.Pending)).ToList());
+    }
+
     static async Task<Ok<HostView>> GetHostAsync(string host, VfioApDbContext db, CancellationToken ct) =>
         TypedResults.Ok(await ViewHostAsync(db, host, ct));
 
@@ -86,14 +108,30 @@ public static class VfioApEndpoints
         return HostView.From(row, pending, mdevs, reservations);
     }
 
+    /// <summary>With a matrix the mdev is created and given it in one change: refused, neither happens.</summary>
     static async Task<Results<Created<MdevView>, ValidationProblem>> CreateMdevAsync(string host, MdevRequest request, HostStore store,
         CancellationToken ct)
     {
         var errors = new RequestErrors();
         var mdev = errors.Name("name", request.Name, "mdev");
+        ApMatrix? matrix = request is { Apm: null, Aqm: null, Adm: null }
+            ? null
+            : new ApMatrix(errors.Ids("apm", request.Apm ?? ""), errors.Ids("aqm", request.Aqm ?? ""), errors.Ids("adm", request.Adm ?? ""));
         if (errors.Any) return errors.Problem();
-        var view = await store.RunAsync(host, engine => MdevView.From(host, engine.CreateMdev(mdev)), ct);
+        var view = await store.RunAsync(host, engine =>
+        {
+            engine.CreateMdev(mdev);
+            if (matrix is { } assigned) engine.SetMatrix(mdev, assigned);
+            return MdevView.From(host, engine.FindMdev(mdev)!);
+        }, ct);
         return TypedResults.Created($"/hosts/{Uri.EscapeDataString(host)}/mdevs/{Uri.EscapeDataString(view.Name)}", view);
+    }
+
+    static async Task<Ok<List<MdevView>>> ListMdevsAsync(string host, VfioApDbContext db, CancellationToken ct)
+    {
+        var mdevs = await db.Mdevs.AsNoTracking().Where(m => m.HostId == host).OrderBy(m => m.Position).ToListAsync(ct);
+        if (mdevs.Count == 0 && !await db.Hosts.AnyAsync(h => h.HostId == host, ct)) throw HostStore.NoSuchHost(host);
+        return TypedResults.Ok(mdevs.Select(MdevView.From).ToList());
     }
 
     static async Task<NoContent> RemoveMdevAsync(string host, string name, HostStore store, CancellationToken ct)

@@ -1,4 +1,7 @@
+using System.CommandLine;
+using Apmatrix.Apctl.Cli;
 using Apmatrix.Contracts;
+using Apmatrix.Engine;
 using Apmatrix.Scenarios;
 using Apmatrix.Scenarios.Stack;
 
@@ -7,68 +10,64 @@ namespace Apmatrix.Apctl.Commands;
 /// <summary><c>apctl scenario run</c>: reads every file first, so a malformed one stops the run before anything runs.</summary>
 public static class ScenarioCommand
 {
-    public static async Task<int> RunAsync(string[] args)
+    public static Command Build(Io io)
     {
-        var keyFileAt = Array.IndexOf(args, "--api-key-file");
-        var keyFile = keyFileAt >= 0 && keyFileAt + 1 < args.Length ? args[keyFileAt + 1] : null;
-        if (keyFile is not null) args = [.. args[..keyFileAt], .. args[(keyFileAt + 2)..]];
-        var formAt = Array.IndexOf(args, "--form");
-        var form = BusEventForm.Grouped;
-        if (formAt >= 0)
+        var paths = new Argument<string[]>("files") { Description = "scenario files, or directories meaning every *.json in them", Arity = ArgumentArity.OneOrMore };
+        var stack = new Option<bool>("--stack") { Description = "drive the running services instead of the rules engine in-process" };
+        var form = new Option<string>("--form") { Description = "how ApBus sends the scenario host's bus events (--stack)", DefaultValueFactory = _ => "grouped" }
+            .AcceptOnlyFromAmong("grouped", "per-queue");
+        var run = new Command("run", "runs scenario files and reports each guest's APCB and updates; exit 1 when an expectation is unmet") { paths, stack, form };
+        var command = new Command("scenario", "scenario files (tests/scenarios/README.md)");
+        command.Subcommands.Add(run.Does(io, async (parse, session, ct) =>
         {
-            if (formAt + 1 >= args.Length || !BusEventForms.TryParse(args[formAt + 1], out form))
+            List<Scenario> scenarios;
+            try
             {
-                Console.Error.WriteLine("apctl scenario run: --form is grouped or per-queue");
-                return 2;
+                scenarios = Expand(parse.GetValue(paths)!).Select(ScenarioReader.ReadFile).ToList();
             }
-            args = [.. args[..formAt], .. args[(formAt + 2)..]];
-        }
-        var stack = args.Contains("--stack");
-        var paths = args.Where(a => a != "--stack").ToList();
-        if (paths.Count == 0 || paths.Any(p => p.StartsWith("--")))
-        {
-            Console.Error.WriteLine("apctl scenario run: give scenario files or directories (and optionally --stack [--api-key-file FILE] [--form grouped|per-queue])");
-            return 2;
-        }
-        var endpoints = StackEndpoints.FromEnvironment();
-        if (stack && keyFile is not null) endpoints = endpoints with { ApiKey = (await File.ReadAllTextAsync(keyFile)).Trim() };
-        List<Scenario> scenarios;
-        try
-        {
-            scenarios = Expand(paths).Select(ScenarioReader.ReadFile).ToList();
-        }
-        catch (ScenarioFormatException e)
-        {
-            Console.Error.WriteLine($"malformed scenario: {e.Message}");
-            return 2;
-        }
-        var results = new List<ScenarioResult>();
-        foreach (var scenario in scenarios)
-        {
-            await using IScenarioTarget target = stack
-                ? new StackTarget(endpoints, StackTarget.HostIdFor(scenario), form)
-                : new InProcessTarget();
-            results.Add(await ScenarioRunner.RunAsync(scenario, target));
-        }
-        Console.WriteLine(ScenarioReport.Serialize(results));
-        foreach (var result in results) PrintGuests(result);
-        foreach (var failed in results.Where(r => !r.Passed))
-        {
-            Console.Error.WriteLine($"FAIL {failed.Scenario.File} ({failed.Scenario.Name})");
-            foreach (var line in failed.Failures) Console.Error.WriteLine($"  {line}");
-        }
-        var passed = results.Count(r => r.Passed);
-        Console.Error.WriteLine(passed == results.Count
-            ? $"all expectations met: {passed} scenario(s)"
-            : $"{results.Count - passed} of {results.Count} scenario(s) failed");
-        return passed == results.Count ? 0 : 1;
+            catch (Exception e) when (e is ScenarioFormatException or IOException or UnauthorizedAccessException)
+            {
+                throw new ApctlException(ExitCodes.BadInput, $"malformed scenario: {e.Message}");
+            }
+            BusEventForms.TryParse(parse.GetValue(form), out var eventForm);
+            var onStack = parse.GetValue(stack);
+            var endpoints = session.Endpoints;
+            var results = new List<ScenarioResult>();
+            foreach (var (scenario, index) in scenarios.Select((s, i) => (s, i + 1)))
+            {
+                if (scenarios.Count > 1) await session.Error.WriteLineAsync($"[{index}/{scenarios.Count}] {scenario.File}");
+                await using IScenarioTarget target = onStack ? new StackTarget(endpoints, StackTarget.HostIdFor(scenario), eventForm) : new InProcessTarget();
+                try
+                {
+                    results.Add(await ScenarioRunner.RunAsync(scenario, target, ct));
+                }
+                catch (Exception e) when (e is HttpRequestException or TimeoutException or TaskCanceledException && !ct.IsCancellationRequested)
+                {
+                    throw new ApctlException(ExitCodes.Unavailable, $"{scenario.File}: the stack did not answer: {e.Message}");
+                }
+            }
+            var passed = results.Count(r => r.Passed);
+            if (session.Json) await session.Out.WriteLineAsync(ScenarioReport.Serialize(results));
+            var summary = session.Json ? session.Error : session.Out;
+            foreach (var result in results) PrintGuests(summary, result);
+            foreach (var failed in results.Where(r => !r.Passed))
+            {
+                await session.Error.WriteLineAsync($"FAIL {failed.Scenario.File} ({failed.Scenario.Name})");
+                foreach (var line in failed.Failures) await session.Error.WriteLineAsync($"  {line}");
+            }
+            await summary.WriteLineAsync(passed == results.Count
+                ? $"all expectations met: {passed} scenario(s)"
+                : $"{results.Count - passed} of {results.Count} scenario(s) failed");
+            return passed == results.Count ? ExitCodes.Done : ExitCodes.Refused;
+        }));
+        return command;
     }
 
-    static void PrintGuests(ScenarioResult result)
+    static void PrintGuests(TextWriter output, ScenarioResult result)
     {
-        Console.Error.WriteLine($"{result.Scenario.Name}");
+        output.WriteLine($"{result.Scenario.Name}");
         foreach (var (guest, state) in result.Outcome?.Guests ?? new Dictionary<string, GuestOutcome>())
-            Console.Error.WriteLine($"  {guest,-8} apm {state.Apcb.Apm,-12} aqm {state.Apcb.Aqm,-12} adm {state.Apcb.Adm,-12} {state.Updates} update(s)");
+            output.WriteLine($"  {guest,-8} apm {state.Apcb.Apm,-12} aqm {state.Apcb.Aqm,-12} adm {state.Apcb.Adm,-12} {state.Updates} update(s)");
     }
 
     static IEnumerable<string> Expand(IEnumerable<string> paths) => paths.SelectMany<string, string>(path => Directory.Exists(path)

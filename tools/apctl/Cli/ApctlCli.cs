@@ -1,0 +1,85 @@
+using System.CommandLine;
+using Apmatrix.Apctl.Commands;
+
+namespace Apmatrix.Apctl.Cli;
+
+/// <summary>apctl's command tree: global options, every verb, and the exit codes of <see cref="ExitCodes"/>.</summary>
+public static class ApctlCli
+{
+    public static readonly Option<string> Output = new Option<string>("--output", "-o")
+    {
+        Description = "text for people, json for scripts",
+        DefaultValueFactory = _ => "text",
+        Recursive = true,
+    }.AcceptOnlyFromAmong("text", "json");
+
+    static readonly Option<Uri?> ApBusUrl = new("--apbus-url") { Description = "ApBus's address (else APMATRIX_APBUS_URL, else http://127.0.0.1:5101)", Recursive = true };
+    static readonly Option<Uri?> VfioApUrl = new("--vfioap-url") { Description = "VfioAp's address (else APMATRIX_VFIOAP_URL, else http://127.0.0.1:5102)", Recursive = true };
+    static readonly Option<Uri?> GuestVmUrl = new("--guestvm-url") { Description = "GuestVm's address (else APMATRIX_GUESTVM_URL, else http://127.0.0.1:5103)", Recursive = true };
+    static readonly Option<string?> ApiKeyFile = new("--api-key-file") { Description = "a file holding the API key (else APMATRIX_API_KEY)", Recursive = true };
+
+    public static RootCommand Build(Io io)
+    {
+        var root = new RootCommand("apctl: the operator's tool for apmatrix: hosts, AP queues, mdevs, guests, dead letters and scenarios")
+        {
+            Options = { Output, ApBusUrl, VfioApUrl, GuestVmUrl, ApiKeyFile },
+        };
+        foreach (var command in new[] { HostCommands.Build(io), ApCommands.Build(io), MdevCommands.Build(io), GuestCommands.Build(io),
+                     ScenarioCommand.Build(io), CompletionCommand.Build(io) })
+            root.Subcommands.Add(command);
+        return root;
+    }
+
+    /// <summary>Parses and runs; a command line that does not parse is bad usage (2), not System.CommandLine's default 1.</summary>
+    public static async Task<int> RunAsync(string[] args, Io io, CancellationToken cancellationToken = default)
+    {
+        var parse = Build(io).Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var error in parse.Errors) await io.Error.WriteLineAsync($"apctl: {error.Message}");
+            await io.Error.WriteLineAsync("see: apctl --help");
+            return ExitCodes.BadInput;
+        }
+        return await parse.InvokeAsync(new InvocationConfiguration { Output = io.Out, Error = io.Error }, cancellationToken);
+    }
+
+    static Globals GlobalsOf(ParseResult parse) => new(parse.GetValue(Output) == "json",
+        Url(parse.GetValue(ApBusUrl), "APMATRIX_APBUS_URL", "http://127.0.0.1:5101"),
+        Url(parse.GetValue(VfioApUrl), "APMATRIX_VFIOAP_URL", "http://127.0.0.1:5102"),
+        Url(parse.GetValue(GuestVmUrl), "APMATRIX_GUESTVM_URL", "http://127.0.0.1:5103"),
+        parse.GetValue(ApiKeyFile));
+
+    static Uri Url(Uri? flag, string variable, string fallback) =>
+        flag ?? new Uri(Environment.GetEnvironmentVariable(variable) is { Length: > 0 } url ? url : fallback);
+
+    /// <summary>Runs <paramref name="action"/> in a <see cref="Session"/>; a refusal or failure becomes its exit code.</summary>
+    public static Command Does(this Command command, Io io, Func<ParseResult, Session, CancellationToken, Task<int>> action)
+    {
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            using var session = new Session(GlobalsOf(parse), io.Out, io.Error);
+            try
+            {
+                return await action(parse, session, cancellationToken);
+            }
+            catch (ApctlException failure)
+            {
+                return session.Fail(failure);
+            }
+        });
+        return command;
+    }
+
+    public static Command Does(this Command command, Io io, Func<ParseResult, Session, CancellationToken, Task> action) =>
+        command.Does(io, async (parse, session, cancellationToken) =>
+        {
+            await action(parse, session, cancellationToken);
+            return ExitCodes.Done;
+        });
+}
+
+/// <summary>Where apctl writes: the console, or a test's writers. <see cref="Terminal"/>: a person watches, so progress may redraw a line.</summary>
+public sealed record Io(TextWriter Out, TextWriter Error, bool Terminal)
+{
+    public static Io Console => new(System.Console.Out, System.Console.Error, !System.Console.IsOutputRedirected);
+}

@@ -1,0 +1,97 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Apmatrix.Apctl.Cli;
+
+/// <summary>
+/// JSON over HTTP to one service as the caller's API key; every failure becomes an <see cref="ApctlException"/> with the
+/// exit code it means (refused, bad input, unavailable) and the service's problem details when it sent them.
+/// </summary>
+public sealed class ServiceClient(string service, Uri baseAddress, string? apiKey) : IDisposable
+{
+    readonly HttpClient _http = new()
+    {
+        BaseAddress = baseAddress,
+        Timeout = TimeSpan.FromSeconds(30),
+        DefaultRequestHeaders = { Authorization = apiKey is null ? null : new AuthenticationHeaderValue("ApiKey", apiKey) },
+    };
+
+    public async Task<JsonNode?> GetAsync(string path, CancellationToken cancellationToken) =>
+        Json(await SendAsync(new HttpRequestMessage(HttpMethod.Get, path), cancellationToken));
+
+    public async Task<JsonNode?> SendAsync(HttpMethod method, string path, object? body, CancellationToken cancellationToken) =>
+        Json(await SendAsync(new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body) }, cancellationToken));
+
+    /// <summary>A sysfs-like text attribute (<c>matrix</c>, <c>guest_matrix</c>, ...), as the service wrote it.</summary>
+    public Task<string> GetTextAsync(string path, CancellationToken cancellationToken) =>
+        SendAsync(new HttpRequestMessage(HttpMethod.Get, path), cancellationToken);
+
+    static JsonNode? Json(string text) => text.Length == 0 ? null : JsonNode.Parse(text);
+
+    async Task<string> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        using (request)
+        {
+            HttpResponseMessage response;
+            try
+            {
+                response = await _http.SendAsync(request, cancellationToken);
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+            {
+                throw new ApctlException(ExitCodes.Unavailable, $"{service} at {_http.BaseAddress} is unreachable: {e.Message}");
+            }
+            using (response)
+            {
+                var text = await response.Content.ReadAsStringAsync(cancellationToken);
+                return response.IsSuccessStatusCode ? text : throw Failure(request, response.StatusCode, text);
+            }
+        }
+    }
+
+    ApctlException Failure(HttpRequestMessage request, HttpStatusCode status, string text)
+    {
+        var problem = TryProblem(text);
+        var exitCode = (int)status switch
+        {
+            400 or 401 or 403 or 405 or 413 or 415 => ExitCodes.BadInput,
+            404 or 409 or 422 => ExitCodes.Refused,
+            _ => ExitCodes.Unavailable,
+        };
+        var what = status switch
+        {
+            HttpStatusCode.Unauthorized => $"{service} does not know the API key (APMATRIX_API_KEY or --api-key-file)",
+            HttpStatusCode.Forbidden => $"{service} does not allow this to the API key's role",
+            _ when problem is not null => Describe(problem),
+            _ => $"{service} answered {(int)status} to {request.Method} {request.RequestUri}",
+        };
+        return new ApctlException(exitCode, what, problem);
+    }
+
+    /// <summary>The problem in one line: its detail, or for a validation problem every field's fault.</summary>
+    static string Describe(JsonObject problem)
+    {
+        var kind = problem["kind"]?.GetValue<string>();
+        var detail = problem["detail"]?.GetValue<string>() ?? problem["title"]?.GetValue<string>() ?? "refused";
+        if (problem["errors"] is JsonObject errors)
+            detail = string.Join("; ", errors.Select(e => $"{e.Key}: {string.Join(", ", e.Value?.AsArray().Select(m => m?.GetValue<string>()) ?? [])}"));
+        return kind is null ? detail : $"{kind}: {detail}";
+    }
+
+    static JsonObject? TryProblem(string text)
+    {
+        try
+        {
+            return JsonNode.Parse(text) as JsonObject;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    public void Dispose() => _http.Dispose();
+}

@@ -1,0 +1,46 @@
+using System.CommandLine;
+using Apmatrix.Apctl.Cli;
+
+namespace Apmatrix.Apctl.Commands;
+
+/// <summary><c>apctl guest</c>: the guests GuestVm simulates, their APCBs and the updates they applied.</summary>
+public static class GuestCommands
+{
+    static readonly Argument<string> Guest = new("guest") { Description = "the guest's name" };
+
+    public static Command Build(Io io)
+    {
+        var command = new Command("guest", "guests, their APCBs and update history");
+        var history = new Option<string?>("--history") { Description = "how many of the newest updates to show (a number or all)" };
+        var list = new Command("list", "a host's guests: APCB, version, updates and vCPU-suspended time") { HostCommands.Host };
+        command.Subcommands.Add(list.Does(io, async (parse, session, ct) =>
+        {
+            var guests = (await session.GuestVm.GetAsync($"{HostCommands.PathOf(parse.GetValue(HostCommands.Host)!)}/guests", ct))!.AsArray();
+            session.Write(guests, output => Table.Write(output, ["GUEST", "MDEV", "VERSION", "UPDATES", "SUSPENDED-MS", "APM", "AQM", "ADM"],
+                guests.Select(g => new[]
+                {
+                    HostCommands.Text(g!["guest"]), HostCommands.Text(g["mdev"]), HostCommands.Text(g["version"]), HostCommands.Text(g["updateCount"]),
+                    HostCommands.Text(g["suspendedMilliseconds"]), HostCommands.Text(g["apm"]), HostCommands.Text(g["aqm"]), HostCommands.Text(g["adm"]),
+                })));
+        }));
+        var show = new Command("show", "one guest: its APCB and its newest updates") { HostCommands.Host, Guest, history };
+        command.Subcommands.Add(show.Does(io, async (parse, session, ct) =>
+        {
+            var query = parse.GetValue(history) is { } limit ? $"?history={Uri.EscapeDataString(limit)}" : "";
+            var guest = await session.GuestVm.GetAsync(
+                $"{HostCommands.PathOf(parse.GetValue(HostCommands.Host)!)}/guests/{Uri.EscapeDataString(parse.GetValue(Guest)!)}{query}", ct);
+            session.Write(guest, output =>
+            {
+                output.WriteLine($"guest {HostCommands.Text(guest!["guest"])} on host {HostCommands.Text(guest["host"])}: {HostCommands.Text(guest["vcpus"])} vCPUs, mdev {HostCommands.Text(guest["mdev"])}");
+                output.WriteLine($"  APCB      apm {HostCommands.Text(guest["apm"])}  aqm {HostCommands.Text(guest["aqm"])}  adm {HostCommands.Text(guest["adm"])}");
+                output.WriteLine($"  updates   {HostCommands.Text(guest["updateCount"])} applied, version {HostCommands.Text(guest["version"])}, vCPUs suspended {HostCommands.Text(guest["suspendedMilliseconds"])} ms in all");
+                Table.Write(output, ["VERSION", "APPLIED", "SUSPENDED-MS", "MDEV", "APM", "AQM", "ADM"], guest["history"]!.AsArray().Select(h => new[]
+                {
+                    HostCommands.Text(h!["version"]), HostCommands.Text(h["appliedAt"]), HostCommands.Text(h["suspendedMilliseconds"]), HostCommands.Text(h["mdev"]),
+                    HostCommands.Text(h["apm"]), HostCommands.Text(h["aqm"]), HostCommands.Text(h["adm"]),
+                }));
+            });
+        }));
+        return command;
+    }
+}

@@ -1,0 +1,168 @@
+using System.CommandLine;
+using System.Text.Json.Nodes;
+using Apmatrix.Apctl.Cli;
+
+namespace Apmatrix.Apctl.Commands;
+
+/// <summary><c>apctl host</c>: the hosts' AP buses (ApBus) and what vfio_ap has applied of them (VfioAp).</summary>
+public static class HostCommands
+{
+    public static readonly Argument<string> Host = new("host") { Description = "the host's name" };
+
+    public static string PathOf(string host) => $"/hosts/{Uri.EscapeDataString(host)}";
+
+    public static Command Build(Io io)
+    {
+        var command = new Command("host", "define, list and change hosts");
+        command.Subcommands.Add(List(io));
+        command.Subcommands.Add(Show(io));
+        command.Subcommands.Add(Define(io));
+        command.Subcommands.Add(Config(io));
+        command.Subcommands.Add(Masks(io));
+        return command;
+    }
+
+    static Command List(Io io) => new Command("list", "every host: its bus's last event, how many vfio_ap has applied, its mdevs and parked events").Does(io,
+        async (_, session, ct) =>
+        {
+            var bus = await AllPagesAsync(session.ApBus, ct);
+            var vfioAp = (await AllPagesAsync(session.VfioAp, ct)).ToDictionary(h => h["host"]!.GetValue<string>());
+            var hosts = new JsonArray();
+            foreach (var name in bus.Select(h => h["host"]!.GetValue<string>()).Union(vfioAp.Keys).Order(StringComparer.Ordinal))
+            {
+                var onBus = bus.FirstOrDefault(h => h["host"]!.GetValue<string>() == name);
+                var applied = vfioAp.GetValueOrDefault(name);
+                long? sent = onBus?["lastSequence"]?.GetValue<long>(), done = applied?["lastSequence"]?.GetValue<long>();
+                hosts.Add(new JsonObject
+                {
+                    ["host"] = name, ["eventForm"] = onBus?["eventForm"]?.DeepClone(), ["mode"] = applied?["mode"]?.DeepClone(),
+                    ["busSequence"] = sent, ["appliedSequence"] = done, ["behind"] = sent - (done ?? 0),
+                    ["queueDevices"] = onBus?["queueDevices"]?.DeepClone(), ["mdevs"] = applied?["mdevs"]?.DeepClone(),
+                    ["parkedEvents"] = applied?["pendingEvents"]?.DeepClone(),
+                });
+            }
+            session.Write(hosts, output => Table.Write(output, ["HOST", "FORM", "MODE", "QUEUES", "BUS-SEQ", "APPLIED", "BEHIND", "MDEVS", "PARKED"],
+                hosts.Select(h => new[]
+                {
+                    Text(h!["host"]), Text(h["eventForm"]), Text(h["mode"]), Text(h["queueDevices"]), Text(h["busSequence"]),
+                    Text(h["appliedSequence"]), Text(h["behind"]), Text(h["mdevs"]), Text(h["parkedEvents"]),
+                })));
+        });
+
+    /// <summary>Every host a service knows, page by page.</summary>
+    static async Task<List<JsonNode>> AllPagesAsync(ServiceClient service, CancellationToken ct)
+    {
+        var hosts = new List<JsonNode>();
+        const int pageSize = 1000;
+        while (true)
+        {
+            var after = hosts.Count == 0 ? "" : $"&after={Uri.EscapeDataString(hosts[^1]["host"]!.GetValue<string>())}";
+            var page = (await service.GetAsync($"/hosts?limit={pageSize}{after}", ct))!.AsArray();
+            hosts.AddRange(page.Select(h => h!));
+            if (page.Count < pageSize) return hosts;
+        }
+    }
+
+    static Command Show(Io io)
+    {
+        var command = new Command("show", "one host: its AP configuration, masks and queue devices, and vfio_ap's state of it") { Host };
+        return command.Does(io, async (parse, session, ct) =>
+        {
+            var host = parse.GetValue(Host)!;
+            var bus = await session.ApBus.GetAsync(PathOf(host), ct);
+            var vfioAp = await session.VfioAp.GetAsync(PathOf(host), ct);
+            session.Write(new JsonObject { ["apBus"] = bus, ["vfioAp"] = vfioAp }, output =>
+            {
+                output.WriteLine($"host {host}: events {Text(bus!["eventForm"])}, hot plug {Text(vfioAp!["mode"])}");
+                output.WriteLine($"  configuration  apm {Text(bus["config"]!["apm"])}  aqm {Text(bus["config"]!["aqm"])}  adm {Text(bus["config"]!["adm"])}");
+                output.WriteLine($"  bus masks      apmask {Text(bus["masks"]!["apmask"])}  aqmask {Text(bus["masks"]!["aqmask"])}");
+                output.WriteLine($"  queue devices  {Text(bus["queueDevices"])} ({Text(vfioAp["boundQueues"])} bound to vfio_ap)");
+                output.WriteLine($"  bus events     {Text(bus["lastSequence"])} sent, {Text(vfioAp["lastSequence"])} applied, {Text(vfioAp["pendingEvents"])} parked");
+                output.WriteLine($"  mdevs          {string.Join(" ", vfioAp["mdevs"]!.AsArray().Select(Text))}");
+            });
+        });
+    }
+
+    static Command Define(Io io)
+    {
+        var apm = new Option<string>("--apm") { Description = "adapters in the configuration (range list 4-5,9 or sysfs hex 0x0c)", DefaultValueFactory = _ => "" };
+        var aqm = new Option<string>("--aqm") { Description = "usage domains in the configuration", DefaultValueFactory = _ => "" };
+        var adm = new Option<string>("--adm") { Description = "control domains in the configuration", DefaultValueFactory = _ => "" };
+        var maxAdapter = new Option<int?>("--max-adapter") { Description = "the host's highest adapter id (255 when absent)" };
+        var maxDomain = new Option<int?>("--max-domain") { Description = "the host's highest domain id (255 when absent)" };
+        var apmask = new Option<string?>("--apmask") { Description = "adapters the host's default drivers keep (with --aqmask)" };
+        var aqmask = new Option<string?>("--aqmask") { Description = "domains the host's default drivers keep (with --apmask)" };
+        var form = new Option<string>("--event-form") { Description = "how its bus events leave", DefaultValueFactory = _ => "grouped" }
+            .AcceptOnlyFromAmong("grouped", "per-queue");
+        var mode = new Option<string>("--mode") { Description = "how vfio_ap hot plugs its queues", DefaultValueFactory = _ => "batched" }
+            .AcceptOnlyFromAmong("batched", "per-queue");
+        var command = new Command("define", "defines a host: vfio_ap's hot-plug mode first, then its AP bus, which scans the configuration")
+        {
+            Host, apm, aqm, adm, maxAdapter, maxDomain, apmask, aqmask, form, mode,
+        };
+        return command.Does(io, async (parse, session, ct) =>
+        {
+            var host = parse.GetValue(Host)!;
+            var vfioAp = await session.VfioAp.SendAsync(HttpMethod.Put, PathOf(host), new { mode = parse.GetValue(mode) }, ct);
+            var bus = await session.ApBus.SendAsync(HttpMethod.Put, PathOf(host), new
+            {
+                apm = parse.GetValue(apm), aqm = parse.GetValue(aqm), adm = parse.GetValue(adm),
+                maxAdapter = parse.GetValue(maxAdapter), maxDomain = parse.GetValue(maxDomain),
+                apmask = parse.GetValue(apmask), aqmask = parse.GetValue(aqmask), eventForm = parse.GetValue(form),
+            }, ct);
+            session.Write(new JsonObject { ["apBus"] = bus, ["vfioAp"] = vfioAp },
+                output => output.WriteLine($"host {host} defined: {Text(bus!["lastSequence"])} bus event(s) so far"));
+        });
+    }
+
+    static Command Config(Io io)
+    {
+        var apm = new Option<string>("--apm") { Description = "the adapters after the change", Required = true };
+        var aqm = new Option<string>("--aqm") { Description = "the usage domains after the change", Required = true };
+        var adm = new Option<string>("--adm") { Description = "the control domains after the change", Required = true };
+        var wait = new Option<bool>("--wait") { Description = "wait until vfio_ap has applied the scan and every guest acknowledged its update" };
+        var timeout = new Option<TimeSpan>("--timeout") { Description = "how long --wait waits", DefaultValueFactory = _ => TimeSpan.FromMinutes(2) };
+        var command = new Command("config", "changes the host's AP configuration: a full scan (config changed, removals, probes, scan complete)")
+        {
+            Host, apm, aqm, adm, wait, timeout,
+        };
+        return command.Does(io, async (parse, session, ct) =>
+        {
+            var host = parse.GetValue(Host)!;
+            var before = parse.GetValue(wait) ? (await session.VfioAp.GetAsync(PathOf(host), ct))!["lastSequence"]!.GetValue<long>() : 0;
+            var changed = await session.ApBus.SendAsync(HttpMethod.Put, $"{PathOf(host)}/config",
+                new { apm = parse.GetValue(apm), aqm = parse.GetValue(aqm), adm = parse.GetValue(adm) }, ct);
+            var last = changed!["lastSequence"]!.GetValue<long>();
+            if (!parse.GetValue(wait))
+            {
+                session.Write(changed, output => output.WriteLine($"host {host}: configuration changed, bus events up to {last}"));
+                return;
+            }
+            var progress = await ScanProgress.WaitAsync(session, host, before, last, parse.GetValue(timeout), io.Terminal && !session.Json, ct);
+            session.Write(progress.ToJson(host, last), output => output.WriteLine(
+                $"host {host}: scan applied (bus events up to {last}); {progress.Acknowledged} of {progress.Guests} guest(s) acknowledged"));
+        });
+    }
+
+    static Command Masks(Io io)
+    {
+        var apmask = new Option<string>("--apmask") { Description = "adapters the host's default drivers keep", Required = true };
+        var aqmask = new Option<string>("--aqmask") { Description = "domains the host's default drivers keep", Required = true };
+        var command = new Command("masks", "changes the bus's apmask and aqmask: vfio_ap refuses a change that would take a queue an mdev holds") { Host, apmask, aqmask };
+        return command.Does(io, async (parse, session, ct) =>
+        {
+            var host = parse.GetValue(Host)!;
+            var changed = await session.ApBus.SendAsync(HttpMethod.Put, $"{PathOf(host)}/masks",
+                new { apmask = parse.GetValue(apmask), aqmask = parse.GetValue(aqmask) }, ct);
+            session.Write(changed, output => output.WriteLine($"host {host}: masks set, bus events up to {Text(changed!["lastSequence"])}"));
+        });
+    }
+
+    /// <summary>A JSON value as a table cell; null as a dash.</summary>
+    public static string Text(JsonNode? node) => node switch
+    {
+        null => "-",
+        JsonValue value when value.TryGetValue<string>(out var text) => text.Length == 0 ? "-" : text,
+        _ => node.ToJsonString(),
+    };
+}
