@@ -13,9 +13,22 @@ public static class ApctlCli
         Recursive = true,
     }.AcceptOnlyFromAmong("text", "json");
 
-    static readonly Option<Uri?> ApBusUrl = new("--apbus-url") { Description = "ApBus's address (else APMATRIX_APBUS_URL, else http://127.0.0.1:5101)", Recursive = true };
-    static readonly Option<Uri?> VfioApUrl = new("--vfioap-url") { Description = "VfioAp's address (else APMATRIX_VFIOAP_URL, else http://127.0.0.1:5102)", Recursive = true };
-    static readonly Option<Uri?> GuestVmUrl = new("--guestvm-url") { Description = "GuestVm's address (else APMATRIX_GUESTVM_URL, else http://127.0.0.1:5103)", Recursive = true };
+    static readonly Option<Uri?> ApBusUrl = UrlOption("--apbus-url", "ApBus's address (else APMATRIX_APBUS_URL, else http://127.0.0.1:5101)");
+    static readonly Option<Uri?> VfioApUrl = UrlOption("--vfioap-url", "VfioAp's address (else APMATRIX_VFIOAP_URL, else http://127.0.0.1:5102)");
+    static readonly Option<Uri?> GuestVmUrl = UrlOption("--guestvm-url", "GuestVm's address (else APMATRIX_GUESTVM_URL, else http://127.0.0.1:5103)");
+
+    static Option<Uri?> UrlOption(string name, string description) => new(name)
+    {
+        Description = description,
+        Recursive = true,
+        CustomParser = result =>
+        {
+            var text = result.Tokens.Single().Value;
+            if (Uri.TryCreate(text, UriKind.Absolute, out var url) && url.Scheme is "http" or "https") return url;
+            result.AddError($"{name}: {text} is not an http(s) address");
+            return null;
+        },
+    };
     static readonly Option<string?> ApiKeyFile = new("--api-key-file") { Description = "a file holding the API key (else APMATRIX_API_KEY)", Recursive = true };
 
     public static RootCommand Build(Io io)
@@ -40,7 +53,17 @@ public static class ApctlCli
             await io.Error.WriteLineAsync("see: apctl --help");
             return ExitCodes.BadInput;
         }
-        return await parse.InvokeAsync(new InvocationConfiguration { Output = io.Out, Error = io.Error }, cancellationToken);
+        try
+        {
+            return await parse.InvokeAsync(new InvocationConfiguration { Output = io.Out, Error = io.Error, EnableDefaultExceptionHandler = false },
+                cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Not 1: a script must not read a failure of apctl's own as the rules refusing.
+            await io.Error.WriteLineAsync($"apctl: failed: {e}");
+            return ExitCodes.Unavailable;
+        }
     }
 
     static Globals GlobalsOf(ParseResult parse) => new(parse.GetValue(Output) == "json",
@@ -49,22 +72,28 @@ public static class ApctlCli
         Url(parse.GetValue(GuestVmUrl), "APMATRIX_GUESTVM_URL", "http://127.0.0.1:5103"),
         parse.GetValue(ApiKeyFile));
 
-    static Uri Url(Uri? flag, string variable, string fallback) =>
-        flag ?? new Uri(Environment.GetEnvironmentVariable(variable) is { Length: > 0 } url ? url : fallback);
+    static Uri Url(Uri? flag, string variable, string fallback)
+    {
+        if (flag is not null) return flag;
+        var text = Environment.GetEnvironmentVariable(variable) is { Length: > 0 } url ? url : fallback;
+        return Uri.TryCreate(text, UriKind.Absolute, out var address)
+            ? address
+            : throw new ApctlException(ExitCodes.BadInput, $"{variable}: {text} is not an http(s) address");
+    }
 
     /// <summary>Runs <paramref name="action"/> in a <see cref="Session"/>; a refusal or failure becomes its exit code.</summary>
     public static Command Does(this Command command, Io io, Func<ParseResult, Session, CancellationToken, Task<int>> action)
     {
         command.SetAction(async (parse, cancellationToken) =>
         {
-            using var session = new Session(GlobalsOf(parse), io.Out, io.Error);
             try
             {
+                using var session = new Session(GlobalsOf(parse), io.Out, io.Error);
                 return await action(parse, session, cancellationToken);
             }
             catch (ApctlException failure)
             {
-                return session.Fail(failure);
+                return Session.Fail(failure, parse.GetValue(Output) == "json", io.Out, io.Error);
             }
         });
         return command;

@@ -47,9 +47,9 @@ public sealed class Session(Globals globals, TextWriter output, TextWriter error
     }
 
     /// <summary>A refusal or failure: the problem (or the message) as JSON on stdout for scripts, as text on stderr for people.</summary>
-    public int Fail(ApctlException failure)
+    public static int Fail(ApctlException failure, bool json, TextWriter output, TextWriter error)
     {
-        if (Json)
+        if (json)
         {
             var problem = failure.Problem?.DeepClone().AsObject() ?? new JsonObject();
             problem["message"] = failure.Message;

@@ -23,6 +23,16 @@ public static class GuestCommands
                     HostCommands.Text(g["suspendedMilliseconds"]), HostCommands.Text(g["apm"]), HostCommands.Text(g["aqm"]), HostCommands.Text(g["adm"]),
                 })));
         }));
+        var vcpus = new Option<int?>("--vcpus") { Description = "its vCPUs, 1 to 248 (GuestVm's default when absent)" };
+        var format = new Option<string?>("--format") { Description = "its CRYCB format: Apcb0 (64 adapters, 16 domains) or Apcb1 (256 x 256, the default)" };
+        var define = new Command("define", "defines a guest (or changes its vCPUs and format): an mdev can then be attached to it") { HostCommands.Host, Guest, vcpus, format };
+        command.Subcommands.Add(define.Does(io, async (parse, session, ct) =>
+        {
+            var guest = await session.GuestVm.SendAsync(HttpMethod.Put,
+                $"{HostCommands.PathOf(parse.GetValue(HostCommands.Host)!)}/guests/{Uri.EscapeDataString(parse.GetValue(Guest)!)}",
+                new { vcpus = parse.GetValue(vcpus), format = parse.GetValue(format) }, ct);
+            session.Write(guest, output => output.WriteLine($"guest {HostCommands.Text(guest!["guest"])} defined: {HostCommands.Text(guest["vcpus"])} vCPUs, {HostCommands.Text(guest["format"])}"));
+        }));
         var show = new Command("show", "one guest: its APCB and its newest updates") { HostCommands.Host, Guest, history };
         command.Subcommands.Add(show.Does(io, async (parse, session, ct) =>
         {
