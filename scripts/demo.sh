@@ -6,9 +6,12 @@
 # ApBus and VfioAp call each other with; each service is given only the hashes it admits and its own key.
 # Each service connects to the broker as its own user (.servers.env's APMATRIX_RABBITMQ_<SERVICE>) and to its
 # database, which servers.sh made and gave it, as its own role (APMATRIX_POSTGRES_<SERVICE>).
+# With --serve the services stay up after the demo, for apctl (README.md, "Operating it with apctl"), until Ctrl-C.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
+serve=false
+[ "${1:-}" = "--serve" ] && serve=true
 
 scripts/servers.sh up
 # shellcheck disable=SC1091
@@ -66,3 +69,9 @@ apctl="dotnet tools/apctl/bin/Release/net10.0/apctl.dll"
 # The table goes to the terminal; the full result (with every mdev's matrix) to .run/demo.json.
 APMATRIX_API_KEY=$APMATRIX_API_KEY $apctl --output json scenario run --stack demo/adapters-added-batched.json demo/adapters-added-per-queue.json >.run/demo.json
 echo "full result: .run/demo.json; service logs: .run/*.log" >&2
+APMATRIX_API_KEY=$APMATRIX_API_KEY $apctl host list >&2
+if $serve; then
+  echo "services up on 127.0.0.1:5101-5103; in another shell: set -a; source .run/api-keys.env; set +a; alias apctl='$apctl'" >&2
+  echo "Ctrl-C stops them" >&2
+  wait
+fi

@@ -9,7 +9,8 @@ namespace Apmatrix.Apctl.Cli;
 /// </summary>
 public sealed class Session(Globals globals, TextWriter output, TextWriter error) : IDisposable
 {
-    static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+    /// <summary>How apctl writes JSON: indented, and apostrophes and the like as themselves (it goes to a terminal or a file, never into HTML).</summary>
+    public static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     ServiceClient? _apBus, _vfioAp, _guestVm;
     string? _apiKey;

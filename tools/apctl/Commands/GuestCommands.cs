@@ -19,7 +19,7 @@ public static class GuestCommands
             session.Write(guests, output => Table.Write(output, ["GUEST", "MDEV", "VERSION", "UPDATES", "SUSPENDED-MS", "APM", "AQM", "ADM"],
                 guests.Select(g => new[]
                 {
-                    HostCommands.Text(g!["guest"]), HostCommands.Text(g["mdev"]), HostCommands.Text(g["version"]), HostCommands.Text(g["updateCount"]),
+                    HostCommands.Text(g!["guest"]), HostCommands.Text(g["mdev"]), HostCommands.Text(g["version"]), HostCommands.Text(g["updates"]),
                     HostCommands.Text(g["suspendedMilliseconds"]), HostCommands.Text(g["apm"]), HostCommands.Text(g["aqm"]), HostCommands.Text(g["adm"]),
                 })));
         }));
@@ -43,7 +43,7 @@ public static class GuestCommands
             {
                 output.WriteLine($"guest {HostCommands.Text(guest!["guest"])} on host {HostCommands.Text(guest["host"])}: {HostCommands.Text(guest["vcpus"])} vCPUs, mdev {HostCommands.Text(guest["mdev"])}");
                 output.WriteLine($"  APCB      apm {HostCommands.Text(guest["apm"])}  aqm {HostCommands.Text(guest["aqm"])}  adm {HostCommands.Text(guest["adm"])}");
-                output.WriteLine($"  updates   {HostCommands.Text(guest["updateCount"])} applied, version {HostCommands.Text(guest["version"])}, vCPUs suspended {HostCommands.Text(guest["suspendedMilliseconds"])} ms in all");
+                output.WriteLine($"  updates   {HostCommands.Text(guest["updates"])} applied, version {HostCommands.Text(guest["version"])}, vCPUs suspended {HostCommands.Text(guest["suspendedMilliseconds"])} ms in all");
                 Table.Write(output, ["VERSION", "APPLIED", "SUSPENDED-MS", "MDEV", "APM", "AQM", "ADM"], guest["history"]!.AsArray().Select(h => new[]
                 {
                     HostCommands.Text(h!["version"]), HostCommands.Text(h["appliedAt"]), HostCommands.Text(h["suspendedMilliseconds"]), HostCommands.Text(h["mdev"]),

@@ -50,7 +50,7 @@ public static class MdevCommands
             var mdevs = (await session.VfioAp.GetAsync($"{HostCommands.PathOf(host)}/mdevs", ct))!.AsArray();
             if (parse.GetValue(DumpJson))
             {
-                session.Out.WriteLine(MdevctlDefinition.ListJson(mdevs.Select(m => (m!["name"]!.GetValue<string>(), Definition(m)))).ToJsonString(Indented));
+                session.Out.WriteLine(MdevctlDefinition.ListJson(mdevs.Select(m => (m!["name"]!.GetValue<string>(), Definition(m)))).ToJsonString(Session.Indented));
                 return;
             }
             session.Write(mdevs, output => Table.Write(output, ["MDEV", "GUEST", "ADAPTERS", "DOMAINS", "CONTROL", "IN APCB"],
@@ -70,7 +70,7 @@ public static class MdevCommands
             var mdev = await session.VfioAp.GetAsync(PathOf(parse.GetValue(HostCommands.Host)!, parse.GetValue(Mdev)!), ct);
             if (parse.GetValue(DumpJson))
             {
-                session.Out.WriteLine(Definition(mdev!).ToJson().ToJsonString(Indented));
+                session.Out.WriteLine(Definition(mdev!).ToJson().ToJsonString(Session.Indented));
                 return;
             }
             session.Write(mdev, output => WriteMdev(output, mdev!));
@@ -194,6 +194,4 @@ public static class MdevCommands
             session.Write(new JsonArray([.. text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => (JsonNode)l)]), output => output.Write(text));
         });
     }
-
-    static readonly System.Text.Json.JsonSerializerOptions Indented = new() { WriteIndented = true };
 }
