@@ -11,7 +11,7 @@ using Microsoft.Extensions.Hosting;
 
 namespace Apmatrix.Hosting;
 
-/// <summary>What every apmatrix service has: problem details, API keys and roles, open health endpoints, string enums, a graceful stop.</summary>
+/// <summary>What every apmatrix service has: problem details, API keys and roles, an OpenAPI document, open health endpoints, string enums, a graceful stop.</summary>
 public static class ServiceDefaults
 {
     /// <summary>
@@ -28,6 +28,7 @@ public static class ServiceDefaults
             ContentRootPath = AppContext.BaseDirectory,
         });
         configure?.Invoke(builder);
+        ApiDocument.PrepareBuildRun(builder);
         // Docker's secrets: one file per setting, named by its key with __ for ':' (ConnectionStrings__RabbitMq).
         if (builder.Configuration[SecretsDirectory] is { Length: > 0 } secrets) builder.Configuration.AddKeyPerFile(secrets, optional: false);
         return builder.AddServiceDefaults();
@@ -46,6 +47,7 @@ public static class ServiceDefaults
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
         builder.Services.AddApiKeyAuthentication(builder.Configuration);
+        builder.Services.AddApmatrixOpenApi();
         builder.Services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy(), tags: ["live"]);
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
@@ -78,6 +80,7 @@ public static class ServiceDefaults
         app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.MapApmatrixOpenApi();
         MapHealth(app, "/health/live", new HealthCheckOptions { Predicate = check => check.Tags.Contains("live") });
         // Degraded is not ready either (MassTransit reports a stopped endpoint as Degraded); the body names each check's reason.
         MapHealth(app, "/health/ready", new HealthCheckOptions

@@ -10,17 +10,32 @@ public static class HostApi
 {
     public static IEndpointRouteBuilder MapHostApi(this IEndpointRouteBuilder app)
     {
-        app.MapGroup("/hosts").RequireApiRoles().MapGet("", List);
-        var host = app.MapGroup("/hosts/{host}").RequireApiRoles().RequireNames();
-        host.MapPut("", Define);
-        host.MapGet("", Get).AllowService("vfioap");
-        host.MapGet("/snapshot", Snapshot).AllowService("vfioap");
-        host.MapPut("/config", Config);
-        host.MapPost("/config-changed", ConfigChanged);
-        host.MapPost("/queues/{apqn}/probe", Probe);
-        host.MapDelete("/queues/{apqn}", Remove);
-        host.MapPost("/scan-complete", ScanComplete);
-        host.MapPut("/masks", Masks);
+        app.MapGroup("/hosts").RequireApiRoles().ProducesSharedProblems().MapGet("", List)
+            .Describe("ListBuses", "Lists the hosts' AP buses in name order, a page at a time (after, limit)");
+        var host = app.MapGroup("/hosts/{host}").RequireApiRoles().RequireNames().ProducesSharedProblems();
+        host.MapPut("", Define)
+            .Describe("DefineBus", "Defines the host's AP bus (configuration, masks, event form): announces its masks, then runs its first scan",
+                StatusCodes.Status409Conflict);
+        host.MapGet("", Get).AllowService("vfioap")
+            .Describe("GetBus", "Reads the host's AP bus: configuration, masks, queue devices and last sequence", StatusCodes.Status404NotFound);
+        host.MapGet("/snapshot", Snapshot).AllowService("vfioap")
+            .Describe("GetBusSnapshot", "The host's AP bus as of one commit: configuration, masks, queue devices by driver, open scan, last sequence and digest",
+                StatusCodes.Status404NotFound);
+        host.MapPut("/config", Config)
+            .Describe("ScanConfig", "Changes the AP configuration (adapters, usage and control domains) and runs a full scan of the bus",
+                StatusCodes.Status404NotFound);
+        host.MapPost("/config-changed", ConfigChanged)
+            .Describe("ChangeConfig", "Changes the AP configuration and announces only that; the probes, removals and scan complete come as their own requests",
+                StatusCodes.Status404NotFound);
+        host.MapPost("/queues/{apqn}/probe", Probe)
+            .Describe("ProbeQueue", "Probes the queue device at the APQN; one already there changes nothing", StatusCodes.Status404NotFound);
+        host.MapDelete("/queues/{apqn}", Remove)
+            .Describe("RemoveQueue", "Removes the queue device at the APQN", StatusCodes.Status404NotFound);
+        host.MapPost("/scan-complete", ScanComplete)
+            .Describe("CompleteScan", "Announces that the host's scan is complete", StatusCodes.Status404NotFound);
+        host.MapPut("/masks", Masks)
+            .Describe("SetBusMasks", "Changes the host's apmask and aqmask once VfioAp's veto allows it",
+                StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
         return app;
     }
 

@@ -14,10 +14,15 @@ public static class GuestApi
 
     public static IEndpointRouteBuilder MapGuestApi(this IEndpointRouteBuilder app)
     {
-        var guests = app.MapGroup("/hosts/{host}/guests").RequireApiRoles().RequireNames();
-        guests.MapPut("/{guest}", Define);
-        guests.MapGet("", List);
-        guests.MapGet("/{guest}", Get);
+        var guests = app.MapGroup("/hosts/{host}/guests").RequireApiRoles().RequireNames().ProducesSharedProblems();
+        guests.MapPut("/{guest}", Define)
+            .Describe("DefineGuest", "Defines the guest: its vCPUs and its APCB's CRYCB format, fixed once it holds an APCB",
+                StatusCodes.Status409Conflict);
+        guests.MapGet("", List)
+            .Describe("ListGuests", "Lists the host's guests and the matrix each one's APCB holds; ?history= adds that many past APCBs each");
+        guests.MapGet("/{guest}", Get)
+            .Describe("GetGuest", "Reads the guest: its APCB's matrix, version, update count, total suspended time and history",
+                StatusCodes.Status404NotFound);
         return app;
     }
 

@@ -15,48 +15,87 @@ namespace Apmatrix.VfioAp.Http;
 /// </summary>
 public static class VfioApEndpoints
 {
-    static readonly (string Route, Action<VfioApEngine, string, long> ById, Action<VfioApEngine, string, string> ByText)[] Assignments =
+    static readonly (string Route, string Name, string Summary, Action<VfioApEngine, string, long> ById, Action<VfioApEngine, string, string> ByText)[]
+        Assignments =
     [
-        ("assign-adapter", (e, mdev, id) => e.AssignAdapter(mdev, id), (e, mdev, id) => e.AssignAdapter(mdev, id)),
-        ("assign-domain", (e, mdev, id) => e.AssignDomain(mdev, id), (e, mdev, id) => e.AssignDomain(mdev, id)),
-        ("assign-control-domain", (e, mdev, id) => e.AssignControlDomain(mdev, id), (e, mdev, id) => e.AssignControlDomain(mdev, id)),
-        ("unassign-adapter", (e, mdev, id) => e.UnassignAdapter(mdev, id), (e, mdev, id) => e.UnassignAdapter(mdev, id)),
-        ("unassign-domain", (e, mdev, id) => e.UnassignDomain(mdev, id), (e, mdev, id) => e.UnassignDomain(mdev, id)),
-        ("unassign-control-domain", (e, mdev, id) => e.UnassignControlDomain(mdev, id), (e, mdev, id) => e.UnassignControlDomain(mdev, id)),
+        ("assign-adapter", "AssignAdapter", "Assigns an adapter to the mdev's matrix",
+            (e, mdev, id) => e.AssignAdapter(mdev, id), (e, mdev, id) => e.AssignAdapter(mdev, id)),
+        ("assign-domain", "AssignDomain", "Assigns a usage domain to the mdev's matrix",
+            (e, mdev, id) => e.AssignDomain(mdev, id), (e, mdev, id) => e.AssignDomain(mdev, id)),
+        ("assign-control-domain", "AssignControlDomain", "Assigns a control domain to the mdev",
+            (e, mdev, id) => e.AssignControlDomain(mdev, id), (e, mdev, id) => e.AssignControlDomain(mdev, id)),
+        ("unassign-adapter", "UnassignAdapter", "Takes an adapter out of the mdev's matrix",
+            (e, mdev, id) => e.UnassignAdapter(mdev, id), (e, mdev, id) => e.UnassignAdapter(mdev, id)),
+        ("unassign-domain", "UnassignDomain", "Takes a usage domain out of the mdev's matrix",
+            (e, mdev, id) => e.UnassignDomain(mdev, id), (e, mdev, id) => e.UnassignDomain(mdev, id)),
+        ("unassign-control-domain", "UnassignControlDomain", "Takes a control domain from the mdev",
+            (e, mdev, id) => e.UnassignControlDomain(mdev, id), (e, mdev, id) => e.UnassignControlDomain(mdev, id)),
     ];
 
     public static IEndpointRouteBuilder MapVfioApEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGroup("/hosts").RequireApiRoles().MapGet("", ListHostsAsync);
-        var host = app.MapGroup("/hosts/{host}").RequireApiRoles().RequireNames();
-        host.MapPut("", DefineHostAsync);
-        host.MapGet("", GetHostAsync);
-        host.MapPost("/mask-check", CheckMasksAsync).AllowService("apbus");
-        host.MapDelete("/mask-check/{reservation:guid}", ReleaseMasksAsync).AllowService("apbus");
-        host.MapGet("/guests", GetGuestsAsync);
-        host.MapPost("/reconcile", ReconcileAsync);
+        app.MapGroup("/hosts").RequireApiRoles().ProducesSharedProblems().MapGet("", ListHostsAsync)
+            .Describe("ListHosts", "Lists the hosts in name order, a page at a time (after, limit): mode, last applied sequence, mdevs and parked events");
+        var host = app.MapGroup("/hosts/{host}").RequireApiRoles().RequireNames().ProducesSharedProblems();
+        host.MapPut("", DefineHostAsync)
+            .Describe("DefineHost", "Defines the host and its hot-plug mode (batched or per-queue), fixed once it has bus events or mdevs",
+                StatusCodes.Status409Conflict);
+        host.MapGet("", GetHostAsync)
+            .Describe("GetHost", "Reads the host: its last bus sequence, pending events, masks, mdevs and mask reservations",
+                StatusCodes.Status404NotFound);
+        host.MapPost("/mask-check", CheckMasksAsync).AllowService("apbus")
+            .Describe("CheckMasks", "ApBus asks before it changes the host's apmask or aqmask: 204 reserves the change, 409 vetoes it",
+                StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
+        host.MapDelete("/mask-check/{reservation:guid}", ReleaseMasksAsync).AllowService("apbus")
+            .Describe("ReleaseMasks", "ApBus releases a mask change it reserved and did not make", StatusCodes.Status404NotFound);
+        host.MapGet("/guests", GetGuestsAsync)
+            .Describe("GetHostGuests", "Lists the host's guests with the latest and the acknowledged version of each one's matrix",
+                StatusCodes.Status404NotFound);
+        host.MapPost("/reconcile", ReconcileAsync)
+            .Describe("ReconcileHost", "Catches the host up with ApBus's snapshot of its bus now", StatusCodes.Status404NotFound);
 
         var mdev = host.MapGroup("/mdevs");
-        mdev.MapPost("", CreateMdevAsync);
-        mdev.MapGet("", ListMdevsAsync);
+        mdev.MapPost("", CreateMdevAsync)
+            .Describe("CreateMdev", "Creates an mdev on the host, with the matrix it starts with if given, in one change",
+                StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
+        mdev.MapGet("", ListMdevsAsync)
+            .Describe("ListMdevs", "Lists the host's mdevs with their matrices, shadow APCBs and guests", StatusCodes.Status404NotFound);
         mdev.MapGet("/{name}", async (string host, string name, VfioApDbContext db, CancellationToken ct) =>
-            TypedResults.Ok(MdevView.From(await FindMdevAsync(db, host, name, ct))));
-        mdev.MapDelete("/{name}", RemoveMdevAsync);
+            TypedResults.Ok(MdevView.From(await FindMdevAsync(db, host, name, ct))))
+            .Describe("GetMdev", "Reads the mdev: its matrix, control domains, guest matrix and guest", StatusCodes.Status404NotFound);
+        mdev.MapDelete("/{name}", RemoveMdevAsync)
+            .Describe("RemoveMdev", "Removes the mdev from the host", StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
         mdev.MapGet("/{name}/matrix", (string host, string name, VfioApDbContext db, CancellationToken ct) =>
-            SysfsAsync(db, host, name, m => SysfsText.MatrixLines(m.AssignedApm, m.AssignedAqm), ct));
+            SysfsAsync(db, host, name, m => SysfsText.MatrixLines(m.AssignedApm, m.AssignedAqm), ct))
+            .Produces<string>(StatusCodes.Status200OK, "text/plain")
+            .Describe("GetMdevMatrix", "The mdev's assigned APQNs, one a line, as sysfs matrix shows them", StatusCodes.Status404NotFound);
         mdev.MapGet("/{name}/guest_matrix", (string host, string name, VfioApDbContext db, CancellationToken ct) =>
-            SysfsAsync(db, host, name, m => SysfsText.MatrixLines(m.ShadowApm, m.ShadowAqm), ct));
+            SysfsAsync(db, host, name, m => SysfsText.MatrixLines(m.ShadowApm, m.ShadowAqm), ct))
+            .Produces<string>(StatusCodes.Status200OK, "text/plain")
+            .Describe("GetGuestMatrix", "The APQNs the guest is given, one a line, as sysfs guest_matrix shows them", StatusCodes.Status404NotFound);
         mdev.MapGet("/{name}/control_domains", (string host, string name, VfioApDbContext db, CancellationToken ct) =>
-            SysfsAsync(db, host, name, m => SysfsText.ControlDomainLines(m.AssignedAdm), ct));
-        foreach (var (route, byId, byText) in Assignments)
+            SysfsAsync(db, host, name, m => SysfsText.ControlDomainLines(m.AssignedAdm), ct))
+            .Produces<string>(StatusCodes.Status200OK, "text/plain")
+            .Describe("GetControlDomains", "The mdev's control domains, one a line, as sysfs control_domains shows them",
+                StatusCodes.Status404NotFound);
+        foreach (var (route, operation, summary, byId, byText) in Assignments)
             mdev.MapPost($"/{{name}}/{route}", (string host, string name, IdRequest request, HostStore store, CancellationToken ct) =>
-                AssignAsync(host, name, request, store, byId, byText, ct));
+                AssignAsync(host, name, request, store, byId, byText, ct))
+                .Describe(operation, summary, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
         mdev.MapGet("/{name}/ap_config", (string host, string name, VfioApDbContext db, CancellationToken ct) =>
-            SysfsAsync(db, host, name, m => [$"{m.AssignedApm.ToMsb0Hex()},{m.AssignedAqm.ToMsb0Hex()},{m.AssignedAdm.ToMsb0Hex()}"], ct));
-        mdev.MapPut("/{name}/ap_config", SetMatrixAsync);
-        mdev.MapPost("/{name}/attach", AttachAsync);
+            SysfsAsync(db, host, name, m => [$"{m.AssignedApm.ToMsb0Hex()},{m.AssignedAqm.ToMsb0Hex()},{m.AssignedAdm.ToMsb0Hex()}"], ct))
+            .Produces<string>(StatusCodes.Status200OK, "text/plain")
+            .Describe("GetApConfig", "The mdev's adapter, domain and control-domain masks in one line, as sysfs ap_config shows them",
+                StatusCodes.Status404NotFound);
+        mdev.MapPut("/{name}/ap_config", SetMatrixAsync)
+            .Describe("SetApConfig", "Writes the mdev's adapters, domains and control domains at once, all or nothing, as sysfs ap_config takes them",
+                StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
+        mdev.MapPost("/{name}/attach", AttachAsync)
+            .Describe("AttachMdev", "Attaches the mdev to a guest, which is then sent the mdev's matrix as its APCB",
+                StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
         mdev.MapPost("/{name}/detach", (string host, string name, HostStore store, CancellationToken ct) =>
-            ChangeMdevAsync(store, host, name, engine => engine.Detach(name), ct));
+            ChangeMdevAsync(store, host, name, engine => engine.Detach(name), ct))
+            .Describe("DetachMdev", "Detaches the mdev from its guest", StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
         return app;
     }
 

@@ -1,0 +1,92 @@
+using System.Reflection;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Microsoft.OpenApi;
+
+namespace Apmatrix.Hosting;
+
+/// <summary>
+/// Each service's OpenAPI document (docs/openapi, made at build by ApiDocument.props and served at <see cref="Path"/>):
+/// the API key scheme, and the problems every endpoint of an API group may answer besides its own.
+/// </summary>
+public static class ApiDocument
+{
+    public const string Path = "/openapi/v1.json";
+
+    public static IServiceCollection AddApmatrixOpenApi(this IServiceCollection services) =>
+        services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
+        {
+            document.AddComponent(ApiKeys.Scheme, new OpenApiSecurityScheme
+            {
+                Type = SecuritySchemeType.Http,
+                Scheme = ApiKeys.Scheme,
+                Description = $"Authorization: {ApiKeys.Scheme} <key> (or {ApiKeys.Header}: <key>); viewers read, operators change.",
+            });
+            document.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(ApiKeys.Scheme, document)] = [] }];
+            return Task.CompletedTask;
+        }));
+
+    /// <summary>The document itself, under the same keys as the API: any viewer or operator may read it.</summary>
+    public static WebApplication MapApmatrixOpenApi(this WebApplication app)
+    {
+        app.MapGroup("").RequireApiRoles().MapOpenApi(Path);
+        return app;
+    }
+
+    /// <summary>
+    /// What the shared pipeline answers on any endpoint of the group: 400 for a route name or body that does not read
+    /// (<see cref="RouteNames"/>, <see cref="ProblemExceptionHandler"/>), 401 and 403 (<see cref="ApiKeyHandler"/>), and
+    /// 503 while the database, or a service it asks, is unreachable.
+    /// </summary>
+    public static RouteGroupBuilder ProducesSharedProblems(this RouteGroupBuilder group) => group
+        .ProducesValidationProblem()
+        .ProducesProblem(StatusCodes.Status401Unauthorized)
+        .ProducesProblem(StatusCodes.Status403Forbidden)
+        .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+
+    /// <summary>An endpoint's operation name and summary, and the statuses of the refusals its own work may answer with (problem details).</summary>
+    public static RouteHandlerBuilder Describe(this RouteHandlerBuilder endpoint, string name, string summary, params int[] refusals)
+    {
+        endpoint.WithName(name).WithSummary(summary);
+        foreach (var status in refusals) endpoint.ProducesProblem(status);
+        return endpoint;
+    }
+
+    /// <summary>
+    /// The build's document run (GetDocument.Insider) starts the host with no server, settings or secrets, only to read its
+    /// endpoints: the connection strings read while registering get placeholders, and nothing that could dial them or
+    /// check settings (a hosted service, the start's option checks) runs.
+    /// </summary>
+    internal static void PrepareBuildRun(WebApplicationBuilder builder)
+    {
+        if (Assembly.GetEntryAssembly()?.GetName().Name != "GetDocument.Insider") return;
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Postgres"] = "Host=document-build.invalid",
+            ["ConnectionStrings:RabbitMq"] = "amqp://document-build.invalid/",
+        });
+        builder.Host.UseServiceProviderFactory(new EndpointsOnly());
+    }
+
+    sealed class EndpointsOnly : IServiceProviderFactory<IServiceCollection>
+    {
+        const string WebHostService = "Microsoft.AspNetCore.Hosting.GenericWebHostService";
+
+        public IServiceCollection CreateBuilder(IServiceCollection services)
+        {
+            // The web host stays: starting it builds the pipeline, which hands the mapped endpoints to routing.
+            var others = services.Where(s => s.ServiceType == typeof(IHostedService) && s.ImplementationType?.FullName != WebHostService).ToList();
+            foreach (var service in others) services.Remove(service);
+            services.RemoveAll<IStartupValidator>();
+            return services;
+        }
+
+        public IServiceProvider CreateServiceProvider(IServiceCollection services) => services.BuildServiceProvider();
+    }
+}
