@@ -31,6 +31,7 @@ public static class GuestVmApp
         var applyApcbBatches = new BatchLimits(1000, TimeSpan.FromMilliseconds(10), ConcurrencyLimit: 2, BatchTimeLimitStart.FromLast);
         services.AddApmatrixBus(builder.Configuration,
             bus => bus.AddBatchConsumer<ApplyApcbConsumer, ApplyApcb>(_ => applyApcbBatches, context => ApplyApcbCheck.Check(context.Message)));
+        services.AddDeadLetters();
         services.AddOutboxDispatcher<GuestVmDbContext>();
         services.AddPruner<GuestVmPruner>(builder.Configuration);
         services.AddApmatrixHealth<GuestVmDbContext>(builder.Configuration);
@@ -39,6 +40,7 @@ public static class GuestVmApp
         var app = builder.Build();
         app.MapDefaultEndpoints();
         app.MapGuestApi();
+        app.MapDeadLetters();
         return app;
     }
 }

@@ -40,6 +40,7 @@ public static class VfioApApp
             bus.AddLaneBatchConsumer<BusEventConsumer, IBusEvent>(BusEvents(s => s.HostLanes), BusEvents(s => s.Lane), BusEventConsumer.Check);
             bus.AddBatchConsumer<ApcbAppliedConsumer, ApcbApplied>(BusEvents(s => s.Acknowledgements), context => ApcbAppliedCheck.Check(context.Message));
         });
+        services.AddDeadLetters();
         services.AddOutboxDispatcher<VfioApDbContext>();
         services.AddSingleton<StalledHostCheck>();
         services.AddPruner<VfioApPruner>(builder.Configuration);
@@ -63,6 +64,7 @@ public static class VfioApApp
         var app = builder.Build();
         app.MapDefaultEndpoints();
         app.MapVfioApEndpoints();
+        app.MapDeadLetters();
         return app;
     }
 

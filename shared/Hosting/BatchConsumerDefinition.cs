@@ -21,8 +21,9 @@ public sealed class BatchConsumerDefinition<TConsumer, TMessage>(BatchConsumerSe
     {
         var limits = setup.Limits;
         // Added first, so a message from a foreign publisher is refused before its content is even checked.
-        endpoint.AddPipeSpecification(new FilterPipeSpecification<ConsumeContext<TMessage>>(
-            new PublisherCheckFilter<TMessage>(Publishers.Expected<TMessage>(context.GetRequiredService<IConfiguration>()))));
+        var configuration = context.GetRequiredService<IConfiguration>();
+        endpoint.AddPipeSpecification(new FilterPipeSpecification<ConsumeContext<TMessage>>(new PublisherCheckFilter<TMessage>(
+            Publishers.Expected<TMessage>(configuration), Publishers.User(new Uri(configuration.GetConnectionString("RabbitMq")!)))));
         if (setup.Check is { } check)
             endpoint.AddPipeSpecification(new FilterPipeSpecification<ConsumeContext<TMessage>>(new MessageCheckFilter<TMessage>(check)));
         consumer.Options<BatchOptions>(batch => batch

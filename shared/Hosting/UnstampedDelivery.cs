@@ -22,6 +22,8 @@ sealed class UnstampedDelivery(RabbitMqBasicConsumeContext delivery) : RabbitMqB
     static BasicProperties Unstamped(IReadOnlyBasicProperties stamped)
     {
         var headers = stamped.Headers is null ? new Dictionary<string, object?>() : new Dictionary<string, object?>(stamped.Headers);
+        // Only a user_id RabbitMQ validated is recorded: a re-drive trusts the header (PublisherCheckFilter).
+        headers.Remove(Publishers.Header);
         if (stamped.IsUserIdPresent()) headers[Publishers.Header] = stamped.UserId;
         var properties = new BasicProperties(stamped) { Headers = headers };
         properties.ClearUserId();

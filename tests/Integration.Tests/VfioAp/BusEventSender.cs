@@ -43,18 +43,17 @@ public sealed class BusEventSender : RawBroker
     public async Task PublishAsync(IEnumerable<IBusEvent> events)
     {
         foreach (var e in events)
-        {
-            var name = e.GetType().Name;
-            var envelope = new
-            {
-                messageId = Guid.NewGuid(),
-                messageType = new[] { $"urn:message:Apmatrix.Contracts:{name}", $"urn:message:Apmatrix.Contracts:{nameof(IBusEvent)}" },
-                message = JsonSerializer.SerializeToElement(e, e.GetType(), Wire.Options),
-            };
             // The host is the routing key, as ApBus's outbox sets it; AMQP takes at most 255 bytes of it.
-            await PublishRawAsync($"Apmatrix.Contracts:{name}", e.HostId.Length <= 255 ? e.HostId : "", JsonSerializer.Serialize(envelope));
-        }
+            await PublishRawAsync($"Apmatrix.Contracts:{e.GetType().Name}", e.HostId.Length <= 255 ? e.HostId : "", Envelope(e));
     }
+
+    /// <summary>The event in the envelope MassTransit writes, naming its own type and <see cref="IBusEvent"/>.</summary>
+    public static string Envelope(IBusEvent e) => JsonSerializer.Serialize(new
+    {
+        messageId = Guid.NewGuid(),
+        messageType = new[] { $"urn:message:Apmatrix.Contracts:{e.GetType().Name}", $"urn:message:Apmatrix.Contracts:{nameof(IBusEvent)}" },
+        message = JsonSerializer.SerializeToElement(e, e.GetType(), Wire.Options),
+    });
 
     public Task PublishAsync(params IBusEvent[] events) => PublishAsync(events.AsEnumerable());
 

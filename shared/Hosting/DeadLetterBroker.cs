@@ -1,0 +1,174 @@
+using Microsoft.Extensions.Configuration;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Exceptions;
+
+namespace Apmatrix.Hosting;
+
+/// <summary>
+/// Reads and re-drives this service's dead letters on the broker, as the service's own broker user, over one
+/// connection per request. A read takes the oldest messages without acknowledging them and returns them all at once,
+/// which puts them back where they were: a classic queue keeps their places, a quorum queue delivers returned messages
+/// first, in the order returned (but counts each read as a delivery). A re-drive publishes each message to its own
+/// receive queue's exchange with a publisher confirm before it acknowledges the dead-letter copy: a crash in between
+/// duplicates, never loses, and the consumers drop duplicates by sequence (bus events) and version (APCB updates).
+/// </summary>
+public sealed class DeadLetterBroker(IConfiguration configuration, DeadLetterQueues queues)
+{
+    static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(60);
+
+    readonly Uri _broker = new(configuration.GetConnectionString("RabbitMq") ?? throw new InvalidOperationException("ConnectionStrings:RabbitMq is not set"));
+    readonly IReadOnlyList<string> _nodes = BrokerTopology.From(configuration).Nodes;
+
+    // Within an instance one operation at a time, so a read's borrowed messages never let a re-drive take later ones first.
+    readonly SemaphoreSlim _one = new(1, 1);
+
+    /// <summary>Each dead-letter queue of this service and its message count (0 for one the broker has not made yet).</summary>
+    public Task<IReadOnlyList<(string Queue, uint Messages)>> CountAsync(CancellationToken cancellationToken) =>
+        RunAsync<IReadOnlyList<(string, uint)>>(async session =>
+        {
+            var counts = new List<(string, uint)>();
+            foreach (var queue in queues.All) counts.Add((queue, await session.CountAsync(queue) ?? 0));
+            return counts;
+        }, cancellationToken);
+
+    /// <summary>The oldest <paramref name="count"/> messages of <paramref name="queue"/>, left in place and in order; and the queue's count.</summary>
+    public Task<(uint Messages, IReadOnlyList<DeadLetterMessage> Oldest)> PeekAsync(string queue, int count, CancellationToken cancellationToken) =>
+        RunAsync<(uint, IReadOnlyList<DeadLetterMessage>)>(async session =>
+        {
+            var oldest = new List<DeadLetterMessage>();
+            if (await session.CountAsync(queue) is not { } total) return (0u, oldest);
+            ulong last = 0;
+            try
+            {
+                while (oldest.Count < count && await session.Channel.BasicGetAsync(queue, autoAck: false, session.Cancellation) is { } message)
+                {
+                    last = message.DeliveryTag;
+                    oldest.Add(DeadLetterMessage.From(message.BasicProperties, message.Body, HomeOf(queue, message.BasicProperties)));
+                }
+            }
+            finally
+            {
+                // One return for all of them, in delivery order; a connection lost first returns them just the same.
+                if (last > 0 && session.Channel.IsOpen) await session.Channel.BasicNackAsync(last, multiple: true, requeue: true, session.Cancellation);
+            }
+            return (total, oldest);
+        }, cancellationToken);
+
+    /// <summary>
+    /// Moves the oldest <paramref name="count"/> messages (when null, all there at the start up to
+    /// <see cref="DeadLetterEndpoints.MaxRedriven"/>) back to their own queues,
+    /// one at a time; on the shared <c>dead-letters</c> queue it stops at the first message of another service's queue.
+    /// </summary>
+    public Task<(int Moved, uint Remaining)> RedriveAsync(string queue, int? count, CancellationToken cancellationToken) =>
+        RunAsync(async session =>
+        {
+            if (await session.CountAsync(queue) is not { } total) return (0, 0u);
+            var limit = count ?? (int)Math.Min(total, DeadLetterEndpoints.MaxRedriven);
+            var moved = 0;
+            while (moved < limit && await session.Channel.BasicGetAsync(queue, autoAck: false, session.Cancellation) is { } message)
+            {
+                if (HomeOf(queue, message.BasicProperties) is not { } home)
+                {
+                    await session.Channel.BasicNackAsync(message.DeliveryTag, multiple: false, requeue: true, session.Cancellation);
+                    break;
+                }
+                // Confirmed (the channel tracks confirms) before the copy is acknowledged; a failure closes the connection, which returns the copy.
+                await session.Channel.BasicPublishAsync(home, message.RoutingKey, mandatory: true, Redriven(message.BasicProperties), message.Body, session.Cancellation);
+                await session.Channel.BasicAckAsync(message.DeliveryTag, multiple: false, session.Cancellation);
+                moved++;
+            }
+            return (moved, await session.CountAsync(queue) ?? 0);
+        }, cancellationToken);
+
+    string? HomeOf(string queue, IReadOnlyBasicProperties properties) =>
+        queues.HomeOf(queues.IsShared(queue) ? DeadLetterMessage.Header(properties.Headers, DeadLetterMessage.FirstDeathQueue) ?? "" : queue);
+
+    /// <summary>
+    /// The message as it was before it died, sent by this service: MassTransit's and the broker's death headers dropped
+    /// (a new fault writes its own), and its publisher kept in <see cref="Publishers.Header"/>, since RabbitMQ lets a
+    /// connection stamp only its own user as <c>user_id</c>; <see cref="PublisherCheckFilter{TMessage}"/> takes it from there.
+    /// </summary>
+    BasicProperties Redriven(IReadOnlyBasicProperties died)
+    {
+        var headers = new Dictionary<string, object?>();
+        foreach (var (name, value) in died.Headers ?? new Dictionary<string, object?>())
+            if (!IsDeathHeader(name)) headers[name] = value;
+        if (died.IsUserIdPresent()) headers[Publishers.Header] = died.UserId;
+        return new BasicProperties(died) { Headers = headers, UserId = Publishers.User(_broker) };
+    }
+
+    static bool IsDeathHeader(string name) =>
+        name == DeadLetterMessage.ReasonHeader || name == DeadLetterMessage.DeliveryCountHeader || name == "x-death"
+        || name.StartsWith(DeadLetterMessage.FaultPrefix, StringComparison.Ordinal)
+        || name.StartsWith("x-first-death-", StringComparison.Ordinal) || name.StartsWith("x-last-death-", StringComparison.Ordinal);
+
+    async Task<T> RunAsync<T>(Func<Session, Task<T>> work, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(CallTimeout);
+        await _one.WaitAsync(timeout.Token);
+        try
+        {
+            var factory = new ConnectionFactory { Uri = _broker, ClientProvidedName = "apmatrix-dead-letters" };
+            await using var connection = _nodes.Count == 0
+                ? await factory.CreateConnectionAsync(timeout.Token)
+                : await factory.CreateConnectionAsync(_nodes.Select(node => AmqpTcpEndpoint.Parse(node)).ToList(), timeout.Token);
+            await using var session = new Session(connection, timeout.Token);
+            return await work(session);
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested && IsBrokerFault(e))
+        {
+            throw new DeadLetterBrokerException(e);
+        }
+        finally
+        {
+            _one.Release();
+        }
+    }
+
+    static bool IsBrokerFault(Exception e) =>
+        e is BrokerUnreachableException or OperationInterruptedException or AlreadyClosedException or PublishException
+            or IOException or System.Net.Sockets.SocketException or TimeoutException or OperationCanceledException;
+
+    /// <summary>A channel with publisher confirms on one connection; a missing queue, which closes it, opens the next.</summary>
+    sealed class Session(IConnection connection, CancellationToken cancellation) : IAsyncDisposable
+    {
+        IChannel? _channel;
+
+        public CancellationToken Cancellation => cancellation;
+
+        public IChannel Channel => _channel ?? throw new InvalidOperationException("no channel open");
+
+        /// <summary>The queue's message count; null for a queue the broker does not have (MassTransit makes one on its first move).</summary>
+        public async Task<uint?> CountAsync(string queue)
+        {
+            await OpenAsync();
+            try
+            {
+                return (await Channel.QueueDeclarePassiveAsync(queue, cancellation)).MessageCount;
+            }
+            catch (OperationInterruptedException e) when (e.ShutdownReason?.ReplyCode == Constants.NotFound)
+            {
+                await _channel!.DisposeAsync();
+                _channel = null;
+                await OpenAsync();
+                return null;
+            }
+        }
+
+        async Task OpenAsync()
+        {
+            if (_channel is { IsOpen: true }) return;
+            _channel = await connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true),
+                cancellation);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (_channel is not null) await _channel.DisposeAsync();
+        }
+    }
+}
+
+/// <summary>The broker did not answer, or refused, a dead-letter request: a 503, never a 500.</summary>
+public sealed class DeadLetterBrokerException(Exception inner) : Exception($"the broker: {inner.Message}", inner);

@@ -1,0 +1,106 @@
+using System.Globalization;
+using Apmatrix.ApModel;
+using MassTransit;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Apmatrix.Hosting;
+
+/// <summary>
+/// <c>/dead-letters</c> on a service that consumes (docs/ARCHITECTURE.md, Dead letters): its dead-letter queues and
+/// their counts, the oldest messages of one, and their re-drive to the queue each came from.
+/// </summary>
+public static class DeadLetterEndpoints
+{
+    public const int DefaultShown = 20;
+    public const int MaxShown = 100;
+    public const int MaxRedriven = 10_000;
+
+    /// <summary>Learns the service's receive queues from MassTransit as it configures them; call before the bus is built.</summary>
+    public static IServiceCollection AddDeadLetters(this IServiceCollection services)
+    {
+        services.AddSingleton<DeadLetterQueues>();
+        services.AddSingleton<IConfigureReceiveEndpoint>(provider => provider.GetRequiredService<DeadLetterQueues>());
+        services.AddSingleton<DeadLetterBroker>();
+        return services;
+    }
+
+    /// <summary>Reads for viewers and operators, the re-drive for operators (<see cref="ApiAccess.RequireApiRoles"/>).</summary>
+    public static IEndpointRouteBuilder MapDeadLetters(this IEndpointRouteBuilder app)
+    {
+        var deadLetters = app.MapGroup("/dead-letters").RequireApiRoles();
+        deadLetters.AddEndpointFilter(async (context, next) =>
+        {
+            try
+            {
+                return await next(context);
+            }
+            catch (DeadLetterBrokerException e)
+            {
+                context.HttpContext.Response.Headers.RetryAfter = RetryAfterSeconds;
+                return TypedResults.Problem(Refusals.Problem(StatusCodes.Status503ServiceUnavailable, "unavailable", "The broker is unreachable; try again shortly", e.Message));
+            }
+        });
+        deadLetters.MapGet("", ListAsync);
+        deadLetters.MapGet("/{queue}", PeekAsync);
+        deadLetters.MapPost("/{queue}/redrive", RedriveAsync);
+        return app;
+    }
+
+    // A broker connection is retried by the next request; a restarted node answers within this.
+    const string RetryAfterSeconds = "5";
+
+    static async Task<Ok<List<DeadLetterQueueView>>> ListAsync(DeadLetterBroker broker, CancellationToken cancellationToken) =>
+        TypedResults.Ok((await broker.CountAsync(cancellationToken)).Select(q => new DeadLetterQueueView(q.Queue, q.Messages)).ToList());
+
+    static async Task<Results<Ok<DeadLetterPeekView>, ValidationProblem, ProblemHttpResult>> PeekAsync(string queue, string? count,
+        DeadLetterQueues queues, DeadLetterBroker broker, CancellationToken cancellationToken)
+    {
+        var errors = new RequestErrors();
+        var shown = count is null ? DefaultShown
+            : Count(errors, "count", int.TryParse(count, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : null, count, MaxShown);
+        if (errors.Any) return errors.Problem();
+        if (NotOurs(queues, queue) is { } notFound) return notFound;
+        var (messages, oldest) = await broker.PeekAsync(queue, shown, cancellationToken);
+        return TypedResults.Ok(new DeadLetterPeekView(queue, messages, oldest));
+    }
+
+    static async Task<Results<Ok<DeadLetterRedriveView>, ValidationProblem, ProblemHttpResult>> RedriveAsync(string queue,
+        DeadLetterRedriveRequest? request, DeadLetterQueues queues, DeadLetterBroker broker, CancellationToken cancellationToken)
+    {
+        var errors = new RequestErrors();
+        var limit = request?.Count is { } count ? Count(errors, "count", count, count.ToString(CultureInfo.InvariantCulture), MaxRedriven) : (int?)null;
+        if (errors.Any) return errors.Problem();
+        if (NotOurs(queues, queue) is { } notFound) return notFound;
+        var (moved, remaining) = await broker.RedriveAsync(queue, limit, cancellationToken);
+        return TypedResults.Ok(new DeadLetterRedriveView(queue, moved, remaining));
+    }
+
+    /// <summary>A count of messages, <paramref name="value"/> as read from <paramref name="text"/> (null: not a number).</summary>
+    static int Count(RequestErrors errors, string field, int? value, string text, int max)
+    {
+        if (value is { } n && n >= 1 && n <= max) return n;
+        errors.Add(field, $"{InputText.Quote(text)} is not a whole number from 1 to {max}");
+        return 0;
+    }
+
+    static ProblemHttpResult? NotOurs(DeadLetterQueues queues, string queue) => queues.Owns(queue)
+        ? null
+        : TypedResults.Problem(Refusals.Problem(StatusCodes.Status404NotFound, "not-found", "Not found",
+            $"{InputText.Quote(queue)} is not a dead-letter queue of this service (GET /dead-letters lists them)"));
+}
+
+/// <summary>One dead-letter queue of the service and the messages it holds.</summary>
+public sealed record DeadLetterQueueView(string Queue, uint Messages);
+
+/// <summary>The queue, all the messages it holds, and its oldest ones, left where they were.</summary>
+public sealed record DeadLetterPeekView(string Queue, uint Messages, IReadOnlyList<DeadLetterMessage> Oldest);
+
+/// <summary><c>count</c>: how many of the oldest to move; all there are (up to <see cref="DeadLetterEndpoints.MaxRedriven"/>) when absent.</summary>
+public sealed record DeadLetterRedriveRequest(int? Count);
+
+/// <summary>How many moved back to their queue, and how many the dead-letter queue still holds.</summary>
+public sealed record DeadLetterRedriveView(string Queue, int Moved, uint Remaining);

@@ -1,0 +1,56 @@
+using MassTransit;
+using Microsoft.Extensions.Configuration;
+
+namespace Apmatrix.Hosting;
+
+/// <summary>
+/// The dead-letter queues a service owns: each of its receive endpoints' <c>_error</c> (faulted) and <c>_skipped</c>
+/// (no consumer) queues, learnt from MassTransit as it configures them, and with quorum queues the broker's
+/// <c>dead-letters</c>, which every service's queues share. Each dead letter's way home is its own receive queue.
+/// </summary>
+public sealed class DeadLetterQueues(IConfiguration configuration) : IConfigureReceiveEndpoint
+{
+    public const string Error = "_error";
+    public const string Skipped = "_skipped";
+
+    readonly BrokerTopology _topology = BrokerTopology.From(configuration);
+    readonly List<string> _receive = [];
+
+    /// <summary>Called by MassTransit for every receive endpoint of this service, the lanes included (<see cref="LaneEndpoints{TConsumer}"/>).</summary>
+    public void Configure(string name, IReceiveEndpointConfigurator configurator)
+    {
+        lock (_receive)
+            if (!_receive.Contains(name)) _receive.Add(name);
+    }
+
+    /// <summary>Every dead-letter queue of this service, in the order its endpoints were configured.</summary>
+    public IReadOnlyList<string> All
+    {
+        get
+        {
+            lock (_receive)
+            {
+                var queues = _receive.SelectMany(queue => new[] { queue + Error, queue + Skipped }).ToList();
+                if (_topology.QuorumQueues) queues.Add(_topology.DeadLetters);
+                return queues;
+            }
+        }
+    }
+
+    public bool Owns(string queue) => All.Contains(queue, StringComparer.Ordinal);
+
+    /// <summary>The broker's shared queue: its messages name their queue in <c>x-first-death-queue</c>.</summary>
+    public bool IsShared(string queue) => _topology.QuorumQueues && queue == _topology.DeadLetters;
+
+    /// <summary>
+    /// The receive queue of this service a dead letter goes back to: <paramref name="died"/> (where the broker
+    /// dead-lettered it, or the dead-letter queue itself) without its <c>_error</c>/<c>_skipped</c>; null when not ours.
+    /// </summary>
+    public string? HomeOf(string died)
+    {
+        var home = died.EndsWith(Error, StringComparison.Ordinal) ? died[..^Error.Length]
+            : died.EndsWith(Skipped, StringComparison.Ordinal) ? died[..^Skipped.Length]
+            : died;
+        lock (_receive) return _receive.Contains(home) ? home : null;
+    }
+}
