@@ -31,7 +31,7 @@ public static class DeadLetterEndpoints
     /// <summary>Reads for viewers and operators, the re-drive for operators (<see cref="ApiAccess.RequireApiRoles"/>).</summary>
     public static IEndpointRouteBuilder MapDeadLetters(this IEndpointRouteBuilder app)
     {
-        var deadLetters = app.MapGroup("/dead-letters").RequireApiRoles();
+        var deadLetters = app.MapGroup("/dead-letters").RequireApiRoles().ProducesSharedProblems();
         deadLetters.AddEndpointFilter(async (context, next) =>
         {
             try
@@ -44,9 +44,14 @@ public static class DeadLetterEndpoints
                 return TypedResults.Problem(Refusals.Problem(StatusCodes.Status503ServiceUnavailable, "unavailable", "The broker is unreachable; try again shortly", e.Message));
             }
         });
-        deadLetters.MapGet("", ListAsync);
-        deadLetters.MapGet("/{queue}", PeekAsync);
-        deadLetters.MapPost("/{queue}/redrive", RedriveAsync);
+        deadLetters.MapGet("", ListAsync)
+            .Describe("ListDeadLetters", "Lists the service's dead-letter queues (faulted _error, unconsumed _skipped) with their message counts");
+        deadLetters.MapGet("/{queue}", PeekAsync)
+            .Describe("PeekDeadLetters", "Shows the oldest messages of one dead-letter queue with the reason MassTransit recorded, leaving them in place and in order",
+                StatusCodes.Status404NotFound);
+        deadLetters.MapPost("/{queue}/redrive", RedriveAsync)
+            .Describe("RedriveDeadLetters", "Sends the oldest messages of one dead-letter queue back to the queue each came from",
+                StatusCodes.Status404NotFound);
         return app;
     }
 

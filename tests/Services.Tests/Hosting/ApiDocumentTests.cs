@@ -1,3 +1,6 @@
+using System.Text.Json.Nodes;
+using Apmatrix.Apctl.Cli;
+
 namespace Apmatrix.Services.Tests.Hosting;
 
 /// <summary>
@@ -25,6 +28,22 @@ public class ApiDocumentTests
         Assert.True(line == expected.Length && line == actual.Length,
             $"docs/openapi/{name} differs from what the build wrote at line {line + 1}: " +
             $"built '{expected.ElementAtOrDefault(line)}', committed '{actual.ElementAtOrDefault(line)}'; {Regenerate}");
+    }
+
+    /// <summary>apctl's client calls only what the documents name: every route it has, with its method, is in its service's document.</summary>
+    [Fact]
+    public void Should_name_every_endpoint_apctl_calls()
+    {
+        var documents = new[] { "apbus", "vfioap", "guestvm" }.ToDictionary(s => s,
+            s => JsonNode.Parse(File.ReadAllText(Path.Combine(RepositoryRoot(), "docs", "openapi", $"{s}.json")))!["paths"]!);
+        var missing = ApiRoutes.All
+            .SelectMany(route => (route.Service is { } service ? [service] : new[] { "vfioap", "guestvm" }).Select(service => (route, service)))
+            .Where(call => documents[call.service][call.route.Template]?[call.route.Method.ToLowerInvariant()] is null)
+            .Select(call => $"{call.service}: {call.route.Method} {call.route.Template}")
+            .ToList();
+
+        Assert.True(ApiRoutes.All.Count() >= 25, "apctl's routes were not all found");
+        Assert.True(missing.Count == 0, $"apctl calls what no document names: {string.Join("; ", missing)}");
     }
 
     static string[] Lines(string path) => File.ReadAllText(path).ReplaceLineEndings("\n").Split('\n');

@@ -37,7 +37,7 @@ public static class ApctlCli
         {
             Options = { Output, ApBusUrl, VfioApUrl, GuestVmUrl, ApiKeyFile },
         };
-        foreach (var command in new[] { HostCommands.Build(io), ApCommands.Build(io), MdevCommands.Build(io), GuestCommands.Build(io),
+        foreach (var command in new[] { HostCommands.Build(io), ApCommands.Build(io), MdevCommands.Build(io), GuestCommands.Build(io), ErrorCommands.Build(io),
                      ScenarioCommand.Build(io), CompletionCommand.Build(io) })
             root.Subcommands.Add(command);
         return root;

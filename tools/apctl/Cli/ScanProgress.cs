@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
-using Apmatrix.Apctl.Commands;
 
 namespace Apmatrix.Apctl.Cli;
 
@@ -21,8 +20,8 @@ public sealed record ScanProgress(long Applied, long Total, int Acknowledged, in
         ScanProgress? shown = null;
         while (true)
         {
-            var applied = (await session.VfioAp.GetAsync(HostCommands.PathOf(host), ct))!["lastSequence"]!.GetValue<long>();
-            var guests = (await session.VfioAp.GetAsync($"{HostCommands.PathOf(host)}/guests", ct))!.AsArray();
+            var applied = (await session.VfioAp.CallAsync(ApiRoutes.GetHost, [host], ct))!["lastSequence"]!.GetValue<long>();
+            var guests = (await session.VfioAp.CallAsync(ApiRoutes.GetHostGuests, [host], ct))!.AsArray();
             var acknowledged = guests.Count(g => g!["acknowledgedVersion"]!.GetValue<long>() >= g["version"]!.GetValue<long>());
             var progress = new ScanProgress(Math.Max(0, applied - appliedBefore), Math.Max(0, last - appliedBefore), acknowledged, guests.Count);
             if (progress != shown && !session.Json) progress.Show(session.Error, redraw, clock.Elapsed);

@@ -19,15 +19,20 @@ public sealed class ServiceClient(string service, Uri baseAddress, string? apiKe
         DefaultRequestHeaders = { Authorization = apiKey is null ? null : new AuthenticationHeaderValue("ApiKey", apiKey) },
     };
 
-    public async Task<JsonNode?> GetAsync(string path, CancellationToken cancellationToken) =>
-        Json(await SendAsync(new HttpRequestMessage(HttpMethod.Get, path), cancellationToken));
+    /// <summary>Calls <paramref name="route"/> filled with <paramref name="values"/> (and <paramref name="query"/>); its JSON answer, null when empty.</summary>
+    public async Task<JsonNode?> CallAsync(ApiRoute route, string[] values, CancellationToken cancellationToken, object? body = null, string query = "") =>
+        Json(await TextAsync(route, values, cancellationToken, body, query));
 
-    public async Task<JsonNode?> SendAsync(HttpMethod method, string path, object? body, CancellationToken cancellationToken) =>
-        Json(await SendAsync(new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body) }, cancellationToken));
-
-    /// <summary>A sysfs-like text attribute (<c>matrix</c>, <c>guest_matrix</c>, ...), as the service wrote it.</summary>
-    public Task<string> GetTextAsync(string path, CancellationToken cancellationToken) =>
-        SendAsync(new HttpRequestMessage(HttpMethod.Get, path), cancellationToken);
+    /// <summary>The answer as the service wrote it: a sysfs-like text attribute (<c>matrix</c>, <c>guest_matrix</c>, ...).</summary>
+    public Task<string> TextAsync(ApiRoute route, string[] values, CancellationToken cancellationToken, object? body = null, string query = "")
+    {
+        if (route.Service is { } owner && !owner.Equals(service, StringComparison.OrdinalIgnoreCase))
+            throw new InvalidOperationException($"{route.Template} is {owner}'s, not {service}'s");
+        return SendAsync(new HttpRequestMessage(new HttpMethod(route.Method), route.Path(values) + query)
+        {
+            Content = body is null ? null : JsonContent.Create(body),
+        }, cancellationToken);
+    }
 
     static JsonNode? Json(string text) => text.Length == 0 ? null : JsonNode.Parse(text);
 

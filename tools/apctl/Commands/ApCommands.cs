@@ -18,8 +18,8 @@ public static class ApCommands
         command.Subcommands.Add(list.Does(io, async (parse, session, ct) =>
         {
             var host = parse.GetValue(HostCommands.Host)!;
-            var snapshot = await session.ApBus.GetAsync($"{HostCommands.PathOf(host)}/snapshot", ct);
-            var mdevs = (await session.VfioAp.GetAsync($"{HostCommands.PathOf(host)}/mdevs", ct))!.AsArray().Select(m => m!).ToList();
+            var snapshot = await session.ApBus.CallAsync(ApiRoutes.GetBusSnapshot, [host], ct);
+            var mdevs = (await session.VfioAp.CallAsync(ApiRoutes.ListMdevs, [host], ct))!.AsArray().Select(m => m!).ToList();
             var queues = new JsonArray();
             foreach (var adapter in snapshot!["queues"]!.AsArray())
             {

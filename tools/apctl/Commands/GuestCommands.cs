@@ -15,7 +15,7 @@ public static class GuestCommands
         var list = new Command("list", "a host's guests: APCB, version, updates and vCPU-suspended time") { HostCommands.Host };
         command.Subcommands.Add(list.Does(io, async (parse, session, ct) =>
         {
-            var guests = (await session.GuestVm.GetAsync($"{HostCommands.PathOf(parse.GetValue(HostCommands.Host)!)}/guests", ct))!.AsArray();
+            var guests = (await session.GuestVm.CallAsync(ApiRoutes.ListGuests, [parse.GetValue(HostCommands.Host)!], ct))!.AsArray();
             session.Write(guests, output => Table.Write(output, ["GUEST", "MDEV", "VERSION", "UPDATES", "SUSPENDED-MS", "APM", "AQM", "ADM"],
                 guests.Select(g => new[]
                 {
@@ -28,17 +28,15 @@ public static class GuestCommands
         var define = new Command("define", "defines a guest (or changes its vCPUs and format): an mdev can then be attached to it") { HostCommands.Host, Guest, vcpus, format };
         command.Subcommands.Add(define.Does(io, async (parse, session, ct) =>
         {
-            var guest = await session.GuestVm.SendAsync(HttpMethod.Put,
-                $"{HostCommands.PathOf(parse.GetValue(HostCommands.Host)!)}/guests/{Uri.EscapeDataString(parse.GetValue(Guest)!)}",
-                new { vcpus = parse.GetValue(vcpus), format = parse.GetValue(format) }, ct);
+            var guest = await session.GuestVm.CallAsync(ApiRoutes.DefineGuest, [parse.GetValue(HostCommands.Host)!, parse.GetValue(Guest)!], ct,
+                new { vcpus = parse.GetValue(vcpus), format = parse.GetValue(format) });
             session.Write(guest, output => output.WriteLine($"guest {HostCommands.Text(guest!["guest"])} defined: {HostCommands.Text(guest["vcpus"])} vCPUs, {HostCommands.Text(guest["format"])}"));
         }));
         var show = new Command("show", "one guest: its APCB and its newest updates") { HostCommands.Host, Guest, history };
         command.Subcommands.Add(show.Does(io, async (parse, session, ct) =>
         {
             var query = parse.GetValue(history) is { } limit ? $"?history={Uri.EscapeDataString(limit)}" : "";
-            var guest = await session.GuestVm.GetAsync(
-                $"{HostCommands.PathOf(parse.GetValue(HostCommands.Host)!)}/guests/{Uri.EscapeDataString(parse.GetValue(Guest)!)}{query}", ct);
+            var guest = await session.GuestVm.CallAsync(ApiRoutes.GetGuest, [parse.GetValue(HostCommands.Host)!, parse.GetValue(Guest)!], ct, query: query);
             session.Write(guest, output =>
             {
                 output.WriteLine($"guest {HostCommands.Text(guest!["guest"])} on host {HostCommands.Text(guest["host"])}: {HostCommands.Text(guest["vcpus"])} vCPUs, mdev {HostCommands.Text(guest["mdev"])}");

@@ -9,8 +9,6 @@ public static class HostCommands
 {
     public static readonly Argument<string> Host = new("host") { Description = "the host's name" };
 
-    public static string PathOf(string host) => $"/hosts/{Uri.EscapeDataString(host)}";
-
     public static Command Build(Io io)
     {
         var command = new Command("host", "define, list and change hosts");
@@ -25,8 +23,8 @@ public static class HostCommands
     static Command List(Io io) => new Command("list", "every host: its bus's last event, how many vfio_ap has applied, its mdevs and parked events").Does(io,
         async (_, session, ct) =>
         {
-            var bus = await AllPagesAsync(session.ApBus, ct);
-            var vfioAp = (await AllPagesAsync(session.VfioAp, ct)).ToDictionary(h => h["host"]!.GetValue<string>());
+            var bus = await AllPagesAsync(session.ApBus, ApiRoutes.ListBuses, ct);
+            var vfioAp = (await AllPagesAsync(session.VfioAp, ApiRoutes.ListHosts, ct)).ToDictionary(h => h["host"]!.GetValue<string>());
             var hosts = new JsonArray();
             foreach (var name in bus.Select(h => h["host"]!.GetValue<string>()).Union(vfioAp.Keys).Order(StringComparer.Ordinal))
             {
@@ -50,14 +48,14 @@ public static class HostCommands
         });
 
     /// <summary>Every host a service knows, page by page.</summary>
-    static async Task<List<JsonNode>> AllPagesAsync(ServiceClient service, CancellationToken ct)
+    static async Task<List<JsonNode>> AllPagesAsync(ServiceClient service, ApiRoute route, CancellationToken ct)
     {
         var hosts = new List<JsonNode>();
         const int pageSize = 1000;
         while (true)
         {
             var after = hosts.Count == 0 ? "" : $"&after={Uri.EscapeDataString(hosts[^1]["host"]!.GetValue<string>())}";
-            var page = (await service.GetAsync($"/hosts?limit={pageSize}{after}", ct))!.AsArray();
+            var page = (await service.CallAsync(route, [], ct, query: $"?limit={pageSize}{after}"))!.AsArray();
             hosts.AddRange(page.Select(h => h!));
             if (page.Count < pageSize) return hosts;
         }
@@ -69,8 +67,8 @@ public static class HostCommands
         return command.Does(io, async (parse, session, ct) =>
         {
             var host = parse.GetValue(Host)!;
-            var bus = await session.ApBus.GetAsync(PathOf(host), ct);
-            var vfioAp = await session.VfioAp.GetAsync(PathOf(host), ct);
+            var bus = await session.ApBus.CallAsync(ApiRoutes.GetBus, [host], ct);
+            var vfioAp = await session.VfioAp.CallAsync(ApiRoutes.GetHost, [host], ct);
             session.Write(new JsonObject { ["apBus"] = bus, ["vfioAp"] = vfioAp }, output =>
             {
                 output.WriteLine($"host {host}: events {Text(bus!["eventForm"])}, hot plug {Text(vfioAp!["mode"])}");
@@ -103,13 +101,13 @@ public static class HostCommands
         return command.Does(io, async (parse, session, ct) =>
         {
             var host = parse.GetValue(Host)!;
-            var vfioAp = await session.VfioAp.SendAsync(HttpMethod.Put, PathOf(host), new { mode = parse.GetValue(mode) }, ct);
-            var bus = await session.ApBus.SendAsync(HttpMethod.Put, PathOf(host), new
+            var vfioAp = await session.VfioAp.CallAsync(ApiRoutes.DefineHost, [host], ct, new { mode = parse.GetValue(mode) });
+            var bus = await session.ApBus.CallAsync(ApiRoutes.DefineBus, [host], ct, new
             {
                 apm = parse.GetValue(apm), aqm = parse.GetValue(aqm), adm = parse.GetValue(adm),
                 maxAdapter = parse.GetValue(maxAdapter), maxDomain = parse.GetValue(maxDomain),
                 apmask = parse.GetValue(apmask), aqmask = parse.GetValue(aqmask), eventForm = parse.GetValue(form),
-            }, ct);
+            });
             session.Write(new JsonObject { ["apBus"] = bus, ["vfioAp"] = vfioAp },
                 output => output.WriteLine($"host {host} defined: {Text(bus!["lastSequence"])} bus event(s) so far"));
         });
@@ -129,9 +127,9 @@ public static class HostCommands
         return command.Does(io, async (parse, session, ct) =>
         {
             var host = parse.GetValue(Host)!;
-            var before = parse.GetValue(wait) ? (await session.VfioAp.GetAsync(PathOf(host), ct))!["lastSequence"]!.GetValue<long>() : 0;
-            var changed = await session.ApBus.SendAsync(HttpMethod.Put, $"{PathOf(host)}/config",
-                new { apm = parse.GetValue(apm), aqm = parse.GetValue(aqm), adm = parse.GetValue(adm) }, ct);
+            var before = parse.GetValue(wait) ? (await session.VfioAp.CallAsync(ApiRoutes.GetHost, [host], ct))!["lastSequence"]!.GetValue<long>() : 0;
+            var changed = await session.ApBus.CallAsync(ApiRoutes.ScanConfig, [host], ct,
+                new { apm = parse.GetValue(apm), aqm = parse.GetValue(aqm), adm = parse.GetValue(adm) });
             var last = changed!["lastSequence"]!.GetValue<long>();
             if (!parse.GetValue(wait))
             {
@@ -152,8 +150,8 @@ public static class HostCommands
         return command.Does(io, async (parse, session, ct) =>
         {
             var host = parse.GetValue(Host)!;
-            var changed = await session.ApBus.SendAsync(HttpMethod.Put, $"{PathOf(host)}/masks",
-                new { apmask = parse.GetValue(apmask), aqmask = parse.GetValue(aqmask) }, ct);
+            var changed = await session.ApBus.CallAsync(ApiRoutes.SetBusMasks, [host], ct,
+                new { apmask = parse.GetValue(apmask), aqmask = parse.GetValue(aqmask) });
             session.Write(changed, output => output.WriteLine($"host {host}: masks set, bus events up to {Text(changed!["lastSequence"])}"));
         });
     }

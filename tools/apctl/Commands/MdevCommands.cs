@@ -23,8 +23,6 @@ public static class MdevCommands
     static Option<string[]> Change(string name, string what) =>
         new(name) { Description = $"{what} (a number as sysfs reads it: 5, 0x5, 05; repeat or separate with commas)", AllowMultipleArgumentsPerToken = false };
 
-    static string PathOf(string host, string mdev) => $"{HostCommands.PathOf(host)}/mdevs/{Uri.EscapeDataString(mdev)}";
-
     public static Command Build(Io io)
     {
         var command = new Command("mdev", "vfio_ap mediated devices: define, modify, attach, and read their matrices");
@@ -32,12 +30,12 @@ public static class MdevCommands
         command.Subcommands.Add(Show(io));
         command.Subcommands.Add(Define(io));
         command.Subcommands.Add(Modify(io));
-        command.Subcommands.Add(Simple(io, "remove", "removes an mdev no guest holds", HttpMethod.Delete, ""));
+        command.Subcommands.Add(Simple(io, "remove", "removes an mdev no guest holds", ApiRoutes.RemoveMdev));
         command.Subcommands.Add(Attach(io));
-        command.Subcommands.Add(Simple(io, "detach", "takes an mdev from its guest: the guest's APCB empties", HttpMethod.Post, "/detach"));
-        command.Subcommands.Add(Sysfs(io, "matrix", "the APQNs assigned, as sysfs matrix shows them", "matrix"));
-        command.Subcommands.Add(Sysfs(io, "guest-matrix", "the APQNs the guest's APCB holds (the shadow APCB)", "guest_matrix"));
-        command.Subcommands.Add(Sysfs(io, "control-domains", "the control domains assigned", "control_domains"));
+        command.Subcommands.Add(Simple(io, "detach", "takes an mdev from its guest: the guest's APCB empties", ApiRoutes.DetachMdev));
+        command.Subcommands.Add(Sysfs(io, "matrix", "the APQNs assigned, as sysfs matrix shows them", ApiRoutes.GetMdevMatrix));
+        command.Subcommands.Add(Sysfs(io, "guest-matrix", "the APQNs the guest's APCB holds (the shadow APCB)", ApiRoutes.GetGuestMatrix));
+        command.Subcommands.Add(Sysfs(io, "control-domains", "the control domains assigned", ApiRoutes.GetControlDomains));
         return command;
     }
 
@@ -47,7 +45,7 @@ public static class MdevCommands
         return command.Does(io, async (parse, session, ct) =>
         {
             var host = parse.GetValue(HostCommands.Host)!;
-            var mdevs = (await session.VfioAp.GetAsync($"{HostCommands.PathOf(host)}/mdevs", ct))!.AsArray();
+            var mdevs = (await session.VfioAp.CallAsync(ApiRoutes.ListMdevs, [host], ct))!.AsArray();
             if (parse.GetValue(DumpJson))
             {
                 session.Out.WriteLine(MdevctlDefinition.ListJson(mdevs.Select(m => (m!["name"]!.GetValue<string>(), Definition(m)))).ToJsonString(Session.Indented));
@@ -67,7 +65,7 @@ public static class MdevCommands
         var command = new Command("show", "one mdev: its matrix, shadow APCB, pending adds and guest") { HostCommands.Host, Mdev, DumpJson };
         return command.Does(io, async (parse, session, ct) =>
         {
-            var mdev = await session.VfioAp.GetAsync(PathOf(parse.GetValue(HostCommands.Host)!, parse.GetValue(Mdev)!), ct);
+            var mdev = await session.VfioAp.CallAsync(ApiRoutes.GetMdev, [parse.GetValue(HostCommands.Host)!, parse.GetValue(Mdev)!], ct);
             if (parse.GetValue(DumpJson))
             {
                 session.Out.WriteLine(Definition(mdev!).ToJson().ToJsonString(Session.Indented));
@@ -110,11 +108,11 @@ public static class MdevCommands
             var faults = new List<MdevctlFault>();
             var definition = MdevctlDefinition.Read(json, faults) ?? throw BadFile(path, faults);
             var matrix = definition.Matrix;
-            var created = await session.VfioAp.SendAsync(HttpMethod.Post, $"{HostCommands.PathOf(host)}/mdevs",
-                new { name, apm = matrix.Apm.ToRangeList(), aqm = matrix.Aqm.ToRangeList(), adm = matrix.Adm.ToRangeList() }, ct);
+            var created = await session.VfioAp.CallAsync(ApiRoutes.CreateMdev, [host], ct,
+                new { name, apm = matrix.Apm.ToRangeList(), aqm = matrix.Aqm.ToRangeList(), adm = matrix.Adm.ToRangeList() });
             var attachTo = definition.AutoStart ? parse.GetValue(guest) : null;
             if (attachTo is not null)
-                created = await session.VfioAp.SendAsync(HttpMethod.Post, $"{PathOf(host, name)}/attach", new { guest = attachTo }, ct);
+                created = await session.VfioAp.CallAsync(ApiRoutes.AttachMdev, [host, name], ct, new { guest = attachTo });
             session.Write(created, output =>
             {
                 output.WriteLine(attachTo is null ? $"mdev {name} defined" : $"mdev {name} defined and attached to guest {attachTo}");
@@ -152,12 +150,12 @@ public static class MdevCommands
                 }
             if (faults.Count > 0) throw new ApctlException(ExitCodes.BadInput, string.Join(Environment.NewLine, faults));
             if (add.Concat(remove).All(m => m.IsEmpty)) throw new ApctlException(ExitCodes.BadInput, "nothing to change: give --assign-* or --unassign-* options");
-            var current = Definition((await session.VfioAp.GetAsync(PathOf(host, name), ct))!).Matrix;
+            var current = Definition((await session.VfioAp.CallAsync(ApiRoutes.GetMdev, [host, name], ct))!).Matrix;
             Bitmap256 Next(Bitmap256 now, int mask) => now.AndNot(remove[mask]) | add[mask];
-            var changed = await session.VfioAp.SendAsync(HttpMethod.Put, $"{PathOf(host, name)}/ap_config", new
+            var changed = await session.VfioAp.CallAsync(ApiRoutes.SetApConfig, [host, name], ct, new
             {
                 apm = Next(current.Apm, 0).ToRangeList(), aqm = Next(current.Aqm, 1).ToRangeList(), adm = Next(current.Adm, 2).ToRangeList(),
-            }, ct);
+            });
             session.Write(changed, output => WriteMdev(output, changed!));
         });
     }
@@ -169,28 +167,28 @@ public static class MdevCommands
         return command.Does(io, async (parse, session, ct) =>
         {
             var (host, name) = (parse.GetValue(HostCommands.Host)!, parse.GetValue(Mdev)!);
-            var mdev = await session.VfioAp.SendAsync(HttpMethod.Post, $"{PathOf(host, name)}/attach", new { guest = parse.GetValue(guest) }, ct);
+            var mdev = await session.VfioAp.CallAsync(ApiRoutes.AttachMdev, [host, name], ct, new { guest = parse.GetValue(guest) });
             session.Write(mdev, output => WriteMdev(output, mdev!));
         });
     }
 
-    static Command Simple(Io io, string verb, string description, HttpMethod method, string suffix)
+    static Command Simple(Io io, string verb, string description, ApiRoute route)
     {
         var command = new Command(verb, description) { HostCommands.Host, Mdev };
         return command.Does(io, async (parse, session, ct) =>
         {
             var (host, name) = (parse.GetValue(HostCommands.Host)!, parse.GetValue(Mdev)!);
-            var result = await session.VfioAp.SendAsync(method, $"{PathOf(host, name)}{suffix}", null, ct);
+            var result = await session.VfioAp.CallAsync(route, [host, name], ct);
             session.Write(result ?? new JsonObject { ["host"] = host, ["mdev"] = name, ["done"] = verb }, output => output.WriteLine($"mdev {name}: {verb} done"));
         });
     }
 
-    static Command Sysfs(Io io, string verb, string description, string attribute)
+    static Command Sysfs(Io io, string verb, string description, ApiRoute attribute)
     {
         var command = new Command(verb, description) { HostCommands.Host, Mdev };
         return command.Does(io, async (parse, session, ct) =>
         {
-            var text = await session.VfioAp.GetTextAsync($"{PathOf(parse.GetValue(HostCommands.Host)!, parse.GetValue(Mdev)!)}/{attribute}", ct);
+            var text = await session.VfioAp.TextAsync(attribute, [parse.GetValue(HostCommands.Host)!, parse.GetValue(Mdev)!], ct);
             session.Write(new JsonArray([.. text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => (JsonNode)l)]), output => output.Write(text));
         });
     }

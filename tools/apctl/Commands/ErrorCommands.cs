@@ -1,0 +1,78 @@
+using System.CommandLine;
+using System.Text.Json.Nodes;
+using Apmatrix.Apctl.Cli;
+
+namespace Apmatrix.Apctl.Commands;
+
+/// <summary>
+/// <c>apctl errors</c>: the dead-letter queues of the services that consume (VfioAp, GuestVm), the messages in them with
+/// the reason MassTransit recorded, and their re-drive to the queue each came from (how a host stalled by a failed event moves again).
+/// </summary>
+public static class ErrorCommands
+{
+    static readonly Argument<string> Queue = new("queue") { Description = "a dead-letter queue, as errors list names it" };
+
+    public static Command Build(Io io)
+    {
+        var command = new Command("errors", "dead-lettered messages: list, show, and re-drive them");
+        var list = new Command("list", "every dead-letter queue of VfioAp and GuestVm and the messages it holds");
+        command.Subcommands.Add(list.Does(io, async (_, session, ct) =>
+        {
+            var queues = new JsonArray();
+            foreach (var (service, client) in Services(session))
+                foreach (var queue in (await client.CallAsync(ApiRoutes.ListDeadLetters, [], ct))!.AsArray())
+                    queues.Add(new JsonObject { ["service"] = service, ["queue"] = queue!["queue"]!.DeepClone(), ["messages"] = queue["messages"]!.DeepClone() });
+            session.Write(queues, output => Table.Write(output, ["SERVICE", "QUEUE", "MESSAGES"],
+                queues.Select(q => new[] { HostCommands.Text(q!["service"]), HostCommands.Text(q["queue"]), HostCommands.Text(q["messages"]) })));
+        }));
+
+        var shown = new Option<int>("--count") { Description = "how many of the oldest messages (1 to 100)", DefaultValueFactory = _ => 20 };
+        var show = new Command("show", "the oldest messages of a dead-letter queue with their host and reason, left where they are") { Queue, shown };
+        command.Subcommands.Add(show.Does(io, async (parse, session, ct) =>
+        {
+            var (_, client) = await OwnerAsync(session, parse.GetValue(Queue)!, ct);
+            var peek = await client.CallAsync(ApiRoutes.PeekDeadLetters, [parse.GetValue(Queue)!], ct, query: $"?count={parse.GetValue(shown)}");
+            session.Write(peek, output =>
+            {
+                output.WriteLine($"{HostCommands.Text(peek!["queue"])}: {HostCommands.Text(peek["messages"])} message(s)");
+                foreach (var message in peek["oldest"]!.AsArray())
+                {
+                    output.WriteLine($"  {HostCommands.Text(message!["messageId"])}  host {HostCommands.Text(message["hostId"])}  from {HostCommands.Text(message["queue"])}  {HostCommands.Text(message["faultTimestamp"])}");
+                    output.WriteLine($"    {HostCommands.Text(message["reason"])}: {HostCommands.Text(message["exceptionType"])}: {HostCommands.Text(message["faultMessage"])}");
+                }
+            });
+        }));
+
+        var moved = new Option<int?>("--count") { Description = "how many of the oldest to send back (all when absent)" };
+        var redrive = new Command("redrive", "sends dead-lettered messages back to the queue each came from, oldest first") { Queue, moved };
+        command.Subcommands.Add(redrive.Does(io, async (parse, session, ct) =>
+        {
+            var (service, client) = await OwnerAsync(session, parse.GetValue(Queue)!, ct);
+            var (total, remaining, limit) = (0, 0L, parse.GetValue(moved));
+            // Without --count, everything: the service moves a bounded number per call.
+            do
+            {
+                var result = await client.CallAsync(ApiRoutes.RedriveDeadLetters, [parse.GetValue(Queue)!], ct, new { count = limit is { } n ? n - total : (int?)null });
+                var now = result!["moved"]!.GetValue<int>();
+                total += now;
+                remaining = result["remaining"]!.GetValue<long>();
+                if (now == 0) break;
+            }
+            while (limit is null && remaining > 0 || limit is { } wanted && total < wanted && remaining > 0);
+            session.Write(new JsonObject { ["service"] = service, ["queue"] = parse.GetValue(Queue), ["moved"] = total, ["remaining"] = remaining },
+                output => output.WriteLine($"{parse.GetValue(Queue)}: {total} message(s) sent back, {remaining} left"));
+        }));
+        return command;
+    }
+
+    static (string, ServiceClient)[] Services(Session session) => [("VfioAp", session.VfioAp), ("GuestVm", session.GuestVm)];
+
+    /// <summary>The service whose dead-letter queue it is; asked rather than guessed from the name, which carries a deployment's prefix.</summary>
+    static async Task<(string Service, ServiceClient Client)> OwnerAsync(Session session, string queue, CancellationToken ct)
+    {
+        foreach (var (service, client) in Services(session))
+            if ((await client.CallAsync(ApiRoutes.ListDeadLetters, [], ct))!.AsArray().Any(q => q!["queue"]!.GetValue<string>() == queue))
+                return (service, client);
+        throw new ApctlException(ExitCodes.Refused, $"no service has a dead-letter queue {queue}: apctl errors list names them");
+    }
+}
