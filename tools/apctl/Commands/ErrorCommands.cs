@@ -15,15 +15,25 @@ public static class ErrorCommands
     public static Command Build(Io io)
     {
         var command = new Command("errors", "dead-lettered messages: list, show, and re-drive them");
-        var list = new Command("list", "every dead-letter queue of VfioAp and GuestVm and the messages it holds");
-        command.Subcommands.Add(list.Does(io, async (_, session, ct) =>
+        var all = new Option<bool>("--all") { Description = "list the empty queues too (JSON always lists every queue)" };
+        var list = new Command("list", "the dead-letter queues of VfioAp and GuestVm that hold messages, and how many") { all };
+        command.Subcommands.Add(list.Does(io, async (parse, session, ct) =>
         {
             var queues = new JsonArray();
             foreach (var (service, client) in Services(session))
                 foreach (var queue in (await client.CallAsync(ApiRoutes.ListDeadLetters, [], ct))!.AsArray())
                     queues.Add(new JsonObject { ["service"] = service, ["queue"] = queue!["queue"]!.DeepClone(), ["messages"] = queue["messages"]!.DeepClone() });
-            session.Write(queues, output => Table.Write(output, ["SERVICE", "QUEUE", "MESSAGES"],
-                queues.Select(q => new[] { HostCommands.Text(q!["service"]), HostCommands.Text(q["queue"]), HostCommands.Text(q["messages"]) })));
+            var shown = queues.Where(q => parse.GetValue(all) || q!["messages"]!.GetValue<long>() > 0).ToList();
+            session.Write(queues, output =>
+            {
+                if (shown.Count == 0)
+                {
+                    output.WriteLine($"no dead-lettered messages in {queues.Count} queue(s)");
+                    return;
+                }
+                Table.Write(output, ["SERVICE", "QUEUE", "MESSAGES"],
+                    shown.Select(q => new[] { HostCommands.Text(q!["service"]), HostCommands.Text(q["queue"]), HostCommands.Text(q["messages"]) }));
+            });
         }));
 
         var shown = new Option<int>("--count") { Description = "how many of the oldest messages (1 to 100)", DefaultValueFactory = _ => 20 };
