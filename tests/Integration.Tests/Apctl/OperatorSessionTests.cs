@@ -130,6 +130,29 @@ public sealed class Operating_a_host_with_apctl(StackFixture stack) : IDisposabl
         Assert.Contains("does not allow", forbidden.Error);
     }
 
+    [Fact]
+    public async Task Should_attach_detach_and_remove_an_mdev()
+    {
+        await DefineHostAsync();
+        await _apctl.JsonAsync(ExitCodes.Done, "guest", "define", _host, "g2", "--format", "Apcb0");
+        var manual = MdevctlFile("""{"mdev_type": "vfio_ap-passthrough", "start": "manual", "attrs": [{"assign_adapter": "4"}, {"assign_domain": "3"}]}""");
+        var defined = await _apctl.RunAsync("mdev", "define", _host, "m3", "--jsonfile", manual, "--guest", "g2");
+        Assert.Contains("not attached to g2: the file says start: manual", defined.Out);
+        Assert.Null((await _apctl.JsonAsync(ExitCodes.Done, "mdev", "show", _host, "m3"))["guest"]);
+
+        Assert.Equal("g2", (await _apctl.JsonAsync(ExitCodes.Done, "mdev", "attach", _host, "m3", "--guest", "g2"))["guest"]!.GetValue<string>());
+        var guests = await Eventually.ReadAsync(async () => (await _apctl.JsonAsync(ExitCodes.Done, "guest", "list", _host)).AsArray(),
+            list => list.Any(g => g!["guest"]!.GetValue<string>() == "g2" && g["aqm"]!.GetValue<string>() == "3"), "g2's APCB to hold domain 3");
+        Assert.Equal("Apcb0", guests.Single(g => g!["guest"]!.GetValue<string>() == "g2")!["format"]!.GetValue<string>());
+        Assert.Equal(ExitCodes.Refused, (await _apctl.RunAsync("mdev", "remove", _host, "m3")).Code);
+
+        await _apctl.JsonAsync(ExitCodes.Done, "mdev", "detach", _host, "m3");
+        await _apctl.JsonAsync(ExitCodes.Done, "mdev", "remove", _host, "m3");
+        Assert.Equal(ExitCodes.Refused, (await _apctl.RunAsync("mdev", "show", _host, "m3")).Code);
+        Assert.Equal("unassigned", (await _apctl.JsonAsync(ExitCodes.Done, "ap", "list", _host)).AsArray()
+            .Single(q => q!["apqn"]!.GetValue<string>() == "04.0003")!["status"]!.GetValue<string>());
+    }
+
     static (string, string, string, string) Row(JsonNode queue) =>
         (Text(queue["driver"]), Text(queue["mdev"]), Text(queue["guest"]), Text(queue["status"]));
 
