@@ -1,6 +1,5 @@
 using Apmatrix.Apctl.Cli;
 using Apmatrix.Integration.Tests.DeadLetters;
-using Apmatrix.Integration.Tests.VfioAp;
 
 namespace Apmatrix.Integration.Tests.Apctl;
 
@@ -11,19 +10,9 @@ public sealed class Redriving_with_apctl(StackFixture stack)
     [Fact]
     public async Task Should_unstall_a_host_whose_event_was_dead_lettered()
     {
-        var host = VfioApi.NewHost();
+        await using var stalled = await StalledHost.StallAsync(stack);
+        var (host, lane, vfio) = (stalled.Host, stalled.Lane, stalled.Vfio);
         using var apctl = new ApctlRunner(stack, stack.Keys.Operator);
-        using var api = new DeadLetterApi(stack.Client(stack.VfioAp));
-        using var vfio = new VfioApi(stack.Client(stack.VfioAp), host);
-        await using var bus = await BusEventSender.OpenAsync(stack.Servers);
-        await using var errors = await ErrorQueueWriter.OpenAsync(stack.Servers);
-        var scan = BusEventSender.Scan(host, 1, "1", "1-2", "");
-        await bus.PublishAsync(scan[0], scan[1]);
-        await vfio.UntilAppliedAsync(2);
-        var lane = await api.LaneErrorOfAsync(bus, stack.QueuePrefix, host);
-        await bus.DrainAsync(lane);
-        await errors.FaultAsync(lane, scan[2], "apbus");
-        await bus.PublishAsync(scan[3]);
 
         var queues = (await apctl.JsonAsync(ExitCodes.Done, "errors", "list")).AsArray();
         Assert.Contains(queues, q => q!["queue"]!.GetValue<string>() == lane && q["messages"]!.GetValue<long>() == 1 && q["service"]!.GetValue<string>() == "VfioAp");

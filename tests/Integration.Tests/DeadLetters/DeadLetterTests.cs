@@ -72,20 +72,8 @@ public class Dead_letters(StackFixture stack)
     [Fact]
     public async Task Should_unstall_a_host_when_its_dead_lettered_event_is_redriven_to_its_lane()
     {
-        var host = VfioApi.NewHost();
-        using var api = new DeadLetterApi(stack.Client(stack.VfioAp));
-        using var vfio = new VfioApi(stack.Client(stack.VfioAp), host);
-        await using var bus = await BusEventSender.OpenAsync(stack.Servers);
-        await using var errors = await ErrorQueueWriter.OpenAsync(stack.Servers);
-        var scan = BusEventSender.Scan(host, 1, "1", "1-2", "");
-        await bus.PublishAsync(scan[0], scan[1]);
-        await vfio.UntilAppliedAsync(2);
-        var lane = await api.LaneErrorOfAsync(bus, stack.QueuePrefix, host);
-        await bus.DrainAsync(lane);
-
-        // Event 3 faulted to the lane's _error; event 4 comes after it and parks behind the gap.
-        await errors.FaultAsync(lane, scan[2], "apbus");
-        await bus.PublishAsync(scan[3]);
+        await using var stalled = await StalledHost.StallAsync(stack);
+        var (api, vfio, lane) = (stalled.Api, stalled.Vfio, stalled.Lane);
         await Task.Delay(TimeSpan.FromSeconds(1));
         Assert.Equal(2, (await vfio.GetAsync()).GetProperty("lastSequence").GetInt64());
 
