@@ -29,6 +29,7 @@ public static class VfioApApp
             .Add<MatrixException>(e => e.Kind == MatrixErrorKind.Busy, StatusCodes.Status409Conflict, "busy", "Busy")
             .Add<MatrixException>(e => e.Kind == MatrixErrorKind.NotPermitted, StatusCodes.Status409Conflict, "not-permitted", "Not permitted")
             .Add<ApBusUnavailableException>(StatusCodes.Status503ServiceUnavailable, "unavailable", "ApBus unavailable")
+            .Add<MatrixChangedException>(StatusCodes.Status409Conflict, "changed", "Changed since read")
             .WithFields<MatrixException>(e => [new("apqn", e.Apqn), new("mdev", e.Mdev), new("reservedBy", e.ReservedBy)]));
         services.AddApmatrixDatabase<VfioApDbContext>(configuration, "vfioap");
         services.AddOptions<BusEventBatchSettings>().Bind(configuration.GetSection(BusEventBatchSettings.Section))

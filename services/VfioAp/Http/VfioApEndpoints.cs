@@ -204,7 +204,13 @@ public static class VfioApEndpoints
         var errors = new RequestErrors();
         var matrix = new ApMatrix(errors.Ids("apm", request.Apm), errors.Ids("aqm", request.Aqm), errors.Ids("adm", request.Adm));
         if (errors.Any) return errors.Problem();
-        return await ChangeMdevAsync(store, host, name, engine => engine.SetMatrix(name, matrix), ct);
+        return await ChangeMdevAsync(store, host, name, engine =>
+        {
+            // Checked under the host lock the write holds: no change can come between the check and the write.
+            if (request.IfMatrixTag is { } expected && engine.FindMdev(name) is { } mdev && MatrixTag.Of(mdev.Assigned) != expected)
+                throw new MatrixChangedException($"mdev {name}'s matrix changed since it was read (tag {InputText.Quote(expected)}): read it again");
+            engine.SetMatrix(name, matrix);
+        }, ct);
     }
 
     static async Task<Results<Ok<MdevView>, ValidationProblem>> AttachAsync(string host, string name, AttachRequest request, HostStore store,

@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Apmatrix.ApModel;
 using Apmatrix.Apctl.Cli;
@@ -151,6 +153,22 @@ public sealed class Operating_a_host_with_apctl(StackFixture stack) : IDisposabl
         Assert.Equal(ExitCodes.Refused, (await _apctl.RunAsync("mdev", "show", _host, "m3")).Code);
         Assert.Equal("unassigned", (await _apctl.JsonAsync(ExitCodes.Done, "ap", "list", _host)).AsArray()
             .Single(q => q!["apqn"]!.GetValue<string>() == "04.0003")!["status"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Should_not_write_a_matrix_over_a_change_made_since_it_was_read()
+    {
+        await DefineHostAsync();
+        Assert.Equal(0, (await _apctl.RunAsync("mdev", "define", _host, "m1", "--jsonfile", MdevctlFile(M1))).Code);
+        var stale = (await _apctl.JsonAsync(ExitCodes.Done, "mdev", "show", _host, "m1"))["matrixTag"]!.GetValue<string>();
+        await _apctl.JsonAsync(ExitCodes.Done, "mdev", "modify", _host, "m1", "--assign-domain", "3");
+
+        using var vfioAp = stack.Client(stack.VfioAp);
+        using var late = await vfioAp.PutAsJsonAsync($"/hosts/{_host}/mdevs/m1/ap_config", new { apm = "4", aqm = "0", adm = "", ifMatrixTag = stale });
+
+        Assert.Equal(HttpStatusCode.Conflict, late.StatusCode);
+        Assert.Equal("changed", (await late.Content.ReadFromJsonAsync<JsonObject>())!["kind"]!.GetValue<string>());
+        Assert.Equal(("4", "1-3", "1"), Masks((await _apctl.JsonAsync(ExitCodes.Done, "mdev", "show", _host, "m1"))["assigned"]!));
     }
 
     static (string, string, string, string) Row(JsonNode queue) =>

@@ -150,11 +150,13 @@ public static class MdevCommands
                 }
             if (faults.Count > 0) throw new ApctlException(ExitCodes.BadInput, string.Join(Environment.NewLine, faults));
             if (add.Concat(remove).All(m => m.IsEmpty)) throw new ApctlException(ExitCodes.BadInput, "nothing to change: give --assign-* or --unassign-* options");
-            var current = Definition((await session.VfioAp.CallAsync(ApiRoutes.GetMdev, [host, name], ct))!).Matrix;
+            var read = (await session.VfioAp.CallAsync(ApiRoutes.GetMdev, [host, name], ct))!;
+            var current = Definition(read).Matrix;
             Bitmap256 Next(Bitmap256 now, int mask) => now.AndNot(remove[mask]) | add[mask];
             var changed = await session.VfioAp.CallAsync(ApiRoutes.SetApConfig, [host, name], ct, new
             {
                 apm = Next(current.Apm, 0).ToRangeList(), aqm = Next(current.Aqm, 1).ToRangeList(), adm = Next(current.Adm, 2).ToRangeList(),
+                ifMatrixTag = read["matrixTag"]!.GetValue<string>(),
             });
             session.Write(changed, output => WriteMdev(output, changed!));
         });
