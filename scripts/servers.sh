@@ -2,7 +2,8 @@
 # RabbitMQ + PostgreSQL on 127.0.0.1 for the apmatrix stack and tests.
 #
 #   scripts/servers.sh up      install if needed, start, provision, write $REPO/.servers.env (idempotent)
-#                              (RabbitMQ's Prometheus counters on 127.0.0.1:15692, a cluster node's on its AMQP port + 10020)
+#                              (RabbitMQ's Prometheus counters on 127.0.0.1:15692, a cluster node's on its AMQP port + 10020;
+#                              its management UI/API on 127.0.0.1:15672, a cluster node's on its AMQP port + 10000)
 #   scripts/servers.sh down    stop both servers (tolerant if not running)
 #   scripts/servers.sh status  report both (and the cluster nodes if started); exit 0 iff both are ready
 #   scripts/servers.sh cluster-up    three clustered RabbitMQ nodes on 127.0.0.1:5673-5675 (native only,
@@ -47,7 +48,9 @@ CLUSTER_DIR=$REPO/.run/rabbit-cluster
 CLUSTER_SIZE=3
 # Each node's Prometheus endpoint (counters such as messages redelivered) sits this far above its AMQP port: 15692, 15693...
 METRICS_OFFSET=10020
-RMQ_PLUGINS='[rabbitmq_prometheus,rabbitmq_consistent_hash_exchange].'
+# And its management listener this far: 15672, 15673... (below the Prometheus ports, so the two never meet).
+MANAGEMENT_OFFSET=10000
+RMQ_PLUGINS='[rabbitmq_management,rabbitmq_prometheus,rabbitmq_consistent_hash_exchange].'
 CLUSTER_BIN=/usr/lib/rabbitmq/bin
 CLUSTER_NODE= # set: rmq talks to this cluster node instead of the single one
 
@@ -180,6 +183,8 @@ EOF
   write_file "$RMQ_ETC/rabbitmq-env.conf" "$env_conf" && changed=0
   write_file "$RMQ_ETC/rabbitmq.conf" "# Managed by apmatrix scripts/servers.sh
 listeners.tcp.default = 127.0.0.1:$RMQ_PORT
+management.tcp.ip = 127.0.0.1
+management.tcp.port = $((RMQ_PORT + MANAGEMENT_OFFSET))
 prometheus.tcp.ip = 127.0.0.1
 prometheus.tcp.port = $((RMQ_PORT + METRICS_OFFSET))" && changed=0
   write_file "$RMQ_ETC/enabled_plugins" "$RMQ_PLUGINS" && changed=0
@@ -316,6 +321,8 @@ cluster_prepare() {
 listeners.tcp.default = 127.0.0.1:$(cnode_port "$i")
 # A killed node that comes back before its peers saw it go splits Mnesia; heal that without a person.
 cluster_partition_handling = autoheal
+management.tcp.ip = 127.0.0.1
+management.tcp.port = $(($(cnode_port "$i") + MANAGEMENT_OFFSET))
 prometheus.tcp.ip = 127.0.0.1
 prometheus.tcp.port = $(($(cnode_port "$i") + METRICS_OFFSET))" || true
     write_file "$CLUSTER_DIR/n$i/enabled_plugins" "$RMQ_PLUGINS" || true

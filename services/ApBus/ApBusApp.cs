@@ -21,12 +21,14 @@ public static class ApBusApp
         services.AddApmatrixDatabase<ApBusDbContext>(builder.Configuration, "apbus");
         services.AddApmatrixBus(builder.Configuration, _ => { });
         services.AddOutboxDispatcher<ApBusDbContext>();
+        services.AddApmatrixMetrics<ApBusDbContext>();
         services.AddApmatrixHealth<ApBusDbContext>(builder.Configuration);
         services.AddScoped<HostStore>();
         services.AddServiceClient<VfioApClient>("VfioAp", VfioApClient.DefaultBaseAddress);
 
         var app = builder.Build();
         app.MapDefaultEndpoints();
+        app.MapApmatrixMetrics();
         app.MapHostApi();
         return app;
     }

@@ -33,12 +33,14 @@ public static class GuestVmApp
             bus => bus.AddBatchConsumer<ApplyApcbConsumer, ApplyApcb>(_ => applyApcbBatches, context => ApplyApcbCheck.Check(context.Message)));
         services.AddDeadLetters();
         services.AddOutboxDispatcher<GuestVmDbContext>();
+        services.AddApmatrixMetrics<GuestVmDbContext, GuestVmMetrics>();
         services.AddPruner<GuestVmPruner>(builder.Configuration);
         services.AddApmatrixHealth<GuestVmDbContext>(builder.Configuration);
         services.AddScoped<GuestStore>();
 
         var app = builder.Build();
         app.MapDefaultEndpoints();
+        app.MapApmatrixMetrics();
         app.MapGuestApi();
         app.MapDeadLetters();
         return app;

@@ -43,6 +43,7 @@ public static class VfioApApp
         });
         services.AddDeadLetters();
         services.AddOutboxDispatcher<VfioApDbContext>();
+        services.AddApmatrixMetrics<VfioApDbContext, VfioApMetrics>();
         services.AddSingleton<StalledHostCheck>();
         services.AddPruner<VfioApPruner>(builder.Configuration);
         services.AddApmatrixHealth<VfioApDbContext>(builder.Configuration)
@@ -64,6 +65,7 @@ public static class VfioApApp
 
         var app = builder.Build();
         app.MapDefaultEndpoints();
+        app.MapApmatrixMetrics();
         app.MapVfioApEndpoints();
         app.MapDeadLetters();
         return app;

@@ -29,6 +29,7 @@ public static class HealthSetup
             new Uri(configuration.GetConnectionString("RabbitMq") ?? throw new InvalidOperationException("ConnectionStrings:RabbitMq is not set"))));
         services.AddReceiveEndpointObserver(provider => provider.GetRequiredService<ConsumerWatchdog>());
         services.AddHostedService(provider => provider.GetRequiredService<ConsumerWatchdog>());
+        services.AddOutboxBacklog<TContext>();
         services.AddSingleton<IHealthCheckPublisher, HealthLog>();
         services.Configure<HealthCheckPublisherOptions>(o => o.Period = TimeSpan.FromSeconds(10));
         // The health service logs every failing check on every poll; HealthLog logs them once per interval instead.

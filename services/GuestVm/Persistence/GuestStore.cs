@@ -17,7 +17,7 @@ namespace Apmatrix.GuestVm.Persistence;
 /// and apply, and saves what that says: masks, versions, history and acknowledgements, and versions to park or
 /// delete, each written with one statement for the whole batch and committed together.
 /// </summary>
-public sealed class GuestStore(GuestVmDbContext db, OutboxSignal outbox, IOptions<GuestOptions> options)
+public sealed class GuestStore(GuestVmDbContext db, OutboxSignal outbox, IOptions<GuestOptions> options, GuestVmMetrics metrics)
 {
     public async Task ApplyAsync(IReadOnlyList<ApplyApcb> commands, CancellationToken cancellationToken)
     {
@@ -70,6 +70,7 @@ public sealed class GuestStore(GuestVmDbContext db, OutboxSignal outbox, IOption
         await ParkAsync(early, cancellationToken);
         await db.EnqueueAsync(acknowledgements, m => m.HostId, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        metrics.Applied(history.ConvertAll(h => h.SuspendedMilliseconds));
         outbox.Notify();
     }
 

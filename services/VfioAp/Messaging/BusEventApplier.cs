@@ -13,7 +13,7 @@ namespace Apmatrix.VfioAp.Messaging;
 /// from the batch and from <c>pending_bus_events</c>, which is applied in the transaction that saves the engine
 /// state; events that arrive early are parked in that table until the gap fills, repeats are dropped.
 /// </summary>
-public sealed class BusEventApplier(VfioApDbContext db, HostStore store, ILogger<BusEventApplier> log)
+public sealed class BusEventApplier(VfioApDbContext db, HostStore store, VfioApMetrics metrics, ILogger<BusEventApplier> log)
 {
     /// <summary>Parked events are read this many at a time: a gap costs one chunk, however many wait behind it.</summary>
     const int ParkedChunk = 4096;
@@ -40,6 +40,7 @@ public sealed class BusEventApplier(VfioApDbContext db, HostStore store, ILogger
             cancellationToken);
         await store.LockUnbornAsync(born, cancellationToken);
         var applied = new List<LockedHost>();
+        var tally = new BusEventTally();
         var early = new List<PendingBusEvent>();
         foreach (var hostId in hostIds)
         {
@@ -55,13 +56,14 @@ public sealed class BusEventApplier(VfioApDbContext db, HostStore store, ILogger
                 row = created;
             }
             var sequencer = new Sequencer<PendingBusEvent>(row.LastSequence, arrived[hostId], e => e.Sequence);
-            if (await ApplyRunAsync(row, sequencer, cancellationToken) is { } host) applied.Add(host);
+            if (await ApplyRunAsync(row, sequencer, tally, cancellationToken) is { } host) applied.Add(host);
             early.AddRange(sequencer.ToPark());
         }
         // Parked while the hosts are locked, so the next transaction to lock a host sees them: none is stranded.
         await ParkAsync(early, cancellationToken);
         var committing = Stopwatch.GetTimestamp();
         await store.CommitAsync(transaction, applied, cancellationToken);
+        metrics.Applied(tally);
         // Guarded: the count walks the whole batch, once per batch on the hot path.
         if (log.IsEnabled(LogLevel.Debug))
             log.LogDebug("{Events} bus events of {Hosts} host(s) ({Parked} parked): applied in {Applied:F1} ms, committed in {Committed:F1} ms",
@@ -70,7 +72,7 @@ public sealed class BusEventApplier(VfioApDbContext db, HostStore store, ILogger
     }
 
     /// <summary>Applies the host's run, parked chunk by parked chunk; returns the host when its engine was loaded.</summary>
-    async Task<LockedHost?> ApplyRunAsync(HostRow row, Sequencer<PendingBusEvent> sequencer, CancellationToken cancellationToken)
+    async Task<LockedHost?> ApplyRunAsync(HostRow row, Sequencer<PendingBusEvent> sequencer, BusEventTally tally, CancellationToken cancellationToken)
     {
         LockedHost? host = null;
         List<PendingBusEvent> parked;
@@ -86,7 +88,12 @@ public sealed class BusEventApplier(VfioApDbContext db, HostStore store, ILogger
             if (run.Count > 0)
             {
                 host ??= await store.LoadAsync(row, cancellationToken);
-                foreach (var e in run) BusEventOperations.Apply(host.Engine, e);
+                foreach (var e in run)
+                {
+                    var updatesBefore = host.Engine.PendingUpdates.Length;
+                    tally.Add(e.Kind, BusEventOperations.Apply(host.Engine, e));
+                    if (e.Kind == BusEventKind.ScanComplete) host.MarkScanUpdates(updatesBefore, host.Engine.PendingUpdates.Length);
+                }
             }
         }
         // Only a full chunk used up to its end can have more parked events after it.

@@ -11,39 +11,53 @@ namespace Apmatrix.VfioAp.Messaging;
 /// </summary>
 public static class BusEventOperations
 {
-    public static void Apply(VfioApEngine engine, PendingBusEvent e)
+    /// <summary>Applies <paramref name="e"/>; says how many queues it carried and how many of its probes wait for scan complete.</summary>
+    public static BusEventEffect Apply(VfioApEngine engine, PendingBusEvent e)
     {
         switch (e.Kind)
         {
             case BusEventKind.ConfigChanged:
                 var change = e.Read<ConfigChanged>();
                 engine.OnConfigChanged(change.Current.ToApConfig(), change.Previous.ToApConfig());
-                break;
+                return default;
             case BusEventKind.QueueProbed:
-                Probe(engine, Apqn.FromValue(e.Apqn!.Value), e.Driver!.Value);
-                break;
+                return new(1, Probe(engine, Deferring(engine), Apqn.FromValue(e.Apqn!.Value), e.Driver!.Value));
             case BusEventKind.QueuesProbed:
-                foreach (var queue in e.Read<QueuesProbed>().Queues) Probe(engine, Apqn.Parse(queue.Apqn), queue.Driver);
-                break;
+                var probed = e.Read<QueuesProbed>().Queues;
+                var deferring = Deferring(engine);
+                var deferred = 0;
+                foreach (var queue in probed) deferred += Probe(engine, deferring, Apqn.Parse(queue.Apqn), queue.Driver);
+                return new(probed.Count, deferred);
             case BusEventKind.QueueRemoved:
                 engine.OnQueueRemoved(Apqn.FromValue(e.Apqn!.Value));
-                break;
+                return new(1, 0);
             case BusEventKind.QueuesRemoved:
-                foreach (var queue in e.Read<QueuesRemoved>().Queues) engine.OnQueueRemoved(Apqn.Parse(queue.Apqn));
-                break;
+                var removed = e.Read<QueuesRemoved>().Queues;
+                foreach (var queue in removed) engine.OnQueueRemoved(Apqn.Parse(queue.Apqn));
+                return new(removed.Count, 0);
             case BusEventKind.ScanComplete:
                 engine.OnScanComplete();
-                break;
+                return default;
             case BusEventKind.BusMasksChanged:
                 var masks = e.Read<BusMasksChanged>();
                 engine.OnPermissionsChanged(new ApPermissions(Bitmap256.ParseMsb0Hex(masks.Apmask), Bitmap256.ParseMsb0Hex(masks.Aqmask)));
-                break;
+                return default;
+            default:
+                return default;
         }
     }
 
+    /// <summary>Mdevs whose probes wait for scan complete: those with adapters or domains being added (the engine's rule, spec quirk Q6).</summary>
+    static List<Mdev> Deferring(VfioApEngine engine) => engine.Mdevs.Where(m => !m.Added.Apm.IsEmpty || !m.Added.Aqm.IsEmpty).ToList();
+
     // A queue probed by the host's default driver is not vfio_ap's: it only takes up its place in the order.
-    static void Probe(VfioApEngine engine, Apqn apqn, BoundDriver driver)
+    static int Probe(VfioApEngine engine, List<Mdev> deferring, Apqn apqn, BoundDriver driver)
     {
-        if (driver == BoundDriver.VfioAp) engine.OnQueueProbed(apqn);
+        if (driver != BoundDriver.VfioAp) return 0;
+        engine.OnQueueProbed(apqn);
+        return deferring.Exists(m => m.Assigned.Apm[apqn.Adapter] && m.Assigned.Aqm[apqn.Domain]) ? 1 : 0;
     }
 }
+
+/// <summary>What applying one bus event did, for the metrics: the queues it carried, the probes deferred.</summary>
+public readonly record struct BusEventEffect(int Queues, int DeferredProbes);

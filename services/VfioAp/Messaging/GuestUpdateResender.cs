@@ -12,7 +12,7 @@ namespace Apmatrix.VfioAp.Messaging;
 /// Rows are claimed with SKIP LOCKED, so several instances share the work.
 /// </summary>
 public sealed class GuestUpdateResender(IServiceScopeFactory scopes, OutboxSignal outbox, IOptions<UpdateOptions> options,
-    ILogger<GuestUpdateResender> log) : BackgroundService
+    VfioApMetrics metrics, ILogger<GuestUpdateResender> log) : BackgroundService
 {
     const int BatchSize = 1000;
 
@@ -58,6 +58,7 @@ public sealed class GuestUpdateResender(IServiceScopeFactory scopes, OutboxSigna
             .Select(u => u.ToMessage()).ToList();
         await db.EnqueueAsync(messages, m => m.HostId, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        metrics.Resent(due.Count);
         outbox.Notify();
         log.LogInformation("re-sent {Count} unacknowledged guest updates", due.Count);
         return due.Count;

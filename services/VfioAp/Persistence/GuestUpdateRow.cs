@@ -18,11 +18,14 @@ public sealed class GuestUpdateRow
     public DateTime SentAt { get; set; }
     public DateTime? AckedAt { get; set; }
 
-    public static GuestUpdateRow From(string hostId, GuestApcbUpdate update, DateTime now) => new()
+    /// <summary>Made by a scan complete, so created_at is when the scan's ScanComplete was applied (the scan-to-guest-applied histogram).</summary>
+    public bool ScanCaused { get; init; }
+
+    public static GuestUpdateRow From(string hostId, GuestApcbUpdate update, DateTime now, bool scanCaused = false) => new()
     {
         HostId = hostId, Guest = update.Guest, Version = update.Version, Mdev = update.Mdev,
         Apm = update.Apcb.Apm, Aqm = update.Apcb.Aqm, Adm = update.Apcb.Adm,
-        CreatedAt = now, SentAt = now,
+        CreatedAt = now, SentAt = now, ScanCaused = scanCaused,
     };
 
     public ApplyApcb ToMessage() => new(HostId, Guest, Version, Apm.ToMsb0Hex(), Aqm.ToMsb0Hex(), Adm.ToMsb0Hex(), Mdev);

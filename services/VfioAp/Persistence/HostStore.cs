@@ -2,6 +2,7 @@ using Apmatrix.ApModel;
 using Apmatrix.Contracts;
 using Apmatrix.Engine;
 using Apmatrix.Hosting;
+using Apmatrix.VfioAp.Messaging;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
@@ -15,7 +16,7 @@ namespace Apmatrix.VfioAp.Persistence;
 /// engine operation, write of what changed, guest updates with their ApplyApcb outbox rows, commit. The
 /// row lock is what serialises admin requests and bus events of one host across all instances.
 /// </summary>
-public sealed class HostStore(VfioApDbContext db, OutboxSignal outbox)
+public sealed class HostStore(VfioApDbContext db, OutboxSignal outbox, VfioApMetrics metrics)
 {
     static readonly byte[] EmptyBitmap = new byte[BitmapColumn.Size];
     static readonly byte[] NothingBound = new byte[HostRow.BoundQueuesLength];
@@ -87,7 +88,8 @@ public sealed class HostStore(VfioApDbContext db, OutboxSignal outbox)
     public async Task CommitAsync(IDbContextTransaction transaction, IEnumerable<LockedHost> hosts, CancellationToken cancellationToken)
     {
         var now = DateTime.UtcNow;
-        var changes = hosts.Select(host => host.WriteBack()).ToList();
+        var locked = hosts.ToList();
+        var changes = locked.Select(host => host.WriteBack()).ToList();
         foreach (var host in changes)
         {
             db.Mdevs.AddRange(host.CreatedMdevs);
@@ -96,7 +98,10 @@ public sealed class HostStore(VfioApDbContext db, OutboxSignal outbox)
             db.MaskReservations.AddRange(host.CreatedReservations);
             db.MaskReservations.RemoveRange(host.EndedReservations);
         }
-        var updates = changes.SelectMany(host => host.Updates.Select(update => GuestUpdateRow.From(host.HostId, update, now))).ToList();
+        var updates = locked.Zip(changes).SelectMany(host => host.Second.Updates.Select((update, i) =>
+            GuestUpdateRow.From(host.Second.HostId, update, now, host.First.ScanCaused(i)))).ToList();
+        var plugs = locked.Zip(changes).Select(host => HotPlugs.Count(host.First.StoredApcb, host.Second.Updates))
+            .Aggregate(default(HotPlugs), (sum, p) => new(sum.Updates + p.Updates, sum.Apqns + p.Apqns));
         await db.SaveChangesAsync(cancellationToken);
         await UpdateMdevsAsync(changes.SelectMany(host => host.ChangedMdevs).ToList(), cancellationToken);
         await UpdateGuestsAsync(changes.SelectMany(host => host.ChangedGuests).ToList(), cancellationToken);
@@ -104,6 +109,7 @@ public sealed class HostStore(VfioApDbContext db, OutboxSignal outbox)
         var messages = updates.Select(u => u.ToMessage()).ToList();
         await db.EnqueueAsync(messages, m => m.HostId, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        metrics.Sent(messages.Count, plugs);
         if (messages.Count > 0) outbox.Notify();
     }
 
@@ -145,7 +151,7 @@ public sealed class HostStore(VfioApDbContext db, OutboxSignal outbox)
         if (updates.Count == 0) return;
         var connection = (NpgsqlConnection)db.Database.GetDbConnection();
         await using var copy = await connection.BeginBinaryImportAsync(
-            "COPY guest_updates (host_id, guest, version, apm, aqm, adm, mdev, created_at, sent_at) FROM STDIN (FORMAT BINARY)", cancellationToken);
+            "COPY guest_updates (host_id, guest, version, apm, aqm, adm, mdev, created_at, sent_at, scan_caused) FROM STDIN (FORMAT BINARY)", cancellationToken);
         foreach (var update in updates)
         {
             await copy.StartRowAsync(cancellationToken);
@@ -158,6 +164,7 @@ public sealed class HostStore(VfioApDbContext db, OutboxSignal outbox)
             await copy.WriteTextOrNullAsync(update.Mdev, cancellationToken);
             await copy.WriteAsync(update.CreatedAt, NpgsqlDbType.TimestampTz, cancellationToken);
             await copy.WriteAsync(update.SentAt, NpgsqlDbType.TimestampTz, cancellationToken);
+            await copy.WriteAsync(update.ScanCaused, NpgsqlDbType.Boolean, cancellationToken);
         }
         await copy.CompleteAsync(cancellationToken);
     }

@@ -1,3 +1,4 @@
+using Apmatrix.ApModel;
 using Apmatrix.Engine;
 
 namespace Apmatrix.VfioAp.Persistence;
@@ -24,6 +25,20 @@ public sealed class LockedHost
 
     public HostRow Row { get; }
     public VfioApEngine Engine { get; }
+
+    readonly List<Range> _scanUpdates = [];
+
+    /// <summary>The engine's pending updates from <paramref name="from"/> to <paramref name="to"/> are what a scan complete caused.</summary>
+    public void MarkScanUpdates(int from, int to)
+    {
+        if (to > from) _scanUpdates.Add(from..to);
+    }
+
+    /// <summary>Whether the drained update at <paramref name="index"/> was caused by a scan complete.</summary>
+    public bool ScanCaused(int index) => _scanUpdates.Exists(r => index >= r.Start.Value && index < r.End.Value);
+
+    /// <summary>The APCB the guest held before this transaction (none for a guest it created).</summary>
+    public ApMatrix StoredApcb(string guest) => _guests.TryGetValue(guest, out var known) ? known.Stored.Apcb : ApMatrix.Empty;
 
     /// <summary>
     /// Copies the engine's state into the host row and says which mdev and guest rows are new, changed (updated in

@@ -141,6 +141,10 @@ namespace Apmatrix.VfioAp.Persistence.Migrations
                         .HasColumnType("text")
                         .HasColumnName("mdev");
 
+                    b.Property<bool>("ScanCaused")
+                        .HasColumnType("boolean")
+                        .HasColumnName("scan_caused");
+
                     b.Property<DateTime>("SentAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("sent_at");

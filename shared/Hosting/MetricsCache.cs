@@ -1,0 +1,90 @@
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Apmatrix.Hosting;
+
+/// <summary>
+/// A figure read from the database for observable gauges. A collection never waits for the database and never sees
+/// an exception: it gets the last reading, and a reading older than <see cref="FreshFor"/> starts one refresh in the
+/// background. While the database fails there is no reading, so the gauge is absent rather than wrong.
+/// </summary>
+public sealed class MetricsCache<T>(IServiceScopeFactory scopes, Func<IServiceProvider, CancellationToken, Task<T>> read, TimeProvider clock,
+    ILogger log) where T : class
+{
+    /// <summary>How long a reading serves collections before the next one reads again.</summary>
+    public static readonly TimeSpan FreshFor = TimeSpan.FromSeconds(5);
+
+    static readonly TimeSpan ReadTimeout = TimeSpan.FromSeconds(10);
+
+    readonly Lock _lock = new();
+    T? _reading;
+    long _triedAt = long.MinValue;
+    bool _refreshing;
+
+    /// <summary>The last reading, or none while the database fails; starts a refresh when the reading is stale.</summary>
+    public T? Current
+    {
+        get
+        {
+            lock (_lock)
+            {
+                var stale = _triedAt == long.MinValue || clock.GetElapsedTime(_triedAt) >= FreshFor;
+                if (stale && !_refreshing)
+                {
+                    _refreshing = true;
+                    _triedAt = clock.GetTimestamp();
+                    _ = Task.Run(RefreshAsync);
+                }
+                return _reading;
+            }
+        }
+    }
+
+    /// <summary>An observable gauge's measurement from the current reading: none while there is no reading.</summary>
+    public IEnumerable<Measurement<TValue>> Observe<TValue>(Func<T, TValue> pick) where TValue : struct =>
+        Current is { } value ? [new Measurement<TValue>(pick(value))] : [];
+
+    /// <summary>Reads now (a health check wants the truth, and its failure); the gauges then serve this reading.</summary>
+    public async Task<T> ReadAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        try
+        {
+            var value = await read(scope.ServiceProvider, cancellationToken);
+            Store(value);
+            return value;
+        }
+        catch
+        {
+            Store(null);
+            throw;
+        }
+    }
+
+    async Task RefreshAsync()
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(ReadTimeout);
+            await ReadAsync(timeout.Token);
+        }
+        catch (Exception e)
+        {
+            log.LogDebug(e, "a metrics reading failed; its gauges are absent until the next succeeds");
+        }
+        finally
+        {
+            lock (_lock) _refreshing = false;
+        }
+    }
+
+    void Store(T? value)
+    {
+        lock (_lock)
+        {
+            _reading = value;
+            _triedAt = clock.GetTimestamp();
+        }
+    }
+}

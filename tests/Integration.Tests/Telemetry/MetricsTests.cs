@@ -1,0 +1,137 @@
+using System.Globalization;
+using System.Net;
+using System.Text.Json;
+using Apmatrix.Contracts;
+using Apmatrix.Scenarios;
+using Apmatrix.Scenarios.Stack;
+using Npgsql;
+
+namespace Apmatrix.Integration.Tests.Telemetry;
+
+/// <summary>
+/// Each service's <c>/metrics</c>, read over HTTP, counts what the service did. A stack of its own serves only this
+/// class, and each service exports only its own meters, but exchanges are shared on the test vhost: other stacks' bus
+/// events and ApplyApcb reach this stack's VfioAp and GuestVm too. So a scenario's own run is checked as a lower bound,
+/// and the exact counts are checked against the service's own database, which holds everything the service committed
+/// (the counters are recorded after each commit), read between two equal scrapes so nothing moved in between.
+/// </summary>
+public class MetricsTests(StackFixture stack) : IClassFixture<StackFixture>
+{
+    const string EventsApplied = "apmatrix_vfioap_bus_events_applied";
+    const string UpdatesSent = "apmatrix_vfioap_guest_updates_sent";
+    const string ProbesDeferred = "apmatrix_vfioap_probes_deferred";
+    const string HotPlugs = "apmatrix_vfioap_hot_plugs";
+    const string ApqnsPlugged = "apmatrix_vfioap_apqns_plugged";
+    const string ScanToApplied = "apmatrix_vfioap_scan_to_guest_applied_count";
+    const string UpdatesApplied = "apmatrix_guestvm_apcb_updates_applied";
+    const string Suspended = "apmatrix_guestvm_vcpus_suspended_count";
+
+    [Fact]
+    public async Task Should_answer_only_a_viewer_or_an_operator()
+    {
+        foreach (var service in new[] { stack.ApBus, stack.VfioAp, stack.GuestVm })
+        {
+            using var anonymous = stack.Client(service, null);
+            Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/metrics")).StatusCode);
+            using var viewer = stack.Client(service, stack.ViewerKey);
+            var answer = await viewer.GetAsync("/metrics");
+            Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+            Assert.StartsWith("text/plain", answer.Content.Headers.ContentType?.MediaType);
+        }
+    }
+
+    [Fact]
+    public async Task Should_count_a_scenario_and_agree_with_what_each_service_committed()
+    {
+        var before = await ScrapeAsync(stack.VfioAp);
+        var guestsBefore = await ScrapeAsync(stack.GuestVm);
+        var scenario = ScenarioReader.ReadFile(Path.Combine(AppContext.BaseDirectory, "scenarios", "01-adapter-added.json"));
+        var host = StackTarget.HostIdFor(scenario);
+        await using (var target = new StackTarget(new StackEndpoints(stack.ApBus, stack.VfioAp, stack.GuestVm, stack.Keys.Operator), host,
+                         BusEventForm.Grouped))
+        {
+            var result = await ScenarioRunner.RunAsync(scenario, target);
+            Assert.True(result.Passed, string.Join("\n", result.Failures));
+        }
+        using var apBus = stack.Client(stack.ApBus);
+        var sent = JsonDocument.Parse(await apBus.GetStringAsync($"/hosts/{host}")).RootElement.GetProperty("lastSequence").GetInt64();
+        // Two scans (the host's definition, then the step), each config changed, one grouped probe of one adapter, scan complete.
+        Assert.Equal(6, sent);
+        using var guestVm = stack.Client(stack.GuestVm);
+        var updates = JsonDocument.Parse(await guestVm.GetStringAsync($"/hosts/{host}/guests")).RootElement.EnumerateArray()
+            .Sum(g => g.GetProperty("updates").GetInt64());
+        // The attach plugs (4,4); scan complete plugs (5,4), whose probe waited for it.
+        Assert.Equal(2, updates);
+
+        var after = await Eventually.ReadAsync(() => ScrapeAsync(stack.VfioAp),
+            m => Delta(m, before, EventsApplied) >= sent && Delta(m, before, ScanToApplied) >= 1, "VfioAp to count the scenario's bus events");
+        Assert.True(Delta(after, before, UpdatesSent) >= updates);
+        Assert.True(Delta(after, before, ProbesDeferred) >= 1);
+        Assert.True(Delta(after, before, HotPlugs) >= 2);
+        Assert.True(Delta(after, before, ApqnsPlugged) >= 2);
+        Assert.True(Value(after, EventsApplied, "kind=\"queues-probed\"") - Value(before, EventsApplied, "kind=\"queues-probed\"") >= 1);
+        var guestsAfter = await Eventually.ReadAsync(() => ScrapeAsync(stack.GuestVm), m => Delta(m, guestsBefore, UpdatesApplied) >= updates,
+            "GuestVm to count the scenario's updates");
+        Assert.True(Delta(guestsAfter, guestsBefore, Suspended) >= updates);
+
+        await AgreesAsync(stack.VfioAp, "vfioap", EventsApplied, "SELECT coalesce(sum(last_sequence), 0)::float8 FROM hosts");
+        await AgreesAsync(stack.VfioAp, "vfioap", UpdatesSent, "SELECT count(*)::float8 FROM guest_updates");
+        await AgreesAsync(stack.VfioAp, "vfioap", ScanToApplied, "SELECT count(*)::float8 FROM guest_updates WHERE scan_caused AND acked_at IS NOT NULL");
+        await AgreesAsync(stack.GuestVm, "guestvm", UpdatesApplied, "SELECT coalesce(sum(update_count), 0)::float8 FROM guests");
+    }
+
+    [Fact]
+    public async Task Should_show_the_backlogs_as_gauges()
+    {
+        // The gauges read the database in the background: the first scrape may come before the first reading.
+        var vfioAp = await Eventually.ReadAsync(() => ScrapeAsync(stack.VfioAp),
+            m => m.ContainsKey("apmatrix_vfioap_outbox_waiting") && m.ContainsKey("apmatrix_vfioap_bus_events_parked"), "VfioAp's gauges");
+        Assert.True(vfioAp["apmatrix_vfioap_outbox_oldest_age"] >= 0);
+        Assert.True(vfioAp.ContainsKey("apmatrix_vfioap_guest_updates_unacknowledged"));
+        var apBus = await Eventually.ReadAsync(() => ScrapeAsync(stack.ApBus), m => m.ContainsKey("apmatrix_apbus_outbox_waiting"), "ApBus's gauges");
+        Assert.True(apBus["apmatrix_apbus_outbox_waiting"] >= 0);
+        // Another service's instruments never show here, though all three run in this process.
+        Assert.DoesNotContain(apBus.Keys, k => k.StartsWith("apmatrix_vfioap_", StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// The counter equals what the database holds, read between two scrapes that agree: a commit counts right after it
+    /// returns, so a count that did not move around the query is the count of exactly what the query saw.
+    /// </summary>
+    async Task AgreesAsync(Uri service, string database, string metric, string sql)
+    {
+        await Eventually.ReadAsync(async () =>
+        {
+            var first = Sum(await ScrapeAsync(service), metric);
+            await using var connection = new NpgsqlConnection(stack.Database(database));
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand(sql, connection);
+            var stored = (double)(await command.ExecuteScalarAsync())!;
+            var second = Sum(await ScrapeAsync(service), metric);
+            return (first, stored, second);
+        }, r => r.first == r.stored && r.stored == r.second, $"{metric} to equal {sql}", describe: r => r.ToString());
+    }
+
+    /// <summary>Every sample of the scrape by its line's name and labels, plus each name's sum over its labels.</summary>
+    async Task<Dictionary<string, double>> ScrapeAsync(Uri service)
+    {
+        using var viewer = stack.Client(service, stack.ViewerKey);
+        var samples = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var line in (await viewer.GetStringAsync("/metrics")).Split('\n'))
+        {
+            if (line.Length == 0 || line[0] == '#') continue;
+            var space = line.LastIndexOf(' ');
+            var (series, value) = (line[..space], double.Parse(line[(space + 1)..], CultureInfo.InvariantCulture));
+            samples[series] = value;
+            var brace = series.IndexOf('{');
+            if (brace > 0) samples[series[..brace]] = samples.GetValueOrDefault(series[..brace]) + value;
+        }
+        return samples;
+    }
+
+    static double Sum(Dictionary<string, double> samples, string name) => samples.GetValueOrDefault(name);
+
+    static double Value(Dictionary<string, double> samples, string name, string labels) => samples.GetValueOrDefault($"{name}{{{labels}}}");
+
+    static double Delta(Dictionary<string, double> after, Dictionary<string, double> before, string name) => Sum(after, name) - Sum(before, name);
+}

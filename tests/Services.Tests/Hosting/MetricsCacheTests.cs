@@ -1,0 +1,66 @@
+using Apmatrix.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Apmatrix.Services.Tests.Hosting;
+
+/// <summary>A gauge's database reading: served from the cache while fresh, refreshed in the background, absent after a failure.</summary>
+public class MetricsCacheTests
+{
+    sealed class Clock : TimeProvider
+    {
+        public long Now;
+        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+        public override long GetTimestamp() => Now;
+        public void Advance(TimeSpan by) => Now += by.Ticks;
+    }
+
+    sealed record Reading(int Value);
+
+    readonly Clock _clock = new();
+    readonly IServiceScopeFactory _scopes = new ServiceCollection().BuildServiceProvider().GetRequiredService<IServiceScopeFactory>();
+    int _reads;
+    Func<int, Reading> _answer = n => new Reading(n);
+
+    MetricsCache<Reading> NewCache() => new(_scopes, (_, _) => Task.FromResult(_answer(Interlocked.Increment(ref _reads))), _clock, NullLogger.Instance);
+
+    [Fact]
+    public async Task A_collection_never_waits_and_a_fresh_reading_is_not_read_again()
+    {
+        var cache = NewCache();
+        Assert.Null(cache.Current);
+        await Eventually(() => cache.Current is not null);
+        Assert.Equal(1, _reads);
+
+        _clock.Advance(MetricsCache<Reading>.FreshFor / 2);
+        Assert.Equal(new Reading(1), cache.Current);
+        Assert.Equal(1, _reads);
+
+        _clock.Advance(MetricsCache<Reading>.FreshFor);
+        Assert.Equal(new Reading(1), cache.Current);
+        await Eventually(() => cache.Current == new Reading(2));
+    }
+
+    [Fact]
+    public async Task A_failed_reading_leaves_no_value_and_reaches_only_the_caller_that_asked_now()
+    {
+        var cache = NewCache();
+        await cache.ReadAsync(CancellationToken.None);
+        Assert.Single(cache.Observe(r => r.Value));
+
+        _answer = _ => throw new InvalidOperationException("database down");
+        await Assert.ThrowsAsync<InvalidOperationException>(() => cache.ReadAsync(CancellationToken.None));
+        Assert.Empty(cache.Observe(r => r.Value));
+
+        _clock.Advance(MetricsCache<Reading>.FreshFor);
+        Assert.Empty(cache.Observe(r => r.Value));
+        await Eventually(() => _reads == 3);
+        Assert.Empty(cache.Observe(r => r.Value));
+    }
+
+    static async Task Eventually(Func<bool> condition)
+    {
+        for (var i = 0; i < 500 && !condition(); i++) await Task.Delay(10);
+        Assert.True(condition());
+    }
+}
