@@ -89,9 +89,14 @@ public sealed partial class VfioApEngine : IApBusListener
     public void OnQueueProbed(Apqn apqn)
     {
         _bound[apqn.Adapter] = _bound[apqn.Adapter].With(apqn.Domain);
+        if (OwnerOf(apqn) is not { } mdev) return;
         // Deferral keys on the mdev's pending additions, not the queue's own ids (spec quirk Q6, as upstream).
-        if (OwnerOf(apqn) is { DefersProbes: false } mdev && FilterMatrix(mdev)) UpdateGuest(mdev);
+        if (mdev.DefersProbes) DeferredProbes++;
+        else if (FilterMatrix(mdev)) UpdateGuest(mdev);
     }
+
+    /// <summary>Probes of assigned queues held back for scan complete since this engine was made or restored: a count for the metrics.</summary>
+    public int DeferredProbes { get; private set; }
 
     /// <summary>A queue leaves vfio_ap: if the guest has it, its whole adapter is unplugged.</summary>
     public void OnQueueRemoved(Apqn apqn)

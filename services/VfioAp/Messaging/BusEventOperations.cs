@@ -14,48 +14,50 @@ public static class BusEventOperations
     /// <summary>Applies <paramref name="e"/>; says how many queues it carried and how many of its probes wait for scan complete.</summary>
     public static BusEventEffect Apply(VfioApEngine engine, PendingBusEvent e)
     {
+        var deferredBefore = engine.DeferredProbes;
+        var queues = Run(engine, e);
+        return new(queues, engine.DeferredProbes - deferredBefore);
+    }
+
+    /// <summary>Runs the event's operations; answers how many queues it carried.</summary>
+    static int Run(VfioApEngine engine, PendingBusEvent e)
+    {
         switch (e.Kind)
         {
             case BusEventKind.ConfigChanged:
                 var change = e.Read<ConfigChanged>();
                 engine.OnConfigChanged(change.Current.ToApConfig(), change.Previous.ToApConfig());
-                return default;
+                return 0;
             case BusEventKind.QueueProbed:
-                return new(1, Probe(engine, Deferring(engine), Apqn.FromValue(e.Apqn!.Value), e.Driver!.Value));
+                Probe(engine, Apqn.FromValue(e.Apqn!.Value), e.Driver!.Value);
+                return 1;
             case BusEventKind.QueuesProbed:
                 var probed = e.Read<QueuesProbed>().Queues;
-                var deferring = Deferring(engine);
-                var deferred = 0;
-                foreach (var queue in probed) deferred += Probe(engine, deferring, Apqn.Parse(queue.Apqn), queue.Driver);
-                return new(probed.Count, deferred);
+                foreach (var queue in probed) Probe(engine, Apqn.Parse(queue.Apqn), queue.Driver);
+                return probed.Count;
             case BusEventKind.QueueRemoved:
                 engine.OnQueueRemoved(Apqn.FromValue(e.Apqn!.Value));
-                return new(1, 0);
+                return 1;
             case BusEventKind.QueuesRemoved:
                 var removed = e.Read<QueuesRemoved>().Queues;
                 foreach (var queue in removed) engine.OnQueueRemoved(Apqn.Parse(queue.Apqn));
-                return new(removed.Count, 0);
+                return removed.Count;
             case BusEventKind.ScanComplete:
                 engine.OnScanComplete();
-                return default;
+                return 0;
             case BusEventKind.BusMasksChanged:
                 var masks = e.Read<BusMasksChanged>();
                 engine.OnPermissionsChanged(new ApPermissions(Bitmap256.ParseMsb0Hex(masks.Apmask), Bitmap256.ParseMsb0Hex(masks.Aqmask)));
-                return default;
+                return 0;
             default:
-                return default;
+                return 0;
         }
     }
 
-    /// <summary>Mdevs whose probes wait for scan complete: those with adapters or domains being added (the engine's rule, spec quirk Q6).</summary>
-    static List<Mdev> Deferring(VfioApEngine engine) => engine.Mdevs.Where(m => !m.Added.Apm.IsEmpty || !m.Added.Aqm.IsEmpty).ToList();
-
     // A queue probed by the host's default driver is not vfio_ap's: it only takes up its place in the order.
-    static int Probe(VfioApEngine engine, List<Mdev> deferring, Apqn apqn, BoundDriver driver)
+    static void Probe(VfioApEngine engine, Apqn apqn, BoundDriver driver)
     {
-        if (driver != BoundDriver.VfioAp) return 0;
-        engine.OnQueueProbed(apqn);
-        return deferring.Exists(m => m.Assigned.Apm[apqn.Adapter] && m.Assigned.Aqm[apqn.Domain]) ? 1 : 0;
+        if (driver == BoundDriver.VfioAp) engine.OnQueueProbed(apqn);
     }
 }
 
