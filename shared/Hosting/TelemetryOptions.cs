@@ -8,7 +8,7 @@ public sealed class TelemetryOptions
     /// <summary>
     /// The share of new traces (config changes, API calls) recorded; a recorded trace is recorded whole, downstream
     /// included, since every span follows its parent's decision. One in a hundred keeps a traced per-queue full-scale
-    /// scan (about 135,000 spans) a rare event rather than the exporter's steady load.
+    /// scan (about 200,000 spans, three per bus event) a rare event rather than the exporter's steady load.
     /// </summary>
     public double SampleRatio { get; set; } = 0.01;
 
