@@ -44,8 +44,9 @@ public static class Outbox
         if (messages.Count == 0) return;
         if (db.Database.CurrentTransaction is null)
             throw new InvalidOperationException("the outbox is written inside the transaction of the state change");
-        // What caused these rows (the request, the consumed message): the dispatcher publishes each as its child.
-        var traceParent = Activity.Current is { IdFormat: ActivityIdFormat.W3C } cause ? cause.Id : null;
+        // What caused these rows (the request, the consumed message): the dispatcher publishes each as its child. An
+        // activity no tracer listens to (ASP.NET Core makes one regardless) decides nothing for the services downstream.
+        var traceParent = Activity.Current is { IdFormat: ActivityIdFormat.W3C } cause && cause.Source.HasListeners() ? cause.Id : null;
         var connection = (NpgsqlConnection)db.Database.GetDbConnection();
         await using var copy = await connection.BeginBinaryImportAsync(
             $"COPY {Table} (message_id, message_type, body, partition_key, trace_parent) FROM STDIN (FORMAT BINARY)", cancellationToken);
