@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
@@ -27,6 +28,7 @@ public static class Outbox
             e.Property(m => m.Body).HasColumnName("body").HasColumnType("jsonb");
             e.Property(m => m.CreatedAt).HasColumnName("created_at").HasDefaultValueSql("now()");
             e.Property(m => m.PartitionKey).HasColumnName("partition_key").HasDefaultValue("");
+            e.Property(m => m.TraceParent).HasColumnName("trace_parent");
             e.HasIndex(m => new { m.PartitionKey, m.Sequence });
         });
         return model;
@@ -42,9 +44,12 @@ public static class Outbox
         if (messages.Count == 0) return;
         if (db.Database.CurrentTransaction is null)
             throw new InvalidOperationException("the outbox is written inside the transaction of the state change");
+        // What caused these rows (the request, the consumed message): the dispatcher publishes each as its child. An
+        // activity no tracer listens to (ASP.NET Core makes one regardless) decides nothing for the services downstream.
+        var traceParent = Activity.Current is { IdFormat: ActivityIdFormat.W3C } cause && cause.Source.HasListeners() ? cause.Id : null;
         var connection = (NpgsqlConnection)db.Database.GetDbConnection();
         await using var copy = await connection.BeginBinaryImportAsync(
-            $"COPY {Table} (message_id, message_type, body, partition_key) FROM STDIN (FORMAT BINARY)", cancellationToken);
+            $"COPY {Table} (message_id, message_type, body, partition_key, trace_parent) FROM STDIN (FORMAT BINARY)", cancellationToken);
         foreach (var message in messages)
         {
             await copy.StartRowAsync(cancellationToken);
@@ -52,6 +57,7 @@ public static class Outbox
             await copy.WriteAsync(message.GetType().FullName!, NpgsqlDbType.Text, cancellationToken);
             await copy.WriteAsync(JsonSerializer.Serialize(message, message.GetType(), Wire.Options), NpgsqlDbType.Jsonb, cancellationToken);
             await copy.WriteAsync(partitionOf(message), NpgsqlDbType.Text, cancellationToken);
+            await copy.WriteTextOrNullAsync(traceParent, cancellationToken);
         }
         await copy.CompleteAsync(cancellationToken);
     }

@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using System.Text.Json;
 using MassTransit;
+using MassTransit.Logging;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -30,6 +32,8 @@ public sealed class OutboxDispatcher<TContext>(IServiceScopeFactory scopes, IBus
 
     async Task RunLaneAsync(int lane, CancellationToken stoppingToken)
     {
+        // MassTransit takes a publish's parent from its row's header only when no activity is current (Publish below).
+        Activity.Current = null;
         var outage = new Outage(log, $"publishing the outbox (lane {lane})");
         var state = new Lane();
         while (!stoppingToken.IsCancellationRequested)
@@ -132,12 +136,14 @@ public sealed class OutboxDispatcher<TContext>(IServiceScopeFactory scopes, IBus
             bus.Publish(m.Message, m.Type, Pipe.Execute<PublishContext>(context =>
             {
                 context.MessageId = m.MessageId;
+                // Each row's own cause becomes its publish span's parent, so the trace runs on past the outbox.
+                if (m.TraceParent is not null) context.Headers.Set(DiagnosticHeaders.ActivityId, m.TraceParent);
                 // The consistent-hash exchange a consumer binds hashes it: one host's messages reach one queue.
                 if (m.PartitionKey.Length > 0) context.SetRoutingKey(m.PartitionKey);
             }), cancellationToken);
     }
 
-    sealed record Readable(Guid MessageId, object Message, Type Type, string PartitionKey);
+    sealed record Readable(Guid MessageId, object Message, Type Type, string PartitionKey, string? TraceParent);
 
     /// <summary>A row no contract can read would block every row after it, so it is logged whole and dropped.</summary>
     Readable? Read(OutboxMessage row)
@@ -145,7 +151,7 @@ public sealed class OutboxDispatcher<TContext>(IServiceScopeFactory scopes, IBus
         try
         {
             var type = Wire.ContractType(row.MessageType);
-            return new Readable(row.MessageId, JsonSerializer.Deserialize(row.Body, type, Wire.Options)!, type, row.PartitionKey);
+            return new Readable(row.MessageId, JsonSerializer.Deserialize(row.Body, type, Wire.Options)!, type, row.PartitionKey, row.TraceParent);
         }
         catch (Exception e) when (e is InvalidOperationException or JsonException or NotSupportedException)
         {

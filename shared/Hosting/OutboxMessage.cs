@@ -10,4 +10,6 @@ public sealed class OutboxMessage
     /// <summary>Whose stream the message belongs to (a host): one key's rows are published in order by one dispatcher at a time.</summary>
     public string PartitionKey { get; set; } = "";
     public DateTime CreatedAt { get; set; }
+    /// <summary>The W3C traceparent of the request or message that wrote the row: its publish continues that trace.</summary>
+    public string? TraceParent { get; set; }
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Apmatrix.ApModel;
 using Apmatrix.Contracts;
 using Apmatrix.GuestVm.Core;
@@ -19,6 +20,9 @@ namespace Apmatrix.GuestVm.Persistence;
 /// </summary>
 public sealed class GuestStore(GuestVmDbContext db, OutboxSignal outbox, IOptions<GuestOptions> options, GuestVmMetrics metrics)
 {
+    /// <summary>A span per guest around its suspend, write and resume: the part of a config change a guest feels.</summary>
+    static readonly ActivitySource Tracing = new(Telemetry.SourcePrefix + "GuestVm");
+
     public async Task ApplyAsync(IReadOnlyList<ApplyApcb> commands, CancellationToken cancellationToken)
     {
         var arrived = commands.ToLookup(c => (c.HostId, c.GuestId));
@@ -39,7 +43,12 @@ public sealed class GuestStore(GuestVmDbContext db, OutboxSignal outbox, IOption
         {
             var key = keys[i];
             var waiting = parked[key].OrderBy(p => p.Version).Select(p => p.ToCommand()).ToList();
+            using var apply = Tracing.StartActivity("apcb apply");
+            apply?.SetTag("apmatrix.host", key.HostId);
+            apply?.SetTag("apmatrix.guest", key.GuestId);
             runs[i] = ApcbVersions.Apply(guests[key].ToState(), arrived[key].Select(Command), waiting, suspendCost, now);
+            apply?.SetTag("apmatrix.apcb.versions", string.Join(",", runs[i].Applied.Select(a => a.Version)));
+            apply?.SetTag("apmatrix.apcb.suspended_ms", runs[i].Applied.Sum(a => a.SuspendedMilliseconds));
         });
         var applied = new List<GuestRecord>();
         var cleared = new List<GuestRecord>();

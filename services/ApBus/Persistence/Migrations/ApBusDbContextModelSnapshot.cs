@@ -134,6 +134,10 @@ namespace Apmatrix.ApBus.Persistence.Migrations
                         .HasDefaultValue("")
                         .HasColumnName("partition_key");
 
+                    b.Property<string>("TraceParent")
+                        .HasColumnType("text")
+                        .HasColumnName("trace_parent");
+
                     b.HasKey("Sequence");
 
                     b.HasIndex("PartitionKey", "Sequence");

@@ -212,6 +212,10 @@ namespace Apmatrix.GuestVm.Persistence.Migrations
                         .HasDefaultValue("")
                         .HasColumnName("partition_key");
 
+                    b.Property<string>("TraceParent")
+                        .HasColumnType("text")
+                        .HasColumnName("trace_parent");
+
                     b.HasKey("Sequence");
 
                     b.HasIndex("PartitionKey", "Sequence");

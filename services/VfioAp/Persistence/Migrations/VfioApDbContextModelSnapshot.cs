@@ -58,6 +58,10 @@ namespace Apmatrix.VfioAp.Persistence.Migrations
                         .HasDefaultValue("")
                         .HasColumnName("partition_key");
 
+                    b.Property<string>("TraceParent")
+                        .HasColumnType("text")
+                        .HasColumnName("trace_parent");
+
                     b.HasKey("Sequence");
 
                     b.HasIndex("PartitionKey", "Sequence");
