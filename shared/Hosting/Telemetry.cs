@@ -6,6 +6,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 
@@ -46,6 +47,8 @@ public static class Telemetry
                 if (otlp) tracing.AddOtlpExporter();
                 if (console) tracing.AddConsoleExporter();
             });
+        // The services' meters go to the OTLP receiver too; /metrics serves them to Prometheus either way.
+        if (otlp) builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(SourcePrefix + "*").AddOtlpExporter());
         return builder;
     }
 
