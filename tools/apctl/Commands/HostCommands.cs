@@ -23,12 +23,12 @@ public static class HostCommands
     static Command List(Io io) => new Command("list", "every host: its bus's last event, how many vfio_ap has applied, its mdevs and parked events").Does(io,
         async (_, session, ct) =>
         {
-            var bus = await AllPagesAsync(session.ApBus, ApiRoutes.ListBuses, ct);
+            var bus = (await AllPagesAsync(session.ApBus, ApiRoutes.ListBuses, ct)).ToDictionary(h => h["host"]!.GetValue<string>());
             var vfioAp = (await AllPagesAsync(session.VfioAp, ApiRoutes.ListHosts, ct)).ToDictionary(h => h["host"]!.GetValue<string>());
             var hosts = new JsonArray();
-            foreach (var name in bus.Select(h => h["host"]!.GetValue<string>()).Union(vfioAp.Keys).Order(StringComparer.Ordinal))
+            foreach (var name in bus.Keys.Union(vfioAp.Keys).Order(StringComparer.Ordinal))
             {
-                var onBus = bus.FirstOrDefault(h => h["host"]!.GetValue<string>() == name);
+                var onBus = bus.GetValueOrDefault(name);
                 var applied = vfioAp.GetValueOrDefault(name);
                 long? sent = onBus?["lastSequence"]?.GetValue<long>(), done = applied?["lastSequence"]?.GetValue<long>();
                 hosts.Add(new JsonObject
