@@ -4,49 +4,60 @@ namespace Apmatrix.Contracts;
 
 /// <summary>
 /// The grouped wire form of a run of bus events, the one rule ApBus sends by and a subscriber may count by: each maximal
-/// run of consecutive <see cref="QueueProbed"/> (or <see cref="QueueRemoved"/>) events of one adapter and one scan becomes
-/// one <see cref="QueuesProbed"/> (<see cref="QueuesRemoved"/>) holding them in their order; every other event stays.
+/// run of consecutive <see cref="QueueProbed"/> (or <see cref="QueueRemoved"/>) events of one scan becomes one
+/// <see cref="QueuesProbed"/> (<see cref="QueuesRemoved"/>) holding them in their order as runs of consecutive APQNs
+/// (one driver, and one reason for removals, per run), a new message starting when one holds
+/// <see cref="ApqnRuns.MaxRuns"/> runs or <see cref="ApqnRuns.MaxQueues"/> queues; every other event stays.
 /// The messages are numbered again from the first event's sequence, one number each.
 /// </summary>
 public static class BusEventGroups
 {
     public static List<IBusEvent> Group(IReadOnlyList<IBusEvent> events)
     {
-        var grouped = new List<IBusEvent>(events.Count);
+        var grouped = new List<IBusEvent>();
         for (var i = 0; i < events.Count;)
         {
             var sequence = events[0].Sequence + grouped.Count;
-            var run = RunLength(events, i);
-            grouped.Add(events[i] switch
+            switch (events[i])
             {
-                QueueProbed first => new QueuesProbed(first.HostId, sequence, first.ScanId,
-                    events.Skip(i).Take(run).Cast<QueueProbed>().Select(e => new ProbedQueue(e.Apqn, e.Driver)).ToList()),
-                QueueRemoved first => new QueuesRemoved(first.HostId, sequence, first.ScanId,
-                    events.Skip(i).Take(run).Cast<QueueRemoved>().Select(e => new RemovedQueue(e.Apqn, e.Driver, e.Reason)).ToList()),
-                var other => Renumbered(other, sequence),
-            });
-            i += run;
+                case QueueProbed first:
+                    var probed = Take<QueueProbed>(events, ref i, first.ScanId, p => (p.ScanId, p.Apqn, p.Driver, RemovalReason.ConfigRemoved));
+                    grouped.Add(new QueuesProbed(first.HostId, sequence, first.ScanId, [.. probed.Select(r => new ProbedRun(r.First, r.Last, r.Driver))]));
+                    break;
+                case QueueRemoved first:
+                    var removed = Take<QueueRemoved>(events, ref i, first.ScanId, r => (r.ScanId, r.Apqn, r.Driver, r.Reason));
+                    grouped.Add(new QueuesRemoved(first.HostId, sequence, first.ScanId, [.. removed.Select(r => new RemovedRun(r.First, r.Last, r.Driver, r.Reason))]));
+                    break;
+                default:
+                    grouped.Add(Renumbered(events[i++], sequence));
+                    break;
+            }
         }
         return grouped;
     }
 
-    /// <summary>How many events from <paramref name="start"/> go into one message: 1 unless a queue event starts a run.</summary>
-    static int RunLength(IReadOnlyList<IBusEvent> events, int start)
+    /// <summary>Takes one message's worth of <typeparamref name="T"/> events of one scan from <paramref name="i"/> on, as runs.</summary>
+    static List<Run> Take<T>(IReadOnlyList<IBusEvent> events, ref int i, Guid? scan, Func<T, (Guid? Scan, string Apqn, BoundDriver Driver, RemovalReason Reason)> read)
+        where T : class, IBusEvent
     {
-        if (QueueOf(events[start]) is not { } first) return 1;
-        var end = start + 1;
-        while (end < events.Count && QueueOf(events[end]) is { } next
-               && next.Kind == first.Kind && next.ScanId == first.ScanId && next.Adapter == first.Adapter)
-            end++;
-        return end - start;
+        var runs = new List<Run>();
+        Apqn last = default;
+        var queues = 0;
+        for (; i < events.Count && queues < ApqnRuns.MaxQueues && events[i] is T e && read(e) is var (eventScan, text, driver, reason) && eventScan == scan; i++, queues++)
+        {
+            var apqn = Apqn.Parse(text);
+            if (runs.Count > 0 && runs[^1] is var open && open.Driver == driver && open.Reason == reason && apqn.Value == last.Value + 1)
+                runs[^1] = open with { Last = text };
+            else if (runs.Count == ApqnRuns.MaxRuns)
+                break;
+            else
+                runs.Add(new(text, text, driver, reason));
+            last = apqn;
+        }
+        return runs;
     }
 
-    static (Type Kind, Guid? ScanId, int Adapter)? QueueOf(IBusEvent e) => e switch
-    {
-        QueueProbed p => (typeof(QueueProbed), p.ScanId, Apqn.Parse(p.Apqn).Adapter),
-        QueueRemoved r => (typeof(QueueRemoved), r.ScanId, Apqn.Parse(r.Apqn).Adapter),
-        _ => null,
-    };
+    readonly record struct Run(string First, string Last, BoundDriver Driver, RemovalReason Reason);
 
     static IBusEvent Renumbered(IBusEvent e, long sequence) => e switch
     {

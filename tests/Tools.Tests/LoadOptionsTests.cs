@@ -118,23 +118,23 @@ public sealed class LoadOptionsTests
     }
 
     [Fact]
-    public void Should_count_a_message_per_adapter_and_scan_when_the_events_are_grouped()
+    public void Should_count_one_message_of_runs_per_scan_s_probes_when_the_events_are_grouped()
     {
         var options = LoadOptions.Parse(["--adapters", "4", "--domains", "6", "--guests", "3", "--scans", "2"]);
         var host = new ExpectedHost(options, HotPlugMode.Batched, BusEventForm.Grouped);
 
-        // Config changed, one message of 6 probes per adapter, scan complete; the guests' updates are the same as per queue.
-        Assert.Equal(6, host.Scan(options.ConfigOfScan(0)));
+        // Config changed, one message of the 4 adapters' runs of 6 probes, scan complete; the guests' updates are the same as per queue.
+        Assert.Equal(3, host.Scan(options.ConfigOfScan(0)));
         Assert.All(host.Guests, g => Assert.Equal(1, g.Version));
-        Assert.Equal(6, host.Scan(options.ConfigOfScan(1)));
+        Assert.Equal(3, host.Scan(options.ConfigOfScan(1)));
         Assert.All(host.Guests, g => Assert.Equal(2, g.Version));
-        Assert.Equal(12, host.Events);
-        Assert.Equal(2 * (6 + 2 * 3), ExpectedHost.TimedMessages(options, BusEventForm.Grouped, HotPlugMode.Batched));
+        Assert.Equal(6, host.Events);
+        Assert.Equal(2 * (3 + 2 * 3), ExpectedHost.TimedMessages(options, BusEventForm.Grouped, HotPlugMode.Batched));
     }
 
     [Theory]
     [InlineData(BusEventForm.PerQueue, 1 + 65_536 + 1)]
-    [InlineData(BusEventForm.Grouped, 1 + 256 + 1)]
+    [InlineData(BusEventForm.Grouped, 1 + 1 + 1)]
     public void Should_predict_the_messages_of_a_full_scale_scan_in_each_form(BusEventForm form, long messages)
     {
         var options = LoadOptions.Parse(["--adapters", "256", "--domains", "256", "--guests", "1"]);

@@ -12,8 +12,8 @@ public sealed class NeighbourTests
     public void Should_cost_the_guest_exactly_one_update_per_change_in_three_grouped_messages()
     {
         var host = new ExpectedHost(NeighbourLayout.Layout, HotPlugMode.Batched, BusEventForm.Grouped);
-        // Set-up: config changed, one QueuesProbed per adapter 0-3, scan complete; the guest gets the 4 x 4 at once.
-        Assert.Equal(6, host.Scan(NeighbourLayout.SetUp));
+        // Set-up: config changed, one QueuesProbed of adapters 0-3's runs, scan complete; the guest gets the 4 x 4 at once.
+        Assert.Equal(3, host.Scan(NeighbourLayout.SetUp));
         var guest = host.Guests.Single();
         Assert.Equal((NeighbourLayout.Guest, 1L, "0-3", "0-3"), (guest.Name, guest.Version, guest.Apcb.Apm.ToRangeList(), guest.Apcb.Aqm.ToRangeList()));
 

@@ -37,10 +37,10 @@ public sealed class SequenceAuditorTests
     public async Task Should_judge_grouped_messages_by_their_one_sequence_each()
     {
         var auditor = new SequenceAuditor("q");
-        var queues = new[] { new ProbedQueue("01.0002", BoundDriver.VfioAp), new ProbedQueue("01.0003", BoundDriver.VfioAp) };
+        var queues = new[] { new ProbedRun("01.0002", "01.0003", BoundDriver.VfioAp) };
         await auditor.Note(Probe(1));
         await auditor.Note(new QueuesProbed("h", 2, null, queues));
-        await auditor.Note(new QueuesRemoved("h", 4, null, [new RemovedQueue("01.0002", BoundDriver.VfioAp, RemovalReason.ConfigRemoved)]));
+        await auditor.Note(new QueuesRemoved("h", 4, null, [new RemovedRun("01.0002", "01.0002", BoundDriver.VfioAp, RemovalReason.ConfigRemoved)]));
 
         var report = auditor.Report("h", 4);
 

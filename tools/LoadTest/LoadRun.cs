@@ -338,7 +338,7 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
         var sequences = Enumerable.Range(0, options.Poison).Select(k => (Host: hosts[k % hosts.Count].Name, Sequence: PoisonSequence + (long)scan * options.Poison + k));
         if (form == BusEventForm.Grouped)
             await observers.SendAsync(queue, sequences.Select(p =>
-                new QueuesProbed(p.Host, p.Sequence, null, [new ProbedQueue(NotAnApqn, BoundDriver.VfioAp)])), cancellationToken);
+                new QueuesProbed(p.Host, p.Sequence, null, [new ProbedRun(NotAnApqn, NotAnApqn, BoundDriver.VfioAp)])), cancellationToken);
         else
             await observers.SendAsync(queue, sequences.Select(p => new QueueProbed(p.Host, p.Sequence, null, NotAnApqn, BoundDriver.VfioAp)), cancellationToken);
         lock (_notes) _notes.Add($"{options.Poison} malformed {(form == BusEventForm.Grouped ? nameof(QueuesProbed) : nameof(QueueProbed))} sent to VfioAp's " +

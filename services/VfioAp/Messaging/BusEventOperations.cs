@@ -32,16 +32,18 @@ public static class BusEventOperations
                 Probe(engine, Apqn.FromValue(e.Apqn!.Value), e.Driver!.Value);
                 return 1;
             case BusEventKind.QueuesProbed:
-                var probed = e.Read<QueuesProbed>().Queues;
-                foreach (var queue in probed) Probe(engine, Apqn.Parse(queue.Apqn), queue.Driver);
-                return probed.Count;
+                var probed = 0;
+                foreach (var run in e.Read<QueuesProbed>().Runs)
+                    probed += Each(run.First, run.Last, apqn => Probe(engine, apqn, run.Driver));
+                return probed;
             case BusEventKind.QueueRemoved:
                 engine.OnQueueRemoved(Apqn.FromValue(e.Apqn!.Value));
                 return 1;
             case BusEventKind.QueuesRemoved:
-                var removed = e.Read<QueuesRemoved>().Queues;
-                foreach (var queue in removed) engine.OnQueueRemoved(Apqn.Parse(queue.Apqn));
-                return removed.Count;
+                var removed = 0;
+                foreach (var run in e.Read<QueuesRemoved>().Runs)
+                    removed += Each(run.First, run.Last, engine.OnQueueRemoved);
+                return removed;
             case BusEventKind.ScanComplete:
                 engine.OnScanComplete();
                 return 0;
@@ -52,6 +54,14 @@ public static class BusEventOperations
             default:
                 return 0;
         }
+    }
+
+    // The runs were checked when the event arrived (PendingBusEvent.From).
+    static int Each(string first, string last, Action<Apqn> apply)
+    {
+        ApqnRuns.TryRead(first, last, out var from, out var to);
+        foreach (var apqn in ApqnRuns.Each(from, to)) apply(apqn);
+        return ApqnRuns.Count(from, to);
     }
 
     // A queue probed by the host's default driver is not vfio_ap's: it only takes up its place in the order.

@@ -42,8 +42,8 @@ public sealed class PendingBusEvent
             QueueRemoved m => WithQueue(m, BusEventKind.QueueRemoved, m.Apqn, m.Driver),
             ScanComplete m => new() { HostId = m.HostId, Sequence = m.Sequence, Kind = BusEventKind.ScanComplete },
             BusMasksChanged m => WithBody(m, BusEventKind.BusMasksChanged, CheckMask(m.Apmask) && CheckMask(m.Aqmask)),
-            QueuesProbed m => WithQueues(m, BusEventKind.QueuesProbed, m.Queues?.Select(q => q?.Apqn).ToList()),
-            QueuesRemoved m => WithQueues(m, BusEventKind.QueuesRemoved, m.Queues?.Select(q => q?.Apqn).ToList()),
+            QueuesProbed m => WithRuns(m, BusEventKind.QueuesProbed, m.Runs?.Select(r => (r?.First, r?.Last)).ToList()),
+            QueuesRemoved m => WithRuns(m, BusEventKind.QueuesRemoved, m.Runs?.Select(r => (r?.First, r?.Last)).ToList()),
             _ => throw new FormatException($"{message.GetType().Name} is not an AP bus event"),
         };
     }
@@ -64,17 +64,21 @@ public sealed class PendingBusEvent
             ? new() { HostId = message.HostId, Sequence = message.Sequence, Kind = kind, Apqn = parsed.Value, Driver = driver }
             : throw new FormatException($"host {message.HostId}: {InputText.Quote(apqn)} in {kind} #{message.Sequence} is not an APQN");
 
-    // A grouped event is one adapter's queues, so at most one per domain.
-    static PendingBusEvent WithQueues<T>(T message, BusEventKind kind, List<string?>? apqns) where T : IBusEvent
+    // Bounded as ApBus bounds them, so one message can neither be huge nor make the engine loop for long.
+    static PendingBusEvent WithRuns<T>(T message, BusEventKind kind, List<(string? First, string? Last)>? runs) where T : IBusEvent
     {
-        if (apqns is null || apqns.Count == 0) throw new FormatException($"host {message.HostId}: {kind} #{message.Sequence} carries no queues");
-        if (apqns.Count > Bitmap256.Capacity)
-            throw new FormatException($"host {message.HostId}: {kind} #{message.Sequence} carries {apqns.Count} queues, more than {Bitmap256.Capacity}");
-        for (var i = 0; i < apqns.Count; i++)
+        if (runs is null || runs.Count == 0) throw new FormatException($"host {message.HostId}: {kind} #{message.Sequence} carries no queues");
+        if (runs.Count > ApqnRuns.MaxRuns)
+            throw new FormatException($"host {message.HostId}: {kind} #{message.Sequence} carries {runs.Count} runs, more than {ApqnRuns.MaxRuns}");
+        var queues = 0;
+        for (var i = 0; i < runs.Count; i++)
         {
-            if (!ApModel.Apqn.TryParse(apqns[i], out _))
-                throw new FormatException($"host {message.HostId}: {InputText.Quote(apqns[i])} (queue {i + 1}) in {kind} #{message.Sequence} is not an APQN");
+            if (ApqnRuns.TryRead(runs[i].First, runs[i].Last, out var from, out var to) is { } fault)
+                throw new FormatException($"host {message.HostId}: run {i + 1} of {kind} #{message.Sequence}: {fault}");
+            queues += ApqnRuns.Count(from, to);
         }
+        if (queues > ApqnRuns.MaxQueues)
+            throw new FormatException($"host {message.HostId}: {kind} #{message.Sequence} carries {queues} queues, more than {ApqnRuns.MaxQueues}");
         return new() { HostId = message.HostId, Sequence = message.Sequence, Kind = kind, Message = message };
     }
 

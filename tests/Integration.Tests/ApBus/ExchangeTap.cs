@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
+using Apmatrix.Contracts;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 
@@ -13,10 +14,13 @@ public sealed record Tapped(string Type, JsonElement Message)
     public Guid? ScanId => Message.TryGetProperty("scanId", out var scan) && scan.ValueKind == JsonValueKind.String ? scan.GetGuid() : null;
     public string? Apqn => Message.TryGetProperty("apqn", out var apqn) ? apqn.GetString() : null;
 
-    /// <summary>The APQNs of a grouped message (<c>QueuesProbed</c>, <c>QueuesRemoved</c>) in its order; empty for any other.</summary>
-    public IReadOnlyList<string> Queues => Message.TryGetProperty("queues", out var queues)
-        ? queues.EnumerateArray().Select(q => q.GetProperty("apqn").GetString()!).ToList()
+    /// <summary>The APQNs of a grouped message's runs (<c>QueuesProbed</c>, <c>QueuesRemoved</c>) in its order; empty for any other.</summary>
+    public IReadOnlyList<string> Queues => Message.TryGetProperty("runs", out var runs)
+        ? [.. runs.EnumerateArray().SelectMany(r => Each(r.GetProperty("first").GetString(), r.GetProperty("last").GetString()))]
         : [];
+
+    static IEnumerable<string> Each(string? first, string? last) =>
+        ApqnRuns.TryRead(first, last, out var from, out var to) is null ? ApqnRuns.Each(from, to).Select(a => a.ToString()) : throw new FormatException($"run {first}-{last}");
 }
 
 /// <summary>

@@ -46,26 +46,26 @@ public class Defining_a_host(StackFixture stack)
     }
 
     [Fact]
-    public async Task Should_scan_from_the_empty_configuration_one_message_per_adapter_by_default()
+    public async Task Should_scan_from_the_empty_configuration_in_one_message_of_apqn_runs_by_default()
     {
         var host = BusEvents.NewHost();
         await using var tap = await ExchangeTap.OpenAsync(stack.Servers, BusEvents.Contracts);
         using var bus = new BusApi(stack.Client(stack.ApBus), host);
 
-        Assert.Equal(5, await BusApi.LastSequenceAsync(bus.DefineAsync(new { apm = "1,7,9", aqm = "200,3-4", adm = "4" })));
+        Assert.Equal(3, await BusApi.LastSequenceAsync(bus.DefineAsync(new { apm = "1,7,9", aqm = "200,3-4", adm = "4" })));
 
-        var events = await tap.EventsAsync(host, 5);
-        Assert.Equal([1, 2, 3, 4, 5], events.Select(e => e.Sequence));
-        Assert.Equal(["ConfigChanged", "QueuesProbed", "QueuesProbed", "QueuesProbed", "ScanComplete"], events.Select(e => e.Type));
-        foreach (var (adapter, probed) in new[] { 1, 7, 9 }.Zip(events.Skip(1).Take(3)))
-            Assert.Equal(new[] { 3, 4, 200 }.Select(domain => new Apqn(adapter, domain).ToString()), probed.Queues);
-        Assert.All(events.Skip(1).Take(3).SelectMany(e => e.Message.GetProperty("queues").EnumerateArray()),
-            q => Assert.Equal("VfioAp", q.GetProperty("driver").GetString()));
+        var events = await tap.EventsAsync(host, 3);
+        Assert.Equal([1, 2, 3], events.Select(e => e.Sequence));
+        Assert.Equal(["ConfigChanged", "QueuesProbed", "ScanComplete"], events.Select(e => e.Type));
+        Assert.Equal(new[] { 1, 7, 9 }.SelectMany(adapter => new[] { 3, 4, 200 }.Select(domain => new Apqn(adapter, domain).ToString())), events[1].Queues);
+        Assert.Equal(["01.0003-01.0004", "01.00c8-01.00c8", "07.0003-07.0004", "07.00c8-07.00c8", "09.0003-09.0004", "09.00c8-09.00c8"],
+            events[1].Message.GetProperty("runs").EnumerateArray().Select(r => $"{r.GetProperty("first").GetString()}-{r.GetProperty("last").GetString()}"));
+        Assert.All(events[1].Message.GetProperty("runs").EnumerateArray(), r => Assert.Equal("VfioAp", r.GetProperty("driver").GetString()));
         Assert.NotNull(Assert.Single(events.Select(e => e.ScanId).Distinct()));
 
         var shown = await bus.GetAsync();
         Assert.Equal(9, shown.GetProperty("queueDevices").GetInt32());
-        Assert.Equal(5, shown.GetProperty("lastSequence").GetInt64());
+        Assert.Equal(3, shown.GetProperty("lastSequence").GetInt64());
         Assert.Equal("grouped", shown.GetProperty("eventForm").GetString());
     }
 
@@ -99,21 +99,21 @@ public class Changing_a_host_configuration(StackFixture stack)
     }
 
     [Fact]
-    public async Task Should_number_each_adapter_s_removals_and_probes_as_one_message_on_from_the_last_when_grouped()
+    public async Task Should_number_a_scan_s_removals_and_probes_as_one_message_each_on_from_the_last_when_grouped()
     {
         var host = BusEvents.NewHost();
         await using var tap = await ExchangeTap.OpenAsync(stack.Servers, BusEvents.Contracts);
         using var bus = new BusApi(stack.Client(stack.ApBus), host);
-        Assert.Equal(4, await BusApi.LastSequenceAsync(bus.DefineAsync(new { apm = "4-5", aqm = "4-5", adm = "4", eventForm = "grouped" })));
+        Assert.Equal(3, await BusApi.LastSequenceAsync(bus.DefineAsync(new { apm = "4-5", aqm = "4-5", adm = "4", eventForm = "grouped" })));
 
-        Assert.Equal(8, await BusApi.LastSequenceAsync(bus.ConfigAsync("4,6", "4-5", "4")));
+        Assert.Equal(7, await BusApi.LastSequenceAsync(bus.ConfigAsync("4,6", "4-5", "4")));
 
-        var scan = (await tap.EventsAsync(host, 8)).Skip(4).ToList();
-        Assert.Equal([5, 6, 7, 8], scan.Select(e => e.Sequence));
+        var scan = (await tap.EventsAsync(host, 7)).Skip(3).ToList();
+        Assert.Equal([4, 5, 6, 7], scan.Select(e => e.Sequence));
         Assert.Equal(["ConfigChanged", "QueuesRemoved", "QueuesProbed", "ScanComplete"], scan.Select(e => e.Type));
         Assert.Equal(["05.0004", "05.0005"], scan[1].Queues);
         Assert.Equal(["06.0004", "06.0005"], scan[2].Queues);
-        Assert.All(scan[1].Message.GetProperty("queues").EnumerateArray(), q => Assert.Equal("ConfigRemoved", q.GetProperty("reason").GetString()));
+        Assert.All(scan[1].Message.GetProperty("runs").EnumerateArray(), q => Assert.Equal("ConfigRemoved", q.GetProperty("reason").GetString()));
         Assert.Single(scan.Select(e => e.ScanId).Distinct());
     }
 
@@ -148,20 +148,20 @@ public class Changing_a_host_configuration(StackFixture stack)
         var host = BusEvents.NewHost();
         await using var tap = await ExchangeTap.OpenAsync(stack.Servers, BusEvents.Contracts);
         using var bus = new BusApi(stack.Client(stack.ApBus), host);
-        Assert.Equal(4, await BusApi.LastSequenceAsync(bus.DefineAsync(new { apm = "4-5", aqm = "4-5", adm = "4" })));
+        Assert.Equal(3, await BusApi.LastSequenceAsync(bus.DefineAsync(new { apm = "4-5", aqm = "4-5", adm = "4" })));
 
-        Assert.Equal(5, await BusApi.LastSequenceAsync(bus.ConfigChangedAsync("4,6", "4-5", "4")));
-        Assert.Equal(6, await BusApi.LastSequenceAsync(bus.ProbeAsync("06.0004")));
-        Assert.Equal(7, await BusApi.LastSequenceAsync(bus.ProbeAsync("06.0005")));
-        Assert.Equal(8, await BusApi.LastSequenceAsync(bus.RemoveAsync("05.0004")));
-        Assert.Equal(9, await BusApi.LastSequenceAsync(bus.RemoveAsync("05.0005")));
-        Assert.Equal(10, await BusApi.LastSequenceAsync(bus.ScanCompleteAsync()));
+        Assert.Equal(4, await BusApi.LastSequenceAsync(bus.ConfigChangedAsync("4,6", "4-5", "4")));
+        Assert.Equal(5, await BusApi.LastSequenceAsync(bus.ProbeAsync("06.0004")));
+        Assert.Equal(6, await BusApi.LastSequenceAsync(bus.ProbeAsync("06.0005")));
+        Assert.Equal(7, await BusApi.LastSequenceAsync(bus.RemoveAsync("05.0004")));
+        Assert.Equal(8, await BusApi.LastSequenceAsync(bus.RemoveAsync("05.0005")));
+        Assert.Equal(9, await BusApi.LastSequenceAsync(bus.ScanCompleteAsync()));
 
-        var window = (await tap.EventsAsync(host, 10)).Skip(4).ToList();
+        var window = (await tap.EventsAsync(host, 9)).Skip(3).ToList();
         Assert.Equal(["ConfigChanged", "QueuesProbed", "QueuesProbed", "QueuesRemoved", "QueuesRemoved", "ScanComplete"], window.Select(e => e.Type));
         Assert.Equal([["06.0004"], ["06.0005"], ["05.0004"], ["05.0005"]], window.Skip(1).Take(4).Select(e => e.Queues));
         Assert.Single(window.Select(e => e.ScanId).Distinct());
-        Assert.Equal(10, (await bus.GetAsync()).GetProperty("lastSequence").GetInt64());
+        Assert.Equal(9, (await bus.GetAsync()).GetProperty("lastSequence").GetInt64());
     }
 
     [Fact]
@@ -213,16 +213,16 @@ public class Reading_a_host_s_snapshot(StackFixture stack)
     {
         using var grouped = new BusApi(stack.Client(stack.ApBus), BusEvents.NewHost());
         using var perQueue = new BusApi(stack.Client(stack.ApBus), BusEvents.NewHost());
-        // Masks, config changed, one message per adapter (05.0005 reserved does not split 05's run), scan complete.
-        Assert.Equal(5, await BusApi.LastSequenceAsync(grouped.DefineAsync(new { apm = "4-5", aqm = "4-5", adm = "4", apmask = "5", aqmask = "5" })));
+        // Masks, config changed, one message of runs (05.0005 reserved only starts a run), scan complete.
+        Assert.Equal(4, await BusApi.LastSequenceAsync(grouped.DefineAsync(new { apm = "4-5", aqm = "4-5", adm = "4", apmask = "5", aqmask = "5" })));
         Assert.Equal(7, await BusApi.LastSequenceAsync(
             perQueue.DefineAsync(new { apm = "4-5", aqm = "4-5", adm = "4", apmask = "5", aqmask = "5", eventForm = "per-queue" })));
 
-        Assert.Equal(8, await BusApi.LastSequenceAsync(grouped.ConfigAsync("4-6", "4-5", "4")));
+        Assert.Equal(7, await BusApi.LastSequenceAsync(grouped.ConfigAsync("4-6", "4-5", "4")));
         Assert.Equal(11, await BusApi.LastSequenceAsync(perQueue.ConfigAsync("4-6", "4-5", "4")));
 
         var (groupedSnapshot, perQueueSnapshot) = (await grouped.SnapshotAsync(), await perQueue.SnapshotAsync());
-        Assert.Equal(8, groupedSnapshot.GetProperty("lastSequence").GetInt64());
+        Assert.Equal(7, groupedSnapshot.GetProperty("lastSequence").GetInt64());
         Assert.Equal(11, perQueueSnapshot.GetProperty("lastSequence").GetInt64());
         Assert.Equal("grouped", groupedSnapshot.GetProperty("eventForm").GetString());
         Assert.Equal("per-queue", perQueueSnapshot.GetProperty("eventForm").GetString());

@@ -5,7 +5,7 @@ using Apmatrix.Contracts;
 namespace Apmatrix.Integration.Tests.VfioAp;
 
 /// <summary>
-/// The grouped form of a scan (one QueuesProbed or QueuesRemoved per adapter) sent straight to VfioAp as ApBus's user:
+/// The grouped form of a scan (its probes or removals in one QueuesProbed or QueuesRemoved of APQN runs) sent straight to VfioAp as ApBus's user:
 /// hosts with mdev m1 (adapters 1-2, domains 1-2) on guest g1 and m2 (adapter 3, domains 0 and 3) on guest g2.
 /// </summary>
 [Collection("stack")]
@@ -57,7 +57,7 @@ public class Applying_grouped_bus_events(StackFixture stack)
         await perQueue.UntilAppliedAsync(scan.Count);
         var shown = await grouped.UntilAppliedAsync(groupedScan.Count);
 
-        Assert.Equal(6, groupedScan.Count);
+        Assert.Equal(3, groupedScan.Count);
         Assert.Equal(0, shown.GetProperty("pendingEvents").GetInt32());
         Assert.Equal(await OutcomeAsync(perQueue), await OutcomeAsync(grouped));
         var guests = (await grouped.GuestsAsync()).EnumerateArray().ToList();
@@ -82,7 +82,7 @@ public class Applying_grouped_bus_events(StackFixture stack)
         await perQueue.UntilAppliedAsync(events.Count);
         var shown = await grouped.UntilAppliedAsync(groups.Count);
 
-        Assert.Equal(7, groups.Count);
+        Assert.Equal(4, groups.Count);
         Assert.Equal(0, shown.GetProperty("pendingEvents").GetInt32());
         Assert.Equal(12, shown.GetProperty("boundQueues").GetInt32());
         Assert.Equal(await OutcomeAsync(perQueue), await OutcomeAsync(grouped));
@@ -95,9 +95,9 @@ public class Applying_grouped_bus_events(StackFixture stack)
         await using var bus = await BusEventSender.OpenAsync(stack.Servers);
         var host = HostOf(api);
         var groups = BusEventGroups.Group(BusEventSender.Scan(host, 1, "0-3", "0-3", "0-3"));
-        var good = (QueuesProbed)groups[2];
-        // Its twin in the sequence, sent first: had it been taken, adapter 1 would have three queues bound, not four.
-        var bad = good with { Queues = [.. good.Queues.Take(3), new ProbedQueue("zz", BoundDriver.VfioAp)] };
+        var good = (QueuesProbed)groups[1];
+        // Its twin in the sequence, sent first: had it been taken, adapter 3 would have no queue bound, not four.
+        var bad = good with { Runs = [.. good.Runs.Take(3), new ProbedRun("03.0000", "zz", BoundDriver.VfioAp)] };
 
         await bus.PublishAsync(bad);
         await bus.PublishAsync(groups);

@@ -32,12 +32,15 @@ public class BusEventRecorderTests
 
     static string Shape(IBusEvent e) => e switch
     {
-        QueuesProbed p => $"{e.Sequence} probed {string.Join(",", p.Queues.Select(q => q.Apqn))}",
-        QueuesRemoved r => $"{e.Sequence} removed {string.Join(",", r.Queues.Select(q => q.Apqn))}",
+        QueuesProbed p => $"{e.Sequence} probed {Runs(p.Runs.Select(r => (r.First, r.Last)))}",
+        QueuesRemoved r => $"{e.Sequence} removed {Runs(r.Runs.Select(r => (r.First, r.Last)))}",
         QueueProbed p => $"{e.Sequence} probed {p.Apqn}",
         QueueRemoved r => $"{e.Sequence} removed {r.Apqn}",
         _ => $"{e.Sequence} {e.GetType().Name}",
     };
+
+    static string Runs(IEnumerable<(string First, string Last)> runs) =>
+        string.Join(",", runs.Select(r => r.First == r.Last ? r.First : $"{r.First}-{r.Last}"));
 
     [Fact]
     public void Should_send_one_message_per_queue_event_in_the_per_queue_form()
@@ -51,15 +54,15 @@ public class BusEventRecorderTests
     }
 
     [Fact]
-    public void Should_send_one_message_per_adapter_of_a_scan_in_the_grouped_form()
+    public void Should_send_a_scan_s_probes_as_runs_in_one_message_in_the_grouped_form()
     {
         var recorder = FirstScan(BusEventForm.Grouped);
 
-        Assert.Equal(["7 ConfigChanged", "8 probed 04.0004,04.0005", "9 probed 05.0004,05.0005", "10 ScanComplete"], recorder.Messages.Select(Shape));
+        Assert.Equal(["7 ConfigChanged", "8 probed 04.0004-04.0005,05.0004-05.0005", "9 ScanComplete"], recorder.Messages.Select(Shape));
         var scan = Assert.IsType<ConfigChanged>(recorder.Messages[0]).ScanId;
         Assert.All(recorder.Messages.OfType<QueuesProbed>(), p => Assert.Equal(scan, p.ScanId));
-        Assert.All(recorder.Messages.OfType<QueuesProbed>().SelectMany(p => p.Queues), q => Assert.Equal(BoundDriver.VfioAp, q.Driver));
-        Assert.Equal(11, recorder.NextSequence);
+        Assert.All(recorder.Messages.OfType<QueuesProbed>().SelectMany(p => p.Runs), q => Assert.Equal(BoundDriver.VfioAp, q.Driver));
+        Assert.Equal(10, recorder.NextSequence);
     }
 
     [Fact]
@@ -80,9 +83,9 @@ public class BusEventRecorderTests
 
         bus.SetPermissions(new ApPermissions(Ids("5"), Ids("4-5")), recorder);
 
-        Assert.Equal(["5 BusMasksChanged", "6 removed 05.0004,05.0005", "7 probed 05.0004,05.0005"], recorder.Messages.Select(Shape));
-        Assert.All(recorder.Messages.OfType<QueuesRemoved>().SelectMany(r => r.Queues), q => Assert.Equal(RemovalReason.MaskChange, q.Reason));
-        Assert.All(recorder.Messages.OfType<QueuesProbed>().SelectMany(p => p.Queues), q => Assert.Equal(BoundDriver.Default, q.Driver));
+        Assert.Equal(["5 BusMasksChanged", "6 removed 05.0004-05.0005", "7 probed 05.0004-05.0005"], recorder.Messages.Select(Shape));
+        Assert.All(recorder.Messages.OfType<QueuesRemoved>().SelectMany(r => r.Runs), q => Assert.Equal(RemovalReason.MaskChange, q.Reason));
+        Assert.All(recorder.Messages.OfType<QueuesProbed>().SelectMany(p => p.Runs), q => Assert.Equal(BoundDriver.Default, q.Driver));
         Assert.Null(Assert.IsType<QueuesRemoved>(recorder.Messages[1]).ScanId);
         Assert.Equal(8, recorder.NextSequence);
     }

@@ -30,27 +30,32 @@ public class MessageCheckTests
     [Fact]
     public void A_readable_grouped_bus_event_passes()
     {
-        PendingBusEvent.Check(new QueuesProbed("h1", 3, null, [new("01.0002", BoundDriver.VfioAp), new("01.0003", BoundDriver.Default)]));
-        PendingBusEvent.Check(new QueuesRemoved("h1", 3, null,
-            Enumerable.Range(0, 256).Select(d => new RemovedQueue(new Apqn(1, d).ToString(), BoundDriver.VfioAp, RemovalReason.ConfigRemoved)).ToList()));
+        PendingBusEvent.Check(new QueuesProbed("h1", 3, null, [new("01.0002", "01.0002", BoundDriver.VfioAp), new("01.0003", "03.0001", BoundDriver.Default)]));
+        PendingBusEvent.Check(new QueuesRemoved("h1", 3, null, [new("00.0000", "ff.00ff", BoundDriver.VfioAp, RemovalReason.ConfigRemoved)]));
+        PendingBusEvent.Check(new QueuesProbed("h1", 3, null,
+            Enumerable.Range(0, ApqnRuns.MaxRuns).Select(i => new ProbedRun(Apqn.FromValue(2 * i).ToString(), Apqn.FromValue(2 * i).ToString(), BoundDriver.VfioAp)).ToList()));
     }
 
     [Fact]
     public void A_grouped_bus_event_the_engine_cannot_read_names_its_problem()
     {
         static string Problem(IBusEvent message) => Assert.Throws<FormatException>(() => PendingBusEvent.Check(message)).Message;
-        var tooMany = Enumerable.Range(0, 257).Select(i => new ProbedQueue(Apqn.FromValue(i).ToString(), BoundDriver.VfioAp)).ToList();
+        var tooMany = Enumerable.Range(0, ApqnRuns.MaxRuns + 1).Select(i => new ProbedRun(Apqn.FromValue(i).ToString(), Apqn.FromValue(i).ToString(), BoundDriver.VfioAp)).ToList();
+        var twiceEvery = new ProbedRun[] { new("00.0000", "ff.00ff", BoundDriver.VfioAp), new("00.0000", "00.0000", BoundDriver.Default) };
 
         Assert.Equal("host h1: QueuesProbed #3 carries no queues", Problem(new QueuesProbed("h1", 3, null, [])));
         Assert.Equal("host h1: QueuesRemoved #3 carries no queues", Problem(new QueuesRemoved("h1", 3, null, null!)));
-        Assert.Equal("host h1: QueuesProbed #3 carries 257 queues, more than 256", Problem(new QueuesProbed("h1", 3, null, tooMany)));
-        Assert.Equal("host h1: '1x2' (queue 2) in QueuesProbed #3 is not an APQN",
-            Problem(new QueuesProbed("h1", 3, null, [new("01.0002", BoundDriver.VfioAp), new("1x2", BoundDriver.VfioAp)])));
-        Assert.Equal("host h1: '' (queue 1) in QueuesRemoved #3 is not an APQN",
+        Assert.Equal("host h1: QueuesProbed #3 carries 1025 runs, more than 1024", Problem(new QueuesProbed("h1", 3, null, tooMany)));
+        Assert.Equal("host h1: QueuesProbed #3 carries 65537 queues, more than 65536", Problem(new QueuesProbed("h1", 3, null, twiceEvery)));
+        Assert.Equal("host h1: run 2 of QueuesProbed #3: '1x2' is not an APQN",
+            Problem(new QueuesProbed("h1", 3, null, [new("01.0002", "01.0002", BoundDriver.VfioAp), new("01.0003", "1x2", BoundDriver.VfioAp)])));
+        Assert.Equal("host h1: run 1 of QueuesProbed #3: 01.0002 comes before 01.0003",
+            Problem(new QueuesProbed("h1", 3, null, [new("01.0003", "01.0002", BoundDriver.VfioAp)])));
+        Assert.Equal("host h1: run 1 of QueuesRemoved #3: '' is not an APQN",
             Problem(new QueuesRemoved("h1", 3, null, [null!])));
         Assert.Equal($"bus event: 'h 1' breaks the rule for host names: {Names.Rule}",
-            Problem(new QueuesRemoved("h 1", 3, null, [new("01.0002", BoundDriver.VfioAp, RemovalReason.Unbind)])));
-        Assert.Equal("host h1: sequence 0 is not positive", Problem(new QueuesProbed("h1", 0, null, [new("01.0002", BoundDriver.VfioAp)])));
+            Problem(new QueuesRemoved("h 1", 3, null, [new("01.0002", "01.0002", BoundDriver.VfioAp, RemovalReason.Unbind)])));
+        Assert.Equal("host h1: sequence 0 is not positive", Problem(new QueuesProbed("h1", 0, null, [new("01.0002", "01.0002", BoundDriver.VfioAp)])));
     }
 
     [Fact]
