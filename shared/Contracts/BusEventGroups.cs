@@ -4,60 +4,98 @@ namespace Apmatrix.Contracts;
 
 /// <summary>
 /// The grouped wire form of a run of bus events, the one rule ApBus sends by and a subscriber may count by: each maximal
-/// run of consecutive <see cref="QueueProbed"/> (or <see cref="QueueRemoved"/>) events of one scan becomes one
+/// stretch of consecutive <see cref="QueueProbed"/> (or <see cref="QueueRemoved"/>) events of one scan becomes one
 /// <see cref="QueuesProbed"/> (<see cref="QueuesRemoved"/>) holding them in their order as runs of consecutive APQNs
 /// (one driver, and one reason for removals, per run), a new message starting when one holds
 /// <see cref="ApqnRuns.MaxRuns"/> runs or <see cref="ApqnRuns.MaxQueues"/> queues; every other event stays.
-/// The messages are numbered again from the first event's sequence, one number each.
+/// The messages are numbered again from the first event's sequence, one number each. Events are added one at a time,
+/// so ApBus can group a scan's queues as the bus reports them without making an event of each.
 /// </summary>
-public static class BusEventGroups
+public sealed class BusEventGroups(long firstSequence)
 {
+    readonly List<IBusEvent> _closed = [];
+    Stretch? _open;
+
     public static List<IBusEvent> Group(IReadOnlyList<IBusEvent> events)
     {
-        var grouped = new List<IBusEvent>();
-        for (var i = 0; i < events.Count;)
-        {
-            var sequence = events[0].Sequence + grouped.Count;
-            switch (events[i])
-            {
-                case QueueProbed first:
-                    var probed = Take<QueueProbed>(events, ref i, first.ScanId, p => (p.ScanId, p.Apqn, p.Driver, RemovalReason.ConfigRemoved));
-                    grouped.Add(new QueuesProbed(first.HostId, sequence, first.ScanId, [.. probed.Select(r => new ProbedRun(r.First, r.Last, r.Driver))]));
-                    break;
-                case QueueRemoved first:
-                    var removed = Take<QueueRemoved>(events, ref i, first.ScanId, r => (r.ScanId, r.Apqn, r.Driver, r.Reason));
-                    grouped.Add(new QueuesRemoved(first.HostId, sequence, first.ScanId, [.. removed.Select(r => new RemovedRun(r.First, r.Last, r.Driver, r.Reason))]));
-                    break;
-                default:
-                    grouped.Add(Renumbered(events[i++], sequence));
-                    break;
-            }
-        }
-        return grouped;
+        if (events.Count == 0) return [];
+        var groups = new BusEventGroups(events[0].Sequence);
+        foreach (var e in events) groups.Add(e);
+        return groups.Messages();
     }
 
-    /// <summary>Takes one message's worth of <typeparamref name="T"/> events of one scan from <paramref name="i"/> on, as runs.</summary>
-    static List<Run> Take<T>(IReadOnlyList<IBusEvent> events, ref int i, Guid? scan, Func<T, (Guid? Scan, string Apqn, BoundDriver Driver, RemovalReason Reason)> read)
-        where T : class, IBusEvent
+    /// <summary>How many messages the events added so far make.</summary>
+    public int Count => _closed.Count + (_open is null ? 0 : 1);
+
+    /// <summary>The messages the events added so far make; more may still join the last.</summary>
+    public List<IBusEvent> Messages() => _open is null ? [.. _closed] : [.. _closed, _open.ToMessage()];
+
+    public void Add(IBusEvent e)
     {
-        var runs = new List<Run>();
-        Apqn last = default;
-        var queues = 0;
-        for (; i < events.Count && queues < ApqnRuns.MaxQueues && events[i] is T e && read(e) is var (eventScan, text, driver, reason) && eventScan == scan; i++, queues++)
+        switch (e)
         {
-            var apqn = Apqn.Parse(text);
-            if (runs.Count > 0 && runs[^1] is var open && open.Driver == driver && open.Reason == reason && apqn.Value == last.Value + 1)
-                runs[^1] = open with { Last = text };
-            else if (runs.Count == ApqnRuns.MaxRuns)
+            case QueueProbed p:
+                AddQueue(p.HostId, p.ScanId, Apqn.Parse(p.Apqn), p.Driver, null);
                 break;
-            else
-                runs.Add(new(text, text, driver, reason));
-            last = apqn;
+            case QueueRemoved r:
+                AddQueue(r.HostId, r.ScanId, Apqn.Parse(r.Apqn), r.Driver, r.Reason);
+                break;
+            default:
+                Close();
+                _closed.Add(Renumbered(e, NextSequence));
+                break;
         }
-        return runs;
     }
 
-    readonly record struct Run(string First, string Last, BoundDriver Driver, RemovalReason Reason);
+    public void AddProbed(string hostId, Guid? scanId, Apqn apqn, BoundDriver driver) => AddQueue(hostId, scanId, apqn, driver, null);
+
+    public void AddRemoved(string hostId, Guid? scanId, Apqn apqn, BoundDriver driver, RemovalReason reason) =>
+        AddQueue(hostId, scanId, apqn, driver, reason);
+
+    long NextSequence => firstSequence + _closed.Count;
+
+    /// <summary>A removal has a reason, a probe none.</summary>
+    void AddQueue(string hostId, Guid? scanId, Apqn apqn, BoundDriver driver, RemovalReason? reason)
+    {
+        if (_open is not { } open || !open.Takes(scanId, apqn, driver, reason))
+        {
+            Close();
+            _open = new Stretch(hostId, scanId, reason.HasValue, NextSequence);
+        }
+        _open.Add(apqn, driver, reason ?? default);
+    }
+
+    void Close()
+    {
+        if (_open is null) return;
+        _closed.Add(_open.ToMessage());
+        _open = null;
+    }
+
+    /// <summary>The queue events of one message being gathered.</summary>
+    sealed class Stretch(string hostId, Guid? scanId, bool removals, long sequence)
+    {
+        readonly List<(Apqn First, Apqn Last, BoundDriver Driver, RemovalReason Reason)> _runs = [];
+        int _queues;
+
+        public bool Takes(Guid? scan, Apqn apqn, BoundDriver driver, RemovalReason? reason) =>
+            scan == scanId && reason.HasValue == removals && _queues < ApqnRuns.MaxQueues
+            && (_runs.Count < ApqnRuns.MaxRuns || Extends(apqn, driver, reason ?? default));
+
+        bool Extends(Apqn apqn, BoundDriver driver, RemovalReason reason) =>
+            _runs[^1] is var last && last.Driver == driver && last.Reason == reason && apqn.Value == last.Last.Value + 1;
+
+        public void Add(Apqn apqn, BoundDriver driver, RemovalReason reason)
+        {
+            if (_runs.Count > 0 && Extends(apqn, driver, reason)) _runs[^1] = _runs[^1] with { Last = apqn };
+            else _runs.Add((apqn, apqn, driver, reason));
+            _queues++;
+        }
+
+        public IBusEvent ToMessage() => removals
+            ? new QueuesRemoved(hostId, sequence, scanId, [.. _runs.Select(r => new RemovedRun(r.First.ToString(), r.Last.ToString(), r.Driver, r.Reason))])
+            : new QueuesProbed(hostId, sequence, scanId, [.. _runs.Select(r => new ProbedRun(r.First.ToString(), r.Last.ToString(), r.Driver))]);
+    }
 
     static IBusEvent Renumbered(IBusEvent e, long sequence) => e switch
     {

@@ -11,18 +11,17 @@ namespace Apmatrix.ApBus.Messaging;
 /// </summary>
 public sealed class BusEventRecorder(string hostId, long nextSequence, Guid? openScanId, BusEventForm form) : IApBusListener
 {
-    readonly List<IBusEvent> _events = [];
+    // Per queue each event is a message; grouped, queue events go straight into their runs, never an object per queue.
+    readonly List<IBusEvent>? _events = form == BusEventForm.PerQueue ? [] : null;
+    readonly BusEventGroups? _groups = form == BusEventForm.PerQueue ? null : new(nextSequence);
     List<IBusEvent>? _grouped;
     Guid? _queueEventScan = openScanId;
 
-    /// <summary>Every event as the bus said it, one queue device each, numbered on from the host's next sequence.</summary>
-    public IReadOnlyList<IBusEvent> Events => _events;
-
-    /// <summary>What leaves for the outbox: the events themselves, or in the grouped form their groups, numbered on from the same number.</summary>
-    public IReadOnlyList<IBusEvent> Messages => form == BusEventForm.PerQueue ? _events : _grouped ??= BusEventGroups.Group(_events);
+    /// <summary>What leaves for the outbox, numbered on from the host's next sequence: the events, or in the grouped form their groups.</summary>
+    public IReadOnlyList<IBusEvent> Messages => _events ?? (_grouped ??= _groups!.Messages());
 
     /// <summary>The sequence number the host's next message gets: one on from the last of <see cref="Messages"/>.</summary>
-    public long NextSequence => nextSequence + Messages.Count;
+    public long NextSequence => nextSequence + (_events?.Count ?? _groups!.Count);
 
     public Guid? OpenScanId { get; private set; } = openScanId;
 
@@ -30,34 +29,44 @@ public sealed class BusEventRecorder(string hostId, long nextSequence, Guid? ope
     {
         var scan = Guid.CreateVersion7();
         OpenScanId = _queueEventScan = scan;
-        Add(new ConfigChanged(hostId, NextEventSequence, scan, ApConfigInfo.From(current), ApConfigInfo.From(previous)));
+        Add(new ConfigChanged(hostId, NextSequence, scan, ApConfigInfo.From(current), ApConfigInfo.From(previous)));
     }
 
-    public void QueueProbed(Apqn apqn, QueueDriver driver) =>
-        Add(new QueueProbed(hostId, NextEventSequence, _queueEventScan, apqn.ToString(), Bound(driver)));
+    public void QueueProbed(Apqn apqn, QueueDriver driver)
+    {
+        if (_groups is null) Add(new QueueProbed(hostId, NextSequence, _queueEventScan, apqn.ToString(), Bound(driver)));
+        else Grouped().AddProbed(hostId, _queueEventScan, apqn, Bound(driver));
+    }
 
-    public void QueueRemoved(Apqn apqn, QueueDriver driver, QueueRemovalReason reason) =>
-        Add(new QueueRemoved(hostId, NextEventSequence, _queueEventScan, apqn.ToString(), Bound(driver), Reason(reason)));
+    public void QueueRemoved(Apqn apqn, QueueDriver driver, QueueRemovalReason reason)
+    {
+        if (_groups is null) Add(new QueueRemoved(hostId, NextSequence, _queueEventScan, apqn.ToString(), Bound(driver), Reason(reason)));
+        else Grouped().AddRemoved(hostId, _queueEventScan, apqn, Bound(driver), Reason(reason));
+    }
 
     /// <summary>An explicit scan complete with no config change before it still gets a scan id of its own.</summary>
     public void ScanComplete(in ApConfig current, in ApConfig previous)
     {
-        Add(new ScanComplete(hostId, NextEventSequence, OpenScanId ?? Guid.CreateVersion7(), ApConfigInfo.From(current), ApConfigInfo.From(previous)));
+        Add(new ScanComplete(hostId, NextSequence, OpenScanId ?? Guid.CreateVersion7(), ApConfigInfo.From(current), ApConfigInfo.From(previous)));
         OpenScanId = _queueEventScan = null;
     }
 
     public void PermissionsChanged(in ApPermissions permissions)
     {
         _queueEventScan = null;
-        Add(new BusMasksChanged(hostId, NextEventSequence, permissions.Apmask.ToMsb0Hex(), permissions.Aqmask.ToMsb0Hex()));
+        Add(new BusMasksChanged(hostId, NextSequence, permissions.Apmask.ToMsb0Hex(), permissions.Aqmask.ToMsb0Hex()));
     }
-
-    long NextEventSequence => nextSequence + _events.Count;
 
     void Add(IBusEvent message)
     {
-        _events.Add(message);
+        if (_events is null) Grouped().Add(message);
+        else _events.Add(message);
+    }
+
+    BusEventGroups Grouped()
+    {
         _grouped = null;
+        return _groups!;
     }
 
     static BoundDriver Bound(QueueDriver driver) => driver == QueueDriver.VfioAp ? BoundDriver.VfioAp : BoundDriver.Default;

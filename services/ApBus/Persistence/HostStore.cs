@@ -77,7 +77,7 @@ public sealed class HostStore(ApBusDbContext db, OutboxSignal outbox)
             var bus = host.ToBus();
             var recorder = host.Recorder();
             await operation(bus, recorder, cancellationToken);
-            if (recorder.Events.Count == 0) return host.LastSequence;
+            if (recorder.Messages.Count == 0) return host.LastSequence;
             host.Save(bus, recorder);
             await db.SaveChangesAsync(cancellationToken);
             await CommitAsync(transaction, recorder, cancellationToken, () => committing = true);

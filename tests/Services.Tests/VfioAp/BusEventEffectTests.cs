@@ -26,13 +26,13 @@ public class BusEventEffectTests
         engine.CreateMdev("m1");
         engine.SetMatrix("m1", new ApMatrix(Ids(4, 5), Ids(4), Ids(4)));
         engine.Attach("m1", "g1");
-        foreach (var e in setUp.Events) BusEventOperations.Apply(engine, PendingBusEvent.From(e));
+        foreach (var e in setUp.Messages) BusEventOperations.Apply(engine, PendingBusEvent.From(e));
         var stored = engine.FindGuest("g1")!.Apcb;
         engine.ClearUpdates();
 
-        var step = new BusEventRecorder("h1", setUp.Events.Count + 1, null, form);
+        var step = new BusEventRecorder("h1", setUp.NextSequence, null, form);
         bus.Scan(before with { Apm = Ids(4, 5) }, step);
-        var effects = step.Events.Select(e => BusEventOperations.Apply(engine, PendingBusEvent.From(e))).ToList();
+        var effects = step.Messages.Select(e => BusEventOperations.Apply(engine, PendingBusEvent.From(e))).ToList();
 
         Assert.Equal(1, effects.Sum(e => e.DeferredProbes));
         Assert.Equal(2, effects.Sum(e => e.Queues));

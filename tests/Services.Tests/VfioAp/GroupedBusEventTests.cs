@@ -1,3 +1,5 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
 using Apmatrix.ApBus.Messaging;
 using Apmatrix.ApModel;
 using Apmatrix.Contracts;
@@ -55,11 +57,11 @@ public class GroupedBusEventTests
         from steps in Gen.Choose(1, 12).SelectMany(n => Step.ListOf(n))
         select new BusRun(mode, apm, aqm, adm, m1, m2, steps.ToList());
 
-    static IReadOnlyList<IBusEvent> EventsOf(BusRun run)
+    static IReadOnlyList<IBusEvent> EventsOf(BusRun run, BusEventForm form = BusEventForm.PerQueue)
     {
         var host = new ApConfig(Low(run.Apm), Low(run.Aqm), Low(run.Adm));
         var bus = new HostBus(host, ApPermissions.None);
-        var recorder = new BusEventRecorder("h1", 1, null, BusEventForm.PerQueue);
+        var recorder = new BusEventRecorder("h1", 1, null, form);
         bus.Scan(host, recorder);
         foreach (var step in run.Steps)
         {
@@ -79,7 +81,7 @@ public class GroupedBusEventTests
                     break;
             }
         }
-        return recorder.Events;
+        return recorder.Messages;
     }
 
     static VfioApEngine EngineFor(HotPlugMode mode, ApConfig host, ApMatrix m1, ApMatrix m2)
@@ -116,6 +118,14 @@ public class GroupedBusEventTests
         AssertSameAsPerQueue(EventsOf(run), () => EngineFor(run.Mode, new ApConfig(Low(run.Apm), Low(run.Aqm), Low(run.Adm)),
             new ApMatrix(Low(0x0F), Low(run.M1Domains), Low(run.M1Domains)), new ApMatrix(Low(0xF0), Low(run.M2Domains), Low(run.M2Domains)))));
 
+    // Each recorder makes scan ids of its own: only whether a message has one, and its place, are compared.
+    static string WithoutScanIds(IBusEvent e) =>
+        Regex.Replace(JsonSerializer.Serialize(e, e.GetType()), "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "scan");
+
+    [Property(MaxTest = 200)]
+    public Property ApBus_records_in_the_grouped_form_the_groups_of_its_per_queue_events() => Prop.ForAll(Run.ToArbitrary(), run =>
+        Assert.Equal(BusEventGroups.Group(EventsOf(run)).Select(WithoutScanIds), EventsOf(run, BusEventForm.Grouped).Select(WithoutScanIds)));
+
     [Fact]
     public void A_full_scale_scan_grouped_in_one_run_plugs_every_guest_once()
     {
@@ -123,7 +133,7 @@ public class GroupedBusEventTests
         var full = new ApConfig(Bitmap256.All, Bitmap256.All, Bitmap256.All);
         var recorder = new BusEventRecorder("h1", 1, null, BusEventForm.PerQueue);
         new HostBus(empty, ApPermissions.None).Scan(full, recorder);
-        var events = recorder.Events;
+        var events = recorder.Messages;
         var grouped = BusEventGroups.Group(events);
         var low = Bitmap256.UpTo(127);
         var high = Bitmap256.All.AndNot(low);
