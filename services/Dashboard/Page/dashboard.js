@@ -139,12 +139,24 @@
       counts.set(key, (counts.get(key) ?? 0) + 1);
     }
     $('matrix').getContext('2d').putImageData(image, 0, 0);
+    zoom(cells);
     picture = { data, cells, ownerOf };
     legend(data, counts);
     const behind = data.busSequence === null ? 'ApBus has no such host' : `${data.busSequence - data.appliedSequence} behind`;
     $('host-lag').textContent = `bus events: ApBus published ${data.busSequence ?? '-'}, VfioAp applied ${data.appliedSequence} (${behind})`;
     document.body.dataset.appliedSequence = data.appliedSequence;
     if (pinned !== null) describe(pinned);
+  }
+
+  // A small host is a few pixels of the 256 x 256 picture: the zoom shows the corner that holds every configured or assigned APQN.
+  function zoom(cells) {
+    let last = 0;
+    cells.forEach((state, i) => { if (state !== 0) last = Math.max(last, i >> 8, i & 255); });
+    const side = Math.min(SIZE, Math.max(16, Math.ceil((last + 1) / 16) * 16));
+    const canvas = $('zoom');
+    canvas.width = canvas.height = side;
+    canvas.getContext('2d').drawImage($('matrix'), 0, 0, side, side, 0, 0, side, side);
+    $('zoom-caption').textContent = `adapters and domains 0-${side - 1}`;
   }
 
   function legend(data, counts) {
@@ -181,9 +193,9 @@
   }
 
   function apqnAt(event) {
-    const canvas = $('matrix');
-    const x = Math.min(SIZE - 1, Math.floor(event.offsetX * SIZE / canvas.clientWidth));
-    const y = Math.min(SIZE - 1, Math.floor(event.offsetY * SIZE / canvas.clientHeight));
+    const canvas = event.target;
+    const x = Math.min(canvas.width - 1, Math.floor(event.offsetX * canvas.width / canvas.clientWidth));
+    const y = Math.min(canvas.height - 1, Math.floor(event.offsetY * canvas.height / canvas.clientHeight));
     return y * SIZE + x;
   }
 
@@ -276,8 +288,10 @@
   $('forget').addEventListener('click', () => askKey());
   $('next').addEventListener('click', () => { after = next; poll(); });
   $('first').addEventListener('click', () => { after = null; poll(); });
-  $('matrix').addEventListener('mousemove', event => { if (pinned === null) describe(apqnAt(event)); });
-  $('matrix').addEventListener('click', event => { pinned = pinned === null ? apqnAt(event) : null; describe(apqnAt(event)); });
+  for (const canvas of [$('matrix'), $('zoom')]) {
+    canvas.addEventListener('mousemove', event => { if (pinned === null) describe(apqnAt(event)); });
+    canvas.addEventListener('click', event => { pinned = pinned === null ? apqnAt(event) : null; describe(apqnAt(event)); });
+  }
   window.addEventListener('hashchange', () => { readFragment(); if (sessionStorage.getItem(KEY)) poll(); });
 
   readFragment();
