@@ -27,6 +27,8 @@
   let after = null;
   let next = null;
   let timer = null;
+  let polling = false;
+  let again = false;
   let picture = null;
   let pinned = null;
   const updateCounts = new Map();
@@ -248,18 +250,28 @@
     poll();
   }
 
+  // One poll at a time: a click during a poll asks for another right after it, rather than starting a second loop.
   async function poll() {
     clearTimeout(timer);
+    if (polling) {
+      again = true;
+      return;
+    }
+    polling = true;
+    again = false;
+    let refused = null;
     if (!document.hidden) {
       try {
         await Promise.all([loadFleet(), host ? loadHost() : null]);
         status(`live: updated ${new Date().toLocaleTimeString()}`);
       } catch (error) {
-        if (error instanceof KeyRefused) return askKey(error.message);
-        status(`not updated: ${error.message}`, true);
+        if (error instanceof KeyRefused) refused = error;
+        else status(`not updated: ${error.message}`, true);
       }
     }
-    timer = setTimeout(poll, POLL_MS);
+    polling = false;
+    if (refused) return askKey(refused.message);
+    timer = setTimeout(poll, again ? 0 : POLL_MS);
   }
 
   function askKey(message) {
