@@ -7,6 +7,7 @@
 # Each service connects to the broker as its own user (.servers.env's APMATRIX_RABBITMQ_<SERVICE>) and to its
 # database, which servers.sh made and gave it, as its own role (APMATRIX_POSTGRES_<SERVICE>).
 # With --serve the services stay up after the demo, for apctl (README.md, "Operating it with apctl"), until Ctrl-C.
+# The dashboard (http://127.0.0.1:5104/) reads the three services with a viewer key of its own and admits the viewer's key.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
@@ -28,12 +29,15 @@ rm -f .run/api-keys.env
 (
   umask 077
   printf '%s\n' "# API keys of the demo run of $(date -u +%FT%TZ); never commit them" \
-    "APMATRIX_API_KEY=$(new_key)" "APMATRIX_APBUS_KEY=$(new_key)" "APMATRIX_VFIOAP_KEY=$(new_key)" >.run/api-keys.env
+    "APMATRIX_API_KEY=$(new_key)" "APMATRIX_APBUS_KEY=$(new_key)" "APMATRIX_VFIOAP_KEY=$(new_key)" \
+    "APMATRIX_DASHBOARD_KEY=$(new_key)" "APMATRIX_VIEWER_KEY=$(new_key)" >.run/api-keys.env
 )
 # shellcheck disable=SC1091
 source .run/api-keys.env
 operator_hash=$(sha256 "$APMATRIX_API_KEY")
 export Auth__Clients__operator__KeySha256=$operator_hash Auth__Clients__operator__Role=operator
+dashboard_hash=$(sha256 "$APMATRIX_DASHBOARD_KEY")
+export Auth__Clients__dashboard__KeySha256=$dashboard_hash Auth__Clients__dashboard__Role=viewer
 
 pids=()
 stop_services() {
@@ -64,6 +68,10 @@ start GuestVm 5103 ConnectionStrings__RabbitMq="$APMATRIX_RABBITMQ_GUESTVM" Conn
 start ApBus 5101 ConnectionStrings__RabbitMq="$APMATRIX_RABBITMQ_APBUS" ConnectionStrings__Postgres="$APMATRIX_POSTGRES_APBUS" \
   Services__VfioApKey="$APMATRIX_APBUS_KEY" \
   Auth__Clients__vfioap__KeySha256="$(sha256 "$APMATRIX_VFIOAP_KEY")" Auth__Clients__vfioap__Role=service
+start Dashboard 5104 Services__ApBusKey="$APMATRIX_DASHBOARD_KEY" Services__VfioApKey="$APMATRIX_DASHBOARD_KEY" \
+  Services__GuestVmKey="$APMATRIX_DASHBOARD_KEY" \
+  Auth__Clients__viewer__KeySha256="$(sha256 "$APMATRIX_VIEWER_KEY")" Auth__Clients__viewer__Role=viewer
+echo "dashboard: http://127.0.0.1:5104/ with the viewer's key (APMATRIX_VIEWER_KEY in .run/api-keys.env)" >&2
 
 apctl="dotnet tools/apctl/bin/Release/net10.0/apctl.dll"
 # The table goes to the terminal; the full result (with every mdev's matrix) to .run/demo.json.
@@ -71,7 +79,7 @@ APMATRIX_API_KEY=$APMATRIX_API_KEY $apctl --output json scenario run --stack dem
 echo "full result: .run/demo.json; service logs: .run/*.log" >&2
 APMATRIX_API_KEY=$APMATRIX_API_KEY $apctl host list >&2
 if $serve; then
-  echo "services up on 127.0.0.1:5101-5103; in another shell: set -a; source .run/api-keys.env; set +a; alias apctl='$apctl'" >&2
+  echo "services up on 127.0.0.1:5101-5104; in another shell: set -a; source .run/api-keys.env; set +a; alias apctl='$apctl'" >&2
   echo "Ctrl-C stops them" >&2
   wait
 fi

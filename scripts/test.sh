@@ -11,6 +11,8 @@ if command -v rabbitmqctl >/dev/null && rabbitmqctl -q list_vhosts >/dev/null 2>
   rabbitmqctl -q delete_vhost apmatrix-test >/dev/null 2>&1 || true
 fi
 scripts/servers.sh up
+# The dashboard's browser test drives Debian's Chromium.
+scripts/browser.sh >/dev/null
 # shellcheck disable=SC1091
 source .servers.env
 export APMATRIX_TEST_RABBITMQ APMATRIX_TEST_RABBITMQ_APBUS APMATRIX_TEST_RABBITMQ_VFIOAP APMATRIX_TEST_RABBITMQ_GUESTVM APMATRIX_TEST_RABBITMQ_AUDITOR APMATRIX_TEST_POSTGRES \

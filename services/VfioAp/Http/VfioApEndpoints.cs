@@ -35,7 +35,7 @@ public static class VfioApEndpoints
     public static IEndpointRouteBuilder MapVfioApEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapGroup("/hosts").RequireApiRoles().ProducesSharedProblems().MapGet("", ListHostsAsync)
-            .Describe("ListHosts", "Lists the hosts in name order, a page at a time (after, limit): mode, last applied sequence, mdevs and parked events");
+            .Describe("ListHosts", "Lists the hosts in name order, a page at a time (after, limit): mode, last applied sequence, mdevs, parked events and unacknowledged guest updates");
         var host = app.MapGroup("/hosts/{host}").RequireApiRoles().RequireNames().ProducesSharedProblems();
         host.MapPut("", DefineHostAsync)
             .Describe("DefineHost", "Defines the host and its hot-plug mode (batched or per-queue), fixed once it has bus events or mdevs",
@@ -50,6 +50,9 @@ public static class VfioApEndpoints
             .Describe("ReleaseMasks", "ApBus releases a mask change it reserved and did not make", StatusCodes.Status404NotFound);
         host.MapGet("/guests", GetGuestsAsync)
             .Describe("GetHostGuests", "Lists the host's guests with the latest and the acknowledged version of each one's matrix",
+                StatusCodes.Status404NotFound);
+        host.MapGet("/apqns", GetApqnStatesAsync)
+            .Describe("GetApqnStates", "Every APQN's state on the host, a byte each (base64): not configured, default driver, no device, free, assigned to an mdev, in its guest's APCB",
                 StatusCodes.Status404NotFound);
         host.MapPost("/reconcile", ReconcileAsync)
             .Describe("ReconcileHost", "Catches the host up with ApBus's snapshot of its bus now", StatusCodes.Status404NotFound);
@@ -129,9 +132,11 @@ public static class VfioApEndpoints
                 h.HostId, h.Mode, h.LastSequence,
                 Mdevs = db.Mdevs.Count(m => m.HostId == h.HostId),
                 Pending = db.PendingBusEvents.Count(e => e.HostId == h.HostId),
+                Unacknowledged = db.GuestUpdates.Count(u => u.HostId == h.HostId && u.AckedAt == null),
             })
             .ToListAsync(ct);
-        return TypedResults.Ok(hosts.Select(h => new HostSummaryView(h.HostId, HotPlugModes.Name(h.Mode), h.LastSequence, h.Mdevs, h.Pending)).ToList());
+        return TypedResults.Ok(hosts.Select(h => new HostSummaryView(h.HostId, HotPlugModes.Name(h.Mode), h.LastSequence, h.Mdevs, h.Pending,
+            h.Unacknowledged)).ToList());
     }
 
     static async Task<Ok<HostView>> GetHostAsync(string host, VfioApDbContext db, CancellationToken ct) =>
@@ -145,6 +150,14 @@ public static class VfioApEndpoints
         var reservations = await db.MaskReservations.AsNoTracking().Where(r => r.HostId == host)
             .OrderBy(r => r.ReservedAt).ThenBy(r => r.Id).ToListAsync(ct);
         return HostView.From(row, pending, mdevs, reservations);
+    }
+
+    /// <summary>Reads the host and its mdevs without a lock: a picture of the matrix as of one moment, drawn as often as a page polls.</summary>
+    static async Task<Ok<ApqnStatesView>> GetApqnStatesAsync(string host, VfioApDbContext db, CancellationToken ct)
+    {
+        var row = await db.Hosts.AsNoTracking().SingleOrDefaultAsync(h => h.HostId == host, ct) ?? throw HostStore.NoSuchHost(host);
+        var mdevs = await db.Mdevs.AsNoTracking().Where(m => m.HostId == host).OrderBy(m => m.Position).ToListAsync(ct);
+        return TypedResults.Ok(ApqnStatesView.From(row, mdevs));
     }
 
     /// <summary>With a matrix the mdev is created and given it in one change: refused, neither happens.</summary>

@@ -15,6 +15,7 @@ public class ApiDocumentTests
     [InlineData("ApBus")]
     [InlineData("VfioAp")]
     [InlineData("GuestVm")]
+    [InlineData("Dashboard")]
     public void Should_be_committed_as_the_build_writes_it(string service)
     {
         var root = RepositoryRoot();

@@ -1,0 +1,3 @@
+using Apmatrix.Dashboard;
+
+await DashboardApp.Build(args).RunAsync();
