@@ -590,11 +590,12 @@ cmd_compose_secrets() {
     compose_secret "$user-rabbitmq" "amqp://$user:$(secret "mq-$user")@rabbitmq:5672/apmatrix"
     compose_secret "$user-postgres" "Host=postgres;Username=$user;Password=$(secret "pg-$user")"
   done
-  for key in operator apbus vfioap; do
+  for key in operator apbus vfioap dashboard viewer; do
     compose_secret "$key-key" "$(secret "api-$key")"
     compose_secret "$key-key-sha256" "$(printf %s "$(secret "api-$key")" | sha256sum | cut -d' ' -f1)"
   done
-  log "wrote $SECRETS_DIR/compose; apctl takes the operator's key from $SECRETS_DIR/compose/operator-key (--api-key-file)"
+  log "wrote $SECRETS_DIR/compose; apctl takes the operator's key from $SECRETS_DIR/compose/operator-key (--api-key-file);" \
+    "the dashboard (http://127.0.0.1:5104/) the viewer's, $SECRETS_DIR/compose/viewer-key"
 }
 
 cmd_cluster_down() {
