@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Apmatrix.Engine;
 using MassTransit;
+using Npgsql;
 
 namespace Apmatrix.LoadTest;
 
@@ -71,6 +72,8 @@ public static class LoadCommand
                     await servers.UseFreshVirtualHostAsync(VirtualHost, run.Token);
                     foreach (var service in Services)
                         await servers.DropDatabaseAsync($"{service}_{DatabaseSuffix}", run.Token);
+                    // The backlog's pooled connections to the dropped databases were ended with them.
+                    NpgsqlConnection.ClearAllPools();
                 }
                 var label = options.Telemetry is [false] ? null : telemetry ? "on" : "off";
                 var sink = telemetry ? OtlpSink.Start() : null;
