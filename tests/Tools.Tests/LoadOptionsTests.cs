@@ -14,7 +14,7 @@ public sealed class LoadOptionsTests
         var options = LoadOptions.Parse(["--name", "n1", "--hosts", "3", "--adapters", "16", "--domains", "8", "--guests", "4",
             "--vcpus", "2", "--scans", "2", "--mode", "both", "--form", "both", "--apbus", "4", "--vfioap", "2", "--guestvm", "3", "--subscribers", "1",
             "--fault", "kill:vfioap", "--fault-after", "500", "--fault-scans", "3", "--fault-for", "60000", "--poison", "100", "--ceiling", "off", "--timeout", "120",
-            "--neighbours", "64", "--neighbour-every", "10"]);
+            "--neighbours", "64", "--neighbour-every", "10", "--telemetry", "both"]);
 
         Assert.Equal(("n1", 3, 16, 8, 4, 2, 2), (options.Name, options.Hosts, options.Adapters, options.Domains, options.Guests, options.Vcpus, options.Scans));
         Assert.Equal([HotPlugMode.Batched, HotPlugMode.PerQueue], options.Modes);
@@ -25,7 +25,18 @@ public sealed class LoadOptionsTests
         Assert.False(options.MeasureCeiling);
         Assert.Equal(TimeSpan.FromSeconds(120), options.Timeout);
         Assert.Equal((64, TimeSpan.FromMilliseconds(10)), (options.Neighbours, options.NeighbourEvery));
+        Assert.Equal([false, true], options.Telemetry);
     }
+
+    [Theory]
+    [InlineData("off", false)]
+    [InlineData("on", true)]
+    public void Should_read_one_telemetry_setting(string value, bool on) =>
+        Assert.Equal([on], LoadOptions.Parse(["--telemetry", value]).Telemetry);
+
+    [Fact]
+    public void Should_run_without_telemetry_unless_told_otherwise() =>
+        Assert.Equal([false], LoadOptions.Parse([]).Telemetry);
 
     [Fact]
     public void Should_run_no_neighbours_unless_told_to()
@@ -82,6 +93,9 @@ public sealed class LoadOptionsTests
     [InlineData("--name abcdefghijabcdefghijabcdefghijabcdefghijK", "--name")]
     [InlineData("--name abcdefghijabcdefghijabcdefghijabcdefghi", "--name")]
     [InlineData("--hosts", "--hosts")]
+    [InlineData("--telemetry On", "--telemetry")]
+    [InlineData("--telemetry true", "--telemetry")]
+    [InlineData("--telemetry", "--telemetry")]
     public void Should_name_the_option_it_refuses(string arguments, string option)
     {
         var error = Assert.Throws<ArgumentException>(() => LoadOptions.Parse(arguments.Split(' ')));

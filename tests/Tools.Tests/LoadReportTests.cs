@@ -119,6 +119,53 @@ public sealed class LoadReportTests
         }
     }
 
+    [Theory]
+    [InlineData(13_500, true, "drops 3.7 %")]
+    [InlineData(14_000, false, "drops 7.1 %")]
+    [InlineData(12_000, true, "rises 8.3 %")]
+    public void Should_judge_telemetry_on_by_how_far_its_ratio_to_the_same_ceiling_drops(double onMs, bool met, string change)
+    {
+        var options = FullScale with { Telemetry = [false, true] };
+        ModeResult[] runs = [Run("per-queue", 65_538, 13_000) with { Telemetry = "off" }, Run("per-queue", 65_538, onMs) with { Telemetry = "on" }];
+
+        var target = Targets.Evaluate(options, Ceilings, runs).Single(t => t.Target.Contains("drops by at most", StringComparison.Ordinal));
+
+        Assert.Equal("batched, per-queue events, telemetry on: ratio to the ceiling drops by at most 5 %", target.Target);
+        Assert.StartsWith("0.635 x off, ", target.Measured);
+        Assert.EndsWith($"(of 8,000 msg/s): {change}", target.Measured);
+        Assert.Equal(met, target.Met);
+    }
+
+    [Fact]
+    public async Task Should_show_telemetry_off_and_on_side_by_side_with_what_the_sink_received()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), $"load-report-{Guid.NewGuid():N}");
+        try
+        {
+            var options = FullScale with { Telemetry = [false, true] };
+            ModeResult[] runs = [Run("grouped", 258, 1_000) with { Telemetry = "off" }, Run("grouped", 258, 1_000) with { Telemetry = "on" }];
+            var otlp = new OtlpReceived("http://127.0.0.1:4318/", [
+                new OtlpPath("/v1/metrics", 3, 6_144, 60, new Dictionary<string, long> { ["apbus"] = 20, ["guestvm"] = 40 }),
+                new OtlpPath("/v1/traces", 2, 20_480, 120, new Dictionary<string, long> { ["vfioap"] = 120 }),
+            ]);
+            var report = new LoadReport("telemetry", DateTimeOffset.UnixEpoch, new RunEnvironment("m", 2, "r", "b", "8", "0", ""), options,
+                Ceilings, runs, Targets.Evaluate(options, Ceilings, runs), null, [], otlp);
+
+            var markdown = await File.ReadAllLinesAsync(await ReportWriter.WriteAsync(report, directory, CancellationToken.None));
+
+            Assert.Contains("| figure | batched, grouped events, telemetry off | batched, grouped events, telemetry on |", markdown);
+            Assert.Contains("| **stack rate / ceiling rate** | **0.77** | **0.77** |", markdown);
+            Assert.Contains(markdown, l => l.EndsWith("Received: /v1/metrics 3 requests, 6 KiB, 60 metrics (apbus 20, guestvm 40); " +
+                                                      "/v1/traces 2 requests, 20 KiB, 120 spans (vfioap 120).", StringComparison.Ordinal));
+            Assert.Contains("| batched, grouped events, telemetry on: ratio to the ceiling drops by at most 5 % | 0.770 x off, 0.770 x on (of 1,000 msg/s): drops 0.0 % | met |",
+                markdown);
+        }
+        finally
+        {
+            Directory.Delete(directory, true);
+        }
+    }
+
     static CeilingResult Ceiling(string form, int messages, double perSecond) =>
         new(form, messages, [new CeilingTrial("plain", 1000, "plain", 1000, 1, messages, 120, messages / perSecond)]);
 

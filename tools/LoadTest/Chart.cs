@@ -20,8 +20,8 @@ public static class Chart
         svg.AppendLine(Invariant($"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{Top + PanelHeight}\" font-family=\"sans-serif\" font-size=\"12\">"));
         svg.AppendLine(Invariant($"<rect width=\"{width}\" height=\"{Top + PanelHeight}\" fill=\"white\"/>"));
         svg.AppendLine(Invariant($"<text x=\"20\" y=\"22\" font-size=\"15\" font-weight=\"bold\">{Escape(report.Name)}: per guest, mean over guests (log scale)</text>"));
-        Panel(svg, 20, panelWidth, "guest updates per scan", report.Modes.Select(m => (m.Mode, m.Form, m.UpdatesPerGuestPerScan.Mean)).ToList(), "");
-        Panel(svg, 20 + panelWidth + 20, panelWidth, "vCPU-suspended time", report.Modes.Select(m => (m.Mode, m.Form, m.SuspendedMsPerGuest.Mean)).ToList(), " ms");
+        Panel(svg, 20, panelWidth, "guest updates per scan", report.Modes.Select(m => (m.Mode, Label(m), m.UpdatesPerGuestPerScan.Mean)).ToList(), "");
+        Panel(svg, 20 + panelWidth + 20, panelWidth, "vCPU-suspended time", report.Modes.Select(m => (m.Mode, Label(m), m.SuspendedMsPerGuest.Mean)).ToList(), " ms");
         svg.AppendLine("</svg>");
         return svg.ToString();
     }
@@ -54,6 +54,9 @@ public static class Chart
             svg.AppendLine(Invariant($"<text x=\"{x + BarWidth / 2}\" y=\"{Top + plotHeight + 30}\" text-anchor=\"middle\">{Escape(form)}</text>"));
         }
     }
+
+    /// <summary>A bar's second line: its form, and its telemetry where the run chose it.</summary>
+    static string Label(ModeResult m) => m.Telemetry is null ? m.Form : $"{m.Form}, tel. {m.Telemetry}";
 
     static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 

@@ -32,10 +32,10 @@ public sealed class ChildStack : IStack, IAsyncDisposable
     /// <summary>
     /// Starts VfioAp and GuestVm (the first instance of each alone, so one of them migrates the database),
     /// then ApBus, whose instances ask the first VfioAp for its mask veto; VfioAp asks the first ApBus for snapshots. Databases are <c>{service}_{databaseSuffix}</c>, made here
-    /// as the admin and owned by each service's role.
+    /// as the admin and owned by each service's role. <paramref name="environment"/> goes to every instance (e.g. <see cref="OtlpSink.Settings"/>).
     /// </summary>
     public static async Task<ChildStack> StartAsync(string repository, Servers servers, int apBus, int vfioAp, int guestVm, string databaseSuffix,
-        string queuePrefix, TextWriter log, CancellationToken cancellationToken)
+        string queuePrefix, TextWriter log, CancellationToken cancellationToken, IReadOnlyList<(string, string)>? environment = null)
     {
         var stack = new ChildStack(Path.Combine(repository, ".run", "load"), queuePrefix);
         Directory.CreateDirectory(stack._logDirectory);
@@ -44,10 +44,11 @@ public sealed class ChildStack : IStack, IAsyncDisposable
             // Each asks the other: ApBus VfioAp for its mask veto, VfioAp ApBus for a host's snapshot when it reconciles.
             var apBusUrl = LoopbackUrl();
             var vfio = await stack.StartServiceAsync(repository, servers, "VfioAp", vfioAp, $"vfioap_{databaseSuffix}",
-                [("Services__ApBus", apBusUrl.ToString())], log, cancellationToken);
-            var guests = await stack.StartServiceAsync(repository, servers, "GuestVm", guestVm, $"guestvm_{databaseSuffix}", [], log, cancellationToken);
+                [("Services__ApBus", apBusUrl.ToString()), .. environment ?? []], log, cancellationToken);
+            var guests = await stack.StartServiceAsync(repository, servers, "GuestVm", guestVm, $"guestvm_{databaseSuffix}", [.. environment ?? []],
+                log, cancellationToken);
             var bus = await stack.StartServiceAsync(repository, servers, "ApBus", apBus, $"apbus_{databaseSuffix}",
-                [("Services__VfioAp", vfio[0].Url.ToString())], log, cancellationToken, apBusUrl);
+                [("Services__VfioAp", vfio[0].Url.ToString()), .. environment ?? []], log, cancellationToken, apBusUrl);
             (stack.VfioAp, stack.GuestVm, stack.ApBus) = (vfio, guests, bus);
             return stack;
         }

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Apmatrix.Engine;
 using MassTransit;
+using Npgsql;
 
 namespace Apmatrix.LoadTest;
 
@@ -39,6 +40,7 @@ public static class LoadCommand
         var modes = new List<ModeResult>();
         var ceilings = new List<CeilingResult>();
         Dictionary<string, long>? errorQueues = null;
+        OtlpReceived? otlp = null;
         var phase = "preparing the servers";
         var note = "";
         var faults = new List<string>();
@@ -61,42 +63,35 @@ public static class LoadCommand
                     ceilings.Add(await Ceiling.MeasureAsync(BusEventForms.Name(form), servers.Broker, "", messages, queues, log, run.Token, servers.Topology));
                 }
 
-            phase = "starting the services";
-            log.WriteLine($"starting {options.VfioApInstances} VfioAp, {options.GuestVmInstances} GuestVm, {options.ApBusInstances} ApBus...");
-            await using var stack = await ChildStack.StartAsync(repository, servers, options.ApBusInstances, options.VfioApInstances, options.GuestVmInstances,
-                DatabaseSuffix, "", log, run.Token);
-            await using var observers = await Observers.StartAsync(servers.Broker, "", options.Subscribers, clock, run.Token, servers.Topology);
-            phase = "warming up";
-            // JIT, connection pools and queue bindings first, so the first timed mode pays no start-up the second does not.
-            var warmUp = options with { Name = "warm-up", Hosts = 1, Adapters = 4, Domains = 4, Guests = 2, Scans = 2, Fault = null, Poison = 0,
-                Neighbours = Math.Min(options.Neighbours, 1), NeighbourIdleChanges = 2 };
-            using (var warm = new LoadRun(warmUp, stack, observers, clock, TextWriter.Null))
+            foreach (var telemetry in options.Telemetry)
             {
-                await warm.SetUpAsync(run.Token);
-                foreach (var form in options.Forms)
-                    foreach (var mode in options.Modes)
-                        failures.AddRange((await warm.RunAsync(form, mode, run.Token)).Failures.Select(f => $"warm-up: {f}"));
-            }
-            var databases = Services.ToDictionary(service => service, service => $"{service}_{DatabaseSuffix}");
-            using var load = new LoadRun(options, stack, observers, clock, log,
-                options.Fault is null ? new Backlog(servers, databases, "") : null, servers);
-            phase = "setting up";
-            await load.SetUpAsync(run.Token);
-            foreach (var form in options.Forms)
-                foreach (var mode in options.Modes)
+                if (telemetry != options.Telemetry[0])
                 {
-                    phase = $"the {HotPlugModes.Name(mode)} run with {BusEventForms.Name(form)} events";
-                    modes.Add(await load.RunAsync(form, mode, run.Token));
+                    // Each telemetry setting starts as the first did: an empty virtual host and databases, instances of its own.
+                    phase = "preparing the servers again";
+                    await servers.UseFreshVirtualHostAsync(VirtualHost, run.Token);
+                    foreach (var service in Services)
+                        await servers.DropDatabaseAsync($"{service}_{DatabaseSuffix}", run.Token);
+                    // The backlog's pooled connections to the dropped databases were ended with them.
+                    NpgsqlConnection.ClearAllPools();
                 }
-            faults.AddRange(load.Faults);
-            errorQueues = await servers.ErrorQueuesAsync(run.Token);
-            // The poison, and nothing else, ends in _error: in the _error queue of the lane it was sent to.
-            var poisoned = new Dictionary<string, long> { [$"{EventQueues.Poisoned}_error"] = (long)options.Poison * options.Scans * options.Modes.Count * options.Forms.Count };
-            foreach (var (queue, count) in errorQueues ?? [])
-                if (count != poisoned.GetValueOrDefault(queue)) failures.Add($"{count} message(s) in {queue}");
-            foreach (var (queue, count) in poisoned.Where(p => p.Value > 0))
-                if (errorQueues?.GetValueOrDefault(queue) != count)
-                    failures.Add($"{errorQueues?.GetValueOrDefault(queue)} of the {count} poison messages in {queue}");
+                var label = options.Telemetry is [false] ? null : telemetry ? "on" : "off";
+                var sink = telemetry ? OtlpSink.Start() : null;
+                try
+                {
+                    errorQueues = Sum(errorQueues, await RunStackAsync(sink?.Settings ?? OtlpSink.Off, label));
+                }
+                finally
+                {
+                    // Stopped after the stack, which flushes its last spans and metrics as it stops.
+                    if (sink is not null)
+                    {
+                        await sink.DisposeAsync();
+                        otlp = sink.Received();
+                        log.WriteLine($"  OTLP sink: {ReportWriter.Describe(otlp)}");
+                    }
+                }
+            }
         }
         catch (OperationCanceledException) when (run.IsCancellationRequested)
         {
@@ -107,11 +102,54 @@ public static class LoadCommand
             failures.Add($"{phase}: {e.Message}");
         }
 
+        // One telemetry setting: the services started with its settings, warmed up, set up, every form and mode timed; its error queues.
+        async Task<Dictionary<string, long>?> RunStackAsync(IReadOnlyList<(string, string)> environment, string? telemetry)
+        {
+            var named = telemetry is null ? "" : $", telemetry {telemetry}";
+            phase = $"starting the services{named}";
+            log.WriteLine($"starting {options.VfioApInstances} VfioAp, {options.GuestVmInstances} GuestVm, {options.ApBusInstances} ApBus{named}...");
+            await using var stack = await ChildStack.StartAsync(repository, servers, options.ApBusInstances, options.VfioApInstances, options.GuestVmInstances,
+                DatabaseSuffix, "", log, run.Token, environment);
+            await using var observers = await Observers.StartAsync(servers.Broker, "", options.Subscribers, clock, run.Token, servers.Topology);
+            phase = $"warming up{named}";
+            // JIT, connection pools and queue bindings first, so the first timed mode pays no start-up the second does not.
+            var warmUp = options with { Name = "warm-up", Hosts = 1, Adapters = 4, Domains = 4, Guests = 2, Scans = 2, Fault = null, Poison = 0,
+                Neighbours = Math.Min(options.Neighbours, 1), NeighbourIdleChanges = 2 };
+            using (var warm = new LoadRun(warmUp, stack, observers, clock, TextWriter.Null))
+            {
+                await warm.SetUpAsync(run.Token);
+                foreach (var form in options.Forms)
+                    foreach (var mode in options.Modes)
+                        failures.AddRange((await warm.RunAsync(form, mode, run.Token)).Failures.Select(f => $"warm-up{named}: {f}"));
+            }
+            var databases = Services.ToDictionary(service => service, service => $"{service}_{DatabaseSuffix}");
+            using var load = new LoadRun(options, stack, observers, clock, log,
+                options.Fault is null ? new Backlog(servers, databases, "") : null, servers);
+            phase = $"setting up{named}";
+            await load.SetUpAsync(run.Token);
+            foreach (var form in options.Forms)
+                foreach (var mode in options.Modes)
+                {
+                    phase = $"the {HotPlugModes.Name(mode)} run with {BusEventForms.Name(form)} events{named}";
+                    modes.Add(await load.RunAsync(form, mode, run.Token) with { Telemetry = telemetry });
+                }
+            faults.AddRange(load.Faults);
+            var errors = await servers.ErrorQueuesAsync(run.Token);
+            // The poison, and nothing else, ends in _error: in the _error queue of the lane it was sent to.
+            var poisoned = new Dictionary<string, long> { [$"{EventQueues.Poisoned}_error"] = (long)options.Poison * options.Scans * options.Modes.Count * options.Forms.Count };
+            foreach (var (queue, count) in errors ?? [])
+                if (count != poisoned.GetValueOrDefault(queue)) failures.Add($"{count} message(s) in {queue}{named}");
+            foreach (var (queue, count) in poisoned.Where(p => p.Value > 0))
+                if (errors?.GetValueOrDefault(queue) != count)
+                    failures.Add($"{errors?.GetValueOrDefault(queue)} of the {count} poison messages in {queue}{named}");
+            return errors;
+        }
+
         var environment = new RunEnvironment(System.Environment.MachineName, System.Environment.ProcessorCount, RuntimeInformation.FrameworkDescription,
             $"{servers.Broker.Host}:{servers.Broker.Port}{servers.Broker.AbsolutePath}", typeof(IBus).Assembly.GetName().Version?.ToString() ?? "?",
             $"{loadAtStart} at the start, {LoadAverage()} at the end", faults.Count == 0 ? note : $"{note} Faults: {string.Join("; ", faults)}.");
         var report = new LoadReport(options.Name, started, environment, options, ceilings, modes, Targets.Evaluate(options, ceilings, modes),
-            errorQueues, failures);
+            errorQueues, failures, otlp);
         var path = await ReportWriter.WriteAsync(report, Path.Combine(repository, options.ReportDirectory), CancellationToken.None);
         foreach (var failure in failures) log.WriteLine($"FAILED: {failure}");
         foreach (var target in report.Targets) log.WriteLine($"  {(target.Met ? "met   " : "MISSED")}  {target.Target}: {target.Measured}");
@@ -131,6 +169,14 @@ public static class LoadCommand
         {
             throw new InvalidOperationException($"another load run holds {path}");
         }
+    }
+
+    /// <summary>Error queues of several virtual hosts, added up; null while none could be read.</summary>
+    static Dictionary<string, long>? Sum(Dictionary<string, long>? total, Dictionary<string, long>? more)
+    {
+        if (total is null || more is null) return total ?? more;
+        foreach (var (queue, count) in more) total[queue] = total.GetValueOrDefault(queue) + count;
+        return total;
     }
 
     /// <summary>The 1-minute load average: figures measured beside other work are not comparable.</summary>

@@ -25,6 +25,11 @@ public sealed record LoadOptions
     public IReadOnlyList<HotPlugMode> Modes { get; init; } = [HotPlugMode.Batched];
     /// <summary>How ApBus sends the bus events of the run's hosts; each form runs every mode on hosts of its own.</summary>
     public IReadOnlyList<BusEventForm> Forms { get; init; } = [BusEventForm.Grouped];
+    /// <summary>
+    /// The services' telemetry (false off, true on), each on instances, a virtual host and databases of its own, one after
+    /// the other, every form and mode in each; the ceiling is measured once, before the first.
+    /// </summary>
+    public IReadOnlyList<bool> Telemetry { get; init; } = [false];
     public int ApBusInstances { get; init; } = 1;
     public int VfioApInstances { get; init; } = 1;
     public int GuestVmInstances { get; init; } = 1;
@@ -94,6 +99,13 @@ public sealed record LoadOptions
                 "--scans" => options with { Scans = Count(name, value, 1, 100) },
                 "--mode" => options with { Modes = ParseModes(value) },
                 "--form" => options with { Forms = ParseForms(value) },
+                "--telemetry" => options with { Telemetry = value switch
+                {
+                    "off" => [false],
+                    "on" => [true],
+                    "both" => [false, true],
+                    _ => throw new ArgumentException("--telemetry is off, on or both"),
+                } },
                 "--apbus" => options with { ApBusInstances = Count(name, value, 1, 16) },
                 "--vfioap" => options with { VfioApInstances = Count(name, value, 1, 16) },
                 "--guestvm" => options with { GuestVmInstances = Count(name, value, 1, 16) },
@@ -160,6 +172,11 @@ public sealed record LoadOptions
                                     how ApBus sends each host's bus events: a run of one
                                     adapter's probes or removals in a scan as one message,
                                     or one message per queue; both: every mode in each  (grouped)
+          --telemetry off|on|both   the services' OpenTelemetry: off, no exporter; on, OTLP
+                                    (http/protobuf) to a sink in this tool at the default
+                                    sampling, metrics exported every 5 s; both: off, then
+                                    on, each on instances, virtual host and databases of
+                                    its own, against the same ceiling                   (off)
           --apbus N --vfioap N --guestvm N
                                     service instances, one database per service; VfioAp's
                                     and GuestVm's compete for their queues; host i calls

@@ -26,6 +26,8 @@ public sealed record ModeResult(
     public double EventsPerSecondThroughVfioAp => Events / VfioApSeconds;
     public double MessagesPerSecond => Messages / WholeSeconds;
     public bool Exact => Failures.Count == 0;
-    /// <summary>The run's name in reports: its mode and its form.</summary>
-    public string Run => $"{Mode}, {Form} events";
+    /// <summary>"off" or "on" when the run chose the services' telemetry (<see cref="LoadOptions.Telemetry"/>), else null.</summary>
+    public string? Telemetry { get; init; }
+    /// <summary>The run's name in reports: its mode, its form and, when chosen, its telemetry.</summary>
+    public string Run => Telemetry is null ? $"{Mode}, {Form} events" : $"{Mode}, {Form} events, telemetry {Telemetry}";
 }

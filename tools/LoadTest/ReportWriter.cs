@@ -150,6 +150,13 @@ public static class ReportWriter
             md.AppendLine();
         }
 
+        if (r.Otlp is { } otlp)
+        {
+            md.AppendLine($"Telemetry on: each service exported by OTLP (http/protobuf) to the load tool's sink at {otlp.Endpoint}, traces sampled at the " +
+                          $"services' default ratio, metrics every {OtlpSink.MetricExportIntervalMs / 1000} s. Received: {Describe(otlp)}.");
+            md.AppendLine();
+        }
+
         md.AppendLine($"![guest updates and suspended time per mode and event form]({chart})");
         md.AppendLine();
         md.AppendLine("## Targets");
@@ -171,6 +178,12 @@ public static class ReportWriter
         }
         return md.ToString();
     }
+
+    /// <summary>Per path: requests, bytes, and the spans or metrics by service.</summary>
+    public static string Describe(OtlpReceived otlp) => otlp.Paths.Count == 0 ? "nothing"
+        : string.Join("; ", otlp.Paths.Select(p => $"{p.Path} {p.Requests:N0} requests, {p.Bytes / 1024.0:N0} KiB, {p.Items:N0} " +
+            $"{(p.Path.EndsWith("/traces", StringComparison.Ordinal) ? "spans" : p.Path.EndsWith("/metrics", StringComparison.Ordinal) ? "metrics" : "items")}" +
+            (p.ItemsByService.Count == 0 ? "" : $" ({string.Join(", ", p.ItemsByService.Select(s => $"{s.Key} {s.Value:N0}"))})")));
 
     static void Row(StringBuilder md, LoadReport r, string name, Func<ModeResult, string> value) =>
         md.AppendLine($"| {name} | {string.Join(" | ", r.Modes.Select(value))} |");

@@ -13,6 +13,8 @@ public static class Targets
     public const double NeighbourP50Ms = 150;
     /// <summary>And the slowest change.</summary>
     public const double NeighbourMaxMs = 500;
+    /// <summary>Issue 16's bound on what telemetry at the default sampling may cost: the stack's ratio to its ceiling, relatively.</summary>
+    public const double TelemetryMaxDrop = 0.05;
 
     public static List<TargetResult> Evaluate(LoadOptions options, IReadOnlyList<CeilingResult> ceilings, IReadOnlyList<ModeResult> modes)
     {
@@ -41,10 +43,10 @@ public static class Targets
                 targets.Add(new($"{mode.Run}: a neighbour's change to its guest applied beside the scan, max < {NeighbourMaxMs:F0} ms",
                     $"max {F(loaded.Max, 1)} ms {of} (idle {F(neighbours.Idle.Max, 1)} ms)", all && loaded.Max < NeighbourMaxMs));
             }
-        foreach (var form in modes.Select(m => m.Form).Distinct())
+        foreach (var (form, telemetry) in modes.Select(m => (m.Form, m.Telemetry)).Distinct())
         {
-            var batched = modes.FirstOrDefault(m => m.Form == form && m.Mode == HotPlugModes.Name(HotPlugMode.Batched));
-            var perQueue = modes.FirstOrDefault(m => m.Form == form && m.Mode == HotPlugModes.Name(HotPlugMode.PerQueue));
+            var batched = modes.FirstOrDefault(m => m.Form == form && m.Telemetry == telemetry && m.Mode == HotPlugModes.Name(HotPlugMode.Batched));
+            var perQueue = modes.FirstOrDefault(m => m.Form == form && m.Telemetry == telemetry && m.Mode == HotPlugModes.Name(HotPlugMode.PerQueue));
             if (batched is not null)
             {
                 var spread = batched.UpdatesPerGuestPerScan;
@@ -75,6 +77,18 @@ public static class Targets
                     $"{F(updates, 0)} x updates, {F(suspended, 0)} x suspended time", updates >= 100 && suspended >= 100));
             }
         }
+        foreach (var on in modes.Where(m => m.Telemetry == "on"))
+            if (modes.FirstOrDefault(m => m.Telemetry == "off" && m.Form == on.Form && m.Mode == on.Mode) is { } off)
+            {
+                // Both against the same ceiling: the ratio drops as much as the stack's own rate.
+                var drop = 1 - on.MessagesPerSecond / off.MessagesPerSecond;
+                var rates = ceilings.FirstOrDefault(c => c.Form == on.Form) is { } ceiling
+                    ? $"{F(off.MessagesPerSecond / ceiling.MessagesPerSecond, 3)} x off, {F(on.MessagesPerSecond / ceiling.MessagesPerSecond, 3)} x on " +
+                      $"(of {F(ceiling.MessagesPerSecond, 0)} msg/s)"
+                    : $"{F(off.MessagesPerSecond, 0)} msg/s off, {F(on.MessagesPerSecond, 0)} on (no ceiling measured)";
+                targets.Add(new($"{on.Mode}, {on.Form} events, telemetry on: ratio to the ceiling drops by at most {TelemetryMaxDrop * 100:F0} %",
+                    $"{rates}: {(drop >= 0 ? "drops" : "rises")} {F(Math.Abs(drop) * 100, 1)} %", drop <= TelemetryMaxDrop));
+            }
         return targets;
     }
 
