@@ -1,27 +1,25 @@
 using System.Diagnostics;
-using System.Net.Sockets;
 using Apmatrix.LoadTest;
 
 namespace Apmatrix.Integration.Tests.Cluster;
 
 /// <summary>
-/// The three-node RabbitMQ cluster of <c>scripts/servers.sh cluster-up</c>, started (or a lost node restarted) through
-/// that script when a node does not answer, and read from the <c>.servers.env</c> it writes.
+/// The three-node RabbitMQ cluster of <c>scripts/servers.sh cluster-up</c>, started afresh for a test and read from the
+/// <c>.servers.env</c> that script writes.
 /// </summary>
 public sealed record TestCluster(ClusterNodes Nodes, Uri Broker)
 {
+    /// <summary>
+    /// A fresh cluster: nodes an earlier run left up (after killing one of them) are stopped first, and cluster-up starts
+    /// stopped nodes from empty data, so no earlier fault or queue carries into this run.
+    /// </summary>
     public static async Task<TestCluster> StartAsync(CancellationToken cancellationToken)
     {
         var repository = Repository();
+        await ServersAsync(repository, "cluster-down", cancellationToken);
+        await ServersAsync(repository, "cluster-up", cancellationToken);
         var settings = await ReadSettingsAsync(repository);
-        if (!settings.TryGetValue("APMATRIX_RABBITMQ_NODES", out var nodes) || !settings.ContainsKey("APMATRIX_RABBITMQ_CLUSTER_DIR")
-            || !await AllAnswerAsync(nodes, cancellationToken))
-        {
-            await ClusterUpAsync(repository, cancellationToken);
-            settings = await ReadSettingsAsync(repository);
-            nodes = settings["APMATRIX_RABBITMQ_NODES"];
-        }
-        return new TestCluster(new ClusterNodes(settings["APMATRIX_RABBITMQ_CLUSTER_DIR"], nodes.Split(',')),
+        return new TestCluster(new ClusterNodes(settings["APMATRIX_RABBITMQ_CLUSTER_DIR"], settings["APMATRIX_RABBITMQ_NODES"].Split(',')),
             new Uri(settings["APMATRIX_TEST_RABBITMQ_CLUSTER"]));
     }
 
@@ -44,33 +42,16 @@ public sealed record TestCluster(ClusterNodes Nodes, Uri Broker)
         return settings;
     }
 
-    static async Task<bool> AllAnswerAsync(string nodes, CancellationToken cancellationToken)
-    {
-        foreach (var node in nodes.Split(','))
-        {
-            using var socket = new TcpClient();
-            try
-            {
-                await socket.ConnectAsync("127.0.0.1", int.Parse(node[(node.LastIndexOf(':') + 1)..]), cancellationToken);
-            }
-            catch (SocketException)
-            {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    static async Task ClusterUpAsync(string repository, CancellationToken cancellationToken)
+    static async Task ServersAsync(string repository, string command, CancellationToken cancellationToken)
     {
         var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = repository };
         start.ArgumentList.Add(Path.Combine(repository, "scripts", "servers.sh"));
-        start.ArgumentList.Add("cluster-up");
+        start.ArgumentList.Add(command);
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
         var errors = process.StandardError.ReadToEndAsync(cancellationToken);
         await process.WaitForExitAsync(cancellationToken);
         if (process.ExitCode != 0)
-            throw new InvalidOperationException($"scripts/servers.sh cluster-up failed ({process.ExitCode}): {await output}{await errors}");
+            throw new InvalidOperationException($"scripts/servers.sh {command} failed ({process.ExitCode}): {await output}{await errors}");
     }
 }
