@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The load test: builds Release, brings up RabbitMQ and PostgreSQL, then runs
 #   full-scale: one host from empty to 256 adapters x 256 domains (65,536 probes), 256 guests of 4 vCPUs,
-#               batched and per-queue side by side, each with the bus events grouped (1 + 256 + 1 messages a
-#               scan) and per queue (1 + 65,536 + 1), each pair on a host of its own;
+#               batched and per-queue side by side, each with the bus events grouped (1 + 1 + 1 messages a
+#               scan, the probes as APQN runs) and per queue (1 + 65,536 + 1), each pair on a host of its own;
 #   fan-out:    16 hosts at 64 x 64, 2 ApBus, 2 VfioAp and 2 GuestVm instances (the hosts' calls spread over the
 #               ApBus instances), 2 extra subscriber queues, grouped and per-queue events side by side;
 #   fault:      4 hosts at 64 x 64 scanned twice, a VfioAp instance killed (SIGKILL) 1 s into each scan and

@@ -169,9 +169,9 @@ public sealed record LoadOptions
           --scans N                 timed scans per host: empty->full, full->empty, ... (1)
           --mode batched|per-queue|both                                                 (batched)
           --form grouped|per-queue|both
-                                    how ApBus sends each host's bus events: a run of one
-                                    adapter's probes or removals in a scan as one message,
-                                    or one message per queue; both: every mode in each  (grouped)
+                                    how ApBus sends each host's bus events: a scan's probes
+                                    or removals as one message of APQN runs, or one
+                                    message per queue; both: every mode in each         (grouped)
           --telemetry off|on|both   the services' OpenTelemetry: off, no exporter; on, OTLP
                                     (http/protobuf) to a sink in this tool at the default
                                     sampling, metrics exported every 5 s; both: off, then

@@ -192,7 +192,7 @@ public static class ReportWriter
         m.Scans[0].Backlog is { } b && backlog(b) is var (last, peak) ? $"{Ms(last)} ({peak:N0})" : "-";
 
     static string EventFormText(string form) => form == BusEventForms.Name(BusEventForm.Grouped)
-        ? "grouped (a run of one adapter's probes or removals in a scan is one message)"
+        ? "grouped (a scan's probes or removals are one message of APQN runs)"
         : "per queue (one message per queue event)";
 
     static string Changes(Percentiles? p, long? changes) => p is null ? "-"

@@ -4,7 +4,7 @@ namespace Apmatrix.LoadTest;
 /// One scan, on every host at once, timed from the config change: ApBus answering (scan + outbox
 /// commit), VfioAp having applied the last event, ScanComplete reaching the timing queue, and the
 /// last guest's ApcbApplied. Times are the slowest host's. <see cref="Events"/> counts bus event messages in the run's
-/// form: grouped, a run of one adapter's queue events is one.
+/// form: grouped, a stretch of one scan's probes or removals is one.
 /// </summary>
 public sealed record ScanPhases(int Scan, string Config, long Events, long Updates, double ApBusMs, double VfioApMs,
     double ScanCompleteMs, double WholeMs, BacklogSummary? Backlog)
