@@ -68,6 +68,7 @@ public sealed class OutboxDispatcher<TContext>(IServiceScopeFactory scopes, IBus
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         timeout.CancelAfter(options.Value.PublishTimeout);
         var cancellationToken = timeout.Token;
+        var started = Stopwatch.GetTimestamp();
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<TContext>();
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
@@ -81,10 +82,15 @@ public sealed class OutboxDispatcher<TContext>(IServiceScopeFactory scopes, IBus
             .AsNoTracking()
             .ToListAsync(cancellationToken);
         if (rows.Count == 0) return 0;
+        var read = Stopwatch.GetTimestamp();
         await PublishInOrderAsync(rows, lane.Published, cancellationToken);
+        var published = Stopwatch.GetTimestamp();
         var sequences = rows.Select(r => r.Sequence).ToArray();
         await db.Set<OutboxMessage>().Where(m => sequences.Contains(m.Sequence)).ExecuteDeleteAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        log.LogDebug("outbox: {Rows} rows of {Key} read in {Read:F1} ms, published and confirmed in {Published:F1} ms, deleted and committed in {Committed:F1} ms",
+            rows.Count, key, Stopwatch.GetElapsedTime(started, read).TotalMilliseconds, Stopwatch.GetElapsedTime(read, published).TotalMilliseconds,
+            Stopwatch.GetElapsedTime(published).TotalMilliseconds);
         return rows.Count;
     }
 

@@ -18,13 +18,15 @@ namespace Apmatrix.GuestVm.Persistence;
 /// and apply, and saves what that says: masks, versions, history and acknowledgements, and versions to park or
 /// delete, each written with one statement for the whole batch and committed together.
 /// </summary>
-public sealed class GuestStore(GuestVmDbContext db, OutboxSignal outbox, IOptions<GuestOptions> options, GuestVmMetrics metrics)
+public sealed class GuestStore(GuestVmDbContext db, OutboxSignal outbox, IOptions<GuestOptions> options, GuestVmMetrics metrics,
+    ILogger<GuestStore> log)
 {
     /// <summary>A span per guest around its suspend, write and resume: the part of a config change a guest feels.</summary>
     static readonly ActivitySource Tracing = new(Telemetry.SourcePrefix + "GuestVm");
 
     public async Task ApplyAsync(IReadOnlyList<ApplyApcb> commands, CancellationToken cancellationToken)
     {
+        var started = Stopwatch.GetTimestamp();
         var arrived = commands.ToLookup(c => (c.HostId, c.GuestId));
         var keys = arrived.Select(g => g.Key).ToList();
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
@@ -78,9 +80,13 @@ public sealed class GuestStore(GuestVmDbContext db, OutboxSignal outbox, IOption
         await DeleteParkedAsync(cleared, cancellationToken);
         await ParkAsync(early, cancellationToken);
         await db.EnqueueAsync(acknowledgements, m => m.HostId, cancellationToken);
+        var committing = Stopwatch.GetTimestamp();
         await transaction.CommitAsync(cancellationToken);
         metrics.Applied(history.ConvertAll(h => h.SuspendedMilliseconds));
         outbox.Notify();
+        log.LogDebug("{Commands} APCB commands for {Guests} guest(s): {Applied} applied, {Parked} parked; applied in {Applying:F1} ms, committed in {Committed:F1} ms",
+            commands.Count, keys.Count, history.Count, early.Count, Stopwatch.GetElapsedTime(started, committing).TotalMilliseconds,
+            Stopwatch.GetElapsedTime(committing).TotalMilliseconds);
     }
 
     static ApcbCommand Command(ApplyApcb command) => new(command.Version,
