@@ -46,7 +46,8 @@ public sealed class Operating_a_host_with_apctl(StackFixture stack) : IDisposabl
     {
         await DefineHostAsync();
         var hosts = (await _apctl.JsonAsync(ExitCodes.Done, "host", "list")).AsArray();
-        Assert.Contains(hosts, h => h!["host"]!.GetValue<string>() == _host && h["behind"]!.GetValue<long>() == 0 && h["queueDevices"]!.GetValue<int>() == 8);
+        Assert.Contains(hosts, h => h!["host"]!.GetValue<string>() == _host && h["behind"]!.GetValue<long>() == 0 && h["queueDevices"]!.GetValue<int>() == 8
+                                && h["unacknowledgedUpdates"]!.GetValue<int>() == 0);
 
         Assert.Equal(0, (await _apctl.RunAsync("mdev", "define", _host, "m1", "--jsonfile", MdevctlFile(M1), "--guest", "g1")).Code);
 

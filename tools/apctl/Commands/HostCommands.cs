@@ -37,13 +37,14 @@ public static class HostCommands
                     ["busSequence"] = sent, ["appliedSequence"] = done, ["behind"] = sent - (done ?? 0),
                     ["queueDevices"] = onBus?["queueDevices"]?.DeepClone(), ["mdevs"] = applied?["mdevs"]?.DeepClone(),
                     ["parkedEvents"] = applied?["pendingEvents"]?.DeepClone(),
+                    ["unacknowledgedUpdates"] = applied?["unacknowledgedUpdates"]?.DeepClone(),
                 });
             }
-            session.Write(hosts, output => Table.Write(output, ["HOST", "FORM", "MODE", "QUEUES", "BUS-SEQ", "APPLIED", "BEHIND", "MDEVS", "PARKED"],
+            session.Write(hosts, output => Table.Write(output, ["HOST", "FORM", "MODE", "QUEUES", "BUS-SEQ", "APPLIED", "BEHIND", "MDEVS", "PARKED", "UNACKED"],
                 hosts.Select(h => new[]
                 {
                     Text(h!["host"]), Text(h["eventForm"]), Text(h["mode"]), Text(h["queueDevices"]), Text(h["busSequence"]),
-                    Text(h["appliedSequence"]), Text(h["behind"]), Text(h["mdevs"]), Text(h["parkedEvents"]),
+                    Text(h["appliedSequence"]), Text(h["behind"]), Text(h["mdevs"]), Text(h["parkedEvents"]), Text(h["unacknowledgedUpdates"]),
                 })));
         });
 
