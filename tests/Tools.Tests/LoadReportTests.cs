@@ -166,6 +166,34 @@ public sealed class LoadReportTests
         }
     }
 
+    [Fact]
+    public async Task Should_name_each_round_of_telemetry_off_and_on_in_its_own_column()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), $"load-report-{Guid.NewGuid():N}");
+        try
+        {
+            var options = FullScale with { Telemetry = [false, true, true, false], TelemetryRounds = 2 };
+            ModeResult[] runs =
+            [
+                Run("grouped", 258, 1_000) with { Telemetry = "off", Round = 1 }, Run("grouped", 258, 1_000) with { Telemetry = "on", Round = 1 },
+                Run("grouped", 258, 1_000) with { Telemetry = "on", Round = 2 }, Run("grouped", 258, 1_000) with { Telemetry = "off", Round = 2 },
+            ];
+            var report = new LoadReport("rounds", DateTimeOffset.UnixEpoch, new RunEnvironment("m", 2, "r", "b", "8", "0", ""), options,
+                Ceilings, runs, Targets.Evaluate(options, Ceilings, runs), null, []);
+
+            var markdown = await File.ReadAllLinesAsync(await ReportWriter.WriteAsync(report, directory, CancellationToken.None));
+
+            Assert.Contains("| figure | batched, grouped events, telemetry off, round 1 | batched, grouped events, telemetry on, round 1 | " +
+                            "batched, grouped events, telemetry on, round 2 | batched, grouped events, telemetry off, round 2 |", markdown);
+            // Every run is judged on its own against the ceiling.
+            Assert.Equal(4, report.Targets.Count(t => t.Target.Contains("at >= 0.5 x the ceiling", StringComparison.Ordinal)));
+        }
+        finally
+        {
+            Directory.Delete(directory, true);
+        }
+    }
+
     static CeilingResult Ceiling(string form, int messages, double perSecond) =>
         new(form, messages, [new CeilingTrial("plain", 1000, "plain", 1000, 1, messages, 120, messages / perSecond)]);
 

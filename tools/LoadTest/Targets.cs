@@ -43,10 +43,10 @@ public static class Targets
                 targets.Add(new($"{mode.Run}: a neighbour's change to its guest applied beside the scan, max < {NeighbourMaxMs:F0} ms",
                     $"max {F(loaded.Max, 1)} ms {of} (idle {F(neighbours.Idle.Max, 1)} ms)", all && loaded.Max < NeighbourMaxMs));
             }
-        foreach (var (form, telemetry) in modes.Select(m => (m.Form, m.Telemetry)).Distinct())
+        foreach (var (form, telemetry, round) in modes.Select(m => (m.Form, m.Telemetry, m.Round)).Distinct())
         {
-            var batched = modes.FirstOrDefault(m => m.Form == form && m.Telemetry == telemetry && m.Mode == HotPlugModes.Name(HotPlugMode.Batched));
-            var perQueue = modes.FirstOrDefault(m => m.Form == form && m.Telemetry == telemetry && m.Mode == HotPlugModes.Name(HotPlugMode.PerQueue));
+            var batched = modes.FirstOrDefault(m => m.Form == form && m.Telemetry == telemetry && m.Round == round && m.Mode == HotPlugModes.Name(HotPlugMode.Batched));
+            var perQueue = modes.FirstOrDefault(m => m.Form == form && m.Telemetry == telemetry && m.Round == round && m.Mode == HotPlugModes.Name(HotPlugMode.PerQueue));
             if (batched is not null)
             {
                 var spread = batched.UpdatesPerGuestPerScan;
