@@ -194,10 +194,35 @@ public sealed class LoadReportTests
         }
     }
 
+    [Fact]
+    public async Task Should_show_the_machine_s_cpu_per_1000_messages_and_none_where_it_could_not_be_read()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), $"load-report-{Guid.NewGuid():N}");
+        try
+        {
+            // 488 events and 2 x 256 updates: 1,000 messages in 0.75 s of the machine's CPU.
+            ModeResult[] runs = [Run("grouped", 488, 1_000, cpuSeconds: 0.75), Run("per-queue", 65_538, 13_000)];
+            var report = new LoadReport("cpu", DateTimeOffset.UnixEpoch, new RunEnvironment("m", 2, "r", "b", "8", "0", ""), FullScale,
+                Ceilings, runs, Targets.Evaluate(FullScale, Ceilings, runs), null, []);
+
+            var markdown = await File.ReadAllLinesAsync(await ReportWriter.WriteAsync(report, directory, CancellationToken.None));
+
+            Assert.Contains("| machine CPU, ms per 1,000 messages | 750 | - |", markdown);
+            var json = await File.ReadAllTextAsync(Path.Combine(directory, "load-cpu.json"));
+            Assert.Contains("\"cpuSeconds\": 0.75", json);
+            Assert.Contains("\"cpuMsPerThousandMessages\": 750", json);
+            Assert.Contains("\"cpuMsPerThousandMessages\": \"NaN\"", json);
+        }
+        finally
+        {
+            Directory.Delete(directory, true);
+        }
+    }
+
     static CeilingResult Ceiling(string form, int messages, double perSecond) =>
         new(form, messages, [new CeilingTrial("plain", 1000, "plain", 1000, 1, messages, 120, messages / perSecond)]);
 
-    static ModeResult Run(string form, long events, double ms) =>
-        new(form, "batched", 1, 1, 1, [new ScanPhases(1, "from empty to full", events, 256, 1, ms, ms, ms, null)],
+    static ModeResult Run(string form, long events, double ms, double cpuSeconds = double.NaN) =>
+        new(form, "batched", 1, 1, 1, [new ScanPhases(1, "from empty to full", events, 256, 1, ms, ms, ms, null, cpuSeconds)],
             new Percentiles(256, 1, 2, 3), 0, new Spread(1, 1, 1), new Spread(1, 1, 1), [], [], 0, null, []);
 }

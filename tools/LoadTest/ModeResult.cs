@@ -25,6 +25,8 @@ public sealed record ModeResult(
     public double WholeSeconds => Scans.Sum(s => s.WholeMs) / 1000;
     public double EventsPerSecondThroughVfioAp => Events / VfioApSeconds;
     public double MessagesPerSecond => Messages / WholeSeconds;
+    /// <summary>The whole machine's busy CPU time over the timed scans, per 1,000 messages; NaN when a scan's could not be read.</summary>
+    public double CpuMsPerThousandMessages => Scans.Sum(s => s.CpuSeconds) * 1e6 / Messages;
     public bool Exact => Failures.Count == 0;
     /// <summary>"off" or "on" when the run chose the services' telemetry (<see cref="LoadOptions.Telemetry"/>), else null.</summary>
     public string? Telemetry { get; init; }
