@@ -219,12 +219,14 @@ public sealed class LoadReportTests
                 Run("grouped", 258, 1_000) with { Telemetry = "on", Round = 2 }, Run("grouped", 258, 1_000) with { Telemetry = "off", Round = 2 },
             ];
             var report = new LoadReport("rounds", DateTimeOffset.UnixEpoch, new RunEnvironment("m", 2, "r", "b", "8", "0", ""), options,
-                Ceilings, runs, Targets.Evaluate(options, Ceilings, runs), null, []);
+                Ceilings, runs, Targets.Evaluate(options, Ceilings, runs), null, [], new OtlpReceived("http://127.0.0.1:4318/", []));
 
             var markdown = await File.ReadAllLinesAsync(await ReportWriter.WriteAsync(report, directory, CancellationToken.None));
 
             Assert.Contains("| figure | batched, grouped events, telemetry off, round 1 | batched, grouped events, telemetry on, round 1 | " +
                             "batched, grouped events, telemetry on, round 2 | batched, grouped events, telemetry off, round 2 |", markdown);
+            // The sink of each round with telemetry on is a new one: the report has the last one's.
+            Assert.Contains(markdown, l => l.EndsWith("Received in the last round with telemetry on: nothing.", StringComparison.Ordinal));
             // Every run is judged on its own against the ceiling.
             Assert.Equal(4, report.Targets.Count(t => t.Target.Contains("at >= 0.5 x the ceiling", StringComparison.Ordinal)));
         }

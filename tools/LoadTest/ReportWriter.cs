@@ -156,7 +156,8 @@ public static class ReportWriter
         if (r.Otlp is { } otlp)
         {
             md.AppendLine($"Telemetry on: each service exported by OTLP (http/protobuf) to the load tool's sink at {otlp.Endpoint}, traces sampled at the " +
-                          $"services' default ratio, metrics every {OtlpSink.MetricExportIntervalMs / 1000} s. Received: {Describe(otlp)}.");
+                          $"services' default ratio, metrics every {OtlpSink.MetricExportIntervalMs / 1000} s. " +
+                          $"Received{(r.Modes.Any(m => m.Round > 1) ? " in the last round with telemetry on" : "")}: {Describe(otlp)}.");
             md.AppendLine();
         }
 
