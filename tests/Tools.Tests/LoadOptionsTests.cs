@@ -38,6 +38,21 @@ public sealed class LoadOptionsTests
     public void Should_run_without_telemetry_unless_told_otherwise() =>
         Assert.Equal([false], LoadOptions.Parse([]).Telemetry);
 
+    [Theory]
+    [InlineData("--telemetry both --telemetry-rounds 3")]
+    [InlineData("--telemetry-rounds 3 --telemetry both")]
+    public void Should_alternate_telemetry_off_and_on_in_abba_rounds(string arguments)
+    {
+        var options = LoadOptions.Parse(arguments.Split(' '));
+
+        Assert.Equal([false, true, true, false, false, true], options.Telemetry);
+        Assert.Equal(3, options.TelemetryRounds);
+    }
+
+    [Fact]
+    public void Should_run_telemetry_off_and_on_once_unless_told_otherwise() =>
+        Assert.Equal([false, true], LoadOptions.Parse(["--telemetry", "both", "--telemetry-rounds", "1"]).Telemetry);
+
     [Fact]
     public void Should_run_no_neighbours_unless_told_to()
     {
@@ -96,6 +111,11 @@ public sealed class LoadOptionsTests
     [InlineData("--telemetry On", "--telemetry")]
     [InlineData("--telemetry true", "--telemetry")]
     [InlineData("--telemetry", "--telemetry")]
+    [InlineData("--telemetry both --telemetry-rounds 0", "--telemetry-rounds")]
+    [InlineData("--telemetry both --telemetry-rounds 6", "--telemetry-rounds")]
+    [InlineData("--telemetry on --telemetry-rounds 2", "--telemetry both")]
+    [InlineData("--telemetry off --telemetry-rounds 2", "--telemetry both")]
+    [InlineData("--telemetry-rounds 2", "--telemetry both")]
     public void Should_name_the_option_it_refuses(string arguments, string option)
     {
         var error = Assert.Throws<ArgumentException>(() => LoadOptions.Parse(arguments.Split(' ')));

@@ -131,9 +131,49 @@ public sealed class LoadReportTests
         var target = Targets.Evaluate(options, Ceilings, runs).Single(t => t.Target.Contains("drops by at most", StringComparison.Ordinal));
 
         Assert.Equal("batched, per-queue events, telemetry on: ratio to the ceiling drops by at most 5 %", target.Target);
-        Assert.StartsWith("0.635 x off, ", target.Measured);
+        Assert.StartsWith("off 0.635 x; on ", target.Measured);
         Assert.EndsWith($"(of 8,000 msg/s): {change}", target.Measured);
         Assert.Equal(met, target.Met);
+    }
+
+    [Theory]
+    // Round 1 alone (13 s off, 14 s on) drops 7.1 %; with round 2 (12.4 s on, 13 s off) the means drop 1.2 %.
+    [InlineData(13_000, 14_000, 12_400, 13_000, true, "off 0.635, 0.635 x; on 0.590, 0.666 x (of 8,000 msg/s): drops 1.2 % (means of 2 runs each)")]
+    // Round 1 alone (13 s off, 13.5 s on) drops 3.7 %; with round 2 (13 s on, 12 s off) the means drop 5.8 %.
+    [InlineData(13_000, 13_500, 13_000, 12_000, false, "off 0.635, 0.688 x; on 0.612, 0.635 x (of 8,000 msg/s): drops 5.8 % (means of 2 runs each)")]
+    public void Should_judge_telemetry_on_over_abba_rounds_by_the_means_of_each_setting(double offMs1, double onMs1, double onMs2, double offMs2,
+        bool met, string measured)
+    {
+        var options = FullScale with { Telemetry = [false, true, true, false], TelemetryRounds = 2 };
+        ModeResult[] runs =
+        [
+            Run("per-queue", 65_538, offMs1) with { Telemetry = "off", Round = 1 }, Run("per-queue", 65_538, onMs1) with { Telemetry = "on", Round = 1 },
+            Run("per-queue", 65_538, onMs2) with { Telemetry = "on", Round = 2 }, Run("per-queue", 65_538, offMs2) with { Telemetry = "off", Round = 2 },
+        ];
+
+        var target = Targets.Evaluate(options, Ceilings, runs).Single(t => t.Target.Contains("drops by at most", StringComparison.Ordinal));
+
+        Assert.Equal("batched, per-queue events, telemetry on: ratio to the ceiling drops by at most 5 %", target.Target);
+        Assert.Equal(measured, target.Measured);
+        Assert.Equal(met, target.Met);
+    }
+
+    [Fact]
+    public void Should_compare_the_machine_s_cpu_per_message_with_telemetry_off_and_on()
+    {
+        var options = FullScale with { Telemetry = [false, true, true, false], TelemetryRounds = 2 };
+        // 66,050 messages a run: off 64.729 s of CPU each (980 ms per 1,000 messages); on 66.049 and 66.447 s (1,000 and 1,006 ms), 1,003 ms the mean.
+        ModeResult[] runs =
+        [
+            Run("per-queue", 65_538, 13_000, 64.729) with { Telemetry = "off", Round = 1 }, Run("per-queue", 65_538, 13_000, 66.049) with { Telemetry = "on", Round = 1 },
+            Run("per-queue", 65_538, 13_000, 66.447) with { Telemetry = "on", Round = 2 }, Run("per-queue", 65_538, 13_000, 64.729) with { Telemetry = "off", Round = 2 },
+        ];
+
+        var target = Targets.Evaluate(options, [], runs).Single(t => t.Target.Contains("drops by at most", StringComparison.Ordinal));
+
+        Assert.Equal("off 5,081, 5,081 msg/s; on 5,081, 5,081 msg/s (no ceiling measured): drops 0.0 % (means of 2 runs each); " +
+                     "machine CPU per 1,000 messages off 980 ms, on 1,003 ms (+2.3 %)", target.Measured);
+        Assert.True(target.Met);
     }
 
     [Fact]
@@ -157,8 +197,63 @@ public sealed class LoadReportTests
             Assert.Contains("| **stack rate / ceiling rate** | **0.77** | **0.77** |", markdown);
             Assert.Contains(markdown, l => l.EndsWith("Received: /v1/metrics 3 requests, 6 KiB, 60 metrics (apbus 20, guestvm 40); " +
                                                       "/v1/traces 2 requests, 20 KiB, 120 spans (vfioap 120).", StringComparison.Ordinal));
-            Assert.Contains("| batched, grouped events, telemetry on: ratio to the ceiling drops by at most 5 % | 0.770 x off, 0.770 x on (of 1,000 msg/s): drops 0.0 % | met |",
+            Assert.Contains("| batched, grouped events, telemetry on: ratio to the ceiling drops by at most 5 % | off 0.770 x; on 0.770 x (of 1,000 msg/s): drops 0.0 % | met |",
                 markdown);
+        }
+        finally
+        {
+            Directory.Delete(directory, true);
+        }
+    }
+
+    [Fact]
+    public async Task Should_name_each_round_of_telemetry_off_and_on_in_its_own_column()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), $"load-report-{Guid.NewGuid():N}");
+        try
+        {
+            var options = FullScale with { Telemetry = [false, true, true, false], TelemetryRounds = 2 };
+            ModeResult[] runs =
+            [
+                Run("grouped", 258, 1_000) with { Telemetry = "off", Round = 1 }, Run("grouped", 258, 1_000) with { Telemetry = "on", Round = 1 },
+                Run("grouped", 258, 1_000) with { Telemetry = "on", Round = 2 }, Run("grouped", 258, 1_000) with { Telemetry = "off", Round = 2 },
+            ];
+            var report = new LoadReport("rounds", DateTimeOffset.UnixEpoch, new RunEnvironment("m", 2, "r", "b", "8", "0", ""), options,
+                Ceilings, runs, Targets.Evaluate(options, Ceilings, runs), null, [], new OtlpReceived("http://127.0.0.1:4318/", []));
+
+            var markdown = await File.ReadAllLinesAsync(await ReportWriter.WriteAsync(report, directory, CancellationToken.None));
+
+            Assert.Contains("| figure | batched, grouped events, telemetry off, round 1 | batched, grouped events, telemetry on, round 1 | " +
+                            "batched, grouped events, telemetry on, round 2 | batched, grouped events, telemetry off, round 2 |", markdown);
+            // The sink of each round with telemetry on is a new one: the report has the last one's.
+            Assert.Contains(markdown, l => l.EndsWith("Received in the last round with telemetry on: nothing.", StringComparison.Ordinal));
+            // Every run is judged on its own against the ceiling.
+            Assert.Equal(4, report.Targets.Count(t => t.Target.Contains("at >= 0.5 x the ceiling", StringComparison.Ordinal)));
+        }
+        finally
+        {
+            Directory.Delete(directory, true);
+        }
+    }
+
+    [Fact]
+    public async Task Should_show_the_machine_s_cpu_per_1000_messages_and_none_where_it_could_not_be_read()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), $"load-report-{Guid.NewGuid():N}");
+        try
+        {
+            // 488 events and 2 x 256 updates: 1,000 messages in 0.75 s of the machine's CPU.
+            ModeResult[] runs = [Run("grouped", 488, 1_000, cpuSeconds: 0.75), Run("per-queue", 65_538, 13_000)];
+            var report = new LoadReport("cpu", DateTimeOffset.UnixEpoch, new RunEnvironment("m", 2, "r", "b", "8", "0", ""), FullScale,
+                Ceilings, runs, Targets.Evaluate(FullScale, Ceilings, runs), null, []);
+
+            var markdown = await File.ReadAllLinesAsync(await ReportWriter.WriteAsync(report, directory, CancellationToken.None));
+
+            Assert.Contains("| machine CPU, ms per 1,000 messages | 750 | - |", markdown);
+            var json = await File.ReadAllTextAsync(Path.Combine(directory, "load-cpu.json"));
+            Assert.Contains("\"cpuSeconds\": 0.75", json);
+            Assert.Contains("\"cpuMsPerThousandMessages\": 750", json);
+            Assert.Contains("\"cpuMsPerThousandMessages\": \"NaN\"", json);
         }
         finally
         {
@@ -169,7 +264,7 @@ public sealed class LoadReportTests
     static CeilingResult Ceiling(string form, int messages, double perSecond) =>
         new(form, messages, [new CeilingTrial("plain", 1000, "plain", 1000, 1, messages, 120, messages / perSecond)]);
 
-    static ModeResult Run(string form, long events, double ms) =>
-        new(form, "batched", 1, 1, 1, [new ScanPhases(1, "from empty to full", events, 256, 1, ms, ms, ms, null)],
+    static ModeResult Run(string form, long events, double ms, double cpuSeconds = double.NaN) =>
+        new(form, "batched", 1, 1, 1, [new ScanPhases(1, "from empty to full", events, 256, 1, ms, ms, ms, null, cpuSeconds)],
             new Percentiles(256, 1, 2, 3), 0, new Spread(1, 1, 1), new Spread(1, 1, 1), [], [], 0, null, []);
 }

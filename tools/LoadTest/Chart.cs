@@ -55,8 +55,8 @@ public static class Chart
         }
     }
 
-    /// <summary>A bar's second line: its form, and its telemetry where the run chose it.</summary>
-    static string Label(ModeResult m) => m.Telemetry is null ? m.Form : $"{m.Form}, tel. {m.Telemetry}";
+    /// <summary>A bar's second line: its form, and its telemetry and round where the run chose them.</summary>
+    static string Label(ModeResult m) => m.Form + (m.Telemetry is null ? "" : $", tel. {m.Telemetry}") + (m.Round is null ? "" : $" #{m.Round}");
 
     static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 

@@ -63,9 +63,10 @@ public static class LoadCommand
                     ceilings.Add(await Ceiling.MeasureAsync(BusEventForms.Name(form), servers.Broker, "", messages, queues, log, run.Token, servers.Topology));
                 }
 
-            foreach (var telemetry in options.Telemetry)
+            for (var setting = 0; setting < options.Telemetry.Count; setting++)
             {
-                if (telemetry != options.Telemetry[0])
+                var telemetry = options.Telemetry[setting];
+                if (setting > 0)
                 {
                     // Each telemetry setting starts as the first did: an empty virtual host and databases, instances of its own.
                     phase = "preparing the servers again";
@@ -76,10 +77,11 @@ public static class LoadCommand
                     NpgsqlConnection.ClearAllPools();
                 }
                 var label = options.Telemetry is [false] ? null : telemetry ? "on" : "off";
+                int? round = options.TelemetryRounds > 1 ? setting / 2 + 1 : null;
                 var sink = telemetry ? OtlpSink.Start() : null;
                 try
                 {
-                    errorQueues = Sum(errorQueues, await RunStackAsync(sink?.Settings ?? OtlpSink.Off, label));
+                    errorQueues = Sum(errorQueues, await RunStackAsync(sink?.Settings ?? OtlpSink.Off, label, round));
                 }
                 finally
                 {
@@ -103,9 +105,9 @@ public static class LoadCommand
         }
 
         // One telemetry setting: the services started with its settings, warmed up, set up, every form and mode timed; its error queues.
-        async Task<Dictionary<string, long>?> RunStackAsync(IReadOnlyList<(string, string)> environment, string? telemetry)
+        async Task<Dictionary<string, long>?> RunStackAsync(IReadOnlyList<(string, string)> environment, string? telemetry, int? round)
         {
-            var named = telemetry is null ? "" : $", telemetry {telemetry}";
+            var named = (telemetry is null ? "" : $", telemetry {telemetry}") + (round is null ? "" : $", round {round}");
             phase = $"starting the services{named}";
             log.WriteLine($"starting {options.VfioApInstances} VfioAp, {options.GuestVmInstances} GuestVm, {options.ApBusInstances} ApBus{named}...");
             await using var stack = await ChildStack.StartAsync(repository, servers, options.ApBusInstances, options.VfioApInstances, options.GuestVmInstances,
@@ -131,7 +133,7 @@ public static class LoadCommand
                 foreach (var mode in options.Modes)
                 {
                     phase = $"the {HotPlugModes.Name(mode)} run with {BusEventForms.Name(form)} events{named}";
-                    modes.Add(await load.RunAsync(form, mode, run.Token) with { Telemetry = telemetry });
+                    modes.Add(await load.RunAsync(form, mode, run.Token) with { Telemetry = telemetry, Round = round });
                 }
             faults.AddRange(load.Faults);
             var errors = await servers.ErrorQueuesAsync(run.Token);

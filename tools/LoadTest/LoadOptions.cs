@@ -27,9 +27,12 @@ public sealed record LoadOptions
     public IReadOnlyList<BusEventForm> Forms { get; init; } = [BusEventForm.Grouped];
     /// <summary>
     /// The services' telemetry (false off, true on), each on instances, a virtual host and databases of its own, one after
-    /// the other, every form and mode in each; the ceiling is measured once, before the first.
+    /// the other, every form and mode in each; the ceiling is measured once, before the first. Off and on in
+    /// <see cref="TelemetryRounds"/> rounds alternate ABBA: off, on; on, off; off, on; ...
     /// </summary>
     public IReadOnlyList<bool> Telemetry { get; init; } = [false];
+    /// <summary>Rounds of telemetry off and on, with <c>--telemetry both</c>; more than one lets a drift over the run cancel.</summary>
+    public int TelemetryRounds { get; init; } = 1;
     public int ApBusInstances { get; init; } = 1;
     public int VfioApInstances { get; init; } = 1;
     public int GuestVmInstances { get; init; } = 1;
@@ -106,6 +109,7 @@ public sealed record LoadOptions
                     "both" => [false, true],
                     _ => throw new ArgumentException("--telemetry is off, on or both"),
                 } },
+                "--telemetry-rounds" => options with { TelemetryRounds = Count(name, value, 1, 5) },
                 "--apbus" => options with { ApBusInstances = Count(name, value, 1, 16) },
                 "--vfioap" => options with { VfioApInstances = Count(name, value, 1, 16) },
                 "--guestvm" => options with { GuestVmInstances = Count(name, value, 1, 16) },
@@ -134,6 +138,10 @@ public sealed record LoadOptions
             throw new ArgumentException($"--fault {LoadFaults.Name(fault)} needs --nodes with 3 or more nodes: the quorum must outlive the lost one");
         if (options.Fault is LoadFault.BrokerRestart && options.Nodes.Count > 0)
             throw new ArgumentException("--fault broker-restart is for the single node; on a cluster: cluster-node-kill or cluster-leader-restart");
+        if (options.TelemetryRounds > 1)
+            options = options.Telemetry is [false, true]
+                ? options with { Telemetry = TelemetryInRounds(options.TelemetryRounds) }
+                : throw new ArgumentException("--telemetry-rounds above 1 needs --telemetry both: a round is telemetry off and on");
         if (options.Guests > options.Domains) throw new ArgumentException("--guests may not exceed --domains: each mdev needs a domain of its own");
         // The hosts are named by LoadRun.HostName: within the one name rule's 64 characters.
         if (options.Name.Length is 0 or > MaxNameLength || options.Name[0] == '-' || options.Name.Any(c => !char.IsAsciiLetterOrDigit(c) && c != '-'))
@@ -146,6 +154,10 @@ public sealed record LoadOptions
         value == "both" ? [HotPlugMode.Batched, HotPlugMode.PerQueue]
         : HotPlugModes.TryParse(value, out var mode) && HotPlugModes.Name(mode) == value ? [mode]
         : throw new ArgumentException($"--mode is {string.Join(", ", Enum.GetValues<HotPlugMode>().Select(HotPlugModes.Name))} or both");
+
+    /// <summary>ABBA: off, on; on, off; ... so a drift over the run weighs on off and on alike.</summary>
+    static IReadOnlyList<bool> TelemetryInRounds(int rounds) =>
+        [.. Enumerable.Range(0, rounds).SelectMany(round => round % 2 == 0 ? new[] { false, true } : [true, false])];
 
     static IReadOnlyList<BusEventForm> ParseForms(string value) =>
         value == "both" ? [BusEventForm.Grouped, BusEventForm.PerQueue]
@@ -177,6 +189,9 @@ public sealed record LoadOptions
                                     sampling, metrics exported every 5 s; both: off, then
                                     on, each on instances, virtual host and databases of
                                     its own, against the same ceiling                   (off)
+          --telemetry-rounds N      with both: N rounds of off and on in ABBA order (off,
+                                    on; on, off; off, on; ...), 1-5, judged by the means
+                                    of each setting: a drift over the run cancels       (1)
           --apbus N --vfioap N --guestvm N
                                     service instances, one database per service; VfioAp's
                                     and GuestVm's compete for their queues; host i calls

@@ -251,6 +251,7 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
         var body = ConfigBody(config);
 
         var start = clock.Elapsed.TotalMilliseconds;
+        var cpuAtStart = MachineCpu.BusySeconds();
         using var stopWatching = new CancellationTokenSource();
         var watching = backlog?.WatchAsync(clock, start, stopWatching.Token);
         var redeliveredBefore = _faults is null ? null : await servers!.RedeliveredAsync(cancellationToken);
@@ -304,6 +305,8 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
             await scanning.CancelAsync();
         }
         var timings = await scanned;
+        // Here, not with the phases below: a fault's recovery before the next scan is not the scan's CPU.
+        var cpu = MachineCpu.BusySeconds() - cpuAtStart;
         var besideIt = await neighbours;
         await poisoning;
         if (await faulting is { } window)
@@ -322,7 +325,7 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
         var phases = new ScanPhases(scan + 1, config.Apm.IsEmpty ? "to empty" : "from empty to full",
             expected.Sum(e => e.Events), expected.Sum(e => e.Updates),
             timings.Max(t => t.Answered) - start, timings.Max(t => t.Applied) - start,
-            timings.Max(t => t.ScanComplete) - start, timings.Max(t => t.Last) - start, watching is null ? null : await watching);
+            timings.Max(t => t.ScanComplete) - start, timings.Max(t => t.Last) - start, watching is null ? null : await watching, cpu);
         return (phases, timings.SelectMany(t => t.Lateness).ToList(), besideIt);
     }
 

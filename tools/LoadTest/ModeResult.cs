@@ -25,9 +25,13 @@ public sealed record ModeResult(
     public double WholeSeconds => Scans.Sum(s => s.WholeMs) / 1000;
     public double EventsPerSecondThroughVfioAp => Events / VfioApSeconds;
     public double MessagesPerSecond => Messages / WholeSeconds;
+    /// <summary>The whole machine's busy CPU time over the timed scans, per 1,000 messages; NaN when a scan's could not be read.</summary>
+    public double CpuMsPerThousandMessages => Scans.Sum(s => s.CpuSeconds) * 1e6 / Messages;
     public bool Exact => Failures.Count == 0;
     /// <summary>"off" or "on" when the run chose the services' telemetry (<see cref="LoadOptions.Telemetry"/>), else null.</summary>
     public string? Telemetry { get; init; }
-    /// <summary>The run's name in reports: its mode, its form and, when chosen, its telemetry.</summary>
-    public string Run => Telemetry is null ? $"{Mode}, {Form} events" : $"{Mode}, {Form} events, telemetry {Telemetry}";
+    /// <summary>Which round of telemetry off and on (<see cref="LoadOptions.TelemetryRounds"/>), from 1, when there were several; else null.</summary>
+    public int? Round { get; init; }
+    /// <summary>The run's name in reports: its mode, its form and, when chosen, its telemetry and round.</summary>
+    public string Run => $"{Mode}, {Form} events" + (Telemetry is null ? "" : $", telemetry {Telemetry}") + (Round is null ? "" : $", round {Round}");
 }

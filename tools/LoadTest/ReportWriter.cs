@@ -75,7 +75,9 @@ public static class ReportWriter
         md.AppendLine();
         md.AppendLine("Timed from the config change (`PUT ApBus /hosts/{h}/config`, all hosts at once) to the last guest's `ApcbApplied` " +
                       "arriving at the run's own timing queue; backlogs sampled every 200 ms (outbox rows, queue depths). ScanComplete-to-applied is one value per updated guest: the arrival of its " +
-                      "last `ApcbApplied` of the scan minus the arrival of its host's `ScanComplete`, both on that queue (HdrHistogram).");
+                      "last `ApcbApplied` of the scan minus the arrival of its host's `ScanComplete`, both on that queue (HdrHistogram). " +
+                      "Machine CPU: the busy ticks of `/proc/stat` (user, nice, system, irq, softirq, steal) from the config change to the " +
+                      "last guest applied, of every process on the machine, broker and database included.");
         md.AppendLine();
         md.AppendLine($"| figure | {string.Join(" | ", r.Modes.Select(m => m.Run))} |");
         md.AppendLine($"|---|{string.Concat(r.Modes.Select(_ => "---:|"))}");
@@ -93,6 +95,7 @@ public static class ReportWriter
             Row(md, r, "**stack rate / ceiling rate**", m => r.Ceilings.FirstOrDefault(c => c.Form == m.Form) is { } c
                 ? $"**{m.MessagesPerSecond / c.MessagesPerSecond:F2}**" : "-");
         }
+        Row(md, r, "machine CPU, ms per 1,000 messages", m => double.IsNaN(m.CpuMsPerThousandMessages) ? "-" : $"{m.CpuMsPerThousandMessages:N0}");
         Row(md, r, "ScanComplete to last guest applied p50 / p99 / max", m => m.ScanCompleteToLastApplied is { Count: > 0 } p
             ? $"{p.P50:F1} / {p.P99:F1} / {p.Max:F1} ms (n = {p.Count})" : "-");
         Row(md, r, "guests whose last update came before ScanComplete", m => $"{m.AppliedBeforeScanComplete:N0}");
@@ -153,7 +156,8 @@ public static class ReportWriter
         if (r.Otlp is { } otlp)
         {
             md.AppendLine($"Telemetry on: each service exported by OTLP (http/protobuf) to the load tool's sink at {otlp.Endpoint}, traces sampled at the " +
-                          $"services' default ratio, metrics every {OtlpSink.MetricExportIntervalMs / 1000} s. Received: {Describe(otlp)}.");
+                          $"services' default ratio, metrics every {OtlpSink.MetricExportIntervalMs / 1000} s. " +
+                          $"Received{(r.Modes.Any(m => m.Round > 1) ? " in the last round with telemetry on" : "")}: {Describe(otlp)}.");
             md.AppendLine();
         }
 

@@ -43,10 +43,10 @@ public static class Targets
                 targets.Add(new($"{mode.Run}: a neighbour's change to its guest applied beside the scan, max < {NeighbourMaxMs:F0} ms",
                     $"max {F(loaded.Max, 1)} ms {of} (idle {F(neighbours.Idle.Max, 1)} ms)", all && loaded.Max < NeighbourMaxMs));
             }
-        foreach (var (form, telemetry) in modes.Select(m => (m.Form, m.Telemetry)).Distinct())
+        foreach (var (form, telemetry, round) in modes.Select(m => (m.Form, m.Telemetry, m.Round)).Distinct())
         {
-            var batched = modes.FirstOrDefault(m => m.Form == form && m.Telemetry == telemetry && m.Mode == HotPlugModes.Name(HotPlugMode.Batched));
-            var perQueue = modes.FirstOrDefault(m => m.Form == form && m.Telemetry == telemetry && m.Mode == HotPlugModes.Name(HotPlugMode.PerQueue));
+            var batched = modes.FirstOrDefault(m => m.Form == form && m.Telemetry == telemetry && m.Round == round && m.Mode == HotPlugModes.Name(HotPlugMode.Batched));
+            var perQueue = modes.FirstOrDefault(m => m.Form == form && m.Telemetry == telemetry && m.Round == round && m.Mode == HotPlugModes.Name(HotPlugMode.PerQueue));
             if (batched is not null)
             {
                 var spread = batched.UpdatesPerGuestPerScan;
@@ -77,18 +77,30 @@ public static class Targets
                     $"{F(updates, 0)} x updates, {F(suspended, 0)} x suspended time", updates >= 100 && suspended >= 100));
             }
         }
-        foreach (var on in modes.Where(m => m.Telemetry == "on"))
-            if (modes.FirstOrDefault(m => m.Telemetry == "off" && m.Form == on.Form && m.Mode == on.Mode) is { } off)
+        foreach (var (form, mode) in modes.Where(m => m.Telemetry == "on").Select(m => (m.Form, m.Mode)).Distinct())
+        {
+            var on = modes.Where(m => m.Telemetry == "on" && m.Form == form && m.Mode == mode).ToList();
+            var off = modes.Where(m => m.Telemetry == "off" && m.Form == form && m.Mode == mode).ToList();
+            if (off.Count == 0) continue;
+            // All against the same ceiling: the mean ratio drops as much as the stack's mean rate; the means of ABBA rounds cancel a drift.
+            var drop = 1 - on.Average(m => m.MessagesPerSecond) / off.Average(m => m.MessagesPerSecond);
+            var ceiling = ceilings.FirstOrDefault(c => c.Form == form);
+            string Rates(List<ModeResult> runs) => ceiling is null
+                ? $"{string.Join(", ", runs.Select(m => F(m.MessagesPerSecond, 0)))} msg/s"
+                : $"{string.Join(", ", runs.Select(m => F(m.MessagesPerSecond / ceiling.MessagesPerSecond, 3)))} x";
+            var means = (off.Count, on.Count) switch
             {
-                // Both against the same ceiling: the ratio drops as much as the stack's own rate.
-                var drop = 1 - on.MessagesPerSecond / off.MessagesPerSecond;
-                var rates = ceilings.FirstOrDefault(c => c.Form == on.Form) is { } ceiling
-                    ? $"{F(off.MessagesPerSecond / ceiling.MessagesPerSecond, 3)} x off, {F(on.MessagesPerSecond / ceiling.MessagesPerSecond, 3)} x on " +
-                      $"(of {F(ceiling.MessagesPerSecond, 0)} msg/s)"
-                    : $"{F(off.MessagesPerSecond, 0)} msg/s off, {F(on.MessagesPerSecond, 0)} on (no ceiling measured)";
-                targets.Add(new($"{on.Mode}, {on.Form} events, telemetry on: ratio to the ceiling drops by at most {TelemetryMaxDrop * 100:F0} %",
-                    $"{rates}: {(drop >= 0 ? "drops" : "rises")} {F(Math.Abs(drop) * 100, 1)} %", drop <= TelemetryMaxDrop));
-            }
+                (1, 1) => "",
+                var (offRuns, onRuns) when offRuns == onRuns => $" (means of {offRuns} runs each)",
+                var (offRuns, onRuns) => $" (means of {offRuns} off and {onRuns} on runs)",
+            };
+            var (cpuOff, cpuOn) = (off.Average(m => m.CpuMsPerThousandMessages), on.Average(m => m.CpuMsPerThousandMessages));
+            var cpu = double.IsNaN(cpuOff) || double.IsNaN(cpuOn) ? ""
+                : $"; machine CPU per 1,000 messages off {F(cpuOff, 0)} ms, on {F(cpuOn, 0)} ms ({(cpuOn >= cpuOff ? "+" : "-")}{F(Math.Abs(cpuOn / cpuOff - 1) * 100, 1)} %)";
+            targets.Add(new($"{mode}, {form} events, telemetry on: ratio to the ceiling drops by at most {TelemetryMaxDrop * 100:F0} %",
+                $"off {Rates(off)}; on {Rates(on)} ({(ceiling is null ? "no ceiling measured" : $"of {F(ceiling.MessagesPerSecond, 0)} msg/s")}): " +
+                $"{(drop >= 0 ? "drops" : "rises")} {F(Math.Abs(drop) * 100, 1)} %{means}{cpu}", drop <= TelemetryMaxDrop));
+        }
         return targets;
     }
 
