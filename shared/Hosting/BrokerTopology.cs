@@ -1,5 +1,6 @@
 using MassTransit;
 using Microsoft.Extensions.Configuration;
+using RabbitMQ.Client;
 
 namespace Apmatrix.Hosting;
 
@@ -48,6 +49,18 @@ public sealed class BrokerTopology
             ? int.TryParse(text, out var parsed) && parsed > 0 ? parsed : throw new InvalidOperationException($"Messaging:DeliveryLimit: '{text}' is not a positive whole number")
             : DefaultDeliveryLimit;
         return new BrokerTopology(nodes, quorum, limit, configuration["Messaging:QueuePrefix"] + DeadLettersName);
+    }
+
+    /// <summary>
+    /// A connection of a service's own, beside MassTransit's: with nodes, to the first of them that answers (the connection
+    /// string's host may be the very node that is down), else to the connection string's broker.
+    /// </summary>
+    public Task<IConnection> ConnectAsync(Uri broker, string name, CancellationToken cancellationToken)
+    {
+        var factory = new ConnectionFactory { Uri = broker, ClientProvidedName = name };
+        return Nodes.Count == 0
+            ? factory.CreateConnectionAsync(cancellationToken)
+            : factory.CreateConnectionAsync(Nodes.Select(AmqpTcpEndpoint.Parse).ToList(), cancellationToken);
     }
 
     /// <summary>With nodes, the client connects to one of them at a time and moves to the next when it loses it.</summary>

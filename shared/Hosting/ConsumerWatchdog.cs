@@ -14,8 +14,8 @@ namespace Apmatrix.Hosting;
 /// A passive queue declare returns the consumer count; a queue without one past <see cref="HealthOptions.ConsumerMissingAfter"/>
 /// has its endpoint stopped and started in this process, and readiness says which queues have none meanwhile.
 /// </summary>
-public sealed class ConsumerWatchdog(Uri broker, IOptions<HealthOptions> options, LogThrottle throttle, TimeProvider clock,
-    ILogger<ConsumerWatchdog> log) : BackgroundService, IReceiveEndpointObserver, IHealthCheck
+public sealed class ConsumerWatchdog(Uri broker, BrokerTopology topology, IOptions<HealthOptions> options, LogThrottle throttle,
+    TimeProvider clock, ILogger<ConsumerWatchdog> log) : BackgroundService, IReceiveEndpointObserver, IHealthCheck
 {
     static readonly TimeSpan BrokerCallTimeout = TimeSpan.FromSeconds(10);
     static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(30);
@@ -68,8 +68,7 @@ public sealed class ConsumerWatchdog(Uri broker, IOptions<HealthOptions> options
             if (_channel is not { IsOpen: true })
             {
                 await CloseAsync();
-                _connection = await new ConnectionFactory { Uri = broker, ClientProvidedName = "apmatrix-consumer-watchdog" }
-                    .CreateConnectionAsync(timeout.Token);
+                _connection = await topology.ConnectAsync(broker, "apmatrix-consumer-watchdog", timeout.Token);
                 _channel = await _connection.CreateChannelAsync(cancellationToken: timeout.Token);
             }
             var count = (await _channel.QueueDeclarePassiveAsync(queue, timeout.Token)).ConsumerCount;

@@ -17,7 +17,7 @@ public sealed class DeadLetterBroker(IConfiguration configuration, DeadLetterQue
     static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(60);
 
     readonly Uri _broker = new(configuration.GetConnectionString("RabbitMq") ?? throw new InvalidOperationException("ConnectionStrings:RabbitMq is not set"));
-    readonly IReadOnlyList<string> _nodes = BrokerTopology.From(configuration).Nodes;
+    readonly BrokerTopology _topology = BrokerTopology.From(configuration);
 
     // Within an instance one operation at a time, so a read's borrowed messages never let a re-drive take later ones first.
     readonly SemaphoreSlim _one = new(1, 1);
@@ -109,10 +109,7 @@ public sealed class DeadLetterBroker(IConfiguration configuration, DeadLetterQue
         await _one.WaitAsync(timeout.Token);
         try
         {
-            var factory = new ConnectionFactory { Uri = _broker, ClientProvidedName = "apmatrix-dead-letters" };
-            await using var connection = _nodes.Count == 0
-                ? await factory.CreateConnectionAsync(timeout.Token)
-                : await factory.CreateConnectionAsync(_nodes.Select(node => AmqpTcpEndpoint.Parse(node)).ToList(), timeout.Token);
+            await using var connection = await _topology.ConnectAsync(_broker, "apmatrix-dead-letters", timeout.Token);
             await using var session = new Session(connection, timeout.Token);
             return await work(session);
         }

@@ -116,6 +116,45 @@ public class Readiness_tells_the_truth(StackFixture stack)
         }
     }
 
+    /// <summary>
+    /// A cluster whose first node, the connection string's host, is down: MassTransit moves to the next node, and so must
+    /// the watchdog's own connection, or readiness says the broker does not answer while the service consumes as usual.
+    /// </summary>
+    [Fact]
+    public async Task Should_ask_the_next_node_for_consumers_when_the_first_is_down()
+    {
+        var down = ClosedPort();
+        var live = stack.Servers.RabbitMq;
+        var app = await stack.StartOwnAsync(VfioApApp.Build, "vfioap", "firstdown", builder => Settings(builder,
+            ("ConnectionStrings:RabbitMq", new UriBuilder(stack.Servers.Broker("vfioap")) { Port = down }.Uri.ToString()),
+            ("Messaging:Nodes", $"127.0.0.1:{down},{live.Host}:{live.Port}"), ("Messaging:QuorumQueues", "false"),
+            ("Health:ConsumerPollEvery", "00:00:00.200")));
+        try
+        {
+            using var http = stack.Client(new Uri(app.Urls.First()));
+            var (code, body) = await Eventually.ReadAsync(() => ReadyAsync(http),
+                r => Describe(r.Body, "consumers").EndsWith("queue(s) have a consumer", StringComparison.Ordinal), "every queue's consumers counted",
+                Patience, r => r.Body.ToString());
+            Assert.Equal(HttpStatusCode.OK, code);
+            Assert.Equal("Healthy", Status(body, "consumers"));
+        }
+        finally
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+        }
+    }
+
+    /// <summary>A loopback port nothing listens on: taken from the system, then let go.</summary>
+    static int ClosedPort()
+    {
+        var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+
     static void Settings(WebApplicationBuilder builder, params (string Key, string Value)[] settings) =>
         builder.Configuration.AddInMemoryCollection(settings.Select(s => KeyValuePair.Create(s.Key, (string?)s.Value)));
 
