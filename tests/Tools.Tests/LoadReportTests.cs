@@ -36,24 +36,16 @@ public sealed class LoadReportTests
     [Fact]
     public async Task Should_show_the_forms_side_by_side_ceiling_included()
     {
-        var directory = Path.Combine(Path.GetTempPath(), $"load-report-{Guid.NewGuid():N}");
-        try
-        {
-            var report = new LoadReport("forms", DateTimeOffset.UnixEpoch, new RunEnvironment("m", 2, "r", "b", "8", "0", ""), FullScale,
-                Ceilings, Runs, Targets.Evaluate(FullScale, Ceilings, Runs), null, []);
+        var report = new LoadReport("forms", DateTimeOffset.UnixEpoch, Machine, FullScale,
+            Ceilings, Runs, Targets.Evaluate(FullScale, Ceilings, Runs), null, []);
 
-            var markdown = await File.ReadAllLinesAsync(await ReportWriter.WriteAsync(report, directory, CancellationToken.None));
+        var (markdown, _) = await WrittenAsync(report);
 
-            Assert.Contains("| figure | batched, grouped events | batched, per-queue events |", markdown);
-            Assert.Contains("| ceiling messages/s (this form's) | 1,000 | 8,000 |", markdown);
-            Assert.Contains("| **stack rate / ceiling rate** | **0.77** | **0.64** |", markdown);
-            Assert.Contains(markdown, l => l.StartsWith("| grouped | 770 |", StringComparison.Ordinal));
-            Assert.Contains(markdown, l => l.StartsWith("| per-queue | 66,050 |", StringComparison.Ordinal));
-        }
-        finally
-        {
-            Directory.Delete(directory, true);
-        }
+        Assert.Contains("| figure | batched, grouped events | batched, per-queue events |", markdown);
+        Assert.Contains("| ceiling messages/s (this form's) | 1,000 | 8,000 |", markdown);
+        Assert.Contains("| **stack rate / ceiling rate** | **0.77** | **0.64** |", markdown);
+        Assert.Contains(markdown, l => l.StartsWith("| grouped | 770 |", StringComparison.Ordinal));
+        Assert.Contains(markdown, l => l.StartsWith("| per-queue | 66,050 |", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -93,30 +85,21 @@ public sealed class LoadReportTests
     [Fact]
     public async Task Should_show_the_neighbours_idle_and_beside_the_scan_next_to_each_other()
     {
-        var directory = Path.Combine(Path.GetTempPath(), $"load-report-{Guid.NewGuid():N}");
-        try
+        var options = FullScale with { Neighbours = 4 };
+        var run = Run("grouped", 258, 1_000) with
         {
-            var options = FullScale with { Neighbours = 4 };
-            var run = Run("grouped", 258, 1_000) with
-            {
-                Neighbours = new NeighbourLatency(4, 40, new Percentiles(40, 5, 9, 10), 60, new Percentiles(60, 80, 300, 310)),
-            };
-            var report = new LoadReport("neighbours", DateTimeOffset.UnixEpoch, new RunEnvironment("m", 2, "r", "b", "8", "0", ""), options,
-                [], [run], Targets.Evaluate(options, [], [run]), null, []);
+            Neighbours = new NeighbourLatency(4, 40, new Percentiles(40, 5, 9, 10), 60, new Percentiles(60, 80, 300, 310)),
+        };
+        var report = new LoadReport("neighbours", DateTimeOffset.UnixEpoch, Machine, options,
+            [], [run], Targets.Evaluate(options, [], [run]), null, []);
 
-            var markdown = await File.ReadAllLinesAsync(await ReportWriter.WriteAsync(report, directory, CancellationToken.None));
+        var (markdown, json) = await WrittenAsync(report);
 
-            var idle = Array.FindIndex(markdown, l => l.StartsWith("| neighbour change to guest applied, idle", StringComparison.Ordinal));
-            Assert.EndsWith("| 5.0 / 9.0 / 10.0 ms (40 of 40) |", markdown[idle]);
-            Assert.EndsWith("| 80.0 / 300.0 / 310.0 ms (60 of 60) |", markdown[idle + 1]);
-            Assert.Contains(markdown, l => l.StartsWith("4 neighbour host(s) beside them: 4 adapters x 4 domains", StringComparison.Ordinal));
-            var json = await File.ReadAllTextAsync(Path.Combine(directory, "load-neighbours.json"));
-            Assert.Contains("\"loadedChanges\": 60", json);
-        }
-        finally
-        {
-            Directory.Delete(directory, true);
-        }
+        var idle = Array.FindIndex(markdown, l => l.StartsWith("| neighbour change to guest applied, idle", StringComparison.Ordinal));
+        Assert.EndsWith("| 5.0 / 9.0 / 10.0 ms (40 of 40) |", markdown[idle]);
+        Assert.EndsWith("| 80.0 / 300.0 / 310.0 ms (60 of 60) |", markdown[idle + 1]);
+        Assert.Contains(markdown, l => l.StartsWith("4 neighbour host(s) beside them: 4 adapters x 4 domains", StringComparison.Ordinal));
+        Assert.Contains("\"loadedChanges\": 60", json);
     }
 
     [Theory]
@@ -179,81 +162,73 @@ public sealed class LoadReportTests
     [Fact]
     public async Task Should_show_telemetry_off_and_on_side_by_side_with_what_the_sink_received()
     {
-        var directory = Path.Combine(Path.GetTempPath(), $"load-report-{Guid.NewGuid():N}");
-        try
-        {
-            var options = FullScale with { Telemetry = [false, true] };
-            ModeResult[] runs = [Run("grouped", 258, 1_000) with { Telemetry = "off" }, Run("grouped", 258, 1_000) with { Telemetry = "on" }];
-            var otlp = new OtlpReceived("http://127.0.0.1:4318/", [
-                new OtlpPath("/v1/metrics", 3, 6_144, 60, new Dictionary<string, long> { ["apbus"] = 20, ["guestvm"] = 40 }),
-                new OtlpPath("/v1/traces", 2, 20_480, 120, new Dictionary<string, long> { ["vfioap"] = 120 }),
-            ]);
-            var report = new LoadReport("telemetry", DateTimeOffset.UnixEpoch, new RunEnvironment("m", 2, "r", "b", "8", "0", ""), options,
-                Ceilings, runs, Targets.Evaluate(options, Ceilings, runs), null, [], otlp);
+        var options = FullScale with { Telemetry = [false, true] };
+        ModeResult[] runs = [Run("grouped", 258, 1_000) with { Telemetry = "off" }, Run("grouped", 258, 1_000) with { Telemetry = "on" }];
+        var otlp = new OtlpReceived("http://127.0.0.1:4318/", [
+            new OtlpPath("/v1/metrics", 3, 6_144, 60, new Dictionary<string, long> { ["apbus"] = 20, ["guestvm"] = 40 }),
+            new OtlpPath("/v1/traces", 2, 20_480, 120, new Dictionary<string, long> { ["vfioap"] = 120 }),
+        ]);
+        var report = new LoadReport("telemetry", DateTimeOffset.UnixEpoch, Machine, options,
+            Ceilings, runs, Targets.Evaluate(options, Ceilings, runs), null, [], otlp);
 
-            var markdown = await File.ReadAllLinesAsync(await ReportWriter.WriteAsync(report, directory, CancellationToken.None));
+        var (markdown, _) = await WrittenAsync(report);
 
-            Assert.Contains("| figure | batched, grouped events, telemetry off | batched, grouped events, telemetry on |", markdown);
-            Assert.Contains("| **stack rate / ceiling rate** | **0.77** | **0.77** |", markdown);
-            Assert.Contains(markdown, l => l.EndsWith("Received: /v1/metrics 3 requests, 6 KiB, 60 metrics (apbus 20, guestvm 40); " +
-                                                      "/v1/traces 2 requests, 20 KiB, 120 spans (vfioap 120).", StringComparison.Ordinal));
-            Assert.Contains("| batched, grouped events, telemetry on: ratio to the ceiling drops by at most 5 % | off 0.770 x; on 0.770 x (of 1,000 msg/s): drops 0.0 % | met |",
-                markdown);
-        }
-        finally
-        {
-            Directory.Delete(directory, true);
-        }
+        Assert.Contains("| figure | batched, grouped events, telemetry off | batched, grouped events, telemetry on |", markdown);
+        Assert.Contains("| **stack rate / ceiling rate** | **0.77** | **0.77** |", markdown);
+        Assert.Contains(markdown, l => l.EndsWith("Received: /v1/metrics 3 requests, 6 KiB, 60 metrics (apbus 20, guestvm 40); " +
+                                                  "/v1/traces 2 requests, 20 KiB, 120 spans (vfioap 120).", StringComparison.Ordinal));
+        Assert.Contains("| batched, grouped events, telemetry on: ratio to the ceiling drops by at most 5 % | off 0.770 x; on 0.770 x (of 1,000 msg/s): drops 0.0 % | met |",
+            markdown);
     }
 
     [Fact]
     public async Task Should_name_each_round_of_telemetry_off_and_on_in_its_own_column()
     {
-        var directory = Path.Combine(Path.GetTempPath(), $"load-report-{Guid.NewGuid():N}");
-        try
-        {
-            var options = FullScale with { Telemetry = [false, true, true, false], TelemetryRounds = 2 };
-            ModeResult[] runs =
-            [
-                Run("grouped", 258, 1_000) with { Telemetry = "off", Round = 1 }, Run("grouped", 258, 1_000) with { Telemetry = "on", Round = 1 },
-                Run("grouped", 258, 1_000) with { Telemetry = "on", Round = 2 }, Run("grouped", 258, 1_000) with { Telemetry = "off", Round = 2 },
-            ];
-            var report = new LoadReport("rounds", DateTimeOffset.UnixEpoch, new RunEnvironment("m", 2, "r", "b", "8", "0", ""), options,
-                Ceilings, runs, Targets.Evaluate(options, Ceilings, runs), null, [], new OtlpReceived("http://127.0.0.1:4318/", []));
+        var options = FullScale with { Telemetry = [false, true, true, false], TelemetryRounds = 2 };
+        ModeResult[] runs =
+        [
+            Run("grouped", 258, 1_000) with { Telemetry = "off", Round = 1 }, Run("grouped", 258, 1_000) with { Telemetry = "on", Round = 1 },
+            Run("grouped", 258, 1_000) with { Telemetry = "on", Round = 2 }, Run("grouped", 258, 1_000) with { Telemetry = "off", Round = 2 },
+        ];
+        var report = new LoadReport("rounds", DateTimeOffset.UnixEpoch, Machine, options,
+            Ceilings, runs, Targets.Evaluate(options, Ceilings, runs), null, [], new OtlpReceived("http://127.0.0.1:4318/", []));
 
-            var markdown = await File.ReadAllLinesAsync(await ReportWriter.WriteAsync(report, directory, CancellationToken.None));
+        var (markdown, _) = await WrittenAsync(report);
 
-            Assert.Contains("| figure | batched, grouped events, telemetry off, round 1 | batched, grouped events, telemetry on, round 1 | " +
-                            "batched, grouped events, telemetry on, round 2 | batched, grouped events, telemetry off, round 2 |", markdown);
-            // The sink of each round with telemetry on is a new one: the report has the last one's.
-            Assert.Contains(markdown, l => l.EndsWith("Received in the last round with telemetry on: nothing.", StringComparison.Ordinal));
-            // Every run is judged on its own against the ceiling.
-            Assert.Equal(4, report.Targets.Count(t => t.Target.Contains("at >= 0.5 x the ceiling", StringComparison.Ordinal)));
-        }
-        finally
-        {
-            Directory.Delete(directory, true);
-        }
+        Assert.Contains("| figure | batched, grouped events, telemetry off, round 1 | batched, grouped events, telemetry on, round 1 | " +
+                        "batched, grouped events, telemetry on, round 2 | batched, grouped events, telemetry off, round 2 |", markdown);
+        // The sink of each round with telemetry on is a new one: the report has the last one's.
+        Assert.Contains(markdown, l => l.EndsWith("Received in the last round with telemetry on: nothing.", StringComparison.Ordinal));
+        // Every run is judged on its own against the ceiling.
+        Assert.Equal(4, report.Targets.Count(t => t.Target.Contains("at >= 0.5 x the ceiling", StringComparison.Ordinal)));
     }
 
     [Fact]
     public async Task Should_show_the_machine_s_cpu_per_1000_messages_and_none_where_it_could_not_be_read()
     {
+        // 488 events and 2 x 256 updates: 1,000 messages in 0.75 s of the machine's CPU.
+        ModeResult[] runs = [Run("grouped", 488, 1_000, cpuSeconds: 0.75), Run("per-queue", 65_538, 13_000)];
+        var report = new LoadReport("cpu", DateTimeOffset.UnixEpoch, Machine, FullScale,
+            Ceilings, runs, Targets.Evaluate(FullScale, Ceilings, runs), null, []);
+
+        var (markdown, json) = await WrittenAsync(report);
+
+        Assert.Contains("| machine CPU, ms per 1,000 messages | 750 | - |", markdown);
+        Assert.Contains("\"cpuSeconds\": 0.75", json);
+        Assert.Contains("\"cpuMsPerThousandMessages\": 750", json);
+        Assert.Contains("\"cpuMsPerThousandMessages\": \"NaN\"", json);
+    }
+
+    static readonly RunEnvironment Machine = new("m", 2, "r", "b", "8", "0", "");
+
+    /// <summary>Writes <paramref name="report"/> to a folder of its own, reads back its Markdown lines and its JSON, and removes the folder.</summary>
+    static async Task<(string[] Markdown, string Json)> WrittenAsync(LoadReport report)
+    {
         var directory = Path.Combine(Path.GetTempPath(), $"load-report-{Guid.NewGuid():N}");
         try
         {
-            // 488 events and 2 x 256 updates: 1,000 messages in 0.75 s of the machine's CPU.
-            ModeResult[] runs = [Run("grouped", 488, 1_000, cpuSeconds: 0.75), Run("per-queue", 65_538, 13_000)];
-            var report = new LoadReport("cpu", DateTimeOffset.UnixEpoch, new RunEnvironment("m", 2, "r", "b", "8", "0", ""), FullScale,
-                Ceilings, runs, Targets.Evaluate(FullScale, Ceilings, runs), null, []);
-
             var markdown = await File.ReadAllLinesAsync(await ReportWriter.WriteAsync(report, directory, CancellationToken.None));
-
-            Assert.Contains("| machine CPU, ms per 1,000 messages | 750 | - |", markdown);
-            var json = await File.ReadAllTextAsync(Path.Combine(directory, "load-cpu.json"));
-            Assert.Contains("\"cpuSeconds\": 0.75", json);
-            Assert.Contains("\"cpuMsPerThousandMessages\": 750", json);
-            Assert.Contains("\"cpuMsPerThousandMessages\": \"NaN\"", json);
+            return (markdown, await File.ReadAllTextAsync(Path.Combine(directory, $"load-{report.Name}.json")));
         }
         finally
         {
