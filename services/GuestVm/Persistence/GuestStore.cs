@@ -84,9 +84,10 @@ public sealed class GuestStore(GuestVmDbContext db, OutboxSignal outbox, IOption
         await transaction.CommitAsync(cancellationToken);
         metrics.Applied(history.ConvertAll(h => h.SuspendedMilliseconds));
         outbox.Notify();
-        log.LogDebug("{Commands} APCB commands for {Guests} guest(s): {Applied} applied, {Parked} parked; applied in {Applying:F1} ms, committed in {Committed:F1} ms",
-            commands.Count, keys.Count, history.Count, early.Count, Stopwatch.GetElapsedTime(started, committing).TotalMilliseconds,
-            Stopwatch.GetElapsedTime(committing).TotalMilliseconds);
+        if (log.IsEnabled(LogLevel.Debug))
+            log.LogDebug("{Commands} APCB commands for {Guests} guest(s): {Applied} applied, {Parked} parked; applied in {Applying:F1} ms, committed in {Committed:F1} ms",
+                commands.Count, keys.Count, history.Count, early.Count, Stopwatch.GetElapsedTime(started, committing).TotalMilliseconds,
+                Stopwatch.GetElapsedTime(committing).TotalMilliseconds);
     }
 
     static ApcbCommand Command(ApplyApcb command) => new(command.Version,
