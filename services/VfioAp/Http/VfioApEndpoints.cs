@@ -201,13 +201,26 @@ public static class VfioApEndpoints
             JsonValueKind.Number when id.TryGetInt64(out var number) => engine => byId(engine, name, number),
             // Fractions and numbers beyond 64 bits go through the sysfs reading too: invalid or out of range as there.
             JsonValueKind.Number => engine => byText(engine, name, id.GetRawText()),
-            JsonValueKind.String => engine => byText(engine, name, id.GetString()!),
+            JsonValueKind.String when Text(id) is { } text => engine => byText(engine, name, text),
             _ => null,
         };
         if (operation is not null) return await ChangeMdevAsync(store, host, name, operation, ct);
         var errors = new RequestErrors();
         errors.Add("id", "id is a number, or a string read as sysfs reads it (\"5\", \"0x5\", \"05\")");
         return errors.Problem();
+    }
+
+    /// <summary>A JSON string's text; null for one whose escapes are no valid UTF-16 (a lone surrogate), which GetString throws on.</summary>
+    static string? Text(JsonElement value)
+    {
+        try
+        {
+            return value.GetString();
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
     }
 
     /// <summary>The one-shot write of all three masks (sysfs <c>ap_config</c>): a whole matrix in one request, all or nothing.</summary>

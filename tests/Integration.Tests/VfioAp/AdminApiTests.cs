@@ -37,6 +37,10 @@ public class Administering_mdevs(StackFixture stack)
 
         Assert.Equal(["id"], await VfioApi.InvalidFieldsAsync(api.AdminAsync("m1", "assign-adapter", null)));
         Assert.Equal(["id"], await VfioApi.InvalidFieldsAsync(api.AdminAsync("m1", "assign-adapter", true)));
+        // A lone surrogate is valid JSON but no text: the id is refused, not a 500.
+        using var http = stack.Client(stack.VfioAp);
+        Assert.Equal(["id"], await VfioApi.InvalidFieldsAsync(http.PostAsync($"{api.Host}/mdevs/m1/unassign-control-domain",
+            new StringContent("{\"id\":\"\\ud800\"}", System.Text.Encoding.UTF8, "application/json"))));
         Assert.Equal(["name"], await VfioApi.InvalidFieldsAsync(api.CreateMdevAsync(" ")));
         Assert.Equal(["guest"], await VfioApi.InvalidFieldsAsync(api.AttachAsync("m1", "")));
         Assert.Equal(["apmask"], await VfioApi.InvalidFieldsAsync(api.MaskCheckAsync("0xzz", "")));
