@@ -33,7 +33,13 @@ for trx in "$results"/*.trx; do
   p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters")
   f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
   passed=$((passed + ${p:-0})) failed=$((failed + ${f:-0}))
+  # A test host ended by the hang timeout or a crash records no failure of its own: it counts as one, with the reason.
+  if grep -q '<ResultSummary outcome="\(Failed\|Aborted\|Error\)"' "$trx" && [ "${f:-0}" -eq 0 ]; then
+    failed=$((failed + 1))
+    sed -n 's/.*<Text>\(.*\)<\/Text>.*/\1/p' "$trx" | sed "s|^|$(basename "$trx"): |" >&2
+  fi
 done
 if [ "$passed" -eq 0 ] && [ "$status" -eq 0 ]; then status=1; echo "no test ran" >&2; fi
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; echo "dotnet test failed with no test failing: see the build's output" >&2; fi
 echo "$passed passed, $failed failed"
 exit "$status"

@@ -44,7 +44,7 @@ public static class DashboardApi
                     bus.LastSequence - v.LastSequence, v.PendingEvents, v.UnacknowledgedUpdates, v.Mdevs);
             if (details.TryGetValue(bus.Host, out var d))
                 return new FleetHostView(bus.Host, bus.EventForm, bus.QueueDevices, bus.LastSequence, d.Mode, d.LastSequence,
-                    bus.LastSequence - d.LastSequence, d.PendingEvents, null, d.Mdevs.Count);
+                    bus.LastSequence - d.LastSequence, d.PendingEvents, d.UnacknowledgedUpdates, d.Mdevs.Count);
             return new FleetHostView(bus.Host, bus.EventForm, bus.QueueDevices, bus.LastSequence, null, null, bus.LastSequence, null, null, null);
         }).ToList();
         return TypedResults.Ok(new FleetPageView(hosts, buses.Count < page.Limit ? null : buses[^1].Host));

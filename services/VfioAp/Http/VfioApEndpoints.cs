@@ -146,10 +146,11 @@ public static class VfioApEndpoints
     {
         var row = await db.Hosts.AsNoTracking().SingleOrDefaultAsync(h => h.HostId == host, ct) ?? throw HostStore.NoSuchHost(host);
         var pending = await db.PendingBusEvents.CountAsync(e => e.HostId == host, ct);
+        var unacknowledged = await db.GuestUpdates.CountAsync(u => u.HostId == host && u.AckedAt == null, ct);
         var mdevs = await db.Mdevs.Where(m => m.HostId == host).OrderBy(m => m.Position).Select(m => m.Name).ToListAsync(ct);
         var reservations = await db.MaskReservations.AsNoTracking().Where(r => r.HostId == host)
             .OrderBy(r => r.ReservedAt).ThenBy(r => r.Id).ToListAsync(ct);
-        return HostView.From(row, pending, mdevs, reservations);
+        return HostView.From(row, pending, unacknowledged, mdevs, reservations);
     }
 
     /// <summary>Reads the host and its mdevs without a lock: a picture of the matrix as of one moment, drawn as often as a page polls.</summary>

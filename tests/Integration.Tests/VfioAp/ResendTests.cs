@@ -11,6 +11,8 @@ public class Resending_unacknowledged_updates(StackFixture stack)
     public async Task Should_send_a_guest_only_its_lowest_unacknowledged_version_again()
     {
         var host = VfioApi.NewHost();
+        using var api = new VfioApi(stack.Client(stack.VfioAp), host);
+        await VfioApi.SucceedsAsync(api.DefineAsync("batched"));
         await using var tap = await ExchangeTap.OpenAsync(stack.Servers, nameof(ApplyApcb));
         // Version 1 acknowledged; 2 and 3 sent an hour ago and lost. GuestVm never had 1, so it holds 2 as pending and never acknowledges it.
         await using (var db = new NpgsqlConnection(stack.Database("vfioap")))
@@ -30,6 +32,7 @@ public class Resending_unacknowledged_updates(StackFixture stack)
         var sent = await tap.UntilAsync(host, messages => messages.Count(m => Version(m) == 2) >= 2);
 
         Assert.All(sent, m => Assert.Equal(2, Version(m)));
+        Assert.Equal(2, (await api.GetAsync()).GetProperty("unacknowledgedUpdates").GetInt32());
     }
 
     static long Version(Tapped message) => message.Message.GetProperty("version").GetInt64();

@@ -33,8 +33,8 @@ public sealed class VfioApi(HttpClient http, string hostId) : IDisposable
     }
 
     /// <summary>Waits until the host's state satisfies <paramref name="done"/>; the host row appears with its first event.</summary>
-    public Task<JsonElement> UntilAsync(Func<JsonElement, bool> done, string what) =>
-        Eventually.ReadAsync(ShownAsync, shown => shown.ValueKind == JsonValueKind.Object && done(shown), $"host {hostId}: {what}",
+    public Task<JsonElement> UntilAsync(Func<JsonElement, bool> done, string what, TimeSpan? timeout = null) =>
+        Eventually.ReadAsync(ShownAsync, shown => shown.ValueKind == JsonValueKind.Object && done(shown), $"host {hostId}: {what}", timeout,
             describe: shown => shown.ValueKind == JsonValueKind.Undefined ? "no such host yet" : shown.ToString());
 
     /// <summary>The host's state, or an undefined element while VfioAp has no such host.</summary>
@@ -44,8 +44,8 @@ public sealed class VfioApi(HttpClient http, string hostId) : IDisposable
         return response.IsSuccessStatusCode ? await response.Content.ReadFromJsonAsync<JsonElement>() : default;
     }
 
-    public Task<JsonElement> UntilAppliedAsync(long sequence) =>
-        UntilAsync(h => h.GetProperty("lastSequence").GetInt64() >= sequence, $"events up to {sequence} applied");
+    public Task<JsonElement> UntilAppliedAsync(long sequence, TimeSpan? timeout = null) =>
+        UntilAsync(h => h.GetProperty("lastSequence").GetInt64() >= sequence, $"events up to {sequence} applied", timeout);
 
     public static async Task SucceedsAsync(Task<HttpResponseMessage> request)
     {
