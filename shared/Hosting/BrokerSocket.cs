@@ -10,14 +10,17 @@ namespace Apmatrix.Hosting;
 /// connection waits forever, and so does the connection's shutdown, which tells its channels one after another, so the
 /// receive endpoints whose channels come after a busy one never learn they died and stay without a consumer. Here a
 /// failed write shuts the socket and drops the bytes: the queue keeps draining and the reader reports the loss at once.
+/// Each is known to <see cref="BrokerConnections"/> while it lives.
 /// </summary>
-public sealed class BrokerSocket(Socket socket) : TcpClientAdapter(socket)
+public sealed class BrokerSocket : TcpClientAdapter
 {
+    public BrokerSocket(Socket socket, BrokerConnections connections) : base(socket) => connections.Add(socket);
+
     /// <summary>Every connection MassTransit opens to <paramref name="host"/> goes through a <see cref="BrokerSocket"/>.</summary>
-    public static void Use(IRabbitMqHostConfigurator host) =>
+    public static void Use(IRabbitMqHostConfigurator host, BrokerConnections connections) =>
         host.OnRefreshConnectionFactory = factory =>
         {
-            factory.SocketFactory = family => new BrokerSocket(new Socket(family, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true });
+            factory.SocketFactory = family => new BrokerSocket(new Socket(family, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true }, connections);
             return Task.CompletedTask;
         };
 

@@ -3,6 +3,7 @@ using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Npgsql;
 
 namespace Apmatrix.Hosting;
@@ -63,13 +64,15 @@ public static class BusSetup
                     // A node that vanishes without closing the connection is noticed in seconds, not after a minute.
                     host.Heartbeat(TimeSpan.FromSeconds(10));
                     host.RequestedConnectionTimeout(TimeSpan.FromSeconds(10));
-                    BrokerSocket.Use(host);
+                    BrokerSocket.Use(host, context.GetRequiredService<BrokerConnections>());
                     topology.ConfigureHost(host);
                 });
                 foreach (var lanes in context.GetServices<ILaneEndpoints>()) lanes.Configure(context, rabbit, prefix);
                 rabbit.ConfigureEndpoints(context);
             });
         });
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<BrokerConnections>();
         services.AddOptions<MessagingOptions>().Bind(configuration.GetSection(MessagingOptions.Section))
             .Validate(o => o.PublishTimeout > TimeSpan.Zero, "Messaging:PublishTimeout must be positive")
             .Validate(o => o.OutboxBatchSize is > 0 and <= 50_000, "Messaging:OutboxBatchSize must be from 1 to 50000")

@@ -18,10 +18,15 @@ namespace Apmatrix.Hosting;
 /// lock's holder publishes them. A crash before commit re-sends the batch with the same message ids, which consumers
 /// deduplicate by their own keys. A batch that cannot be published within <see cref="MessagingOptions.PublishTimeout"/>
 /// rolls back, its rows stay, and it is tried again after a back-off, so a broker or database outage costs time, never rows.
+/// Publishes that fail twice in a row drop the broker connections (<see cref="BrokerConnections"/>): a channel the
+/// broker no longer confirms on is not used for ever.
 /// </summary>
-public sealed class OutboxDispatcher<TContext>(IServiceScopeFactory scopes, IBus bus, OutboxSignal signal,
+public sealed class OutboxDispatcher<TContext>(IServiceScopeFactory scopes, IBus bus, OutboxSignal signal, BrokerConnections broker,
     IOptions<MessagingOptions> options, ILogger<OutboxDispatcher<TContext>> log) : BackgroundService where TContext : DbContext
 {
+    /// <summary>Failed publishes in a row after which a lane has the broker connections dropped.</summary>
+    const int FailuresBeforeDrop = 2;
+
     static readonly TimeSpan IdlePoll = TimeSpan.FromMilliseconds(250);
 
     /// <summary>The first key of an advisory lock on a partition: the second is the key's hash.</summary>
@@ -50,16 +55,20 @@ public sealed class OutboxDispatcher<TContext>(IServiceScopeFactory scopes, IBus
             }
             catch (Exception e)
             {
+                if (state.FailedPublishes >= FailuresBeforeDrop)
+                    broker.Drop($"the outbox's publishes failed {state.FailedPublishes} times in a row (lane {lane}: " +
+                        $"{(e is OperationCanceledException ? $"not confirmed within {options.Value.PublishTimeout}" : e.Message)})", options.Value.PublishTimeout);
                 await Task.Delay(outage.Failed(e), stoppingToken);
             }
         }
     }
 
-    /// <summary>What one lane remembers between batches: where it left off among the keys, and which exchanges it has declared.</summary>
+    /// <summary>What one lane remembers between batches: where it left off among the keys, which exchanges it has declared, and its publishes failed in a row.</summary>
     sealed class Lane
     {
         public string? After;
         public readonly HashSet<Type> Published = [];
+        public int FailedPublishes;
     }
 
     async Task<int> DispatchAsync(Lane lane, CancellationToken stoppingToken)
@@ -83,7 +92,16 @@ public sealed class OutboxDispatcher<TContext>(IServiceScopeFactory scopes, IBus
             .ToListAsync(cancellationToken);
         if (rows.Count == 0) return 0;
         var read = Stopwatch.GetTimestamp();
-        await PublishInOrderAsync(rows, lane.Published, cancellationToken);
+        try
+        {
+            await PublishInOrderAsync(rows, lane.Published, cancellationToken);
+            lane.FailedPublishes = 0;
+        }
+        catch when (!stoppingToken.IsCancellationRequested)
+        {
+            lane.FailedPublishes++;
+            throw;
+        }
         var published = Stopwatch.GetTimestamp();
         var sequences = rows.Select(r => r.Sequence).ToArray();
         await db.Set<OutboxMessage>().Where(m => sequences.Contains(m.Sequence)).ExecuteDeleteAsync(cancellationToken);
@@ -122,7 +140,10 @@ public sealed class OutboxDispatcher<TContext>(IServiceScopeFactory scopes, IBus
     /// Publishes each run of one message type after the run before it has been confirmed, a run's messages together:
     /// one channel keeps them in the order sent, so subscribers of several types see the rows' order. The first message
     /// of a type this lane has not published yet goes alone: its exchange still needs declaring, which would let
-    /// later sends overtake it.
+    /// later sends overtake it. Each publish is awaited only until the batch's timeout: MassTransit 8.5 waits without
+    /// the token for the exchange's declaration on its channel, and after a failed one on a channel it keeps, for ever
+    /// (its one-time set-up queues the next caller behind a run that has already ended); the drop of the connections
+    /// after two such failures is what gives that channel up.
     /// </summary>
     async Task PublishInOrderAsync(List<OutboxMessage> rows, HashSet<Type> published, CancellationToken cancellationToken)
     {
@@ -148,7 +169,7 @@ public sealed class OutboxDispatcher<TContext>(IServiceScopeFactory scopes, IBus
                 if (m.TraceParent is not null) context.Headers.Set(DiagnosticHeaders.ActivityId, m.TraceParent);
                 // The consistent-hash exchange a consumer binds hashes it: one host's messages reach one queue.
                 if (m.PartitionKey.Length > 0) context.SetRoutingKey(m.PartitionKey);
-            }), cancellationToken);
+            }), cancellationToken).WaitAsync(cancellationToken);
     }
 
     sealed record Readable(Guid MessageId, object Message, Type Type, string PartitionKey, string? TraceParent);

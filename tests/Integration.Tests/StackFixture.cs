@@ -111,8 +111,7 @@ public sealed class StackFixture : IAsyncLifetime
     {
         foreach (var app in Enumerable.Reverse(_apps))
         {
-            await app.StopAsync();
-            await app.DisposeAsync();
+            await app.ShutDownAsync();
         }
         foreach (var database in _databases) await Servers.DropDatabaseAsync(database);
         await Servers.DeleteBrokerObjectsAsync(QueuePrefix);

@@ -16,6 +16,7 @@ public sealed class TcpProxy : IAsyncDisposable
     readonly CancellationTokenSource _stop = new();
     readonly Lock _gate = new();
     readonly List<TcpClient> _open = [];
+    readonly List<Link> _links = [];
     readonly Task _accepting;
     bool _cut;
     // Completed while the server's bytes flow to the clients; a fresh, pending one while they are held.
@@ -53,6 +54,17 @@ public sealed class TcpProxy : IAsyncDisposable
             if (_flowing.Task.IsCompleted) _flowing = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
+    /// <summary>
+    /// From now on the connections open now get no publisher confirm (AMQP basic.ack and basic.nack frames are dropped),
+    /// while everything else, heartbeats included, flows; new connections are left alone. A broker that stopped
+    /// confirming on one channel while the connection looks healthy.
+    /// </summary>
+    public void ConfirmNothing()
+    {
+        lock (_gate)
+            foreach (var link in _links) link.DropConfirms = true;
+    }
+
     /// <summary>Ends a <see cref="Cut"/> or a <see cref="Hold"/>; held bytes go on to the clients.</summary>
     public void Restore()
     {
@@ -87,9 +99,16 @@ public sealed class TcpProxy : IAsyncDisposable
         }
     }
 
+    /// <summary>What the proxy does to one connection.</summary>
+    sealed class Link
+    {
+        public volatile bool DropConfirms;
+    }
+
     async Task ForwardAsync(TcpClient client)
     {
         var server = new TcpClient();
+        var link = new Link();
         lock (_gate)
         {
             if (_cut)
@@ -99,11 +118,12 @@ public sealed class TcpProxy : IAsyncDisposable
             }
             _open.Add(client);
             _open.Add(server);
+            _links.Add(link);
         }
         try
         {
             await server.ConnectAsync(_targetHost, _targetPort, _stop.Token);
-            await Task.WhenAny(PumpAsync(client, server, fromServer: false), PumpAsync(server, client, fromServer: true));
+            await Task.WhenAny(PumpAsync(client, server, null), PumpAsync(server, client, link));
         }
         catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException or InvalidOperationException)
         {
@@ -114,24 +134,35 @@ public sealed class TcpProxy : IAsyncDisposable
             {
                 _open.Remove(client);
                 _open.Remove(server);
+                _links.Remove(link);
             }
             Abort(client);
             Abort(server);
         }
     }
 
-    async Task PumpAsync(TcpClient from, TcpClient to, bool fromServer)
+    /// <summary>Copies one direction; <paramref name="link"/> is given for the server's direction.</summary>
+    async Task PumpAsync(TcpClient from, TcpClient to, Link? link)
     {
         var buffer = new byte[16 * 1024];
         var source = from.GetStream();
         var target = to.GetStream();
+        var frames = new AmqpFrames();
         try
         {
             int read;
             while ((read = await source.ReadAsync(buffer, _stop.Token)) > 0)
             {
-                if (fromServer) await _flowing.Task.WaitAsync(_stop.Token);
-                await target.WriteAsync(buffer.AsMemory(0, read), _stop.Token);
+                if (link is null)
+                {
+                    await target.WriteAsync(buffer.AsMemory(0, read), _stop.Token);
+                    continue;
+                }
+                await _flowing.Task.WaitAsync(_stop.Token);
+                // Cut at frame boundaries always, so that confirms can be dropped from the first moment they are asked to be.
+                foreach (var frame in frames.Split(buffer.AsMemory(0, read)))
+                    if (!(link.DropConfirms && AmqpFrames.IsConfirm(frame.Span)))
+                        await target.WriteAsync(frame, _stop.Token);
             }
         }
         catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException or InvalidOperationException)
@@ -165,5 +196,34 @@ public sealed class TcpProxy : IAsyncDisposable
         lock (_gate) CloseAll();
         await _accepting;
         _stop.Dispose();
+    }
+
+    /// <summary>
+    /// Cuts the server's bytes into AMQP 0-9-1 frames: a type byte, a channel (2 bytes), a payload size (4 bytes, big
+    /// endian), the payload and an end byte. A frame split across reads is kept until its rest arrives.
+    /// </summary>
+    sealed class AmqpFrames
+    {
+        byte[] _pending = [];
+
+        public List<ReadOnlyMemory<byte>> Split(ReadOnlyMemory<byte> read)
+        {
+            var bytes = _pending.Length == 0 ? read.ToArray() : [.. _pending, .. read.Span];
+            var frames = new List<ReadOnlyMemory<byte>>();
+            var at = 0;
+            while (bytes.Length - at >= 7)
+            {
+                var size = 8 + (int)System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(bytes.AsSpan(at + 3, 4));
+                if (bytes.Length - at < size) break;
+                frames.Add(bytes.AsMemory(at, size));
+                at += size;
+            }
+            _pending = bytes[at..];
+            return frames;
+        }
+
+        /// <summary>A method frame of basic.ack (class 60, method 80) or basic.nack (60, 120): a publisher confirm, from the server.</summary>
+        public static bool IsConfirm(ReadOnlySpan<byte> frame) =>
+            frame.Length >= 11 && frame[0] == 1 && frame[7] == 0 && frame[8] == 60 && frame[9] == 0 && frame[10] is 80 or 120;
     }
 }

@@ -3,6 +3,7 @@ using Apmatrix.Contracts;
 using Apmatrix.Hosting;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Apmatrix.LoadTest;
 
@@ -38,7 +39,8 @@ public sealed class Observers : IAsyncDisposable
             {
                 rabbit.Host(broker, host =>
                 {
-                    BrokerSocket.Use(host);
+                    // The observers publish nothing, so their connections are never dropped.
+                    BrokerSocket.Use(host, new BrokerConnections(NullLogger<BrokerConnections>.Instance, TimeProvider.System));
                     topology?.ConfigureHost(host);
                 });
                 rabbit.ReceiveEndpoint($"{queuePrefix}load-timing", e =>

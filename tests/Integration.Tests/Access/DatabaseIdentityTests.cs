@@ -93,8 +93,7 @@ public class Database_identities(StackFixture stack)
             await stack.Servers.CreateDatabaseAsync("vfioap", missing);
 
             var app = await starting.WaitAsync(TimeSpan.FromSeconds(60));
-            await app.StopAsync();
-            await app.DisposeAsync();
+            await app.ShutDownAsync();
         }
         finally
         {

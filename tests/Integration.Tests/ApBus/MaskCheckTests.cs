@@ -41,8 +41,7 @@ public class A_mask_change_of_a_grouped_host(StackFixture stack)
         }
         finally
         {
-            await app.StopAsync();
-            await app.DisposeAsync();
+            await app.ShutDownAsync();
         }
     }
 

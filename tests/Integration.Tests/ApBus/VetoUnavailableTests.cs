@@ -26,8 +26,7 @@ public class A_mask_change_vfio_ap_cannot_judge(StackFixture stack)
         }
         finally
         {
-            await app.StopAsync();
-            await app.DisposeAsync();
+            await app.ShutDownAsync();
         }
     }
 }

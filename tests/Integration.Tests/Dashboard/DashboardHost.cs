@@ -43,7 +43,6 @@ public sealed class DashboardHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
+        await _app.ShutDownAsync();
     }
 }

@@ -67,8 +67,7 @@ public class Pruning_deletes_only_what_is_finished(StackFixture stack)
         }
         finally
         {
-            await app.StopAsync();
-            await app.DisposeAsync();
+            await app.ShutDownAsync();
         }
     }
 
@@ -111,8 +110,7 @@ public class Pruning_deletes_only_what_is_finished(StackFixture stack)
         }
         finally
         {
-            await app.StopAsync();
-            await app.DisposeAsync();
+            await app.ShutDownAsync();
         }
     }
 

@@ -44,8 +44,7 @@ public class Readiness_tells_the_truth(StackFixture stack)
         }
         finally
         {
-            await app.StopAsync();
-            await app.DisposeAsync();
+            await app.ShutDownAsync();
         }
     }
 
@@ -77,8 +76,40 @@ public class Readiness_tells_the_truth(StackFixture stack)
         }
         finally
         {
-            await app.StopAsync();
-            await app.DisposeAsync();
+            await app.ShutDownAsync();
+        }
+    }
+
+    /// <summary>
+    /// The broker stops confirming on ApBus's connection while it stays up (heartbeats flow): the outbox's publishes time
+    /// out twice, ApBus drops its broker connections, and on the new ones the rows are confirmed and the outbox empties.
+    /// </summary>
+    [Fact]
+    public async Task Should_open_new_broker_connections_when_publishes_are_no_longer_confirmed()
+    {
+        await using var proxy = await TcpProxy.StartAsync(stack.Servers.RabbitMq.Host, stack.Servers.RabbitMq.Port);
+        var broker = new UriBuilder(stack.Servers.Broker("apbus")) { Port = proxy.Port }.Uri;
+        var app = await stack.StartOwnAsync(ApBusApp.Build, "apbus", "noconfirm", builder => Settings(builder,
+            ("ConnectionStrings:RabbitMq", broker.ToString()), ("Health:OutboxMaxAge", "00:00:01"), ("Messaging:PublishTimeout", "00:00:02")));
+        try
+        {
+            using var http = stack.Client(new Uri(app.Urls.First()));
+            var host = $"it-health-{Guid.NewGuid():N}";
+            using var bus = new BusApi(stack.Client(new Uri(app.Urls.First())), host);
+            await UntilReadyAsync(http);
+
+            proxy.ConfirmNothing();
+            var last = await BusApi.LastSequenceAsync(bus.DefineAsync(new { apm = "1", aqm = "1-2", adm = "" }));
+            var old = await UntilAsync(http, "outbox", "Unhealthy");
+            Assert.Contains("messages are not reaching the broker", Describe(old, "outbox"));
+
+            await UntilReadyAsync(http);
+            using var vfio = new VfioApi(stack.Client(stack.VfioAp), host);
+            await vfio.UntilAppliedAsync(last);
+        }
+        finally
+        {
+            await app.ShutDownAsync();
         }
     }
 
@@ -111,8 +142,7 @@ public class Readiness_tells_the_truth(StackFixture stack)
         }
         finally
         {
-            await app.StopAsync();
-            await app.DisposeAsync();
+            await app.ShutDownAsync();
         }
     }
 
@@ -140,8 +170,7 @@ public class Readiness_tells_the_truth(StackFixture stack)
         }
         finally
         {
-            await app.StopAsync();
-            await app.DisposeAsync();
+            await app.ShutDownAsync();
         }
     }
 

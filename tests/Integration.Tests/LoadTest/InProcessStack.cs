@@ -92,8 +92,7 @@ public sealed class InProcessStack : IStack, IAsyncDisposable
     {
         foreach (var app in Enumerable.Reverse(_apps))
         {
-            await app.StopAsync();
-            await app.DisposeAsync();
+            await app.ShutDownAsync();
         }
         foreach (var database in Databases) await _servers.DropDatabaseAsync(database, CancellationToken.None);
     }

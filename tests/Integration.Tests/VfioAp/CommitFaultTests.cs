@@ -42,8 +42,7 @@ public class Retrying_a_failed_commit(StackFixture stack)
         }
         finally
         {
-            await app.StopAsync();
-            await app.DisposeAsync();
+            await app.ShutDownAsync();
         }
     }
 

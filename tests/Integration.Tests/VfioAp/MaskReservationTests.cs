@@ -161,8 +161,7 @@ public class A_mask_reservation(StackFixture stack)
         {
             foreach (var app in new[] { vfioAp, apBus })
             {
-                await app.StopAsync();
-                await app.DisposeAsync();
+                await app.ShutDownAsync();
             }
         }
     }

@@ -145,8 +145,7 @@ public class A_host_that_lost_bus_events(StackFixture stack) : IAsyncLifetime
         _vfio.Dispose();
         foreach (var app in new[] { _vfioAp, _apBus })
         {
-            await app.StopAsync();
-            await app.DisposeAsync();
+            await app.ShutDownAsync();
         }
     }
 }

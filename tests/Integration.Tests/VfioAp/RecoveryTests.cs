@@ -130,8 +130,7 @@ public class Recovering_from_failures(StackFixture stack)
 
         public async ValueTask DisposeAsync()
         {
-            await app.StopAsync();
-            await app.DisposeAsync();
+            await app.ShutDownAsync();
         }
     }
 

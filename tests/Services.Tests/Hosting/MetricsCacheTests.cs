@@ -7,17 +7,9 @@ namespace Apmatrix.Services.Tests.Hosting;
 /// <summary>A gauge's database reading: served from the cache while fresh, refreshed in the background, absent after a failure.</summary>
 public class MetricsCacheTests
 {
-    sealed class Clock : TimeProvider
-    {
-        public long Now;
-        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
-        public override long GetTimestamp() => Now;
-        public void Advance(TimeSpan by) => Now += by.Ticks;
-    }
-
     sealed record Reading(int Value);
 
-    readonly Clock _clock = new();
+    readonly ManualClock _clock = new();
     readonly IServiceScopeFactory _scopes = new ServiceCollection().BuildServiceProvider().GetRequiredService<IServiceScopeFactory>();
     int _reads;
     Func<int, Reading> _answer = n => new Reading(n);

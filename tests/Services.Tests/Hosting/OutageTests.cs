@@ -42,14 +42,6 @@ public class OutageTests
         Assert.Equal([LogLevel.Warning, LogLevel.Information, LogLevel.Warning], log.Lines.Select(l => l.Level));
     }
 
-    sealed class ManualClock : TimeProvider
-    {
-        long _ticks;
-        public void Advance(TimeSpan by) => _ticks += by.Ticks;
-        public override long GetTimestamp() => _ticks;
-        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
-    }
-
     sealed class ListLogger : ILogger
     {
         public List<(LogLevel Level, string Text)> Lines { get; } = [];

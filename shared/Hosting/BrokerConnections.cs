@@ -1,0 +1,57 @@
+using System.Collections.Concurrent;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+
+namespace Apmatrix.Hosting;
+
+/// <summary>
+/// The sockets under this process's broker connections, so that a connection whose publishing channel no longer works
+/// can be dropped while the connection itself looks healthy. Seen on the cluster after a node's loss: MassTransit 8.5
+/// keeps a channel whose exchange declaration failed, and every later publish on it waits for ever; and RabbitMQ before
+/// 4.2 can leave a channel's quorum-queue publishes unconfirmed for good after the queue's leader was lost mid-publish
+/// (rabbitmq-server#14589). A dropped socket makes MassTransit open a new connection with new channels, consumers
+/// included (what they had unacknowledged comes again).
+/// </summary>
+public sealed class BrokerConnections(ILogger<BrokerConnections> log, TimeProvider clock)
+{
+    readonly ConcurrentDictionary<Socket, byte> _sockets = new();
+    readonly Lock _gate = new();
+    long? _droppedAt;
+
+    /// <summary>A new connection's socket; those of connections gone are forgotten now, which a reconnect is the time for.</summary>
+    internal void Add(Socket socket)
+    {
+        foreach (var old in _sockets.Keys)
+            if (old.SafeHandle.IsClosed) _sockets.TryRemove(old, out _);
+        _sockets[socket] = 0;
+    }
+
+    /// <summary>
+    /// Drops every broker connection, unless that was done less than <paramref name="calm"/> ago: a broker that is down
+    /// or slow for everyone is not helped by new connections every few seconds. Returns the connections dropped.
+    /// </summary>
+    public int Drop(string why, TimeSpan calm)
+    {
+        lock (_gate)
+        {
+            if (_droppedAt is { } at && clock.GetElapsedTime(at) < calm) return 0;
+            _droppedAt = clock.GetTimestamp();
+        }
+        var dropped = 0;
+        foreach (var socket in _sockets.Keys)
+        {
+            try
+            {
+                // The connection's reader sees the end at once and MassTransit reconnects, as after a node's loss.
+                socket.Shutdown(SocketShutdown.Both);
+                dropped++;
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+            }
+        }
+        // None during an outage: nothing to tell beyond what the failing work logs itself.
+        if (dropped > 0) log.LogWarning("dropped {Count} broker connection(s) so that new ones and new channels are opened: {Why}", dropped, why);
+        return dropped;
+    }
+}
