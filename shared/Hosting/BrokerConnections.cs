@@ -32,26 +32,27 @@ public sealed class BrokerConnections(ILogger<BrokerConnections> log, TimeProvid
     /// </summary>
     public int Drop(string why, TimeSpan calm)
     {
+        var dropped = 0;
         lock (_gate)
         {
             if (_droppedAt is { } at && clock.GetElapsedTime(at) < calm) return 0;
+            foreach (var socket in _sockets.Keys)
+            {
+                try
+                {
+                    // The connection's reader sees the end at once and MassTransit reconnects, as after a node's loss.
+                    socket.Shutdown(SocketShutdown.Both);
+                    dropped++;
+                }
+                catch (Exception e) when (e is SocketException or ObjectDisposedException)
+                {
+                }
+            }
+            // None during an outage: no calm to keep, nothing to tell beyond what the failing work logs itself.
+            if (dropped == 0) return 0;
             _droppedAt = clock.GetTimestamp();
         }
-        var dropped = 0;
-        foreach (var socket in _sockets.Keys)
-        {
-            try
-            {
-                // The connection's reader sees the end at once and MassTransit reconnects, as after a node's loss.
-                socket.Shutdown(SocketShutdown.Both);
-                dropped++;
-            }
-            catch (Exception e) when (e is SocketException or ObjectDisposedException)
-            {
-            }
-        }
-        // None during an outage: nothing to tell beyond what the failing work logs itself.
-        if (dropped > 0) log.LogWarning("dropped {Count} broker connection(s) so that new ones and new channels are opened: {Why}", dropped, why);
+        log.LogWarning("dropped {Count} broker connection(s) so that new ones and new channels are opened: {Why}", dropped, why);
         return dropped;
     }
 }

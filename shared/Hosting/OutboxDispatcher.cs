@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net.Sockets;
 using System.Text.Json;
 using MassTransit;
 using MassTransit.Logging;
@@ -7,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using RabbitMQ.Client.Exceptions;
 
 namespace Apmatrix.Hosting;
 
@@ -55,9 +57,6 @@ public sealed class OutboxDispatcher<TContext>(IServiceScopeFactory scopes, IBus
             }
             catch (Exception e)
             {
-                if (state.FailedPublishes >= FailuresBeforeDrop)
-                    broker.Drop($"the outbox's publishes failed {state.FailedPublishes} times in a row (lane {lane}: " +
-                        $"{(e is OperationCanceledException ? $"not confirmed within {options.Value.PublishTimeout}" : e.Message)})", options.Value.PublishTimeout);
                 await Task.Delay(outage.Failed(e), stoppingToken);
             }
         }
@@ -73,39 +72,26 @@ public sealed class OutboxDispatcher<TContext>(IServiceScopeFactory scopes, IBus
 
     async Task<int> DispatchAsync(Lane lane, CancellationToken stoppingToken)
     {
-        // Publisher confirms can wait forever on a connection that died under them: the timeout is what ends the wait.
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-        timeout.CancelAfter(options.Value.PublishTimeout);
-        var cancellationToken = timeout.Token;
         var started = Stopwatch.GetTimestamp();
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<TContext>();
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await using var transaction = await db.Database.BeginTransactionAsync(stoppingToken);
         // Round-robin from the key after the last this lane sent, then from the start, so no key starves another.
-        var key = (lane.After is null ? null : await LockNextKeyAsync(db, lane.After, cancellationToken))
-                  ?? await LockNextKeyAsync(db, null, cancellationToken);
+        var key = (lane.After is null ? null : await LockNextKeyAsync(db, lane.After, stoppingToken))
+                  ?? await LockNextKeyAsync(db, null, stoppingToken);
         if (key is null) return 0;
         lane.After = key;
         var rows = await db.Set<OutboxMessage>()
             .FromSql($"SELECT * FROM outbox_messages WHERE partition_key = {key} ORDER BY sequence LIMIT {options.Value.OutboxBatchSize} FOR UPDATE")
             .AsNoTracking()
-            .ToListAsync(cancellationToken);
+            .ToListAsync(stoppingToken);
         if (rows.Count == 0) return 0;
         var read = Stopwatch.GetTimestamp();
-        try
-        {
-            await PublishInOrderAsync(rows, lane.Published, cancellationToken);
-            lane.FailedPublishes = 0;
-        }
-        catch when (!stoppingToken.IsCancellationRequested)
-        {
-            lane.FailedPublishes++;
-            throw;
-        }
+        await PublishAsync(lane, rows, stoppingToken);
         var published = Stopwatch.GetTimestamp();
         var sequences = rows.Select(r => r.Sequence).ToArray();
-        await db.Set<OutboxMessage>().Where(m => sequences.Contains(m.Sequence)).ExecuteDeleteAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+        await db.Set<OutboxMessage>().Where(m => sequences.Contains(m.Sequence)).ExecuteDeleteAsync(stoppingToken);
+        await transaction.CommitAsync(stoppingToken);
         // Guarded: once per batch on the hot path, as BusEventApplier's.
         if (log.IsEnabled(LogLevel.Debug))
             log.LogDebug("outbox: {Rows} rows of {Key} read in {Read:F1} ms, published and confirmed in {Published:F1} ms, deleted and committed in {Committed:F1} ms",
@@ -113,6 +99,37 @@ public sealed class OutboxDispatcher<TContext>(IServiceScopeFactory scopes, IBus
                 Stopwatch.GetElapsedTime(published).TotalMilliseconds);
         return rows.Count;
     }
+
+    /// <summary>
+    /// Publishes a batch within <see cref="MessagingOptions.PublishTimeout"/>: publisher confirms can wait forever on a
+    /// connection that died under them, and the timeout is what ends the wait. The broker's failures (no confirm in
+    /// time, a channel or connection error) are counted, and the second in a row drops the broker connections.
+    /// </summary>
+    async Task PublishAsync(Lane lane, List<OutboxMessage> rows, CancellationToken stoppingToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        timeout.CancelAfter(options.Value.PublishTimeout);
+        try
+        {
+            await PublishInOrderAsync(rows, lane.Published, timeout.Token);
+            lane.FailedPublishes = 0;
+        }
+        catch (Exception e) when (!stoppingToken.IsCancellationRequested && IsBrokerFailure(e))
+        {
+            if (++lane.FailedPublishes >= FailuresBeforeDrop)
+            {
+                var why = e is OperationCanceledException ? $"not confirmed within {options.Value.PublishTimeout}" : e.Message;
+                // Counted afresh after a drop: the next needs two more failures, on the new connections.
+                if (broker.Drop($"the outbox's publishes failed {lane.FailedPublishes} times in a row ({why})", options.Value.PublishTimeout) > 0)
+                    lane.FailedPublishes = 0;
+            }
+            throw;
+        }
+    }
+
+    /// <summary>What a new connection may cure; a message that cannot be published at all is not.</summary>
+    static bool IsBrokerFailure(Exception e) =>
+        e is OperationCanceledException or ConnectionException or TransportUnavailableException or RabbitMQClientException or IOException or SocketException;
 
     /// <summary>
     /// The first key after <paramref name="after"/> (from the first when null) with rows waiting whose lock this
@@ -180,7 +197,8 @@ public sealed class OutboxDispatcher<TContext>(IServiceScopeFactory scopes, IBus
         try
         {
             var type = Wire.ContractType(row.MessageType);
-            return new Readable(row.MessageId, JsonSerializer.Deserialize(row.Body, type, Wire.Options)!, type, row.PartitionKey, row.TraceParent);
+            var message = JsonSerializer.Deserialize(row.Body, type, Wire.Options) ?? throw new JsonException("the body is JSON null");
+            return new Readable(row.MessageId, message, type, row.PartitionKey, row.TraceParent);
         }
         catch (Exception e) when (e is InvalidOperationException or JsonException or NotSupportedException)
         {

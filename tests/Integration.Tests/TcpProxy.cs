@@ -13,6 +13,7 @@ public sealed class TcpProxy : IAsyncDisposable
     readonly TcpListener _listener;
     readonly string _targetHost;
     readonly int _targetPort;
+    readonly bool _amqp;
     readonly CancellationTokenSource _stop = new();
     readonly Lock _gate = new();
     readonly List<TcpClient> _open = [];
@@ -22,15 +23,17 @@ public sealed class TcpProxy : IAsyncDisposable
     // Completed while the server's bytes flow to the clients; a fresh, pending one while they are held.
     TaskCompletionSource _flowing = Flowing();
 
-    TcpProxy(string targetHost, int targetPort)
+    TcpProxy(string targetHost, int targetPort, bool amqp)
     {
-        (_targetHost, _targetPort) = (targetHost, targetPort);
+        (_targetHost, _targetPort, _amqp) = (targetHost, targetPort, amqp);
         _listener = new TcpListener(IPAddress.Loopback, 0);
         _listener.Start();
         _accepting = AcceptAsync();
     }
 
-    public static Task<TcpProxy> StartAsync(string targetHost, int targetPort) => Task.FromResult(new TcpProxy(targetHost, targetPort));
+    /// <param name="amqp">Cut the server's bytes into AMQP frames, which <see cref="ConfirmNothing"/> needs.</param>
+    public static Task<TcpProxy> StartAsync(string targetHost, int targetPort, bool amqp = false) =>
+        Task.FromResult(new TcpProxy(targetHost, targetPort, amqp));
 
     public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
 
@@ -61,6 +64,7 @@ public sealed class TcpProxy : IAsyncDisposable
     /// </summary>
     public void ConfirmNothing()
     {
+        if (!_amqp) throw new InvalidOperationException("ConfirmNothing needs a proxy started with amqp: true");
         lock (_gate)
             foreach (var link in _links) link.DropConfirms = true;
     }
@@ -153,13 +157,13 @@ public sealed class TcpProxy : IAsyncDisposable
             int read;
             while ((read = await source.ReadAsync(buffer, _stop.Token)) > 0)
             {
-                if (link is null)
+                if (link is not null) await _flowing.Task.WaitAsync(_stop.Token);
+                if (link is null || !_amqp)
                 {
                     await target.WriteAsync(buffer.AsMemory(0, read), _stop.Token);
                     continue;
                 }
-                await _flowing.Task.WaitAsync(_stop.Token);
-                // Cut at frame boundaries always, so that confirms can be dropped from the first moment they are asked to be.
+                // Cut at frame boundaries from the start, so that confirms can be dropped from the first moment they are asked to be.
                 foreach (var frame in frames.Split(buffer.AsMemory(0, read)))
                     if (!(link.DropConfirms && AmqpFrames.IsConfirm(frame.Span)))
                         await target.WriteAsync(frame, _stop.Token);
@@ -213,7 +217,8 @@ public sealed class TcpProxy : IAsyncDisposable
             var at = 0;
             while (bytes.Length - at >= 7)
             {
-                var size = 8 + (int)System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(bytes.AsSpan(at + 3, 4));
+                // AMQP's frame_max keeps a payload far below 2 GB; a larger size is not AMQP.
+                var size = 8 + checked((int)System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(bytes.AsSpan(at + 3, 4)));
                 if (bytes.Length - at < size) break;
                 frames.Add(bytes.AsMemory(at, size));
                 at += size;

@@ -18,7 +18,7 @@ public sealed class VfioApReader(HttpClient http) : ServiceReader(http, "VfioAp"
 public sealed record VfioHostRead(string Host, string Mode, long LastSequence, int Mdevs, int PendingEvents, int UnacknowledgedUpdates);
 
 /// <summary>What the dashboard reads of VfioAp's <c>GET /hosts/{host}</c>.</summary>
-public sealed record VfioHostDetailRead(string Host, string Mode, long LastSequence, int PendingEvents, int UnacknowledgedUpdates,
+public sealed record VfioHostDetailRead(string Host, string Mode, long LastSequence, int PendingEvents, int? UnacknowledgedUpdates,
     IReadOnlyList<string> Mdevs);
 
 /// <summary>VfioAp's <c>GET /hosts/{host}/apqns</c>.</summary>

@@ -87,7 +87,7 @@ public class Readiness_tells_the_truth(StackFixture stack)
     [Fact]
     public async Task Should_open_new_broker_connections_when_publishes_are_no_longer_confirmed()
     {
-        await using var proxy = await TcpProxy.StartAsync(stack.Servers.RabbitMq.Host, stack.Servers.RabbitMq.Port);
+        await using var proxy = await TcpProxy.StartAsync(stack.Servers.RabbitMq.Host, stack.Servers.RabbitMq.Port, amqp: true);
         var broker = new UriBuilder(stack.Servers.Broker("apbus")) { Port = proxy.Port }.Uri;
         var app = await stack.StartOwnAsync(ApBusApp.Build, "apbus", "noconfirm", builder => Settings(builder,
             ("ConnectionStrings:RabbitMq", broker.ToString()), ("Health:OutboxMaxAge", "00:00:01"), ("Messaging:PublishTimeout", "00:00:02")));
