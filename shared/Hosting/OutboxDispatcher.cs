@@ -26,8 +26,11 @@ namespace Apmatrix.Hosting;
 public sealed class OutboxDispatcher<TContext>(IServiceScopeFactory scopes, IBus bus, OutboxSignal signal, BrokerConnections broker,
     IOptions<MessagingOptions> options, ILogger<OutboxDispatcher<TContext>> log) : BackgroundService where TContext : DbContext
 {
-    /// <summary>Failed publishes in a row after which a lane has the broker connections dropped.</summary>
+    /// <summary>Failed publishes in a row, of any lane, after which the broker connections are dropped.</summary>
     const int FailuresBeforeDrop = 2;
+
+    /// <summary>Across lanes: a stuck channel fails every lane's publishes, while the lanes take the hosts' keys in turns.</summary>
+    int _failedPublishes;
 
     static readonly TimeSpan IdlePoll = TimeSpan.FromMilliseconds(250);
 
@@ -62,12 +65,11 @@ public sealed class OutboxDispatcher<TContext>(IServiceScopeFactory scopes, IBus
         }
     }
 
-    /// <summary>What one lane remembers between batches: where it left off among the keys, which exchanges it has declared, and its publishes failed in a row.</summary>
+    /// <summary>What one lane remembers between batches: where it left off among the keys, and which exchanges it has declared.</summary>
     sealed class Lane
     {
         public string? After;
         public readonly HashSet<Type> Published = [];
-        public int FailedPublishes;
     }
 
     async Task<int> DispatchAsync(Lane lane, CancellationToken stoppingToken)
@@ -112,16 +114,17 @@ public sealed class OutboxDispatcher<TContext>(IServiceScopeFactory scopes, IBus
         try
         {
             await PublishInOrderAsync(rows, lane.Published, timeout.Token);
-            lane.FailedPublishes = 0;
+            Volatile.Write(ref _failedPublishes, 0);
         }
         catch (Exception e) when (!stoppingToken.IsCancellationRequested && IsBrokerFailure(e))
         {
-            if (++lane.FailedPublishes >= FailuresBeforeDrop)
+            var failed = Interlocked.Increment(ref _failedPublishes);
+            if (failed >= FailuresBeforeDrop)
             {
                 var why = e is OperationCanceledException ? $"not confirmed within {options.Value.PublishTimeout}" : e.Message;
                 // Counted afresh after a drop: the next needs two more failures, on the new connections.
-                if (broker.Drop($"the outbox's publishes failed {lane.FailedPublishes} times in a row ({why})", options.Value.PublishTimeout) > 0)
-                    lane.FailedPublishes = 0;
+                if (broker.Drop($"the outbox's publishes failed {failed} times in a row ({why})", options.Value.PublishTimeout) > 0)
+                    Volatile.Write(ref _failedPublishes, 0);
             }
             throw;
         }
