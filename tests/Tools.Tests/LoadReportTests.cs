@@ -36,8 +36,7 @@ public sealed class LoadReportTests
     [Fact]
     public async Task Should_show_the_forms_side_by_side_ceiling_included()
     {
-        var report = new LoadReport("forms", DateTimeOffset.UnixEpoch, Machine, FullScale,
-            Ceilings, Runs, Targets.Evaluate(FullScale, Ceilings, Runs), null, []);
+        var report = Judged("forms", FullScale, Ceilings, Runs);
 
         var (markdown, _) = await WrittenAsync(report);
 
@@ -90,8 +89,7 @@ public sealed class LoadReportTests
         {
             Neighbours = new NeighbourLatency(4, 40, new Percentiles(40, 5, 9, 10), 60, new Percentiles(60, 80, 300, 310)),
         };
-        var report = new LoadReport("neighbours", DateTimeOffset.UnixEpoch, Machine, options,
-            [], [run], Targets.Evaluate(options, [], [run]), null, []);
+        var report = Judged("neighbours", options, [], [run]);
 
         var (markdown, json) = await WrittenAsync(report);
 
@@ -168,8 +166,7 @@ public sealed class LoadReportTests
             new OtlpPath("/v1/metrics", 3, 6_144, 60, new Dictionary<string, long> { ["apbus"] = 20, ["guestvm"] = 40 }),
             new OtlpPath("/v1/traces", 2, 20_480, 120, new Dictionary<string, long> { ["vfioap"] = 120 }),
         ]);
-        var report = new LoadReport("telemetry", DateTimeOffset.UnixEpoch, Machine, options,
-            Ceilings, runs, Targets.Evaluate(options, Ceilings, runs), null, [], otlp);
+        var report = Judged("telemetry", options, Ceilings, runs, otlp);
 
         var (markdown, _) = await WrittenAsync(report);
 
@@ -190,8 +187,7 @@ public sealed class LoadReportTests
             Run("grouped", 258, 1_000) with { Telemetry = "off", Round = 1 }, Run("grouped", 258, 1_000) with { Telemetry = "on", Round = 1 },
             Run("grouped", 258, 1_000) with { Telemetry = "on", Round = 2 }, Run("grouped", 258, 1_000) with { Telemetry = "off", Round = 2 },
         ];
-        var report = new LoadReport("rounds", DateTimeOffset.UnixEpoch, Machine, options,
-            Ceilings, runs, Targets.Evaluate(options, Ceilings, runs), null, [], new OtlpReceived("http://127.0.0.1:4318/", []));
+        var report = Judged("rounds", options, Ceilings, runs, new OtlpReceived("http://127.0.0.1:4318/", []));
 
         var (markdown, _) = await WrittenAsync(report);
 
@@ -208,8 +204,7 @@ public sealed class LoadReportTests
     {
         // 488 events and 2 x 256 updates: 1,000 messages in 0.75 s of the machine's CPU.
         ModeResult[] runs = [Run("grouped", 488, 1_000, cpuSeconds: 0.75), Run("per-queue", 65_538, 13_000)];
-        var report = new LoadReport("cpu", DateTimeOffset.UnixEpoch, Machine, FullScale,
-            Ceilings, runs, Targets.Evaluate(FullScale, Ceilings, runs), null, []);
+        var report = Judged("cpu", FullScale, Ceilings, runs);
 
         var (markdown, json) = await WrittenAsync(report);
 
@@ -220,6 +215,10 @@ public sealed class LoadReportTests
     }
 
     static readonly RunEnvironment Machine = new("m", 2, "r", "b", "8", "0", "");
+
+    /// <summary>A report of <paramref name="runs"/> on <see cref="Machine"/>, its targets judged as the load tool judges them.</summary>
+    static LoadReport Judged(string name, LoadOptions options, CeilingResult[] ceilings, ModeResult[] runs, OtlpReceived? otlp = null) =>
+        new(name, DateTimeOffset.UnixEpoch, Machine, options, ceilings, runs, Targets.Evaluate(options, ceilings, runs), null, [], otlp);
 
     /// <summary>Writes <paramref name="report"/> to a folder of its own, reads back its Markdown lines and its JSON, and removes the folder.</summary>
     static async Task<(string[] Markdown, string Json)> WrittenAsync(LoadReport report)
