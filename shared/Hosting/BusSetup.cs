@@ -72,6 +72,7 @@ public static class BusSetup
             });
         });
         services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(topology);
         services.AddSingleton<BrokerConnections>();
         services.AddOptions<MessagingOptions>().Bind(configuration.GetSection(MessagingOptions.Section))
             .Validate(o => o.PublishTimeout > TimeSpan.Zero, "Messaging:PublishTimeout must be positive")

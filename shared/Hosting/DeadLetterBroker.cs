@@ -12,12 +12,11 @@ namespace Apmatrix.Hosting;
 /// receive queue's exchange with a publisher confirm before it acknowledges the dead-letter copy: a crash in between
 /// duplicates, never loses, and the consumers drop duplicates by sequence (bus events) and version (APCB updates).
 /// </summary>
-public sealed class DeadLetterBroker(IConfiguration configuration, DeadLetterQueues queues)
+public sealed class DeadLetterBroker(IConfiguration configuration, BrokerTopology topology, DeadLetterQueues queues)
 {
     static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(60);
 
     readonly Uri _broker = new(configuration.GetConnectionString("RabbitMq") ?? throw new InvalidOperationException("ConnectionStrings:RabbitMq is not set"));
-    readonly BrokerTopology _topology = BrokerTopology.From(configuration);
 
     // Within an instance one operation at a time, so a read's borrowed messages never let a re-drive take later ones first.
     readonly SemaphoreSlim _one = new(1, 1);
@@ -109,7 +108,7 @@ public sealed class DeadLetterBroker(IConfiguration configuration, DeadLetterQue
         await _one.WaitAsync(timeout.Token);
         try
         {
-            await using var connection = await _topology.ConnectAsync(_broker, "apmatrix-dead-letters", timeout.Token);
+            await using var connection = await topology.ConnectAsync(_broker, "apmatrix-dead-letters", timeout.Token);
             await using var session = new Session(connection, timeout.Token);
             return await work(session);
         }

@@ -1,5 +1,4 @@
 using MassTransit;
-using Microsoft.Extensions.Configuration;
 
 namespace Apmatrix.Hosting;
 
@@ -8,12 +7,11 @@ namespace Apmatrix.Hosting;
 /// (no consumer) queues, learnt from MassTransit as it configures them, and with quorum queues the broker's
 /// <c>dead-letters</c>, which every service's queues share. Each dead letter's way home is its own receive queue.
 /// </summary>
-public sealed class DeadLetterQueues(IConfiguration configuration) : IConfigureReceiveEndpoint
+public sealed class DeadLetterQueues(BrokerTopology topology) : IConfigureReceiveEndpoint
 {
     public const string Error = "_error";
     public const string Skipped = "_skipped";
 
-    readonly BrokerTopology _topology = BrokerTopology.From(configuration);
     readonly List<string> _receive = [];
 
     /// <summary>Called by MassTransit for every receive endpoint of this service, the lanes included (<see cref="LaneEndpoints{TConsumer}"/>).</summary>
@@ -31,7 +29,7 @@ public sealed class DeadLetterQueues(IConfiguration configuration) : IConfigureR
             lock (_receive)
             {
                 var queues = _receive.SelectMany(queue => new[] { queue + Error, queue + Skipped }).ToList();
-                if (_topology.QuorumQueues) queues.Add(_topology.DeadLetters);
+                if (topology.QuorumQueues) queues.Add(topology.DeadLetters);
                 return queues;
             }
         }
@@ -40,7 +38,7 @@ public sealed class DeadLetterQueues(IConfiguration configuration) : IConfigureR
     public bool Owns(string queue) => All.Contains(queue, StringComparer.Ordinal);
 
     /// <summary>The broker's shared queue: its messages name their queue in <c>x-first-death-queue</c>.</summary>
-    public bool IsShared(string queue) => _topology.QuorumQueues && queue == _topology.DeadLetters;
+    public bool IsShared(string queue) => topology.QuorumQueues && queue == topology.DeadLetters;
 
     /// <summary>
     /// The receive queue of this service a dead letter goes back to: <paramref name="died"/> (where the broker

@@ -26,8 +26,7 @@ public static class HealthSetup
         services.AddSingleton(provider => new LogThrottle(provider.GetRequiredService<IOptions<HealthOptions>>().Value.RepeatedLogEvery));
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(provider => ActivatorUtilities.CreateInstance<ConsumerWatchdog>(provider,
-            new Uri(configuration.GetConnectionString("RabbitMq") ?? throw new InvalidOperationException("ConnectionStrings:RabbitMq is not set")),
-            BrokerTopology.From(configuration)));
+            new Uri(configuration.GetConnectionString("RabbitMq") ?? throw new InvalidOperationException("ConnectionStrings:RabbitMq is not set"))));
         services.AddReceiveEndpointObserver(provider => provider.GetRequiredService<ConsumerWatchdog>());
         services.AddHostedService(provider => provider.GetRequiredService<ConsumerWatchdog>());
         services.AddOutboxBacklog<TContext>();

@@ -160,7 +160,7 @@ public sealed class OutboxDispatcher<TContext>(IServiceScopeFactory scopes, IBus
     /// Publishes each run of one message type after the run before it has been confirmed, a run's messages together:
     /// one channel keeps them in the order sent, so subscribers of several types see the rows' order. The first message
     /// of a type this lane has not published yet goes alone: its exchange still needs declaring, which would let
-    /// later sends overtake it. Each publish is awaited only until the batch's timeout: MassTransit 8.5 waits without
+    /// later sends overtake it. Each publish is awaited only until the publish timeout: MassTransit 8.5 waits without
     /// the token for the exchange's declaration on its channel, and after a failed one on a channel it keeps, for ever
     /// (its one-time set-up queues the next caller behind a run that has already ended); the drop of the connections
     /// after two such failures is what gives that channel up.
