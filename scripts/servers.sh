@@ -384,7 +384,7 @@ cluster_nodes() {
 
 # Each service's configure, write and read regexes (tab-separated), anchored because RabbitMQ searches unanchored.
 # A name may carry a queue prefix (Messaging:QueuePrefix); each name suffix belongs to exactly one service, so
-# only apbus may write the bus-event exchanges, only vfioap ApplyApcb, only guestvm ApcbApplied, and nobody the
+# only apbus may write the bus-event exchanges, only vfioap ApplyApcbs, only guestvm ApcbsApplied, and nobody the
 # default exchange (amq.default). A consumer must configure the exchanges it consumes: MassTransit declares them.
 rabbit_permissions() {
   local p='^(?:[a-z0-9-]*-)?' contract='^Apmatrix[.]Contracts:' events='ConfigChanged|QueueProbed|QueueRemoved|QueuesProbed|QueuesRemoved|ScanComplete|BusMasksChanged'
@@ -395,11 +395,11 @@ rabbit_permissions() {
       printf '%s\t%s\t%s\n' "$own" "$own" "${p}apbus-bus-[0-9a-f]+\$" ;;
     vfioap)
       # bus-events: the lanes' consistent-hash exchange, bound to the event exchanges; bus-events-N: its lanes.
-      own="${p}(?:(?:bus-events-[0-9]+|apcb-applied)(?:_error|_skipped)?|bus-events|vfioap-bus-[0-9a-f]+|dead-letters)\$"
-      printf '%s\t%s\t%s\n' "$own|${contract}(?:$events|ApcbApplied|ApplyApcb)\$" "$own|${contract}ApplyApcb\$" "$own|${contract}(?:$events|ApcbApplied)\$" ;;
+      own="${p}(?:(?:bus-events-[0-9]+|apcbs-applied)(?:_error|_skipped)?|bus-events|vfioap-bus-[0-9a-f]+|dead-letters)\$"
+      printf '%s\t%s\t%s\n' "$own|${contract}(?:$events|ApcbsApplied|ApplyApcbs)\$" "$own|${contract}ApplyApcbs\$" "$own|${contract}(?:$events|ApcbsApplied)\$" ;;
     guestvm)
-      own="${p}(?:apply-apcb(?:_error|_skipped)?|guestvm-bus-[0-9a-f]+|dead-letters)\$"
-      printf '%s\t%s\t%s\n' "$own|${contract}(?:ApplyApcb|ApcbApplied)\$" "$own|${contract}ApcbApplied\$" "$own|${contract}ApplyApcb\$" ;;
+      own="${p}(?:apply-apcbs(?:_error|_skipped)?|guestvm-bus-[0-9a-f]+|dead-letters)\$"
+      printf '%s\t%s\t%s\n' "$own|${contract}(?:ApplyApcbs|ApcbsApplied)\$" "$own|${contract}ApcbsApplied\$" "$own|${contract}ApplyApcbs\$" ;;
     auditor)
       # Its own queues only: binding one needs write on it, never on an exchange.
       own="${p}audit(?:-[a-z0-9-]+)?\$"

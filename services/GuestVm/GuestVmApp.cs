@@ -27,10 +27,10 @@ public static class GuestVmApp
             .Validate(o => o.SuspendMicrosecondsPerVcpu >= 0, "Guests:SuspendMicrosecondsPerVcpu must not be negative")
             .ValidateOnStart();
         services.AddApmatrixDatabase<GuestVmDbContext>(builder.Configuration, "guestvm");
-        // A scan's updates for a whole host (256 guests) fit one batch, which closes once they stop arriving.
-        var applyApcbBatches = new BatchLimits(1000, TimeSpan.FromMilliseconds(10), ConcurrencyLimit: 2, BatchTimeLimitStart.FromLast);
+        // A host's change is one message (a scan's 256 guests); a batch joins the hosts whose changes arrive together.
+        var applyApcbBatches = new BatchLimits(64, TimeSpan.FromMilliseconds(10), ConcurrencyLimit: 2, BatchTimeLimitStart.FromLast);
         services.AddApmatrixBus(builder.Configuration,
-            bus => bus.AddBatchConsumer<ApplyApcbConsumer, ApplyApcb>(_ => applyApcbBatches, context => ApplyApcbCheck.Check(context.Message)));
+            bus => bus.AddBatchConsumer<ApplyApcbsConsumer, ApplyApcbs>(_ => applyApcbBatches, context => ApplyApcbsCheck.Check(context.Message)));
         services.AddDeadLetters();
         services.AddOutboxDispatcher<GuestVmDbContext>();
         services.AddApmatrixMetrics<GuestVmDbContext, GuestVmMetrics>();

@@ -39,7 +39,7 @@ public static class VfioApApp
         services.AddApmatrixBus(configuration, bus =>
         {
             bus.AddLaneBatchConsumer<BusEventConsumer, IBusEvent>(BusEvents(s => s.HostLanes), BusEvents(s => s.Lane), BusEventConsumer.Check);
-            bus.AddBatchConsumer<ApcbAppliedConsumer, ApcbApplied>(BusEvents(s => s.Acknowledgements), context => ApcbAppliedCheck.Check(context.Message));
+            bus.AddBatchConsumer<ApcbsAppliedConsumer, ApcbsApplied>(BusEvents(s => s.Acknowledgements), context => ApcbsAppliedCheck.Check(context.Message));
         });
         services.AddDeadLetters();
         services.AddOutboxDispatcher<VfioApDbContext>();

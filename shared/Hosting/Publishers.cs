@@ -21,8 +21,8 @@ public static class Publishers
     static readonly Dictionary<string, string> Defaults = new()
     {
         [BusEvents] = "apbus",
-        [nameof(ApplyApcb)] = "vfioap",
-        [nameof(ApcbApplied)] = "guestvm",
+        [nameof(ApplyApcbs)] = "vfioap",
+        [nameof(ApcbsApplied)] = "guestvm",
     };
 
     /// <summary>The one user whose <typeparamref name="TMessage"/> a consumer obeys.</summary>

@@ -13,6 +13,6 @@ public static class Wire
     static readonly ConcurrentDictionary<string, Type?> Contracts = new();
 
     public static Type ContractType(string name) =>
-        Contracts.GetOrAdd(name, n => typeof(ApplyApcb).Assembly.GetType(n, throwOnError: false))
+        Contracts.GetOrAdd(name, n => typeof(ApplyApcbs).Assembly.GetType(n, throwOnError: false))
         ?? throw new InvalidOperationException($"outbox row names unknown message type {name}");
 }

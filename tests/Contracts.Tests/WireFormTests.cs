@@ -26,8 +26,11 @@ public class WireFormTests
         { "queues-removed", new QueuesRemoved("h1", 3, Scan, [new("05.0004", "05.0004", BoundDriver.VfioAp, RemovalReason.ConfigRemoved)]) },
         { "scan-complete", new ScanComplete("h1", 4, Scan, Adapters45, Empty) },
         { "bus-masks-changed", new BusMasksChanged("h1", 5, Bitmap256.Of(0).ToMsb0Hex(), Bitmap256.Empty.ToMsb0Hex()) },
-        { "apply-apcb", new ApplyApcb("h1", "g1", 7, Bitmap256.Of(4, 5).ToMsb0Hex(), Bitmap256.Of(4).ToMsb0Hex(), Bitmap256.Empty.ToMsb0Hex(), "m1") },
-        { "apcb-applied", new ApcbApplied("h1", "g1", 7, false, 0.25) },
+        { "apply-apcbs", new ApplyApcbs("h1", [
+            new("g1", 7, Bitmap256.Of(4, 5).ToMsb0Hex(), Bitmap256.Of(4).ToMsb0Hex(), Bitmap256.Empty.ToMsb0Hex(), "m1"),
+            new("g2", 3, Bitmap256.Empty.ToMsb0Hex(), Bitmap256.Empty.ToMsb0Hex(), Bitmap256.Empty.ToMsb0Hex(), null),
+        ]) },
+        { "apcbs-applied", new ApcbsApplied("h1", [new("g1", 7, false, 0.25), new("g2", 3, true, 0)]) },
     };
 
     [Theory]
@@ -65,8 +68,8 @@ public class WireFormTests
     [InlineData(typeof(QueuesRemoved), "urn:message:Apmatrix.Contracts:QueuesRemoved")]
     [InlineData(typeof(ScanComplete), "urn:message:Apmatrix.Contracts:ScanComplete")]
     [InlineData(typeof(BusMasksChanged), "urn:message:Apmatrix.Contracts:BusMasksChanged")]
-    [InlineData(typeof(ApplyApcb), "urn:message:Apmatrix.Contracts:ApplyApcb")]
-    [InlineData(typeof(ApcbApplied), "urn:message:Apmatrix.Contracts:ApcbApplied")]
+    [InlineData(typeof(ApplyApcbs), "urn:message:Apmatrix.Contracts:ApplyApcbs")]
+    [InlineData(typeof(ApcbsApplied), "urn:message:Apmatrix.Contracts:ApcbsApplied")]
     public void Should_keep_its_message_urn(Type contract, string urn) => Assert.Equal(urn, MessageUrn.ForTypeString(contract));
 
     [Fact]

@@ -147,8 +147,8 @@ public sealed class LoadOptionsTests
         Assert.Equal(26, host.Scan(options.ConfigOfScan(1)));
         Assert.All(host.Guests, g => Assert.Equal(2, g.Version));
         Assert.All(host.Guests, g => Assert.True(g.Apcb.Apm.IsEmpty));
-        // Per scan: the events, and an ApplyApcb and an ApcbApplied per guest update.
-        Assert.Equal(2 * (26 + 2 * 3), ExpectedHost.TimedMessages(options, BusEventForm.PerQueue, HotPlugMode.Batched));
+        // Per scan: the events, and one ApplyApcbs for the host's three guests and one ApcbsApplied back.
+        Assert.Equal(2 * (26 + 2), ExpectedHost.TimedMessages(options, BusEventForm.PerQueue, HotPlugMode.Batched));
     }
 
     [Fact]
@@ -163,7 +163,17 @@ public sealed class LoadOptionsTests
         Assert.Equal(3, host.Scan(options.ConfigOfScan(1)));
         Assert.All(host.Guests, g => Assert.Equal(2, g.Version));
         Assert.Equal(6, host.Events);
-        Assert.Equal(2 * (3 + 2 * 3), ExpectedHost.TimedMessages(options, BusEventForm.Grouped, HotPlugMode.Batched));
+        Assert.Equal(2 * (3 + 2), ExpectedHost.TimedMessages(options, BusEventForm.Grouped, HotPlugMode.Batched));
+    }
+
+    [Theory]
+    [InlineData(0, 0)]
+    [InlineData(1, 2)]
+    [InlineData(ApplyApcbs.MaxGuests, 2)]
+    [InlineData(ApplyApcbs.MaxGuests + 1, 4)]
+    public void Should_count_a_message_each_way_per_host_s_updates_up_to_the_size_limit(long updates, long messages)
+    {
+        Assert.Equal(messages, ExpectedHost.GuestMessages(updates));
     }
 
     [Theory]

@@ -46,5 +46,5 @@ public sealed class NeighbourTests
         Assert.Equal(times.AppliedAt("h", "g", 2), await times.FirstAppliedAsync("h", "g", 2));
     }
 
-    static ApcbApplied Applied(string host, string guest, long version, bool duplicate = false) => new(host, guest, version, duplicate, 0);
+    static ApcbsApplied Applied(string host, string guest, long version, bool duplicate = false) => new(host, [new(guest, version, duplicate, 0)]);
 }

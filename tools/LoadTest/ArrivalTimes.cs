@@ -17,7 +17,7 @@ public sealed class ArrivalTimes(Stopwatch clock)
     readonly ConcurrentDictionary<(string Host, string Guest), long> _highest = new();
     long _duplicates;
 
-    /// <summary>ApcbApplied messages that repeated an acknowledgement (GuestVm's Duplicate flag, or the same version again).</summary>
+    /// <summary>Guest acknowledgements that repeated one (GuestVm's Duplicate flag, or the same version again).</summary>
     public long Duplicates => Interlocked.Read(ref _duplicates);
 
     public double? ScanCompleteAt(string host, long sequence) => _scanComplete.TryGetValue((host, sequence), out var at) ? at : null;
@@ -55,25 +55,30 @@ public sealed class ArrivalTimes(Stopwatch clock)
         return Task.CompletedTask;
     }
 
-    public Task Note(ApcbApplied message)
+    public Task Note(ApcbsApplied message)
     {
         var at = clock.Elapsed.TotalMilliseconds;
-        if (message.Duplicate || !_applied.TryAdd((message.HostId, message.GuestId, message.Version), at))
+        foreach (var ack in message.Guests) Note(message.HostId, ack, at);
+        return Task.CompletedTask;
+    }
+
+    void Note(string host, GuestApcbApplied ack, double at)
+    {
+        if (ack.Duplicate || !_applied.TryAdd((host, ack.GuestId, ack.Version), at))
         {
             Interlocked.Increment(ref _duplicates);
-            return Task.CompletedTask;
+            return;
         }
         // The highest and the waiters change together: a waiter either finds this version as the highest or is answered here.
         lock (_gate)
         {
-            _highest.AddOrUpdate((message.HostId, message.GuestId), message.Version, (_, highest) => Math.Max(highest, message.Version));
+            _highest.AddOrUpdate((host, ack.GuestId), ack.Version, (_, highest) => Math.Max(highest, ack.Version));
             _waiting.RemoveAll(w =>
             {
-                if (w.Host != message.HostId || w.Guest != message.GuestId || w.Version > message.Version) return false;
+                if (w.Host != host || w.Guest != ack.GuestId || w.Version > ack.Version) return false;
                 w.Arrived.TrySetResult(at);
                 return true;
             });
         }
-        return Task.CompletedTask;
     }
 }

@@ -26,7 +26,7 @@ public sealed class Backlog(Servers servers, IReadOnlyDictionary<string, string>
                 var at = clock.Elapsed.TotalMilliseconds - start;
                 long busQueues = 0;
                 foreach (var queue in EventQueues.All) busQueues += await DepthAsync(channel, queue);
-                samples.Add(new Sample(at, await OutboxAsync("apbus"), busQueues, await OutboxAsync("vfioap"), await DepthAsync(channel, "apply-apcb"),
+                samples.Add(new Sample(at, await OutboxAsync("apbus"), busQueues, await OutboxAsync("vfioap"), await DepthAsync(channel, "apply-apcbs"),
                     await OutboxAsync("guestvm")));
                 await Task.Delay(Interval, stop);
             } while (!stop.IsCancellationRequested);

@@ -33,7 +33,7 @@ public sealed class ExpectedHost : IApBusListener
         _engine.ClearUpdates();
     }
 
-    /// <summary>Messages the timed scans of all hosts move through the broker: bus events, and an ApplyApcb and an ApcbApplied per update.</summary>
+    /// <summary>Messages the timed scans of all hosts move through the broker: bus events, and the guest updates' messages.</summary>
     public static long TimedMessages(LoadOptions options, BusEventForm form, HotPlugMode mode)
     {
         var host = new ExpectedHost(options, mode, form);
@@ -41,10 +41,16 @@ public sealed class ExpectedHost : IApBusListener
         for (var scan = 0; scan < options.Scans; scan++)
         {
             var versions = host.Guests.Sum(g => g.Version);
-            messages += host.Scan(options.ConfigOfScan(scan)) + 2 * (host.Guests.Sum(g => g.Version) - versions);
+            messages += host.Scan(options.ConfigOfScan(scan)) + GuestMessages(host.Guests.Sum(g => g.Version) - versions);
         }
         return messages * options.Hosts;
     }
+
+    /// <summary>
+    /// The messages a host's scan sends its guests: VfioAp sends a scan's updates in one ApplyApcbs (one per
+    /// <see cref="ApplyApcbs.MaxGuests"/>) and GuestVm acknowledges them in as many ApcbsApplied.
+    /// </summary>
+    public static long GuestMessages(long updates) => 2 * ((updates + ApplyApcbs.MaxGuests - 1) / ApplyApcbs.MaxGuests);
 
     /// <summary>Bus event messages published so far (the host's last sequence).</summary>
     public long Events { get; private set; }

@@ -216,7 +216,7 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
     }
 
     /// <summary>
-    /// Milliseconds from <paramref name="sent"/> to the first ApcbApplied of the neighbour's guest at or after
+    /// Milliseconds from <paramref name="sent"/> to the first acknowledgement of the neighbour's guest at or after
     /// <paramref name="version"/> at the timing queue; a failure and null when none came within <see cref="_stall"/>.
     /// </summary>
     async Task<double?> AppliedAfterAsync(RunHost neighbour, long version, double sent, List<string> failures, CancellationToken cancellationToken)
@@ -323,7 +323,7 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
         }
         stopWatching.Cancel();
         var phases = new ScanPhases(scan + 1, config.Apm.IsEmpty ? "to empty" : "from empty to full",
-            expected.Sum(e => e.Events), expected.Sum(e => e.Updates),
+            expected.Sum(e => e.Events), expected.Sum(e => e.Updates), expected.Sum(e => ExpectedHost.GuestMessages(e.Updates)),
             timings.Max(t => t.Answered) - start, timings.Max(t => t.Applied) - start,
             timings.Max(t => t.ScanComplete) - start, timings.Max(t => t.Last) - start, watching is null ? null : await watching, cpu);
         return (phases, timings.SelectMany(t => t.Lateness).ToList(), besideIt);
@@ -371,7 +371,7 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
     async Task<Dictionary<(string, string), GuestVmGuest>> VerifyAsync(IReadOnlyList<RunHost> hosts,
         List<string> failures, CancellationToken cancellationToken)
     {
-        // Acknowledgements trail the ApcbApplied the timing queue saw: VfioAp consumes them from a queue of its own.
+        // Acknowledgements trail the ApcbsApplied the timing queue saw: VfioAp consumes them from a queue of its own.
         await Task.WhenAll(hosts.Select(host => ProgressAsync(
             async () => (await _clients.VfioApGuestsAsync(host.Name, cancellationToken)).Sum(g => Math.Min(g.Value.Acknowledged, host.Expected.VersionOf(g.Key))),
             host.Expected.Guests.Sum(g => g.Version), $"host {host.Name}", "VfioAp's acknowledged versions", failures, cancellationToken)));

@@ -9,7 +9,7 @@ namespace Apmatrix.LoadTest;
 
 /// <summary>
 /// The run's own queues on the services' exchanges, bound before the first event: a timing queue noting
-/// when each ScanComplete and ApcbApplied arrives, and the extra subscribers (auditors, a second data
+/// when each ScanComplete and guest acknowledgement (ApcbsApplied) arrives, and the extra subscribers (auditors, a second data
 /// centre) that each check every host's sequence, its events grouped or per queue. Times are milliseconds on the run's clock.
 /// </summary>
 public sealed class Observers : IAsyncDisposable
@@ -49,7 +49,7 @@ public sealed class Observers : IAsyncDisposable
                     e.PrefetchCount = 1000;
                     e.ConcurrentMessageLimit = 16;
                     e.Handler<ScanComplete>(context => times.Note(context.Message));
-                    e.Handler<ApcbApplied>(context => times.Note(context.Message));
+                    e.Handler<ApcbsApplied>(context => times.Note(context.Message));
                 });
                 foreach (var auditor in auditors)
                     rabbit.ReceiveEndpoint(auditor.Queue, e =>

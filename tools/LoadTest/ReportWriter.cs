@@ -49,7 +49,7 @@ public static class ReportWriter
                           $"each adds and removes adapter {NeighbourLayout.Toggled} in turn (one guest update per change), every " +
                           $"{o.NeighbourEvery.TotalMilliseconds:F0} ms: {o.NeighbourIdleChanges} changes each before each mode's scans with nothing else running " +
                           "(idle), then from the start of each timed scan until its last guest is applied (beside the scan). A change is timed from " +
-                          "just before its `PUT ApBus /hosts/{h}/config` to the first `ApcbApplied` of its guest at or after the version it causes, at " +
+                          "just before its `PUT ApBus /hosts/{h}/config` to the first acknowledgement (`ApcbsApplied`) of its guest at or after the version it causes, at " +
                           "the run's timing queue.");
             md.AppendLine();
         }
@@ -73,9 +73,9 @@ public static class ReportWriter
 
         md.AppendLine("## Timed phase");
         md.AppendLine();
-        md.AppendLine("Timed from the config change (`PUT ApBus /hosts/{h}/config`, all hosts at once) to the last guest's `ApcbApplied` " +
+        md.AppendLine("Timed from the config change (`PUT ApBus /hosts/{h}/config`, all hosts at once) to the last guest's acknowledgement (`ApcbsApplied`) " +
                       "arriving at the run's own timing queue; backlogs sampled every 200 ms (outbox rows, queue depths). ScanComplete-to-applied is one value per updated guest: the arrival of its " +
-                      "last `ApcbApplied` of the scan minus the arrival of its host's `ScanComplete`, both on that queue (HdrHistogram). " +
+                      "last guest acknowledgement of the scan minus the arrival of its host's `ScanComplete`, both on that queue (HdrHistogram). " +
                       "Machine CPU: the busy ticks of `/proc/stat` (user, nice, system, irq, softirq, steal) from the config change to the " +
                       "last guest applied, of every process on the machine, broker and database included.");
         md.AppendLine();
@@ -101,7 +101,7 @@ public static class ReportWriter
         Row(md, r, "guests whose last update came before ScanComplete", m => $"{m.AppliedBeforeScanComplete:N0}");
         Row(md, r, "**guest updates per guest per scan** (min / mean / max)", m => Spread(m.UpdatesPerGuestPerScan, "F2"));
         Row(md, r, "**vCPU-suspended ms per guest** (min / mean / max)", m => Spread(m.SuspendedMsPerGuest, "F2"));
-        Row(md, r, "duplicate ApcbApplied seen", m => $"{m.DuplicateAcknowledgements:N0}");
+        Row(md, r, "duplicate guest acknowledgements seen", m => $"{m.DuplicateAcknowledgements:N0}");
         if (r.Modes.Any(m => m.Neighbours is not null))
         {
             Row(md, r, "neighbour change to guest applied, idle: p50 / p99 / max (applied of changes)", m => Changes(m.Neighbours?.Idle, m.Neighbours?.IdleChanges));
@@ -112,7 +112,7 @@ public static class ReportWriter
         {
             Row(md, r, "scan 1 backlog: ApBus outbox, last non-empty (peak rows)", m => Drained(m, b => (b.ApBusOutboxLastBusyMs, b.ApBusOutboxPeak)));
             Row(md, r, "scan 1 backlog: bus-event queues, last non-empty (peak messages)", m => Drained(m, b => (b.BusQueuesLastBusyMs, b.BusQueuesPeak)));
-            Row(md, r, "scan 1 backlog: apply-apcb queue, last non-empty (peak messages)", m => Drained(m, b => (b.ApplyApcbLastBusyMs, b.ApplyApcbPeak)));
+            Row(md, r, "scan 1 backlog: apply-apcbs queue, last non-empty (peak messages)", m => Drained(m, b => (b.ApplyApcbLastBusyMs, b.ApplyApcbPeak)));
             Row(md, r, "scan 1 backlog: VfioAp / GuestVm outbox peak rows", m => m.Scans[0].Backlog is { } b
                 ? $"{b.VfioApOutboxPeak:N0} / {b.GuestVmOutboxPeak:N0}" : "-");
         }

@@ -58,7 +58,7 @@ public static class Targets
                 if (ceilings.FirstOrDefault(c => c.Form == form) is { } ceiling)
                 {
                     var ratio = batched.MessagesPerSecond / ceiling.MessagesPerSecond;
-                    targets.Add(new($"{batched.Run} full-scale scan, config change to last ApcbApplied, at >= 0.5 x the ceiling's message rate",
+                    targets.Add(new($"{batched.Run} full-scale scan, config change to last guest applied, at >= 0.5 x the ceiling's message rate",
                         $"{F(batched.MessagesPerSecond, 0)} msg/s = {F(ratio, 2)} x {F(ceiling.MessagesPerSecond, 0)}", ratio >= 0.5));
                 }
                 var latency = batched.ScanCompleteToLastApplied;

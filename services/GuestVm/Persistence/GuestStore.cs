@@ -13,7 +13,7 @@ using static Apmatrix.Hosting.SqlArrays;
 namespace Apmatrix.GuestVm.Persistence;
 
 /// <summary>
-/// Applies ApplyApcb commands to guests in version order, exactly once each: holding the guest rows, it loads each
+/// Applies the guest updates of ApplyApcbs commands in version order, exactly once each: holding the guest rows, it loads each
 /// guest, its arrived commands and its parked ones (<c>pending_apcb</c>), lets <see cref="ApcbVersions"/> decide
 /// and apply, and saves what that says: masks, versions, history and acknowledgements, and versions to park or
 /// delete, each written with one statement for the whole batch and committed together.
@@ -24,10 +24,11 @@ public sealed class GuestStore(GuestVmDbContext db, OutboxSignal outbox, IOption
     /// <summary>A span per guest around its suspend, write and resume: the part of a config change a guest feels.</summary>
     static readonly ActivitySource Tracing = new(Telemetry.SourcePrefix + "GuestVm");
 
-    public async Task ApplyAsync(IReadOnlyList<ApplyApcb> commands, CancellationToken cancellationToken)
+    public async Task ApplyAsync(IReadOnlyList<ApplyApcbs> messages, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
-        var arrived = commands.ToLookup(c => (c.HostId, c.GuestId));
+        var commands = messages.SelectMany(m => m.Guests.Select(g => (m.HostId, Command: g))).ToList();
+        var arrived = commands.ToLookup(c => (c.HostId, c.Command.GuestId), c => c.Command);
         var keys = arrived.Select(g => g.Key).ToList();
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         await AddMissingAsync(keys, options.Value.DefaultVcpus, ApcbFormat.Apcb1, cancellationToken);
@@ -56,11 +57,11 @@ public sealed class GuestStore(GuestVmDbContext db, OutboxSignal outbox, IOption
         var cleared = new List<GuestRecord>();
         var history = new List<ApcbHistoryEntry>();
         var early = new List<PendingApcb>();
-        var acknowledgements = new List<ApcbApplied>();
+        var acknowledgements = new List<(string HostId, GuestApcbApplied Ack)>();
         for (var i = 0; i < keys.Count; i++)
         {
             var (guest, run) = (guests[keys[i]], runs[i]);
-            acknowledgements.AddRange(run.Duplicates.Select(v => new ApcbApplied(guest.HostId, guest.GuestId, v, Duplicate: true, 0)));
+            acknowledgements.AddRange(run.Duplicates.Select(v => (guest.HostId, new GuestApcbApplied(guest.GuestId, v, Duplicate: true, 0))));
             guest.Store(run.Guest);
             if (run.Applied.Count > 0) applied.Add(guest);
             if (run.UsedParked) cleared.Add(guest);
@@ -74,12 +75,12 @@ public sealed class GuestStore(GuestVmDbContext db, OutboxSignal outbox, IOption
                 HostId = guest.HostId, GuestId = guest.GuestId, Version = c.Version, Apm = c.Masks.Apm, Aqm = c.Masks.Aqm, Adm = c.Masks.Adm, Mdev = c.Mdev,
             }));
         }
-        acknowledgements.AddRange(history.Select(h => new ApcbApplied(h.HostId, h.GuestId, h.Version, Duplicate: false, h.SuspendedMilliseconds)));
+        acknowledgements.AddRange(history.Select(h => (h.HostId, new GuestApcbApplied(h.GuestId, h.Version, Duplicate: false, h.SuspendedMilliseconds))));
         await UpdateGuestsAsync(applied, cancellationToken);
         await AddHistoryAsync(history, cancellationToken);
         await DeleteParkedAsync(cleared, cancellationToken);
         await ParkAsync(early, cancellationToken);
-        await db.EnqueueAsync(acknowledgements, m => m.HostId, cancellationToken);
+        await db.EnqueueAsync(Acknowledgements(acknowledgements), m => m.HostId, cancellationToken);
         var committing = Stopwatch.GetTimestamp();
         await transaction.CommitAsync(cancellationToken);
         metrics.Applied(history.ConvertAll(h => h.SuspendedMilliseconds));
@@ -90,7 +91,14 @@ public sealed class GuestStore(GuestVmDbContext db, OutboxSignal outbox, IOption
                 Stopwatch.GetElapsedTime(committing).TotalMilliseconds);
     }
 
-    static ApcbCommand Command(ApplyApcb command) => new(command.Version,
+    /// <summary>One ApcbsApplied per host (more past the size limit): the batch's acknowledgements of a host travel together.</summary>
+    static List<ApcbsApplied> Acknowledgements(List<(string HostId, GuestApcbApplied Ack)> acknowledgements) =>
+    [
+        .. acknowledgements.GroupBy(a => a.HostId, StringComparer.Ordinal)
+            .SelectMany(host => host.Chunk(ApplyApcbs.MaxGuests).Select(chunk => new ApcbsApplied(host.Key, [.. chunk.Select(a => a.Ack)]))),
+    ];
+
+    static ApcbCommand Command(GuestApcb command) => new(command.Version,
         new(Bitmap256.ParseMsb0Hex(command.Apm), Bitmap256.ParseMsb0Hex(command.Aqm), Bitmap256.ParseMsb0Hex(command.Adm)), command.Mdev);
 
     Task UpdateGuestsAsync(List<GuestRecord> guests, CancellationToken cancellationToken) =>

@@ -26,6 +26,6 @@ public sealed class BusEventBatchSettings
 
     public BatchLimits Lane => new(MessageLimit, TimeLimit, ConcurrencyLimit, BatchTimeLimitStart.FromLast);
 
-    /// <summary>ApcbApplied: one statement marks a whole batch acknowledged.</summary>
+    /// <summary>ApcbsApplied: one statement marks a whole batch acknowledged.</summary>
     public BatchLimits Acknowledgements => new(MessageLimit, TimeLimit);
 }

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 namespace Apmatrix.VfioAp.Messaging;
 
 /// <summary>
-/// Re-sends guest updates that no ApcbApplied has acknowledged in time, so a lost message costs a delay, not a
+/// Re-sends guest updates that no ApcbsApplied has acknowledged in time, so a lost message costs a delay, not a
 /// guest stuck on old masks. Only each guest's lowest unacknowledged version goes: the guest needs it before any
 /// later one, and a guest that is merely slow then gets one extra message, not its whole backlog again.
 /// Rows are claimed with SKIP LOCKED, so several instances share the work.
@@ -54,8 +54,7 @@ public sealed class GuestUpdateResender(IServiceScopeFactory scopes, OutboxSigna
             RETURNING *
             """).AsNoTracking().ToListAsync(cancellationToken);
         if (due.Count == 0) return 0;
-        var messages = due.OrderBy(u => u.HostId, StringComparer.Ordinal).ThenBy(u => u.Guest, StringComparer.Ordinal)
-            .Select(u => u.ToMessage()).ToList();
+        var messages = GuestUpdateRow.ToMessages(due.OrderBy(u => u.HostId, StringComparer.Ordinal).ThenBy(u => u.Guest, StringComparer.Ordinal));
         await db.EnqueueAsync(messages, m => m.HostId, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         metrics.Resent(due.Count);

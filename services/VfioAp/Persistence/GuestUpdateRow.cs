@@ -28,5 +28,12 @@ public sealed class GuestUpdateRow
         CreatedAt = now, SentAt = now, ScanCaused = scanCaused,
     };
 
-    public ApplyApcb ToMessage() => new(HostId, Guest, Version, Apm.ToMsb0Hex(), Aqm.ToMsb0Hex(), Adm.ToMsb0Hex(), Mdev);
+    public GuestApcb ToCommand() => new(Guest, Version, Apm.ToMsb0Hex(), Aqm.ToMsb0Hex(), Adm.ToMsb0Hex(), Mdev);
+
+    /// <summary>One <see cref="ApplyApcbs"/> per host (more past its size limit), each host's updates in the order given.</summary>
+    public static List<ApplyApcbs> ToMessages(IEnumerable<GuestUpdateRow> updates) =>
+    [
+        .. updates.GroupBy(u => u.HostId, StringComparer.Ordinal)
+            .SelectMany(host => host.Chunk(ApplyApcbs.MaxGuests).Select(chunk => new ApplyApcbs(host.Key, [.. chunk.Select(u => u.ToCommand())]))),
+    ];
 }

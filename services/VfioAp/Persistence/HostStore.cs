@@ -106,11 +106,10 @@ public sealed class HostStore(VfioApDbContext db, OutboxSignal outbox, VfioApMet
         await UpdateMdevsAsync(changes.SelectMany(host => host.ChangedMdevs).ToList(), cancellationToken);
         await UpdateGuestsAsync(changes.SelectMany(host => host.ChangedGuests).ToList(), cancellationToken);
         await AddGuestUpdatesAsync(updates, cancellationToken);
-        var messages = updates.Select(u => u.ToMessage()).ToList();
-        await db.EnqueueAsync(messages, m => m.HostId, cancellationToken);
+        await db.EnqueueAsync(GuestUpdateRow.ToMessages(updates), m => m.HostId, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        metrics.Sent(messages.Count, plugs);
-        if (messages.Count > 0) outbox.Notify();
+        metrics.Sent(updates.Count, plugs);
+        if (updates.Count > 0) outbox.Notify();
     }
 
     /// <summary>A scan changes the shadow APCB of every mdev at once: one statement, not one per row.</summary>

@@ -23,17 +23,17 @@ public class Broker_identities(StackFixture stack)
     const ushort PreconditionFailed = 406;
 
     [Theory]
-    [InlineData("apbus", nameof(ApplyApcb))]
-    [InlineData("apbus", nameof(ApcbApplied))]
+    [InlineData("apbus", nameof(ApplyApcbs))]
+    [InlineData("apbus", nameof(ApcbsApplied))]
     [InlineData("guestvm", nameof(ConfigChanged))]
-    [InlineData("guestvm", nameof(ApplyApcb))]
+    [InlineData("guestvm", nameof(ApplyApcbs))]
     [InlineData("vfioap", nameof(QueueProbed))]
     [InlineData("vfioap", nameof(QueuesProbed))]
     [InlineData("vfioap", nameof(QueuesRemoved))]
-    [InlineData("vfioap", nameof(ApcbApplied))]
+    [InlineData("vfioap", nameof(ApcbsApplied))]
     [InlineData("auditor", nameof(ConfigChanged))]
-    [InlineData("auditor", nameof(ApplyApcb))]
-    [InlineData("auditor", nameof(ApcbApplied))]
+    [InlineData("auditor", nameof(ApplyApcbs))]
+    [InlineData("auditor", nameof(ApcbsApplied))]
     public async Task Should_refuse_a_publish_to_a_contract_the_user_does_not_own(string user, string contract)
     {
         var broker = stack.Servers.Broker(user);
@@ -55,8 +55,8 @@ public class Broker_identities(StackFixture stack)
 
     [Theory]
     [InlineData("apbus", "bus-events-0")]
-    [InlineData("vfioap", "apply-apcb")]
-    [InlineData("auditor", "apply-apcb")]
+    [InlineData("vfioap", "apply-apcbs")]
+    [InlineData("auditor", "apply-apcbs")]
     public async Task Should_refuse_a_publish_straight_to_a_queue(string user, string queue)
     {
         var broker = stack.Servers.Broker(user);
@@ -77,12 +77,12 @@ public class Broker_identities(StackFixture stack)
         {
             var queue = $"{stack.QueuePrefix}audit-{Guid.NewGuid():N}";
             await channel.QueueDeclareAsync(queue, durable: false, exclusive: true, autoDelete: true);
-            await channel.QueueBindAsync(queue, ExchangeTap.Exchange(nameof(ApplyApcb)), "");
+            await channel.QueueBindAsync(queue, ExchangeTap.Exchange(nameof(ApplyApcbs)), "");
             Assert.Null(await channel.BasicGetAsync(queue, autoAck: true));
         }
         await using var refused = await connection.CreateChannelAsync();
         var error = await Assert.ThrowsAnyAsync<OperationInterruptedException>(() =>
-            refused.QueueDeclareAsync($"{stack.QueuePrefix}apply-apcb", durable: true, exclusive: false, autoDelete: false));
+            refused.QueueDeclareAsync($"{stack.QueuePrefix}apply-apcbs", durable: true, exclusive: false, autoDelete: false));
         Assert.Equal(AccessRefused, error.ShutdownReason?.ReplyCode);
     }
 
@@ -93,7 +93,7 @@ public class Broker_identities(StackFixture stack)
         await using var admin = await new ConnectionFactory { Uri = stack.Servers.RabbitMq }.CreateConnectionAsync();
         await using var channel = await admin.CreateChannelAsync();
         var queue = (await channel.QueueDeclareAsync("", durable: false, exclusive: true, autoDelete: true)).QueueName;
-        await channel.QueueBindAsync(queue, ExchangeTap.Exchange(nameof(ApcbApplied)), "");
+        await channel.QueueBindAsync(queue, ExchangeTap.Exchange(nameof(ApcbsApplied)), "");
         await using var vfioAp = await Guests.VfioApAsync(stack.Servers);
 
         await vfioAp.PublishAsync(Guests.Apcb(host, "g1", 1, "4"));
@@ -103,7 +103,7 @@ public class Broker_identities(StackFixture stack)
             while (await channel.BasicGetAsync(queue, autoAck: true) is { } message)
                 if (Encoding.UTF8.GetString(message.Body.Span).Contains(host)) return message;
             return null;
-        }, message => message is not null, $"GuestVm's ApcbApplied about {host}");
+        }, message => message is not null, $"GuestVm's ApcbsApplied about {host}");
         Assert.Equal("guestvm", ack!.BasicProperties.UserId);
     }
 
@@ -121,16 +121,16 @@ public class Broker_identities(StackFixture stack)
         // The admin may write every exchange: it stands for any credential that is not VfioAp's.
         await using var forger = await RawBroker.OpenAsync(stack.Servers, Publishers.User(stack.Servers.RabbitMq));
 
-        await forger.PublishRawAsync(ExchangeTap.Exchange(nameof(ApplyApcb)), "",
+        await forger.PublishRawAsync(ExchangeTap.Exchange(nameof(ApplyApcbs)), "",
             Guests.Envelope(Guests.Apcb(host, "g1", 2, "0-255", "0-255", "0-255")), stamped ? forger.User : null);
 
-        var error = $"{stack.QueuePrefix}apply-apcb_error";
+        var error = $"{stack.QueuePrefix}apply-apcbs_error";
         var moved = new List<BasicGetResult>();
         await Eventually.TrueAsync(async () =>
         {
             moved.AddRange(await forger.DrainMessagesAsync(error));
             return moved.Any(m => Encoding.UTF8.GetString(m.Body.Span).Contains(host));
-        }, $"the forged ApplyApcb about {host} in {error}");
+        }, $"the forged ApplyApcbs about {host} in {error}");
         await Task.Delay(TimeSpan.FromSeconds(2));
         moved.AddRange(await forger.DrainMessagesAsync(error));
         var forged = Assert.Single(moved, m => Encoding.UTF8.GetString(m.Body.Span).Contains(host));
@@ -154,14 +154,14 @@ public class Broker_identities(StackFixture stack)
         var envelope = JsonSerializer.Serialize(new
         {
             messageId = Guid.NewGuid(),
-            messageType = new[] { "urn:message:Apmatrix.Contracts:ApplyApcb" },
+            messageType = new[] { "urn:message:Apmatrix.Contracts:ApplyApcbs" },
             faultAddress = $"queue:{faults}",
             message = Guests.Apcb(host, "g1", 1, "0-255", "0-255", "0-255"),
         }, new JsonSerializerOptions(JsonSerializerDefaults.Web));
 
-        await forger.PublishRawAsync(ExchangeTap.Exchange(nameof(ApplyApcb)), "", envelope);
+        await forger.PublishRawAsync(ExchangeTap.Exchange(nameof(ApplyApcbs)), "", envelope);
 
-        await UntilMovedAsync(forger, $"{stack.QueuePrefix}apply-apcb_error", host);
+        await UntilMovedAsync(forger, $"{stack.QueuePrefix}apply-apcbs_error", host);
         Assert.Empty(await forger.DrainAsync(faults));
         await NotFoundAsync(stack.GuestVm, $"/hosts/{host}/guests/g1");
     }
@@ -197,7 +197,7 @@ public class Broker_identities(StackFixture stack)
         var queue = $"{stack.QueuePrefix}bus-events-0";
         await using var admin = await RawBroker.OpenAsync(stack.Servers, Publishers.User(stack.Servers.RabbitMq));
 
-        // VfioAp's queue has no consumer of ApplyApcb; MassTransit moves it to _skipped from VfioAp's connection.
+        // VfioAp's queue has no consumer of ApplyApcbs; MassTransit moves it to _skipped from VfioAp's connection.
         await admin.PublishRawAsync(queue, "", Guests.Envelope(Guests.Apcb(host, "g1", 1, "4")));
 
         var skipped = new List<BasicGetResult>();
@@ -205,7 +205,7 @@ public class Broker_identities(StackFixture stack)
         {
             skipped.AddRange(await admin.DrainMessagesAsync($"{queue}_skipped"));
             return skipped.Any(m => Encoding.UTF8.GetString(m.Body.Span).Contains(host));
-        }, $"the ApplyApcb about {host} in {queue}_skipped");
+        }, $"the ApplyApcbs about {host} in {queue}_skipped");
         var moved = Assert.Single(skipped, m => Encoding.UTF8.GetString(m.Body.Span).Contains(host));
         Assert.False(moved.BasicProperties.IsUserIdPresent());
         Assert.Equal(admin.User, Encoding.UTF8.GetString((byte[])moved.BasicProperties.Headers![Publishers.Header]!));

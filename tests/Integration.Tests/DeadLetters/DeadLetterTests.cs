@@ -25,7 +25,7 @@ public class Dead_letters(StackFixture stack)
 
         var counts = await api.CountsAsync();
         Assert.Equal(1, counts[lane]);
-        Assert.Contains($"{stack.QueuePrefix}apcb-applied_error", counts.Keys);
+        Assert.Contains($"{stack.QueuePrefix}apcbs-applied_error", counts.Keys);
         Assert.Contains(lane.Replace("_error", "_skipped"), counts.Keys);
         Assert.Equal(BusEventLanes.DefaultCount * 2 + 2, counts.Count);
         var first = await api.PeekedAsync(lane);
@@ -121,9 +121,9 @@ public class Dead_letters(StackFixture stack)
         using var vfio = new DeadLetterApi(stack.Client(stack.VfioAp));
         using var guest = new DeadLetterApi(stack.Client(stack.GuestVm));
         var ours = $"{stack.QueuePrefix}bus-events-0_error";
-        var guests = $"{stack.QueuePrefix}apply-apcb_error";
+        var guests = $"{stack.QueuePrefix}apply-apcbs_error";
 
-        Assert.Equal(new[] { guests, $"{stack.QueuePrefix}apply-apcb_skipped" }, (await guest.CountsAsync()).Keys.Order());
+        Assert.Equal(new[] { guests, $"{stack.QueuePrefix}apply-apcbs_skipped" }, (await guest.CountsAsync()).Keys.Order());
         Assert.Equal("not-found", await VfioApi.ProblemKindAsync(vfio.PeekAsync(guests), HttpStatusCode.NotFound));
         Assert.Equal("not-found", await VfioApi.ProblemKindAsync(guest.RedriveAsync(ours, new { count = 1 }), HttpStatusCode.NotFound));
         Assert.Equal("not-found", await VfioApi.ProblemKindAsync(vfio.PeekAsync($"{stack.QueuePrefix}bus-events-0"), HttpStatusCode.NotFound));

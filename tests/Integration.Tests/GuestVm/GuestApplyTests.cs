@@ -11,21 +11,26 @@ static class Guests
 {
     public static string NewHost() => $"it-guest-{Guid.NewGuid():N}";
 
-    public static ApplyApcb Apcb(string host, string guest, long version, string apm, string aqm = "4-5", string adm = "4") =>
-        new(host, guest, version, Hex(apm), Hex(aqm), Hex(adm), "m1");
+    /// <summary>One guest's update, alone in its message.</summary>
+    public static ApplyApcbs Apcb(string host, string guest, long version, string apm, string aqm = "4-5", string adm = "4") =>
+        new(host, [new(guest, version, Hex(apm), Hex(aqm), Hex(adm), "m1")]);
+
+    /// <summary>Each acknowledgement in the tapped ApcbsApplied messages.</summary>
+    public static IEnumerable<JsonElement> Acks(IEnumerable<Tapped> messages) =>
+        messages.SelectMany(m => m.Message.GetProperty("guests").EnumerateArray());
 
     /// <summary>The envelope MassTransit's serializer writes, so a raw publish reaches the consumer like VfioAp's would.</summary>
-    public static string Envelope(ApplyApcb command) => JsonSerializer.Serialize(new
+    public static string Envelope(ApplyApcbs command) => JsonSerializer.Serialize(new
     {
         messageId = Guid.NewGuid(),
-        messageType = new[] { "urn:message:Apmatrix.Contracts:ApplyApcb" },
+        messageType = new[] { "urn:message:Apmatrix.Contracts:ApplyApcbs" },
         message = command,
     }, new JsonSerializerOptions(JsonSerializerDefaults.Web));
 
-    public static Task PublishAsync(this RawBroker vfioAp, ApplyApcb command) =>
-        vfioAp.PublishRawAsync(ExchangeTap.Exchange(nameof(ApplyApcb)), "", Envelope(command));
+    public static Task PublishAsync(this RawBroker vfioAp, ApplyApcbs command) =>
+        vfioAp.PublishRawAsync(ExchangeTap.Exchange(nameof(ApplyApcbs)), "", Envelope(command));
 
-    /// <summary>A connection as VfioAp's broker user, the only one GuestVm takes <see cref="ApplyApcb"/> from.</summary>
+    /// <summary>A connection as VfioAp's broker user, the only one GuestVm takes <see cref="ApplyApcbs"/> from.</summary>
     public static Task<RawBroker> VfioApAsync(ServerFixture servers) => RawBroker.OpenAsync(servers, "vfioap");
 
     /// <summary>The guest once GuestVm holds <paramref name="version"/> or later; it appears with its first update.</summary>
@@ -48,7 +53,7 @@ public class Applying_apcbs_out_of_order(StackFixture stack)
     public async Task Should_apply_each_version_once_in_order()
     {
         var host = Guests.NewHost();
-        await using var tap = await ExchangeTap.OpenAsync(stack.Servers, nameof(ApcbApplied));
+        await using var tap = await ExchangeTap.OpenAsync(stack.Servers, nameof(ApcbsApplied));
         await using var vfioAp = await Guests.VfioApAsync(stack.Servers);
         using var http = stack.Client(stack.GuestVm);
         (await http.PutAsJsonAsync($"/hosts/{host}/guests/g1", new { vcpus = 2, format = "Apcb1" })).EnsureSuccessStatusCode();
@@ -65,9 +70,9 @@ public class Applying_apcbs_out_of_order(StackFixture stack)
         Assert.All(history, h => Assert.True(h.GetProperty("suspendedMilliseconds").GetDouble() > 0));
 
         await vfioAp.PublishAsync(Guests.Apcb(host, "g1", 2, "4,12"));
-        var acks = await tap.UntilAsync(host, acks => acks.Any(a => a.Message.GetProperty("duplicate").GetBoolean()));
-        Assert.Equal([1, 2, 3, 4, 5], acks.Where(a => !a.Message.GetProperty("duplicate").GetBoolean())
-            .Select(a => a.Message.GetProperty("version").GetInt64()).Distinct().Order());
+        var acks = Guests.Acks(await tap.UntilAsync(host, acks => Guests.Acks(acks).Any(a => a.GetProperty("duplicate").GetBoolean()))).ToList();
+        Assert.Equal([1, 2, 3, 4, 5], acks.Where(a => !a.GetProperty("duplicate").GetBoolean())
+            .Select(a => a.GetProperty("version").GetInt64()).Distinct().Order());
         Assert.Equal(5, (await http.GetFromJsonAsync<JsonElement>($"/hosts/{host}/guests/g1")).GetProperty("updates").GetInt64());
     }
 
@@ -102,13 +107,13 @@ public class A_malformed_apply_apcb(StackFixture stack)
     public async Task Should_land_in_the_error_queue_while_the_service_keeps_applying()
     {
         var host = Guests.NewHost();
-        var queue = $"{stack.QueuePrefix}apply-apcb";
+        var queue = $"{stack.QueuePrefix}apply-apcbs";
         await using var vfioAp = await Guests.VfioApAsync(stack.Servers);
         using var http = stack.Client(stack.GuestVm);
 
-        var exchange = ExchangeTap.Exchange(nameof(ApplyApcb));
+        var exchange = ExchangeTap.Exchange(nameof(ApplyApcbs));
         await vfioAp.PublishRawAsync(exchange, "", $"not json at all {host}");
-        var badMask = Guests.Apcb(host, "g1", 1, "4") with { Apm = "0xZZ" };
+        var badMask = new ApplyApcbs(host, [Guests.Apcb(host, "g1", 1, "4").Guests[0] with { Apm = "0xZZ" }]);
         await vfioAp.PublishRawAsync(exchange, "", Guests.Envelope(badMask));
         await vfioAp.PublishAsync(Guests.Apcb(host, "g1", 1, "7"));
 

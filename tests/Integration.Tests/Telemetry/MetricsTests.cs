@@ -11,7 +11,7 @@ namespace Apmatrix.Integration.Tests.Telemetry;
 /// <summary>
 /// Each service's <c>/metrics</c>, read over HTTP, counts what the service did. A stack of its own serves only this
 /// class, and each service exports only its own meters, but exchanges are shared on the test vhost: other stacks' bus
-/// events and ApplyApcb reach this stack's VfioAp and GuestVm too. So a scenario's own run is checked as a lower bound,
+/// events and ApplyApcbs reach this stack's VfioAp and GuestVm too. So a scenario's own run is checked as a lower bound,
 /// and the exact counts are checked against the service's own database, which holds everything the service committed
 /// (the counters are recorded after each commit), read between two equal scrapes so nothing moved in between.
 /// </summary>

@@ -57,9 +57,9 @@ public class One_config_change(StackFixture stack)
 
         // The last hop: VfioAp consuming GuestVm's acknowledgement, published from GuestVm's outbox.
         var inTrace = await Eventually.ReadAsync(() => Task.FromResult(spans.Where(s => s.TraceId == trace).ToList()),
-            found => found.Any(s => Consumed(s, typeof(ApcbAppliedConsumer)))
+            found => found.Any(s => Consumed(s, typeof(ApcbsAppliedConsumer)))
                      && found.Where(s => Published(s, nameof(IBusEvent))).All(p => found.Any(s => s.SpanId == p.ParentSpanId)),
-            "VfioAp's consume of the ApcbApplied in the change's trace", describe: Describe);
+            "VfioAp's consume of the ApcbsApplied in the change's trace", describe: Describe);
 
         // ApBus's outbox: each event's publish (ConfigChanged, adapter 2's QueuesProbed, ScanComplete) is a child of the
         // PUT that wrote it, not of the dispatcher's batch.
@@ -72,10 +72,10 @@ public class One_config_change(StackFixture stack)
                                       && (s.GetTagItem(DiagnosticHeaders.Messaging.DestinationName) as string ?? "").StartsWith($"{stack.QueuePrefix}{BusEventLanes.Name}-", StringComparison.Ordinal));
         Assert.Contains(inTrace, s => Consumed(s, typeof(BusEventConsumer)));
         // VfioAp's outbox, then GuestVm's.
-        Assert.Contains(inTrace, s => Published(s, nameof(ApplyApcb)));
-        Assert.Contains(inTrace, s => Consumed(s, typeof(ApplyApcbConsumer)));
+        Assert.Contains(inTrace, s => Published(s, nameof(ApplyApcbs)));
+        Assert.Contains(inTrace, s => Consumed(s, typeof(ApplyApcbsConsumer)));
         Assert.Contains(inTrace, s => s.Source.Name == Hosting.Telemetry.SourcePrefix + "GuestVm" && s.GetTagItem("apmatrix.host") as string == host);
-        Assert.Contains(inTrace, s => Published(s, nameof(ApcbApplied)));
+        Assert.Contains(inTrace, s => Published(s, nameof(ApcbsApplied)));
     }
 
     /// <summary>MassTransit's span for a publish of <paramref name="contract"/> (a producer span naming the message's types).</summary>

@@ -71,7 +71,7 @@ public class Recovering_from_failures(StackFixture stack)
 
         var shown = await api.UntilAppliedAsync(scan.Count);
         Assert.Equal(16, shown.GetProperty("boundQueues").GetInt32());
-        // The guest's acknowledgement proves both ways work again: the outbox published ApplyApcb, the ack was consumed.
+        // The guest's acknowledgement proves both ways work again: the outbox published ApplyApcbs, the ack was consumed.
         await Eventually.TrueAsync(async () => (await api.GuestsAsync()).EnumerateArray().Single().GetProperty("acknowledgedVersion").GetInt64() >= 1,
             "the guest's update acknowledged");
         Assert.Empty(await ErrorsAsync(bus, vfio.QueuePrefix));
@@ -121,7 +121,7 @@ public class Recovering_from_failures(StackFixture stack)
     }
 
     static async Task<List<string>> ErrorsAsync(BusEventSender bus, string queuePrefix) =>
-        [.. await bus.DrainLaneErrorsAsync(queuePrefix), .. await bus.DrainAsync($"{queuePrefix}apcb-applied_error")];
+        [.. await bus.DrainLaneErrorsAsync(queuePrefix), .. await bus.DrainAsync($"{queuePrefix}apcbs-applied_error")];
 
     sealed class OwnVfioAp(WebApplication app, string queuePrefix) : IAsyncDisposable
     {

@@ -13,7 +13,7 @@ public class Resending_unacknowledged_updates(StackFixture stack)
         var host = VfioApi.NewHost();
         using var api = new VfioApi(stack.Client(stack.VfioAp), host);
         await VfioApi.SucceedsAsync(api.DefineAsync("batched"));
-        await using var tap = await ExchangeTap.OpenAsync(stack.Servers, nameof(ApplyApcb));
+        await using var tap = await ExchangeTap.OpenAsync(stack.Servers, nameof(ApplyApcbs));
         // Version 1 acknowledged; 2 and 3 sent an hour ago and lost. GuestVm never had 1, so it holds 2 as pending and never acknowledges it.
         await using (var db = new NpgsqlConnection(stack.Database("vfioap")))
         {
@@ -35,5 +35,6 @@ public class Resending_unacknowledged_updates(StackFixture stack)
         Assert.Equal(2, (await api.GetAsync()).GetProperty("unacknowledgedUpdates").GetInt32());
     }
 
-    static long Version(Tapped message) => message.Message.GetProperty("version").GetInt64();
+    /// <summary>The version of the one guest update a re-send carries.</summary>
+    static long Version(Tapped message) => Assert.Single(message.Message.GetProperty("guests").EnumerateArray()).GetProperty("version").GetInt64();
 }

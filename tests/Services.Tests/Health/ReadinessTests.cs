@@ -50,7 +50,7 @@ public class ReadinessTests
     {
         var result = Readiness.Consumers(new Dictionary<string, ConsumerState>
         {
-            ["apply-apcb"] = ConsumerState.Consuming, ["queue-probed"] = ConsumerState.Missing, ["scan-complete"] = ConsumerState.Missing,
+            ["apply-apcbs"] = ConsumerState.Consuming, ["queue-probed"] = ConsumerState.Missing, ["scan-complete"] = ConsumerState.Missing,
         });
         Assert.Equal(HealthStatus.Unhealthy, result.Status);
         Assert.Equal("no consumer on the broker for queue(s) queue-probed, scan-complete", result.Description);

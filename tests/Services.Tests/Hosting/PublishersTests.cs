@@ -16,8 +16,8 @@ public class Publishers_of_a_contract
         var none = Settings();
         Assert.Equal("apbus", Publishers.Expected<QueueProbed>(none));
         Assert.Equal("apbus", Publishers.Expected<BusMasksChanged>(none));
-        Assert.Equal("vfioap", Publishers.Expected<ApplyApcb>(none));
-        Assert.Equal("guestvm", Publishers.Expected<ApcbApplied>(none));
+        Assert.Equal("vfioap", Publishers.Expected<ApplyApcbs>(none));
+        Assert.Equal("guestvm", Publishers.Expected<ApcbsApplied>(none));
     }
 
     [Fact]

@@ -62,12 +62,21 @@ public class MessageCheckTests
     public void A_config_change_with_a_bad_mask_throws() =>
         Assert.Throws<FormatException>(() => PendingBusEvent.Check(new ConfigChanged("h1", 1, Guid.NewGuid(), Config with { Apm = "zz" }, Config)));
 
+    static ApplyApcbs Commands(string host, params GuestApcb[] guests) => new(host, guests);
+
+    static GuestApcb Command(string guest = "g1", long version = 1, string aqm = "0x40", string? mdev = null) => new(guest, version, "0x40", aqm, "0x00", mdev);
+
     [Fact]
-    public void An_apply_apcb_names_its_problem()
+    public void An_apply_apcbs_names_its_problem_and_the_update_it_is_in()
     {
-        Assert.Null(ApplyApcbCheck.Problem(new ApplyApcb("h1", "g1", 1, "0x40", "0x40", "0x00", "m1")));
-        Assert.Equal("version 0 is below 1", ApplyApcbCheck.Problem(new ApplyApcb("h1", "g1", 0, "0x40", "0x40", "0x00", null)));
-        Assert.Throws<FormatException>(() => ApplyApcbCheck.Check(new ApplyApcb("h1", "g1", 1, "0x40", "nope", "0x00", null)));
+        Assert.Null(ApplyApcbsCheck.Problem(Commands("h1", Command(mdev: "m1"), Command("g2", 4))));
+        Assert.Equal("update 2: version 0 is below 1", ApplyApcbsCheck.Problem(Commands("h1", Command(), Command(version: 0))));
+        Assert.Equal("update 1: it is null", ApplyApcbsCheck.Problem(Commands("h1", [null!])));
+        Assert.Equal($"it must carry 1 to {ApplyApcbs.MaxGuests} guest updates, not 0", ApplyApcbsCheck.Problem(Commands("h1")));
+        Assert.Equal($"it must carry 1 to {ApplyApcbs.MaxGuests} guest updates, not 0", ApplyApcbsCheck.Problem(new ApplyApcbs("h1", null!)));
+        Assert.Equal($"it must carry 1 to {ApplyApcbs.MaxGuests} guest updates, not {ApplyApcbs.MaxGuests + 1}",
+            ApplyApcbsCheck.Problem(Commands("h1", [.. Enumerable.Range(1, ApplyApcbs.MaxGuests + 1).Select(i => Command($"g{i}"))])));
+        Assert.Throws<FormatException>(() => ApplyApcbsCheck.Check(Commands("h1", Command(aqm: "nope"))));
     }
 
     [Fact]
@@ -79,20 +88,21 @@ public class MessageCheckTests
     }
 
     [Fact]
-    public void An_apply_apcb_with_ids_no_table_would_take_names_its_problem()
+    public void An_apply_apcbs_with_ids_no_table_would_take_names_its_problem()
     {
-        var tooLong = ApplyApcbCheck.Problem(new ApplyApcb(new string('h', 5000), "g1", 1, "0x40", "0x40", "0x00", null));
+        var tooLong = ApplyApcbsCheck.Problem(Commands(new string('h', 5000), Command()));
         Assert.Equal($"'{new string('h', InputText.Shown)}'... (5000 characters) breaks the rule for host names: {Names.Rule}", tooLong);
-        Assert.Equal("guest name is required", ApplyApcbCheck.Problem(new ApplyApcb("h1", "", 1, "0x40", "0x40", "0x00", null)));
-        Assert.Equal($"'m\\u00001' breaks the rule for mdev names: {Names.Rule}", ApplyApcbCheck.Problem(new ApplyApcb("h1", "g1", 1, "0x40", "0x40", "0x00", "m\u00001")));
+        Assert.Equal("update 1: guest name is required", ApplyApcbsCheck.Problem(Commands("h1", Command(""))));
+        Assert.Equal($"update 1: 'm\\u00001' breaks the rule for mdev names: {Names.Rule}", ApplyApcbsCheck.Problem(Commands("h1", Command(mdev: "m\u00001"))));
     }
 
     [Fact]
     public void An_acknowledgement_that_matches_no_update_names_its_problem()
     {
-        Assert.Null(ApcbAppliedCheck.Problem(new ApcbApplied("h1", "g1", 1, false, 0)));
-        Assert.Equal("version 0 is below 1", ApcbAppliedCheck.Problem(new ApcbApplied("h1", "g1", 0, false, 0)));
-        Assert.Equal($"'g 1' breaks the rule for guest names: {Names.Rule}", ApcbAppliedCheck.Problem(new ApcbApplied("h1", "g 1", 3, false, 0)));
-        Assert.Throws<FormatException>(() => ApcbAppliedCheck.Check(new ApcbApplied(new string('h', 200), "g1", 3, false, 0)));
+        Assert.Null(ApcbsAppliedCheck.Problem(new ApcbsApplied("h1", [new("g1", 1, false, 0), new("g2", 2, true, 0)])));
+        Assert.Equal("acknowledgement 2: version 0 is below 1", ApcbsAppliedCheck.Problem(new ApcbsApplied("h1", [new("g1", 1, false, 0), new("g1", 0, false, 0)])));
+        Assert.Equal($"acknowledgement 1: 'g 1' breaks the rule for guest names: {Names.Rule}", ApcbsAppliedCheck.Problem(new ApcbsApplied("h1", [new("g 1", 3, false, 0)])));
+        Assert.Equal($"it must acknowledge 1 to {ApplyApcbs.MaxGuests} guests, not 0", ApcbsAppliedCheck.Problem(new ApcbsApplied("h1", [])));
+        Assert.Throws<FormatException>(() => ApcbsAppliedCheck.Check(new ApcbsApplied(new string('h', 200), [new("g1", 3, false, 0)])));
     }
 }

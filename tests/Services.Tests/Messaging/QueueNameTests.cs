@@ -21,8 +21,8 @@ public class QueueNameTests
     [Fact]
     public void Every_batch_consumer_keeps_its_prefixed_queue()
     {
-        Assert.Equal("run42-apcb-applied", QueueOf<ApcbAppliedConsumer, ApcbApplied>());
-        Assert.Equal("run42-apply-apcb", QueueOf<ApplyApcbConsumer, ApplyApcb>());
+        Assert.Equal("run42-apcbs-applied", QueueOf<ApcbsAppliedConsumer, ApcbsApplied>());
+        Assert.Equal("run42-apply-apcbs", QueueOf<ApplyApcbsConsumer, ApplyApcbs>());
     }
 
     [Fact]

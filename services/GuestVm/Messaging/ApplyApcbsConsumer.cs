@@ -5,10 +5,10 @@ using MassTransit;
 
 namespace Apmatrix.GuestVm.Messaging;
 
-/// <summary>Applies a batch of APCB commands, of any guests, in one transaction (queue <c>apply-apcb</c>).</summary>
-public sealed class ApplyApcbConsumer(GuestStore guests, GuestVmDbContext db) : IConsumer<Batch<ApplyApcb>>
+/// <summary>Applies a batch of APCB commands, of any hosts and guests, in one transaction (queue <c>apply-apcbs</c>).</summary>
+public sealed class ApplyApcbsConsumer(GuestStore guests, GuestVmDbContext db) : IConsumer<Batch<ApplyApcbs>>
 {
-    public Task Consume(ConsumeContext<Batch<ApplyApcb>> context) =>
+    public Task Consume(ConsumeContext<Batch<ApplyApcbs>> context) =>
         BatchIsolation.ApplyAsync(context, (commands, cancellationToken) =>
         {
             // A batch that failed leaves its entities tracked; the retry or the one-by-one pass must start clean.

@@ -10,12 +10,13 @@ namespace Apmatrix.VfioAp.Messaging;
 /// Marks guest updates acknowledged, a batch of acknowledgements in one statement. A guest applies its versions
 /// in order, so having version v it has every earlier one: all of them are acknowledged.
 /// </summary>
-public sealed class ApcbAppliedConsumer(VfioApDbContext db, VfioApMetrics metrics) : IConsumer<Batch<ApcbApplied>>
+public sealed class ApcbsAppliedConsumer(VfioApDbContext db, VfioApMetrics metrics) : IConsumer<Batch<ApcbsApplied>>
 {
-    public Task Consume(ConsumeContext<Batch<ApcbApplied>> context) => BatchIsolation.ApplyAsync(context, AcknowledgeAsync);
+    public Task Consume(ConsumeContext<Batch<ApcbsApplied>> context) => BatchIsolation.ApplyAsync(context, AcknowledgeAsync);
 
-    async Task AcknowledgeAsync(IReadOnlyList<ApcbApplied> acks, CancellationToken cancellationToken)
+    async Task AcknowledgeAsync(IReadOnlyList<ApcbsApplied> messages, CancellationToken cancellationToken)
     {
+        var acks = messages.SelectMany(m => m.Guests.Select(g => (m.HostId, g.GuestId, g.Version))).ToList();
         var hosts = acks.Select(a => a.HostId).ToArray();
         var guests = acks.Select(a => a.GuestId).ToArray();
         var versions = acks.Select(a => a.Version).ToArray();
