@@ -48,6 +48,9 @@ public static class VfioApApp
         services.AddPruner<VfioApPruner>(builder.Configuration);
         services.AddApmatrixHealth<VfioApDbContext>(builder.Configuration)
             .AddCheck<StalledHostCheck>("stalled-hosts", tags: ["ready"]);
+        services.AddOptions<HostCacheOptions>().Bind(configuration.GetSection(HostCacheOptions.Section))
+            .Validate(o => o.Rows >= 0, "HostCache:Rows must not be negative").ValidateOnStart();
+        services.AddSingleton<HostStateCache>();
         services.AddScoped<HostStore>();
         services.AddScoped<BusEventApplier>();
         services.AddOptions<UpdateOptions>().Bind(configuration.GetSection("Updates"))

@@ -15,6 +15,8 @@ public sealed class GuestRow
 
     public ApMatrix Apcb => new(Apm, Aqm, Adm);
 
+    public GuestRow Copy() => (GuestRow)MemberwiseClone();
+
     public GuestState ToState() => new(Name, Apcb, Version);
 
     public void Store(GuestState state) => (Apm, Aqm, Adm, Version) = (state.Apcb.Apm, state.Apcb.Aqm, state.Apcb.Adm, state.Version);

@@ -20,6 +20,9 @@ public sealed class HostRow
     public Bitmap256 Apmask { get; set; }
     public Bitmap256 Aqmask { get; set; }
 
+    /// <summary>Counts the commits that wrote the host's mdevs, guests and mask reservations: which of them a cached copy is.</summary>
+    public long StateVersion { get; set; }
+
     /// <summary>One 32-byte row per adapter: the domains whose queues are bound to vfio_ap.</summary>
     public required byte[] BoundQueues { get; set; }
 

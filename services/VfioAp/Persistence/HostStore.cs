@@ -16,7 +16,7 @@ namespace Apmatrix.VfioAp.Persistence;
 /// engine operation, write of what changed, guest updates with their ApplyApcb outbox rows, commit. The
 /// row lock is what serialises admin requests and bus events of one host across all instances.
 /// </summary>
-public sealed class HostStore(VfioApDbContext db, OutboxSignal outbox, VfioApMetrics metrics)
+public sealed class HostStore(VfioApDbContext db, OutboxSignal outbox, VfioApMetrics metrics, HostStateCache cache)
 {
     static readonly byte[] EmptyBitmap = new byte[BitmapColumn.Size];
     static readonly byte[] NothingBound = new byte[HostRow.BoundQueuesLength];
@@ -75,8 +75,10 @@ public sealed class HostStore(VfioApDbContext db, OutboxSignal outbox, VfioApMet
     public async Task<HostRow?> LockAsync(string hostId, CancellationToken cancellationToken) =>
         (await db.Hosts.FromSql($"SELECT * FROM hosts WHERE host_id = {hostId} FOR UPDATE").ToListAsync(cancellationToken)).SingleOrDefault();
 
+    /// <summary>The locked host's engine, from <see cref="HostStateCache"/> when it holds the row's state version, else read.</summary>
     public async Task<LockedHost> LoadAsync(HostRow row, CancellationToken cancellationToken)
     {
+        if (cache.Find(row) is { } stored) return stored.Lock(row);
         var mdevs = await db.Mdevs.AsNoTracking().Where(m => m.HostId == row.HostId).OrderBy(m => m.Position).ToListAsync(cancellationToken);
         var guests = await db.Guests.AsNoTracking().Where(g => g.HostId == row.HostId).ToListAsync(cancellationToken);
         var reservations = await db.MaskReservations.AsNoTracking().Where(r => r.HostId == row.HostId)
@@ -90,6 +92,7 @@ public sealed class HostStore(VfioApDbContext db, OutboxSignal outbox, VfioApMet
         var now = DateTime.UtcNow;
         var locked = hosts.ToList();
         var changes = locked.Select(host => host.WriteBack()).ToList();
+        foreach (var host in locked) host.Row.StateVersion++;
         foreach (var host in changes)
         {
             db.Mdevs.AddRange(host.CreatedMdevs);
@@ -108,6 +111,7 @@ public sealed class HostStore(VfioApDbContext db, OutboxSignal outbox, VfioApMet
         await AddGuestUpdatesAsync(updates, cancellationToken);
         await db.EnqueueAsync(GuestUpdateRow.ToMessages(updates), m => m.HostId, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        foreach (var host in locked) cache.Keep(host.Row.HostId, host.Row.StateVersion, host.Written!);
         metrics.Sent(updates.Count, plugs);
         if (updates.Count > 0) outbox.Notify();
     }

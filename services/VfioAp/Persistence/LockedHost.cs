@@ -10,7 +10,10 @@ public sealed class LockedHost
     readonly Dictionary<string, (GuestRow Row, GuestState Stored)> _guests;
     readonly IReadOnlyList<MaskReservationRow> _reservations;
 
-    /// <summary><paramref name="mdevs"/>, <paramref name="guests"/> and <paramref name="reservations"/> untracked: what changed is written set-based.</summary>
+    /// <summary>
+    /// <paramref name="mdevs"/> (in creation order), <paramref name="guests"/> and <paramref name="reservations"/> untracked and
+    /// this host's own: what changed is written set-based, and the changed rows are updated in place.
+    /// </summary>
     public LockedHost(HostRow row, IReadOnlyList<MdevRow> mdevs, IReadOnlyList<GuestRow> guests, IReadOnlyList<MaskReservationRow> reservations)
     {
         Row = row;
@@ -25,6 +28,9 @@ public sealed class LockedHost
 
     public HostRow Row { get; }
     public VfioApEngine Engine { get; }
+
+    /// <summary>Copies of the rows as <see cref="WriteBack"/> left them: what the host holds once its transaction commits.</summary>
+    public StoredHost? Written { get; private set; }
 
     readonly List<Range> _scanUpdates = [];
 
@@ -89,7 +95,20 @@ public sealed class LockedHost
         var stored = _reservations.Select(r => r.Id).ToHashSet();
         var createdReservations = state.MaskReservations.Where(r => !stored.Contains(r.Id)).Select(r => MaskReservationRow.From(Row.HostId, r)).ToList();
         var endedReservations = _reservations.Where(r => !held.Contains(r.Id)).ToList();
+        Written = new StoredHost(
+            [.. _mdevs.Values.Select(m => m.Row).Where(m => kept.Contains(m.Name)).Concat(createdMdevs).OrderBy(m => m.Position).Select(m => m.Copy())],
+            [.. _guests.Values.Select(g => g.Row).Concat(createdGuests).Select(g => g.Copy())],
+            [.. MaskReservationRow.InStoredOrder(_reservations.Where(r => held.Contains(r.Id)).Concat(createdReservations))]);
         return new HostChanges(Row.HostId, createdMdevs, changedMdevs, removedMdevs, createdGuests, changedGuests, createdReservations,
             endedReservations, Engine.DrainUpdates());
     }
+}
+
+/// <summary>A host's mdevs (in creation order), guests and mask reservations as stored; rows a <see cref="LockedHost"/> may change are copied first.</summary>
+public sealed record StoredHost(IReadOnlyList<MdevRow> Mdevs, IReadOnlyList<GuestRow> Guests, IReadOnlyList<MaskReservationRow> Reservations)
+{
+    /// <summary>The number of rows: what the host costs in <see cref="HostStateCache"/>.</summary>
+    public int Rows => Mdevs.Count + Guests.Count + Reservations.Count;
+
+    public LockedHost Lock(HostRow row) => new(row, [.. Mdevs.Select(m => m.Copy())], [.. Guests.Select(g => g.Copy())], Reservations);
 }

@@ -18,6 +18,13 @@ public sealed class MaskReservationRow
     public static MaskReservationRow From(string hostId, MaskReservation reservation) => new()
     {
         HostId = hostId, Id = reservation.Id, AfterSequence = reservation.AfterSequence,
-        Apmask = reservation.Masks.Apmask, Aqmask = reservation.Masks.Aqmask, ReservedAt = reservation.ReservedAt,
+        Apmask = reservation.Masks.Apmask, Aqmask = reservation.Masks.Aqmask, ReservedAt = Stored(reservation.ReservedAt),
     };
+
+    /// <summary>The instant as PostgreSQL keeps it (whole microseconds), so a cached row equals one read back.</summary>
+    static DateTime Stored(DateTime at) => new(at.Ticks - at.Ticks % (TimeSpan.TicksPerMillisecond / 1000), at.Kind);
+
+    /// <summary>The order they are read in: by when reserved, then by id as PostgreSQL orders a uuid (its bytes in RFC 4122 order).</summary>
+    public static IEnumerable<MaskReservationRow> InStoredOrder(IEnumerable<MaskReservationRow> rows) =>
+        rows.OrderBy(r => r.ReservedAt).ThenBy(r => Convert.ToHexString(r.Id.ToByteArray(bigEndian: true)), StringComparer.Ordinal);
 }

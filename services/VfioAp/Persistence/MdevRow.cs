@@ -29,6 +29,8 @@ public sealed class MdevRow
     public ApMatrix Shadow => new(ShadowApm, ShadowAqm, ShadowAdm);
     public ApMatrix Added => new(AddedApm, AddedAqm, AddedAdm);
 
+    public MdevRow Copy() => (MdevRow)MemberwiseClone();
+
     public MdevState ToState() => new(Name, MaxAdapter, MaxDomain, Assigned, Shadow, Added, Guest);
 
     public void Store(MdevState state)

@@ -217,6 +217,10 @@ namespace Apmatrix.VfioAp.Persistence.Migrations
                         .HasColumnType("character varying(16)")
                         .HasColumnName("mode");
 
+                    b.Property<long>("StateVersion")
+                        .HasColumnType("bigint")
+                        .HasColumnName("state_version");
+
                     b.HasKey("HostId")
                         .HasName("pk_hosts");
 

@@ -1,0 +1,45 @@
+using System.Net;
+using Apmatrix.VfioAp;
+using Microsoft.Extensions.Configuration;
+
+namespace Apmatrix.Integration.Tests.VfioAp;
+
+/// <summary>
+/// Two VfioAp instances on one database, as a fleet runs them: each keeps the hosts it changed in memory
+/// (HostStateCache), and what the other committed since must still decide its next change.
+/// </summary>
+[Collection("stack")]
+public class Two_instances_changing_one_host(StackFixture stack)
+{
+    [Fact]
+    public async Task Should_each_decide_on_what_the_other_committed()
+    {
+        var twin = await stack.StartOwnAsync(VfioApApp.Build, "vfioap", "twin", builder => builder.Configuration.AddInMemoryCollection(
+            new Dictionary<string, string?> { ["ConnectionStrings:Postgres"] = stack.Database("vfioap") }));
+        try
+        {
+            var host = VfioApi.NewHost();
+            using var first = new VfioApi(stack.Client(stack.VfioAp), host);
+            using var second = new VfioApi(stack.Client(new Uri(twin.Urls.First())), host);
+            await VfioApi.SucceedsAsync(first.DefineAsync("batched"));
+            await VfioApi.SucceedsAsync(first.CreateMdevAsync("m1"));
+            await VfioApi.SucceedsAsync(first.CreateMdevAsync("m2"));
+            await VfioApi.SucceedsAsync(first.AdminAsync("m2", "assign-adapter", 1));
+
+            // The second instance gives m1 the APQN 01.0001: the first must refuse it to m2 now.
+            await VfioApi.SucceedsAsync(second.AdminAsync("m1", "assign-adapter", 1));
+            await VfioApi.SucceedsAsync(second.AdminAsync("m1", "assign-domain", 1));
+            Assert.Equal("in-use", await VfioApi.ProblemKindAsync(first.AdminAsync("m2", "assign-domain", 1), HttpStatusCode.Conflict));
+
+            // The first removes m1: the second must find it gone and 01.0001 free.
+            await VfioApi.SucceedsAsync(first.RemoveMdevAsync("m1"));
+            Assert.Equal("not-found", await VfioApi.ProblemKindAsync(second.AdminAsync("m1", "assign-domain", 2), HttpStatusCode.NotFound));
+            await VfioApi.SucceedsAsync(second.AdminAsync("m2", "assign-domain", 1));
+            Assert.Equal("01.0001", (await first.SysfsAsync("m2", "matrix")).Trim());
+        }
+        finally
+        {
+            await twin.ShutDownAsync();
+        }
+    }
+}
