@@ -11,19 +11,10 @@ public static class ApplyApcbsCheck
         if (Problem(commands) is { } problem) throw new FormatException($"ApplyApcbs cannot be applied: {problem}");
     }
 
-    public static string? Problem(ApplyApcbs commands)
-    {
-        if (Names.Problem("host", commands.HostId) is { } host) return host;
-        if (commands.Guests is not { Count: > 0 and <= ApplyApcbs.MaxGuests })
-            return $"it must carry 1 to {ApplyApcbs.MaxGuests} guest updates, not {commands.Guests?.Count ?? 0}";
-        for (var i = 0; i < commands.Guests.Count; i++)
-            if (Problem(commands.Guests[i]) is { } problem) return $"update {i + 1}: {problem}";
-        return null;
-    }
+    public static string? Problem(ApplyApcbs commands) => GuestGroups.Problem(commands.HostId, commands.Guests, "update", Problem);
 
-    static string? Problem(GuestApcb? command)
+    static string? Problem(GuestApcb command)
     {
-        if (command is null) return "it is null";
         if (Names.Problem("guest", command.GuestId) is { } guest) return guest;
         if (command.Mdev is not null && Names.Problem("mdev", command.Mdev) is { } mdev) return mdev;
         if (command.Version < 1) return $"version {command.Version} is below 1";

@@ -72,9 +72,9 @@ public class MessageCheckTests
         Assert.Null(ApplyApcbsCheck.Problem(Commands("h1", Command(mdev: "m1"), Command("g2", 4))));
         Assert.Equal("update 2: version 0 is below 1", ApplyApcbsCheck.Problem(Commands("h1", Command(), Command(version: 0))));
         Assert.Equal("update 1: it is null", ApplyApcbsCheck.Problem(Commands("h1", [null!])));
-        Assert.Equal($"it must carry 1 to {ApplyApcbs.MaxGuests} guest updates, not 0", ApplyApcbsCheck.Problem(Commands("h1")));
-        Assert.Equal($"it must carry 1 to {ApplyApcbs.MaxGuests} guest updates, not 0", ApplyApcbsCheck.Problem(new ApplyApcbs("h1", null!)));
-        Assert.Equal($"it must carry 1 to {ApplyApcbs.MaxGuests} guest updates, not {ApplyApcbs.MaxGuests + 1}",
+        Assert.Equal($"it must carry 1 to {ApplyApcbs.MaxGuests} updates, not 0", ApplyApcbsCheck.Problem(Commands("h1")));
+        Assert.Equal($"it must carry 1 to {ApplyApcbs.MaxGuests} updates, not 0", ApplyApcbsCheck.Problem(new ApplyApcbs("h1", null!)));
+        Assert.Equal($"it must carry 1 to {ApplyApcbs.MaxGuests} updates, not {ApplyApcbs.MaxGuests + 1}",
             ApplyApcbsCheck.Problem(Commands("h1", [.. Enumerable.Range(1, ApplyApcbs.MaxGuests + 1).Select(i => Command($"g{i}"))])));
         Assert.Throws<FormatException>(() => ApplyApcbsCheck.Check(Commands("h1", Command(aqm: "nope"))));
     }
@@ -102,7 +102,7 @@ public class MessageCheckTests
         Assert.Null(ApcbsAppliedCheck.Problem(new ApcbsApplied("h1", [new("g1", 1, false, 0), new("g2", 2, true, 0)])));
         Assert.Equal("acknowledgement 2: version 0 is below 1", ApcbsAppliedCheck.Problem(new ApcbsApplied("h1", [new("g1", 1, false, 0), new("g1", 0, false, 0)])));
         Assert.Equal($"acknowledgement 1: 'g 1' breaks the rule for guest names: {Names.Rule}", ApcbsAppliedCheck.Problem(new ApcbsApplied("h1", [new("g 1", 3, false, 0)])));
-        Assert.Equal($"it must acknowledge 1 to {ApplyApcbs.MaxGuests} guests, not 0", ApcbsAppliedCheck.Problem(new ApcbsApplied("h1", [])));
+        Assert.Equal($"it must carry 1 to {ApplyApcbs.MaxGuests} acknowledgements, not 0", ApcbsAppliedCheck.Problem(new ApcbsApplied("h1", [])));
         Assert.Throws<FormatException>(() => ApcbsAppliedCheck.Check(new ApcbsApplied(new string('h', 200), [new("g1", 3, false, 0)])));
     }
 }
