@@ -17,7 +17,7 @@ public sealed record GuestMachineState(
     double SuspendedMilliseconds,
     DateTime? AppliedAt)
 {
-    /// <summary>A guest just defined (or first named by an ApplyApcb): no APCB yet, the empty image of its format.</summary>
+    /// <summary>A guest just defined (or first named by an ApplyApcbs): no APCB yet, the empty image of its format.</summary>
     public static GuestMachineState New(int vcpus, ApcbFormat format) =>
         new(vcpus, format, ApMatrix.Empty, ApMatrix.Empty.ToImage(format), null, 0, 0, 0, null);
 

@@ -37,7 +37,7 @@ public sealed class Backlog(Servers servers, IReadOnlyDictionary<string, string>
         return new BacklogSummary(samples.Count,
             samples.Max(s => s.ApBusOutbox), LastBusy(samples, s => s.ApBusOutbox),
             samples.Max(s => s.BusQueues), LastBusy(samples, s => s.BusQueues),
-            samples.Max(s => s.ApplyApcb), LastBusy(samples, s => s.ApplyApcb),
+            samples.Max(s => s.ApplyApcbs), LastBusy(samples, s => s.ApplyApcbs),
             samples.Max(s => s.VfioApOutbox), samples.Max(s => s.GuestVmOutbox));
     }
 
@@ -45,7 +45,7 @@ public sealed class Backlog(Servers servers, IReadOnlyDictionary<string, string>
     static double LastBusy(List<Sample> samples, Func<Sample, long> depth) =>
         samples.LastOrDefault(s => depth(s) > 0).At;
 
-    readonly record struct Sample(double At, long ApBusOutbox, long BusQueues, long VfioApOutbox, long ApplyApcb, long GuestVmOutbox);
+    readonly record struct Sample(double At, long ApBusOutbox, long BusQueues, long VfioApOutbox, long ApplyApcbs, long GuestVmOutbox);
 
     async Task<long> DepthAsync(IChannel channel, string queue) =>
         (await channel.QueueDeclarePassiveAsync(queuePrefix + queue)).MessageCount;

@@ -1,6 +1,6 @@
 namespace Apmatrix.GuestVm.Guests;
 
-/// <summary><c>Guests</c> configuration: what a guest first named by an ApplyApcb gets, and what a vCPU suspend costs.</summary>
+/// <summary><c>Guests</c> configuration: what a guest first named by an ApplyApcbs gets, and what a vCPU suspend costs.</summary>
 public sealed class GuestOptions
 {
     public const string Section = "Guests";

@@ -3,7 +3,7 @@ using Apmatrix.GuestVm.Core;
 
 namespace Apmatrix.GuestVm.Persistence;
 
-/// <summary>An ApplyApcb that arrived before the versions below it; applied once the gap fills.</summary>
+/// <summary>A guest update (an entry of ApplyApcbs) that arrived before the versions below it; applied once the gap fills.</summary>
 public sealed class PendingApcb
 {
     public required string HostId { get; init; }

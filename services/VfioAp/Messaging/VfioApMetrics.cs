@@ -26,16 +26,16 @@ public sealed class VfioApMetrics
         _probesDeferred = meter.CreateCounter<long>("probes.deferred", "{probe}", "Probes of vfio_ap queues held for scan complete");
         _hotPlugs = meter.CreateCounter<long>("hot_plugs", "{update}", "Guest APCB updates that give a guest queues it lacked");
         _apqnsPlugged = meter.CreateCounter<long>("apqns.plugged", "{queue}", "Queues those updates gave guests");
-        _updatesSent = meter.CreateCounter<long>("guest_updates.sent", "{update}", "Guest APCB updates sent (ApplyApcb), re-sends not counted");
+        _updatesSent = meter.CreateCounter<long>("guest_updates.sent", "{update}", "Guest APCB updates sent (entries of ApplyApcbs), re-sends not counted");
         _updatesResent = meter.CreateCounter<long>("guest_updates.resent", "{update}", "Unacknowledged guest APCB updates sent again");
         _scanToApplied = meter.CreateHistogram<double>("scan_to_guest_applied", "s",
-            "From applying a scan's ScanComplete to the guest's ApcbApplied for the update that scan caused");
+            "From applying a scan's ScanComplete to the guest's acknowledgement (ApcbsApplied) of the update that scan caused");
         var backlog = new MetricsCache<Backlog>(scopes, (services, cancellationToken) => ReadAsync(services.GetRequiredService<VfioApDbContext>(),
             cancellationToken), clock, log);
         meter.CreateObservableGauge("bus_events.parked", () => backlog.Observe(b => b.Parked), "{event}",
             "Bus events parked out of order in pending_bus_events");
         meter.CreateObservableGauge("guest_updates.unacknowledged", () => backlog.Observe(b => b.Unacknowledged), "{update}",
-            "Guest APCB updates no ApcbApplied has acknowledged yet");
+            "Guest APCB updates no ApcbsApplied has acknowledged yet");
     }
 
     public void Applied(BusEventTally tally)

@@ -13,7 +13,7 @@ namespace Apmatrix.VfioAp.Persistence;
 
 /// <summary>
 /// Loads and saves hosts' engine state. A change runs as: transaction, host row lock (FOR UPDATE), load,
-/// engine operation, write of what changed, guest updates with their ApplyApcb outbox rows, commit. The
+/// engine operation, write of what changed, guest updates with their ApplyApcbs outbox rows, commit. The
 /// row lock is what serialises admin requests and bus events of one host across all instances.
 /// </summary>
 public sealed class HostStore(VfioApDbContext db, OutboxSignal outbox, VfioApMetrics metrics, HostStateCache cache)
@@ -86,7 +86,7 @@ public sealed class HostStore(VfioApDbContext db, OutboxSignal outbox, VfioApMet
         return new LockedHost(row, mdevs, guests, reservations);
     }
 
-    /// <summary>Writes what the engines changed, records each guest update with its ApplyApcb, and commits.</summary>
+    /// <summary>Writes what the engines changed, records each guest update and sends a host's updates in one ApplyApcbs, and commits.</summary>
     public async Task CommitAsync(IDbContextTransaction transaction, IEnumerable<LockedHost> hosts, CancellationToken cancellationToken)
     {
         var now = DateTime.UtcNow;
