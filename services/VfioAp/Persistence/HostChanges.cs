@@ -4,8 +4,8 @@ namespace Apmatrix.VfioAp.Persistence;
 
 /// <summary>
 /// What one host's engine changed, row by row, for <see cref="HostStore"/> to write: mdev and guest rows to insert,
-/// to update (already holding their new values) and to delete, mask reservations to insert and to delete, and the
-/// guest updates the engine asked for.
+/// to update (already holding their new values) and to delete, mask reservations to insert and to delete, the
+/// guest updates the engine asked for, and all of the host's rows as they stand once written (for <see cref="HostStateCache"/>).
 /// </summary>
 public sealed record HostChanges(
     string HostId,
@@ -16,4 +16,5 @@ public sealed record HostChanges(
     IReadOnlyList<GuestRow> ChangedGuests,
     IReadOnlyList<MaskReservationRow> CreatedReservations,
     IReadOnlyList<MaskReservationRow> EndedReservations,
-    IReadOnlyList<GuestApcbUpdate> Updates);
+    IReadOnlyList<GuestApcbUpdate> Updates,
+    StoredHost Stored);

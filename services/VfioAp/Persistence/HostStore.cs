@@ -111,7 +111,7 @@ public sealed class HostStore(VfioApDbContext db, OutboxSignal outbox, VfioApMet
         await AddGuestUpdatesAsync(updates, cancellationToken);
         await db.EnqueueAsync(GuestUpdateRow.ToMessages(updates), m => m.HostId, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        foreach (var host in locked) cache.Keep(host.Row.HostId, host.Row.StateVersion, host.Written!);
+        foreach (var (host, change) in locked.Zip(changes)) cache.Keep(host.Row.HostId, host.Row.StateVersion, change.Stored);
         metrics.Sent(updates.Count, plugs);
         if (updates.Count > 0) outbox.Notify();
     }

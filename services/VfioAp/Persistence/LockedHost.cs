@@ -29,9 +29,6 @@ public sealed class LockedHost
     public HostRow Row { get; }
     public VfioApEngine Engine { get; }
 
-    /// <summary>Copies of the rows as <see cref="WriteBack"/> left them: what the host holds once its transaction commits.</summary>
-    public StoredHost? Written { get; private set; }
-
     readonly List<Range> _scanUpdates = [];
 
     /// <summary>The engine's pending updates from <paramref name="from"/> to <paramref name="to"/> are what a scan complete caused.</summary>
@@ -48,8 +45,8 @@ public sealed class LockedHost
 
     /// <summary>
     /// Copies the engine's state into the host row and says which mdev and guest rows are new, changed (updated in
-    /// place) or gone, and which mask reservations are new or ended; drains the engine's guest updates. Once per host:
-    /// a retry builds a new one.
+    /// place) or gone, which mask reservations are new or ended, and what the host holds once this commits; drains the
+    /// engine's guest updates. Once per host: a retry builds a new one.
     /// </summary>
     public HostChanges WriteBack()
     {
@@ -95,16 +92,17 @@ public sealed class LockedHost
         var stored = _reservations.Select(r => r.Id).ToHashSet();
         var createdReservations = state.MaskReservations.Where(r => !stored.Contains(r.Id)).Select(r => MaskReservationRow.From(Row.HostId, r)).ToList();
         var endedReservations = _reservations.Where(r => !held.Contains(r.Id)).ToList();
-        Written = new StoredHost(
-            [.. _mdevs.Values.Select(m => m.Row).Where(m => kept.Contains(m.Name)).Concat(createdMdevs).OrderBy(m => m.Position).Select(m => m.Copy())],
-            [.. _guests.Values.Select(g => g.Row).Concat(createdGuests).Select(g => g.Copy())],
+        // The rows themselves: nothing changes them once written, and StoredHost.Lock copies them for the next change.
+        var written = new StoredHost(
+            [.. _mdevs.Values.Select(m => m.Row).Where(m => kept.Contains(m.Name)).Concat(createdMdevs).OrderBy(m => m.Position)],
+            [.. _guests.Values.Select(g => g.Row).Concat(createdGuests)],
             [.. MaskReservationRow.InStoredOrder(_reservations.Where(r => held.Contains(r.Id)).Concat(createdReservations))]);
         return new HostChanges(Row.HostId, createdMdevs, changedMdevs, removedMdevs, createdGuests, changedGuests, createdReservations,
-            endedReservations, Engine.DrainUpdates());
+            endedReservations, Engine.DrainUpdates(), written);
     }
 }
 
-/// <summary>A host's mdevs (in creation order), guests and mask reservations as stored; rows a <see cref="LockedHost"/> may change are copied first.</summary>
+/// <summary>A host's mdevs (in creation order), guests and mask reservations as stored; <see cref="Lock"/> copies the rows a <see cref="LockedHost"/> may change.</summary>
 public sealed record StoredHost(IReadOnlyList<MdevRow> Mdevs, IReadOnlyList<GuestRow> Guests, IReadOnlyList<MaskReservationRow> Reservations)
 {
     /// <summary>The number of rows: what the host costs in <see cref="HostStateCache"/>.</summary>
