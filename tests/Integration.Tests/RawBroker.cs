@@ -23,10 +23,11 @@ public class RawBroker(IConnection connection, IChannel channel, Uri admin, stri
         return new RawBroker(connection, channel, servers.RabbitMq, user);
     }
 
-    protected static async Task<(IConnection Connection, IChannel Channel)> ConnectAsync(Uri broker)
+    /// <summary>A connection and channel; a <paramref name="confirmed"/> channel's publish returns once the broker holds the message, so another connection counts it.</summary>
+    protected static async Task<(IConnection Connection, IChannel Channel)> ConnectAsync(Uri broker, bool confirmed = false)
     {
         var connection = await new ConnectionFactory { Uri = broker }.CreateConnectionAsync();
-        return (connection, await connection.CreateChannelAsync());
+        return (connection, await connection.CreateChannelAsync(new CreateChannelOptions(confirmed, confirmed)));
     }
 
     /// <summary>Publishes bytes as they are, stamped with this connection's user: to a contract's exchange (as MassTransit would) or, by the default exchange, to one queue.</summary>

@@ -58,7 +58,7 @@ public sealed class ErrorQueueWriter(IConnection connection, IChannel channel, U
 {
     public static async Task<ErrorQueueWriter> OpenAsync(ServerFixture servers)
     {
-        var (connection, channel) = await ConnectAsync(servers.Broker("vfioap"));
+        var (connection, channel) = await ConnectAsync(servers.Broker("vfioap"), confirmed: true);
         return new ErrorQueueWriter(connection, channel, servers.RabbitMq);
     }
 
