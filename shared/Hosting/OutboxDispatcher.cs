@@ -32,6 +32,10 @@ public sealed class OutboxDispatcher<TContext>(IServiceScopeFactory scopes, IBus
     /// <summary>Across lanes: a stuck channel fails every lane's publishes, while the lanes take the hosts' keys in turns.</summary>
     int _failedPublishes;
 
+    /// <summary>
+    /// How often an idle instance looks for rows nobody signalled (an instance died before publishing them): lane 1
+    /// only; the other lanes wait for a commit's signal, so an idle service costs one query per poll, not one per lane.
+    /// </summary>
     static readonly TimeSpan IdlePoll = TimeSpan.FromMilliseconds(250);
 
     /// <summary>The first key of an advisory lock on a partition: the second is the key's hash.</summary>
@@ -52,7 +56,7 @@ public sealed class OutboxDispatcher<TContext>(IServiceScopeFactory scopes, IBus
             {
                 var dispatched = await DispatchAsync(state, stoppingToken);
                 outage.Succeeded();
-                if (dispatched == 0) await signal.WaitAsync(IdlePoll, stoppingToken);
+                if (dispatched == 0) await signal.WaitAsync(lane == 1 ? IdlePoll : Timeout.InfiniteTimeSpan, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
