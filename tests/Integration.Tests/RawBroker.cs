@@ -27,7 +27,7 @@ public class RawBroker(IConnection connection, IChannel channel, Uri admin, stri
     protected static async Task<(IConnection Connection, IChannel Channel)> ConnectAsync(Uri broker, bool confirmed = false)
     {
         var connection = await new ConnectionFactory { Uri = broker }.CreateConnectionAsync();
-        return (connection, await connection.CreateChannelAsync(new CreateChannelOptions(confirmed, confirmed)));
+        return (connection, await connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: confirmed, publisherConfirmationTrackingEnabled: confirmed)));
     }
 
     /// <summary>Publishes bytes as they are, stamped with this connection's user: to a contract's exchange (as MassTransit would) or, by the default exchange, to one queue.</summary>

@@ -90,10 +90,9 @@ public sealed class HostStore(VfioApDbContext db, OutboxSignal outbox, VfioApMet
     public async Task CommitAsync(IDbContextTransaction transaction, IEnumerable<LockedHost> hosts, CancellationToken cancellationToken)
     {
         var now = DateTime.UtcNow;
-        var locked = hosts.ToList();
-        var changes = locked.Select(host => host.WriteBack()).ToList();
-        foreach (var host in locked) host.Row.StateVersion++;
-        foreach (var host in changes)
+        var written = hosts.Select(host => (Host: host, Changes: host.WriteBack())).ToList();
+        foreach (var (host, _) in written) host.Row.StateVersion++;
+        foreach (var (_, host) in written)
         {
             db.Mdevs.AddRange(host.CreatedMdevs);
             db.Mdevs.RemoveRange(host.RemovedMdevs);
@@ -101,17 +100,17 @@ public sealed class HostStore(VfioApDbContext db, OutboxSignal outbox, VfioApMet
             db.MaskReservations.AddRange(host.CreatedReservations);
             db.MaskReservations.RemoveRange(host.EndedReservations);
         }
-        var updates = locked.Zip(changes).SelectMany(host => host.Second.Updates.Select((update, i) =>
-            GuestUpdateRow.From(host.Second.HostId, update, now, host.First.ScanCaused(i)))).ToList();
-        var plugs = locked.Zip(changes).Select(host => HotPlugs.Count(host.First.StoredApcb, host.Second.Updates))
+        var updates = written.SelectMany(w => w.Changes.Updates.Select((update, i) =>
+            GuestUpdateRow.From(w.Changes.HostId, update, now, w.Host.ScanCaused(i)))).ToList();
+        var plugs = written.Select(w => HotPlugs.Count(w.Host.StoredApcb, w.Changes.Updates))
             .Aggregate(default(HotPlugs), (sum, p) => new(sum.Updates + p.Updates, sum.Apqns + p.Apqns));
         await db.SaveChangesAsync(cancellationToken);
-        await UpdateMdevsAsync(changes.SelectMany(host => host.ChangedMdevs).ToList(), cancellationToken);
-        await UpdateGuestsAsync(changes.SelectMany(host => host.ChangedGuests).ToList(), cancellationToken);
+        await UpdateMdevsAsync(written.SelectMany(w => w.Changes.ChangedMdevs).ToList(), cancellationToken);
+        await UpdateGuestsAsync(written.SelectMany(w => w.Changes.ChangedGuests).ToList(), cancellationToken);
         await AddGuestUpdatesAsync(updates, cancellationToken);
         await db.EnqueueAsync(GuestUpdateRow.ToMessages(updates), m => m.HostId, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        foreach (var (host, change) in locked.Zip(changes)) cache.Keep(host.Row.HostId, host.Row.StateVersion, change.Stored);
+        foreach (var (host, changes) in written) cache.Keep(host.Row.HostId, host.Row.StateVersion, changes.Stored);
         metrics.Sent(updates.Count, plugs);
         if (updates.Count > 0) outbox.Notify();
     }
