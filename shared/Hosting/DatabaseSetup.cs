@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -19,13 +20,31 @@ public static class DatabaseSetup
     public static IServiceCollection AddApmatrixDatabase<TContext>(this IServiceCollection services, IConfiguration configuration,
         string defaultDatabase) where TContext : DbContext
     {
-        var connection = new NpgsqlConnectionStringBuilder(configuration.GetConnectionString("Postgres")
-            ?? throw new InvalidOperationException("ConnectionStrings:Postgres is not set (Host=127.0.0.1;Username=...;Password=...); scripts/servers.sh up writes it to .servers.env"));
-        if (string.IsNullOrEmpty(connection.Database)) connection.Database = defaultDatabase;
-        services.AddDbContext<TContext>(o => o.UseNpgsql(connection.ConnectionString));
+        var connection = ConnectionString(configuration.GetConnectionString("Postgres")
+            ?? throw new InvalidOperationException("ConnectionStrings:Postgres is not set (Host=127.0.0.1;Username=...;Password=...); scripts/servers.sh up writes it to .servers.env"),
+            defaultDatabase);
+        services.AddDbContext<TContext>(o => o.UseNpgsql(connection));
         services.AddHealthChecks().AddDbContextCheck<TContext>("database", tags: ["ready"]);
         services.AddHostedService<MigrateAtStart<TContext>>();
         return services;
+    }
+
+    /// <summary>
+    /// The service's connection string: <paramref name="configured"/>, on <paramref name="defaultDatabase"/> unless it names
+    /// one, and with pooled connections kept as they are and hot statements prepared unless it says otherwise. The services
+    /// set no session state (their advisory locks are transaction-scoped), so the DISCARD ALL a pooled connection gets by
+    /// default only costs a statement per use and drops what was prepared on it.
+    /// </summary>
+    public static string ConnectionString(string configured, string defaultDatabase)
+    {
+        var connection = new NpgsqlConnectionStringBuilder(configured);
+        // Npgsql's builder knows every keyword, set or not; the plain one holds only those written, in any spelling Npgsql takes.
+        var written = new DbConnectionStringBuilder { ConnectionString = configured }.Keys.Cast<string>()
+            .Select(k => k.Replace(" ", "", StringComparison.Ordinal)).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        if (string.IsNullOrEmpty(connection.Database)) connection.Database = defaultDatabase;
+        if (!written.Contains(nameof(connection.NoResetOnClose))) connection.NoResetOnClose = true;
+        if (!written.Contains(nameof(connection.MaxAutoPrepare))) connection.MaxAutoPrepare = 64;
+        return connection.ConnectionString;
     }
 
     /// <summary>

@@ -61,6 +61,15 @@ public sealed class LoadOptionsTests
         Assert.Equal((0, TimeSpan.FromMilliseconds(200), 10), (options.Neighbours, options.NeighbourEvery, options.NeighbourIdleChanges));
     }
 
+    [Fact]
+    public void Should_read_how_many_changes_each_neighbour_makes_idle()
+    {
+        var options = LoadOptions.Parse(["--neighbours", "2", "--neighbour-idle-changes", "150"]);
+
+        Assert.Equal((2, 150), (options.Neighbours, options.NeighbourIdleChanges));
+        Assert.Throws<ArgumentException>(() => LoadOptions.Parse(["--neighbour-idle-changes", "0"]));
+    }
+
     [Theory]
     [InlineData("grouped", BusEventForm.Grouped)]
     [InlineData("per-queue", BusEventForm.PerQueue)]

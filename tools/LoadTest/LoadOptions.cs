@@ -116,6 +116,7 @@ public sealed record LoadOptions
                 "--subscribers" => options with { Subscribers = Count(name, value, 0, 16) },
                 "--neighbours" => options with { Neighbours = Count(name, value, 0, 64) },
                 "--neighbour-every" => options with { NeighbourEvery = TimeSpan.FromMilliseconds(Count(name, value, 10, 10_000)) },
+                "--neighbour-idle-changes" => options with { NeighbourIdleChanges = Count(name, value, 1, 10_000) },
                 "--set-up-concurrency" => options with { SetUpConcurrency = Count(name, value, 1, 256) },
                 "--nodes" => options with { Nodes = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) },
                 "--fault" => options with { Fault = LoadFaults.Parse(value) },
@@ -204,6 +205,8 @@ public sealed record LoadOptions
                                     applied: 10 changes each idle, then beside every
                                     timed scan; batched, grouped events             (0)
           --neighbour-every MS      time between one neighbour's changes, 10-10000  (200)
+          --neighbour-idle-changes N
+                                    changes each neighbour makes idle, 1-10000          (10)
           --set-up-concurrency N    concurrent HTTP calls while setting up              (16)
           --nodes H:P,H:P,...       run on the RabbitMQ cluster of scripts/servers.sh cluster-up
                                     (reads APMATRIX_RABBITMQ_CLUSTER_DIR), quorum queues (off)

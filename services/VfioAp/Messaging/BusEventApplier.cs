@@ -66,8 +66,8 @@ public sealed class BusEventApplier(VfioApDbContext db, HostStore store, VfioApM
         metrics.Applied(tally);
         // Guarded: the count walks the whole batch, once per batch on the hot path.
         if (log.IsEnabled(LogLevel.Debug))
-            log.LogDebug("{Events} bus events of {Hosts} host(s) ({Parked} parked): applied in {Applied:F1} ms, committed in {Committed:F1} ms",
-                arrived.Sum(h => h.Count()), hostIds.Length, early.Count, Stopwatch.GetElapsedTime(started, committing).TotalMilliseconds,
+            log.LogDebug("{Events} bus events of host(s) {Hosts} ({Parked} parked): applied in {Applied:F1} ms, committed in {Committed:F1} ms",
+                arrived.Sum(h => h.Count()), string.Join(',', hostIds), early.Count, Stopwatch.GetElapsedTime(started, committing).TotalMilliseconds,
                 Stopwatch.GetElapsedTime(committing).TotalMilliseconds);
     }
 

@@ -28,4 +28,15 @@ public class DatabaseSetupTests
     [InlineData(PostgresErrorCodes.UniqueViolation)]
     public void Anything_else_is_not_the_admins_to_fix(string sqlState) =>
         Assert.Null(DatabaseSetup.Fix(Postgres(sqlState), "vfioap_x", "vfioap"));
+
+    [Fact]
+    public void A_connection_keeps_its_state_and_prepares_hot_statements_unless_told_otherwise()
+    {
+        var plain = new NpgsqlConnectionStringBuilder(DatabaseSetup.ConnectionString("Host=127.0.0.1;Username=vfioap", "vfioap"));
+        var told = new NpgsqlConnectionStringBuilder(
+            DatabaseSetup.ConnectionString("Host=127.0.0.1;Database=other;No Reset On Close=false;Max Auto Prepare=0", "vfioap"));
+
+        Assert.Equal(("vfioap", true, 64), (plain.Database, plain.NoResetOnClose, plain.MaxAutoPrepare));
+        Assert.Equal(("other", false, 0), (told.Database, told.NoResetOnClose, told.MaxAutoPrepare));
+    }
 }
