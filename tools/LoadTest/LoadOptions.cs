@@ -202,8 +202,8 @@ public sealed record LoadOptions
           --neighbours N            small hosts (4 x 4, one guest holding adapters 0-4 x
                                     domains 0-3) that add and remove adapter 4 in turn,
                                     each change timed from its PUT to its guest's update
-                                    applied: 10 changes each idle, then beside every
-                                    timed scan; batched, grouped events             (0)
+                                    applied: some changes each idle (below), then beside
+                                    every timed scan; batched, grouped events       (0)
           --neighbour-every MS      time between one neighbour's changes, 10-10000  (200)
           --neighbour-idle-changes N
                                     changes each neighbour makes idle, 1-10000          (10)
