@@ -91,14 +91,14 @@ public sealed class HostStore(VfioApDbContext db, OutboxSignal outbox, VfioApMet
     {
         var now = DateTime.UtcNow;
         var written = hosts.Select(host => (Host: host, Changes: host.WriteBack())).ToList();
-        foreach (var (host, _) in written) host.Row.StateVersion++;
-        foreach (var (_, host) in written)
+        foreach (var (host, changes) in written)
         {
-            db.Mdevs.AddRange(host.CreatedMdevs);
-            db.Mdevs.RemoveRange(host.RemovedMdevs);
-            db.Guests.AddRange(host.CreatedGuests);
-            db.MaskReservations.AddRange(host.CreatedReservations);
-            db.MaskReservations.RemoveRange(host.EndedReservations);
+            host.Row.StateVersion++;
+            db.Mdevs.AddRange(changes.CreatedMdevs);
+            db.Mdevs.RemoveRange(changes.RemovedMdevs);
+            db.Guests.AddRange(changes.CreatedGuests);
+            db.MaskReservations.AddRange(changes.CreatedReservations);
+            db.MaskReservations.RemoveRange(changes.EndedReservations);
         }
         var updates = written.SelectMany(w => w.Changes.Updates.Select((update, i) =>
             GuestUpdateRow.From(w.Changes.HostId, update, now, w.Host.ScanCaused(i)))).ToList();
