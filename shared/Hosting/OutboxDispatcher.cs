@@ -8,6 +8,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Npgsql;
+using NpgsqlTypes;
 using RabbitMQ.Client.Exceptions;
 
 namespace Apmatrix.Hosting;
@@ -81,23 +83,27 @@ public sealed class OutboxDispatcher<TContext>(IServiceScopeFactory scopes, IBus
         var started = Stopwatch.GetTimestamp();
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<TContext>();
-        await using var transaction = await db.Database.BeginTransactionAsync(stoppingToken);
-        // Round-robin from the key after the last this lane sent, then from the start, so no key starves another.
-        var key = (lane.After is null ? null : await LockNextKeyAsync(db, lane.After, stoppingToken))
-                  ?? await LockNextKeyAsync(db, null, stoppingToken);
-        if (key is null) return 0;
-        lane.After = key;
-        var rows = await db.Set<OutboxMessage>()
-            .FromSql($"SELECT * FROM outbox_messages WHERE partition_key = {key} ORDER BY sequence LIMIT {options.Value.OutboxBatchSize} FOR UPDATE")
-            .AsNoTracking()
-            .ToListAsync(stoppingToken);
+        await db.Database.OpenConnectionAsync(stoppingToken);
+        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
+        // Each database round trip is a wait on every hop of a change, so a batch costs two: the transaction begun with
+        // the key locked and its rows read, then the rows deleted with the commit. A transaction left open by a failure
+        // is rolled back when the connection goes back to Npgsql's pool, which releases the key's lock.
+        var rows = await LockAndReadAsync(connection, lane.After, options.Value.OutboxBatchSize, stoppingToken);
         if (rows.Count == 0) return 0;
+        var key = rows[0].PartitionKey;
+        lane.After = key;
         var read = Stopwatch.GetTimestamp();
         await PublishAsync(lane, rows, stoppingToken);
         var published = Stopwatch.GetTimestamp();
-        var sequences = rows.Select(r => r.Sequence).ToArray();
-        await db.Set<OutboxMessage>().Where(m => sequences.Contains(m.Sequence)).ExecuteDeleteAsync(stoppingToken);
-        await transaction.CommitAsync(stoppingToken);
+        await using (var done = new NpgsqlBatch(connection)
+        {
+            BatchCommands =
+            {
+                new NpgsqlBatchCommand("DELETE FROM outbox_messages WHERE sequence = ANY($1)") { Parameters = { new() { Value = rows.Select(r => r.Sequence).ToArray() } } },
+                new NpgsqlBatchCommand("COMMIT"),
+            },
+        })
+            await done.ExecuteNonQueryAsync(stoppingToken);
         // Guarded: once per batch on the hot path, as BusEventApplier's.
         if (log.IsEnabled(LogLevel.Debug))
             log.LogDebug("outbox: {Rows} rows of {Key} read in {Read:F1} ms, published and confirmed in {Published:F1} ms, deleted and committed in {Committed:F1} ms",
@@ -139,26 +145,62 @@ public sealed class OutboxDispatcher<TContext>(IServiceScopeFactory scopes, IBus
         e is OperationCanceledException or ConnectionException or TransportUnavailableException or RabbitMQClientException or IOException or SocketException;
 
     /// <summary>
-    /// The first key after <paramref name="after"/> (from the first when null) with rows waiting whose lock this
-    /// transaction gets: the keys are walked one index probe each, and the walk stops at the first lock taken. Two
-    /// statements rather than one with an OR, which would turn the first probe into a scan of every waiting row.
+    /// Begins a transaction and, in the same round trip, locks the first key after <paramref name="after"/> with rows
+    /// waiting (from the first key when none after it, or when null) and reads its oldest rows. The keys are walked one
+    /// index probe each, and the walk stops at the first lock taken. The statement's snapshot is older than the lock, so
+    /// <c>FOR UPDATE</c> is what skips the rows a dispatcher that held the key until just now has deleted and committed.
     /// </summary>
-    static Task<string?> LockNextKeyAsync(TContext db, string? after, CancellationToken cancellationToken) =>
-        (after is null
-            ? db.Database.SqlQuery<string>($"""
-                WITH RECURSIVE keys(k) AS (
-                    SELECT min(partition_key) FROM outbox_messages
-                    UNION ALL
-                    SELECT (SELECT min(partition_key) FROM outbox_messages WHERE partition_key > keys.k) FROM keys WHERE keys.k IS NOT NULL)
-                SELECT k AS "Value" FROM keys WHERE k IS NOT NULL AND pg_try_advisory_xact_lock({LockClass}, hashtext(k)) LIMIT 1
-                """)
-            : db.Database.SqlQuery<string>($"""
-                WITH RECURSIVE keys(k) AS (
-                    SELECT min(partition_key) FROM outbox_messages WHERE partition_key > {after}
-                    UNION ALL
-                    SELECT (SELECT min(partition_key) FROM outbox_messages WHERE partition_key > keys.k) FROM keys WHERE keys.k IS NOT NULL)
-                SELECT k AS "Value" FROM keys WHERE k IS NOT NULL AND pg_try_advisory_xact_lock({LockClass}, hashtext(k)) LIMIT 1
-                """)).FirstOrDefaultAsync(cancellationToken);
+    static async Task<List<OutboxMessage>> LockAndReadAsync(NpgsqlConnection connection, string? after, int limit, CancellationToken cancellationToken)
+    {
+        await using var batch = new NpgsqlBatch(connection)
+        {
+            BatchCommands =
+            {
+                new NpgsqlBatchCommand("BEGIN"),
+                new NpgsqlBatchCommand($"""
+                    WITH RECURSIVE
+                        later(k) AS (
+                            SELECT min(partition_key) FROM outbox_messages WHERE partition_key > $1
+                            UNION ALL
+                            SELECT (SELECT min(partition_key) FROM outbox_messages WHERE partition_key > later.k) FROM later WHERE later.k IS NOT NULL),
+                        every(k) AS (
+                            SELECT min(partition_key) FROM outbox_messages
+                            UNION ALL
+                            SELECT (SELECT min(partition_key) FROM outbox_messages WHERE partition_key > every.k) FROM every WHERE every.k IS NOT NULL),
+                        chosen(k) AS (
+                            (SELECT k FROM later WHERE k IS NOT NULL AND pg_try_advisory_xact_lock({LockClass}, hashtext(k)) LIMIT 1)
+                            UNION ALL
+                            (SELECT k FROM every WHERE k IS NOT NULL AND pg_try_advisory_xact_lock({LockClass}, hashtext(k)) LIMIT 1)
+                            LIMIT 1)
+                    SELECT o.sequence, o.message_id, o.message_type, o.body::text, o.partition_key, o.trace_parent
+                    FROM outbox_messages o
+                    WHERE o.partition_key = (SELECT k FROM chosen)
+                    ORDER BY o.sequence LIMIT $2
+                    FOR UPDATE OF o
+                    """)
+                {
+                    Parameters =
+                    {
+                        new() { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)after ?? DBNull.Value },
+                        new() { NpgsqlDbType = NpgsqlDbType.Integer, Value = limit },
+                    },
+                },
+            },
+        };
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        var rows = new List<OutboxMessage>();
+        while (await reader.ReadAsync(cancellationToken))
+            rows.Add(new OutboxMessage
+            {
+                Sequence = reader.GetInt64(0),
+                MessageId = reader.GetGuid(1),
+                MessageType = reader.GetString(2),
+                Body = reader.GetString(3),
+                PartitionKey = reader.GetString(4),
+                TraceParent = reader.IsDBNull(5) ? null : reader.GetString(5),
+            });
+        return rows;
+    }
 
     /// <summary>
     /// Publishes each run of one message type after the run before it has been confirmed, a run's messages together:
