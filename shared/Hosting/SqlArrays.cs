@@ -13,6 +13,8 @@ public static class SqlArrays
 
     public static NpgsqlParameter Longs(string name, IEnumerable<long> values) => Array(name, NpgsqlDbType.Bigint, values);
 
+    public static NpgsqlParameter Booleans(string name, IEnumerable<bool> values) => Array(name, NpgsqlDbType.Boolean, values);
+
     public static NpgsqlParameter Doubles(string name, IEnumerable<double> values) => Array(name, NpgsqlDbType.Double, values);
 
     public static NpgsqlParameter Timestamps(string name, IEnumerable<DateTime> values) => Array(name, NpgsqlDbType.TimestampTz, values);

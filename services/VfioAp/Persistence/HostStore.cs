@@ -5,8 +5,6 @@ using Apmatrix.Hosting;
 using Apmatrix.VfioAp.Messaging;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
-using Npgsql;
-using NpgsqlTypes;
 using static Apmatrix.Hosting.SqlArrays;
 
 namespace Apmatrix.VfioAp.Persistence;
@@ -147,29 +145,18 @@ public sealed class HostStore(VfioApDbContext db, OutboxSignal outbox, VfioApMet
                 Longs("versions", guests.Select(g => g.Version)),
             ], cancellationToken);
 
-    /// <summary>A scan's update for every guest of a host in one round trip.</summary>
-    async Task AddGuestUpdatesAsync(List<GuestUpdateRow> updates, CancellationToken cancellationToken)
-    {
-        if (updates.Count == 0) return;
-        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
-        await using var copy = await connection.BeginBinaryImportAsync(
-            "COPY guest_updates (host_id, guest, version, apm, aqm, adm, mdev, created_at, sent_at, scan_caused) FROM STDIN (FORMAT BINARY)", cancellationToken);
-        foreach (var update in updates)
-        {
-            await copy.StartRowAsync(cancellationToken);
-            await copy.WriteAsync(update.HostId, NpgsqlDbType.Text, cancellationToken);
-            await copy.WriteAsync(update.Guest, NpgsqlDbType.Text, cancellationToken);
-            await copy.WriteAsync(update.Version, NpgsqlDbType.Bigint, cancellationToken);
-            await copy.WriteBitmapAsync(update.Apm, cancellationToken);
-            await copy.WriteBitmapAsync(update.Aqm, cancellationToken);
-            await copy.WriteBitmapAsync(update.Adm, cancellationToken);
-            await copy.WriteTextOrNullAsync(update.Mdev, cancellationToken);
-            await copy.WriteAsync(update.CreatedAt, NpgsqlDbType.TimestampTz, cancellationToken);
-            await copy.WriteAsync(update.SentAt, NpgsqlDbType.TimestampTz, cancellationToken);
-            await copy.WriteAsync(update.ScanCaused, NpgsqlDbType.Boolean, cancellationToken);
-        }
-        await copy.CompleteAsync(cancellationToken);
-    }
+    /// <summary>A scan's update for every guest of a host in one statement, one round trip.</summary>
+    Task AddGuestUpdatesAsync(List<GuestUpdateRow> updates, CancellationToken cancellationToken) =>
+        updates.Count == 0 ? Task.CompletedTask : db.Database.ExecuteSqlRawAsync(
+            "INSERT INTO guest_updates (host_id, guest, version, apm, aqm, adm, mdev, created_at, sent_at, scan_caused) " +
+            "SELECT * FROM unnest(@hosts, @guests, @versions, @apm, @aqm, @adm, @mdevs, @created, @sent, @scan_caused)",
+            [
+                Texts("hosts", updates.Select(u => u.HostId)), Texts("guests", updates.Select(u => u.Guest)),
+                Longs("versions", updates.Select(u => u.Version)),
+                Bitmaps("apm", updates.Select(u => u.Apm)), Bitmaps("aqm", updates.Select(u => u.Aqm)), Bitmaps("adm", updates.Select(u => u.Adm)),
+                Texts("mdevs", updates.Select(u => u.Mdev)), Timestamps("created", updates.Select(u => u.CreatedAt)),
+                Timestamps("sent", updates.Select(u => u.SentAt)), Booleans("scan_caused", updates.Select(u => u.ScanCaused)),
+            ], cancellationToken);
 
     /// <summary>Runs one administrator operation on a host's engine; a refused operation rolls back and changes nothing.</summary>
     public async Task<T> RunAsync<T>(string hostId, Func<VfioApEngine, T> operation, CancellationToken cancellationToken)

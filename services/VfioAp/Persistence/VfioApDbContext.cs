@@ -5,8 +5,12 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 namespace Apmatrix.VfioAp.Persistence;
 
-public sealed class VfioApDbContext(DbContextOptions<VfioApDbContext> options) : DbContext(options)
+public sealed class VfioApDbContext : DbContext
 {
+    // No savepoint around SaveChanges in a transaction: a failure rolls the whole transaction back and the work is
+    // retried from the start, so the savepoint and its release would only cost their round trips.
+    public VfioApDbContext(DbContextOptions<VfioApDbContext> options) : base(options) => Database.AutoSavepointsEnabled = false;
+
     public DbSet<HostRow> Hosts => Set<HostRow>();
     public DbSet<MdevRow> Mdevs => Set<MdevRow>();
     public DbSet<GuestRow> Guests => Set<GuestRow>();
