@@ -122,11 +122,8 @@ public sealed class GuestStore(GuestVmDbContext db, OutboxSignal outbox, IOption
             "INSERT INTO apcb_history (host_id, guest_id, version, apm, aqm, adm, mdev, suspended_ms, applied_at) " +
             "SELECT * FROM unnest(@hosts, @guests, @versions, @apm, @aqm, @adm, @mdevs, @suspended, @applied)",
             [
-                Texts("hosts", history.Select(h => h.HostId)), Texts("guests", history.Select(h => h.GuestId)),
-                Versions(history.Select(h => h.Version)),
-                Bitmaps("apm", history.Select(h => h.Apm)), Bitmaps("aqm", history.Select(h => h.Aqm)), Bitmaps("adm", history.Select(h => h.Adm)),
-                Texts("mdevs", history.Select(h => h.Mdev)), Doubles("suspended", history.Select(h => h.SuspendedMilliseconds)),
-                Timestamps("applied", history.Select(h => h.AppliedAt)),
+                .. ApcbColumns(history.ConvertAll(h => (h.HostId, h.GuestId, h.Version, h.Apm, h.Aqm, h.Adm, h.Mdev))),
+                Doubles("suspended", history.Select(h => h.SuspendedMilliseconds)), Timestamps("applied", history.Select(h => h.AppliedAt)),
             ], cancellationToken);
 
     /// <summary>Deletes each guest's parked versions at or below the version it now holds.</summary>
@@ -143,12 +140,15 @@ public sealed class GuestStore(GuestVmDbContext db, OutboxSignal outbox, IOption
         versions.Count == 0 ? Task.CompletedTask : db.Database.ExecuteSqlRawAsync(
             "INSERT INTO pending_apcb (host_id, guest_id, version, apm, aqm, adm, mdev) " +
             "SELECT * FROM unnest(@hosts, @guests, @versions, @apm, @aqm, @adm, @mdevs) ON CONFLICT DO NOTHING",
-            [
-                Texts("hosts", versions.Select(p => p.HostId)), Texts("guests", versions.Select(p => p.GuestId)),
-                Versions(versions.Select(p => p.Version)),
-                Bitmaps("apm", versions.Select(p => p.Apm)), Bitmaps("aqm", versions.Select(p => p.Aqm)), Bitmaps("adm", versions.Select(p => p.Adm)),
-                Texts("mdevs", versions.Select(p => p.Mdev)),
-            ], cancellationToken);
+            ApcbColumns(versions.ConvertAll(p => (p.HostId, p.GuestId, p.Version, p.Apm, p.Aqm, p.Adm, p.Mdev))), cancellationToken);
+
+    /// <summary>The columns an APCB version is stored in, parked or in the history: @hosts, @guests, @versions, @apm, @aqm, @adm, @mdevs.</summary>
+    static NpgsqlParameter[] ApcbColumns(List<(string Host, string Guest, long Version, Bitmap256 Apm, Bitmap256 Aqm, Bitmap256 Adm, string? Mdev)> rows) =>
+    [
+        Texts("hosts", rows.Select(r => r.Host)), Texts("guests", rows.Select(r => r.Guest)), Versions(rows.Select(r => r.Version)),
+        Bitmaps("apm", rows.Select(r => r.Apm)), Bitmaps("aqm", rows.Select(r => r.Aqm)), Bitmaps("adm", rows.Select(r => r.Adm)),
+        Texts("mdevs", rows.Select(r => r.Mdev)),
+    ];
 
     /// <summary>Creates or changes a guest; its CRYCB format is fixed once it holds an APCB (KVM picks it when the VM is created).</summary>
     public async Task<GuestRecord> DefineAsync(string hostId, string guestId, int vcpus, ApcbFormat format, CancellationToken cancellationToken)
