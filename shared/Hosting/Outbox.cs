@@ -60,16 +60,14 @@ public static class Outbox
         {
             await using var insert = new NpgsqlCommand($"""
                 INSERT INTO {Table} (message_id, message_type, body, partition_key, trace_parent)
-                SELECT id, type, body::jsonb, key, $5 FROM unnest($1, $2, $3, $4) WITH ORDINALITY AS r(id, type, body, key, n) ORDER BY n
+                SELECT id, type, body::jsonb, key, @trace FROM unnest(@ids, @types, @bodies, @keys) WITH ORDINALITY AS r(id, type, body, key, n) ORDER BY n
                 """, connection)
             {
                 Parameters =
                 {
-                    new() { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid, Value = rows.Select(r => r.Id).ToArray() },
-                    new() { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, Value = rows.Select(r => r.Type).ToArray() },
-                    new() { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, Value = rows.Select(r => r.Body).ToArray() },
-                    new() { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, Value = rows.Select(r => r.Key).ToArray() },
-                    new() { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)traceParent ?? DBNull.Value },
+                    SqlArrays.Uuids("ids", rows.Select(r => r.Id)), SqlArrays.Texts("types", rows.Select(r => r.Type)),
+                    SqlArrays.Texts("bodies", rows.Select(r => r.Body)), SqlArrays.Texts("keys", rows.Select(r => r.Key)),
+                    new("trace", NpgsqlDbType.Text) { Value = (object?)traceParent ?? DBNull.Value },
                 },
             };
             await insert.ExecuteNonQueryAsync(cancellationToken);

@@ -144,6 +144,29 @@ public sealed class OutboxDispatcher<TContext>(IServiceScopeFactory scopes, IBus
     static bool IsBrokerFailure(Exception e) =>
         e is OperationCanceledException or ConnectionException or TransportUnavailableException or RabbitMQClientException or IOException or SocketException;
 
+    /// <summary>The statement of <see cref="LockAndReadAsync"/>: $1 the key after which to look, $2 how many rows.</summary>
+    static readonly string LockAndRead = $"""
+            WITH RECURSIVE
+                later(k) AS (
+                    SELECT min(partition_key) FROM outbox_messages WHERE partition_key > $1
+                    UNION ALL
+                    SELECT (SELECT min(partition_key) FROM outbox_messages WHERE partition_key > later.k) FROM later WHERE later.k IS NOT NULL),
+                every(k) AS (
+                    SELECT min(partition_key) FROM outbox_messages
+                    UNION ALL
+                    SELECT (SELECT min(partition_key) FROM outbox_messages WHERE partition_key > every.k) FROM every WHERE every.k IS NOT NULL),
+                chosen(k) AS (
+                    (SELECT k FROM later WHERE k IS NOT NULL AND pg_try_advisory_xact_lock({LockClass}, hashtext(k)) LIMIT 1)
+                    UNION ALL
+                    (SELECT k FROM every WHERE k IS NOT NULL AND pg_try_advisory_xact_lock({LockClass}, hashtext(k)) LIMIT 1)
+                    LIMIT 1)
+            SELECT o.sequence, o.message_id, o.message_type, o.body::text, o.partition_key, o.trace_parent
+            FROM outbox_messages o
+            WHERE o.partition_key = (SELECT k FROM chosen)
+            ORDER BY o.sequence LIMIT $2
+            FOR UPDATE OF o
+        """;
+
     /// <summary>
     /// Begins a transaction and, in the same round trip, locks the first key after <paramref name="after"/> with rows
     /// waiting (from the first key when none after it, or when null) and reads its oldest rows. The keys are walked one
@@ -157,27 +180,7 @@ public sealed class OutboxDispatcher<TContext>(IServiceScopeFactory scopes, IBus
             BatchCommands =
             {
                 new NpgsqlBatchCommand("BEGIN"),
-                new NpgsqlBatchCommand($"""
-                    WITH RECURSIVE
-                        later(k) AS (
-                            SELECT min(partition_key) FROM outbox_messages WHERE partition_key > $1
-                            UNION ALL
-                            SELECT (SELECT min(partition_key) FROM outbox_messages WHERE partition_key > later.k) FROM later WHERE later.k IS NOT NULL),
-                        every(k) AS (
-                            SELECT min(partition_key) FROM outbox_messages
-                            UNION ALL
-                            SELECT (SELECT min(partition_key) FROM outbox_messages WHERE partition_key > every.k) FROM every WHERE every.k IS NOT NULL),
-                        chosen(k) AS (
-                            (SELECT k FROM later WHERE k IS NOT NULL AND pg_try_advisory_xact_lock({LockClass}, hashtext(k)) LIMIT 1)
-                            UNION ALL
-                            (SELECT k FROM every WHERE k IS NOT NULL AND pg_try_advisory_xact_lock({LockClass}, hashtext(k)) LIMIT 1)
-                            LIMIT 1)
-                    SELECT o.sequence, o.message_id, o.message_type, o.body::text, o.partition_key, o.trace_parent
-                    FROM outbox_messages o
-                    WHERE o.partition_key = (SELECT k FROM chosen)
-                    ORDER BY o.sequence LIMIT $2
-                    FOR UPDATE OF o
-                    """)
+                new NpgsqlBatchCommand(LockAndRead)
                 {
                     Parameters =
                     {
