@@ -69,7 +69,7 @@ public sealed class LoadReportTests
     {
         var run = Run("grouped", 258, 1_000) with
         {
-            Neighbours = new NeighbourLatency(4, 40, new Percentiles(40, 5, 9, 10), changes, new Percentiles(applied, p50, max, max)),
+            Neighbours = new NeighbourLatency(4, 40, new Percentiles(40, 5, 9, 10), changes, new Percentiles(applied, p50, max, max), []),
         };
 
         var targets = Targets.Evaluate(FullScale, [], [run]).Where(t => t.Target.Contains("neighbour", StringComparison.Ordinal)).ToList();
@@ -87,15 +87,22 @@ public sealed class LoadReportTests
         var options = FullScale with { Neighbours = 4 };
         var run = Run("grouped", 258, 1_000) with
         {
-            Neighbours = new NeighbourLatency(4, 40, new Percentiles(40, 5, 9, 10), 60, new Percentiles(60, 80, 300, 310)),
+            Neighbours = NeighbourLatency.Of(4,
+                Enumerable.Range(0, 40).Select(i => new NeighbourChange(LoadRun.NeighbourName(options.Name, 1), 5.0 + i % 5)).ToList(),
+                [
+                    .. Enumerable.Range(0, 45).Select(i => new NeighbourChange(LoadRun.NeighbourName(options.Name, 1 + i % 3), 80.0 + i % 5)),
+                    .. Enumerable.Range(0, 15).Select(i => new NeighbourChange(LoadRun.NeighbourName(options.Name, 4), 300.0 + i % 11)),
+                ]),
         };
         var report = Judged("neighbours", options, [], [run]);
 
         var (markdown, json) = await WrittenAsync(report);
 
         var idle = Array.FindIndex(markdown, l => l.StartsWith("| neighbour change to guest applied, idle", StringComparison.Ordinal));
-        Assert.EndsWith("| 5.0 / 9.0 / 10.0 ms (40 of 40) |", markdown[idle]);
-        Assert.EndsWith("| 80.0 / 300.0 / 310.0 ms (60 of 60) |", markdown[idle + 1]);
+        Assert.EndsWith("| 7.0 / 9.0 / 9.0 ms (40 of 40) |", markdown[idle]);
+        Assert.EndsWith("| 83.0 / 309.2 / 310.0 ms (60 of 60) |", markdown[idle + 1]);
+        // The neighbour on a busy lane stands out from the other three.
+        Assert.EndsWith("| neighbour-h1 82 / 84 ms; neighbour-h2 82 / 84 ms; neighbour-h3 82 / 84 ms; neighbour-h4 303 / 310 ms |", markdown[idle + 2]);
         Assert.Contains(markdown, l => l.StartsWith("4 neighbour host(s) beside them: 4 adapters x 4 domains", StringComparison.Ordinal));
         Assert.Contains("\"loadedChanges\": 60", json);
     }

@@ -119,7 +119,7 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
         var latencies = new List<double>();
         long appliedBeforeScanComplete = 0;
         var scans = new List<ScanPhases>();
-        var loaded = new List<double?>();
+        var loaded = new List<NeighbourChange>();
         for (var scan = 0; scan < options.Scans; scan++)
         {
             var config = options.ConfigOfScan(scan);
@@ -131,7 +131,8 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
             log.WriteLine($"  scan {scan + 1} ({phases.Config}): {phases.Events:N0} events, {phases.Updates:N0} guest updates; " +
                           $"ApBus {phases.ApBusMs:F0} ms, VfioAp applied all {phases.VfioApMs:F0} ms ({phases.EventsPerSecondThroughVfioAp:N0} events/s), " +
                           $"last guest applied {phases.WholeMs:F0} ms");
-            if (_neighbours.Count > 0) log.WriteLine($"  neighbours beside it: {Describe(neighbours)}");
+            if (_neighbours.Count > 0)
+                log.WriteLine($"  neighbours beside it: {Describe(neighbours)}; each: " + string.Join(", ", NeighbourLatency.PerHost(neighbours).Select(h => $"{h.Host} p50 {h.Loaded.P50:F0} / max {h.Loaded.Max:F0} ms")));
         }
 
         var memory = stack.All.Where(i => i.ProcessId is not null).Select(i => new InstanceMemory(i.Service, i.Name,
@@ -150,14 +151,13 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
             Spread.Of(perGuest.Select(g => (double)(after[g].Updates - (before.GetValueOrDefault(g)?.Updates ?? 0)) / options.Scans).ToList()),
             Spread.Of(perGuest.Select(g => after[g].SuspendedMilliseconds - (before.GetValueOrDefault(g)?.SuspendedMilliseconds ?? 0)).ToList()),
             memory, subscribers, observers.Times.Duplicates - duplicatesBefore,
-            _neighbours.Count == 0 ? null : new NeighbourLatency(_neighbours.Count, idle.Count, Percentiles.Of(idle.OfType<double>()),
-                loaded.Count, Percentiles.Of(loaded.OfType<double>())),
+            _neighbours.Count == 0 ? null : NeighbourLatency.Of(_neighbours.Count, idle, loaded),
             failures);
     }
 
-    static string Describe(IReadOnlyCollection<double?> changes)
+    static string Describe(IReadOnlyCollection<NeighbourChange> changes)
     {
-        var p = Percentiles.Of(changes.OfType<double>());
+        var p = NeighbourLatency.Times(changes);
         return $"{p.Count} of {changes.Count} changes applied, change to guest applied p50 {p.P50:F1} / p99 {p.P99:F1} / max {p.Max:F1} ms";
     }
 
@@ -166,22 +166,24 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
     /// <paramref name="count"/> or <paramref name="stop"/> ends them (a change being sent is finished); each change's time from
     /// just before its <c>PUT</c> to its guest's update applied, null where that never came.
     /// </summary>
-    async Task<List<double?>> NeighbourChangesAsync(int count, CancellationToken stop, List<string> failures, CancellationToken cancellationToken)
+    async Task<List<NeighbourChange>> NeighbourChangesAsync(int count, CancellationToken stop, List<string> failures, CancellationToken cancellationToken)
     {
         var all = await Task.WhenAll(_neighbours.Select(async neighbour =>
         {
             using var ticks = new PeriodicTimer(options.NeighbourEvery);
-            var landings = new List<Task<double?>>();
+            var landings = new List<Task<NeighbourChange>>();
             for (var k = 0; k < count && !stop.IsCancellationRequested; k++)
             {
                 if (k > 0 && !await TickAsync(ticks, stop)) break;
                 var (version, sent) = await ChangeAsync(neighbour, NeighbourLayout.ConfigOfChange(neighbour.Changes++), failures, cancellationToken);
-                landings.Add(AppliedAfterAsync(neighbour, version, sent, failures, cancellationToken));
+                landings.Add(TimedAsync(neighbour.Name, AppliedAfterAsync(neighbour, version, sent, failures, cancellationToken)));
             }
             return await Task.WhenAll(landings);
         }));
         return all.SelectMany(times => times).ToList();
     }
+
+    static async Task<NeighbourChange> TimedAsync(string host, Task<double?> applied) => new(host, await applied);
 
     /// <summary>Waits for the next tick; false once <paramref name="stop"/> has ended the changes.</summary>
     static async Task<bool> TickAsync(PeriodicTimer ticks, CancellationToken stop)
@@ -238,7 +240,7 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
     /// One scan on every host at once, the neighbours changing beside it from its start until its last guest is applied;
     /// returns its phases, each updated guest's ScanComplete-to-applied time (ms) and each neighbour change's time.
     /// </summary>
-    async Task<(ScanPhases, List<double>, List<double?>)> ScanAsync(IReadOnlyList<RunHost> hosts, int scan, ApConfig config,
+    async Task<(ScanPhases, List<double>, List<NeighbourChange>)> ScanAsync(IReadOnlyList<RunHost> hosts, int scan, ApConfig config,
         List<string> failures, CancellationToken cancellationToken)
     {
         var expected = hosts.Select(h =>

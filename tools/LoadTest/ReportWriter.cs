@@ -107,6 +107,10 @@ public static class ReportWriter
             Row(md, r, "neighbour change to guest applied, idle: p50 / p99 / max (applied of changes)", m => Changes(m.Neighbours?.Idle, m.Neighbours?.IdleChanges));
             Row(md, r, "**neighbour change to guest applied, beside the scan**: p50 / p99 / max (applied of changes)",
                 m => Changes(m.Neighbours?.Loaded, m.Neighbours?.LoadedChanges));
+            // One neighbour far slower than the rest shares a lane with a big host (docs/ARCHITECTURE.md, "Host lanes").
+            Row(md, r, "neighbour change beside the scan, each neighbour: p50 / max", m => m.Neighbours is { } n
+                ? string.Join("; ", n.LoadedByHost.Select(h => $"{h.Host.Replace(o.Name + "-", "", StringComparison.Ordinal)} {h.Loaded.P50:F0} / {h.Loaded.Max:F0} ms"))
+                : "-");
         }
         if (r.Modes.Any(m => m.Scans[0].Backlog is not null))
         {

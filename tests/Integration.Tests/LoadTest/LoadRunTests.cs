@@ -65,6 +65,8 @@ public sealed class LoadRunTests
         // Each neighbour changes at the start of each scan at least.
         Assert.InRange(neighbours.LoadedChanges, 3 * options.Scans, long.MaxValue);
         Assert.Equal(neighbours.LoadedChanges, neighbours.Loaded.Count);
+        Assert.Equal(Enumerable.Range(1, 3).Select(i => LoadRun.NeighbourName(options.Name, i)), neighbours.LoadedByHost.Select(h => h.Host));
+        Assert.Equal(neighbours.LoadedChanges, neighbours.LoadedByHost.Sum(h => h.Changes));
     }
 
     static async Task<ModeResult> RunAsync(LoadOptions options)
