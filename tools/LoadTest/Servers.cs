@@ -210,7 +210,19 @@ public sealed class Servers(Uri broker, string postgres, IReadOnlyDictionary<str
         await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(admin) { Database = "postgres" }.ConnectionString);
         await connection.OpenAsync(cancellationToken);
         await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)", connection);
-        await drop.ExecuteNonQueryAsync(cancellationToken);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await drop.ExecuteNonQueryAsync(cancellationToken);
+                return;
+            }
+            // FORCE may not end a backend of a role the admin is not a member of (an autovacuum worker's); such a worker is soon done.
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InsufficientPrivilege && attempt < 20)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken);
+            }
+        }
     }
 
     /// <summary>The tool's standard output (the cluster's own where there is one), or null when it is missing or fails.</summary>
