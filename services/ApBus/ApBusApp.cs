@@ -1,4 +1,5 @@
 using Apmatrix.ApBus.Http;
+using Apmatrix.ApBus.Messaging;
 using Apmatrix.ApBus.Persistence;
 using Apmatrix.Hosting;
 using Microsoft.AspNetCore.Routing;
@@ -25,6 +26,10 @@ public static class ApBusApp
         services.AddApmatrixHealth<ApBusDbContext>(builder.Configuration);
         services.AddScoped<HostStore>();
         services.AddServiceClient<VfioApClient>("VfioAp", VfioApClient.DefaultBaseAddress);
+        services.AddOptions<BusEventLeadOptions>().BindConfiguration(BusEventLeadOptions.Section)
+            .Validate(o => o.Lead >= 0 && o.Stall > TimeSpan.Zero && o.AskEvery > TimeSpan.Zero,
+                "BusEvents:Lead must not be negative, :Stall and :AskEvery must be positive").ValidateOnStart();
+        services.AddSingleton<IOutboxPace, BusEventPace>();
 
         var app = builder.Build();
         app.MapDefaultEndpoints();

@@ -26,7 +26,7 @@ namespace Apmatrix.Hosting;
 /// broker no longer confirms on is not used for ever.
 /// </summary>
 public sealed class OutboxDispatcher<TContext>(IServiceScopeFactory scopes, IBus bus, OutboxSignal signal, BrokerConnections broker,
-    IOptions<MessagingOptions> options, ILogger<OutboxDispatcher<TContext>> log) : BackgroundService where TContext : DbContext
+    IOptions<MessagingOptions> options, ILogger<OutboxDispatcher<TContext>> log, IOutboxPace? pace = null) : BackgroundService where TContext : DbContext
 {
     /// <summary>Failed publishes in a row, of any lane, after which the broker connections are dropped.</summary>
     const int FailuresBeforeDrop = 2;
@@ -39,6 +39,9 @@ public sealed class OutboxDispatcher<TContext>(IServiceScopeFactory scopes, IBus
     /// only; the other lanes wait for a commit's signal, so an idle service costs one query per poll, not one per lane.
     /// </summary>
     static readonly TimeSpan IdlePoll = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>How soon a lane looks again after <see cref="IOutboxPace"/> held a key's rows back (a commit's signal is sooner).</summary>
+    static readonly TimeSpan HeldPoll = TimeSpan.FromMilliseconds(20);
 
     /// <summary>The first key of an advisory lock on a partition: the second is the key's hash.</summary>
     const int LockClass = 0x0b0c;
@@ -58,7 +61,7 @@ public sealed class OutboxDispatcher<TContext>(IServiceScopeFactory scopes, IBus
             {
                 var dispatched = await DispatchAsync(state, stoppingToken);
                 outage.Succeeded();
-                if (dispatched == 0) await signal.WaitAsync(lane == 1 ? IdlePoll : Timeout.InfiniteTimeSpan, stoppingToken);
+                if (dispatched == 0) await signal.WaitAsync(state.Held ? HeldPoll : lane == 1 ? IdlePoll : Timeout.InfiniteTimeSpan, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -75,6 +78,7 @@ public sealed class OutboxDispatcher<TContext>(IServiceScopeFactory scopes, IBus
     sealed class Lane
     {
         public string? After;
+        public bool Held;
         public readonly HashSet<Type> Published = [];
     }
 
@@ -89,11 +93,27 @@ public sealed class OutboxDispatcher<TContext>(IServiceScopeFactory scopes, IBus
         // the key locked and its rows read, then the rows deleted with the commit. A transaction left open by a failure
         // is rolled back when the connection goes back to Npgsql's pool, which releases the key's lock.
         var rows = await LockAndReadAsync(connection, lane.After, options.Value.OutboxBatchSize, stoppingToken);
+        lane.Held = false;
         if (rows.Count == 0) return 0;
         var key = rows[0].PartitionKey;
         lane.After = key;
         var read = Stopwatch.GetTimestamp();
-        await PublishAsync(lane, rows, stoppingToken);
+        var messages = rows.Select(Read).ToList();
+        var readable = messages.OfType<Readable>().ToList();
+        var allowed = pace is null || readable.Count == 0
+            ? readable.Count
+            : Math.Min(readable.Count, await pace.AllowAsync(key, readable.Select(m => m.Message).ToList(), stoppingToken));
+        if (allowed <= 0 && readable.Count > 0)
+        {
+            await using var rollback = new NpgsqlCommand("ROLLBACK", connection);
+            await rollback.ExecuteNonQueryAsync(stoppingToken);
+            lane.Held = true;
+            return 0;
+        }
+        // The rows up to the last message allowed (unreadable ones among them are dropped); the rest wait for the next batch.
+        var taken = allowed == readable.Count ? rows.Count : messages.IndexOf(readable[allowed]);
+        rows = rows[..taken];
+        await PublishAsync(lane, readable[..allowed], stoppingToken);
         var published = Stopwatch.GetTimestamp();
         await using (var done = new NpgsqlBatch(connection)
         {
@@ -117,13 +137,13 @@ public sealed class OutboxDispatcher<TContext>(IServiceScopeFactory scopes, IBus
     /// connection that died under them, and the timeout is what ends the wait. The broker's failures (no confirm in
     /// time, a channel or connection error) are counted, and the second in a row drops the broker connections.
     /// </summary>
-    async Task PublishAsync(Lane lane, List<OutboxMessage> rows, CancellationToken stoppingToken)
+    async Task PublishAsync(Lane lane, List<Readable> messages, CancellationToken stoppingToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         timeout.CancelAfter(options.Value.PublishTimeout);
         try
         {
-            await PublishInOrderAsync(rows, lane.Published, timeout.Token);
+            await PublishInOrderAsync(messages, lane.Published, timeout.Token);
             Volatile.Write(ref _failedPublishes, 0);
         }
         catch (Exception e) when (!stoppingToken.IsCancellationRequested && IsBrokerFailure(e))
@@ -214,9 +234,8 @@ public sealed class OutboxDispatcher<TContext>(IServiceScopeFactory scopes, IBus
     /// (its one-time set-up queues the next caller behind a run that has already ended); the drop of the connections
     /// after two such failures is what gives that channel up.
     /// </summary>
-    async Task PublishInOrderAsync(List<OutboxMessage> rows, HashSet<Type> published, CancellationToken cancellationToken)
+    async Task PublishInOrderAsync(List<Readable> messages, HashSet<Type> published, CancellationToken cancellationToken)
     {
-        var messages = rows.Select(Read).OfType<Readable>().ToList();
         for (var start = 0; start < messages.Count;)
         {
             var (type, end) = (messages[start].Type, start + 1);

@@ -57,6 +57,32 @@ public sealed class VfioApClient(HttpClient http, ILogger<VfioApClient> log)
         }
     }
 
+    /// <summary>
+    /// The host's last bus event VfioAp applied: 0 when VfioAp has none of it yet, null when VfioAp does not answer (the
+    /// caller then goes on without it).
+    /// </summary>
+    public async Task<long?> AppliedAsync(string hostId, CancellationToken cancellationToken)
+    {
+        // Briefly: an outbox lane waits on the answer, and without one it goes on anyway.
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(1));
+        try
+        {
+            using var response = await http.GetAsync($"hosts/{Uri.EscapeDataString(hostId)}/applied", timeout.Token);
+            if (response.StatusCode == HttpStatusCode.NotFound) return 0;
+            if (!response.IsSuccessStatusCode) return null;
+            return (await response.Content.ReadFromJsonAsync<Applied>(timeout.Token))?.LastSequence;
+        }
+        catch (Exception e) when (e is HttpRequestException or System.Text.Json.JsonException
+                                  || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            log.LogDebug("host {Host}: VfioAp did not say how far it has applied ({Error})", hostId, e.Message);
+            return null;
+        }
+    }
+
+    sealed record Applied(long LastSequence);
+
     static async Task<ProblemDetails?> ReadProblemAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
         try

@@ -48,6 +48,9 @@ public static class VfioApEndpoints
                 StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
         host.MapDelete("/mask-check/{reservation:guid}", ReleaseMasksAsync).AllowService("apbus")
             .Describe("ReleaseMasks", "ApBus releases a mask change it reserved and did not make", StatusCodes.Status404NotFound);
+        host.MapGet("/applied", GetAppliedAsync).AllowService("apbus")
+            .Describe("GetApplied", "The host's last bus event applied: ApBus publishes a host's events only so far ahead of it",
+                StatusCodes.Status404NotFound);
         host.MapGet("/guests", GetGuestsAsync)
             .Describe("GetHostGuests", "Lists the host's guests with the latest and the acknowledged version of each one's matrix",
                 StatusCodes.Status404NotFound);
@@ -141,6 +144,10 @@ public static class VfioApEndpoints
 
     static async Task<Ok<HostView>> GetHostAsync(string host, VfioApDbContext db, CancellationToken ct) =>
         TypedResults.Ok(await ViewHostAsync(db, host, ct));
+
+    static async Task<Ok<AppliedView>> GetAppliedAsync(string host, VfioApDbContext db, CancellationToken ct) =>
+        TypedResults.Ok(new AppliedView(host, await db.Hosts.Where(h => h.HostId == host).Select(h => (long?)h.LastSequence).SingleOrDefaultAsync(ct)
+            ?? throw HostStore.NoSuchHost(host)));
 
     static async Task<HostView> ViewHostAsync(VfioApDbContext db, string host, CancellationToken ct)
     {

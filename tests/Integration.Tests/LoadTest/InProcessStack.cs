@@ -36,18 +36,19 @@ public sealed class InProcessStack : IStack, IAsyncDisposable
     string Database(string service) => $"{service.ToLowerInvariant()}_{_tag}_{_run}";
 
     /// <summary>
-    /// <paramref name="tag"/> names the run's databases; <paramref name="vfioApSettings"/> go to every VfioAp; the
+    /// <paramref name="tag"/> names the run's databases; <paramref name="vfioApSettings"/> go to every VfioAp, <paramref name="apBusSettings"/> to every ApBus; the
     /// services' warnings go to <paramref name="logs"/> too; <paramref name="apBus"/> ApBus instances share one database and outbox.
     /// </summary>
     public static async Task<InProcessStack> StartAsync(Servers servers, int vfioAp, int guestVm, string tag = "load",
-        Dictionary<string, string>? vfioApSettings = null, ILoggerProvider? logs = null, int apBus = 1)
+        Dictionary<string, string>? vfioApSettings = null, ILoggerProvider? logs = null, int apBus = 1, Dictionary<string, string>? apBusSettings = null)
     {
         var stack = new InProcessStack(servers, Guid.NewGuid().ToString("N")[..8], tag, logs);
         try
         {
             stack.VfioAp = await stack.StartAsync("VfioAp", VfioApApp.Build, vfioAp, vfioApSettings ?? []);
             stack.GuestVm = await stack.StartAsync("GuestVm", GuestVmApp.Build, guestVm, []);
-            stack.ApBus = await stack.StartAsync("ApBus", ApBusApp.Build, apBus, new() { ["Services:VfioAp"] = stack.VfioAp[0].Url.ToString() });
+            stack.ApBus = await stack.StartAsync("ApBus", ApBusApp.Build, apBus,
+                new(apBusSettings ?? []) { ["Services:VfioAp"] = stack.VfioAp[0].Url.ToString() });
             return stack;
         }
         catch

@@ -47,6 +47,21 @@ public sealed class LoadRunTests
         AssertEverySubscriberSawEveryEventOnceInOrder(options, result);
     }
 
+    /// <summary>
+    /// A lead of 3 events holds each host's per-queue events back in the one outbox of two ApBus instances until VfioAp has
+    /// applied all but 3 of those sent: batches go out in part or wait, and every event must still arrive once and in order.
+    /// </summary>
+    [Fact]
+    public async Task Should_end_exact_and_in_order_with_each_host_held_to_a_short_lead()
+    {
+        var options = Options with { Name = "it-lead", Forms = [BusEventForm.PerQueue], ApBusInstances = 2 };
+
+        var result = await RunAsync(options, new() { ["BusEvents:Lead"] = "3" });
+
+        Assert.True(result.Exact, string.Join("\n", result.Failures));
+        AssertEverySubscriberSawEveryEventOnceInOrder(options, result);
+    }
+
     /// <summary>Every neighbour change is acknowledged and the neighbours end exact; how long the changes took is the load tool's report.</summary>
     [Fact]
     public async Task Should_see_every_neighbour_change_applied_idle_and_beside_the_scans()
@@ -69,7 +84,7 @@ public sealed class LoadRunTests
         Assert.Equal(neighbours.LoadedChanges, neighbours.LoadedByHost.Sum(h => h.Changes));
     }
 
-    static async Task<ModeResult> RunAsync(LoadOptions options)
+    static async Task<ModeResult> RunAsync(LoadOptions options, Dictionary<string, string>? apBusSettings = null)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
         await using var fixture = new ServerFixture();
@@ -80,7 +95,8 @@ public sealed class LoadRunTests
         // configured one, so that runs against different test virtual hosts do not re-create each other's.
         if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable(ServerFixture.RabbitVariable)))
             await servers.UseFreshVirtualHostAsync($"{servers.VirtualHost}-load", timeout.Token);
-        await using var stack = await InProcessStack.StartAsync(servers, options.VfioApInstances, options.GuestVmInstances, apBus: options.ApBusInstances);
+        await using var stack = await InProcessStack.StartAsync(servers, options.VfioApInstances, options.GuestVmInstances, apBus: options.ApBusInstances,
+            apBusSettings: apBusSettings);
         var clock = Stopwatch.StartNew();
         await using var observers = await Observers.StartAsync(servers.Broker, stack.QueuePrefix, options.Subscribers, clock, timeout.Token);
         using var run = new LoadRun(options, stack, observers, clock, TextWriter.Null);

@@ -1,0 +1,91 @@
+using Apmatrix.ApBus.Messaging;
+
+namespace Apmatrix.Services.Tests.ApBus;
+
+public class HostLeadsTests
+{
+    static readonly BusEventLeadOptions Options = new() { Lead = 500, Stall = TimeSpan.FromSeconds(10), AskEvery = TimeSpan.FromMilliseconds(20) };
+
+    readonly ManualClock _clock = new();
+    readonly List<string> _asked = [];
+    long? _applied;
+
+    HostLeads Leads(BusEventLeadOptions? options = null) => new(options ?? Options, _clock, (host, _) =>
+    {
+        _asked.Add(host);
+        return Task.FromResult(_applied);
+    });
+
+    static long[] Sequences(long from, int count) => [.. Enumerable.Range(0, count).Select(i => from + i)];
+
+    [Fact]
+    public async Task Should_let_a_new_hosts_first_lead_of_events_go_without_asking_VfioAp()
+    {
+        var leads = Leads();
+
+        Assert.Equal(500, await leads.AllowAsync("h1", Sequences(1, 500), CancellationToken.None));
+        Assert.Empty(_asked);
+    }
+
+    [Fact]
+    public async Task Should_let_go_only_the_events_within_the_lead_of_what_VfioAp_applied()
+    {
+        var leads = Leads();
+        _applied = 100;
+
+        Assert.Equal(600, await leads.AllowAsync("h1", Sequences(1, 1000), CancellationToken.None));
+        Assert.Equal(["h1"], _asked);
+        // The answer is remembered: events within it go without asking again.
+        Assert.Equal(100, await leads.AllowAsync("h1", Sequences(501, 100), CancellationToken.None));
+        Assert.Single(_asked);
+    }
+
+    [Fact]
+    public async Task Should_hold_a_host_back_asking_at_most_once_per_interval_and_go_on_once_VfioAp_moves()
+    {
+        var leads = Leads();
+        _applied = 0;
+
+        Assert.Equal(0, await leads.AllowAsync("h1", Sequences(501, 100), CancellationToken.None));
+        Assert.Equal(0, await leads.AllowAsync("h1", Sequences(501, 100), CancellationToken.None));
+        Assert.Single(_asked);
+        _applied = 50;
+        _clock.Advance(TimeSpan.FromMilliseconds(20));
+
+        Assert.Equal(50, await leads.AllowAsync("h1", Sequences(501, 100), CancellationToken.None));
+        Assert.Equal(2, _asked.Count);
+    }
+
+    [Fact]
+    public async Task Should_let_every_event_go_when_VfioAp_does_not_answer()
+    {
+        var leads = Leads();
+        _applied = null;
+
+        Assert.Equal(1000, await leads.AllowAsync("h1", Sequences(1, 1000), CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Should_let_every_event_go_once_VfioAp_has_stood_still_on_the_host_for_the_stall_time()
+    {
+        var leads = Leads();
+        _applied = 0;
+        Assert.Equal(0, await leads.AllowAsync("h1", Sequences(501, 100), CancellationToken.None));
+
+        _clock.Advance(TimeSpan.FromSeconds(9.9));
+        Assert.Equal(0, await leads.AllowAsync("h1", Sequences(501, 100), CancellationToken.None));
+        _clock.Advance(TimeSpan.FromSeconds(0.1));
+
+        Assert.Equal(100, await leads.AllowAsync("h1", Sequences(501, 100), CancellationToken.None));
+        // Another host is held back as before.
+        Assert.Equal(0, await leads.AllowAsync("h2", Sequences(501, 100), CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Should_pace_nothing_with_a_lead_of_zero()
+    {
+        var off = new HostLeads(new BusEventLeadOptions { Lead = 0 }, _clock, (_, _) => throw new InvalidOperationException("asked"));
+
+        Assert.Equal(5000, await off.AllowAsync("h1", Sequences(1, 5000), CancellationToken.None));
+    }
+}
