@@ -1,6 +1,7 @@
 using Apmatrix.ApBus.Http;
 using Apmatrix.Contracts;
 using Apmatrix.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace Apmatrix.ApBus.Messaging;
@@ -9,9 +10,10 @@ namespace Apmatrix.ApBus.Messaging;
 /// Keeps each host's backlog in ApBus's outbox, which is per host, rather than in the bus-event lane it shares with other
 /// hosts: a host's events leave only <see cref="BusEventLeadOptions.Lead"/> ahead of what VfioAp has applied (<see cref="HostLeads"/>).
 /// </summary>
-public sealed class BusEventPace(IOptions<BusEventLeadOptions> options, TimeProvider clock, VfioApClient vfioAp) : IOutboxPace
+public sealed class BusEventPace(IOptions<BusEventLeadOptions> options, TimeProvider clock, IServiceProvider services) : IOutboxPace
 {
-    readonly HostLeads _leads = new(options.Value, clock, vfioAp.AppliedAsync);
+    // A typed client per ask, as the HTTP client factory means them to be used: this pace lives as long as the process.
+    readonly HostLeads _leads = new(options.Value, clock, (host, ct) => services.GetRequiredService<VfioApClient>().AppliedAsync(host, ct));
 
     public async ValueTask<int> AllowAsync(string key, IReadOnlyList<object> messages, CancellationToken cancellationToken)
     {
