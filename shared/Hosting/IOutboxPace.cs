@@ -6,6 +6,12 @@ namespace Apmatrix.Hosting;
 /// </summary>
 public interface IOutboxPace
 {
+    /// <summary>
+    /// The most rows each held-back key may send now, asked before a batch is read so that a paced key's batch reads only
+    /// what can go; keys not named are read in full batches. A hint: <see cref="AllowAsync"/> still decides.
+    /// </summary>
+    ValueTask<IReadOnlyDictionary<string, int>> LimitsAsync(CancellationToken cancellationToken);
+
     /// <summary>How many of <paramref name="messages"/> (one key's, in order) may be published now; 0 holds them all back.</summary>
     ValueTask<int> AllowAsync(string key, IReadOnlyList<object> messages, CancellationToken cancellationToken);
 }

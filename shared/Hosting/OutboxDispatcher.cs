@@ -43,6 +43,8 @@ public sealed class OutboxDispatcher<TContext>(IServiceScopeFactory scopes, IBus
     /// <summary>How soon a lane looks again after <see cref="IOutboxPace"/> held a key's rows back (a commit's signal is sooner).</summary>
     static readonly TimeSpan HeldPoll = TimeSpan.FromMilliseconds(20);
 
+    static readonly IReadOnlyDictionary<string, int> NoLimits = new Dictionary<string, int>();
+
     /// <summary>The first key of an advisory lock on a partition: the second is the key's hash.</summary>
     const int LockClass = 0x0b0c;
 
@@ -85,6 +87,7 @@ public sealed class OutboxDispatcher<TContext>(IServiceScopeFactory scopes, IBus
     async Task<int> DispatchAsync(Lane lane, CancellationToken stoppingToken)
     {
         var started = Stopwatch.GetTimestamp();
+        var limits = pace is null ? NoLimits : await pace.LimitsAsync(stoppingToken);
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<TContext>();
         await db.Database.OpenConnectionAsync(stoppingToken);
@@ -92,7 +95,7 @@ public sealed class OutboxDispatcher<TContext>(IServiceScopeFactory scopes, IBus
         // Each database round trip is a wait on every hop of a change, so a batch costs two: the transaction begun with
         // the key locked and its rows read, then the rows deleted with the commit. A transaction left open by a failure
         // is rolled back when the connection goes back to Npgsql's pool, which releases the key's lock.
-        var rows = await LockAndReadAsync(connection, lane.After, options.Value.OutboxBatchSize, stoppingToken);
+        var rows = await LockAndReadAsync(connection, lane.After, options.Value.OutboxBatchSize, limits, stoppingToken);
         lane.Held = false;
         if (rows.Count == 0) return 0;
         var key = rows[0].PartitionKey;
@@ -164,7 +167,11 @@ public sealed class OutboxDispatcher<TContext>(IServiceScopeFactory scopes, IBus
     static bool IsBrokerFailure(Exception e) =>
         e is OperationCanceledException or ConnectionException or TransportUnavailableException or RabbitMQClientException or IOException or SocketException;
 
-    /// <summary>The statement of <see cref="LockAndReadAsync"/>: $1 the key after which to look, $2 how many rows.</summary>
+    /// <summary>
+    /// The statement of <see cref="LockAndReadAsync"/>: $1 the key after which to look, $2 how many rows, $3 and $4 fewer
+    /// rows for some keys (<see cref="IOutboxPace.LimitsAsync"/>). <c>chosen</c> is read twice, so materialized: its lock is
+    /// taken once.
+    /// </summary>
     static readonly string LockAndRead = $"""
             WITH RECURSIVE
                 later(k) AS (
@@ -175,7 +182,7 @@ public sealed class OutboxDispatcher<TContext>(IServiceScopeFactory scopes, IBus
                     SELECT min(partition_key) FROM outbox_messages
                     UNION ALL
                     SELECT (SELECT min(partition_key) FROM outbox_messages WHERE partition_key > every.k) FROM every WHERE every.k IS NOT NULL),
-                chosen(k) AS (
+                chosen(k) AS MATERIALIZED (
                     (SELECT k FROM later WHERE k IS NOT NULL AND pg_try_advisory_xact_lock({LockClass}, hashtext(k)) LIMIT 1)
                     UNION ALL
                     (SELECT k FROM every WHERE k IS NOT NULL AND pg_try_advisory_xact_lock({LockClass}, hashtext(k)) LIMIT 1)
@@ -183,7 +190,8 @@ public sealed class OutboxDispatcher<TContext>(IServiceScopeFactory scopes, IBus
             SELECT o.sequence, o.message_id, o.message_type, o.body::text, o.partition_key, o.trace_parent
             FROM outbox_messages o
             WHERE o.partition_key = (SELECT k FROM chosen)
-            ORDER BY o.sequence LIMIT $2
+            ORDER BY o.sequence
+            LIMIT least($2, coalesce((SELECT l.n FROM unnest($3::text[], $4::int[]) AS l(k, n) WHERE l.k = (SELECT k FROM chosen)), $2))
             FOR UPDATE OF o
         """;
 
@@ -193,8 +201,10 @@ public sealed class OutboxDispatcher<TContext>(IServiceScopeFactory scopes, IBus
     /// index probe each, and the walk stops at the first lock taken. The statement's snapshot is older than the lock, so
     /// <c>FOR UPDATE</c> is what skips the rows a dispatcher that held the key until just now has deleted and committed.
     /// </summary>
-    static async Task<List<OutboxMessage>> LockAndReadAsync(NpgsqlConnection connection, string? after, int limit, CancellationToken cancellationToken)
+    static async Task<List<OutboxMessage>> LockAndReadAsync(NpgsqlConnection connection, string? after, int limit,
+        IReadOnlyDictionary<string, int> limits, CancellationToken cancellationToken)
     {
+        var paced = limits.ToArray();
         await using var batch = new NpgsqlBatch(connection)
         {
             BatchCommands =
@@ -206,6 +216,8 @@ public sealed class OutboxDispatcher<TContext>(IServiceScopeFactory scopes, IBus
                     {
                         new() { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)after ?? DBNull.Value },
                         new() { NpgsqlDbType = NpgsqlDbType.Integer, Value = limit },
+                        new() { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, Value = paced.Select(l => l.Key).ToArray() },
+                        new() { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer, Value = paced.Select(l => l.Value).ToArray() },
                     },
                 },
             },

@@ -6,7 +6,8 @@ namespace Apmatrix.ApBus.Messaging;
 /// Decides how many of a host's next events may be published: those within <see cref="BusEventLeadOptions.Lead"/> of the
 /// last one VfioAp applied, asked for (<paramref name="ask"/>) only when the last known answer holds events back. Every
 /// event goes when VfioAp does not answer, or when its answer has not moved for <see cref="BusEventLeadOptions.Stall"/>:
-/// the lead spares the hosts sharing a lane a backlog, and must never be what stops a host.
+/// the lead spares the hosts sharing a lane a backlog, and must never be what stops a host. A held-back host's reads are
+/// limited to what may go (<see cref="LimitsAsync"/>), so its backlog is not read again on every look.
 /// </summary>
 public sealed class HostLeads(BusEventLeadOptions options, TimeProvider clock, Func<string, CancellationToken, Task<long?>> ask)
 {
@@ -17,6 +18,10 @@ public sealed class HostLeads(BusEventLeadOptions options, TimeProvider clock, F
         public long Applied;
         public long AskedAt = NeverAsked;
         public long MovedAt = now;
+        /// <summary>The host's first event not let go yet, as last seen here; null while the host is not held back.</summary>
+        public long? Next;
+        /// <summary>The last read limit handed out: a read shorter than it found the backlog drained.</summary>
+        public int Limit = int.MaxValue;
     }
 
     readonly ConcurrentDictionary<string, Known> _hosts = new();
@@ -26,22 +31,86 @@ public sealed class HostLeads(BusEventLeadOptions options, TimeProvider clock, F
     {
         if (options.Lead <= 0 || sequences.Count == 0) return sequences.Count;
         var known = _hosts.GetOrAdd(host, _ => new Known(clock.GetTimestamp()));
-        long applied, askedAt, movedAt;
-        lock (known) (applied, askedAt, movedAt) = (known.Applied, known.AskedAt, known.MovedAt);
-        var allowed = Within(sequences, applied);
-        if (allowed < sequences.Count && (askedAt == NeverAsked || clock.GetElapsedTime(askedAt) >= options.AskEvery))
+        var allowed = Within(sequences, Read(known).Applied);
+        if (allowed < sequences.Count && Due(known))
         {
-            if (await ask(host, cancellationToken) is not { } answer) return sequences.Count;
-            var now = clock.GetTimestamp();
-            lock (known)
-            {
-                known.AskedAt = now;
-                if (answer > known.Applied) (known.Applied, known.MovedAt) = (answer, now);
-                (applied, movedAt) = (known.Applied, known.MovedAt);
-            }
+            if (await AskAsync(host, known, cancellationToken) is not { } applied) return Went(known, sequences, sequences.Count);
             allowed = Within(sequences, applied);
         }
-        return allowed == 0 && clock.GetElapsedTime(movedAt) >= options.Stall ? sequences.Count : allowed;
+        var stalled = allowed == 0 && clock.GetElapsedTime(Read(known).MovedAt) >= options.Stall;
+        return Went(known, sequences, stalled ? sequences.Count : allowed);
+    }
+
+    /// <summary>
+    /// The most rows each held-back host may send now (at least one, which tells how far it really is), asking VfioAp,
+    /// all at once, for those whose answer holds them back and may be asked again. Hosts that VfioAp does not answer for,
+    /// or that stood still for <see cref="BusEventLeadOptions.Stall"/>, are not limited.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, int>> LimitsAsync(CancellationToken cancellationToken)
+    {
+        var held = _hosts.Where(h => Read(h.Value).Next is not null).ToList();
+        if (held.Count == 0) return Unlimited;
+        var answers = await Task.WhenAll(held.Select(async h =>
+        {
+            var (applied, _, next) = Read(h.Value);
+            return next > applied + options.Lead && Due(h.Value) ? await AskAsync(h.Key, h.Value, cancellationToken) : applied;
+        }));
+        var limits = new Dictionary<string, int>();
+        for (var i = 0; i < held.Count; i++)
+        {
+            var known = held[i].Value;
+            if (answers[i] is not { } applied || clock.GetElapsedTime(Read(known).MovedAt) >= options.Stall) continue;
+            lock (known)
+            {
+                if (known.Next is not { } next) continue;
+                known.Limit = (int)Math.Clamp(applied + options.Lead - next + 1, 1, int.MaxValue);
+                limits[held[i].Key] = known.Limit;
+            }
+        }
+        return limits;
+    }
+
+    static readonly IReadOnlyDictionary<string, int> Unlimited = new Dictionary<string, int>();
+
+    static (long Applied, long MovedAt, long? Next) Read(Known known)
+    {
+        lock (known) return (known.Applied, known.MovedAt, known.Next);
+    }
+
+    /// <summary>Whether the host may be asked now; claims the ask, so that lanes looking at once ask once.</summary>
+    bool Due(Known known)
+    {
+        var now = clock.GetTimestamp();
+        lock (known)
+        {
+            if (known.AskedAt != NeverAsked && clock.GetElapsedTime(known.AskedAt, now) < options.AskEvery) return false;
+            known.AskedAt = now;
+            return true;
+        }
+    }
+
+    /// <summary>VfioAp's last applied sequence of <paramref name="host"/>, remembered; null when it does not answer.</summary>
+    async Task<long?> AskAsync(string host, Known known, CancellationToken cancellationToken)
+    {
+        if (await ask(host, cancellationToken) is not { } answer) return null;
+        var now = clock.GetTimestamp();
+        lock (known)
+        {
+            if (answer > known.Applied) (known.Applied, known.MovedAt) = (answer, now);
+            return known.Applied;
+        }
+    }
+
+    /// <summary>Notes how far the host got: held back, or still behind a limit, it stays limited; drained, it is not.</summary>
+    static int Went(Known known, IReadOnlyList<long> sequences, int allowed)
+    {
+        lock (known)
+        {
+            if (allowed < sequences.Count) known.Next = sequences[allowed];
+            else if (known.Next is not null && sequences.Count >= known.Limit) known.Next = sequences[^1] + 1;
+            else (known.Next, known.Limit) = (null, int.MaxValue);
+        }
+        return allowed;
     }
 
     int Within(IReadOnlyList<long> sequences, long applied)

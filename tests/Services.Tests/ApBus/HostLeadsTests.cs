@@ -88,4 +88,68 @@ public class HostLeadsTests
 
         Assert.Equal(5000, await off.AllowAsync("h1", Sequences(1, 5000), CancellationToken.None));
     }
+
+    [Fact]
+    public async Task Should_limit_a_held_back_hosts_next_read_to_the_events_that_may_go()
+    {
+        var leads = Leads();
+        _applied = 100;
+        Assert.Equal(600, await leads.AllowAsync("h1", Sequences(1, 1000), CancellationToken.None));
+        Assert.Equal(10, await leads.AllowAsync("h2", Sequences(1, 10), CancellationToken.None));
+        _applied = 150;
+        _clock.Advance(TimeSpan.FromMilliseconds(20));
+
+        // h1 waits at 601 and VfioAp is at 150 now: 601-650 may go. h2 was never held back, so it is read in full.
+        Assert.Equal(new Dictionary<string, int> { ["h1"] = 50 }, await leads.LimitsAsync(CancellationToken.None));
+        Assert.Equal(2, _asked.Count);
+    }
+
+    [Fact]
+    public async Task Should_read_one_event_of_a_host_that_may_send_none_until_it_may_ask_again()
+    {
+        var leads = Leads();
+        _applied = 100;
+        Assert.Equal(600, await leads.AllowAsync("h1", Sequences(1, 1000), CancellationToken.None));
+
+        // Asked a moment ago: not again, and the one row read tells where the host really is.
+        Assert.Equal(new Dictionary<string, int> { ["h1"] = 1 }, await leads.LimitsAsync(CancellationToken.None));
+        Assert.Single(_asked);
+    }
+
+    [Fact]
+    public async Task Should_stop_limiting_a_host_once_a_read_finds_its_backlog_drained()
+    {
+        var leads = Leads();
+        _applied = 100;
+        Assert.Equal(600, await leads.AllowAsync("h1", Sequences(1, 1000), CancellationToken.None));
+        _applied = 400;
+        _clock.Advance(TimeSpan.FromMilliseconds(20));
+        Assert.Equal(300, (await leads.LimitsAsync(CancellationToken.None))["h1"]);
+
+        // The limit filled: more may wait behind it, so the host stays limited.
+        Assert.Equal(300, await leads.AllowAsync("h1", Sequences(601, 300), CancellationToken.None));
+        Assert.Equal(new Dictionary<string, int> { ["h1"] = 1 }, await leads.LimitsAsync(CancellationToken.None));
+        _applied = 700;
+        _clock.Advance(TimeSpan.FromMilliseconds(20));
+        Assert.Equal(new Dictionary<string, int> { ["h1"] = 300 }, await leads.LimitsAsync(CancellationToken.None));
+        // Fewer rows than the limit: the outbox held no more of it.
+        Assert.Equal(5, await leads.AllowAsync("h1", Sequences(901, 5), CancellationToken.None));
+
+        Assert.Empty(await leads.LimitsAsync(CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Should_not_limit_a_host_VfioAp_does_not_answer_for_or_has_stood_still_on()
+    {
+        var leads = Leads();
+        _applied = 0;
+        Assert.Equal(0, await leads.AllowAsync("h1", Sequences(501, 100), CancellationToken.None));
+        _applied = null;
+        _clock.Advance(TimeSpan.FromMilliseconds(20));
+        Assert.Empty(await leads.LimitsAsync(CancellationToken.None));
+
+        _applied = 0;
+        _clock.Advance(TimeSpan.FromSeconds(10));
+        Assert.Empty(await leads.LimitsAsync(CancellationToken.None));
+    }
 }
