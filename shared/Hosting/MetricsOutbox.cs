@@ -4,8 +4,11 @@ using Microsoft.Extensions.Logging;
 
 namespace Apmatrix.Hosting;
 
-/// <summary>The outbox's backlog: rows not yet published, and the age of the oldest (none when empty).</summary>
-public sealed record OutboxBacklog(long Waiting, TimeSpan? OldestAge);
+/// <summary>
+/// The outbox's backlog: rows not yet published, the age of the oldest, and how long that one has been the oldest
+/// (<see cref="OutboxHead"/>); none when empty.
+/// </summary>
+public sealed record OutboxBacklog(long Waiting, TimeSpan? OldestAge, TimeSpan? OldestWaited);
 
 /// <summary>
 /// Reads <see cref="OutboxBacklog"/> in one statement for both the readiness check and the gauges
@@ -16,7 +19,7 @@ public sealed class MetricsOutbox<TContext> where TContext : DbContext
     public MetricsOutbox(IServiceScopeFactory scopes, ServiceMeter meter, TimeProvider clock, ILogger<MetricsOutbox<TContext>> log)
     {
         Backlog = new MetricsCache<OutboxBacklog>(scopes, (services, cancellationToken) => ReadAsync(services.GetRequiredService<TContext>(),
-            cancellationToken), clock, log);
+            clock, cancellationToken), clock, log);
         meter.Meter.CreateObservableGauge("outbox.waiting", () => Backlog.Observe(b => b.Waiting), "{message}", "Outbox rows not yet published");
         meter.Meter.CreateObservableGauge("outbox.oldest_age", () => Backlog.Observe(b => b.OldestAge?.TotalSeconds ?? 0), "s",
             "Age of the oldest outbox row not yet published (0 when the outbox is empty)");
@@ -24,19 +27,25 @@ public sealed class MetricsOutbox<TContext> where TContext : DbContext
 
     public MetricsCache<OutboxBacklog> Backlog { get; }
 
-    static async Task<OutboxBacklog> ReadAsync(TContext db, CancellationToken cancellationToken)
+    readonly OutboxHead _head = new();
+
+    async Task<OutboxBacklog> ReadAsync(TContext db, TimeProvider clock, CancellationToken cancellationToken)
     {
         // The oldest row is the lowest sequence, found through the primary key; the database clock measures its age.
         var row = (await db.Database.SqlQuery<BacklogRow>($"""
-            SELECT (SELECT count(*) FROM outbox_messages) AS "Waiting",
-                   (SELECT extract(epoch FROM now() - created_at)::float8 FROM outbox_messages ORDER BY sequence LIMIT 1) AS "OldestSeconds"
+            SELECT (SELECT count(*) FROM outbox_messages) AS "Waiting", o.sequence AS "OldestSequence",
+                   extract(epoch FROM now() - o.created_at)::float8 AS "OldestSeconds"
+            FROM (SELECT 1) AS one
+            LEFT JOIN LATERAL (SELECT sequence, created_at FROM outbox_messages ORDER BY sequence LIMIT 1) AS o ON true
             """).ToListAsync(cancellationToken)).Single();
-        return new OutboxBacklog(row.Waiting, row.OldestSeconds is { } s ? TimeSpan.FromSeconds(Math.Max(0, s)) : null);
+        var age = row.OldestSeconds is { } s ? TimeSpan.FromSeconds(Math.Max(0, s)) : (TimeSpan?)null;
+        return new OutboxBacklog(row.Waiting, age, _head.Observe(row.OldestSequence, age, clock.GetUtcNow().UtcDateTime));
     }
 
     sealed class BacklogRow
     {
         public long Waiting { get; init; }
+        public long? OldestSequence { get; init; }
         public double? OldestSeconds { get; init; }
     }
 }

@@ -5,12 +5,13 @@ using Microsoft.Extensions.Options;
 namespace Apmatrix.Hosting;
 
 /// <summary>
-/// Not ready while the oldest unpublished outbox row is older than <see cref="HealthOptions.OutboxMaxAge"/>: the
-/// dispatcher is not getting messages out (no broker, or a publish that never returns).
+/// Not ready while the outbox has waited on its oldest unpublished row for longer than <see cref="HealthOptions.OutboxMaxAge"/>
+/// (<see cref="OutboxHead"/>): the dispatcher is not getting messages out (no broker, or a publish that never returns). An
+/// old backlog that is being published, held back on purpose or not, is not a failure.
 /// </summary>
 public sealed class OutboxAgeCheck<TContext>(MetricsOutbox<TContext> outbox, IOptions<HealthOptions> options) : IHealthCheck
     where TContext : DbContext
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
-        Readiness.OutboxAge((await outbox.Backlog.ReadAsync(cancellationToken)).OldestAge, options.Value.OutboxMaxAge);
+        Readiness.OutboxAge((await outbox.Backlog.ReadAsync(cancellationToken)).OldestWaited, options.Value.OutboxMaxAge);
 }

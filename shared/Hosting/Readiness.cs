@@ -5,12 +5,13 @@ namespace Apmatrix.Hosting;
 /// <summary>The readiness verdicts, from figures already measured (no I/O), so each threshold is tested on its own.</summary>
 public static class Readiness
 {
-    public static HealthCheckResult OutboxAge(TimeSpan? oldest, TimeSpan maxAge) => oldest switch
+    /// <summary><paramref name="waited"/>: how long the outbox has waited on its oldest row (<see cref="OutboxHead"/>).</summary>
+    public static HealthCheckResult OutboxAge(TimeSpan? waited, TimeSpan maxAge) => waited switch
     {
         null => HealthCheckResult.Healthy("outbox empty"),
-        { } age when age <= maxAge => HealthCheckResult.Healthy($"oldest unpublished message {age.TotalSeconds:0}s old"),
+        { } age when age <= maxAge => HealthCheckResult.Healthy($"oldest unpublished message waiting {age.TotalSeconds:0}s"),
         { } age => HealthCheckResult.Unhealthy(
-            $"oldest unpublished message is {age.TotalSeconds:0}s old (limit {maxAge.TotalSeconds:0}s): messages are not reaching the broker"),
+            $"oldest unpublished message waiting {age.TotalSeconds:0}s, none published past it (limit {maxAge.TotalSeconds:0}s): messages are not reaching the broker"),
     };
 
     /// <summary>Each queue's state from <see cref="ConsumerWatch"/>: unhealthy when any has had no consumer past the limit.</summary>

@@ -16,7 +16,24 @@ public class ReadinessTests
         Assert.Equal(HealthStatus.Healthy, Readiness.OutboxAge(TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(60)).Status);
         var old = Readiness.OutboxAge(TimeSpan.FromSeconds(61), TimeSpan.FromSeconds(60));
         Assert.Equal(HealthStatus.Unhealthy, old.Status);
-        Assert.Contains("61s old", old.Description);
+        Assert.Contains("waiting 61s", old.Description);
+    }
+
+    [Fact]
+    public void An_outbox_waits_on_its_oldest_row_only_while_that_row_stays_the_oldest()
+    {
+        var head = new OutboxHead();
+
+        // Seen first with a row already 5 s old: its age counts, up to how long it has been seen.
+        Assert.Equal(TimeSpan.Zero, head.Observe(7, TimeSpan.FromSeconds(5), T0));
+        Assert.Equal(TimeSpan.FromSeconds(3), head.Observe(7, TimeSpan.FromSeconds(8), T0.AddSeconds(3)));
+        // A backlog published in turn: its oldest row changes, however old each is.
+        Assert.Equal(TimeSpan.Zero, head.Observe(8, TimeSpan.FromSeconds(90), T0.AddSeconds(30)));
+        Assert.Equal(TimeSpan.Zero, head.Observe(9, TimeSpan.FromSeconds(20), T0.AddSeconds(40)));
+        // Nothing published past row 9 for a minute: stuck.
+        Assert.Equal(TimeSpan.FromSeconds(60), head.Observe(9, TimeSpan.FromSeconds(150), T0.AddSeconds(100)));
+        Assert.Null(head.Observe(null, null, T0.AddSeconds(101)));
+        Assert.Equal(TimeSpan.Zero, head.Observe(9, TimeSpan.FromSeconds(151), T0.AddSeconds(101)));
     }
 
     [Fact]
