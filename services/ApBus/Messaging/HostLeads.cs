@@ -26,6 +26,9 @@ public sealed class HostLeads(BusEventLeadOptions options, TimeProvider clock, F
 
     readonly ConcurrentDictionary<string, Known> _hosts = new();
 
+    /// <summary>The hosts whose reads are limited (<see cref="Known.Next"/> set), so that a look for limits costs what is held back, not the fleet.</summary>
+    readonly ConcurrentDictionary<string, Known> _held = new();
+
     /// <summary>How many leading <paramref name="sequences"/> (a host's next events, in order) may go now.</summary>
     public async Task<int> AllowAsync(string host, IReadOnlyList<long> sequences, CancellationToken cancellationToken)
     {
@@ -34,11 +37,11 @@ public sealed class HostLeads(BusEventLeadOptions options, TimeProvider clock, F
         var allowed = Within(sequences, Read(known).Applied);
         if (allowed < sequences.Count && Due(known))
         {
-            if (await AskAsync(host, known, cancellationToken) is not { } applied) return Went(known, sequences, sequences.Count);
+            if (await AskAsync(host, known, cancellationToken) is not { } applied) return Went(host, known, sequences, sequences.Count);
             allowed = Within(sequences, applied);
         }
         var stalled = allowed == 0 && clock.GetElapsedTime(Read(known).MovedAt) >= options.Stall;
-        return Went(known, sequences, stalled ? sequences.Count : allowed);
+        return Went(host, known, sequences, stalled ? sequences.Count : allowed);
     }
 
     /// <summary>
@@ -48,7 +51,7 @@ public sealed class HostLeads(BusEventLeadOptions options, TimeProvider clock, F
     /// </summary>
     public async Task<IReadOnlyDictionary<string, int>> LimitsAsync(CancellationToken cancellationToken)
     {
-        var held = _hosts.Where(h => Read(h.Value).Next is not null).ToList();
+        var held = _held.ToList();
         if (held.Count == 0) return Unlimited;
         var answers = await Task.WhenAll(held.Select(async h =>
         {
@@ -102,13 +105,15 @@ public sealed class HostLeads(BusEventLeadOptions options, TimeProvider clock, F
     }
 
     /// <summary>Notes how far the host got: held back, or still behind a limit, it stays limited; drained, it is not.</summary>
-    static int Went(Known known, IReadOnlyList<long> sequences, int allowed)
+    int Went(string host, Known known, IReadOnlyList<long> sequences, int allowed)
     {
         lock (known)
         {
             if (allowed < sequences.Count) known.Next = sequences[allowed];
             else if (known.Next is not null && sequences.Count >= known.Limit) known.Next = sequences[^1] + 1;
             else (known.Next, known.Limit) = (null, int.MaxValue);
+            if (known.Next is null) _held.TryRemove(host, out _);
+            else _held[host] = known;
         }
         return allowed;
     }
