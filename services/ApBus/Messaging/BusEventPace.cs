@@ -15,8 +15,7 @@ public sealed class BusEventPace(IOptions<BusEventLeadOptions> options, TimeProv
     // A typed client per ask, as the HTTP client factory means them to be used: this pace lives as long as the process.
     readonly HostLeads _leads = new(options.Value, clock, (host, ct) => services.GetRequiredService<VfioApClient>().AppliedAsync(host, ct));
 
-    public async ValueTask<IReadOnlyDictionary<string, int>> LimitsAsync(CancellationToken cancellationToken) =>
-        await _leads.LimitsAsync(cancellationToken);
+    public ValueTask<IReadOnlyDictionary<string, int>> LimitsAsync(CancellationToken cancellationToken) => _leads.LimitsAsync(cancellationToken);
 
     public async ValueTask<int> AllowAsync(string key, IReadOnlyList<object> messages, CancellationToken cancellationToken)
     {

@@ -49,10 +49,12 @@ public sealed class HostLeads(BusEventLeadOptions options, TimeProvider clock, F
     /// all at once, for those whose answer holds them back and may be asked again. Hosts that VfioAp does not answer for,
     /// or that stood still for <see cref="BusEventLeadOptions.Stall"/>, are not limited.
     /// </summary>
-    public async Task<IReadOnlyDictionary<string, int>> LimitsAsync(CancellationToken cancellationToken)
+    public ValueTask<IReadOnlyDictionary<string, int>> LimitsAsync(CancellationToken cancellationToken) =>
+        _held.IsEmpty ? new(Unlimited) : new(HeldLimitsAsync(cancellationToken));
+
+    async Task<IReadOnlyDictionary<string, int>> HeldLimitsAsync(CancellationToken cancellationToken)
     {
         var held = _held.ToList();
-        if (held.Count == 0) return Unlimited;
         var answers = await Task.WhenAll(held.Select(async h =>
         {
             var (applied, _, next) = Read(h.Value);
@@ -62,10 +64,9 @@ public sealed class HostLeads(BusEventLeadOptions options, TimeProvider clock, F
         for (var i = 0; i < held.Count; i++)
         {
             var known = held[i].Value;
-            if (answers[i] is not { } applied || clock.GetElapsedTime(Read(known).MovedAt) >= options.Stall) continue;
             lock (known)
             {
-                if (known.Next is not { } next) continue;
+                if (answers[i] is not { } applied || known.Next is not { } next || clock.GetElapsedTime(known.MovedAt) >= options.Stall) continue;
                 known.Limit = (int)Math.Clamp(applied + options.Lead - next + 1, 1, int.MaxValue);
                 limits[held[i].Key] = known.Limit;
             }
