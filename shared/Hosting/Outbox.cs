@@ -44,10 +44,16 @@ public static class Outbox
     /// Writes the messages in order within the context's current transaction (the caller commits); each is published
     /// with its <paramref name="partitionOf"/> (its host) as routing key, in order among the messages of that key.
     /// </summary>
-    public static async Task EnqueueAsync<T>(this DbContext db, IReadOnlyCollection<T> messages, Func<T, string> partitionOf,
+    public static Task EnqueueAsync<T>(this DbContext db, IReadOnlyCollection<T> messages, Func<T, string> partitionOf,
+        CancellationToken cancellationToken) where T : class => db.EnqueueAsync(new WriteBatch(), messages, partitionOf, cancellationToken);
+
+    /// <summary>
+    /// As above, after the statements of <paramref name="writes"/>, which it sends: a few rows go in the same round trip,
+    /// more by COPY after it.
+    /// </summary>
+    public static async Task EnqueueAsync<T>(this DbContext db, WriteBatch writes, IReadOnlyCollection<T> messages, Func<T, string> partitionOf,
         CancellationToken cancellationToken) where T : class
     {
-        if (messages.Count == 0) return;
         if (db.Database.CurrentTransaction is null)
             throw new InvalidOperationException("the outbox is written inside the transaction of the state change");
         // What caused these rows (the request, the consumed message): the dispatcher publishes each as its child. An
@@ -55,24 +61,21 @@ public static class Outbox
         var traceParent = Activity.Current is { IdFormat: ActivityIdFormat.W3C } cause && cause.Source.HasListeners() ? cause.Id : null;
         var rows = messages.Select(m => (Id: NewId.NextGuid(), Type: m.GetType().FullName!, Body: JsonSerializer.Serialize(m, m.GetType(), Wire.Options),
             Key: partitionOf(m))).ToList();
-        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
         if (rows.Count <= InsertedRows)
         {
-            await using var insert = new NpgsqlCommand($"""
-                INSERT INTO {Table} (message_id, message_type, body, partition_key, trace_parent)
-                SELECT id, type, body::jsonb, key, @trace FROM unnest(@ids, @types, @bodies, @keys) WITH ORDINALITY AS r(id, type, body, key, n) ORDER BY n
-                """, connection)
-            {
-                Parameters =
-                {
+            if (rows.Count > 0)
+                writes.Add($"""
+                    INSERT INTO {Table} (message_id, message_type, body, partition_key, trace_parent)
+                    SELECT id, type, body::jsonb, key, @trace FROM unnest(@ids, @types, @bodies, @keys) WITH ORDINALITY AS r(id, type, body, key, n) ORDER BY n
+                    """,
                     SqlArrays.Uuids("ids", rows.Select(r => r.Id)), SqlArrays.Texts("types", rows.Select(r => r.Type)),
                     SqlArrays.Texts("bodies", rows.Select(r => r.Body)), SqlArrays.Texts("keys", rows.Select(r => r.Key)),
-                    new("trace", NpgsqlDbType.Text) { Value = (object?)traceParent ?? DBNull.Value },
-                },
-            };
-            await insert.ExecuteNonQueryAsync(cancellationToken);
+                    new NpgsqlParameter("trace", NpgsqlDbType.Text) { Value = (object?)traceParent ?? DBNull.Value });
+            await writes.ExecuteAsync(db, cancellationToken);
             return;
         }
+        await writes.ExecuteAsync(db, cancellationToken);
+        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
         await using var copy = await connection.BeginBinaryImportAsync(
             $"COPY {Table} (message_id, message_type, body, partition_key, trace_parent) FROM STDIN (FORMAT BINARY)", cancellationToken);
         foreach (var row in rows)

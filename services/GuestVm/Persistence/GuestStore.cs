@@ -15,7 +15,7 @@ namespace Apmatrix.GuestVm.Persistence;
 /// Applies the guest updates of ApplyApcbs commands in version order, exactly once each: holding the guest rows, it loads each
 /// guest, its arrived commands and its parked ones (<c>pending_apcb</c>), lets <see cref="ApcbVersions"/> decide
 /// and apply, and saves what that says: masks, versions, history and acknowledgements, and versions to park or
-/// delete, each written with one statement for the whole batch and committed together.
+/// delete, each written with one statement for the whole batch, all of them sent together and committed.
 /// </summary>
 public sealed class GuestStore(GuestVmDbContext db, OutboxSignal outbox, IOptions<GuestOptions> options, GuestVmMetrics metrics,
     ILogger<GuestStore> log)
@@ -30,8 +30,13 @@ public sealed class GuestStore(GuestVmDbContext db, OutboxSignal outbox, IOption
         var arrived = commands.ToLookup(c => (c.HostId, c.Command.GuestId), c => c.Command);
         var keys = arrived.Select(g => g.Key).ToList();
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        await AddMissingAsync(keys, options.Value.DefaultVcpus, ApcbFormat.Apcb1, cancellationToken);
         var guests = await LockAsync(keys, tracking: false, cancellationToken);
+        // A guest is born of its first update; looked for first, since all but a guest's first batch find it.
+        if (guests.Count < keys.Count)
+        {
+            await AddMissingAsync(keys, options.Value.DefaultVcpus, ApcbFormat.Apcb1, cancellationToken);
+            guests = await LockAsync(keys, tracking: false, cancellationToken);
+        }
         // Versions parked by earlier batches: parked only under these row locks, so all are visible now.
         var parked = (await db.PendingApcbs
             .FromSqlRaw("SELECT * FROM pending_apcb WHERE (host_id, guest_id) IN (SELECT * FROM unnest(@hosts, @guests))", KeyParameters(keys))
@@ -75,11 +80,12 @@ public sealed class GuestStore(GuestVmDbContext db, OutboxSignal outbox, IOption
             }));
         }
         acknowledgements.AddRange(history.Select(h => (h.HostId, new GuestApcbApplied(h.GuestId, h.Version, Duplicate: false, h.SuspendedMilliseconds))));
-        await UpdateGuestsAsync(applied, cancellationToken);
-        await AddHistoryAsync(history, cancellationToken);
-        await DeleteParkedAsync(cleared, cancellationToken);
-        await ParkAsync(early, cancellationToken);
-        await db.EnqueueAsync(Acknowledgements(acknowledgements), m => m.HostId, cancellationToken);
+        var writes = new WriteBatch();
+        UpdateGuests(writes, applied);
+        AddHistory(writes, history);
+        DeleteParked(writes, cleared);
+        Park(writes, early);
+        await db.EnqueueAsync(writes, Acknowledgements(acknowledgements), m => m.HostId, cancellationToken);
         var committing = Stopwatch.GetTimestamp();
         await transaction.CommitAsync(cancellationToken);
         metrics.Applied(history.ConvertAll(h => h.SuspendedMilliseconds));
@@ -100,8 +106,9 @@ public sealed class GuestStore(GuestVmDbContext db, OutboxSignal outbox, IOption
     static ApcbCommand Command(GuestApcb command) => new(command.Version,
         new(Bitmap256.ParseMsb0Hex(command.Apm), Bitmap256.ParseMsb0Hex(command.Aqm), Bitmap256.ParseMsb0Hex(command.Adm)), command.Mdev);
 
-    Task UpdateGuestsAsync(List<GuestRecord> guests, CancellationToken cancellationToken) =>
-        guests.Count == 0 ? Task.CompletedTask : db.Database.ExecuteSqlRawAsync(
+    static void UpdateGuests(WriteBatch writes, List<GuestRecord> guests)
+    {
+        if (guests.Count > 0) writes.Add(
             "UPDATE guests g SET apm = u.apm, aqm = u.aqm, adm = u.adm, crycb = u.crycb, mdev = u.mdev, version = u.version, " +
             "update_count = u.update_count, suspended_ms = u.suspended_ms, applied_at = u.applied_at " +
             "FROM unnest(@hosts, @guests, @apm, @aqm, @adm, @crycb, @mdevs, @versions, @counts, @suspended, @applied) " +
@@ -114,33 +121,40 @@ public sealed class GuestStore(GuestVmDbContext db, OutboxSignal outbox, IOption
                 Texts("mdevs", guests.Select(g => g.Mdev)), Versions(guests.Select(g => g.Version)),
                 Longs("counts", guests.Select(g => g.UpdateCount)), Doubles("suspended", guests.Select(g => g.SuspendedMilliseconds)),
                 Timestamps("applied", guests.Select(g => g.AppliedAt!.Value)),
-            ], cancellationToken);
+            ]);
+    }
 
-    /// <summary>One statement for the batch's history, as for every other table here: one round trip, however many rows.</summary>
-    Task AddHistoryAsync(List<ApcbHistoryEntry> history, CancellationToken cancellationToken) =>
-        history.Count == 0 ? Task.CompletedTask : db.Database.ExecuteSqlRawAsync(
+    /// <summary>One statement for the batch's history, as for every other table here, however many rows.</summary>
+    static void AddHistory(WriteBatch writes, List<ApcbHistoryEntry> history)
+    {
+        if (history.Count > 0) writes.Add(
             "INSERT INTO apcb_history (host_id, guest_id, version, apm, aqm, adm, mdev, suspended_ms, applied_at) " +
             "SELECT * FROM unnest(@hosts, @guests, @versions, @apm, @aqm, @adm, @mdevs, @suspended, @applied)",
             [
                 .. ApcbColumns(history.ConvertAll(h => (h.HostId, h.GuestId, h.Version, h.Apm, h.Aqm, h.Adm, h.Mdev))),
                 Doubles("suspended", history.Select(h => h.SuspendedMilliseconds)), Timestamps("applied", history.Select(h => h.AppliedAt)),
-            ], cancellationToken);
+            ]);
+    }
 
     /// <summary>Deletes each guest's parked versions at or below the version it now holds.</summary>
-    Task DeleteParkedAsync(List<GuestRecord> guests, CancellationToken cancellationToken) =>
-        guests.Count == 0 ? Task.CompletedTask : db.Database.ExecuteSqlRawAsync(
+    static void DeleteParked(WriteBatch writes, List<GuestRecord> guests)
+    {
+        if (guests.Count > 0) writes.Add(
             "DELETE FROM pending_apcb p USING unnest(@hosts, @guests, @versions) AS g(host_id, guest_id, version) " +
             "WHERE p.host_id = g.host_id AND p.guest_id = g.guest_id AND p.version <= g.version",
             [
                 Texts("hosts", guests.Select(g => g.HostId)), Texts("guests", guests.Select(g => g.GuestId)),
                 Versions(guests.Select(g => g.Version)),
-            ], cancellationToken);
+            ]);
+    }
 
-    Task ParkAsync(List<PendingApcb> versions, CancellationToken cancellationToken) =>
-        versions.Count == 0 ? Task.CompletedTask : db.Database.ExecuteSqlRawAsync(
+    static void Park(WriteBatch writes, List<PendingApcb> versions)
+    {
+        if (versions.Count > 0) writes.Add(
             "INSERT INTO pending_apcb (host_id, guest_id, version, apm, aqm, adm, mdev) " +
             "SELECT * FROM unnest(@hosts, @guests, @versions, @apm, @aqm, @adm, @mdevs) ON CONFLICT DO NOTHING",
-            ApcbColumns(versions.ConvertAll(p => (p.HostId, p.GuestId, p.Version, p.Apm, p.Aqm, p.Adm, p.Mdev))), cancellationToken);
+            ApcbColumns(versions.ConvertAll(p => (p.HostId, p.GuestId, p.Version, p.Apm, p.Aqm, p.Adm, p.Mdev))));
+    }
 
     /// <summary>The columns an APCB version is stored in, parked or in the history: @hosts, @guests, @versions, @apm, @aqm, @adm, @mdevs.</summary>
     static NpgsqlParameter[] ApcbColumns(List<(string Host, string Guest, long Version, Bitmap256 Apm, Bitmap256 Aqm, Bitmap256 Adm, string? Mdev)> rows) =>

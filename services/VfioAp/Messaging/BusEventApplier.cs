@@ -1,9 +1,11 @@
 using System.Diagnostics;
 using Apmatrix.Contracts;
 using Apmatrix.Engine;
+using Apmatrix.Hosting;
 using Apmatrix.Sequencing;
 using Apmatrix.VfioAp.Persistence;
 using Microsoft.EntityFrameworkCore;
+using static Apmatrix.Hosting.SqlArrays;
 
 namespace Apmatrix.VfioAp.Messaging;
 
@@ -60,9 +62,10 @@ public sealed class BusEventApplier(VfioApDbContext db, HostStore store, VfioApM
             early.AddRange(sequencer.ToPark());
         }
         // Parked while the hosts are locked, so the next transaction to lock a host sees them: none is stranded.
-        await ParkAsync(early, cancellationToken);
+        var writes = new WriteBatch();
+        Park(writes, early);
         var committing = Stopwatch.GetTimestamp();
-        await store.CommitAsync(transaction, applied, cancellationToken);
+        await store.CommitAsync(transaction, applied, writes, cancellationToken);
         metrics.Applied(tally);
         // Guarded: the count walks the whole batch, once per batch on the hot path.
         if (log.IsEnabled(LogLevel.Debug))
@@ -112,20 +115,17 @@ public sealed class BusEventApplier(VfioApDbContext db, HostStore store, VfioApM
         return host;
     }
 
-    Task ParkAsync(List<PendingBusEvent> events, CancellationToken cancellationToken)
+    static void Park(WriteBatch writes, List<PendingBusEvent> events)
     {
-        if (events.Count == 0) return Task.CompletedTask;
-        var hosts = events.Select(e => e.HostId).ToArray();
-        var sequences = events.Select(e => e.Sequence).ToArray();
-        var kinds = events.Select(e => (short)e.Kind).ToArray();
-        var apqns = events.Select(e => e.Apqn).ToArray();
-        var drivers = events.Select(e => (short?)e.Driver).ToArray();
-        var bodies = events.Select(e => e.Body).ToArray();
-        return db.Database.ExecuteSqlAsync($"""
+        if (events.Count == 0) return;
+        writes.Add("""
             INSERT INTO pending_bus_events (host_id, sequence, kind, apqn, driver, body)
             SELECT e.host_id, e.sequence, e.kind, e.apqn, e.driver, e.body::jsonb
-            FROM unnest({hosts}, {sequences}, {kinds}, {apqns}, {drivers}, {bodies}) AS e(host_id, sequence, kind, apqn, driver, body)
+            FROM unnest(@hosts, @sequences, @kinds, @apqns, @drivers, @bodies) AS e(host_id, sequence, kind, apqn, driver, body)
             ON CONFLICT DO NOTHING
-            """, cancellationToken);
+            """,
+            Texts("hosts", events.Select(e => e.HostId)), Longs("sequences", events.Select(e => e.Sequence)),
+            Shorts("kinds", events.Select(e => (short?)e.Kind)), Integers("apqns", events.Select(e => e.Apqn)),
+            Shorts("drivers", events.Select(e => (short?)e.Driver)), Texts("bodies", events.Select(e => e.Body)));
     }
 }

@@ -85,7 +85,11 @@ public sealed class HostStore(VfioApDbContext db, OutboxSignal outbox, VfioApMet
     }
 
     /// <summary>Writes what the engines changed, records each guest update and sends a host's updates in one ApplyApcbs, and commits.</summary>
-    public async Task CommitAsync(IDbContextTransaction transaction, IEnumerable<LockedHost> hosts, CancellationToken cancellationToken)
+    public Task CommitAsync(IDbContextTransaction transaction, IEnumerable<LockedHost> hosts, CancellationToken cancellationToken) =>
+        CommitAsync(transaction, hosts, new WriteBatch(), cancellationToken);
+
+    /// <summary>As above, with the caller's own <paramref name="writes"/> sent in the same round trip as the engines' rows.</summary>
+    public async Task CommitAsync(IDbContextTransaction transaction, IEnumerable<LockedHost> hosts, WriteBatch writes, CancellationToken cancellationToken)
     {
         var now = DateTime.UtcNow;
         var written = hosts.Select(host => (Host: host, Changes: host.WriteBack())).ToList();
@@ -103,10 +107,10 @@ public sealed class HostStore(VfioApDbContext db, OutboxSignal outbox, VfioApMet
         var plugs = written.Select(w => HotPlugs.Count(w.Host.StoredApcb, w.Changes.Updates))
             .Aggregate(default(HotPlugs), (sum, p) => new(sum.Updates + p.Updates, sum.Apqns + p.Apqns));
         await db.SaveChangesAsync(cancellationToken);
-        await UpdateMdevsAsync(written.SelectMany(w => w.Changes.ChangedMdevs).ToList(), cancellationToken);
-        await UpdateGuestsAsync(written.SelectMany(w => w.Changes.ChangedGuests).ToList(), cancellationToken);
-        await AddGuestUpdatesAsync(updates, cancellationToken);
-        await db.EnqueueAsync(GuestUpdateRow.ToMessages(updates), m => m.HostId, cancellationToken);
+        UpdateMdevs(writes, written.SelectMany(w => w.Changes.ChangedMdevs).ToList());
+        UpdateGuests(writes, written.SelectMany(w => w.Changes.ChangedGuests).ToList());
+        AddGuestUpdates(writes, updates);
+        await db.EnqueueAsync(writes, GuestUpdateRow.ToMessages(updates), m => m.HostId, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         foreach (var (host, changes) in written) cache.Keep(host.Row.HostId, host.Row.StateVersion, changes.Stored);
         metrics.Sent(updates.Count, plugs);
@@ -114,8 +118,9 @@ public sealed class HostStore(VfioApDbContext db, OutboxSignal outbox, VfioApMet
     }
 
     /// <summary>A scan changes the shadow APCB of every mdev at once: one statement, not one per row.</summary>
-    Task UpdateMdevsAsync(List<MdevRow> mdevs, CancellationToken cancellationToken) =>
-        mdevs.Count == 0 ? Task.CompletedTask : db.Database.ExecuteSqlRawAsync(
+    static void UpdateMdevs(WriteBatch writes, List<MdevRow> mdevs)
+    {
+        if (mdevs.Count > 0) writes.Add(
             "UPDATE mdevs m SET max_adapter = u.max_adapter, max_domain = u.max_domain, assigned_apm = u.assigned_apm, " +
             "assigned_aqm = u.assigned_aqm, assigned_adm = u.assigned_adm, shadow_apm = u.shadow_apm, shadow_aqm = u.shadow_aqm, " +
             "shadow_adm = u.shadow_adm, added_apm = u.added_apm, added_aqm = u.added_aqm, added_adm = u.added_adm, guest = u.guest " +
@@ -132,10 +137,12 @@ public sealed class HostStore(VfioApDbContext db, OutboxSignal outbox, VfioApMet
                 Bitmaps("shadow_aqm", mdevs.Select(m => m.ShadowAqm)), Bitmaps("shadow_adm", mdevs.Select(m => m.ShadowAdm)),
                 Bitmaps("added_apm", mdevs.Select(m => m.AddedApm)), Bitmaps("added_aqm", mdevs.Select(m => m.AddedAqm)),
                 Bitmaps("added_adm", mdevs.Select(m => m.AddedAdm)), Texts("guests", mdevs.Select(m => m.Guest)),
-            ], cancellationToken);
+            ]);
+    }
 
-    Task UpdateGuestsAsync(List<GuestRow> guests, CancellationToken cancellationToken) =>
-        guests.Count == 0 ? Task.CompletedTask : db.Database.ExecuteSqlRawAsync(
+    static void UpdateGuests(WriteBatch writes, List<GuestRow> guests)
+    {
+        if (guests.Count > 0) writes.Add(
             "UPDATE guests g SET apm = u.apm, aqm = u.aqm, adm = u.adm, version = u.version " +
             "FROM unnest(@hosts, @names, @apm, @aqm, @adm, @versions) AS u(host_id, name, apm, aqm, adm, version) " +
             "WHERE g.host_id = u.host_id AND g.name = u.name",
@@ -143,11 +150,13 @@ public sealed class HostStore(VfioApDbContext db, OutboxSignal outbox, VfioApMet
                 Texts("hosts", guests.Select(g => g.HostId)), Texts("names", guests.Select(g => g.Name)),
                 Bitmaps("apm", guests.Select(g => g.Apm)), Bitmaps("aqm", guests.Select(g => g.Aqm)), Bitmaps("adm", guests.Select(g => g.Adm)),
                 Longs("versions", guests.Select(g => g.Version)),
-            ], cancellationToken);
+            ]);
+    }
 
-    /// <summary>A scan's update for every guest of a host in one statement, one round trip.</summary>
-    Task AddGuestUpdatesAsync(List<GuestUpdateRow> updates, CancellationToken cancellationToken) =>
-        updates.Count == 0 ? Task.CompletedTask : db.Database.ExecuteSqlRawAsync(
+    /// <summary>A scan's update for every guest of a host in one statement.</summary>
+    static void AddGuestUpdates(WriteBatch writes, List<GuestUpdateRow> updates)
+    {
+        if (updates.Count > 0) writes.Add(
             "INSERT INTO guest_updates (host_id, guest, version, apm, aqm, adm, mdev, created_at, sent_at, scan_caused) " +
             "SELECT * FROM unnest(@hosts, @guests, @versions, @apm, @aqm, @adm, @mdevs, @created, @sent, @scan_caused)",
             [
@@ -156,7 +165,8 @@ public sealed class HostStore(VfioApDbContext db, OutboxSignal outbox, VfioApMet
                 Bitmaps("apm", updates.Select(u => u.Apm)), Bitmaps("aqm", updates.Select(u => u.Aqm)), Bitmaps("adm", updates.Select(u => u.Adm)),
                 Texts("mdevs", updates.Select(u => u.Mdev)), Timestamps("created", updates.Select(u => u.CreatedAt)),
                 Timestamps("sent", updates.Select(u => u.SentAt)), Booleans("scan_caused", updates.Select(u => u.ScanCaused)),
-            ], cancellationToken);
+            ]);
+    }
 
     /// <summary>Runs one administrator operation on a host's engine; a refused operation rolls back and changes nothing.</summary>
     public async Task<T> RunAsync<T>(string hostId, Func<VfioApEngine, T> operation, CancellationToken cancellationToken)
