@@ -23,7 +23,7 @@ public static class DatabaseSetup
         var connection = ConnectionString(configuration.GetConnectionString("Postgres")
             ?? throw new InvalidOperationException("ConnectionStrings:Postgres is not set (Host=127.0.0.1;Username=...;Password=...); scripts/servers.sh up writes it to .servers.env"),
             defaultDatabase);
-        services.AddDbContext<TContext>(o => o.UseNpgsql(connection));
+        services.AddDbContextPool<TContext>(o => o.UseNpgsql(connection));
         services.AddHealthChecks().AddDbContextCheck<TContext>("database", tags: ["ready"]);
         services.AddHostedService<MigrateAtStart<TContext>>();
         return services;
