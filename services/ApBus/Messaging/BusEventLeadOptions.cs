@@ -8,6 +8,15 @@ public sealed class BusEventLeadOptions
     /// <summary>Events a host may have published beyond the last one VfioAp applied; 0 publishes every event at once.</summary>
     public int Lead { get; set; } = 500;
 
+    /// <summary>
+    /// A host held back goes again once this many of its events may go (at most <see cref="Lead"/>; 0: half the lead): a
+    /// trickle of a few events each time VfioAp applies a few keeps both sides in batches of a few, each costing a round of its own.
+    /// </summary>
+    public int Refill { get; set; }
+
+    /// <summary>What <see cref="Refill"/> comes to.</summary>
+    public int RefillOrDefault => Refill > 0 ? Refill : Math.Max(1, Lead / 2);
+
     /// <summary>How long a host's applied sequence may stand still before its events go out regardless (VfioAp stopped, a gap).</summary>
     public TimeSpan Stall { get; set; } = TimeSpan.FromSeconds(10);
 

@@ -34,18 +34,19 @@ public sealed class HostLeads(BusEventLeadOptions options, TimeProvider clock, F
     {
         if (options.Lead <= 0 || sequences.Count == 0) return sequences.Count;
         var known = _hosts.GetOrAdd(host, _ => new Known(clock.GetTimestamp()));
-        var allowed = Within(sequences, Read(known).Applied);
+        var allowed = Allowed(known, sequences, Read(known).Applied);
         if (allowed < sequences.Count && Due(known))
         {
             if (await AskAsync(host, known, cancellationToken) is not { } applied) return Went(host, known, sequences, sequences.Count);
-            allowed = Within(sequences, applied);
+            allowed = Allowed(known, sequences, applied);
         }
         var stalled = allowed == 0 && clock.GetElapsedTime(Read(known).MovedAt) >= options.Stall;
         return Went(host, known, sequences, stalled ? sequences.Count : allowed);
     }
 
     /// <summary>
-    /// The most rows each held-back host may send now (at least one, which tells how far it really is), asking VfioAp,
+    /// The most rows each held-back host may send now (one while fewer than <see cref="BusEventLeadOptions.Refill"/> may go:
+    /// that row tells how far the host really is), asking VfioAp,
     /// all at once, for those whose answer holds them back and may be asked again. Hosts that VfioAp does not answer for,
     /// or that stood still for <see cref="BusEventLeadOptions.Stall"/>, are not limited.
     /// </summary>
@@ -58,7 +59,7 @@ public sealed class HostLeads(BusEventLeadOptions options, TimeProvider clock, F
         var answers = await Task.WhenAll(held.Select(async h =>
         {
             var (applied, _, next) = Read(h.Value);
-            return next > applied + options.Lead && Due(h.Value) ? await AskAsync(h.Key, h.Value, cancellationToken) : applied;
+            return applied + options.Lead - next + 1 < options.RefillOrDefault && Due(h.Value) ? await AskAsync(h.Key, h.Value, cancellationToken) : applied;
         }));
         var limits = new Dictionary<string, int>();
         for (var i = 0; i < held.Count; i++)
@@ -67,7 +68,8 @@ public sealed class HostLeads(BusEventLeadOptions options, TimeProvider clock, F
             lock (known)
             {
                 if (answers[i] is not { } applied || known.Next is not { } next || clock.GetElapsedTime(known.MovedAt) >= options.Stall) continue;
-                known.Limit = (int)Math.Clamp(applied + options.Lead - next + 1, 1, int.MaxValue);
+                var room = applied + options.Lead - next + 1;
+                known.Limit = room < options.RefillOrDefault ? 1 : (int)Math.Min(room, int.MaxValue);
                 limits[held[i].Key] = known.Limit;
             }
         }
@@ -117,6 +119,16 @@ public sealed class HostLeads(BusEventLeadOptions options, TimeProvider clock, F
             else _held[host] = known;
         }
         return allowed;
+    }
+
+    /// <summary>
+    /// How many of <paramref name="sequences"/> are within the lead; none while the host is held back and fewer than
+    /// <see cref="BusEventLeadOptions.Refill"/> of its events may go.
+    /// </summary>
+    int Allowed(Known known, IReadOnlyList<long> sequences, long applied)
+    {
+        if (Read(known).Next is not null && applied + options.Lead - sequences[0] + 1 < options.RefillOrDefault) return 0;
+        return Within(sequences, applied);
     }
 
     int Within(IReadOnlyList<long> sequences, long applied)

@@ -35,25 +35,45 @@ public class HostLeadsTests
 
         Assert.Equal(600, await leads.AllowAsync("h1", Sequences(1, 1000), CancellationToken.None));
         Assert.Equal(["h1"], _asked);
-        // The answer is remembered: events within it go without asking again.
-        Assert.Equal(100, await leads.AllowAsync("h1", Sequences(501, 100), CancellationToken.None));
+        // The answer is remembered and not asked for again within the interval: the rest waits.
+        Assert.Equal(0, await leads.AllowAsync("h1", Sequences(601, 400), CancellationToken.None));
         Assert.Single(_asked);
     }
 
     [Fact]
-    public async Task Should_hold_a_host_back_asking_at_most_once_per_interval_and_go_on_once_VfioAp_moves()
+    public async Task Should_hold_a_host_back_asking_at_most_once_per_interval_and_go_on_once_half_its_lead_may_go()
     {
         var leads = Leads();
         _applied = 0;
 
-        Assert.Equal(0, await leads.AllowAsync("h1", Sequences(501, 100), CancellationToken.None));
-        Assert.Equal(0, await leads.AllowAsync("h1", Sequences(501, 100), CancellationToken.None));
+        Assert.Equal(0, await leads.AllowAsync("h1", Sequences(501, 1000), CancellationToken.None));
+        Assert.Equal(0, await leads.AllowAsync("h1", Sequences(501, 1000), CancellationToken.None));
         Assert.Single(_asked);
-        _applied = 50;
+        // 249 may go: not yet, a trickle would make every hop after it work in batches of a few.
+        _applied = 249;
+        _clock.Advance(TimeSpan.FromMilliseconds(20));
+        Assert.Equal(0, await leads.AllowAsync("h1", Sequences(501, 1000), CancellationToken.None));
+        _applied = 250;
         _clock.Advance(TimeSpan.FromMilliseconds(20));
 
-        Assert.Equal(50, await leads.AllowAsync("h1", Sequences(501, 100), CancellationToken.None));
-        Assert.Equal(2, _asked.Count);
+        Assert.Equal(250, await leads.AllowAsync("h1", Sequences(501, 1000), CancellationToken.None));
+        Assert.Equal(3, _asked.Count);
+    }
+
+    [Fact]
+    public async Task Should_refill_a_held_back_host_by_the_configured_amount()
+    {
+        var leads = Leads(new BusEventLeadOptions { Lead = 500, Refill = 100, Stall = TimeSpan.FromSeconds(10), AskEvery = TimeSpan.FromMilliseconds(20) });
+        _applied = 0;
+        Assert.Equal(0, await leads.AllowAsync("h1", Sequences(501, 1000), CancellationToken.None));
+        _applied = 99;
+        _clock.Advance(TimeSpan.FromMilliseconds(20));
+
+        Assert.Equal(new Dictionary<string, int> { ["h1"] = 1 }, await leads.LimitsAsync(CancellationToken.None));
+        _applied = 100;
+        _clock.Advance(TimeSpan.FromMilliseconds(20));
+        Assert.Equal(new Dictionary<string, int> { ["h1"] = 100 }, await leads.LimitsAsync(CancellationToken.None));
+        Assert.Equal(100, await leads.AllowAsync("h1", Sequences(501, 100), CancellationToken.None));
     }
 
     [Fact]
@@ -96,11 +116,11 @@ public class HostLeadsTests
         _applied = 100;
         Assert.Equal(600, await leads.AllowAsync("h1", Sequences(1, 1000), CancellationToken.None));
         Assert.Equal(10, await leads.AllowAsync("h2", Sequences(1, 10), CancellationToken.None));
-        _applied = 150;
+        _applied = 400;
         _clock.Advance(TimeSpan.FromMilliseconds(20));
 
-        // h1 waits at 601 and VfioAp is at 150 now: 601-650 may go. h2 was never held back, so it is read in full.
-        Assert.Equal(new Dictionary<string, int> { ["h1"] = 50 }, await leads.LimitsAsync(CancellationToken.None));
+        // h1 waits at 601 and VfioAp is at 400 now: 601-900 may go. h2 was never held back, so it is read in full.
+        Assert.Equal(new Dictionary<string, int> { ["h1"] = 300 }, await leads.LimitsAsync(CancellationToken.None));
         Assert.Equal(2, _asked.Count);
     }
 
