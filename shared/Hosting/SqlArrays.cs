@@ -13,6 +13,8 @@ public static class SqlArrays
 
     public static NpgsqlParameter Integers(string name, IEnumerable<int?> values) => Array(name, NpgsqlDbType.Integer, values);
 
+    public static NpgsqlParameter Shorts(string name, IEnumerable<short> values) => Array(name, NpgsqlDbType.Smallint, values);
+
     public static NpgsqlParameter Shorts(string name, IEnumerable<short?> values) => Array(name, NpgsqlDbType.Smallint, values);
 
     public static NpgsqlParameter Uuids(string name, IEnumerable<Guid> values) => Array(name, NpgsqlDbType.Uuid, values);

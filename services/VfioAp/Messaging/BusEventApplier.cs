@@ -125,7 +125,7 @@ public sealed class BusEventApplier(VfioApDbContext db, HostStore store, VfioApM
             ON CONFLICT DO NOTHING
             """,
             Texts("hosts", events.Select(e => e.HostId)), Longs("sequences", events.Select(e => e.Sequence)),
-            Shorts("kinds", events.Select(e => (short?)e.Kind)), Integers("apqns", events.Select(e => e.Apqn)),
+            Shorts("kinds", events.Select(e => (short)e.Kind)), Integers("apqns", events.Select(e => e.Apqn)),
             Shorts("drivers", events.Select(e => (short?)e.Driver)), Texts("bodies", events.Select(e => e.Body)));
     }
 }
