@@ -34,11 +34,13 @@ public sealed class HostLeads(BusEventLeadOptions options, TimeProvider clock, F
     {
         if (options.Lead <= 0 || sequences.Count == 0) return sequences.Count;
         var known = _hosts.GetOrAdd(host, _ => new Known(clock.GetTimestamp()));
-        var allowed = Allowed(known, sequences, Read(known).Applied);
+        var (last, _, next) = Read(known);
+        var held = next is not null;
+        var allowed = Allowed(held, sequences, last);
         if (allowed < sequences.Count && Due(known))
         {
             if (await AskAsync(host, known, cancellationToken) is not { } applied) return Went(host, known, sequences, sequences.Count);
-            allowed = Allowed(known, sequences, applied);
+            allowed = Allowed(held, sequences, applied);
         }
         var stalled = allowed == 0 && clock.GetElapsedTime(Read(known).MovedAt) >= options.Stall;
         return Went(host, known, sequences, stalled ? sequences.Count : allowed);
@@ -59,7 +61,7 @@ public sealed class HostLeads(BusEventLeadOptions options, TimeProvider clock, F
         var answers = await Task.WhenAll(held.Select(async h =>
         {
             var (applied, _, next) = Read(h.Value);
-            return applied + options.Lead - next + 1 < options.RefillOrDefault && Due(h.Value) ? await AskAsync(h.Key, h.Value, cancellationToken) : applied;
+            return next is { } n && Room(applied, n) < options.RefillOrDefault && Due(h.Value) ? await AskAsync(h.Key, h.Value, cancellationToken) : applied;
         }));
         var limits = new Dictionary<string, int>();
         for (var i = 0; i < held.Count; i++)
@@ -68,7 +70,7 @@ public sealed class HostLeads(BusEventLeadOptions options, TimeProvider clock, F
             lock (known)
             {
                 if (answers[i] is not { } applied || known.Next is not { } next || clock.GetElapsedTime(known.MovedAt) >= options.Stall) continue;
-                var room = applied + options.Lead - next + 1;
+                var room = Room(applied, next);
                 known.Limit = room < options.RefillOrDefault ? 1 : (int)Math.Min(room, int.MaxValue);
                 limits[held[i].Key] = known.Limit;
             }
@@ -125,11 +127,11 @@ public sealed class HostLeads(BusEventLeadOptions options, TimeProvider clock, F
     /// How many of <paramref name="sequences"/> are within the lead; none while the host is held back and fewer than
     /// <see cref="BusEventLeadOptions.Refill"/> of its events may go.
     /// </summary>
-    int Allowed(Known known, IReadOnlyList<long> sequences, long applied)
-    {
-        if (Read(known).Next is not null && applied + options.Lead - sequences[0] + 1 < options.RefillOrDefault) return 0;
-        return Within(sequences, applied);
-    }
+    int Allowed(bool held, IReadOnlyList<long> sequences, long applied) =>
+        held && Room(applied, sequences[0]) < options.RefillOrDefault ? 0 : Within(sequences, applied);
+
+    /// <summary>How many events from <paramref name="next"/> on may go with VfioAp at <paramref name="applied"/>.</summary>
+    long Room(long applied, long next) => applied + options.Lead - next + 1;
 
     int Within(IReadOnlyList<long> sequences, long applied)
     {
