@@ -27,8 +27,8 @@ public static class ApBusApp
         services.AddScoped<HostStore>();
         services.AddServiceClient<VfioApClient>("VfioAp", VfioApClient.DefaultBaseAddress);
         services.AddOptions<BusEventLeadOptions>().BindConfiguration(BusEventLeadOptions.Section)
-            .Validate(o => o.Lead >= 0 && o.Refill >= 0 && o.Refill <= o.Lead && o.Stall > TimeSpan.Zero && o.AskEvery > TimeSpan.Zero,
-                "BusEvents:Lead must not be negative, :Refill from 0 to :Lead, :Stall and :AskEvery positive").ValidateOnStart();
+            .Validate(o => o.Lead >= 0 && o.Refill >= 0 && o.Refill <= o.Lead && o.SharedLead >= 0 && o.Stall > TimeSpan.Zero && o.AskEvery > TimeSpan.Zero,
+                "BusEvents:Lead and :SharedLead must not be negative, :Refill from 0 to :Lead, :Stall and :AskEvery positive").ValidateOnStart();
         services.AddSingleton<IOutboxPace, BusEventPace>();
 
         var app = builder.Build();

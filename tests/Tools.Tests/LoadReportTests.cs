@@ -69,7 +69,7 @@ public sealed class LoadReportTests
     {
         var run = Run("grouped", 258, 1_000) with
         {
-            Neighbours = new NeighbourLatency(4, 40, new Percentiles(40, 5, 9, 10), changes, new Percentiles(applied, p50, max, max), []),
+            Neighbours = new NeighbourLatency(4, 40, new Percentiles(40, 5, 9, 10), changes, new Percentiles(applied, p50, max, max), [], []),
         };
 
         var targets = Targets.Evaluate(FullScale, [], [run]).Where(t => t.Target.Contains("neighbour", StringComparison.Ordinal)).ToList();
@@ -91,7 +91,7 @@ public sealed class LoadReportTests
                 Enumerable.Range(0, 40).Select(i => new NeighbourChange(LoadRun.NeighbourName(options.Name, 1), 5.0 + i % 5)).ToList(),
                 [
                     .. Enumerable.Range(0, 45).Select(i => new NeighbourChange(LoadRun.NeighbourName(options.Name, 1 + i % 3), 80.0 + i % 5)),
-                    .. Enumerable.Range(0, 15).Select(i => new NeighbourChange(LoadRun.NeighbourName(options.Name, 4), 300.0 + i % 11)),
+                    .. Enumerable.Range(0, 15).Select(i => new NeighbourChange(LoadRun.NeighbourName(options.Name, 4), 300.0 + i % 11, 200.0 * i)),
                 ]),
         };
         var report = Judged("neighbours", options, [], [run]);
@@ -103,6 +103,8 @@ public sealed class LoadReportTests
         Assert.EndsWith("| 83.0 / 309.2 / 310.0 ms (60 of 60) |", markdown[idle + 1]);
         // The neighbour on a busy lane stands out from the other three.
         Assert.EndsWith("| neighbour-h1 82 / 84 ms; neighbour-h2 82 / 84 ms; neighbour-h3 82 / 84 ms; neighbour-h4 303 / 310 ms |", markdown[idle + 2]);
+        // The slowest of h4's 15 changes, 200 ms apart: the 11th (310 ms), the 10th and the 9th.
+        Assert.EndsWith("| 310 ms at 2.0 s; 309 ms at 1.8 s; 308 ms at 1.6 s |", markdown[idle + 3]);
         Assert.Contains(markdown, l => l.StartsWith("4 neighbour host(s) beside them: 4 adapters x 4 domains", StringComparison.Ordinal));
         Assert.Contains("\"loadedChanges\": 60", json);
     }

@@ -107,7 +107,7 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
         var hosts = _hosts[(form, mode)];
         var failures = new List<string>();
         log.WriteLine($"{modeName}, {formName} events: {hosts.Count} host(s)");
-        var idle = await NeighbourChangesAsync(options.NeighbourIdleChanges, CancellationToken.None, failures, cancellationToken);
+        var idle = await NeighbourChangesAsync(options.NeighbourIdleChanges, clock.Elapsed.TotalMilliseconds, CancellationToken.None, failures, cancellationToken);
         if (_neighbours.Count > 0) log.WriteLine($"  neighbours idle: {Describe(idle)}");
 
         var before = await GuestVmStatesAsync(hosts, cancellationToken);
@@ -166,7 +166,8 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
     /// <paramref name="count"/> or <paramref name="stop"/> ends them (a change being sent is finished); each change's time from
     /// just before its <c>PUT</c> to its guest's update applied, null where that never came.
     /// </summary>
-    async Task<List<NeighbourChange>> NeighbourChangesAsync(int count, CancellationToken stop, List<string> failures, CancellationToken cancellationToken)
+    async Task<List<NeighbourChange>> NeighbourChangesAsync(int count, double since, CancellationToken stop, List<string> failures,
+        CancellationToken cancellationToken)
     {
         var all = await Task.WhenAll(_neighbours.Select(async neighbour =>
         {
@@ -176,14 +177,14 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
             {
                 if (k > 0 && !await TickAsync(ticks, stop)) break;
                 var (version, sent) = await ChangeAsync(neighbour, NeighbourLayout.ConfigOfChange(neighbour.Changes++), failures, cancellationToken);
-                landings.Add(TimedAsync(neighbour.Name, AppliedAfterAsync(neighbour, version, sent, failures, cancellationToken)));
+                landings.Add(TimedAsync(neighbour.Name, sent - since, AppliedAfterAsync(neighbour, version, sent, failures, cancellationToken)));
             }
             return await Task.WhenAll(landings);
         }));
         return all.SelectMany(times => times).ToList();
     }
 
-    static async Task<NeighbourChange> TimedAsync(string host, Task<double?> applied) => new(host, await applied);
+    static async Task<NeighbourChange> TimedAsync(string host, double madeAt, Task<double?> applied) => new(host, await applied, madeAt);
 
     /// <summary>Waits for the next tick; false once <paramref name="stop"/> has ended the changes.</summary>
     static async Task<bool> TickAsync(PeriodicTimer ticks, CancellationToken stop)
@@ -264,7 +265,7 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
             : Task.FromResult<FaultWindow?>(null)!;
         var poisoning = options.Poison > 0 ? PoisonAsync(hosts, scan, cancellationToken) : Task.CompletedTask;
         using var scanning = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var neighbours = NeighbourChangesAsync(int.MaxValue, scanning.Token, failures, cancellationToken);
+        var neighbours = NeighbourChangesAsync(int.MaxValue, start, scanning.Token, failures, cancellationToken);
         var scanned = Task.WhenAll(hosts.Select(async (host, i) =>
         {
             JsonElement answer;

@@ -111,6 +111,9 @@ public static class ReportWriter
             Row(md, r, "neighbour change beside the scan, each neighbour: p50 / max", m => m.Neighbours is { } n
                 ? string.Join("; ", n.LoadedByHost.Select(h => $"{h.Host.Replace(o.Name + "-", "", StringComparison.Ordinal)} {h.Loaded.P50:F0} / {h.Loaded.Max:F0} ms"))
                 : "-");
+            Row(md, r, $"the {NeighbourLatency.Slowest} slowest neighbour changes beside the scan: time, made s into the scan", m => m.Neighbours is { SlowestLoaded.Count: > 0 } n
+                ? string.Join("; ", n.SlowestLoaded.Select(c => $"{c.Milliseconds:F0} ms at {c.MadeAt / 1000:F1} s"))
+                : "-");
         }
         if (r.Modes.Any(m => m.Scans[0].Backlog is not null))
         {

@@ -17,6 +17,19 @@ public sealed class BusEventLeadOptions
     /// <summary>What <see cref="Refill"/> comes to.</summary>
     public int RefillOrDefault => Refill > 0 ? Refill : Math.Max(1, Lead / 2);
 
+    /// <summary>
+    /// The lead of a host while another host with no backlog has let events go within the last second (at most
+    /// <see cref="Lead"/>; 0: <see cref="Lead"/> always): a host's long backlog then runs slower and leaves the machine to
+    /// the small changes of the others; hosts that all have backlogs keep the whole lead.
+    /// </summary>
+    public int SharedLead { get; set; } = 64;
+
+    /// <summary>The lead of a host with company or without.</summary>
+    public int LeadOf(bool shared) => shared && SharedLead > 0 ? Math.Min(Lead, SharedLead) : Lead;
+
+    /// <summary>What <see cref="Refill"/> comes to for <paramref name="lead"/>: the same share of it.</summary>
+    public int RefillOf(int lead) => lead == Lead ? RefillOrDefault : Math.Max(1, (int)((long)RefillOrDefault * lead / Lead));
+
     /// <summary>How long a host's applied sequence may stand still before its events go out regardless (VfioAp stopped, a gap).</summary>
     public TimeSpan Stall { get; set; } = TimeSpan.FromSeconds(10);
 

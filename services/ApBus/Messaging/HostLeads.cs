@@ -7,7 +7,10 @@ namespace Apmatrix.ApBus.Messaging;
 /// last one VfioAp applied, asked for (<paramref name="ask"/>) only when the last known answer holds events back. Every
 /// event goes when VfioAp does not answer, or when its answer has not moved for <see cref="BusEventLeadOptions.Stall"/>:
 /// the lead spares the hosts sharing a lane a backlog, and must never be what stops a host. A held-back host's reads are
-/// limited to what may go (<see cref="LimitsAsync"/>), so its backlog is not read again on every look.
+/// limited to what may go (<see cref="LimitsAsync"/>), so its backlog is not read again on every look. While a host with
+/// no backlog (all its events gone) lets events go too, a host's lead is <see cref="BusEventLeadOptions.SharedLead"/>: one
+/// host's long backlog cannot take every core from the small changes of the others, and hosts that all have backlogs
+/// (a fleet's scans at once) keep their whole lead.
 /// </summary>
 public sealed class HostLeads(BusEventLeadOptions options, TimeProvider clock, Func<string, CancellationToken, Task<long?>> ask)
 {
@@ -29,6 +32,13 @@ public sealed class HostLeads(BusEventLeadOptions options, TimeProvider clock, F
     /// <summary>The hosts whose reads are limited (<see cref="Known.Next"/> set), so that a look for limits costs what is held back, not the fleet.</summary>
     readonly ConcurrentDictionary<string, Known> _held = new();
 
+    /// <summary>How long a host that let all its events go counts as company for the others.</summary>
+    static readonly TimeSpan CompanyFor = TimeSpan.FromSeconds(1);
+
+    /// <summary>The last two hosts that let all their events go and when: whichever is not the host asking tells whether it has company.</summary>
+    (string? Host, long At) _latest = (null, NeverAsked), _before = (null, NeverAsked);
+    readonly Lock _company = new();
+
     /// <summary>How many leading <paramref name="sequences"/> (a host's next events, in order) may go now.</summary>
     public async Task<int> AllowAsync(string host, IReadOnlyList<long> sequences, CancellationToken cancellationToken)
     {
@@ -36,18 +46,19 @@ public sealed class HostLeads(BusEventLeadOptions options, TimeProvider clock, F
         var known = _hosts.GetOrAdd(host, _ => new Known(clock.GetTimestamp()));
         var (last, _, next) = Read(known);
         var held = next is not null;
-        var allowed = Allowed(held, sequences, last);
+        var lead = LeadOf(host);
+        var allowed = Allowed(held, sequences, last, lead);
         if (allowed < sequences.Count && Due(known))
         {
             if (await AskAsync(host, known, cancellationToken) is not { } applied) return Went(host, known, sequences, sequences.Count);
-            allowed = Allowed(held, sequences, applied);
+            allowed = Allowed(held, sequences, applied, lead);
         }
         var stalled = allowed == 0 && clock.GetElapsedTime(Read(known).MovedAt) >= options.Stall;
         return Went(host, known, sequences, stalled ? sequences.Count : allowed);
     }
 
     /// <summary>
-    /// The most rows each held-back host may send now (one while fewer than <see cref="BusEventLeadOptions.Refill"/> may go:
+    /// The most rows each held-back host may send now (one while fewer than its refill (<see cref="BusEventLeadOptions.Refill"/>) may go:
     /// that row tells how far the host really is), asking VfioAp,
     /// all at once, for those whose answer holds them back and may be asked again. Hosts that VfioAp does not answer for,
     /// or that stood still for <see cref="BusEventLeadOptions.Stall"/>, are not limited.
@@ -58,10 +69,13 @@ public sealed class HostLeads(BusEventLeadOptions options, TimeProvider clock, F
     async Task<IReadOnlyDictionary<string, int>> HeldLimitsAsync(CancellationToken cancellationToken)
     {
         var held = _held.ToList();
-        var answers = await Task.WhenAll(held.Select(async h =>
+        var leads = held.Select(h => LeadOf(h.Key)).ToList();
+        var answers = await Task.WhenAll(held.Select(async (h, i) =>
         {
             var (applied, _, next) = Read(h.Value);
-            return next is { } n && Room(applied, n) < options.RefillOrDefault && Due(h.Value) ? await AskAsync(h.Key, h.Value, cancellationToken) : applied;
+            return next is { } n && Room(applied, n, leads[i]) < options.RefillOf(leads[i]) && Due(h.Value)
+                ? await AskAsync(h.Key, h.Value, cancellationToken)
+                : applied;
         }));
         var limits = new Dictionary<string, int>();
         for (var i = 0; i < held.Count; i++)
@@ -70,8 +84,8 @@ public sealed class HostLeads(BusEventLeadOptions options, TimeProvider clock, F
             lock (known)
             {
                 if (answers[i] is not { } applied || known.Next is not { } next || clock.GetElapsedTime(known.MovedAt) >= options.Stall) continue;
-                var room = Room(applied, next);
-                known.Limit = room < options.RefillOrDefault ? 1 : (int)Math.Min(room, int.MaxValue);
+                var room = Room(applied, next, leads[i]);
+                known.Limit = room < options.RefillOf(leads[i]) ? 1 : (int)Math.Min(room, int.MaxValue);
                 limits[held[i].Key] = known.Limit;
             }
         }
@@ -119,24 +133,47 @@ public sealed class HostLeads(BusEventLeadOptions options, TimeProvider clock, F
             else (known.Next, known.Limit) = (null, int.MaxValue);
             if (known.Next is null) _held.TryRemove(host, out _);
             else _held[host] = known;
+            if (known.Next is null && allowed > 0) NoteDrained(host);
         }
         return allowed;
     }
 
     /// <summary>
-    /// How many of <paramref name="sequences"/> are within the lead; none while the host is held back and fewer than
-    /// <see cref="BusEventLeadOptions.Refill"/> of its events may go.
+    /// How many of <paramref name="sequences"/> are within <paramref name="lead"/>; none while the host is held back and
+    /// fewer than its refill may go.
     /// </summary>
-    int Allowed(bool held, IReadOnlyList<long> sequences, long applied) =>
-        held && Room(applied, sequences[0]) < options.RefillOrDefault ? 0 : Within(sequences, applied);
+    int Allowed(bool held, IReadOnlyList<long> sequences, long applied, int lead) =>
+        held && Room(applied, sequences[0], lead) < options.RefillOf(lead) ? 0 : Within(sequences, applied, lead);
 
     /// <summary>How many events from <paramref name="next"/> on may go with VfioAp at <paramref name="applied"/>.</summary>
-    long Room(long applied, long next) => applied + options.Lead - next + 1;
+    static long Room(long applied, long next, int lead) => applied + lead - next + 1;
 
-    int Within(IReadOnlyList<long> sequences, long applied)
+    static int Within(IReadOnlyList<long> sequences, long applied, int lead)
     {
         var n = 0;
-        while (n < sequences.Count && sequences[n] <= applied + options.Lead) n++;
+        while (n < sequences.Count && sequences[n] <= applied + lead) n++;
         return n;
+    }
+
+    /// <summary>The host's lead now: the shared one while another host let all its events go within <see cref="CompanyFor"/>.</summary>
+    int LeadOf(string host)
+    {
+        var now = clock.GetTimestamp();
+        lock (_company)
+        {
+            var other = _latest.Host == host ? _before : _latest;
+            return options.LeadOf(other.Host is not null && clock.GetElapsedTime(other.At, now) < CompanyFor);
+        }
+    }
+
+    /// <summary>Notes that <paramref name="host"/> let all its events go now.</summary>
+    void NoteDrained(string host)
+    {
+        var now = clock.GetTimestamp();
+        lock (_company)
+        {
+            if (_latest.Host != host) _before = _latest;
+            _latest = (host, now);
+        }
     }
 }

@@ -4,7 +4,10 @@ namespace Apmatrix.Services.Tests.ApBus;
 
 public class HostLeadsTests
 {
-    static readonly BusEventLeadOptions Options = new() { Lead = 500, Stall = TimeSpan.FromSeconds(10), AskEvery = TimeSpan.FromMilliseconds(20) };
+    // The lead alone: the tests of the shared lead name it.
+    static readonly BusEventLeadOptions Options = new() { Lead = 500, SharedLead = 0, Stall = TimeSpan.FromSeconds(10), AskEvery = TimeSpan.FromMilliseconds(20) };
+
+    static readonly BusEventLeadOptions Shared = new() { Lead = 500, SharedLead = 64, Stall = TimeSpan.FromSeconds(10), AskEvery = TimeSpan.FromMilliseconds(20) };
 
     readonly ManualClock _clock = new();
     readonly List<string> _asked = [];
@@ -74,6 +77,59 @@ public class HostLeadsTests
         _clock.Advance(TimeSpan.FromMilliseconds(20));
         Assert.Equal(new Dictionary<string, int> { ["h1"] = 100 }, await leads.LimitsAsync(CancellationToken.None));
         Assert.Equal(100, await leads.AllowAsync("h1", Sequences(501, 100), CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Should_keep_a_host_to_the_shared_lead_while_another_host_lets_events_go()
+    {
+        var leads = Leads(Shared);
+        _applied = 0;
+        Assert.Equal(3, await leads.AllowAsync("small", Sequences(1, 3), CancellationToken.None));
+
+        Assert.Equal(64, await leads.AllowAsync("big", Sequences(1, 1000), CancellationToken.None));
+        // The small host's own three go as before: they are within any lead.
+        Assert.Equal(3, await leads.AllowAsync("small", Sequences(4, 3), CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Should_keep_the_whole_lead_for_hosts_that_all_have_backlogs()
+    {
+        var leads = Leads(Shared);
+        _applied = 0;
+
+        Assert.Equal(500, await leads.AllowAsync("scan-1", Sequences(1, 1000), CancellationToken.None));
+        Assert.Equal(500, await leads.AllowAsync("scan-2", Sequences(1, 1000), CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Should_refill_a_host_on_the_shared_lead_by_half_of_it()
+    {
+        var leads = Leads(Shared);
+        _applied = 0;
+        Assert.Equal(3, await leads.AllowAsync("small", Sequences(1, 3), CancellationToken.None));
+        Assert.Equal(64, await leads.AllowAsync("big", Sequences(1, 1000), CancellationToken.None));
+        _applied = 31;
+        _clock.Advance(TimeSpan.FromMilliseconds(20));
+        Assert.Equal(0, await leads.AllowAsync("big", Sequences(65, 936), CancellationToken.None));
+        _applied = 32;
+        _clock.Advance(TimeSpan.FromMilliseconds(20));
+
+        Assert.Equal(32, await leads.AllowAsync("big", Sequences(65, 936), CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Should_give_a_host_its_whole_lead_once_the_others_have_been_quiet_for_a_second()
+    {
+        var leads = Leads(Shared);
+        _applied = 0;
+        Assert.Equal(3, await leads.AllowAsync("small", Sequences(1, 3), CancellationToken.None));
+        _clock.Advance(TimeSpan.FromSeconds(1));
+
+        Assert.Equal(500, await leads.AllowAsync("big", Sequences(1, 1000), CancellationToken.None));
+        // A host is not company for itself.
+        _clock.Advance(TimeSpan.FromMilliseconds(20));
+        _applied = 500;
+        Assert.Equal(500, await leads.AllowAsync("big", Sequences(501, 500), CancellationToken.None));
     }
 
     [Fact]
