@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -42,25 +41,26 @@ public static class Outbox
 
     /// <summary>
     /// Writes the messages in order within the context's current transaction (the caller commits); each is published
-    /// with its <paramref name="partitionOf"/> (its host) as routing key, in order among the messages of that key.
+    /// with its <paramref name="partitionOf"/> (its host) as routing key, in order among the messages of that key. Up to
+    /// <paramref name="perRow"/> consecutive messages of one type and key share a row (<see cref="OutboxRows"/>).
     /// </summary>
     public static Task EnqueueAsync<T>(this DbContext db, IReadOnlyCollection<T> messages, Func<T, string> partitionOf,
-        CancellationToken cancellationToken) where T : class => db.EnqueueAsync(new WriteBatch(), messages, partitionOf, cancellationToken);
+        CancellationToken cancellationToken, int perRow = 1) where T : class =>
+        db.EnqueueAsync(new WriteBatch(), messages, partitionOf, cancellationToken, perRow);
 
     /// <summary>
     /// As above, after the statements of <paramref name="writes"/>, which it sends: a few rows go in the same round trip,
     /// more by COPY after it.
     /// </summary>
     public static async Task EnqueueAsync<T>(this DbContext db, WriteBatch writes, IReadOnlyCollection<T> messages, Func<T, string> partitionOf,
-        CancellationToken cancellationToken) where T : class
+        CancellationToken cancellationToken, int perRow = 1) where T : class
     {
         if (db.Database.CurrentTransaction is null)
             throw new InvalidOperationException("the outbox is written inside the transaction of the state change");
         // What caused these rows (the request, the consumed message): the dispatcher publishes each as its child. An
         // activity no tracer listens to (ASP.NET Core makes one regardless) decides nothing for the services downstream.
         var traceParent = Activity.Current is { IdFormat: ActivityIdFormat.W3C } cause && cause.Source.HasListeners() ? cause.Id : null;
-        var rows = messages.Select(m => (Id: NewId.NextGuid(), Type: m.GetType().FullName!, Body: JsonSerializer.Serialize(m, m.GetType(), Wire.Options),
-            Key: partitionOf(m))).ToList();
+        var rows = OutboxRows.Pack(messages, partitionOf, perRow);
         if (rows.Count <= InsertedRows)
         {
             if (rows.Count > 0)
@@ -68,7 +68,7 @@ public static class Outbox
                     INSERT INTO {Table} (message_id, message_type, body, partition_key, trace_parent)
                     SELECT id, type, body::jsonb, key, @trace FROM unnest(@ids, @types, @bodies, @keys) WITH ORDINALITY AS r(id, type, body, key, n) ORDER BY n
                     """,
-                    SqlArrays.Uuids("ids", rows.Select(r => r.Id)), SqlArrays.Texts("types", rows.Select(r => r.Type)),
+                    SqlArrays.Uuids("ids", rows.Select(_ => NewId.NextGuid())), SqlArrays.Texts("types", rows.Select(r => r.Type)),
                     SqlArrays.Texts("bodies", rows.Select(r => r.Body)), SqlArrays.Texts("keys", rows.Select(r => r.Key)),
                     new NpgsqlParameter("trace", NpgsqlDbType.Text) { Value = (object?)traceParent ?? DBNull.Value });
             await writes.ExecuteAsync(db, cancellationToken);
@@ -81,7 +81,7 @@ public static class Outbox
         foreach (var row in rows)
         {
             await copy.StartRowAsync(cancellationToken);
-            await copy.WriteAsync(row.Id, NpgsqlDbType.Uuid, cancellationToken);
+            await copy.WriteAsync(NewId.NextGuid(), NpgsqlDbType.Uuid, cancellationToken);
             await copy.WriteAsync(row.Type, NpgsqlDbType.Text, cancellationToken);
             await copy.WriteAsync(row.Body, NpgsqlDbType.Jsonb, cancellationToken);
             await copy.WriteAsync(row.Key, NpgsqlDbType.Text, cancellationToken);

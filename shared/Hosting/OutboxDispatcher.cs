@@ -101,8 +101,8 @@ public sealed class OutboxDispatcher<TContext>(IServiceScopeFactory scopes, IBus
         var key = rows[0].PartitionKey;
         lane.After = key;
         var read = Stopwatch.GetTimestamp();
-        var messages = rows.Select(Read).ToList();
-        var readable = messages.OfType<Readable>().ToList();
+        var unpacked = rows.Select(Read).ToList();
+        var readable = unpacked.SelectMany(messages => messages).ToList();
         var allowed = pace is null || readable.Count == 0
             ? readable.Count
             : Math.Min(readable.Count, await pace.AllowAsync(key, readable.Select(m => m.Message).ToList(), stoppingToken));
@@ -113,10 +113,10 @@ public sealed class OutboxDispatcher<TContext>(IServiceScopeFactory scopes, IBus
             lane.Held = true;
             return 0;
         }
-        // The rows up to the last message allowed (unreadable ones among them are dropped); the rest wait for the next batch.
-        var taken = allowed == readable.Count ? rows.Count : messages.IndexOf(readable[allowed]);
+        // Whole rows up to the last message allowed (unreadable ones among them are dropped); the rest wait for the next batch.
+        var taken = OutboxRows.Taken(unpacked.Select(messages => messages.Count).ToList(), allowed);
         rows = rows[..taken];
-        await PublishAsync(lane, readable[..allowed], stoppingToken);
+        await PublishAsync(lane, readable[..unpacked.Take(taken).Sum(messages => messages.Count)], stoppingToken);
         var published = Stopwatch.GetTimestamp();
         await using (var done = new NpgsqlBatch(connection)
         {
@@ -274,19 +274,18 @@ public sealed class OutboxDispatcher<TContext>(IServiceScopeFactory scopes, IBus
 
     sealed record Readable(Guid MessageId, object Message, Type Type, string PartitionKey, string? TraceParent);
 
-    /// <summary>A row no contract can read would block every row after it, so it is logged whole and dropped.</summary>
-    Readable? Read(OutboxMessage row)
+    /// <summary>A row's messages; a row no contract can read would block every row after it, so it is logged whole and dropped (none).</summary>
+    IReadOnlyList<Readable> Read(OutboxMessage row)
     {
         try
         {
-            var type = Wire.ContractType(row.MessageType);
-            var message = JsonSerializer.Deserialize(row.Body, type, Wire.Options) ?? throw new JsonException("the body is JSON null");
-            return new Readable(row.MessageId, message, type, row.PartitionKey, row.TraceParent);
+            var (type, packed, messages) = OutboxRows.Unpack(row.MessageType, row.Body);
+            return [.. messages.Select((message, i) => new Readable(OutboxRows.MessageIdOf(row.MessageId, i, packed), message, type, row.PartitionKey, row.TraceParent))];
         }
         catch (Exception e) when (e is InvalidOperationException or JsonException or NotSupportedException)
         {
             log.LogError(e, "dropping unreadable outbox row {Sequence} ({MessageType}): {Body}", row.Sequence, row.MessageType, row.Body);
-            return null;
+            return [];
         }
     }
 }

@@ -15,6 +15,12 @@ namespace Apmatrix.ApBus.Persistence;
 /// </summary>
 public sealed class HostStore(ApBusDbContext db, OutboxSignal outbox)
 {
+    /// <summary>
+    /// Bus events per outbox row: a full-scale scan's 65,538 per-queue events are 2,050 rows to write and delete, not
+    /// 65,538, and a row is small beside the lead (<see cref="Messaging.BusEventLeadOptions"/>) a host keeps to.
+    /// </summary>
+    const int EventsPerRow = 32;
+
     public delegate Task Operation(HostBus bus, BusEventRecorder recorder, CancellationToken cancellationToken);
 
     public Task<HostRecord?> FindAsync(string hostId, CancellationToken cancellationToken) =>
@@ -93,7 +99,7 @@ public sealed class HostStore(ApBusDbContext db, OutboxSignal outbox)
     async Task CommitAsync(IDbContextTransaction transaction, BusEventRecorder recorder, CancellationToken cancellationToken,
         Action? committing = null)
     {
-        await db.EnqueueAsync(recorder.Messages, m => m.HostId, cancellationToken);
+        await db.EnqueueAsync(recorder.Messages, m => m.HostId, cancellationToken, EventsPerRow);
         committing?.Invoke();
         await transaction.CommitAsync(cancellationToken);
         outbox.Notify();
