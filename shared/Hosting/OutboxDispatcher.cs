@@ -101,7 +101,7 @@ public sealed class OutboxDispatcher<TContext>(IServiceScopeFactory scopes, IBus
         var key = rows[0].PartitionKey;
         lane.After = key;
         var read = Stopwatch.GetTimestamp();
-        var unpacked = rows.Select(Read).ToList();
+        var unpacked = Unpack(rows);
         var readable = unpacked.SelectMany(messages => messages).ToList();
         var allowed = pace is null || readable.Count == 0
             ? readable.Count
@@ -273,6 +273,21 @@ public sealed class OutboxDispatcher<TContext>(IServiceScopeFactory scopes, IBus
     }
 
     sealed record Readable(Guid MessageId, object Message, Type Type, string PartitionKey, string? TraceParent);
+
+    /// <summary>
+    /// The messages of the leading rows, a batch's worth (<see cref="MessagingOptions.OutboxBatchSize"/>): packed rows
+    /// past it stay unread, not unpacked only for the pace to hold them back.
+    /// </summary>
+    List<IReadOnlyList<Readable>> Unpack(List<OutboxMessage> rows)
+    {
+        var (unpacked, messages) = (new List<IReadOnlyList<Readable>>(rows.Count), 0);
+        for (var i = 0; i < rows.Count && messages < options.Value.OutboxBatchSize; i++)
+        {
+            unpacked.Add(Read(rows[i]));
+            messages += unpacked[^1].Count;
+        }
+        return unpacked;
+    }
 
     /// <summary>A row's messages; a row no contract can read would block every row after it, so it is logged whole and dropped (none).</summary>
     IReadOnlyList<Readable> Read(OutboxMessage row)

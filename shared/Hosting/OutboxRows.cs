@@ -1,5 +1,5 @@
 using System.Buffers;
-using System.Security.Cryptography;
+using System.Buffers.Binary;
 using System.Text;
 using System.Text.Json;
 
@@ -75,19 +75,28 @@ public static class OutboxRows
 
     /// <summary>
     /// The message id of message <paramref name="index"/> of a row: the row's own for a row of one message; in a packed
-    /// row, one derived from the row's (name-based, RFC 9562 version 3), so a batch sent again carries the same ids.
+    /// row, one mixed from the row's and the index (RFC 9562 version 8), so a batch sent again carries the same ids.
     /// </summary>
     public static Guid MessageIdOf(Guid rowId, int index, bool packed)
     {
         if (!packed) return rowId;
-        Span<byte> name = stackalloc byte[20];
-        rowId.TryWriteBytes(name);
-        BitConverter.TryWriteBytes(name[16..], index);
-        Span<byte> hash = stackalloc byte[16];
-        MD5.HashData(name, hash);
-        hash[6] = (byte)(hash[6] & 0x0f | 0x30);
-        hash[8] = (byte)(hash[8] & 0x3f | 0x80);
-        return new Guid(hash, bigEndian: true);
+        Span<byte> bytes = stackalloc byte[16];
+        rowId.TryWriteBytes(bytes);
+        var high = BinaryPrimitives.ReadUInt64LittleEndian(bytes);
+        var low = Mix(BinaryPrimitives.ReadUInt64LittleEndian(bytes[8..]) + (ulong)(index + 1) * 0x9e3779b97f4a7c15);
+        BinaryPrimitives.WriteUInt64LittleEndian(bytes, Mix(high ^ low));
+        BinaryPrimitives.WriteUInt64LittleEndian(bytes[8..], low);
+        bytes[6] = (byte)(bytes[6] & 0x0f | 0x80);
+        bytes[8] = (byte)(bytes[8] & 0x3f | 0x80);
+        return new Guid(bytes, bigEndian: true);
+    }
+
+    /// <summary>SplitMix64's finalizer: a cheap bijection that spreads every input bit (a hash here costs more than the publish).</summary>
+    static ulong Mix(ulong z)
+    {
+        z = (z ^ z >> 30) * 0xbf58476d1ce4e5b9;
+        z = (z ^ z >> 27) * 0x94d049bb133111eb;
+        return z ^ z >> 31;
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using Apmatrix.ApBus.Http;
+using Apmatrix.ApBus.Persistence;
 using Apmatrix.Contracts;
 using Apmatrix.Hosting;
 using Microsoft.Extensions.DependencyInjection;
@@ -15,7 +16,12 @@ public sealed class BusEventPace(IOptions<BusEventLeadOptions> options, TimeProv
     // A typed client per ask, as the HTTP client factory means them to be used: this pace lives as long as the process.
     readonly HostLeads _leads = new(options.Value, clock, (host, ct) => services.GetRequiredService<VfioApClient>().AppliedAsync(host, ct));
 
-    public ValueTask<IReadOnlyDictionary<string, int>> LimitsAsync(CancellationToken cancellationToken) => _leads.LimitsAsync(cancellationToken);
+    public async ValueTask<IReadOnlyDictionary<string, int>> LimitsAsync(CancellationToken cancellationToken)
+    {
+        var events = await _leads.LimitsAsync(cancellationToken);
+        // The leads count events and the outbox reads rows of up to HostStore.EventsPerRow events: enough rows, a row over at most.
+        return events.Count == 0 ? events : events.ToDictionary(l => l.Key, l => l.Value / HostStore.EventsPerRow + 1);
+    }
 
     public async ValueTask<int> AllowAsync(string key, IReadOnlyList<object> messages, CancellationToken cancellationToken)
     {

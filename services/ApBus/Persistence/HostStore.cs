@@ -19,7 +19,7 @@ public sealed class HostStore(ApBusDbContext db, OutboxSignal outbox)
     /// Bus events per outbox row: a full-scale scan's 65,538 per-queue events are 2,050 rows to write and delete, not
     /// 65,538, and a row is small beside the lead (<see cref="Messaging.BusEventLeadOptions"/>) a host keeps to.
     /// </summary>
-    const int EventsPerRow = 32;
+    public const int EventsPerRow = 32;
 
     public delegate Task Operation(HostBus bus, BusEventRecorder recorder, CancellationToken cancellationToken);
 

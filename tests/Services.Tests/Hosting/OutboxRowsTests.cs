@@ -88,7 +88,7 @@ public class Outbox_rows
 
         Assert.Equal(65, ids.Append(row).Distinct().Count());
         Assert.Equal(ids, Enumerable.Range(0, 64).Select(i => OutboxRows.MessageIdOf(row, i, packed: true)));
-        Assert.All(ids, id => Assert.Equal(3, id.Version));
+        Assert.All(ids, id => Assert.Equal(8, id.Version));
         Assert.Equal(row, OutboxRows.MessageIdOf(row, 0, packed: false));
     }
 
