@@ -66,11 +66,10 @@ public static class OutboxRows
         var type = Wire.ContractType(messageType);
         if (!type.IsArray)
             return (type, false, [JsonSerializer.Deserialize(body, type, Wire.Options) ?? throw new JsonException("the body is JSON null")]);
-        var messages = (System.Array?)JsonSerializer.Deserialize(body, type, Wire.Options) ?? throw new JsonException("the body is JSON null");
-        var unpacked = new object[messages.Length];
-        for (var i = 0; i < unpacked.Length; i++)
-            unpacked[i] = messages.GetValue(i) ?? throw new JsonException($"message {i} of the row is JSON null");
-        return (type.GetElementType()!, true, unpacked);
+        // Contracts are classes, so an array of one is an object[].
+        var messages = (object?[]?)JsonSerializer.Deserialize(body, type, Wire.Options) ?? throw new JsonException("the body is JSON null");
+        if (System.Array.IndexOf(messages, null) is var empty and >= 0) throw new JsonException($"message {empty} of the row is JSON null");
+        return (type.GetElementType()!, true, messages!);
     }
 
     /// <summary>
@@ -107,13 +106,11 @@ public static class OutboxRows
     /// </summary>
     public static int Taken(IReadOnlyList<int> messagesPerRow, int allowed)
     {
-        var (messages, taken) = (0, 0);
+        var messages = 0;
         for (var row = 0; row < messagesPerRow.Count; row++)
         {
-            if (messages + messagesPerRow[row] > allowed)
-                return messages == 0 ? row + 1 : taken;
+            if (messages + messagesPerRow[row] > allowed) return messages == 0 ? row + 1 : row;
             messages += messagesPerRow[row];
-            taken = row + 1;
         }
         return messagesPerRow.Count;
     }
