@@ -223,6 +223,24 @@ public sealed class LoadReportTests
         Assert.Contains("\"cpuMsPerThousandMessages\": \"NaN\"", json);
     }
 
+    [Fact]
+    public async Task Should_add_up_each_part_s_cpu_over_the_scans_and_leave_out_a_part_one_scan_could_not_read()
+    {
+        ModeResult[] runs =
+        [
+            Run("per-queue", 65_538, 13_000, 20, new Dictionary<string, double> { ["VfioAp"] = 5.5, ["RabbitMQ"] = 8, ["PostgreSQL"] = 1.25 },
+                new Dictionary<string, double> { ["VfioAp"] = 6, ["RabbitMQ"] = 8.5 }),
+            Run("grouped", 488, 1_000),
+        ];
+        var report = Judged("cpu-parts", FullScale, Ceilings, runs);
+
+        var (markdown, json) = await WrittenAsync(report);
+
+        Assert.Equal(new Dictionary<string, double> { ["VfioAp"] = 11.5, ["RabbitMQ"] = 16.5 }, runs[0].CpuSecondsByPart);
+        Assert.Contains("| CPU seconds by part (`/proc`) | VfioAp 11.5, RabbitMQ 16.5 | - |", markdown);
+        Assert.Contains("\"cpuSecondsByPart\": {", json);
+    }
+
     static readonly RunEnvironment Machine = new("m", 2, "r", "b", "8", "0", "");
 
     /// <summary>A report of <paramref name="runs"/> on <see cref="Machine"/>, its targets judged as the load tool judges them.</summary>
@@ -250,7 +268,9 @@ public sealed class LoadReportTests
     /// <summary>A scan's guest messages in these reports: the figures below were worked out with one each way per guest update.</summary>
     const long GuestMessages = 2 * 256;
 
-    static ModeResult Run(string form, long events, double ms, double cpuSeconds = double.NaN) =>
-        new(form, "batched", 1, 1, 1, [new ScanPhases(1, "from empty to full", events, 256, GuestMessages, 1, ms, ms, ms, null, cpuSeconds)],
+    static ModeResult Run(string form, long events, double ms, double cpuSeconds = double.NaN, params IReadOnlyDictionary<string, double>[] cpuByPart) =>
+        new(form, "batched", 1, 1, 1,
+            [.. (cpuByPart.Length == 0 ? [new Dictionary<string, double>()] : cpuByPart).Select((parts, i) =>
+                new ScanPhases(i + 1, "from empty to full", events, 256, GuestMessages, 1, ms, ms, ms, null, cpuSeconds, parts))],
             new Percentiles(256, 1, 2, 3), 0, new Spread(1, 1, 1), new Spread(1, 1, 1), [], [], 0, null, []);
 }

@@ -255,6 +255,7 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
 
         var start = clock.Elapsed.TotalMilliseconds;
         var cpuAtStart = MachineCpu.BusySeconds();
+        var partsAtStart = ProcessCpu.Sample(stack);
         using var stopWatching = new CancellationTokenSource();
         var watching = backlog?.WatchAsync(clock, start, stopWatching.Token);
         var redeliveredBefore = _faults is null ? null : await servers!.RedeliveredAsync(cancellationToken);
@@ -310,6 +311,7 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
         var timings = await scanned;
         // Here, not with the phases below: a fault's recovery before the next scan is not the scan's CPU.
         var cpu = MachineCpu.BusySeconds() - cpuAtStart;
+        var cpuByPart = ProcessCpu.Spent(partsAtStart, ProcessCpu.Sample(stack));
         var besideIt = await neighbours;
         await poisoning;
         if (await faulting is { } window)
@@ -328,7 +330,7 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
         var phases = new ScanPhases(scan + 1, config.Apm.IsEmpty ? "to empty" : "from empty to full",
             expected.Sum(e => e.Events), expected.Sum(e => e.Updates), expected.Sum(e => ExpectedHost.GuestMessages(e.Updates)),
             timings.Max(t => t.Answered) - start, timings.Max(t => t.Applied) - start,
-            timings.Max(t => t.ScanComplete) - start, timings.Max(t => t.Last) - start, watching is null ? null : await watching, cpu);
+            timings.Max(t => t.ScanComplete) - start, timings.Max(t => t.Last) - start, watching is null ? null : await watching, cpu, cpuByPart);
         return (phases, timings.SelectMany(t => t.Lateness).ToList(), besideIt);
     }
 

@@ -27,6 +27,9 @@ public sealed record ModeResult(
     public double MessagesPerSecond => Messages / WholeSeconds;
     /// <summary>The whole machine's busy CPU time over the timed scans, per 1,000 messages; NaN when a scan's could not be read.</summary>
     public double CpuMsPerThousandMessages => Scans.Sum(s => s.CpuSeconds) * 1e6 / Messages;
+    /// <summary>CPU seconds of each part of the run over the timed scans (<see cref="ProcessCpu"/>): the parts every scan could read.</summary>
+    public IReadOnlyDictionary<string, double> CpuSecondsByPart => Scans.Count == 0 ? new Dictionary<string, double>() : Scans
+        .SelectMany(s => s.CpuByPart).GroupBy(p => p.Key).Where(p => p.Count() == Scans.Count).ToDictionary(p => p.Key, p => p.Sum(x => x.Value));
     public bool Exact => Failures.Count == 0;
     /// <summary>"off" or "on" when the run chose the services' telemetry (<see cref="LoadOptions.Telemetry"/>), else null.</summary>
     public string? Telemetry { get; init; }

@@ -77,7 +77,8 @@ public static class ReportWriter
                       "arriving at the run's own timing queue; backlogs sampled every 200 ms (outbox rows, queue depths). ScanComplete-to-applied is one value per updated guest: the arrival of its " +
                       "last guest acknowledgement of the scan minus the arrival of its host's `ScanComplete`, both on that queue (HdrHistogram). " +
                       "Machine CPU: the busy ticks of `/proc/stat` (user, nice, system, irq, softirq, steal) from the config change to the " +
-                      "last guest applied, of every process on the machine, broker and database included.");
+                      "last guest applied, of every process on the machine, broker and database included; by part, the same span's user and system time " +
+                      "of each service's instances, the broker's Erlang VMs, PostgreSQL's processes (exited backends included) and this tool, from `/proc/[pid]/stat`.");
         md.AppendLine();
         md.AppendLine($"| figure | {string.Join(" | ", r.Modes.Select(m => m.Run))} |");
         md.AppendLine($"|---|{string.Concat(r.Modes.Select(_ => "---:|"))}");
@@ -96,6 +97,8 @@ public static class ReportWriter
                 ? $"**{m.MessagesPerSecond / c.MessagesPerSecond:F2}**" : "-");
         }
         Row(md, r, "machine CPU, ms per 1,000 messages", m => double.IsNaN(m.CpuMsPerThousandMessages) ? "-" : $"{m.CpuMsPerThousandMessages:N0}");
+        Row(md, r, "CPU seconds by part (`/proc`)", m => m.CpuSecondsByPart.Count == 0 ? "-"
+            : string.Join(", ", m.CpuSecondsByPart.Select(p => $"{p.Key} {p.Value:F1}")));
         Row(md, r, "ScanComplete to last guest applied p50 / p99 / max", m => m.ScanCompleteToLastApplied is { Count: > 0 } p
             ? $"{p.P50:F1} / {p.P99:F1} / {p.Max:F1} ms (n = {p.Count})" : "-");
         Row(md, r, "guests whose last update came before ScanComplete", m => $"{m.AppliedBeforeScanComplete:N0}");
