@@ -5,7 +5,8 @@ namespace Apmatrix.LoadTest;
 /// <summary>
 /// Where a scan's CPU went: the CPU seconds so far of each part of the run, read from <c>/proc/[pid]/stat</c>: each
 /// service's instances, the broker's Erlang VMs (<c>beam.smp</c>), PostgreSQL's processes and this tool. A part whose
-/// processes cannot be read (another machine, a container, not Linux) is left out.
+/// processes cannot be read (another machine, a container, not Linux) is left out, and so is one whose lasting processes
+/// changed between two samples (an instance killed and started again, a server restarted): its time before is lost.
 /// </summary>
 public static class ProcessCpu
 {
@@ -16,24 +17,30 @@ public static class ProcessCpu
     public const string PostgreSql = "PostgreSQL";
     public const string LoadTool = "load tool";
 
-    /// <summary>CPU seconds so far of each part: the services by name, then <see cref="RabbitMq"/>, <see cref="PostgreSql"/>, <see cref="LoadTool"/>.</summary>
-    public static Dictionary<string, double> Sample(IStack stack)
+    /// <summary>A part's CPU seconds so far, and the processes that must last for two samples to compare (their ids).</summary>
+    public sealed record Part(double Seconds, string Processes);
+
+    /// <summary>Each part so far: the services by name, then <see cref="RabbitMq"/>, <see cref="PostgreSql"/>, <see cref="LoadTool"/>.</summary>
+    public static Dictionary<string, Part> Sample(IStack stack)
     {
-        var parts = new Dictionary<string, double>();
+        var parts = new Dictionary<string, Part>();
         foreach (var service in stack.All.GroupBy(i => i.Service))
             if (service.All(i => i.ProcessId is not null))
-                Add(parts, service.Key, service.Select(i => Stat(i.ProcessId!.Value)).ToList(), reaped: false);
+                Add(parts, service.Key, [.. service.Select(i => (i.ProcessId!.Value, Stat(i.ProcessId!.Value)))], reaped: false, lasting: _ => true);
         var running = Running();
-        // Each exited backend's time is in its parent's reaped children's: counting those keeps PostgreSQL's total from dropping.
-        foreach (var (part, command) in new[] { (RabbitMq, "beam.smp"), (PostgreSql, "postgres") })
-            Add(parts, part, running.Where(stat => CommandOf(stat) == command).ToList<string?>(), reaped: true);
-        Add(parts, LoadTool, [Stat(Environment.ProcessId)], reaped: false);
+        Add(parts, RabbitMq, [.. running.Where(p => CommandOf(p.Stat!) == "beam.smp")], reaped: true, lasting: _ => true);
+        // Backends come and go; each exited one's time is in the postmaster's reaped children's, and the postmaster lasts.
+        var postgres = running.Where(p => CommandOf(p.Stat!) == "postgres").ToList();
+        var ids = postgres.Select(p => p.Pid.ToString(CultureInfo.InvariantCulture)).ToHashSet();
+        Add(parts, PostgreSql, [.. postgres], reaped: true, lasting: stat => !ids.Contains(ParentOf(stat) ?? ""));
+        Add(parts, LoadTool, [(Environment.ProcessId, Stat(Environment.ProcessId))], reaped: false, lasting: _ => true);
         return parts;
     }
 
-    /// <summary>What each part of <paramref name="end"/> spent since <paramref name="start"/>, in whole ticks; a part missing from either is left out.</summary>
-    public static Dictionary<string, double> Spent(IReadOnlyDictionary<string, double> start, IReadOnlyDictionary<string, double> end) =>
-        end.Where(p => start.ContainsKey(p.Key)).ToDictionary(p => p.Key, p => Math.Round(Math.Max(0, p.Value - start[p.Key]), 2));
+    /// <summary>What each part of <paramref name="end"/> spent since <paramref name="start"/>, in whole ticks; a part missing from either, or whose lasting processes changed, is left out.</summary>
+    public static Dictionary<string, double> Spent(IReadOnlyDictionary<string, Part> start, IReadOnlyDictionary<string, Part> end) =>
+        end.Where(p => start.TryGetValue(p.Key, out var before) && before.Processes == p.Value.Processes)
+            .ToDictionary(p => p.Key, p => Math.Round(Math.Max(0, p.Value.Seconds - start[p.Key].Seconds), 2));
 
     /// <summary>
     /// A <c>stat</c> line's user and system time in seconds, with its reaped children's when <paramref name="reaped"/>;
@@ -41,11 +48,8 @@ public static class ProcessCpu
     /// </summary>
     public static double SecondsOf(string stat, bool reaped)
     {
-        var close = stat.LastIndexOf(')');
-        if (close < 0) return double.NaN;
+        if (FieldsOf(stat) is not { Length: >= 15 } fields) return double.NaN;
         // After the command: state, ppid, pgrp, session, tty, tpgid, flags, minflt, cminflt, majflt, cmajflt, utime, stime, cutime, cstime.
-        var fields = stat[(close + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        if (fields.Length < 15) return double.NaN;
         long ticks = 0;
         foreach (var i in reaped ? new[] { 11, 12, 13, 14 } : [11, 12])
         {
@@ -62,20 +66,36 @@ public static class ProcessCpu
         return open < 0 || close < open ? null : stat[(open + 1)..close];
     }
 
-    /// <summary>Adds <paramref name="part"/> with the seconds of <paramref name="stats"/> together, unless there are none or one cannot be read.</summary>
-    static void Add(Dictionary<string, double> parts, string part, List<string?> stats, bool reaped)
+    /// <summary>The parent's id of a <c>stat</c> line, as written; null for a line that is not one.</summary>
+    public static string? ParentOf(string stat) => FieldsOf(stat) is { Length: >= 2 } fields ? fields[1] : null;
+
+    static string[]? FieldsOf(string stat)
     {
-        var seconds = stats.Select(stat => stat is null ? double.NaN : SecondsOf(stat, reaped)).ToList();
-        if (seconds.Count > 0 && !seconds.Any(double.IsNaN)) parts[part] = seconds.Sum();
+        var close = stat.LastIndexOf(')');
+        return close < 0 ? null : stat[(close + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
     }
 
-    /// <summary>The <c>stat</c> line of every process that can be read now.</summary>
-    static List<string> Running()
+    /// <summary>
+    /// Adds <paramref name="part"/> with the seconds of its processes together and the ids of those <paramref name="lasting"/>
+    /// picks, unless it has none or one cannot be read.
+    /// </summary>
+    static void Add(Dictionary<string, Part> parts, string part, List<(int Pid, string? Stat)> processes, bool reaped, Func<string, bool> lasting)
+    {
+        if (processes.Count == 0 || processes.Any(p => p.Stat is null)) return;
+        var seconds = processes.Select(p => SecondsOf(p.Stat!, reaped)).ToList();
+        if (seconds.Any(double.IsNaN)) return;
+        var ids = processes.Where(p => lasting(p.Stat!)).Select(p => p.Pid).Order();
+        parts[part] = new Part(seconds.Sum(), string.Join(' ', ids));
+    }
+
+    /// <summary>Every process that can be read now, with its <c>stat</c> line.</summary>
+    static List<(int Pid, string? Stat)> Running()
     {
         try
         {
             return [.. Directory.EnumerateDirectories("/proc").Select(Path.GetFileName)
-                .Select(name => int.TryParse(name, NumberStyles.None, CultureInfo.InvariantCulture, out var pid) ? Stat(pid) : null).OfType<string>()];
+                .Select(name => int.TryParse(name, NumberStyles.None, CultureInfo.InvariantCulture, out var pid) ? (Pid: pid, Stat: Stat(pid)) : (Pid: 0, Stat: null))
+                .Where(p => p.Stat is not null)];
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
