@@ -8,7 +8,11 @@ public sealed class BusEventBatchSettings
 {
     public const string Section = "BusEvents";
 
-    public int MessageLimit { get; set; } = 500;
+    /// <summary>
+    /// At most ApBus's lead less its refill (<c>BusEvents:Lead</c> 500, refill 250): a paced host never has more than that
+    /// published and unapplied, so a larger batch could only close on <see cref="TimeLimit"/>, each round.
+    /// </summary>
+    public int MessageLimit { get; set; } = 250;
 
     /// <summary>How long a batch waits after its latest event for another: a stream fills batches, its last event waits only this.</summary>
     public TimeSpan TimeLimit { get; set; } = TimeSpan.FromMilliseconds(10);
