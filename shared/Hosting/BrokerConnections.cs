@@ -17,6 +17,10 @@ public sealed class BrokerConnections(ILogger<BrokerConnections> log, TimeProvid
     readonly ConcurrentDictionary<Socket, byte> _sockets = new();
     readonly Lock _gate = new();
     long? _droppedAt;
+    long _opened;
+
+    /// <summary>How many connections this process has opened: a new one has new channels, with nothing declared on them yet.</summary>
+    public long Opened => Interlocked.Read(ref _opened);
 
     /// <summary>A new connection's socket; those of connections gone are forgotten now, which a reconnect is the time for.</summary>
     internal void Add(Socket socket)
@@ -24,6 +28,7 @@ public sealed class BrokerConnections(ILogger<BrokerConnections> log, TimeProvid
         foreach (var old in _sockets.Keys)
             if (old.SafeHandle.IsClosed) _sockets.TryRemove(old, out _);
         _sockets[socket] = 0;
+        Interlocked.Increment(ref _opened);
     }
 
     /// <summary>

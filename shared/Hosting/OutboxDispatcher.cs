@@ -34,6 +34,9 @@ public sealed class OutboxDispatcher<TContext>(IServiceScopeFactory scopes, IBus
     /// <summary>Across lanes: a stuck channel fails every lane's publishes, while the lanes take the hosts' keys in turns.</summary>
     int _failedPublishes;
 
+    /// <summary>Batches whose publishing failed, for any reason: MassTransit may have set a channel up afresh for any type.</summary>
+    long _failedBatches;
+
     /// <summary>
     /// How often an idle instance looks for rows nobody signalled (an instance died before publishing them): lane 1
     /// only; the other lanes wait for a commit's signal, so an idle service costs one query per poll, not one per lane.
@@ -76,12 +79,16 @@ public sealed class OutboxDispatcher<TContext>(IServiceScopeFactory scopes, IBus
         }
     }
 
-    /// <summary>What one lane remembers between batches: where it left off among the keys, and which exchanges it has declared.</summary>
+    /// <summary>
+    /// What one lane remembers between batches: where it left off among the keys, whether the pace held them, and the
+    /// types it has published since the broker connections it counted were opened and the failures it counted happened.
+    /// </summary>
     sealed class Lane
     {
         public string? After;
         public bool Held;
-        public readonly HashSet<Type> Published = [];
+        public (long Opened, long Failed) Epoch = (-1, -1);
+        public HashSet<Type> Published = [];
     }
 
     async Task<int> DispatchAsync(Lane lane, CancellationToken stoppingToken)
@@ -138,7 +145,8 @@ public sealed class OutboxDispatcher<TContext>(IServiceScopeFactory scopes, IBus
     /// <summary>
     /// Publishes a batch within <see cref="MessagingOptions.PublishTimeout"/>: publisher confirms can wait forever on a
     /// connection that died under them, and the timeout is what ends the wait. The broker's failures (no confirm in
-    /// time, a channel or connection error) are counted, and the second in a row drops the broker connections.
+    /// time, a channel or connection error) are counted, and the second in a row drops the broker connections. Any
+    /// failure makes every lane publish each type's first message alone again (<see cref="PublishInOrderAsync"/>).
     /// </summary>
     async Task PublishAsync(Lane lane, List<Readable> messages, CancellationToken stoppingToken)
     {
@@ -146,13 +154,13 @@ public sealed class OutboxDispatcher<TContext>(IServiceScopeFactory scopes, IBus
         timeout.CancelAfter(options.Value.PublishTimeout);
         try
         {
-            await PublishInOrderAsync(messages, lane.Published, timeout.Token);
+            await PublishInOrderAsync(lane, messages, timeout.Token);
             Volatile.Write(ref _failedPublishes, 0);
         }
-        catch (Exception e) when (!stoppingToken.IsCancellationRequested && IsBrokerFailure(e))
+        catch (Exception e) when (!stoppingToken.IsCancellationRequested)
         {
-            var failed = Interlocked.Increment(ref _failedPublishes);
-            if (failed >= FailuresBeforeDrop)
+            Interlocked.Increment(ref _failedBatches);
+            if (IsBrokerFailure(e) && Interlocked.Increment(ref _failedPublishes) is var failed && failed >= FailuresBeforeDrop)
             {
                 var why = e is OperationCanceledException ? $"not confirmed within {options.Value.PublishTimeout}" : e.Message;
                 // Counted afresh after a drop: the next needs two more failures, on the new connections.
@@ -238,30 +246,33 @@ public sealed class OutboxDispatcher<TContext>(IServiceScopeFactory scopes, IBus
     }
 
     /// <summary>
-    /// Publishes each run of one message type after the run before it has been confirmed, a run's messages together:
-    /// one channel keeps them in the order sent, so subscribers of several types see the rows' order. The first message
-    /// of a type this lane has not published yet goes alone: its exchange still needs declaring, which would let
-    /// later sends overtake it. Each publish is awaited only until the publish timeout: MassTransit 8.5 waits without
-    /// the token for the exchange's declaration on its channel, and after a failed one on a channel it keeps, for ever
-    /// (its one-time set-up queues the next caller behind a run that has already ended); the drop of the connections
-    /// after two such failures is what gives that channel up.
+    /// Publishes the messages in order, all at once, each handed to the one channel before the next starts
+    /// (<see cref="ChannelHandOver"/>). A type's first publish on this lane since the broker connections were opened or a
+    /// publish failed goes alone, after those before it are confirmed: its exchange is declared on the way, a wait the
+    /// rest of its type would share and leave in no set order. A publish that waits where none was expected is awaited
+    /// alone too. Each publish is awaited only until the publish timeout: MassTransit 8.5 waits without the token for
+    /// the exchange's declaration on its channel, and after a failed one on a channel it keeps, for ever (its one-time
+    /// set-up queues the next caller behind a run that has already ended); the drop of the connections after two such
+    /// failures is what gives that channel up.
     /// </summary>
-    async Task PublishInOrderAsync(List<Readable> messages, HashSet<Type> published, CancellationToken cancellationToken)
+    async Task PublishInOrderAsync(Lane lane, List<Readable> messages, CancellationToken cancellationToken)
     {
-        for (var start = 0; start < messages.Count;)
+        var epoch = (broker.Opened, Volatile.Read(ref _failedBatches));
+        if (lane.Epoch != epoch) (lane.Epoch, lane.Published) = (epoch, []);
+        var sent = new List<Task>(messages.Count);
+        foreach (var m in messages)
         {
-            var (type, end) = (messages[start].Type, start + 1);
-            while (end < messages.Count && messages[end].Type == type) end++;
-            if (!published.Contains(type))
-            {
-                await Publish(messages[start++]);
-                published.Add(type);
-            }
-            await Task.WhenAll(messages[start..end].Select(Publish));
-            start = end;
+            var first = !lane.Published.Contains(m.Type);
+            if (first) await Task.WhenAll(sent);
+            var handOver = new ChannelHandOver(sent);
+            var publish = handOver.Start(h => Publish(m, h)).WaitAsync(cancellationToken);
+            if (first || !handOver.Synchronous) await publish;
+            if (first) lane.Published.Add(m.Type);
+            sent.Add(publish);
         }
+        await Task.WhenAll(sent);
 
-        Task Publish(Readable m) =>
+        Task Publish(Readable m, ChannelHandOver handOver) =>
             bus.Publish(m.Message, m.Type, Pipe.Execute<PublishContext>(context =>
             {
                 context.MessageId = m.MessageId;
@@ -269,7 +280,8 @@ public sealed class OutboxDispatcher<TContext>(IServiceScopeFactory scopes, IBus
                 if (m.TraceParent is not null) context.Headers.Set(DiagnosticHeaders.ActivityId, m.TraceParent);
                 // The consistent-hash exchange a consumer binds hashes it: one host's messages reach one queue.
                 if (m.PartitionKey.Length > 0) context.SetRoutingKey(m.PartitionKey);
-            }), cancellationToken).WaitAsync(cancellationToken);
+                handOver.Watch(context);
+            }), cancellationToken);
     }
 
     sealed record Readable(Guid MessageId, object Message, Type Type, string PartitionKey, string? TraceParent);

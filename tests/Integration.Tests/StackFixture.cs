@@ -90,6 +90,9 @@ public sealed class StackFixture : IAsyncLifetime
         return app;
     }
 
+    /// <summary>The database of an instance <see cref="StartOwnAsync"/> started, as the admin.</summary>
+    public string OwnDatabase(string service, string name) => Servers.Database($"{service}_{name}_it_{_run}");
+
     /// <summary>A service's database in this run (<c>apbus</c>, <c>vfioap</c>, <c>guestvm</c>), as the admin.</summary>
     public string Database(string service) => Servers.Database($"{service}_it_{_run}");
 

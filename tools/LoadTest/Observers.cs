@@ -2,8 +2,10 @@ using System.Diagnostics;
 using Apmatrix.Contracts;
 using Apmatrix.Hosting;
 using MassTransit;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 
 namespace Apmatrix.LoadTest;
 
@@ -16,10 +18,11 @@ public sealed class Observers : IAsyncDisposable
 {
     readonly ServiceProvider _provider;
     readonly IBusControl _bus;
+    readonly ConsumerWatchdog _watchdog;
 
-    Observers(ServiceProvider provider, ArrivalTimes times, IReadOnlyList<SequenceAuditor> auditors)
+    Observers(ServiceProvider provider, ArrivalTimes times, IReadOnlyList<SequenceAuditor> auditors, ConsumerWatchdog watchdog)
     {
-        (_provider, Times, Auditors) = (provider, times, auditors);
+        (_provider, Times, Auditors, _watchdog) = (provider, times, auditors, watchdog);
         _bus = provider.GetRequiredService<IBusControl>();
     }
 
@@ -68,8 +71,15 @@ public sealed class Observers : IAsyncDisposable
                     });
             });
         }).BuildServiceProvider();
-        var observers = new Observers(provider, times, auditors);
+        // As in the services: a broker restart can leave an endpoint without a consumer for good (ARCHITECTURE, failures);
+        // restarted sooner than theirs, within the run's stall limit, yet after MassTransit's longest reconnect interval (30 s).
+        var health = new HealthOptions { ConsumerMissingAfter = TimeSpan.FromSeconds(35), ConsumerPollEvery = TimeSpan.FromSeconds(2) };
+        var watchdog = new ConsumerWatchdog(broker, topology ?? BrokerTopology.From(new ConfigurationBuilder().Build()), Options.Create(health),
+            new LogThrottle(TimeSpan.FromMinutes(1)), TimeProvider.System, NullLogger<ConsumerWatchdog>.Instance);
+        var observers = new Observers(provider, times, auditors, watchdog);
+        observers._bus.ConnectReceiveEndpointObserver(watchdog);
         await observers._bus.StartAsync(cancellationToken);
+        await watchdog.StartAsync(cancellationToken);
         return observers;
     }
 
@@ -95,6 +105,8 @@ public sealed class Observers : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await _watchdog.StopAsync(CancellationToken.None);
+        _watchdog.Dispose();
         await _bus.StopAsync(CancellationToken.None);
         await _provider.DisposeAsync();
     }
