@@ -171,9 +171,13 @@ public sealed class OutboxDispatcher<TContext>(IServiceScopeFactory scopes, IBus
         }
     }
 
-    /// <summary>What a new connection may cure; a message that cannot be published at all is not.</summary>
+    /// <summary>
+    /// What a new connection may cure; a message that cannot be published at all is not. A publish out of turn is
+    /// MassTransit's answer to one of these (a nack, a lost connection) that the outbox stopped from going on.
+    /// </summary>
     static bool IsBrokerFailure(Exception e) =>
-        e is OperationCanceledException or ConnectionException or TransportUnavailableException or RabbitMQClientException or IOException or SocketException;
+        e is OperationCanceledException or ConnectionException or TransportUnavailableException or RabbitMQClientException or IOException
+            or SocketException or PublishOutOfTurnException;
 
     /// <summary>
     /// The statement of <see cref="LockAndReadAsync"/>: $1 the key after which to look, $2 how many rows, $3 and $4 fewer
