@@ -16,69 +16,70 @@ public class Publishing_on_new_broker_connections(StackFixture stack)
     /// A host's events must still reach a subscriber in sequence order, each once.
     /// </summary>
     [Fact]
-    public async Task Should_send_a_host_s_events_in_order_when_its_publishes_wait_for_a_new_channel()
-    {
-        var app = await OwnApBusAsync("reconnect");
-        try
+    public Task Should_send_a_host_s_events_in_order_when_its_publishes_wait_for_a_new_channel() =>
+        WithOwnApBusAsync("reconnect", "0-7", async own =>
         {
-            var host = BusEvents.NewHost();
-            await using var tap = await ExchangeTap.OpenAsync(stack.Servers, BusEvents.Contracts);
-            using var bus = new BusApi(stack.Client(new Uri(app.Urls.First())), host);
-            var last = await BusApi.LastSequenceAsync(bus.DefineAsync(new { apm = "0-7", aqm = "0-7", adm = "", eventForm = "per-queue" }));
-            await tap.UntilAsync(host, events => events.Count >= last);
-            var connections = app.Services.GetRequiredService<BrokerConnections>();
-            var outbox = stack.OwnDatabase("apbus", "reconnect");
-
+            var (last, outbox) = (own.Defined, stack.OwnDatabase("apbus", "reconnect"));
             for (var round = 1; round <= 6; round++)
             {
                 // Dropped once every row is confirmed and gone: what this test sees is the next change's publishes, not a re-send.
                 await Eventually.TrueAsync(() => IsEmptyAsync(outbox), "ApBus's outbox emptied");
-                Assert.True(connections.Drop("a test's reconnection", TimeSpan.Zero) > 0);
-                last = await BusApi.LastSequenceAsync(bus.ConfigAsync(round % 2 == 1 ? "8-15" : "0-7", "0-7", ""));
-                await tap.UntilAsync(host, events => events.Count >= last);
+                Assert.True(own.Connections.Drop("a test's reconnection", TimeSpan.Zero) > 0);
+                last = await BusApi.LastSequenceAsync(own.Bus.ConfigAsync(round % 2 == 1 ? "8-15" : "0-7", "0-7", ""));
+                await own.Tap.UntilAsync(own.Host, events => events.Count >= last);
             }
 
-            var arrived = await tap.UntilAsync(host, events => events.Count >= last);
+            var arrived = await own.Tap.UntilAsync(own.Host, events => events.Count >= last);
             var order = arrived.Select(e => e.Sequence).ToList();
             Assert.True(Enumerable.Range(1, (int)last).Select(s => (long)s).SequenceEqual(order), Ranges(order));
-        }
-        finally
-        {
-            await app.StopAsync();
-            await app.DisposeAsync();
-        }
-    }
+        });
 
     /// <summary>
     /// Connections dropped while a change's publishes are in flight: what was not confirmed is sent again, and a host's
     /// events must still first reach a subscriber in sequence order, every one of them (repeats allowed).
     /// </summary>
     [Fact]
-    public async Task Should_first_deliver_a_host_s_events_in_order_when_connections_drop_mid_change()
+    public Task Should_first_deliver_a_host_s_events_in_order_when_connections_drop_mid_change() =>
+        WithOwnApBusAsync("middrop", "0-15", async own =>
+        {
+            var last = own.Defined;
+            for (var round = 1; round <= 4; round++)
+            {
+                var before = last;
+                last = await BusApi.LastSequenceAsync(own.Bus.ConfigAsync(round % 2 == 1 ? "16-31" : "0-15", "0-15", ""));
+                await own.Tap.UntilAsync(own.Host, events => events.Count > before + 40);
+                own.Connections.Drop("a test's reconnection", TimeSpan.Zero);
+                await own.Tap.UntilAsync(own.Host, events => events.Select(e => e.Sequence).Distinct().Count() >= last);
+            }
+
+            var arrived = await own.Tap.UntilAsync(own.Host, events => events.Select(e => e.Sequence).Distinct().Count() >= last);
+            var seen = new HashSet<long>();
+            var first = arrived.Select(e => e.Sequence).Where(seen.Add).ToList();
+            Assert.True(Enumerable.Range(1, (int)last).Select(s => (long)s).SequenceEqual(first), Ranges(first));
+        });
+
+    /// <summary>An ApBus of the test's own, a tap on its exchanges, and a host it defined per queue, whose events have arrived.</summary>
+    sealed record OwnApBus(WebApplication App, ExchangeTap Tap, BusApi Bus, string Host, long Defined)
     {
-        var app = await OwnApBusAsync("middrop");
+        public BrokerConnections Connections => App.Services.GetRequiredService<BrokerConnections>();
+    }
+
+    /// <summary>
+    /// Runs <paramref name="test"/> on an ApBus of its own, whose broker connections it may drop (its events reach the
+    /// stack's VfioAp), with a host on the adapters <paramref name="queues"/> and the same domains.
+    /// </summary>
+    async Task WithOwnApBusAsync(string name, string queues, Func<OwnApBus, Task> test)
+    {
+        var app = await stack.StartOwnAsync(ApBusApp.Build, "apbus", name, builder =>
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Services:VfioAp"] = stack.VfioAp.ToString() }));
         try
         {
             var host = BusEvents.NewHost();
             await using var tap = await ExchangeTap.OpenAsync(stack.Servers, BusEvents.Contracts);
             using var bus = new BusApi(stack.Client(new Uri(app.Urls.First())), host);
-            var last = await BusApi.LastSequenceAsync(bus.DefineAsync(new { apm = "0-15", aqm = "0-15", adm = "", eventForm = "per-queue" }));
-            await tap.UntilAsync(host, events => events.Select(e => e.Sequence).Distinct().Count() >= last);
-            var connections = app.Services.GetRequiredService<BrokerConnections>();
-
-            for (var round = 1; round <= 4; round++)
-            {
-                var before = last;
-                last = await BusApi.LastSequenceAsync(bus.ConfigAsync(round % 2 == 1 ? "16-31" : "0-15", "0-15", ""));
-                await tap.UntilAsync(host, events => events.Count > before + 40);
-                connections.Drop("a test's reconnection", TimeSpan.Zero);
-                await tap.UntilAsync(host, events => events.Select(e => e.Sequence).Distinct().Count() >= last);
-            }
-
-            var arrived = await tap.UntilAsync(host, events => events.Select(e => e.Sequence).Distinct().Count() >= last);
-            var seen = new HashSet<long>();
-            var first = arrived.Select(e => e.Sequence).Where(seen.Add).ToList();
-            Assert.True(Enumerable.Range(1, (int)last).Select(s => (long)s).SequenceEqual(first), Ranges(first));
+            var defined = await BusApi.LastSequenceAsync(bus.DefineAsync(new { apm = queues, aqm = queues, adm = "", eventForm = "per-queue" }));
+            await tap.UntilAsync(host, events => events.Select(e => e.Sequence).Distinct().Count() >= defined);
+            await test(new OwnApBus(app, tap, bus, host, defined));
         }
         finally
         {
@@ -86,10 +87,6 @@ public class Publishing_on_new_broker_connections(StackFixture stack)
             await app.DisposeAsync();
         }
     }
-
-    /// <summary>An ApBus of the test's own, whose broker connections it may drop; its events reach the stack's VfioAp.</summary>
-    Task<WebApplication> OwnApBusAsync(string name) => stack.StartOwnAsync(ApBusApp.Build, "apbus", name, builder =>
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Services:VfioAp"] = stack.VfioAp.ToString() }));
 
     static async Task<bool> IsEmptyAsync(string database)
     {
