@@ -18,9 +18,25 @@ public sealed class BrokerConnections(ILogger<BrokerConnections> log, TimeProvid
     readonly Lock _gate = new();
     long? _droppedAt;
     long _opened;
+    CancellationTokenSource _lost = new();
 
     /// <summary>How many connections this process has opened: a new one has new channels, with nothing declared on them yet.</summary>
     public long Opened => Interlocked.Read(ref _opened);
+
+    /// <summary>
+    /// Cancelled when one of this process's broker connections is lost. RabbitMQ.Client 7.2 leaves a publish that was
+    /// waiting for its confirm, or for its turn to send, on a channel of a lost connection waiting until its own token
+    /// ends (rabbitmq-dotnet-client#1930: the channel's disposal drops the waiters), so a publish in flight takes this
+    /// token along and is given up as soon as its connection is gone.
+    /// </summary>
+    public CancellationToken Lost => Volatile.Read(ref _lost).Token;
+
+    /// <summary>Cancels <see cref="Lost"/> for whoever holds it now; later publishes get a fresh token.</summary>
+    internal void Lose()
+    {
+        // Callbacks run on the thread pool, not on the connection's reader, which is what tells the channels of the loss.
+        _ = Interlocked.Exchange(ref _lost, new()).CancelAsync();
+    }
 
     /// <summary>A new connection's socket; those of connections gone are forgotten now, which a reconnect is the time for.</summary>
     internal void Add(Socket socket)

@@ -14,8 +14,6 @@ namespace Apmatrix.Hosting;
 /// </summary>
 public sealed class BrokerSocket : TcpClientAdapter
 {
-    public BrokerSocket(Socket socket, BrokerConnections connections) : base(socket) => connections.Add(socket);
-
     /// <summary>Every connection MassTransit opens to <paramref name="host"/> goes through a <see cref="BrokerSocket"/>.</summary>
     public static void Use(IRabbitMqHostConfigurator host, BrokerConnections connections) =>
         host.OnRefreshConnectionFactory = factory =>
@@ -24,12 +22,44 @@ public sealed class BrokerSocket : TcpClientAdapter
             return Task.CompletedTask;
         };
 
-    public override NetworkStream GetStream() => new DrainingStream(Client);
+    readonly BrokerConnections _connections;
 
-    /// <summary>A stream whose writes, once one has failed, go nowhere instead of failing.</summary>
-    sealed class DrainingStream(Socket socket) : NetworkStream(socket)
+    public BrokerSocket(Socket socket, BrokerConnections connections) : base(socket)
+    {
+        _connections = connections;
+        connections.Add(socket);
+    }
+
+    public override NetworkStream GetStream() => new DrainingStream(Client, _connections);
+
+    /// <summary>
+    /// A stream whose writes, once one has failed, go nowhere instead of failing, and whose end, seen by the connection's
+    /// reader, tells <see cref="BrokerConnections.Lost"/>.
+    /// </summary>
+    sealed class DrainingStream(Socket socket, BrokerConnections connections) : NetworkStream(socket)
     {
         volatile bool _broken;
+        int _ended;
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            try
+            {
+                var read = await base.ReadAsync(buffer, cancellationToken);
+                if (read == 0 && buffer.Length > 0) Ended();
+                return read;
+            }
+            catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+            {
+                Ended();
+                throw;
+            }
+        }
+
+        void Ended()
+        {
+            if (Interlocked.Exchange(ref _ended, 1) == 0) connections.Lose();
+        }
 
         public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
         {

@@ -70,8 +70,13 @@ public class Publishing_on_new_broker_connections(StackFixture stack)
     /// </summary>
     async Task WithOwnApBusAsync(string name, string queues, Func<OwnApBus, Task> test)
     {
+        // The publish timeout is longer than the test waits: publishes left waiting on a lost connection must be given up
+        // because it was lost (BrokerConnections.Lost), not because they timed out.
         var app = await stack.StartOwnAsync(ApBusApp.Build, "apbus", name, builder =>
-            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Services:VfioAp"] = stack.VfioAp.ToString() }));
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Services:VfioAp"] = stack.VfioAp.ToString(), ["Messaging:PublishTimeout"] = "00:05:00",
+            }));
         try
         {
             var host = BusEvents.NewHost();
