@@ -19,23 +19,46 @@ public sealed class BrokerConnections(ILogger<BrokerConnections> log, TimeProvid
     long? _droppedAt;
     long _opened;
     CancellationTokenSource _lost = new();
+    bool _betweenConnections;
 
     /// <summary>How many connections this process has opened: a new one has new channels, with nothing declared on them yet.</summary>
     public long Opened => Interlocked.Read(ref _opened);
 
     /// <summary>
-    /// Cancelled when one of this process's broker connections is lost. RabbitMQ.Client 7.2 leaves a publish that was
-    /// waiting for its confirm, or for its turn to send, on a channel of a lost connection waiting until its own token
-    /// ends (rabbitmq-dotnet-client#1930: the channel's disposal drops the waiters), so a publish in flight takes this
-    /// token along and is given up as soon as its connection is gone.
+    /// Cancelled when the broker connection a publish started now goes out on is lost: RabbitMQ.Client 7.2 leaves a
+    /// publish that was waiting for its confirm, or for its turn to send, on a channel of a lost connection waiting until
+    /// its own token ends (rabbitmq-dotnet-client#1930: the channel's disposal drops the waiters), so a publish takes this
+    /// token along and is given up as soon as its connection is gone. One started between a loss and the next connection
+    /// may still be handed a channel of the lost one, so its token is cancelled when the next connection answers.
     /// </summary>
-    public CancellationToken Lost => Volatile.Read(ref _lost).Token;
+    public CancellationToken Lost
+    {
+        get
+        {
+            lock (_gate) return _lost.Token;
+        }
+    }
 
-    /// <summary>Cancels <see cref="Lost"/> for whoever holds it now; later publishes get a fresh token.</summary>
+    /// <summary>A connection's reader saw its end.</summary>
     internal void Lose()
     {
-        // Callbacks run on the thread pool, not on the connection's reader, which is what tells the channels of the loss.
-        _ = Interlocked.Exchange(ref _lost, new()).CancelAsync();
+        lock (_gate)
+        {
+            // Callbacks run on the thread pool, not on the connection's reader, which is what tells the channels of the loss.
+            _ = _lost.CancelAsync();
+            (_lost, _betweenConnections) = (new(), true);
+        }
+    }
+
+    /// <summary>A connection's reader got its first bytes from the broker.</summary>
+    internal void Reached()
+    {
+        lock (_gate)
+        {
+            if (!_betweenConnections) return;
+            _ = _lost.CancelAsync();
+            (_lost, _betweenConnections) = (new(), false);
+        }
     }
 
     /// <summary>A new connection's socket; those of connections gone are forgotten now, which a reconnect is the time for.</summary>

@@ -33,12 +33,13 @@ public sealed class BrokerSocket : TcpClientAdapter
     public override NetworkStream GetStream() => new DrainingStream(Client, _connections);
 
     /// <summary>
-    /// A stream whose writes, once one has failed, go nowhere instead of failing, and whose end, seen by the connection's
-    /// reader, tells <see cref="BrokerConnections.Lost"/>.
+    /// A stream whose writes, once one has failed, go nowhere instead of failing, and whose reader tells
+    /// <see cref="BrokerConnections"/> when the broker first answers and when the connection ends.
     /// </summary>
     sealed class DrainingStream(Socket socket, BrokerConnections connections) : NetworkStream(socket)
     {
         volatile bool _broken;
+        bool _reached;
         int _ended;
 
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
@@ -47,6 +48,11 @@ public sealed class BrokerSocket : TcpClientAdapter
             {
                 var read = await base.ReadAsync(buffer, cancellationToken);
                 if (read == 0 && buffer.Length > 0) Ended();
+                else if (read > 0 && !_reached)
+                {
+                    _reached = true;
+                    connections.Reached();
+                }
                 return read;
             }
             catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)

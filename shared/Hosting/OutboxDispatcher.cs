@@ -146,12 +146,13 @@ public sealed class OutboxDispatcher<TContext>(IServiceScopeFactory scopes, IBus
     /// Publishes a batch within <see cref="MessagingOptions.PublishTimeout"/>, and gives it up at once when a broker
     /// connection is lost (<see cref="BrokerConnections.Lost"/>): publisher confirms can wait forever on a connection
     /// that died under them, and these are what end the wait. The broker's failures (no confirm in time, a channel or
-    /// connection error) are counted, and the second in a row drops the broker connections; a lost connection is not
-    /// counted. Any failure makes every lane publish each type's first message alone again (<see cref="PublishInOrderAsync"/>).
+    /// connection error) are counted, and the second in a row drops the broker connections; one across a lost or new
+    /// connection is not. Any failure makes every lane publish each type's first message alone again
+    /// (<see cref="PublishInOrderAsync"/>).
     /// </summary>
     async Task PublishAsync(Lane lane, List<Readable> messages, CancellationToken stoppingToken)
     {
-        var lost = broker.Lost;
+        var (lost, opened) = (broker.Lost, broker.Opened);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, lost);
         timeout.CancelAfter(options.Value.PublishTimeout);
         try
@@ -162,8 +163,9 @@ public sealed class OutboxDispatcher<TContext>(IServiceScopeFactory scopes, IBus
         catch (Exception e) when (!stoppingToken.IsCancellationRequested)
         {
             Interlocked.Increment(ref _failedBatches);
-            // A lost connection is gone already: dropping the new ones would only cost another reconnect.
-            if (!lost.IsCancellationRequested && IsBrokerFailure(e) && Interlocked.Increment(ref _failedPublishes) is var failed && failed >= FailuresBeforeDrop)
+            // A connection lost or opened meanwhile explains the failure (MassTransit re-sends across a reconnect): dropping
+            // the new ones would only cost another reconnect.
+            if (!lost.IsCancellationRequested && broker.Opened == opened && IsBrokerFailure(e) && Interlocked.Increment(ref _failedPublishes) is var failed && failed >= FailuresBeforeDrop)
             {
                 var why = e is OperationCanceledException ? $"not confirmed within {options.Value.PublishTimeout}" : e.Message;
                 // Counted afresh after a drop: the next needs two more failures, on the new connections.

@@ -4,6 +4,7 @@ using Apmatrix.Hosting;
 using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
@@ -74,8 +75,9 @@ public sealed class Observers : IAsyncDisposable
         // As in the services: a broker restart can leave an endpoint without a consumer for good (ARCHITECTURE, failures);
         // restarted sooner than theirs, within the run's stall limit, yet after MassTransit's longest reconnect interval (30 s).
         var health = new HealthOptions { ConsumerMissingAfter = TimeSpan.FromSeconds(35), ConsumerPollEvery = TimeSpan.FromSeconds(2) };
+        // Its restarts go to stderr: a subscriber check that fails after a fault says whether the consumer came back.
         var watchdog = new ConsumerWatchdog(broker, topology ?? BrokerTopology.From(new ConfigurationBuilder().Build()), Options.Create(health),
-            new LogThrottle(TimeSpan.FromMinutes(1)), TimeProvider.System, NullLogger<ConsumerWatchdog>.Instance);
+            new LogThrottle(TimeSpan.FromMinutes(1)), TimeProvider.System, WarningsToStandardError.CreateLogger<ConsumerWatchdog>());
         var observers = new Observers(provider, times, auditors, watchdog);
         observers._bus.ConnectReceiveEndpointObserver(watchdog);
         await observers._bus.StartAsync(cancellationToken);
@@ -95,6 +97,10 @@ public sealed class Observers : IAsyncDisposable
     }
 
     static readonly TimeSpan Unused = TimeSpan.FromMinutes(3);
+
+    static readonly ILoggerFactory WarningsToStandardError = LoggerFactory.Create(logging => logging.SetMinimumLevel(LogLevel.Warning)
+        .AddSimpleConsole(console => (console.SingleLine, console.TimestampFormat) = (true, "HH:mm:ss.fff "))
+        .AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace));
 
     /// <summary>Sends <paramref name="messages"/> straight to <paramref name="queue"/>, past every exchange.</summary>
     public async Task SendAsync<T>(string queue, IEnumerable<T> messages, CancellationToken cancellationToken) where T : class
