@@ -97,6 +97,25 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
     /// <summary>Host <paramref name="i"/> of a run's form and mode, named so the services' logs say which it was.</summary>
     public static string HostName(string run, BusEventForm form, HotPlugMode mode, int i) => $"{run}-{BusEventForms.Name(form)}-{HotPlugModes.Name(mode)}-h{i}";
 
+    /// <summary>Longer than the observers' consumer watchdog takes to restart a consumer the broker lost (35 s).</summary>
+    static readonly TimeSpan SubscriberPatience = TimeSpan.FromSeconds(45);
+
+    /// <summary>
+    /// Lets the extra subscribers drain their queues once the guests are exact: each reads one message at a time and can
+    /// be behind after a fault. They are judged once each has every host's events, or when none has moved for
+    /// <see cref="SubscriberPatience"/>.
+    /// </summary>
+    async Task SubscribersDrainedAsync(List<RunHost> hosts, CancellationToken cancellationToken)
+    {
+        var reports = () => observers.Auditors.SelectMany(a => hosts.Select(h => a.Report(h.Name, h.LastSequence))).ToList();
+        var (delivered, still) = (-1L, Stopwatch.StartNew());
+        while (reports() is var now && now.Any(r => r.Missing > 0) && still.Elapsed < SubscriberPatience)
+        {
+            if (now.Sum(r => r.Delivered) != delivered) (delivered, still) = (now.Sum(r => r.Delivered), Stopwatch.StartNew());
+            await Task.Delay(200, cancellationToken);
+        }
+    }
+
     /// <summary>Neighbour <paramref name="i"/> of a run.</summary>
     public static string NeighbourName(string run, int i) => $"{run}-neighbour-h{i}";
 
@@ -139,6 +158,7 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
             setUpPeaks[i.Name].Peak, setUpPeaks[i.Name].Reset ? ProcessMemory.PeakMiB(i.ProcessId!.Value) : double.NaN)).ToList();
         var after = await VerifyAsync(hosts, failures, cancellationToken);
         await VerifyAsync(_neighbours, failures, cancellationToken);
+        await SubscribersDrainedAsync(hosts, cancellationToken);
         var subscribers = observers.Auditors.SelectMany(a => hosts.Select(h => a.Report(h.Name, h.LastSequence))).ToList();
         // A lost event is a failure; repeats and disorder are at-least-once delivery, judged as a target.
         foreach (var s in subscribers.Where(s => s.Missing > 0))
