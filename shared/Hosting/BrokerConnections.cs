@@ -42,23 +42,22 @@ public sealed class BrokerConnections(ILogger<BrokerConnections> log, TimeProvid
     /// <summary>A connection's reader saw its end.</summary>
     internal void Lose()
     {
-        lock (_gate)
-        {
-            // Callbacks run on the thread pool, not on the connection's reader, which is what tells the channels of the loss.
-            _ = _lost.CancelAsync();
-            (_lost, _betweenConnections) = (new(), true);
-        }
+        lock (_gate) Renew(betweenConnections: true);
     }
 
     /// <summary>A connection's reader got its first bytes from the broker.</summary>
     internal void Reached()
     {
         lock (_gate)
-        {
-            if (!_betweenConnections) return;
-            _ = _lost.CancelAsync();
-            (_lost, _betweenConnections) = (new(), false);
-        }
+            if (_betweenConnections) Renew(betweenConnections: false);
+    }
+
+    /// <summary>Cancels the publishes holding <see cref="Lost"/> now; those started after get a new token. Under the gate.</summary>
+    void Renew(bool betweenConnections)
+    {
+        // Callbacks run on the thread pool, not on the connection's reader, which is what tells the channels of the loss.
+        _ = _lost.CancelAsync();
+        (_lost, _betweenConnections) = (new(), betweenConnections);
     }
 
     /// <summary>A new connection's socket; those of connections gone are forgotten now, which a reconnect is the time for.</summary>

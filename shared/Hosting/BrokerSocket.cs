@@ -39,8 +39,8 @@ public sealed class BrokerSocket : TcpClientAdapter
     sealed class DrainingStream(Socket socket, BrokerConnections connections) : NetworkStream(socket)
     {
         volatile bool _broken;
-        bool _reached;
-        int _ended;
+        // The connection's one reader is all that touches these.
+        bool _reached, _ended;
 
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         {
@@ -64,7 +64,9 @@ public sealed class BrokerSocket : TcpClientAdapter
 
         void Ended()
         {
-            if (Interlocked.Exchange(ref _ended, 1) == 0) connections.Lose();
+            if (_ended) return;
+            _ended = true;
+            connections.Lose();
         }
 
         public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)

@@ -165,7 +165,8 @@ public sealed class OutboxDispatcher<TContext>(IServiceScopeFactory scopes, IBus
             Interlocked.Increment(ref _failedBatches);
             // A connection lost or opened meanwhile explains the failure (MassTransit re-sends across a reconnect): dropping
             // the new ones would only cost another reconnect.
-            if (!lost.IsCancellationRequested && broker.Opened == opened && IsBrokerFailure(e) && Interlocked.Increment(ref _failedPublishes) is var failed && failed >= FailuresBeforeDrop)
+            var sameConnection = !lost.IsCancellationRequested && broker.Opened == opened;
+            if (sameConnection && IsBrokerFailure(e) && Interlocked.Increment(ref _failedPublishes) is var failed && failed >= FailuresBeforeDrop)
             {
                 var why = e is OperationCanceledException ? $"not confirmed within {options.Value.PublishTimeout}" : e.Message;
                 // Counted afresh after a drop: the next needs two more failures, on the new connections.

@@ -101,17 +101,18 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
     static readonly TimeSpan SubscriberPatience = TimeSpan.FromSeconds(45);
 
     /// <summary>
-    /// Lets the extra subscribers drain their queues once the guests are exact: each reads one message at a time and can
-    /// be behind after a fault. They are judged once each has every host's events, or when none has moved for
+    /// The extra subscribers' reports on <paramref name="hosts"/>, once their queues are drained: each reads one message at
+    /// a time and can be behind after a fault. Taken once each has every host's events, or when none has moved for
     /// <see cref="SubscriberPatience"/>.
     /// </summary>
-    async Task SubscribersDrainedAsync(List<RunHost> hosts, CancellationToken cancellationToken)
+    async Task<List<SubscriberReport>> SubscriberReportsAsync(List<RunHost> hosts, CancellationToken cancellationToken)
     {
-        var reports = () => observers.Auditors.SelectMany(a => hosts.Select(h => a.Report(h.Name, h.LastSequence))).ToList();
         var (delivered, still) = (-1L, Stopwatch.StartNew());
-        while (reports() is var now && now.Any(r => r.Missing > 0) && still.Elapsed < SubscriberPatience)
+        while (true)
         {
-            if (now.Sum(r => r.Delivered) != delivered) (delivered, still) = (now.Sum(r => r.Delivered), Stopwatch.StartNew());
+            var reports = observers.Auditors.SelectMany(a => hosts.Select(h => a.Report(h.Name, h.LastSequence))).ToList();
+            if (reports.All(r => r.Missing == 0) || still.Elapsed >= SubscriberPatience) return reports;
+            if (reports.Sum(r => r.Delivered) is var now && now != delivered) (delivered, still) = (now, Stopwatch.StartNew());
             await Task.Delay(200, cancellationToken);
         }
     }
@@ -158,8 +159,7 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
             setUpPeaks[i.Name].Peak, setUpPeaks[i.Name].Reset ? ProcessMemory.PeakMiB(i.ProcessId!.Value) : double.NaN)).ToList();
         var after = await VerifyAsync(hosts, failures, cancellationToken);
         await VerifyAsync(_neighbours, failures, cancellationToken);
-        await SubscribersDrainedAsync(hosts, cancellationToken);
-        var subscribers = observers.Auditors.SelectMany(a => hosts.Select(h => a.Report(h.Name, h.LastSequence))).ToList();
+        var subscribers = await SubscriberReportsAsync(hosts, cancellationToken);
         // A lost event is a failure; repeats and disorder are at-least-once delivery, judged as a target.
         foreach (var s in subscribers.Where(s => s.Missing > 0))
             failures.Add($"subscriber {s.Queue}, host {s.Host}: {s.Missing} of events 1..{s.LastSequence} never arrived");

@@ -73,7 +73,12 @@ public sealed class ExchangeTap : RawBroker
 
     /// <summary>Bus events of <paramref name="hostId"/> once every sequence number up to <paramref name="last"/> has arrived.</summary>
     public async Task<IReadOnlyList<Tapped>> EventsAsync(string hostId, long last) =>
-        (await UntilAsync(hostId, events => events.Select(e => e.Sequence).Distinct().Count() >= last))
-        .OrderBy(e => e.Sequence)
-        .ToList();
+        (await ArrivedAsync(hostId, last)).OrderBy(e => e.Sequence).ToList();
+
+    /// <summary>
+    /// What arrived about <paramref name="hostId"/>, in arrival order with repeats, once every sequence number up to
+    /// <paramref name="last"/> has.
+    /// </summary>
+    public Task<IReadOnlyList<Tapped>> ArrivedAsync(string hostId, long last) =>
+        UntilAsync(hostId, events => events.Select(e => e.Sequence).Distinct().Count() >= last);
 }

@@ -49,10 +49,10 @@ public class Publishing_on_new_broker_connections(StackFixture stack)
                 last = await BusApi.LastSequenceAsync(own.Bus.ConfigAsync(round % 2 == 1 ? "16-31" : "0-15", "0-15", ""));
                 await own.Tap.UntilAsync(own.Host, events => events.Count > before + 40);
                 own.Connections.Drop("a test's reconnection", TimeSpan.Zero);
-                await own.Tap.UntilAsync(own.Host, events => events.Select(e => e.Sequence).Distinct().Count() >= last);
+                await own.Tap.ArrivedAsync(own.Host, last);
             }
 
-            var arrived = await own.Tap.UntilAsync(own.Host, events => events.Select(e => e.Sequence).Distinct().Count() >= last);
+            var arrived = await own.Tap.ArrivedAsync(own.Host, last);
             var seen = new HashSet<long>();
             var first = arrived.Select(e => e.Sequence).Where(seen.Add).ToList();
             Assert.True(Enumerable.Range(1, (int)last).Select(s => (long)s).SequenceEqual(first), Ranges(first));
@@ -83,7 +83,7 @@ public class Publishing_on_new_broker_connections(StackFixture stack)
             await using var tap = await ExchangeTap.OpenAsync(stack.Servers, BusEvents.Contracts);
             using var bus = new BusApi(stack.Client(new Uri(app.Urls.First())), host);
             var defined = await BusApi.LastSequenceAsync(bus.DefineAsync(new { apm = queues, aqm = queues, adm = "", eventForm = "per-queue" }));
-            await tap.UntilAsync(host, events => events.Select(e => e.Sequence).Distinct().Count() >= defined);
+            await tap.ArrivedAsync(host, defined);
             await test(new OwnApBus(app, tap, bus, host, defined));
         }
         finally
