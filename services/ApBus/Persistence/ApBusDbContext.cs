@@ -17,5 +17,5 @@ public sealed class ApBusDbContext : DbContext
         model.AddOutbox();
     }
 
-    protected override void ConfigureConventions(ModelConfigurationBuilder conventions) => conventions.AddBitmapColumns();
+    protected override void ConfigureConventions(ModelConfigurationBuilder conventions) => conventions.AddBinaryColumns();
 }

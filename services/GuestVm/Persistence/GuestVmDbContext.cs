@@ -19,5 +19,5 @@ public sealed class GuestVmDbContext : DbContext
         model.AddOutbox();
     }
 
-    protected override void ConfigureConventions(ModelConfigurationBuilder conventions) => conventions.AddBitmapColumns();
+    protected override void ConfigureConventions(ModelConfigurationBuilder conventions) => conventions.AddBinaryColumns();
 }

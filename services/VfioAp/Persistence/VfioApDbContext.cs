@@ -26,7 +26,7 @@ public sealed class VfioApDbContext : DbContext
 
     protected override void ConfigureConventions(ModelConfigurationBuilder conventions)
     {
-        conventions.AddBitmapColumns();
+        conventions.AddBinaryColumns();
         conventions.Properties<HotPlugMode>().HaveConversion<ModeConverter>();
     }
 
