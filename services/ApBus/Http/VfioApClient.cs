@@ -1,6 +1,7 @@
 using System.Net;
 using Apmatrix.ApBus.Persistence;
 using Apmatrix.ApModel;
+using Apmatrix.Hosting;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Apmatrix.ApBus.Http;
@@ -58,30 +59,34 @@ public sealed class VfioApClient(HttpClient http, ILogger<VfioApClient> log)
     }
 
     /// <summary>
-    /// The host's last bus event VfioAp applied: 0 when VfioAp has none of it yet, null when VfioAp does not answer (the
-    /// caller then goes on without it).
+    /// The last bus event VfioAp applied of each host (0 for one it has none of yet), or null when VfioAp does not answer
+    /// (the caller then goes on without it).
     /// </summary>
-    public async Task<long?> AppliedAsync(string hostId, CancellationToken cancellationToken)
+    public async Task<IReadOnlyDictionary<string, long>?> AppliedAsync(IReadOnlyList<string> hostIds, CancellationToken cancellationToken)
     {
         // Briefly: an outbox lane waits on the answer, and without one it goes on anyway.
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(TimeSpan.FromSeconds(1));
         try
         {
-            using var response = await http.GetAsync($"hosts/{Uri.EscapeDataString(hostId)}/applied", timeout.Token);
-            if (response.StatusCode == HttpStatusCode.NotFound) return 0;
-            if (!response.IsSuccessStatusCode) return null;
-            return (await response.Content.ReadFromJsonAsync<Applied>(timeout.Token))?.LastSequence;
+            var applied = new Dictionary<string, long>(StringComparer.Ordinal);
+            foreach (var chunk in hostIds.Chunk(AppliedAsks.MaxHosts))
+            {
+                var query = string.Join('&', chunk.Select(h => "host=" + Uri.EscapeDataString(h)));
+                foreach (var answer in await http.GetFromJsonAsync<List<Applied>>($"applied?{query}", timeout.Token) ?? [])
+                    applied[answer.Host] = answer.LastSequence;
+            }
+            return applied;
         }
         catch (Exception e) when (e is HttpRequestException or System.Text.Json.JsonException
                                   || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
-            log.LogDebug("host {Host}: VfioAp did not say how far it has applied ({Error})", hostId, e.Message);
+            log.LogDebug("hosts {Hosts}: VfioAp did not say how far it has applied ({Error})", string.Join(',', hostIds), e.Message);
             return null;
         }
     }
 
-    sealed record Applied(long LastSequence);
+    sealed record Applied(string Host, long LastSequence);
 
     static async Task<ProblemDetails?> ReadProblemAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {

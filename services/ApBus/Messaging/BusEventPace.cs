@@ -14,7 +14,7 @@ namespace Apmatrix.ApBus.Messaging;
 public sealed class BusEventPace(IOptions<BusEventLeadOptions> options, TimeProvider clock, IServiceProvider services) : IOutboxPace
 {
     // A typed client per ask, as the HTTP client factory means them to be used: this pace lives as long as the process.
-    readonly HostLeads _leads = new(options.Value, clock, (host, ct) => services.GetRequiredService<VfioApClient>().AppliedAsync(host, ct));
+    readonly HostLeads _leads = new(options.Value, clock, (hosts, ct) => services.GetRequiredService<VfioApClient>().AppliedAsync(hosts, ct));
 
     public async ValueTask<IReadOnlyDictionary<string, int>> LimitsAsync(CancellationToken cancellationToken)
     {

@@ -4,7 +4,8 @@ namespace Apmatrix.ApBus.Messaging;
 
 /// <summary>
 /// Decides how many of a host's next events may be published: those within <see cref="BusEventLeadOptions.Lead"/> of the
-/// last one VfioAp applied, asked for (<paramref name="ask"/>) only when the last known answer holds events back. Every
+/// last one VfioAp applied, asked for (<paramref name="ask"/>) only when the last known answer holds events back, together
+/// with every other held-back host due an answer: one request, however many hosts wait. Every
 /// event goes when VfioAp does not answer, or when its answer has not moved for <see cref="BusEventLeadOptions.Stall"/>:
 /// the lead spares the hosts sharing a lane a backlog, and must never be what stops a host. A held-back host's reads are
 /// limited to what may go (<see cref="LimitsAsync"/>), so its backlog is not read again on every look. While a host with
@@ -12,7 +13,8 @@ namespace Apmatrix.ApBus.Messaging;
 /// host's long backlog cannot take every core from the small changes of the others, and hosts that all have backlogs
 /// (a fleet's scans at once) keep their whole lead.
 /// </summary>
-public sealed class HostLeads(BusEventLeadOptions options, TimeProvider clock, Func<string, CancellationToken, Task<long?>> ask)
+public sealed class HostLeads(BusEventLeadOptions options, TimeProvider clock,
+    Func<IReadOnlyList<string>, CancellationToken, Task<IReadOnlyDictionary<string, long>?>> ask)
 {
     const long NeverAsked = long.MinValue;
 
@@ -50,8 +52,9 @@ public sealed class HostLeads(BusEventLeadOptions options, TimeProvider clock, F
         var allowed = Allowed(held, sequences, last, lead);
         if (allowed < sequences.Count && Due(known))
         {
-            if (await AskAsync(host, known, cancellationToken) is not { } applied) return Went(host, known, sequences, sequences.Count);
-            allowed = Allowed(held, sequences, applied, lead);
+            if (!await AskAsync([(host, known), .. Waiting(except: host)], cancellationToken))
+                return Went(host, known, sequences, sequences.Count);
+            allowed = Allowed(held, sequences, Read(known).Applied, lead);
         }
         var stalled = allowed == 0 && clock.GetElapsedTime(Read(known).MovedAt) >= options.Stall;
         return Went(host, known, sequences, stalled ? sequences.Count : allowed);
@@ -68,28 +71,38 @@ public sealed class HostLeads(BusEventLeadOptions options, TimeProvider clock, F
 
     async Task<IReadOnlyDictionary<string, int>> HeldLimitsAsync(CancellationToken cancellationToken)
     {
-        var held = _held.ToList();
-        var leads = held.Select(h => LeadOf(h.Key)).ToList();
-        var answers = await Task.WhenAll(held.Select(async (h, i) =>
-        {
-            var (applied, _, next) = Read(h.Value);
-            return next is { } n && Room(applied, n, leads[i]) < options.RefillOf(leads[i]) && Due(h.Value)
-                ? await AskAsync(h.Key, h.Value, cancellationToken)
-                : applied;
-        }));
+        var waiting = Waiting(except: null);
+        var unanswered = await AskAsync(waiting, cancellationToken) ? [] : waiting.Select(w => w.Host).ToHashSet();
         var limits = new Dictionary<string, int>();
-        for (var i = 0; i < held.Count; i++)
+        foreach (var (host, known) in _held)
         {
-            var known = held[i].Value;
+            var lead = LeadOf(host);
             lock (known)
             {
-                if (answers[i] is not { } applied || known.Next is not { } next || clock.GetElapsedTime(known.MovedAt) >= options.Stall) continue;
-                var room = Room(applied, next, leads[i]);
-                known.Limit = room < options.RefillOf(leads[i]) ? 1 : (int)Math.Min(room, int.MaxValue);
-                limits[held[i].Key] = known.Limit;
+                if (unanswered.Contains(host) || known.Next is not { } next || clock.GetElapsedTime(known.MovedAt) >= options.Stall) continue;
+                var room = Room(known.Applied, next, lead);
+                known.Limit = room < options.RefillOf(lead) ? 1 : (int)Math.Min(room, int.MaxValue);
+                limits[host] = known.Limit;
             }
         }
         return limits;
+    }
+
+    /// <summary>
+    /// The held-back hosts (but <paramref name="except"/>) that need an answer before more of their events may go and may be
+    /// asked now: each one claimed, so that lanes looking at once ask once.
+    /// </summary>
+    List<(string Host, Known Known)> Waiting(string? except)
+    {
+        var waiting = new List<(string, Known)>();
+        foreach (var (host, known) in _held)
+        {
+            if (host == except) continue;
+            var (applied, _, next) = Read(known);
+            var lead = LeadOf(host);
+            if (next is { } n && Room(applied, n, lead) < options.RefillOf(lead) && Due(known)) waiting.Add((host, known));
+        }
+        return waiting;
     }
 
     static readonly IReadOnlyDictionary<string, int> Unlimited = new Dictionary<string, int>();
@@ -111,16 +124,16 @@ public sealed class HostLeads(BusEventLeadOptions options, TimeProvider clock, F
         }
     }
 
-    /// <summary>VfioAp's last applied sequence of <paramref name="host"/>, remembered; null when it does not answer.</summary>
-    async Task<long?> AskAsync(string host, Known known, CancellationToken cancellationToken)
+    /// <summary>Asks VfioAp, in one request, how far it applied <paramref name="hosts"/> and remembers each answer; false when it does not answer.</summary>
+    async Task<bool> AskAsync(IReadOnlyList<(string Host, Known Known)> hosts, CancellationToken cancellationToken)
     {
-        if (await ask(host, cancellationToken) is not { } answer) return null;
+        if (hosts.Count == 0) return true;
+        if (await ask([.. hosts.Select(h => h.Host)], cancellationToken) is not { } answers) return false;
         var now = clock.GetTimestamp();
-        lock (known)
-        {
-            if (answer > known.Applied) (known.Applied, known.MovedAt) = (answer, now);
-            return known.Applied;
-        }
+        foreach (var (host, known) in hosts)
+            lock (known)
+                if (answers.TryGetValue(host, out var answer) && answer > known.Applied) (known.Applied, known.MovedAt) = (answer, now);
+        return true;
     }
 
     /// <summary>Notes how far the host got: held back, or still behind a limit, it stays limited; drained, it is not.</summary>

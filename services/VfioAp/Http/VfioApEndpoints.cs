@@ -36,6 +36,10 @@ public static class VfioApEndpoints
     {
         app.MapGroup("/hosts").RequireApiRoles().ProducesSharedProblems().MapGet("", ListHostsAsync)
             .Describe("ListHosts", "Lists the hosts in name order, a page at a time (after, limit): mode, last applied sequence, mdevs, parked events and unacknowledged guest updates");
+        app.MapGroup("/applied").RequireApiRoles().ProducesSharedProblems().MapGet("", GetAppliedOfHostsAsync).AllowService("apbus")
+            .Describe("GetAppliedOfHosts",
+                $"The last bus event applied of each host named (host, repeated, 1 to {AppliedAsks.MaxHosts}; 0 for a host not seen yet): ApBus " +
+                "publishes a host's events only so far ahead of it, and asks for all the hosts it holds back at once");
         var host = app.MapGroup("/hosts/{host}").RequireApiRoles().RequireNames().ProducesSharedProblems();
         host.MapPut("", DefineHostAsync)
             .Describe("DefineHost", "Defines the host and its hot-plug mode (batched or per-queue), fixed once it has bus events or mdevs",
@@ -48,9 +52,8 @@ public static class VfioApEndpoints
                 StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
         host.MapDelete("/mask-check/{reservation:guid}", ReleaseMasksAsync).AllowService("apbus")
             .Describe("ReleaseMasks", "ApBus releases a mask change it reserved and did not make", StatusCodes.Status404NotFound);
-        host.MapGet("/applied", GetAppliedAsync).AllowService("apbus")
-            .Describe("GetApplied", "The host's last bus event applied: ApBus publishes a host's events only so far ahead of it",
-                StatusCodes.Status404NotFound);
+        host.MapGet("/applied", GetAppliedAsync)
+            .Describe("GetApplied", "The host's last bus event applied", StatusCodes.Status404NotFound);
         host.MapGet("/guests", GetGuestsAsync)
             .Describe("GetHostGuests", "Lists the host's guests with the latest and the acknowledged version of each one's matrix",
                 StatusCodes.Status404NotFound);
@@ -148,6 +151,19 @@ public static class VfioApEndpoints
     static async Task<Ok<AppliedView>> GetAppliedAsync(string host, VfioApDbContext db, CancellationToken ct) =>
         TypedResults.Ok(new AppliedView(host, await db.Hosts.Where(h => h.HostId == host).Select(h => (long?)h.LastSequence).SingleOrDefaultAsync(ct)
             ?? throw HostStore.NoSuchHost(host)));
+
+    static async Task<Results<Ok<List<AppliedView>>, ValidationProblem>> GetAppliedOfHostsAsync(string[]? host, VfioApDbContext db,
+        CancellationToken ct)
+    {
+        var errors = new RequestErrors();
+        var hosts = (host ?? []).Distinct(StringComparer.Ordinal).ToArray();
+        if (hosts.Length is 0 or > AppliedAsks.MaxHosts) errors.Add("host", $"name 1 to {AppliedAsks.MaxHosts} hosts");
+        foreach (var name in hosts) errors.Name("host", name, "host");
+        if (errors.Any) return errors.Problem();
+        var applied = await db.Hosts.Where(h => hosts.Contains(h.HostId)).Select(h => new { h.HostId, h.LastSequence })
+            .ToDictionaryAsync(h => h.HostId, h => h.LastSequence, StringComparer.Ordinal, ct);
+        return TypedResults.Ok(hosts.Select(h => new AppliedView(h, applied.GetValueOrDefault(h))).ToList());
+    }
 
     static async Task<HostView> ViewHostAsync(VfioApDbContext db, string host, CancellationToken ct)
     {

@@ -11,12 +11,14 @@ public class HostLeadsTests
 
     readonly ManualClock _clock = new();
     readonly List<string> _asked = [];
+    readonly List<IReadOnlyList<string>> _requests = [];
     long? _applied;
 
-    HostLeads Leads(BusEventLeadOptions? options = null) => new(options ?? Options, _clock, (host, _) =>
+    HostLeads Leads(BusEventLeadOptions? options = null) => new(options ?? Options, _clock, (hosts, _) =>
     {
-        _asked.Add(host);
-        return Task.FromResult(_applied);
+        _asked.AddRange(hosts);
+        _requests.Add(hosts);
+        return Task.FromResult<IReadOnlyDictionary<string, long>?>(_applied is { } applied ? hosts.ToDictionary(h => h, _ => applied) : null);
     });
 
     static long[] Sequences(long from, int count) => [.. Enumerable.Range(0, count).Select(i => from + i)];
@@ -130,6 +132,26 @@ public class HostLeadsTests
         _clock.Advance(TimeSpan.FromMilliseconds(20));
         _applied = 500;
         Assert.Equal(500, await leads.AllowAsync("big", Sequences(501, 500), CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Should_ask_for_every_held_back_host_due_an_answer_in_one_request()
+    {
+        var leads = Leads();
+        _applied = 0;
+        Assert.Equal(0, await leads.AllowAsync("h1", Sequences(501, 100), CancellationToken.None));
+        Assert.Equal(0, await leads.AllowAsync("h2", Sequences(501, 100), CancellationToken.None));
+        Assert.Equal(0, await leads.AllowAsync("h3", Sequences(1001, 100), CancellationToken.None));
+        Assert.Equal(3, _requests.Count);
+
+        _clock.Advance(TimeSpan.FromMilliseconds(20));
+        _applied = 250;
+        Assert.Equal(100, await leads.AllowAsync("h1", Sequences(501, 100), CancellationToken.None));
+        Assert.Equal(["h1", "h2", "h3"], _requests[^1].Order());
+        // h2 goes on the answer h1's ask brought, and h3, still out of its refill, waits on it without asking again.
+        Assert.Equal(100, await leads.AllowAsync("h2", Sequences(501, 100), CancellationToken.None));
+        Assert.Equal(0, await leads.AllowAsync("h3", Sequences(1001, 100), CancellationToken.None));
+        Assert.Equal(4, _requests.Count);
     }
 
     [Fact]
