@@ -12,20 +12,27 @@ public sealed class AckOrderFilter<TContext> : IFilter<TContext> where TContext 
     readonly Lock _gate = new();
     Task _previous = Task.CompletedTask;
 
-    public async Task Send(TContext context, IPipe<TContext> next)
+    public Task Send(TContext context, IPipe<TContext> next)
     {
-        var finished = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        Task previous;
-        lock (_gate) (previous, _previous) = (_previous, finished.Task);
+        // Each message waits for the task its predecessor's caller awaits, which then resumes that caller first.
+        var start = new TaskCompletionSource();
+        Task sent;
+        lock (_gate) _previous = sent = SendInTurnAsync(_previous, start.Task, context, next);
+        start.SetResult();
+        return sent;
+    }
+
+    static async Task SendInTurnAsync(Task previous, Task start, TContext context, IPipe<TContext> next)
+    {
+        // Returns at once, so the lock above is held only to take a place in the line, not while the message is handled.
+        await start;
         try
         {
             await next.Send(context);
         }
         finally
         {
-            // Never faults: each message only ever sets its own result.
-            await previous;
-            finished.SetResult();
+            await previous.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
 
