@@ -80,8 +80,7 @@ public sealed class HostLeads(BusEventLeadOptions options, TimeProvider clock,
             lock (known)
             {
                 if (unanswered.Contains(host) || known.Next is not { } next || clock.GetElapsedTime(known.MovedAt) >= options.Stall) continue;
-                var room = Room(known.Applied, next, lead);
-                known.Limit = room < options.RefillOf(lead) ? 1 : (int)Math.Min(room, int.MaxValue);
+                known.Limit = BelowRefill(known.Applied, next, lead) ? 1 : (int)Math.Min(Room(known.Applied, next, lead), int.MaxValue);
                 limits[host] = known.Limit;
             }
         }
@@ -100,7 +99,7 @@ public sealed class HostLeads(BusEventLeadOptions options, TimeProvider clock,
             if (host == except) continue;
             var (applied, _, next) = Read(known);
             var lead = LeadOf(host);
-            if (next is { } n && Room(applied, n, lead) < options.RefillOf(lead) && Due(known)) waiting.Add((host, known));
+            if (next is { } n && BelowRefill(applied, n, lead) && Due(known)) waiting.Add((host, known));
         }
         return waiting;
     }
@@ -156,7 +155,10 @@ public sealed class HostLeads(BusEventLeadOptions options, TimeProvider clock,
     /// fewer than its refill may go.
     /// </summary>
     int Allowed(bool held, IReadOnlyList<long> sequences, long applied, int lead) =>
-        held && Room(applied, sequences[0], lead) < options.RefillOf(lead) ? 0 : Within(sequences, applied, lead);
+        held && BelowRefill(applied, sequences[0], lead) ? 0 : Within(sequences, applied, lead);
+
+    /// <summary>Whether fewer than the refill of <paramref name="lead"/> may go from <paramref name="next"/> on: the host waits for more room.</summary>
+    bool BelowRefill(long applied, long next, int lead) => Room(applied, next, lead) < options.RefillOf(lead);
 
     /// <summary>How many events from <paramref name="next"/> on may go with VfioAp at <paramref name="applied"/>.</summary>
     static long Room(long applied, long next, int lead) => applied + lead - next + 1;
