@@ -188,9 +188,16 @@ public sealed partial class VfioApEngine : IApBusListener
 
     void SetOwner(Bitmap256 adapters, Bitmap256 domains, ushort slot)
     {
+        // The domains listed once: a restore sets every mdev's cells, up to 65,536 per host per batch of bus events.
+        Span<byte> listed = stackalloc byte[Bitmap256.Capacity];
+        var count = 0;
+        foreach (var d in domains) listed[count++] = (byte)d;
+        listed = listed[..count];
         foreach (var a in adapters)
-        foreach (var d in domains)
-            _owner[a << 8 | d] = slot;
+        {
+            var row = _owner.AsSpan(a << 8, Bitmap256.Capacity);
+            foreach (var d in listed) row[d] = slot;
+        }
     }
 
     static ApMatrix Difference(in ApConfig from, in ApConfig minus) =>
