@@ -33,6 +33,9 @@ public sealed partial class VfioApEngine : IApBusListener
     public ApPermissions Permissions { get; private set; }
 
     public IEnumerable<Mdev> Mdevs => _slots.OfType<Mdev>();
+
+    /// <summary>Slots of removed mdevs, which only a restore gives back (a host has at most 65,535 slots).</summary>
+    public int EmptySlots => _slots.Count - _mdevs.Count;
     public IEnumerable<Guest> Guests => _guests.Values;
     public Mdev? FindMdev(string name) => _mdevs.GetValueOrDefault(name);
     public Guest? FindGuest(string name) => _guests.GetValueOrDefault(name);

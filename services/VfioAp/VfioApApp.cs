@@ -49,7 +49,8 @@ public static class VfioApApp
         services.AddApmatrixHealth<VfioApDbContext>(builder.Configuration)
             .AddCheck<StalledHostCheck>("stalled-hosts", tags: ["ready"]);
         services.AddOptions<HostCacheOptions>().Bind(configuration.GetSection(HostCacheOptions.Section))
-            .Validate(o => o.Rows >= 0, "HostCache:Rows must not be negative").ValidateOnStart();
+            .Validate(o => o.Rows >= 0, "HostCache:Rows must not be negative")
+            .Validate(o => o.Engines >= 0, "HostCache:Engines must not be negative").ValidateOnStart();
         services.AddSingleton<HostStateCache>();
         services.AddScoped<HostStore>();
         services.AddScoped<BusEventApplier>();

@@ -76,12 +76,13 @@ public sealed class HostStore(VfioApDbContext db, OutboxSignal outbox, VfioApMet
     /// <summary>The locked host's engine, from <see cref="HostStateCache"/> when it holds the row's state version, else read.</summary>
     public async Task<LockedHost> LoadAsync(HostRow row, CancellationToken cancellationToken)
     {
-        if (cache.Find(row) is { } stored) return stored.Lock(row);
+        var engine = cache.TakeEngine(row);
+        if (cache.Find(row) is { } stored) return new LockedHost(row, stored, engine);
         var mdevs = await db.Mdevs.AsNoTracking().Where(m => m.HostId == row.HostId).OrderBy(m => m.Position).ToListAsync(cancellationToken);
         var guests = await db.Guests.AsNoTracking().Where(g => g.HostId == row.HostId).ToListAsync(cancellationToken);
         var reservations = await db.MaskReservations.AsNoTracking().Where(r => r.HostId == row.HostId)
             .OrderBy(r => r.ReservedAt).ThenBy(r => r.Id).ToListAsync(cancellationToken);
-        return new LockedHost(row, mdevs, guests, reservations);
+        return new LockedHost(row, StoredHost.Read(mdevs, guests, reservations), engine);
     }
 
     /// <summary>Writes what the engines changed, records each guest update and sends a host's updates in one ApplyApcbs, and commits.</summary>
@@ -112,7 +113,7 @@ public sealed class HostStore(VfioApDbContext db, OutboxSignal outbox, VfioApMet
         AddGuestUpdates(writes, updates);
         await db.EnqueueAsync(writes, GuestUpdateRow.ToMessages(updates), m => m.HostId, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        foreach (var (host, changes) in written) cache.Keep(host.Row.HostId, host.Row.StateVersion, changes.Stored);
+        foreach (var (host, changes) in written) cache.Keep(host.Row, changes.Stored, host.Engine);
         metrics.Sent(updates.Count, plugs);
         if (updates.Count > 0) outbox.Notify();
     }

@@ -3,7 +3,7 @@ using Apmatrix.Engine;
 
 namespace Apmatrix.VfioAp.Persistence;
 
-/// <summary>A host whose row this transaction has locked, with its engine restored from the stored state.</summary>
+/// <summary>A host whose row this transaction has locked, with its engine restored from the stored state or left by its last commit.</summary>
 public sealed class LockedHost
 {
     readonly Dictionary<string, (MdevRow Row, MdevState Stored)> _mdevs;
@@ -11,19 +11,17 @@ public sealed class LockedHost
     readonly IReadOnlyList<MaskReservationRow> _reservations;
 
     /// <summary>
-    /// <paramref name="mdevs"/> (in creation order), <paramref name="guests"/> and <paramref name="reservations"/> untracked and
-    /// this host's own: what changed is written set-based, and the changed rows are updated in place.
+    /// The host's <paramref name="stored"/> rows, which it never changes: what changed is written set-based, from copies.
+    /// <paramref name="engine"/>, when given, already holds exactly that state and the row's; else one is restored.
     /// </summary>
-    public LockedHost(HostRow row, IReadOnlyList<MdevRow> mdevs, IReadOnlyList<GuestRow> guests, IReadOnlyList<MaskReservationRow> reservations)
+    public LockedHost(HostRow row, StoredHost stored, VfioApEngine? engine = null)
     {
         Row = row;
-        var mdevStates = mdevs.Select(m => m.ToState()).ToList();
-        var guestStates = guests.Select(g => g.ToState()).ToList();
-        _mdevs = mdevs.Zip(mdevStates).ToDictionary(m => m.First.Name, m => (m.First, m.Second), StringComparer.Ordinal);
-        _guests = guests.Zip(guestStates).ToDictionary(g => g.First.Name, g => (g.First, g.Second), StringComparer.Ordinal);
-        _reservations = reservations;
-        Engine = VfioApEngine.Restore(new EngineState(row.Mode, row.Config, row.Permissions, row.ReadBoundQueues(), mdevStates, guestStates,
-            reservations.Select(r => r.ToReservation()).ToList()));
+        _mdevs = stored.Mdevs.ToDictionary(m => m.Row.Name, m => (m.Row, m.State), StringComparer.Ordinal);
+        _guests = stored.Guests.ToDictionary(g => g.Row.Name, g => (g.Row, g.State), StringComparer.Ordinal);
+        _reservations = stored.Reservations;
+        Engine = engine ?? VfioApEngine.Restore(new EngineState(row.Mode, row.Config, row.Permissions, row.ReadBoundQueues(),
+            [.. stored.Mdevs.Select(m => m.State)], [.. stored.Guests.Select(g => g.State)], [.. stored.Reservations.Select(r => r.ToReservation())]));
     }
 
     public HostRow Row { get; }
@@ -52,61 +50,84 @@ public sealed class LockedHost
     {
         var state = Engine.Capture();
         Row.Store(state);
-        var (createdMdevs, changedMdevs) = (new List<MdevRow>(), new List<MdevRow>());
+        var (createdMdevs, changedMdevs, keptMdevs) = (new List<MdevRow>(), new List<MdevRow>(), new List<StoredRow<MdevRow, MdevState>>());
         var nextPosition = _mdevs.Count == 0 ? 0 : _mdevs.Values.Max(m => m.Row.Position) + 1;
         var kept = new HashSet<string>(StringComparer.Ordinal);
         foreach (var mdev in state.Mdevs)
         {
             kept.Add(mdev.Name);
+            MdevRow row;
             if (_mdevs.TryGetValue(mdev.Name, out var known))
             {
-                if (known.Stored == mdev) continue;
-                known.Row.Store(mdev);
-                changedMdevs.Add(known.Row);
+                row = known.Row;
+                if (known.Stored != mdev)
+                {
+                    row = row.Copy();
+                    row.Store(mdev);
+                    changedMdevs.Add(row);
+                }
             }
             else
             {
-                var created = new MdevRow { HostId = Row.HostId, Name = mdev.Name, Position = nextPosition++ };
-                created.Store(mdev);
-                createdMdevs.Add(created);
+                row = new MdevRow { HostId = Row.HostId, Name = mdev.Name, Position = nextPosition++ };
+                row.Store(mdev);
+                createdMdevs.Add(row);
             }
+            keptMdevs.Add(new(row, mdev));
         }
         var removedMdevs = _mdevs.Values.Where(m => !kept.Contains(m.Row.Name)).Select(m => m.Row).ToList();
-        var (createdGuests, changedGuests) = (new List<GuestRow>(), new List<GuestRow>());
+        var (createdGuests, changedGuests, keptGuests) = (new List<GuestRow>(), new List<GuestRow>(), new List<StoredRow<GuestRow, GuestState>>());
         foreach (var guest in state.Guests)
         {
+            GuestRow row;
             if (_guests.TryGetValue(guest.Name, out var known))
             {
-                if (known.Stored == guest) continue;
-                known.Row.Store(guest);
-                changedGuests.Add(known.Row);
+                row = known.Row;
+                if (known.Stored != guest)
+                {
+                    row = row.Copy();
+                    row.Store(guest);
+                    changedGuests.Add(row);
+                }
             }
             else
             {
-                var created = new GuestRow { HostId = Row.HostId, Name = guest.Name };
-                created.Store(guest);
-                createdGuests.Add(created);
+                row = new GuestRow { HostId = Row.HostId, Name = guest.Name };
+                row.Store(guest);
+                createdGuests.Add(row);
             }
+            keptGuests.Add(new(row, guest));
         }
         var held = state.MaskReservations.Select(r => r.Id).ToHashSet();
         var stored = _reservations.Select(r => r.Id).ToHashSet();
         var createdReservations = state.MaskReservations.Where(r => !stored.Contains(r.Id)).Select(r => MaskReservationRow.From(Row.HostId, r)).ToList();
         var endedReservations = _reservations.Where(r => !held.Contains(r.Id)).ToList();
-        // The rows themselves: nothing changes them once written, and StoredHost.Lock copies them for the next change.
         var written = new StoredHost(
-            [.. _mdevs.Values.Select(m => m.Row).Where(m => kept.Contains(m.Name)).Concat(createdMdevs).OrderBy(m => m.Position)],
-            [.. _guests.Values.Select(g => g.Row).Concat(createdGuests)],
+            [.. keptMdevs.OrderBy(m => m.Row.Position)],
+            keptGuests,
             [.. MaskReservationRow.InStoredOrder(_reservations.Where(r => held.Contains(r.Id)).Concat(createdReservations))]);
         return new HostChanges(Row.HostId, createdMdevs, changedMdevs, removedMdevs, createdGuests, changedGuests, createdReservations,
             endedReservations, Engine.DrainUpdates(), written);
     }
 }
 
-/// <summary>A host's mdevs (in creation order), guests and mask reservations as stored; <see cref="Lock"/> copies the rows a <see cref="LockedHost"/> may change.</summary>
-public sealed record StoredHost(IReadOnlyList<MdevRow> Mdevs, IReadOnlyList<GuestRow> Guests, IReadOnlyList<MaskReservationRow> Reservations)
+/// <summary>A stored row and the engine's state it holds.</summary>
+public readonly record struct StoredRow<TRow, TState>(TRow Row, TState State);
+
+/// <summary>
+/// A host's mdevs (in creation order), guests and mask reservations as stored, each row with its state. Nothing changes
+/// these rows once written: a change writes copies, so one copy of them serves every change after it.
+/// </summary>
+public sealed record StoredHost(
+    IReadOnlyList<StoredRow<MdevRow, MdevState>> Mdevs,
+    IReadOnlyList<StoredRow<GuestRow, GuestState>> Guests,
+    IReadOnlyList<MaskReservationRow> Reservations)
 {
+    /// <summary>The rows as the database returned them.</summary>
+    public static StoredHost Read(IReadOnlyList<MdevRow> mdevs, IReadOnlyList<GuestRow> guests, IReadOnlyList<MaskReservationRow> reservations) =>
+        new([.. mdevs.Select(m => new StoredRow<MdevRow, MdevState>(m, m.ToState()))],
+            [.. guests.Select(g => new StoredRow<GuestRow, GuestState>(g, g.ToState()))], reservations);
+
     /// <summary>The number of rows: what the host costs in <see cref="HostStateCache"/>.</summary>
     public int Rows => Mdevs.Count + Guests.Count + Reservations.Count;
-
-    public LockedHost Lock(HostRow row) => new(row, [.. Mdevs.Select(m => m.Copy())], [.. Guests.Select(g => g.Copy())], Reservations);
 }

@@ -16,7 +16,7 @@ public class LockedHostTests
     static readonly MaskReservation Stored = new(Guid.Parse("0190a000-0000-7000-8000-000000000001"), 5,
         new ApPermissions(Ids("2"), Ids("3")), new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc));
 
-    static (HostRow Host, List<MdevRow> Mdevs, List<GuestRow> Guests, List<MaskReservationRow> Reservations) StoredHost()
+    static (HostRow Host, List<MdevRow> Mdevs, List<GuestRow> Guests, List<MaskReservationRow> Reservations) StoredRows()
     {
         var engine = new VfioApEngine(new ApConfig(Ids("1-3"), Ids("1-3"), Ids("1")));
         foreach (var adapter in Ids("1-3"))
@@ -46,8 +46,8 @@ public class LockedHostTests
 
     static LockedHost Load()
     {
-        var (host, mdevs, guests, reservations) = StoredHost();
-        return new LockedHost(host, mdevs, guests, reservations);
+        var (host, mdevs, guests, reservations) = StoredRows();
+        return new LockedHost(host, StoredHost.Read(mdevs, guests, reservations));
     }
 
     [Fact]
@@ -95,8 +95,8 @@ public class LockedHostTests
     [Fact]
     public void A_removed_mdev_is_its_stored_row_to_delete()
     {
-        var (row, mdevs, guests, reservations) = StoredHost();
-        var host = new LockedHost(row, mdevs, guests, reservations);
+        var (row, mdevs, guests, reservations) = StoredRows();
+        var host = new LockedHost(row, StoredHost.Read(mdevs, guests, reservations));
         host.Engine.RemoveMdev("m2");
 
         var changes = host.WriteBack();
@@ -120,6 +120,41 @@ public class LockedHostTests
         var update = Assert.Single(changes.Updates);
         Assert.Equal(("g1", 2L, "m1"), (update.Guest, update.Version, update.Mdev));
         Assert.Empty(host.Engine.PendingUpdates.ToArray());
+    }
+
+    [Fact]
+    public void A_change_writes_copies_and_leaves_the_stored_rows_for_the_next_change()
+    {
+        var (row, mdevs, guests, reservations) = StoredRows();
+        var host = new LockedHost(row, StoredHost.Read(mdevs, guests, reservations));
+        host.Engine.AssignAdapter("m1", 3);
+
+        var changes = host.WriteBack();
+
+        Assert.NotSame(mdevs[0], Assert.Single(changes.ChangedMdevs));
+        Assert.Equal(Ids("1-2"), mdevs[0].AssignedApm);
+        Assert.Equal(1, guests[0].Version);
+        Assert.Same(changes.ChangedMdevs[0], changes.Stored.Mdevs[0].Row);
+        Assert.Same(mdevs[1], changes.Stored.Mdevs[1].Row);
+        Assert.Equal(Ids("1-3"), changes.Stored.Mdevs[0].State.Assigned.Apm);
+    }
+
+    [Fact]
+    public void An_engine_handed_over_is_used_as_it_is()
+    {
+        var (row, mdevs, guests, reservations) = StoredRows();
+        var first = new LockedHost(row, StoredHost.Read(mdevs, guests, reservations));
+        first.Engine.AssignAdapter("m1", 3);
+        var stored = first.WriteBack().Stored;
+
+        var next = new LockedHost(row, stored, first.Engine);
+        next.Engine.UnassignDomain("m1", 2);
+        var changes = next.WriteBack();
+
+        Assert.Same(first.Engine, next.Engine);
+        Assert.Equal(("m1", Ids("1-3"), Ids("1")), (Assert.Single(changes.ChangedMdevs).Name, changes.ChangedMdevs[0].AssignedApm,
+            changes.ChangedMdevs[0].AssignedAqm));
+        Assert.Equal(3L, Assert.Single(changes.ChangedGuests).Version);
     }
 
     [Fact]
@@ -155,8 +190,8 @@ public class LockedHostTests
     [Fact]
     public void A_new_reservation_is_a_new_row_and_an_ended_one_its_stored_row_to_delete()
     {
-        var (row, mdevs, guests, reservations) = StoredHost();
-        var host = new LockedHost(row, mdevs, guests, reservations);
+        var (row, mdevs, guests, reservations) = StoredRows();
+        var host = new LockedHost(row, StoredHost.Read(mdevs, guests, reservations));
         var next = Stored with { Id = Guid.CreateVersion7(), AfterSequence = 7, Masks = new ApPermissions(Ids("3"), Ids("1")) };
         host.Engine.ReserveMasks(next, applied: 5);
         host.Engine.OnBusEventsApplied(6);
