@@ -7,7 +7,7 @@ namespace Apmatrix.Hosting;
 
 /// <summary>
 /// The one definition of a batch consumer's endpoint: its batch limits, a prefetch that lets every concurrent batch
-/// fill with one more waiting (<see cref="BatchLimits.Prefetch"/>), acknowledgements in the order of delivery (<see cref="AckOrderFilter{TContext}"/>), the check that the message comes from its one publisher, and the optional check that sends a malformed message alone to <c>&lt;queue&gt;_error</c> instead of failing
+/// fill, acknowledgements in the order of delivery (<see cref="AckOrderFilter{TContext}"/>), the check that the message comes from its one publisher, and the optional check that sends a malformed message alone to <c>&lt;queue&gt;_error</c> instead of failing
 /// the whole batch it would join. The queue keeps the formatter's name for the consumer (for a generic consumer,
 /// its message type's), unless the consumer runs on <see cref="HostLanes"/>.
 /// </summary>
@@ -33,7 +33,7 @@ public sealed class BatchConsumerDefinition<TConsumer, TMessage>(BatchConsumerSe
             .SetConcurrencyLimit(limits.ConcurrencyLimit)
             .SetTimeLimitStart(limits.TimeLimitStart));
         // Fewer messages in flight than limit x concurrency would leave batches completing only on the timer.
-        endpoint.PrefetchCount = Math.Max(endpoint.PrefetchCount, limits.Prefetch);
+        endpoint.PrefetchCount = Math.Max(endpoint.PrefetchCount, limits.Capacity);
         endpoint.ConcurrentMessageLimit = Math.Max(endpoint.ConcurrentMessageLimit ?? 0, limits.Capacity);
     }
 }

@@ -16,11 +16,4 @@ public sealed record BatchLimits(int MessageLimit, TimeSpan TimeLimit, int Concu
     /// start empty each time and close on its time limit half full.
     /// </summary>
     public int Capacity => MessageLimit * (ConcurrencyLimit + 1);
-
-    /// <summary>
-    /// What the broker may deliver ahead: <see cref="Capacity"/> and one more batch waiting in the client. MassTransit runs
-    /// as many RabbitMQ dispatch loops as <see cref="Capacity"/>, and every delivery to an empty client wakes each idle loop;
-    /// with a batch waiting, a loop freed by a completed batch finds its next message at once.
-    /// </summary>
-    public int Prefetch => Capacity + MessageLimit;
 }

@@ -5,11 +5,8 @@ public sealed class BusEventLeadOptions
 {
     public const string Section = "BusEvents";
 
-    /// <summary>
-    /// Events a host may have published beyond the last one VfioAp applied; 0 publishes every event at once. Above what
-    /// VfioAp's lane prefetches (750), so a lone host's stream keeps a batch waiting in VfioAp's client.
-    /// </summary>
-    public int Lead { get; set; } = 1000;
+    /// <summary>Events a host may have published beyond the last one VfioAp applied; 0 publishes every event at once.</summary>
+    public int Lead { get; set; } = 500;
 
     /// <summary>
     /// A host held back goes again once this many of its events may go (at most <see cref="Lead"/>; 0: half the lead): a

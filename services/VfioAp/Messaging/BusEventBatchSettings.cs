@@ -9,7 +9,7 @@ public sealed class BusEventBatchSettings
     public const string Section = "BusEvents";
 
     /// <summary>
-    /// At most ApBus's lead less its refill (<c>BusEvents:Lead</c> 1,000, refill 500): a paced host never has more than that
+    /// At most ApBus's lead less its refill (<c>BusEvents:Lead</c> 500, refill 250): a paced host never has more than that
     /// published and unapplied, so a larger batch could only close on <see cref="TimeLimit"/>, each round.
     /// </summary>
     public int MessageLimit { get; set; } = 250;
