@@ -33,12 +33,12 @@ public sealed partial class VfioApEngine : IApBusListener
     public ApPermissions Permissions { get; private set; }
 
     public IEnumerable<Mdev> Mdevs => _slots.OfType<Mdev>();
-
-    /// <summary>Slots of removed mdevs, which only a restore gives back (a host has at most 65,535 slots).</summary>
-    public int EmptySlots => _slots.Count - _mdevs.Count;
     public IEnumerable<Guest> Guests => _guests.Values;
     public Mdev? FindMdev(string name) => _mdevs.GetValueOrDefault(name);
     public Guest? FindGuest(string name) => _guests.GetValueOrDefault(name);
+
+    /// <summary>Slots of removed mdevs, which only a restore gives back (a host has at most 65,535 slots).</summary>
+    public int EmptySlots => _slots.Count - _mdevs.Count;
 
     /// <summary>The domains of <paramref name="adapter"/> whose queues are bound to vfio_ap.</summary>
     public Bitmap256 BoundDomains(int adapter) => _bound[adapter];

@@ -4,7 +4,7 @@ using Apmatrix.Engine;
 namespace Apmatrix.VfioAp.Persistence;
 
 /// <summary>A guest as vfio_ap knows it: the APCB last sent to it and that update's version.</summary>
-public sealed class GuestRow
+public sealed class GuestRow : IStateRow<GuestRow, GuestState>
 {
     public required string HostId { get; init; }
     public required string Name { get; init; }

@@ -42,62 +42,23 @@ public sealed class LockedHost
     public ApMatrix StoredApcb(string guest) => _guests.TryGetValue(guest, out var known) ? known.Stored.Apcb : ApMatrix.Empty;
 
     /// <summary>
-    /// Copies the engine's state into the host row and says which mdev and guest rows are new, changed (updated in
-    /// place) or gone, which mask reservations are new or ended, and what the host holds once this commits; drains the
+    /// Copies the engine's state into the host row and says which mdev and guest rows are new, changed (written as
+    /// copies) or gone, which mask reservations are new or ended, and what the host holds once this commits; drains the
     /// engine's guest updates. Once per host: a retry builds a new one.
     /// </summary>
     public HostChanges WriteBack()
     {
         var state = Engine.Capture();
         Row.Store(state);
-        var (createdMdevs, changedMdevs, keptMdevs) = (new List<MdevRow>(), new List<MdevRow>(), new List<StoredRow<MdevRow, MdevState>>());
+        var (createdMdevs, changedMdevs) = (new List<MdevRow>(), new List<MdevRow>());
         var nextPosition = _mdevs.Count == 0 ? 0 : _mdevs.Values.Max(m => m.Row.Position) + 1;
-        var kept = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var mdev in state.Mdevs)
-        {
-            kept.Add(mdev.Name);
-            MdevRow row;
-            if (_mdevs.TryGetValue(mdev.Name, out var known))
-            {
-                row = known.Row;
-                if (known.Stored != mdev)
-                {
-                    row = row.Copy();
-                    row.Store(mdev);
-                    changedMdevs.Add(row);
-                }
-            }
-            else
-            {
-                row = new MdevRow { HostId = Row.HostId, Name = mdev.Name, Position = nextPosition++ };
-                row.Store(mdev);
-                createdMdevs.Add(row);
-            }
-            keptMdevs.Add(new(row, mdev));
-        }
+        var keptMdevs = state.Mdevs.Select(mdev => new StoredRow<MdevRow, MdevState>(Written(_mdevs, mdev.Name, mdev,
+            () => new MdevRow { HostId = Row.HostId, Name = mdev.Name, Position = nextPosition++ }, createdMdevs, changedMdevs), mdev)).ToList();
+        var kept = keptMdevs.Select(m => m.Row.Name).ToHashSet(StringComparer.Ordinal);
         var removedMdevs = _mdevs.Values.Where(m => !kept.Contains(m.Row.Name)).Select(m => m.Row).ToList();
-        var (createdGuests, changedGuests, keptGuests) = (new List<GuestRow>(), new List<GuestRow>(), new List<StoredRow<GuestRow, GuestState>>());
-        foreach (var guest in state.Guests)
-        {
-            GuestRow row;
-            if (_guests.TryGetValue(guest.Name, out var known))
-            {
-                row = known.Row;
-                if (known.Stored != guest)
-                {
-                    row = row.Copy();
-                    row.Store(guest);
-                    changedGuests.Add(row);
-                }
-            }
-            else
-            {
-                row = new GuestRow { HostId = Row.HostId, Name = guest.Name };
-                row.Store(guest);
-                createdGuests.Add(row);
-            }
-            keptGuests.Add(new(row, guest));
-        }
+        var (createdGuests, changedGuests) = (new List<GuestRow>(), new List<GuestRow>());
+        var keptGuests = state.Guests.Select(guest => new StoredRow<GuestRow, GuestState>(Written(_guests, guest.Name, guest,
+            () => new GuestRow { HostId = Row.HostId, Name = guest.Name }, createdGuests, changedGuests), guest)).ToList();
         var held = state.MaskReservations.Select(r => r.Id).ToHashSet();
         var stored = _reservations.Select(r => r.Id).ToHashSet();
         var createdReservations = state.MaskReservations.Where(r => !stored.Contains(r.Id)).Select(r => MaskReservationRow.From(Row.HostId, r)).ToList();
@@ -109,6 +70,24 @@ public sealed class LockedHost
         return new HostChanges(Row.HostId, createdMdevs, changedMdevs, removedMdevs, createdGuests, changedGuests, createdReservations,
             endedReservations, Engine.DrainUpdates(), written);
     }
+
+    /// <summary>The row that holds <paramref name="state"/>: the stored one when unchanged, else a changed copy or a new row, noted as such.</summary>
+    static TRow Written<TRow, TState>(Dictionary<string, (TRow Row, TState Stored)> stored, string name, TState state, Func<TRow> create,
+        List<TRow> created, List<TRow> changed) where TRow : class, IStateRow<TRow, TState> where TState : IEquatable<TState>
+    {
+        if (stored.TryGetValue(name, out var known) && known.Stored.Equals(state)) return known.Row;
+        var row = known.Row is { } old ? old.Copy() : create();
+        row.Store(state);
+        (known.Row is null ? created : changed).Add(row);
+        return row;
+    }
+}
+
+/// <summary>A row that stores one of the engine's states, and copies itself for a change.</summary>
+public interface IStateRow<TRow, TState>
+{
+    TRow Copy();
+    void Store(TState state);
 }
 
 /// <summary>A stored row and the engine's state it holds.</summary>

@@ -4,7 +4,7 @@ using Apmatrix.Engine;
 namespace Apmatrix.VfioAp.Persistence;
 
 /// <summary>An mdev: its assigned matrix A, shadow APCB S, pending additions and guest.</summary>
-public sealed class MdevRow
+public sealed class MdevRow : IStateRow<MdevRow, MdevState>
 {
     public required string HostId { get; init; }
     public required string Name { get; init; }
