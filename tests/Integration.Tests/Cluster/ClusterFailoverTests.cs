@@ -27,7 +27,7 @@ public sealed class ClusterFailoverTests(ITestOutputHelper output)
         // Beyond the run's own deadline, so a slow failover ends in the run's account of where it stood.
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(8));
         using var log = new TestOutputLog(output);
-        var cluster = await TestCluster.StartAsync(timeout.Token);
+        await using var cluster = await TestCluster.StartAsync(timeout.Token);
         await using var postgres = new ServerFixture();
         // Every step is bounded by the test's limit: a wait that never ends fails the test instead of holding up the suite.
         await postgres.StartAsync().WaitAsync(timeout.Token);

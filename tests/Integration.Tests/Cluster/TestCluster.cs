@@ -5,9 +5,10 @@ namespace Apmatrix.Integration.Tests.Cluster;
 
 /// <summary>
 /// The three-node RabbitMQ cluster of <c>scripts/servers.sh cluster-up</c>, started afresh for a test and read from the
-/// <c>.servers.env</c> that script writes.
+/// <c>.servers.env</c> that script writes, and stopped again when the test disposes of it: three idle brokers left up
+/// after the suite would hold the machine's memory and the CPU of the next measurement.
 /// </summary>
-public sealed record TestCluster(ClusterNodes Nodes, Uri Broker)
+public sealed record TestCluster(ClusterNodes Nodes, Uri Broker) : IAsyncDisposable
 {
     /// <summary>
     /// A fresh cluster: nodes an earlier run left up (after killing one of them) are stopped first, and cluster-up starts
@@ -21,6 +22,12 @@ public sealed record TestCluster(ClusterNodes Nodes, Uri Broker)
         var settings = await ReadSettingsAsync(repository);
         return new TestCluster(new ClusterNodes(settings["APMATRIX_RABBITMQ_CLUSTER_DIR"], settings["APMATRIX_RABBITMQ_NODES"].Split(',')),
             new Uri(settings["APMATRIX_TEST_RABBITMQ_CLUSTER"]));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await ServersAsync(Repository(), "cluster-down", timeout.Token);
     }
 
     static string Repository()
