@@ -66,6 +66,28 @@ public sealed class LoadReportTests
         Assert.DoesNotContain(targets, t => t.Target.Contains("full-scale", StringComparison.Ordinal) || t.Target.Contains("< 1 s", StringComparison.Ordinal));
     }
 
+    [Theory]
+    // 286 MiB is 299.9 MB, 287 MiB 300.9 MB: the bound is in megabytes, the kernel's VmHWM in kibibytes.
+    [InlineData(286, true)]
+    [InlineData(287, false)]
+    public void Should_bound_every_VfioAp_s_peak_memory_in_a_fan_out_too(double peakMiB, bool met)
+    {
+        var fanOut = LoadOptions.Parse(["--hosts", "16", "--adapters", "64", "--domains", "64", "--guests", "16", "--subscribers", "2", "--vfioap", "2"]);
+        var run = Run("per-queue", 65_568, 40_000) with
+        {
+            Hosts = 16,
+            // The idle standby's peak must not hide the busy instance's.
+            Memory = [new InstanceMemory("VfioAp", "VfioAp-1", 200, peakMiB), new InstanceMemory("VfioAp", "VfioAp-2", 199, 199),
+                new InstanceMemory("ApBus", "ApBus-1", 180, 400)],
+        };
+
+        var memory = Assert.Single(Targets.Evaluate(fanOut, [], [run]), t => t.Target.Contains("peak memory", StringComparison.Ordinal));
+
+        Assert.Equal("batched, per-queue events: every VfioAp's peak memory < 300 MB during the fan-out", memory.Target);
+        Assert.StartsWith($"{peakMiB:F0} MiB VmHWM = ", memory.Measured);
+        Assert.Equal(met, memory.Met);
+    }
+
     [Fact]
     public async Task Should_show_the_forms_side_by_side_ceiling_included()
     {
