@@ -41,6 +41,7 @@ public static class VfioApApp
             bus.AddLaneBatchConsumer<BusEventConsumer, IBusEvent>(BusEvents(s => s.HostLanes), BusEvents(s => s.Lane), BusEventConsumer.Check);
             bus.AddBatchConsumer<ApcbsAppliedConsumer, ApcbsApplied>(BusEvents(s => s.Acknowledgements), context => ApcbsAppliedCheck.Check(context.Message));
         });
+        services.AddLaneSharing<VfioApDbContext>(BusEvents(s => s.HostLanes));
         services.AddDeadLetters();
         services.AddOutboxDispatcher<VfioApDbContext>();
         services.AddApmatrixMetrics<VfioApDbContext, VfioApMetrics>();

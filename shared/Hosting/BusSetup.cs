@@ -114,4 +114,19 @@ public static class BusSetup
         bus.AddBatchConsumer<TConsumer, TMessage>(limits, check).ExcludeFromConfigureEndpoints();
         bus.AddSingleton<ILaneEndpoints>(provider => new LaneEndpoints<TConsumer>(lanes(provider)));
     }
+
+    /// <summary>
+    /// Shares the lanes <paramref name="lanes"/> describes among the service's instances, whose membership
+    /// <typeparamref name="TContext"/>'s database keeps (<see cref="LaneSharing{TContext}"/>).
+    /// </summary>
+    public static IServiceCollection AddLaneSharing<TContext>(this IServiceCollection services, Func<IServiceProvider, HostLanes> lanes)
+        where TContext : DbContext
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(provider => ActivatorUtilities.CreateInstance<LaneSharing<TContext>>(provider, lanes(provider),
+            provider.GetRequiredService<IConfiguration>()["Messaging:QueuePrefix"] ?? ""));
+        services.AddReceiveEndpointObserver(provider => provider.GetRequiredService<LaneSharing<TContext>>());
+        services.AddHostedService(provider => provider.GetRequiredService<LaneSharing<TContext>>());
+        return services;
+    }
 }

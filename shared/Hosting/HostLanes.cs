@@ -14,4 +14,16 @@ public sealed record HostLanes(string Name, int Count, IReadOnlyList<Type> Sourc
     public string Queue(int lane) => QueueOf(Name, lane);
 
     public static string QueueOf(string name, int lane) => $"{name}-{lane}";
+
+    /// <summary>
+    /// The lanes that are not <paramref name="self"/>'s when the instances holding <paramref name="members"/> (slots, in any
+    /// order) share them: ranked by slot, the member of rank r owns the lanes whose number is r modulo their count. None
+    /// when <paramref name="self"/> is not among them.
+    /// </summary>
+    public IReadOnlyList<int> NotOwnedBy(int self, IReadOnlyCollection<int> members)
+    {
+        var ranked = members.Distinct().Order().ToList();
+        var rank = ranked.IndexOf(self);
+        return rank < 0 ? [] : [.. Enumerable.Range(0, Count).Where(lane => lane % ranked.Count != rank)];
+    }
 }

@@ -84,7 +84,44 @@ public sealed class LoadRunTests
         Assert.Equal(neighbours.LoadedChanges, neighbours.LoadedByHost.Sum(h => h.Changes));
     }
 
-    static async Task<ModeResult> RunAsync(LoadOptions options, Dictionary<string, string>? apBusSettings = null)
+    /// <summary>
+    /// Two VfioAp instances split the lanes between them, so both apply bus events: sixteen hosts hash to lanes of both
+    /// halves (all on one half would take sixteen coin flips falling the same way).
+    /// </summary>
+    [Fact]
+    public async Task Should_share_the_lanes_so_that_both_VfioAp_instances_apply_events()
+    {
+        var options = Options with { Name = "it-share", Hosts = 16, Adapters = 2, Domains = 2, Guests = 2, Scans = 1, Subscribers = 0, Forms = [BusEventForm.PerQueue] };
+        var applied = new List<double>();
+
+        var result = await RunAsync(options,
+            ready: stack => Task.WhenAll(stack.VfioAp.Select(vfioAp => Eventually.ReadAsync(() => MetricAsync(stack, vfioAp, LanesOwned),
+                owned => owned == 8, $"{vfioAp.Name} to own 8 of the 16 lanes"))),
+            ran: async stack =>
+            {
+                foreach (var vfioAp in stack.VfioAp) applied.Add(await MetricAsync(stack, vfioAp, EventsApplied));
+            });
+
+        Assert.True(result.Exact, string.Join("\n", result.Failures));
+        Assert.Equal(2, applied.Count);
+        Assert.All(applied, events => Assert.True(events > 0, $"one VfioAp applied none of the bus events: {string.Join(", ", applied)}"));
+    }
+
+    const string LanesOwned = "apmatrix_vfioap_lanes_owned";
+    const string EventsApplied = "apmatrix_vfioap_bus_events_applied";
+
+    /// <summary>The sum of a metric's series in an instance's Prometheus text.</summary>
+    static async Task<double> MetricAsync(InProcessStack stack, ServiceInstance instance, string name)
+    {
+        using var http = new HttpClient { BaseAddress = instance.Url };
+        http.DefaultRequestHeaders.Add("Authorization", $"ApiKey {stack.ApiKey}");
+        return (await http.GetStringAsync("/metrics")).Split('\n')
+            .Where(line => line.StartsWith(name, StringComparison.Ordinal) && line.Length > name.Length && line[name.Length] is '{' or ' ')
+            .Sum(line => double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    static async Task<ModeResult> RunAsync(LoadOptions options, Dictionary<string, string>? apBusSettings = null,
+        Func<InProcessStack, Task>? ready = null, Func<InProcessStack, Task>? ran = null)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
         await using var fixture = new ServerFixture();
@@ -97,12 +134,15 @@ public sealed class LoadRunTests
             await servers.UseFreshVirtualHostAsync($"{servers.VirtualHost}-load", timeout.Token);
         await using var stack = await InProcessStack.StartAsync(servers, options.VfioApInstances, options.GuestVmInstances, apBus: options.ApBusInstances,
             apBusSettings: apBusSettings);
+        if (ready is not null) await ready(stack).WaitAsync(timeout.Token);
         var clock = Stopwatch.StartNew();
         await using var observers = await Observers.StartAsync(servers.Broker, stack.QueuePrefix, options.Subscribers, clock, timeout.Token);
         using var run = new LoadRun(options, stack, observers, clock, TextWriter.Null);
 
         await run.SetUpAsync(timeout.Token);
-        return await run.RunAsync(options.Forms[0], HotPlugMode.Batched, timeout.Token);
+        var result = await run.RunAsync(options.Forms[0], HotPlugMode.Batched, timeout.Token);
+        if (ran is not null) await ran(stack).WaitAsync(timeout.Token);
+        return result;
     }
 
     static void AssertEverySubscriberSawEveryEventOnceInOrder(LoadOptions options, ModeResult result)
