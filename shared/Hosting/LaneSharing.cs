@@ -78,6 +78,7 @@ public sealed class LaneSharing<TContext> : BackgroundService, IReceiveEndpointO
                         slot = await JoinAsync(session, stoppingToken);
                     }
                     var members = await MembersAsync(session, stoppingToken);
+                    if (!members.Contains(slot)) throw new InvalidOperationException($"member slot {slot} is no longer held by this instance");
                     outage.Succeeded();
                     if (members.SequenceEqual(shared)) continue;
                     var others = _lanes.NotOwnedBy(slot, members);
@@ -85,7 +86,7 @@ public sealed class LaneSharing<TContext> : BackgroundService, IReceiveEndpointO
                         _lanes.Name, members.Count, _lanes.Count, slot, _lanes.Count - others.Count);
                     await Task.WhenAll(others.Select(lane => ResubscribeAsync(lane, stoppingToken)));
                     shared = members;
-                    Volatile.Write(ref _owned, members.Contains(slot) ? _lanes.Count - others.Count : 0);
+                    Volatile.Write(ref _owned, _lanes.Count - others.Count);
                 }
                 catch (Exception e) when (!stoppingToken.IsCancellationRequested)
                 {
@@ -106,11 +107,15 @@ public sealed class LaneSharing<TContext> : BackgroundService, IReceiveEndpointO
         }
     }
 
-    /// <summary>A connection of its own, held for as long as this instance is a member: its session holds the slot.</summary>
+    /// <summary>
+    /// A connection of its own, held for as long as this instance is a member: its session holds the slot. Not pooled, so
+    /// that giving it up ends the session and frees the slot, where a pooled one would keep it until reused.
+    /// </summary>
     async Task<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken)
     {
         await using var scope = _scopes.CreateAsyncScope();
-        var connection = new NpgsqlConnection(scope.ServiceProvider.GetRequiredService<TContext>().Database.GetConnectionString());
+        var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(scope.ServiceProvider.GetRequiredService<TContext>().Database.GetConnectionString())
+            { Pooling = false }.ConnectionString);
         await connection.OpenAsync(cancellationToken);
         return connection;
     }
