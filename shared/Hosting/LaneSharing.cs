@@ -21,8 +21,13 @@ namespace Apmatrix.Hosting;
 /// </summary>
 public sealed class LaneSharing<TContext> : BackgroundService, IReceiveEndpointObserver where TContext : DbContext
 {
-    /// <summary>The first key of a member slot's advisory lock; the second is the slot.</summary>
+    /// <summary>
+    /// The first key of a member slot's advisory lock. The second holds the lanes' exchange name with its queue prefix
+    /// hashed into its upper 23 bits and the slot in its lowest 8: instances of another lane set on the same database
+    /// (another queue prefix) are not members of this one.
+    /// </summary>
     const int MemberClass = 0x0b0d;
+    const string SetOf = "(hashtext($1) & 8388607)::bigint << 8";
 
     /// <summary>How soon a change of members is seen: a new instance takes its share this long after it is up.</summary>
     static readonly TimeSpan Poll = TimeSpan.FromSeconds(2);
@@ -34,6 +39,7 @@ public sealed class LaneSharing<TContext> : BackgroundService, IReceiveEndpointO
     readonly TimeProvider _clock;
     readonly ILogger<LaneSharing<TContext>> _log;
     readonly Dictionary<string, int> _laneOfQueue;
+    readonly string _set;
     readonly ConcurrentDictionary<int, IReceiveEndpoint> _endpoints = new();
 
     /// <summary>The lanes this instance owns by the last share it acted on; none before it is a member.</summary>
@@ -43,6 +49,7 @@ public sealed class LaneSharing<TContext> : BackgroundService, IReceiveEndpointO
     {
         (_lanes, _scopes, _clock, _log) = (lanes, scopes, clock, log);
         _laneOfQueue = Enumerable.Range(0, lanes.Count).ToDictionary(lane => prefix + lanes.Queue(lane), lane => lane);
+        _set = prefix + lanes.Name;
         meter.Meter.CreateObservableGauge("lanes.owned", () => new Measurement<int>(Volatile.Read(ref _owned), new KeyValuePair<string, object?>("lanes", lanes.Name)),
             "{lane}", "Lanes this instance owns among the instances sharing them; it stands by for the others");
     }
@@ -75,9 +82,9 @@ public sealed class LaneSharing<TContext> : BackgroundService, IReceiveEndpointO
                     {
                         if (session is not null) await session.DisposeAsync();
                         session = await OpenAsync(stoppingToken);
-                        slot = await JoinAsync(session, stoppingToken);
+                        slot = await JoinAsync(session, _set, stoppingToken);
                     }
-                    var members = await MembersAsync(session, stoppingToken);
+                    var members = await MembersAsync(session, _set, stoppingToken);
                     if (!members.Contains(slot)) throw new InvalidOperationException($"member slot {slot} is no longer held by this instance");
                     outage.Succeeded();
                     if (members.SequenceEqual(shared)) continue;
@@ -120,24 +127,26 @@ public sealed class LaneSharing<TContext> : BackgroundService, IReceiveEndpointO
         return connection;
     }
 
-    /// <summary>Takes the lowest free slot; the statement stops at the first lock it gets.</summary>
-    static async Task<int> JoinAsync(NpgsqlConnection session, CancellationToken cancellationToken)
+    /// <summary>Takes the lowest free slot of the lane set; the statement stops at the first lock it gets.</summary>
+    static async Task<int> JoinAsync(NpgsqlConnection session, string set, CancellationToken cancellationToken)
     {
         await using var join = new NpgsqlCommand(
-            $"SELECT s FROM generate_series(0, {HostLanes.MaxCount - 1}) AS s WHERE pg_try_advisory_lock({MemberClass}, s) LIMIT 1", session);
+            $"SELECT s FROM generate_series(0, {HostLanes.MaxCount - 1}) AS s WHERE pg_try_advisory_lock({MemberClass}, (({SetOf}) | s)::int) LIMIT 1",
+            session) { Parameters = { new() { Value = set } } };
         return await join.ExecuteScalarAsync(cancellationToken) as int?
             ?? throw new InvalidOperationException($"all {HostLanes.MaxCount} member slots of {MemberClass:x} are held");
     }
 
-    /// <summary>The slots held in this database, this session's among them.</summary>
-    static async Task<List<int>> MembersAsync(NpgsqlConnection session, CancellationToken cancellationToken)
+    /// <summary>The slots of the lane set held in this database, this session's among them.</summary>
+    static async Task<List<int>> MembersAsync(NpgsqlConnection session, string set, CancellationToken cancellationToken)
     {
         await using var read = new NpgsqlCommand($"""
-            SELECT objid::int FROM pg_locks
+            SELECT (objid::bigint & 255)::int FROM pg_locks
             WHERE locktype = 'advisory' AND classid = {MemberClass} AND objsubid = 2 AND granted
               AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+              AND objid::bigint >> 8 = {SetOf} >> 8
             ORDER BY 1
-            """, session);
+            """, session) { Parameters = { new() { Value = set } } };
         var members = new List<int>();
         await using var reader = await read.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken)) members.Add(reader.GetInt32(0));
