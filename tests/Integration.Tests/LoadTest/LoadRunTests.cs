@@ -2,6 +2,7 @@ using Apmatrix.Contracts;
 using System.Diagnostics;
 using Apmatrix.Engine;
 using Apmatrix.LoadTest;
+using Apmatrix.Integration.Tests.Telemetry;
 
 namespace Apmatrix.Integration.Tests.LoadTest;
 
@@ -110,14 +111,11 @@ public sealed class LoadRunTests
     const string LanesOwned = "apmatrix_vfioap_lanes_owned";
     const string EventsApplied = "apmatrix_vfioap_bus_events_applied";
 
-    /// <summary>The sum of a metric's series in an instance's Prometheus text.</summary>
     static async Task<double> MetricAsync(InProcessStack stack, ServiceInstance instance, string name)
     {
         using var http = new HttpClient { BaseAddress = instance.Url };
         http.DefaultRequestHeaders.Add("Authorization", $"ApiKey {stack.ApiKey}");
-        return (await http.GetStringAsync("/metrics")).Split('\n')
-            .Where(line => line.StartsWith(name, StringComparison.Ordinal) && line.Length > name.Length && line[name.Length] is '{' or ' ')
-            .Sum(line => double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+        return await MetricText.SumAsync(http, name);
     }
 
     static async Task<ModeResult> RunAsync(LoadOptions options, Dictionary<string, string>? apBusSettings = null,

@@ -1,4 +1,5 @@
 using System.Net;
+using Apmatrix.Integration.Tests.Telemetry;
 using Apmatrix.VfioAp;
 using Microsoft.Extensions.Configuration;
 
@@ -36,6 +37,32 @@ public class Two_instances_changing_one_host(StackFixture stack)
             Assert.Equal("not-found", await VfioApi.ProblemKindAsync(second.AdminAsync("m1", "assign-domain", 2), HttpStatusCode.NotFound));
             await VfioApi.SucceedsAsync(second.AdminAsync("m2", "assign-domain", 1));
             Assert.Equal("01.0001", (await first.SysfsAsync("m2", "matrix")).Trim());
+        }
+        finally
+        {
+            await twin.ShutDownAsync();
+        }
+    }
+
+    /// <summary>
+    /// Lane members are counted per lane set, not per database: the twin consumes lanes of its own queue prefix, so it and
+    /// the stack's VfioAp each keep all sixteen of theirs; counted together, each would take eight and re-subscribe the rest.
+    /// </summary>
+    [Fact]
+    public async Task Should_not_count_an_instance_of_other_lanes_on_the_same_database_as_a_lane_member()
+    {
+        const string LanesOwned = "apmatrix_vfioap_lanes_owned";
+        var twin = await stack.StartOwnAsync(VfioApApp.Build, "vfioap", "lane-twin", builder => builder.Configuration.AddInMemoryCollection(
+            new Dictionary<string, string?> { ["ConnectionStrings:Postgres"] = stack.Database("vfioap") }));
+        try
+        {
+            using var own = stack.Client(stack.VfioAp);
+            using var twins = stack.Client(new Uri(twin.Urls.First()));
+            // The twin's first share, taken once it is a member and has read the members (within a few 2 s polls).
+            var twinOwned = await Eventually.ReadAsync(() => MetricText.SumAsync(twins, LanesOwned), owned => owned > 0, "the twin to take its share");
+
+            Assert.Equal(16, twinOwned);
+            Assert.Equal(16, await MetricText.SumAsync(own, LanesOwned));
         }
         finally
         {
