@@ -18,7 +18,6 @@ public sealed class ConsumerWatchdog(Uri broker, BrokerTopology topology, IOptio
     TimeProvider clock, ILogger<ConsumerWatchdog> log) : BackgroundService, IReceiveEndpointObserver, IHealthCheck
 {
     static readonly TimeSpan BrokerCallTimeout = TimeSpan.FromSeconds(10);
-    static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(30);
 
     readonly ConcurrentDictionary<string, IReceiveEndpoint> _endpoints = new(StringComparer.Ordinal);
     readonly ConsumerWatch _watch = new(options.Value.ConsumerMissingAfter);
@@ -90,10 +89,7 @@ public sealed class ConsumerWatchdog(Uri broker, BrokerTopology topology, IOptio
             queue, options.Value.ConsumerMissingAfter);
         try
         {
-            using var stop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-            stop.CancelAfter(StopTimeout);
-            await endpoint.Stop(stop.Token);
-            endpoint.Start(stoppingToken);
+            await endpoint.RestartAsync(stoppingToken);
         }
         catch (Exception e) when (!stoppingToken.IsCancellationRequested)
         {

@@ -32,8 +32,6 @@ public sealed class LaneSharing<TContext> : BackgroundService, IReceiveEndpointO
     /// <summary>How soon a change of members is seen: a new instance takes its share this long after it is up.</summary>
     static readonly TimeSpan Poll = TimeSpan.FromSeconds(2);
 
-    static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(30);
-
     readonly HostLanes _lanes;
     readonly IServiceScopeFactory _scopes;
     readonly TimeProvider _clock;
@@ -91,7 +89,7 @@ public sealed class LaneSharing<TContext> : BackgroundService, IReceiveEndpointO
                     var others = _lanes.NotOwnedBy(slot, members);
                     _log.LogInformation("{Lanes}: {Members} instance(s) share the {Count} lanes; this one (slot {Slot}) takes {Own} and subscribes again to the others",
                         _lanes.Name, members.Count, _lanes.Count, slot, _lanes.Count - others.Count);
-                    await Task.WhenAll(others.Select(lane => ResubscribeAsync(lane, stoppingToken)));
+                    await Task.WhenAll(others.Select(lane => _endpoints[lane].RestartAsync(stoppingToken)));
                     shared = members;
                     Volatile.Write(ref _owned, _lanes.Count - others.Count);
                 }
@@ -151,14 +149,5 @@ public sealed class LaneSharing<TContext> : BackgroundService, IReceiveEndpointO
         await using var reader = await read.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken)) members.Add(reader.GetInt32(0));
         return members;
-    }
-
-    async Task ResubscribeAsync(int lane, CancellationToken stoppingToken)
-    {
-        var endpoint = _endpoints[lane];
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-        stop.CancelAfter(StopTimeout);
-        await endpoint.Stop(stop.Token);
-        endpoint.Start(stoppingToken);
     }
 }

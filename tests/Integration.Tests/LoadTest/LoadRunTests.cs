@@ -1,6 +1,7 @@
 using Apmatrix.Contracts;
 using System.Diagnostics;
 using Apmatrix.Engine;
+using Apmatrix.Hosting;
 using Apmatrix.LoadTest;
 using Apmatrix.Integration.Tests.Telemetry;
 
@@ -114,7 +115,7 @@ public sealed class LoadRunTests
     static async Task<double> MetricAsync(InProcessStack stack, ServiceInstance instance, string name)
     {
         using var http = new HttpClient { BaseAddress = instance.Url };
-        http.DefaultRequestHeaders.Add("Authorization", $"ApiKey {stack.ApiKey}");
+        http.DefaultRequestHeaders.Authorization = new(ApiKeys.Scheme, stack.ApiKey);
         return await MetricText.SumAsync(http, name);
     }
 
