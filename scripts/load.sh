@@ -15,7 +15,8 @@
 #   telemetry:  the full-scale batched scan in both event forms, the services' telemetry off and on (OTLP to a sink in
 #               the load tool, default sampling) in two ABBA rounds (off, on, on, off), each on instances, a virtual host
 #               and databases of its own, against one ceiling: on may lower the mean ratio to the ceiling by at most 5 % (issue 16).
-# The first two and telemetry measure their MassTransit ceiling first (one per event form); each starts its own service
+# The first two and telemetry measure their MassTransit ceiling first (one per event form) and its fastest batching again
+# at the end, and are judged against the mean of the two; each starts its own service
 # instances on loopback ports and stops them at the end. Reports: reports/load-{full-scale,fan-out,fault,noisy-neighbour,telemetry}.{md,json,svg}.
 # The per-queue full-scale scans send 65,536 guest updates each; their run gets a longer limit than the default
 # 10 minutes. Extra arguments go to every run (e.g. --timeout 1200). Exit 1 when a run's final state differs.
