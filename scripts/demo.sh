@@ -18,7 +18,7 @@ scripts/servers.sh up
 # shellcheck disable=SC1091
 source .servers.env
 export MASSTRANSIT_USAGE_TELEMETRY=false DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
-# A 16 MiB gen0 budget: batches held until they commit outlive the default's ~6 MiB (docs/ARCHITECTURE.md, Runtime).
+# A 16 MiB gen0 budget: batches held until they commit outlive the default's ~6 MiB (docs/ARCHITECTURE.md, Settings).
 export DOTNET_GCgen0size=0x1000000
 
 echo "building..." >&2
