@@ -83,6 +83,7 @@ public sealed class LoadReportTests
         Assert.Contains("| per-queue | | **ceiling**: the mean of the fastest and its repeat | | | | | **6,900** |", markdown);
         Assert.Contains("| grouped | | **ceiling** | | | | | **1,000** |", markdown);
         Assert.Contains("\"after\": {", json);
+        Assert.Contains(markdown, l => l.Contains("once more after they stopped: the ceiling is the mean of its two rates", StringComparison.Ordinal));
     }
 
     [Theory]
