@@ -316,6 +316,19 @@ public sealed class LoadReportTests
         Assert.Contains("\"cpuSecondsByPart\": {", json);
     }
 
+    [Fact]
+    public async Task Should_show_the_events_parked_for_coming_early_out_of_the_events_and_none_where_they_could_not_be_read()
+    {
+        ModeResult[] runs = [Run("per-queue", 65_538, 13_000) with { EventsArrivedEarly = 1_752 }, Run("grouped", 488, 1_000)];
+        var report = Judged("early", FullScale, Ceilings, runs);
+
+        var (markdown, json) = await WrittenAsync(report);
+
+        Assert.Contains("| bus events parked for coming before an earlier one of their host (VfioAp's `bus_events.arrived_early`) | 1,752 of 65,538 | - |", markdown);
+        Assert.Contains("\"eventsArrivedEarly\": 1752", json);
+        Assert.Contains("\"eventsArrivedEarly\": null", json);
+    }
+
     static readonly RunEnvironment Machine = new("m", 2, "r", "b", "8", "0", "");
 
     /// <summary>A report of <paramref name="runs"/> on <see cref="Machine"/>, its targets judged as the load tool judges them.</summary>

@@ -136,6 +136,7 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
         var setUpPeaks = stack.All.Where(i => i.ProcessId is not null)
             .ToDictionary(i => i.Name, i => (Peak: ProcessMemory.PeakMiB(i.ProcessId!.Value), Reset: ProcessMemory.ResetPeak(i.ProcessId.Value)));
 
+        var earlyBefore = await ArrivedEarlyAsync(cancellationToken);
         var latencies = new List<double>();
         long appliedBeforeScanComplete = 0;
         var scans = new List<ScanPhases>();
@@ -172,7 +173,22 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
             Spread.Of(perGuest.Select(g => after[g].SuspendedMilliseconds - (before.GetValueOrDefault(g)?.SuspendedMilliseconds ?? 0)).ToList()),
             memory, subscribers, observers.Times.Duplicates - duplicatesBefore,
             _neighbours.Count == 0 ? null : NeighbourLatency.Of(_neighbours.Count, idle, loaded),
-            failures);
+            failures) { EventsArrivedEarly = earlyBefore is { } early && await ArrivedEarlyAsync(cancellationToken) is { } late ? late - early : null };
+    }
+
+    const string ArrivedEarly = "apmatrix_vfioap_bus_events_arrived_early";
+
+    /// <summary>VfioAp's count of events parked for coming early; null when an instance does not answer.</summary>
+    async Task<long?> ArrivedEarlyAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (long)await _clients.VfioApMetricAsync(ArrivedEarly, cancellationToken);
+        }
+        catch (HttpRequestException)
+        {
+            return null;
+        }
     }
 
     static string Describe(IReadOnlyCollection<NeighbourChange> changes)

@@ -31,6 +31,11 @@ public sealed record ModeResult(
     public IReadOnlyDictionary<string, double> CpuSecondsByPart => Scans.Count == 0 ? new Dictionary<string, double>() : Scans
         .SelectMany(s => s.CpuByPart).GroupBy(p => p.Key).Where(p => p.Count() == Scans.Count).ToDictionary(p => p.Key, p => p.Sum(x => x.Value));
     public bool Exact => Failures.Count == 0;
+    /// <summary>
+    /// Bus events VfioAp parked over the scans because they came before an earlier event of their host (its
+    /// <c>bus_events.arrived_early</c>, summed over the instances); null when it could not be read.
+    /// </summary>
+    public long? EventsArrivedEarly { get; init; }
     /// <summary>"off" or "on" when the run chose the services' telemetry (<see cref="LoadOptions.Telemetry"/>), else null.</summary>
     public string? Telemetry { get; init; }
     /// <summary>Which round of telemetry off and on (<see cref="LoadOptions.TelemetryRounds"/>), from 1, when there were several; else null.</summary>

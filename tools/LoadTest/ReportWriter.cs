@@ -112,6 +112,8 @@ public static class ReportWriter
         Row(md, r, "**guest updates per guest per scan** (min / mean / max)", m => Spread(m.UpdatesPerGuestPerScan, "F2"));
         Row(md, r, "**vCPU-suspended ms per guest** (min / mean / max)", m => Spread(m.SuspendedMsPerGuest, "F2"));
         Row(md, r, "duplicate guest acknowledgements seen", m => $"{m.DuplicateAcknowledgements:N0}");
+        Row(md, r, "bus events parked for coming before an earlier one of their host (VfioAp's `bus_events.arrived_early`)",
+            m => m.EventsArrivedEarly is { } early ? $"{early:N0} of {m.Events:N0}" : "-");
         if (r.Modes.Any(m => m.Neighbours is not null))
         {
             Row(md, r, "neighbour change to guest applied, idle: p50 / p99 / max (applied of changes)", m => Changes(m.Neighbours?.Idle, m.Neighbours?.IdleChanges));

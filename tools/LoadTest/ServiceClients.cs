@@ -34,6 +34,10 @@ public sealed class ServiceClients : IDisposable
     public async Task<long> VfioApLastSequenceAsync(string host, CancellationToken cancellationToken) =>
         (await VfioAp.GetAsync($"{HostPath(host)}/applied", cancellationToken)).GetProperty("lastSequence").GetInt64();
 
+    /// <summary>The sum of one VfioAp metric over the instances the calls reach.</summary>
+    public async Task<double> VfioApMetricAsync(string name, CancellationToken cancellationToken) =>
+        (await Task.WhenAll(_vfioAp.Select(i => i.MetricAsync(name, cancellationToken)))).Sum();
+
     /// <summary>VfioAp's view of each guest: the latest version sent and the one acknowledged.</summary>
     public async Task<Dictionary<string, (long Version, long Acknowledged)>> VfioApGuestsAsync(string host, CancellationToken cancellationToken)
     {

@@ -67,6 +67,7 @@ public sealed class BusEventApplier(VfioApDbContext db, HostStore store, VfioApM
         var committing = Stopwatch.GetTimestamp();
         await store.CommitAsync(transaction, applied, writes, cancellationToken);
         metrics.Applied(tally);
+        metrics.ArrivedEarly(early.Count);
         // Guarded: the count walks the whole batch, once per batch on the hot path.
         if (log.IsEnabled(LogLevel.Debug))
             log.LogDebug("{Events} bus events of host(s) {Hosts} ({Parked} parked): applied in {Applied:F1} ms, committed in {Committed:F1} ms",

@@ -11,6 +11,7 @@ public sealed class VfioApMetrics
     readonly Counter<long> _eventsApplied;
     readonly Counter<long> _queuesApplied;
     readonly Counter<long> _probesDeferred;
+    readonly Counter<long> _arrivedEarly;
     readonly Counter<long> _hotPlugs;
     readonly Counter<long> _apqnsPlugged;
     readonly Counter<long> _updatesSent;
@@ -24,6 +25,8 @@ public sealed class VfioApMetrics
         _queuesApplied = meter.CreateCounter<long>("bus_events.queues_applied", "{queue}",
             "Queues in the probe and removal messages applied, by kind (a grouped message counts each of its queues)");
         _probesDeferred = meter.CreateCounter<long>("probes.deferred", "{probe}", "Probes of vfio_ap queues held for scan complete");
+        _arrivedEarly = meter.CreateCounter<long>("bus_events.arrived_early", "{event}",
+            "Bus event messages that came before an earlier event of their host and were parked in pending_bus_events");
         _hotPlugs = meter.CreateCounter<long>("hot_plugs", "{update}", "Guest APCB updates that give a guest queues it lacked");
         _apqnsPlugged = meter.CreateCounter<long>("apqns.plugged", "{queue}", "Queues those updates gave guests");
         _updatesSent = meter.CreateCounter<long>("guest_updates.sent", "{update}", "Guest APCB updates sent (entries of ApplyApcbs), re-sends not counted");
@@ -47,6 +50,11 @@ public sealed class VfioApMetrics
             if (queues > 0) _queuesApplied.Add(queues, label);
         }
         if (tally.DeferredProbes > 0) _probesDeferred.Add(tally.DeferredProbes);
+    }
+
+    public void ArrivedEarly(int events)
+    {
+        if (events > 0) _arrivedEarly.Add(events);
     }
 
     public void Sent(int updates, HotPlugs plugs)

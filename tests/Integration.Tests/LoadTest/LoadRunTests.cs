@@ -3,7 +3,7 @@ using System.Diagnostics;
 using Apmatrix.Engine;
 using Apmatrix.Hosting;
 using Apmatrix.LoadTest;
-using Apmatrix.Integration.Tests.Telemetry;
+using Apmatrix.Scenarios.Stack;
 
 namespace Apmatrix.Integration.Tests.LoadTest;
 

@@ -1,5 +1,5 @@
 using System.Net;
-using Apmatrix.Integration.Tests.Telemetry;
+using Apmatrix.Scenarios.Stack;
 using Apmatrix.VfioAp;
 using Microsoft.Extensions.Configuration;
 

@@ -22,6 +22,9 @@ public sealed class StackClient(Uri baseAddress, string? apiKey) : IDisposable
     public Task<JsonElement> GetAsync(string path, CancellationToken cancellationToken) =>
         SendAsync(HttpMethod.Get, path, null, cancellationToken);
 
+    /// <summary>The sum of one metric's series in the service's <c>/metrics</c> (<see cref="MetricText"/>).</summary>
+    public Task<double> MetricAsync(string name, CancellationToken cancellationToken) => MetricText.SumAsync(_http, name, cancellationToken);
+
     public Task<JsonElement> SendAsync(HttpMethod method, string path, object? body, CancellationToken cancellationToken) =>
         SendAsync(new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body) }, cancellationToken);
 
