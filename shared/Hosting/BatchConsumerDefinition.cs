@@ -7,7 +7,7 @@ namespace Apmatrix.Hosting;
 
 /// <summary>
 /// The one definition of a batch consumer's endpoint: its batch limits, a prefetch that lets every concurrent batch
-/// fill, acknowledgements in the order of delivery (<see cref="AckOrderFilter{TContext}"/>), the check that the message comes from its one publisher, and the optional check that sends a malformed message alone to <c>&lt;queue&gt;_error</c> instead of failing
+/// fill, messages let into their batches in the order of delivery (<see cref="DeliveryOrderFilter{TContext}"/>), acknowledgements in the order of delivery (<see cref="AckOrderFilter{TContext}"/>), the check that the message comes from its one publisher, and the optional check that sends a malformed message alone to <c>&lt;queue&gt;_error</c> instead of failing
 /// the whole batch it would join. The queue keeps the formatter's name for the consumer (for a generic consumer,
 /// its message type's), unless the consumer runs on <see cref="HostLanes"/>.
 /// </summary>
@@ -20,6 +20,7 @@ public sealed class BatchConsumerDefinition<TConsumer, TMessage>(BatchConsumerSe
         IRegistrationContext context)
     {
         var limits = setup.Limits;
+        endpoint.AddPipeSpecification(new FilterPipeSpecification<ConsumeContext<TMessage>>(new DeliveryOrderFilter<ConsumeContext<TMessage>>()));
         endpoint.AddPipeSpecification(new FilterPipeSpecification<ConsumeContext<TMessage>>(new AckOrderFilter<ConsumeContext<TMessage>>()));
         // Added first, so a message from a foreign publisher is refused before its content is even checked.
         var configuration = context.GetRequiredService<IConfiguration>();
