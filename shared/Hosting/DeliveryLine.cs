@@ -37,17 +37,21 @@ public sealed class DeliveryLine(TimeSpan patience)
     /// <summary><paramref name="tag"/> has gone: the next one may go.</summary>
     public void Passed(ulong tag)
     {
-        List<TaskCompletionSource> released = [];
+        TaskCompletionSource? successor;
+        List<TaskCompletionSource>? behind = null;
         lock (_gate)
         {
             if (tag < _next) return;
             // A tag that waited out its patience moves the line past the tags that never came; any waiting below it go too.
             if (tag > _next)
-                foreach (var behind in _waiting.Keys.Where(t => t <= tag).ToList())
-                    if (_waiting.Remove(behind, out var waiting)) released.Add(waiting);
+            {
+                behind = [.. _waiting.Where(w => w.Key <= tag).Select(w => w.Value)];
+                foreach (var t in _waiting.Keys.Where(t => t <= tag).ToList()) _waiting.Remove(t);
+            }
             _next = tag + 1;
-            if (_waiting.Remove(_next, out var successor)) released.Add(successor);
+            _waiting.Remove(_next, out successor);
         }
-        foreach (var waiting in released) waiting.TrySetResult();
+        behind?.ForEach(w => w.TrySetResult());
+        successor?.TrySetResult();
     }
 }
