@@ -45,8 +45,9 @@ public sealed class DeliveryLine(TimeSpan patience)
             // A tag that waited out its patience moves the line past the tags that never came; any waiting below it go too.
             if (tag > _next)
             {
-                behind = [.. _waiting.Where(w => w.Key <= tag).Select(w => w.Value)];
-                foreach (var t in _waiting.Keys.Where(t => t <= tag).ToList()) _waiting.Remove(t);
+                behind = [];
+                foreach (var t in _waiting.Keys.Where(t => t <= tag).ToList())
+                    if (_waiting.Remove(t, out var waiting)) behind.Add(waiting);
             }
             _next = tag + 1;
             _waiting.Remove(_next, out successor);
