@@ -18,6 +18,7 @@ public sealed class ChildStack : IStack, IAsyncDisposable
     readonly List<(ServiceInstance Instance, Process Process)> _children = [];
     readonly Dictionary<string, Launch> _launches = [];
     readonly List<StreamWriter> _logs = [];
+    readonly LoopbackPorts _ports = new();
     readonly string _logDirectory;
     readonly StackKeys _keys = new();
 
@@ -42,7 +43,7 @@ public sealed class ChildStack : IStack, IAsyncDisposable
         try
         {
             // Each asks the other: ApBus VfioAp for its mask veto, VfioAp ApBus for a host's snapshot when it reconciles.
-            var apBusUrl = LoopbackUrl();
+            var apBusUrl = stack._ports.Next();
             var vfio = await stack.StartServiceAsync(repository, servers, "VfioAp", vfioAp, $"vfioap_{databaseSuffix}",
                 [("Services__ApBus", apBusUrl.ToString()), .. environment ?? []], log, cancellationToken);
             var guests = await stack.StartServiceAsync(repository, servers, "GuestVm", guestVm, $"guestvm_{databaseSuffix}", [.. environment ?? []],
@@ -78,7 +79,7 @@ public sealed class ChildStack : IStack, IAsyncDisposable
         var instances = new List<ServiceInstance>();
         for (var i = 1; i <= count; i++)
         {
-            var url = i == 1 && firstUrl is not null ? firstUrl : LoopbackUrl();
+            var url = i == 1 && firstUrl is not null ? firstUrl : _ports.Next();
             instances.Add(Start(new Launch(binary, service, $"{service}-{i}", servers, database, settings, url)));
             if (i == 1) await WaitReadyAsync(_children[^1], cancellationToken);
         }
@@ -187,13 +188,6 @@ public sealed class ChildStack : IStack, IAsyncDisposable
         var path = Path.Combine(_logDirectory, $"{instance.Name}.log");
         var tail = File.Exists(path) ? string.Join("\n", File.ReadLines(path).TakeLast(15)) : "";
         return $"see {path}\n{tail}";
-    }
-
-    static Uri LoopbackUrl()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return new Uri($"http://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}");
     }
 
     /// <summary>SIGTERM for a graceful stop (the services drain their consumers), then a kill for any that hang.</summary>
