@@ -11,7 +11,7 @@ namespace Apmatrix.Hosting;
 public sealed class DeliveryOrderFilter<TContext> : IFilter<TContext> where TContext : class, ConsumeContext
 {
     /// <summary>Longer than a held-up message took on a busy 2-core machine (248 later ones went by, about 80 ms), short enough to cost little when a tag never comes.</summary>
-    public static readonly TimeSpan Patience = TimeSpan.FromMilliseconds(200);
+    static readonly TimeSpan Patience = TimeSpan.FromMilliseconds(200);
 
     readonly DeliveryLine _line = new(Patience);
 

@@ -12,15 +12,8 @@ public sealed class Gen0BudgetTests
     [InlineData("scripts/demo.sh", "export DOTNET_GCgen0size=")]
     public void Should_give_the_services_the_load_tool_s_gen0_budget(string launcher, string setting)
     {
-        var lines = File.ReadAllLines(Path.Combine(RepositoryRoot(), launcher)).Where(l => l.StartsWith(setting, StringComparison.Ordinal)).ToList();
+        var lines = File.ReadAllLines(Path.Combine(Repository.Root(), launcher)).Where(l => l.StartsWith(setting, StringComparison.Ordinal)).ToList();
 
         Assert.Equal(setting + ChildStack.Gen0Budget, Assert.Single(lines));
-    }
-
-    static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-            if (File.Exists(Path.Combine(directory.FullName, "apmatrix.slnx"))) return directory.FullName;
-        throw new InvalidOperationException("apmatrix.slnx not found above the test binaries");
     }
 }

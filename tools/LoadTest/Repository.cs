@@ -1,6 +1,6 @@
 namespace Apmatrix.LoadTest;
 
-static class Repository
+public static class Repository
 {
     /// <summary>The checkout holding apmatrix.slnx, found upwards from the current directory, then from the tool's own.</summary>
     public static string Root()

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using Apmatrix.Contracts;
-using Apmatrix.Integration.Tests.VfioAp;
 using Apmatrix.Scenarios;
 using Apmatrix.Scenarios.Stack;
 using Npgsql;
@@ -21,7 +20,6 @@ public class MetricsTests(StackFixture stack) : IClassFixture<StackFixture>
     const string EventsApplied = "apmatrix_vfioap_bus_events_applied";
     const string UpdatesSent = "apmatrix_vfioap_guest_updates_sent";
     const string ProbesDeferred = "apmatrix_vfioap_probes_deferred";
-    const string ArrivedEarly = "apmatrix_vfioap_bus_events_arrived_early";
     const string HotPlugs = "apmatrix_vfioap_hot_plugs";
     const string ApqnsPlugged = "apmatrix_vfioap_apqns_plugged";
     const string ScanToApplied = "apmatrix_vfioap_scan_to_guest_applied_count";
@@ -80,25 +78,6 @@ public class MetricsTests(StackFixture stack) : IClassFixture<StackFixture>
         await AgreesAsync(stack.VfioAp, "vfioap", UpdatesSent, "SELECT count(*)::float8 FROM guest_updates");
         await AgreesAsync(stack.VfioAp, "vfioap", ScanToApplied, "SELECT count(*)::float8 FROM guest_updates WHERE scan_caused AND acked_at IS NOT NULL");
         await AgreesAsync(stack.GuestVm, "guestvm", UpdatesApplied, "SELECT coalesce(sum(update_count), 0)::float8 FROM guests");
-    }
-
-    [Fact]
-    public async Task Should_count_an_event_parked_for_coming_before_an_earlier_one_of_its_host()
-    {
-        var host = VfioApi.NewHost();
-        using var api = new VfioApi(stack.Client(stack.VfioAp), host);
-        await using var bus = await BusEventSender.OpenAsync(stack.Servers);
-        var scan = BusEventSender.Scan(host, 1, "1", "1-2", "");
-        var before = await ScrapeAsync(stack.VfioAp);
-
-        await bus.PublishAsync(scan[0], scan[2]);
-        await api.UntilAsync(h => h.GetProperty("lastSequence").GetInt64() == 1 && h.GetProperty("pendingEvents").GetInt32() == 1,
-            "config changed applied and the early probe parked");
-        // At least one: other stacks' events reach this VfioAp too, and theirs may park as well.
-        await Eventually.ReadAsync(() => ScrapeAsync(stack.VfioAp), m => Delta(m, before, ArrivedEarly) >= 1, "VfioAp to count the early probe");
-
-        await bus.PublishAsync(scan[1], scan[3]);
-        Assert.Equal(0, (await api.UntilAppliedAsync(4)).GetProperty("pendingEvents").GetInt32());
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using Apmatrix.Contracts;
+using Apmatrix.Scenarios.Stack;
 using Npgsql;
 
 namespace Apmatrix.Integration.Tests.VfioAp;
@@ -6,6 +7,8 @@ namespace Apmatrix.Integration.Tests.VfioAp;
 [Collection("stack")]
 public class Applying_bus_events(StackFixture stack)
 {
+    const string ArrivedEarly = "apmatrix_vfioap_bus_events_arrived_early";
+
     [Fact]
     public async Task Should_apply_a_scan_once_whatever_the_order_and_repeats()
     {
@@ -40,10 +43,14 @@ public class Applying_bus_events(StackFixture stack)
         using var api = new VfioApi(stack.Client(stack.VfioAp), host);
         await using var bus = await BusEventSender.OpenAsync(stack.Servers);
         var scan = BusEventSender.Scan(host, 1, "1", "1-2", "");
+        using var metrics = stack.Client(stack.VfioAp);
+        var earlyBefore = await MetricText.SumAsync(metrics, ArrivedEarly);
 
         await bus.PublishAsync(scan[0], scan[2]);
         await api.UntilAsync(h => h.GetProperty("lastSequence").GetInt64() == 1 && h.GetProperty("pendingEvents").GetInt32() == 1,
             "config changed applied and the early probe waiting");
+        // At least one more: other tests' early events reach this VfioAp too.
+        await Eventually.ReadAsync(() => MetricText.SumAsync(metrics, ArrivedEarly), early => early >= earlyBefore + 1, "VfioAp to count the early probe");
         // Scan complete, early too: once it waits beside the probe, a later transaction on the host has seen the probe and held it.
         await bus.PublishAsync(scan[3]);
         var shown = await api.UntilAsync(h => h.GetProperty("pendingEvents").GetInt32() != 1 || h.GetProperty("lastSequence").GetInt64() != 1,
