@@ -20,6 +20,9 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
 {
     // Each host is polled on its own; with many hosts the polls themselves would load VfioAp.
     readonly TimeSpan _poll = TimeSpan.FromMilliseconds(Math.Clamp(10 * options.Hosts, 50, 200));
+    // A scan's hosts are watched in one request (AppliedWatch), and what the timing queue saw is in memory: read often.
+    static readonly TimeSpan ScanPoll = TimeSpan.FromMilliseconds(50);
+    static readonly TimeSpan InMemoryPoll = TimeSpan.FromMilliseconds(25);
     // Longer than VfioAp's re-send of unacknowledged updates (10 s by default), so a re-send can still rescue a lost one;
     // a fault's outage comes on top, as nothing can move while a server is down.
     readonly TimeSpan _stall = TimeSpan.FromSeconds(45) + (options.Fault is null ? TimeSpan.Zero : options.FaultFor);
@@ -303,6 +306,7 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
         var poisoning = options.Poison > 0 ? PoisonAsync(hosts, scan, cancellationToken) : Task.CompletedTask;
         using var scanning = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var neighbours = NeighbourChangesAsync(int.MaxValue, start, scanning.Token, failures, cancellationToken);
+        await using var vfioApplied = new AppliedWatch(ct => _clients.VfioApLastSequencesAsync(hosts.Select(h => h.Name).ToList(), ct), ScanPoll);
         var scanned = Task.WhenAll(hosts.Select(async (host, i) =>
         {
             JsonElement answer;
@@ -321,14 +325,14 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
                                              $"the model {expected[i].Events} ({BusEventForms.Name(host.Form)})");
             host.LastSequence = published;
             var where = $"host {host.Name}, scan {scan + 1}";
-            await ProgressAsync(() => _clients.VfioApLastSequenceAsync(host.Name, cancellationToken), published,
-                where, "VfioAp's last applied sequence", failures, cancellationToken);
+            await ProgressAsync(() => Task.FromResult(vfioApplied.Of(host.Name)), published,
+                where, "VfioAp's last applied sequence", failures, cancellationToken, InMemoryPoll);
             var applied = clock.Elapsed.TotalMilliseconds;
             var times = observers.Times;
             await ProgressAsync(() => Task.FromResult((times.ScanCompleteAt(host.Name, published) is null ? 0L : 1L) +
                     expected[i].Updated.Sum(g => Math.Min(g.Value, times.HighestApplied(host.Name, g.Key)))),
                 expected[i].Updated.Sum(g => g.Value) + 1, where, "ScanComplete and the guests' versions applied, at the timing queue",
-                failures, cancellationToken);
+                failures, cancellationToken, InMemoryPoll);
             var scanComplete = times.ScanCompleteAt(host.Name, published) ?? double.NaN;
             var guestsApplied = expected[i].Updated.Select(g => times.AppliedAt(host.Name, g.Key, g.Value)).OfType<double>().ToList();
             return (Answered: answered, Applied: applied, ScanComplete: scanComplete,
@@ -466,10 +470,11 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
 
     /// <summary>
     /// Polls until <paramref name="progress"/> reaches <paramref name="target"/>; a failure when it stands still for
-    /// <see cref="_stall"/>, so one lost message is reported as such instead of running into the overall timeout.
+    /// <see cref="_stall"/>, so one lost message is reported as such instead of running into the overall timeout. Read every
+    /// <paramref name="every"/>, <see cref="_poll"/> unless given.
     /// </summary>
     async Task ProgressAsync(Func<Task<long>> progress, long target, string where, string what, List<string> failures,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, TimeSpan? every = null)
     {
         var (last, since) = (long.MinValue, Stopwatch.StartNew());
         for (var value = await ReadAsync(progress, last); value < target; value = await ReadAsync(progress, last))
@@ -486,7 +491,7 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
                 return;
             }
             stack.EnsureRunning();
-            await Task.Delay(_poll, cancellationToken);
+            await Task.Delay(every ?? _poll, cancellationToken);
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Apmatrix.ApModel;
+using Apmatrix.Hosting;
 using Apmatrix.Scenarios.Stack;
 
 namespace Apmatrix.LoadTest;
@@ -33,6 +34,17 @@ public sealed class ServiceClients : IDisposable
     /// <summary>From the one-query view ApBus's pacing reads: the full host view, polled through a scan, costs VfioAp a tenth of its CPU.</summary>
     public async Task<long> VfioApLastSequenceAsync(string host, CancellationToken cancellationToken) =>
         (await VfioAp.GetAsync($"{HostPath(host)}/applied", cancellationToken)).GetProperty("lastSequence").GetInt64();
+
+    /// <summary>The same for many hosts, one request per <see cref="AppliedAsks.MaxHosts"/> of them; 0 for a host VfioAp has no event of.</summary>
+    public async Task<IReadOnlyDictionary<string, long>> VfioApLastSequencesAsync(IReadOnlyList<string> hosts, CancellationToken cancellationToken)
+    {
+        var applied = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var chunk in hosts.Chunk(AppliedAsks.MaxHosts))
+            foreach (var answer in (await VfioAp.GetAsync($"/applied?{string.Join('&', chunk.Select(h => $"host={Uri.EscapeDataString(h)}"))}",
+                         cancellationToken)).EnumerateArray())
+                applied[answer.GetProperty("host").GetString()!] = answer.GetProperty("lastSequence").GetInt64();
+        return applied;
+    }
 
     /// <summary>The sum of one VfioAp metric over the instances the calls reach.</summary>
     public async Task<double> VfioApMetricAsync(string name, CancellationToken cancellationToken) =>
