@@ -78,10 +78,10 @@ public sealed class LoadReportTests
         Assert.Equal("5,081 msg/s = 0.74 x 6,900", ratio.Measured);
         Assert.True(ratio.Met);
         var (markdown, json) = await WrittenAsync(report);
-        Assert.Contains("| per-queue | 66,050 | plain (**fastest**) | 1,000 | 1 | 120 B | 8.26 | 8,000 |", markdown);
-        Assert.Contains("| per-queue | 66,050 | plain, again after the services stopped | 1,000 | 1 | 120 B | 11.39 | 5,800 |", markdown);
-        Assert.Contains("| per-queue | | **ceiling**: the mean of the fastest and its repeat | | | | | **6,900** |", markdown);
-        Assert.Contains("| grouped | | **ceiling** | | | | | **1,000** |", markdown);
+        Assert.Contains("| per-queue | 66,050 | plain (**fastest**) | 1,000 | 1 | 120 B | 8.26 | 8,000 | - |", markdown);
+        Assert.Contains("| per-queue | 66,050 | plain, again after the services stopped | 1,000 | 1 | 120 B | 11.39 | 5,800 | - |", markdown);
+        Assert.Contains("| per-queue | | **ceiling**: the mean of the fastest and its repeat | | | | | **6,900** | |", markdown);
+        Assert.Contains("| grouped | | **ceiling** | | | | | **1,000** | |", markdown);
         Assert.Contains("\"after\": {", json);
         Assert.Contains(markdown, l => l.Contains("once more after they stopped: the ceiling is the mean of its two rates", StringComparison.Ordinal));
     }
@@ -314,6 +314,32 @@ public sealed class LoadReportTests
         Assert.Equal(new Dictionary<string, double> { ["VfioAp"] = 11.5, ["RabbitMQ"] = 16.5 }, runs[0].CpuSecondsByPart);
         Assert.Contains("| CPU seconds by part (`/proc`) | VfioAp 11.5, RabbitMQ 16.5 | - |", markdown);
         Assert.Contains("\"cpuSecondsByPart\": {", json);
+    }
+
+    [Fact]
+    public async Task Should_set_the_machine_s_cpu_per_broker_second_of_the_scans_beside_the_ceiling_s()
+    {
+        ModeResult[] runs =
+        [
+            Run("per-queue", 65_538, 13_000, 23, new Dictionary<string, double> { ["VfioAp"] = 8, ["RabbitMQ"] = 9.5 },
+                new Dictionary<string, double> { ["VfioAp"] = 8, ["RabbitMQ"] = 10.5 }),
+            Run("grouped", 488, 1_000),
+        ];
+        CeilingResult[] ceilings =
+        [
+            Ceiling("grouped", 770, 1_000),
+            new("per-queue", 66_050, [Trial(66_050, 6_000, "plain") with { CpuSeconds = 18.5, BrokerCpuSeconds = 10 }, Trial(66_050, 4_000, "batch")]),
+        ];
+        var report = Judged("per-broker", FullScale, ceilings, runs);
+
+        var (markdown, json) = await WrittenAsync(report);
+
+        // 46 machine seconds over 20 of RabbitMQ's in the scans; 18.5 over 10 in the ceiling's fastest batching.
+        Assert.Equal(2.3, runs[0].CpuPerBrokerSecond, 6);
+        Assert.Contains("| machine CPU per RabbitMQ CPU-second (the ceiling's fastest batching) | 2.30 (1.85) | - (-) |", markdown);
+        Assert.Contains(markdown, line => line.StartsWith("| per-queue | 66,050 | plain (**fastest**) |") && line.EndsWith("| 6,000 | 1.85 |"));
+        Assert.Contains(markdown, line => line.StartsWith("| per-queue | 66,050 | batch |") && line.EndsWith("| 4,000 | - |"));
+        Assert.Contains("\"cpuPerBrokerSecond\": 2.3", json);
     }
 
     [Fact]

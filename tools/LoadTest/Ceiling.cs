@@ -92,14 +92,18 @@ public static class Ceiling
             await bus.Publish(Probe(0), cancellationToken);
             await Task.WhenAll(counters.Select(c => c.WarmedUp)).WaitAsync(cancellationToken);
             var clock = Stopwatch.StartNew();
+            var (cpuBefore, brokerBefore) = (MachineCpu.BusySeconds(), ProcessCpu.Broker());
             for (var first = 1; first <= messages; first += chunk)
             {
                 var last = Math.Min(messages, first + chunk - 1);
                 await Task.WhenAll(Enumerable.Range(first, last - first + 1).Select(i => bus.Publish(Probe(i), cancellationToken)));
             }
             await Task.WhenAll(counters.Select(c => c.Done)).WaitAsync(cancellationToken);
+            var seconds = clock.Elapsed.TotalSeconds;
+            var brokerAfter = ProcessCpu.Broker();
             return new CeilingTrial(name, chunk, batch ? "Batch<T>, 1,000" : "plain, 64 concurrent", prefetch, queues, messages,
-                counters[0].BodyBytes, clock.Elapsed.TotalSeconds);
+                counters[0].BodyBytes, seconds, MachineCpu.BusySeconds() - cpuBefore,
+                brokerBefore is not null && brokerAfter?.Processes == brokerBefore.Processes ? brokerAfter.Seconds - brokerBefore.Seconds : double.NaN);
         }
         finally
         {

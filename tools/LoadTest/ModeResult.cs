@@ -30,6 +30,9 @@ public sealed record ModeResult(
     /// <summary>CPU seconds of each part of the run over the timed scans (<see cref="ProcessCpu"/>): the parts every scan could read.</summary>
     public IReadOnlyDictionary<string, double> CpuSecondsByPart => Scans.Count == 0 ? new Dictionary<string, double>() : Scans
         .SelectMany(s => s.CpuByPart).GroupBy(p => p.Key).Where(p => p.Count() == Scans.Count).ToDictionary(p => p.Key, p => p.Sum(x => x.Value));
+    /// <summary>The machine's CPU over the timed scans for each CPU-second of RabbitMQ's, as <see cref="CeilingTrial.CpuPerBrokerSecond"/>; NaN unread.</summary>
+    public double CpuPerBrokerSecond => CpuSecondsByPart.TryGetValue(ProcessCpu.RabbitMq, out var broker) && broker > 0
+        ? Scans.Sum(s => s.CpuSeconds) / broker : double.NaN;
     public bool Exact => Failures.Count == 0;
     /// <summary>
     /// Bus events VfioAp parked over the scans because they came before an earlier event of their host (its

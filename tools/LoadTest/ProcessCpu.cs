@@ -28,7 +28,7 @@ public static class ProcessCpu
             if (service.All(i => i.ProcessId is not null))
                 Add(parts, service.Key, [.. service.Select(i => (i.ProcessId!.Value, Stat(i.ProcessId!.Value)))], reaped: false, lasting: _ => true);
         var running = Running();
-        Add(parts, RabbitMq, [.. running.Where(p => CommandOf(p.Stat!) == "beam.smp")], reaped: true, lasting: _ => true);
+        AddBroker(parts, running);
         // Backends come and go; each exited one's time is in the postmaster's reaped children's, and the postmaster lasts.
         var postgres = running.Where(p => CommandOf(p.Stat!) == "postgres").ToList();
         var ids = postgres.Select(p => p.Pid.ToString(CultureInfo.InvariantCulture)).ToHashSet();
@@ -36,6 +36,17 @@ public static class ProcessCpu
         Add(parts, LoadTool, [(Environment.ProcessId, Stat(Environment.ProcessId))], reaped: false, lasting: _ => true);
         return parts;
     }
+
+    /// <summary>RabbitMQ's part alone, as <see cref="Sample"/> reads it; null where it cannot be read.</summary>
+    public static Part? Broker()
+    {
+        var parts = new Dictionary<string, Part>();
+        AddBroker(parts, Running());
+        return parts.GetValueOrDefault(RabbitMq);
+    }
+
+    static void AddBroker(Dictionary<string, Part> parts, List<(int Pid, string? Stat)> running) =>
+        Add(parts, RabbitMq, [.. running.Where(p => CommandOf(p.Stat!) == "beam.smp")], reaped: true, lasting: _ => true);
 
     /// <summary>What each part of <paramref name="end"/> spent since <paramref name="start"/>, in whole ticks; a part missing from either, or whose lasting processes changed, is left out.</summary>
     public static Dictionary<string, double> Spent(IReadOnlyDictionary<string, Part> start, IReadOnlyDictionary<string, Part> end) =>

@@ -63,17 +63,17 @@ public static class ReportWriter
                           (r.Ceilings.Any(c => c.After is not null) ? ", and the fastest batching once more after they stopped: the ceiling is the mean of its two rates" : "") +
                           ". Per event form, as many messages as the form's run moves, each of one queue event's size.");
             md.AppendLine();
-            md.AppendLine("| events | messages | batching | prefetch | queues per message | message body | seconds | messages/s |");
-            md.AppendLine("|---|---:|---|---:|---:|---:|---:|---:|");
+            md.AppendLine("| events | messages | batching | prefetch | queues per message | message body | seconds | messages/s | machine CPU per RabbitMQ CPU-second |");
+            md.AppendLine("|---|---:|---|---:|---:|---:|---:|---:|---:|");
             foreach (var ceiling in r.Ceilings)
             {
                 foreach (var t in ceiling.Trials)
                     md.AppendLine($"| {ceiling.Form} | {ceiling.Messages:N0} | {t.Name}{(t == ceiling.Best ? " (**fastest**)" : "")} | {t.Prefetch:N0} | {t.Queues} | " +
-                                  $"{t.BodyBytes:N0} B | {t.Seconds:F2} | {t.MessagesPerSecond:N0} |");
+                                  $"{t.BodyBytes:N0} B | {t.Seconds:F2} | {t.MessagesPerSecond:N0} | {PerBroker(t.CpuPerBrokerSecond)} |");
                 if (ceiling.After is { } a)
                     md.AppendLine($"| {ceiling.Form} | {ceiling.Messages:N0} | {a.Name}, again after the services stopped | {a.Prefetch:N0} | {a.Queues} | " +
-                                  $"{a.BodyBytes:N0} B | {a.Seconds:F2} | {a.MessagesPerSecond:N0} |");
-                md.AppendLine($"| {ceiling.Form} | | **ceiling**{(ceiling.After is null ? "" : ": the mean of the fastest and its repeat")} | | | | | **{ceiling.MessagesPerSecond:N0}** |");
+                                  $"{a.BodyBytes:N0} B | {a.Seconds:F2} | {a.MessagesPerSecond:N0} | {PerBroker(a.CpuPerBrokerSecond)} |");
+                md.AppendLine($"| {ceiling.Form} | | **ceiling**{(ceiling.After is null ? "" : ": the mean of the fastest and its repeat")} | | | | | **{ceiling.MessagesPerSecond:N0}** | |");
             }
             md.AppendLine();
         }
@@ -85,7 +85,9 @@ public static class ReportWriter
                       "last guest acknowledgement of the scan minus the arrival of its host's `ScanComplete`, both on that queue (HdrHistogram). " +
                       "Machine CPU: the busy ticks of `/proc/stat` (user, nice, system, irq, softirq, steal) from the config change to the " +
                       "last guest applied, of every process on the machine, broker and database included; by part, the same span's user and system time " +
-                      "of each service's instances, the broker's Erlang VMs, PostgreSQL's processes (exited backends included) and this tool, from `/proc/[pid]/stat`.");
+                      "of each service's instances, the broker's Erlang VMs, PostgreSQL's processes (exited backends included) and this tool, from `/proc/[pid]/stat`. " +
+                      "Machine CPU per RabbitMQ CPU-second: the scan and the ceiling move the same messages through the same broker, so this compares what " +
+                      "everything beyond the broker costs, whatever the machine's speed while each ran.");
         md.AppendLine();
         md.AppendLine($"| figure | {string.Join(" | ", r.Modes.Select(m => m.Run))} |");
         md.AppendLine($"|---|{string.Concat(r.Modes.Select(_ => "---:|"))}");
@@ -104,6 +106,8 @@ public static class ReportWriter
                 ? $"**{m.MessagesPerSecond / c.MessagesPerSecond:F2}**" : "-");
         }
         Row(md, r, "machine CPU, ms per 1,000 messages", m => double.IsNaN(m.CpuMsPerThousandMessages) ? "-" : $"{m.CpuMsPerThousandMessages:N0}");
+        Row(md, r, "machine CPU per RabbitMQ CPU-second (the ceiling's fastest batching)", m =>
+            PerBroker(m.CpuPerBrokerSecond) + (r.Ceilings.FirstOrDefault(c => c.Form == m.Form) is { } c ? $" ({PerBroker(c.Best.CpuPerBrokerSecond)})" : ""));
         Row(md, r, "CPU seconds by part (`/proc`)", m => m.CpuSecondsByPart.Count == 0 ? "-"
             : string.Join(", ", m.CpuSecondsByPart.Select(p => $"{p.Key} {p.Value:F1}")));
         Row(md, r, "ScanComplete to last guest applied p50 / p99 / max", m => m.ScanCompleteToLastApplied is { Count: > 0 } p
@@ -220,6 +224,8 @@ public static class ReportWriter
 
     static string Changes(Percentiles? p, long? changes) => p is null ? "-"
         : $"{p.P50:F1} / {p.P99:F1} / {p.Max:F1} ms ({p.Count:N0} of {changes:N0})";
+
+    static string PerBroker(double ratio) => double.IsFinite(ratio) ? $"{ratio:F2}" : "-";
 
     static string Ms(double ms) => ms >= 10_000 ? $"{ms / 1000:F1} s" : $"{ms:F0} ms";
 
