@@ -103,20 +103,13 @@ public sealed class ServerFixture : IAsyncDisposable
     /// <summary>scripts/servers.sh's output for <paramref name="arguments"/>, with a throwaway admin password.</summary>
     static async Task<string> ServersScriptAsync(params string[] arguments)
     {
-        var script = Path.Combine(RepositoryRoot(), "scripts", "servers.sh");
+        var script = Path.Combine(Repository.Root(), "scripts", "servers.sh");
         var start = new System.Diagnostics.ProcessStartInfo("bash", [script, .. arguments]) { RedirectStandardOutput = true };
         start.Environment["APMATRIX_PASSWORD"] = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
         using var process = System.Diagnostics.Process.Start(start)!;
         var output = await process.StandardOutput.ReadToEndAsync();
         await process.WaitForExitAsync();
         return process.ExitCode == 0 ? output : throw new InvalidOperationException($"{script} {arguments[0]} failed ({process.ExitCode})");
-    }
-
-    static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-            if (File.Exists(Path.Combine(directory.FullName, "scripts", "servers.sh"))) return directory.FullName;
-        throw new InvalidOperationException("scripts/servers.sh not found above the test binaries");
     }
 
     /// <summary>The database <paramref name="name"/> as the admin (a member of every service's role): a test reading it, never a service.</summary>

@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Apmatrix.Integration.Tests.ApBus;
 using Apmatrix.Integration.Tests.VfioAp;
+using Apmatrix.LoadTest;
 
 namespace Apmatrix.Integration.Tests.Dashboard;
 
@@ -79,7 +80,7 @@ public class DashboardPageTests(StackFixture stack) : IAsyncLifetime
             == "APQN 07.0001: in guest vm2's APCB (mdev m2)", "hovering 07.0001 to name its state");
 
         var screenshot = await browser.ScreenshotAsync();
-        var folder = Directory.CreateDirectory(Path.Combine(RepositoryRoot(), "TestResults", "dashboard")).FullName;
+        var folder = Directory.CreateDirectory(Path.Combine(Repository.Root(), "TestResults", "dashboard")).FullName;
         await File.WriteAllBytesAsync(Path.Combine(folder, $"{nameof(DashboardPageTests)}.png"), screenshot);
         Assert.True(screenshot.AsSpan(0, 4).SequenceEqual((byte[])[0x89, (byte)'P', (byte)'N', (byte)'G']), "the screenshot is no PNG");
         Assert.Empty(browser.PageErrors);
@@ -114,13 +115,6 @@ public class DashboardPageTests(StackFixture stack) : IAsyncLifetime
               .map(r => [r.dataset.guest, r.querySelector('[data-field="updates"]').textContent]))
             """), shown => shown.Count == updates.Count && updates.All(u => shown.GetValueOrDefault(u.Key) == u.Value),
             $"the guests' update counts {string.Join(", ", updates)}", describe: shown => string.Join(", ", shown));
-
-    static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-            if (File.Exists(Path.Combine(directory.FullName, "apmatrix.slnx"))) return directory.FullName;
-        throw new InvalidOperationException("apmatrix.slnx not found above the test binaries");
-    }
 
     sealed record Seen(string Apqn, string Legend, string Pixel, string? Swatch);
 }
