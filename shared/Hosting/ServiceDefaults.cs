@@ -79,6 +79,9 @@ public static class ServiceDefaults
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        // Before anything may answer without reading the body: Kestrel would drain it after the answer, meet the limit and
+        // reset the connection, and the client could lose the answer.
+        app.Use((http, next) => http.Request.ContentLength > MaxRequestBodyBytes ? RefuseTooLargeAsync(http) : next(http));
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapApmatrixOpenApi();
@@ -96,6 +99,13 @@ public static class ServiceDefaults
             ResponseWriter = HealthReportJson.WriteAsync,
         });
         return app;
+    }
+
+    /// <summary>Kestrel's own refusal: its first read of a body declared too large throws 413 and ends the connection's keep-alive.</summary>
+    static async Task RefuseTooLargeAsync(HttpContext http)
+    {
+        await http.Request.Body.ReadAtLeastAsync(new byte[1], 1, throwOnEndOfStream: false, http.RequestAborted);
+        throw new BadHttpRequestException($"a request body is at most {MaxRequestBodyBytes} bytes", StatusCodes.Status413PayloadTooLarge);
     }
 
     /// <summary>Open to anyone (probes hold no key), GET and HEAD only.</summary>

@@ -69,7 +69,7 @@ public class Hostile_requests(StackFixture stack, ITestOutputHelper output)
         {
             using var http = stack.Client(request.Service);
             using var message = request.ToMessage();
-            using var answer = await http.SendAsync(message);
+            using var answer = await AnsweredAsync(http, message, request);
             var text = await answer.Content.ReadAsStringAsync();
             var status = (int)answer.StatusCode;
             Assert.True(status < 500, $"{request}: {status} {text}");
@@ -128,6 +128,41 @@ public class Hostile_requests(StackFixture stack, ITestOutputHelper output)
         Assert.True((await echoed.Content.ReadAsStringAsync()).Length < 1000);
         using var none = await vfio.GetAsync($"/hosts/{host}");
         Assert.Equal(HttpStatusCode.NotFound, none.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("ApBus", "GET", "/hosts")]
+    [InlineData("VfioAp", "DELETE", "/hosts/h1/mdevs/m1")]
+    [InlineData("GuestVm", "GET", "/hosts/h1/guests")]
+    public async Task Should_refuse_a_body_over_the_limit_413_where_the_endpoint_reads_no_body(string service, string method, string path)
+    {
+        // Answered without the body read, Kestrel drained it afterwards, met the limit and reset the connection (seen once in the suite).
+        for (var i = 0; i < 5; i++)
+        {
+            using var http = stack.Client(Service(service));
+            using var request = new HttpRequestMessage(new HttpMethod(method), path)
+            {
+                Content = new StringContent($"{{\"name\":\"{new string('q', ServiceDefaults.MaxRequestBodyBytes)}\"}}", Encoding.UTF8, "application/json"),
+            };
+            using var answer = await http.SendAsync(request);
+
+            Assert.Equal(HttpStatusCode.RequestEntityTooLarge, answer.StatusCode);
+            Assert.Equal("too-large", (await answer.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("kind").GetString());
+        }
+    }
+
+    /// <summary>The answer, buffered; a connection lost instead fails naming the request, as every other failure here does.</summary>
+    static async Task<HttpResponseMessage> AnsweredAsync(HttpClient http, HttpRequestMessage message, HostileRequest request)
+    {
+        try
+        {
+            return await http.SendAsync(message);
+        }
+        catch (HttpRequestException e)
+        {
+            Assert.Fail($"{request}: no answer, {e.Message} ({e.InnerException?.Message})");
+            throw;
+        }
     }
 
     Uri Service(string name) => name switch { "ApBus" => stack.ApBus, "VfioAp" => stack.VfioAp, _ => stack.GuestVm };
