@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -81,7 +82,13 @@ public static class ServiceDefaults
         app.UseStatusCodePages();
         // Before anything may answer without reading the body: Kestrel would drain it after the answer, meet the limit and
         // reset the connection, and the client could lose the answer.
-        app.Use((http, next) => http.Request.ContentLength > MaxRequestBodyBytes ? RefuseTooLargeAsync(http) : next(http));
+        app.Use(async (http, next) =>
+        {
+            if (http.Request.ContentLength > MaxRequestBodyBytes) await RefuseTooLargeAsync(http);
+            // A body of no declared length is read whole first, where Kestrel refuses it at the limit, and again by the endpoint.
+            if (http.Request.ContentLength is null && http.Request.Headers.TransferEncoding.Count > 0) await BufferAsync(http.Request, http.RequestAborted);
+            await next(http);
+        });
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapApmatrixOpenApi();
@@ -106,6 +113,13 @@ public static class ServiceDefaults
     {
         await http.Request.Body.ReadAtLeastAsync(new byte[1], 1, throwOnEndOfStream: false, http.RequestAborted);
         throw new BadHttpRequestException($"a request body is at most {MaxRequestBodyBytes} bytes", StatusCodes.Status413PayloadTooLarge);
+    }
+
+    static async Task BufferAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        request.EnableBuffering();
+        await request.Body.DrainAsync(cancellationToken);
+        request.Body.Position = 0;
     }
 
     /// <summary>Open to anyone (probes hold no key), GET and HEAD only.</summary>

@@ -131,10 +131,12 @@ public class Hostile_requests(StackFixture stack, ITestOutputHelper output)
     }
 
     [Theory]
-    [InlineData("ApBus", "GET", "/hosts")]
-    [InlineData("VfioAp", "DELETE", "/hosts/h1/mdevs/m1")]
-    [InlineData("GuestVm", "GET", "/hosts/h1/guests")]
-    public async Task Should_refuse_a_body_over_the_limit_413_where_the_endpoint_reads_no_body(string service, string method, string path)
+    [InlineData("ApBus", "GET", "/hosts", false)]
+    [InlineData("VfioAp", "DELETE", "/hosts/h1/mdevs/m1", false)]
+    [InlineData("GuestVm", "GET", "/hosts/h1/guests", false)]
+    [InlineData("ApBus", "GET", "/hosts", true)]
+    [InlineData("VfioAp", "PUT", "/hosts/h1", true)]
+    public async Task Should_refuse_a_body_over_the_limit_413_where_the_endpoint_reads_no_body(string service, string method, string path, bool chunked)
     {
         // Answered without the body read, Kestrel drained it afterwards, met the limit and reset the connection (seen once in the suite).
         for (var i = 0; i < 5; i++)
@@ -143,12 +145,30 @@ public class Hostile_requests(StackFixture stack, ITestOutputHelper output)
             using var request = new HttpRequestMessage(new HttpMethod(method), path)
             {
                 Content = new StringContent($"{{\"name\":\"{new string('q', ServiceDefaults.MaxRequestBodyBytes)}\"}}", Encoding.UTF8, "application/json"),
+                Headers = { TransferEncodingChunked = chunked },
             };
             using var answer = await http.SendAsync(request);
 
             Assert.Equal(HttpStatusCode.RequestEntityTooLarge, answer.StatusCode);
             Assert.Equal("too-large", (await answer.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("kind").GetString());
         }
+    }
+
+    [Fact]
+    public async Task Should_still_hand_a_chunked_body_within_the_limit_to_its_endpoint()
+    {
+        using var vfio = stack.Client(stack.VfioAp);
+        var host = VfioApi.NewHost();
+        using var request = new HttpRequestMessage(HttpMethod.Put, $"/hosts/{host}")
+        {
+            Content = new StringContent("{\"mode\":\"per-queue\"}", Encoding.UTF8, "application/json"),
+            Headers = { TransferEncodingChunked = true },
+        };
+
+        using var answer = await vfio.SendAsync(request);
+
+        Assert.True(answer.IsSuccessStatusCode, $"{(int)answer.StatusCode} {await answer.Content.ReadAsStringAsync()}");
+        Assert.Equal("per-queue", (await vfio.GetFromJsonAsync<JsonElement>($"/hosts/{host}")).GetProperty("mode").GetString());
     }
 
     /// <summary>The answer, buffered; a connection lost instead fails naming the request, as every other failure here does.</summary>
