@@ -100,10 +100,8 @@ public static class Ceiling
             }
             await Task.WhenAll(counters.Select(c => c.Done)).WaitAsync(cancellationToken);
             var seconds = clock.Elapsed.TotalSeconds;
-            var brokerAfter = ProcessCpu.Broker();
             return new CeilingTrial(name, chunk, batch ? "Batch<T>, 1,000" : "plain, 64 concurrent", prefetch, queues, messages,
-                counters[0].BodyBytes, seconds, MachineCpu.BusySeconds() - cpuBefore,
-                brokerBefore is not null && brokerAfter?.Processes == brokerBefore.Processes ? brokerAfter.Seconds - brokerBefore.Seconds : double.NaN);
+                counters[0].BodyBytes, seconds, MachineCpu.BusySeconds() - cpuBefore, ProcessCpu.Spent(brokerBefore, ProcessCpu.Broker()));
         }
         finally
         {

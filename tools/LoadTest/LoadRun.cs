@@ -18,7 +18,7 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
     Servers? servers = null)
     : IDisposable
 {
-    // Each host is polled on its own; with many hosts the polls themselves would load VfioAp.
+    // Outside a scan each host is polled on its own; with many hosts the polls themselves would load VfioAp.
     readonly TimeSpan _poll = TimeSpan.FromMilliseconds(Math.Clamp(10 * options.Hosts, 50, 200));
     // A scan's hosts are watched in one request (AppliedWatch), and what the timing queue saw is in memory: read often.
     static readonly TimeSpan ScanPoll = TimeSpan.FromMilliseconds(50);

@@ -28,7 +28,7 @@ public static class ProcessCpu
             if (service.All(i => i.ProcessId is not null))
                 Add(parts, service.Key, [.. service.Select(i => (i.ProcessId!.Value, Stat(i.ProcessId!.Value)))], reaped: false, lasting: _ => true);
         var running = Running();
-        AddBroker(parts, running);
+        if (BrokerOf(running) is { } broker) parts[RabbitMq] = broker;
         // Backends come and go; each exited one's time is in the postmaster's reaped children's, and the postmaster lasts.
         var postgres = running.Where(p => CommandOf(p.Stat!) == "postgres").ToList();
         var ids = postgres.Select(p => p.Pid.ToString(CultureInfo.InvariantCulture)).ToHashSet();
@@ -38,20 +38,19 @@ public static class ProcessCpu
     }
 
     /// <summary>RabbitMQ's part alone, as <see cref="Sample"/> reads it; null where it cannot be read.</summary>
-    public static Part? Broker()
-    {
-        var parts = new Dictionary<string, Part>();
-        AddBroker(parts, Running());
-        return parts.GetValueOrDefault(RabbitMq);
-    }
+    public static Part? Broker() => BrokerOf(Running());
 
-    static void AddBroker(Dictionary<string, Part> parts, List<(int Pid, string? Stat)> running) =>
-        Add(parts, RabbitMq, [.. running.Where(p => CommandOf(p.Stat!) == "beam.smp")], reaped: true, lasting: _ => true);
+    static Part? BrokerOf(List<(int Pid, string? Stat)> running) =>
+        PartOf([.. running.Where(p => CommandOf(p.Stat!) == "beam.smp")], reaped: true, lasting: _ => true);
 
     /// <summary>What each part of <paramref name="end"/> spent since <paramref name="start"/>, in whole ticks; a part missing from either, or whose lasting processes changed, is left out.</summary>
     public static Dictionary<string, double> Spent(IReadOnlyDictionary<string, Part> start, IReadOnlyDictionary<string, Part> end) =>
-        end.Where(p => start.TryGetValue(p.Key, out var before) && before.Processes == p.Value.Processes)
-            .ToDictionary(p => p.Key, p => Math.Round(Math.Max(0, p.Value.Seconds - start[p.Key].Seconds), 2));
+        end.Select(p => (p.Key, Seconds: Spent(start.GetValueOrDefault(p.Key), p.Value))).Where(p => !double.IsNaN(p.Seconds))
+            .ToDictionary(p => p.Key, p => p.Seconds);
+
+    /// <summary>What one part spent from <paramref name="start"/> to <paramref name="end"/>; NaN when either is missing or its lasting processes changed.</summary>
+    public static double Spent(Part? start, Part? end) =>
+        start is null || end is null || start.Processes != end.Processes ? double.NaN : Math.Round(Math.Max(0, end.Seconds - start.Seconds), 2);
 
     /// <summary>
     /// A <c>stat</c> line's user and system time in seconds, with its reaped children's when <paramref name="reaped"/>;
@@ -92,11 +91,16 @@ public static class ProcessCpu
     /// </summary>
     static void Add(Dictionary<string, Part> parts, string part, List<(int Pid, string? Stat)> processes, bool reaped, Func<string, bool> lasting)
     {
-        if (processes.Count == 0 || processes.Any(p => p.Stat is null)) return;
+        if (PartOf(processes, reaped, lasting) is { } read) parts[part] = read;
+    }
+
+    static Part? PartOf(List<(int Pid, string? Stat)> processes, bool reaped, Func<string, bool> lasting)
+    {
+        if (processes.Count == 0 || processes.Any(p => p.Stat is null)) return null;
         var seconds = processes.Select(p => SecondsOf(p.Stat!, reaped)).ToList();
-        if (seconds.Any(double.IsNaN)) return;
+        if (seconds.Any(double.IsNaN)) return null;
         var ids = processes.Where(p => lasting(p.Stat!)).Select(p => p.Pid).Order();
-        parts[part] = new Part(seconds.Sum(), string.Join(' ', ids));
+        return new Part(seconds.Sum(), string.Join(' ', ids));
     }
 
     /// <summary>Every process that can be read now, with its <c>stat</c> line.</summary>

@@ -39,9 +39,8 @@ public sealed class ServiceClients : IDisposable
     public async Task<IReadOnlyDictionary<string, long>> VfioApLastSequencesAsync(IReadOnlyList<string> hosts, CancellationToken cancellationToken)
     {
         var applied = new Dictionary<string, long>(StringComparer.Ordinal);
-        foreach (var chunk in hosts.Chunk(AppliedAsks.MaxHosts))
-            foreach (var answer in (await VfioAp.GetAsync($"/applied?{string.Join('&', chunk.Select(h => $"host={Uri.EscapeDataString(h)}"))}",
-                         cancellationToken)).EnumerateArray())
+        foreach (var query in AppliedAsks.Queries(hosts))
+            foreach (var answer in (await VfioAp.GetAsync($"/applied?{query}", cancellationToken)).EnumerateArray())
                 applied[answer.GetProperty("host").GetString()!] = answer.GetProperty("lastSequence").GetInt64();
         return applied;
     }

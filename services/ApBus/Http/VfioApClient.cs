@@ -70,12 +70,9 @@ public sealed class VfioApClient(HttpClient http, ILogger<VfioApClient> log)
         try
         {
             var applied = new Dictionary<string, long>(StringComparer.Ordinal);
-            foreach (var chunk in hostIds.Chunk(AppliedAsks.MaxHosts))
-            {
-                var query = string.Join('&', chunk.Select(h => "host=" + Uri.EscapeDataString(h)));
+            foreach (var query in AppliedAsks.Queries(hostIds))
                 foreach (var answer in await http.GetFromJsonAsync<List<Applied>>($"applied?{query}", timeout.Token) ?? [])
                     applied[answer.Host] = answer.LastSequence;
-            }
             return applied;
         }
         catch (Exception e) when (e is HttpRequestException or System.Text.Json.JsonException
