@@ -81,7 +81,7 @@ public static class ReportWriter
         md.AppendLine("## Timed phase");
         md.AppendLine();
         md.AppendLine("Timed from the config change (`PUT ApBus /hosts/{h}/config`, all hosts at once) to the last guest's acknowledgement (`ApcbsApplied`) " +
-                      "arriving at the run's own timing queue; backlogs sampled every 200 ms (outbox rows, queue depths). ScanComplete-to-applied is one value per updated guest: the arrival of its " +
+                      $"arriving at the run's own timing queue; backlogs sampled every {Backlog.Interval.TotalSeconds:0.#} s (outbox rows, queue depths). ScanComplete-to-applied is one value per updated guest: the arrival of its " +
                       "last guest acknowledgement of the scan minus the arrival of its host's `ScanComplete`, both on that queue (HdrHistogram). " +
                       "Machine CPU: the busy ticks of `/proc/stat` (user, nice, system, irq, softirq, steal) from the config change to the " +
                       "last guest applied, of every process on the machine, broker and database included; by part, the same span's user and system time " +
