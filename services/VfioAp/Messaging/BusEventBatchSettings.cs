@@ -14,11 +14,8 @@ public sealed class BusEventBatchSettings
     /// </summary>
     public int MessageLimit { get; set; } = 250;
 
-    /// <summary>
-    /// How long a batch waits after its latest event for another: a stream fills batches, its last event waits only this.
-    /// Longer than the pause while a paced host waits for ApBus's next ask (every 20 ms), or a lane's batches end at each pause.
-    /// </summary>
-    public TimeSpan TimeLimit { get; set; } = TimeSpan.FromMilliseconds(25);
+    /// <summary>How long a batch waits after its latest event for another: a stream fills batches, its last event waits only this.</summary>
+    public TimeSpan TimeLimit { get; set; } = TimeSpan.FromMilliseconds(10);
 
     /// <summary>
     /// Queues the hosts are hashed to: a host's events wait only behind the hosts of its own lane. Every VfioAp

@@ -42,8 +42,8 @@ public class QueueNameTests
     {
         var settings = new BusEventBatchSettings();
 
-        Assert.Equal(new BatchLimits(250, TimeSpan.FromMilliseconds(25), 1, BatchTimeLimitStart.FromLast), settings.Lane);
-        Assert.Equal(new BatchLimits(250, TimeSpan.FromMilliseconds(25)), settings.Acknowledgements);
+        Assert.Equal(new BatchLimits(250, TimeSpan.FromMilliseconds(10), 1, BatchTimeLimitStart.FromLast), settings.Lane);
+        Assert.Equal(new BatchLimits(250, TimeSpan.FromMilliseconds(10)), settings.Acknowledgements);
         Assert.Equal(500, settings.Lane.Capacity);
     }
 }
