@@ -27,6 +27,16 @@ public sealed class ProcessCpuTests
     public void Should_give_no_time_for_a_line_that_is_not_a_process_s_stat(string line) =>
         Assert.True(double.IsNaN(ProcessCpu.SecondsOf(line, reaped: true)));
 
+    [Theory]
+    // The broker as Debian's rabbitmq-server starts it.
+    [InlineData("/usr/lib/erlang/erts-13.1.5/bin/beam.smp\0-W\0w\0--\0-boot\0start_sasl\0-noinput\0-s\0rabbit\0boot\0", true)]
+    // rabbitmqctl's hidden node, and the VM it may start only to start epmd.
+    [InlineData("/usr/lib/erlang/erts-13.1.5/bin/beam.smp\0-B\0--\0-boot\0start_clean\0-noshell\0-hidden\0-run\0elixir\0start_cli\0", false)]
+    [InlineData("/usr/lib/erlang/erts-13.1.5/bin/beam.smp\0--\0-sname\0epmd-starter-75951116\0-noshell\0-s\0erlang\0halt\0", false)]
+    [InlineData(null, false)]
+    public void Should_count_only_the_Erlang_VMs_that_run_RabbitMQ_as_the_broker(string? commandLine, bool broker) =>
+        Assert.Equal(broker, ProcessCpu.IsBrokerNode(commandLine));
+
     [Fact]
     public void Should_count_what_each_part_spent_and_leave_out_one_missing_at_either_end_or_whose_processes_changed()
     {
