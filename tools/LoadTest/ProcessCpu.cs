@@ -41,25 +41,13 @@ public static class ProcessCpu
     public static Part? Broker() => BrokerOf(Running());
 
     static Part? BrokerOf(List<(int Pid, string? Stat)> running) =>
-        PartOf([.. running.Where(p => CommandOf(p.Stat!) == "beam.smp" && IsBrokerNode(CommandLine(p.Pid)))], reaped: true, lasting: _ => true);
+        PartOf([.. running.Where(p => CommandOf(p.Stat!) == "beam.smp" && IsBrokerNode(ProcFile(p.Pid, "cmdline")))], reaped: true, lasting: _ => true);
 
     /// <summary>
     /// Whether an Erlang VM's command line (<c>/proc/[pid]/cmdline</c>, arguments ended by NUL) starts RabbitMQ: rabbitmqctl
     /// runs a VM of its own for a second or so, which would otherwise change the broker's processes between two samples.
     /// </summary>
     public static bool IsBrokerNode(string? commandLine) => commandLine?.Contains("\0-s\0rabbit\0", StringComparison.Ordinal) == true;
-
-    static string? CommandLine(int pid)
-    {
-        try
-        {
-            return File.ReadAllText($"/proc/{pid}/cmdline");
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return null;
-        }
-    }
 
     /// <summary>What each part of <paramref name="end"/> spent since <paramref name="start"/>, in whole ticks; a part missing from either, or whose lasting processes changed, is left out.</summary>
     public static Dictionary<string, double> Spent(IReadOnlyDictionary<string, Part> start, IReadOnlyDictionary<string, Part> end) =>
@@ -136,11 +124,14 @@ public static class ProcessCpu
         }
     }
 
-    static string? Stat(int pid)
+    static string? Stat(int pid) => ProcFile(pid, "stat");
+
+    /// <summary>A file of <c>/proc/[pid]</c>; null once the process is gone or where it cannot be read.</summary>
+    static string? ProcFile(int pid, string name)
     {
         try
         {
-            return File.ReadAllText($"/proc/{pid}/stat");
+            return File.ReadAllText($"/proc/{pid}/{name}");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
