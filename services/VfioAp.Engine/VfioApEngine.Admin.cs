@@ -195,11 +195,15 @@ public sealed partial class VfioApEngine
     Mdev Get(string name) =>
         _mdevs.GetValueOrDefault(name) ?? throw new MatrixException(MatrixErrorKind.NotFound, $"no mdev named {name}");
 
-    /// <summary>Reads an id as a sysfs store would; numbers too large for the machine are out of range like any id above the maximum.</summary>
+    /// <summary>
+    /// Reads an id as a sysfs store would: a number too large for the machine is out of range (ERANGE) before any other
+    /// check, and the refusal quotes it as written, not as it would be cut down.
+    /// </summary>
     static long ParseId(string text) => SysfsNumber.TryParse(text, out var value) switch
     {
-        SysfsNumberStatus.Ok => value > long.MaxValue ? long.MaxValue : (long)value,
-        SysfsNumberStatus.Overflow => long.MaxValue,
+        SysfsNumberStatus.Ok when value <= long.MaxValue => (long)value,
+        SysfsNumberStatus.Ok or SysfsNumberStatus.Overflow =>
+            throw new MatrixException(MatrixErrorKind.OutOfRange, $"{InputText.Quote(text.TrimEnd('\n'))} is out of range"),
         _ => throw new MatrixException(MatrixErrorKind.Invalid, $"{InputText.Quote(text.TrimEnd('\n'))} is not a number"),
     };
 

@@ -319,6 +319,16 @@ public class EngineTests
         }
 
         [Fact]
+        public void An_id_too_large_for_the_machine_is_refused_as_written()
+        {
+            var host = Start().WithMdev("m", "4", "4", "4");
+
+            var refusal = host.Refused(MatrixErrorKind.OutOfRange, () => host.Engine.AssignAdapter("m", "99999999999999999999999"));
+
+            Assert.Equal("'99999999999999999999999' is out of range", refusal.Message);
+        }
+
+        [Fact]
         public void Case18_assigning_what_is_already_assigned_succeeds_with_no_update()
         {
             var host = Start().WithMdev("m", "4-5", "4", "4");
