@@ -21,6 +21,9 @@ public sealed class HostStore(ApBusDbContext db, OutboxSignal outbox)
     /// </summary>
     public const int EventsPerRow = 32;
 
+    /// <summary>The first key of the advisory lock a host's definition takes; the second is the host's hash.</summary>
+    const int DefineLockClass = 0x0b0e;
+
     public delegate Task Operation(HostBus bus, BusEventRecorder recorder, CancellationToken cancellationToken);
 
     public Task<HostRecord?> FindAsync(string hostId, CancellationToken cancellationToken) =>
@@ -46,6 +49,9 @@ public sealed class HostStore(ApBusDbContext db, OutboxSignal outbox)
         CancellationToken cancellationToken)
     {
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        // Definitions of one host wait for each other, so a repeat finds the row instead of failing on its key (an error in the log).
+        await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({DefineLockClass}, hashtext({hostId}))", cancellationToken);
+        if (await db.Hosts.AnyAsync(h => h.Id == hostId, cancellationToken)) throw Exists(hostId);
         var bus = new HostBus(initial with { Apm = Bitmap256.Empty, Aqm = Bitmap256.Empty, Adm = Bitmap256.Empty }, ApPermissions.None);
         var host = new HostRecord { Id = hostId, EventForm = form };
         var recorder = host.Recorder();
@@ -54,15 +60,7 @@ public sealed class HostStore(ApBusDbContext db, OutboxSignal outbox)
         bus.Scan(initial, recorder);
         host.Save(bus, recorder);
         db.Hosts.Add(host);
-        try
-        {
-            await db.SaveChangesAsync(cancellationToken);
-        }
-        // The key refuses a second definition, however many instances race to make it.
-        catch (DbUpdateException e) when (e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
-        {
-            throw Exists(hostId);
-        }
+        await db.SaveChangesAsync(cancellationToken);
         await CommitAsync(transaction, recorder, cancellationToken);
         return host.LastSequence;
     }

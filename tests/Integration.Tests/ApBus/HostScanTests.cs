@@ -76,6 +76,20 @@ public class Defining_a_host(StackFixture stack)
         Assert.Equal(0, await BusApi.LastSequenceAsync(bus.DefineAsync(new { apm = "", aqm = "", adm = "" })));
         Assert.Equal("exists", await BusApi.ProblemKindAsync(bus.DefineAsync(new { apm = "1", aqm = "1", adm = "" }), HttpStatusCode.Conflict));
     }
+
+    [Fact]
+    public async Task Should_define_a_host_once_when_many_define_it_at_once()
+    {
+        var host = BusEvents.NewHost();
+        await using var tap = await ExchangeTap.OpenAsync(stack.Servers, BusEvents.Contracts);
+        using var bus = new BusApi(stack.Client(stack.ApBus), host);
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => bus.DefineAsync(new { apm = "1", aqm = "1", adm = "" })));
+
+        Assert.Single(answers, a => a.StatusCode == HttpStatusCode.Created);
+        Assert.Equal(7, answers.Count(a => a.StatusCode == HttpStatusCode.Conflict));
+        Assert.Equal(["ConfigChanged", "QueuesProbed", "ScanComplete"], (await tap.EventsAsync(host, 3)).Select(e => e.Type));
+    }
 }
 
 [Collection("stack")]
