@@ -1,5 +1,7 @@
 using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -24,6 +26,7 @@ public static class DatabaseSetup
             ?? throw new InvalidOperationException("ConnectionStrings:Postgres is not set (Host=127.0.0.1;Username=...;Password=...); scripts/servers.sh up writes it to .servers.env"),
             defaultDatabase);
         services.AddDbContextPool<TContext>(o => o.UseNpgsql(connection));
+        services.AddSingleton<DatabaseSchema<TContext>>();
         services.AddHealthChecks().AddDbContextCheck<TContext>("database", tags: ["ready"]);
         services.AddHostedService<MigrateAtStart<TContext>>();
         return services;
@@ -66,7 +69,8 @@ public static class DatabaseSetup
     };
 
     /// <summary>Registered before the bus, so no message is consumed against an old schema.</summary>
-    sealed class MigrateAtStart<TContext>(IServiceScopeFactory scopes, ILogger<MigrateAtStart<TContext>> log) : IHostedService
+    sealed class MigrateAtStart<TContext>(IServiceScopeFactory scopes, DatabaseSchema<TContext> schema, ILogger<MigrateAtStart<TContext>> log)
+        : IHostedService
         where TContext : DbContext
     {
         public async Task StartAsync(CancellationToken cancellationToken)
@@ -77,7 +81,12 @@ public static class DatabaseSetup
                 await using var scope = scopes.CreateAsyncScope();
                 try
                 {
-                    await scope.ServiceProvider.GetRequiredService<TContext>().Database.MigrateAsync(cancellationToken);
+                    var db = scope.ServiceProvider.GetRequiredService<TContext>();
+                    // Made first with EF's own statement: Npgsql's migrator reads the history before it makes it, and logs that
+                    // failure on a fresh database as an error (npgsql/efcore.pg#3407).
+                    await db.Database.ExecuteSqlRawAsync(db.GetService<IHistoryRepository>().GetCreateIfNotExistsScript(), cancellationToken);
+                    await db.Database.MigrateAsync(cancellationToken);
+                    schema.MarkMigrated();
                     return;
                 }
                 // Several instances starting together race to create the migrations history; the loser tries again.

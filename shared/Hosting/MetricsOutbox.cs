@@ -16,10 +16,12 @@ public sealed record OutboxBacklog(long Waiting, TimeSpan? OldestAge, TimeSpan? 
 /// </summary>
 public sealed class MetricsOutbox<TContext> where TContext : DbContext
 {
-    public MetricsOutbox(IServiceScopeFactory scopes, ServiceMeter meter, TimeProvider clock, ILogger<MetricsOutbox<TContext>> log)
+    public MetricsOutbox(IServiceScopeFactory scopes, DatabaseSchema<TContext> schema, ServiceMeter meter, TimeProvider clock,
+        ILogger<MetricsOutbox<TContext>> log)
     {
-        Backlog = new MetricsCache<OutboxBacklog>(scopes, (services, cancellationToken) => ReadAsync(services.GetRequiredService<TContext>(),
-            clock, cancellationToken), clock, log);
+        Backlog = new MetricsCache<OutboxBacklog>(scopes, (services, cancellationToken) => schema.Migrated
+            ? ReadAsync(services.GetRequiredService<TContext>(), clock, cancellationToken)
+            : throw new InvalidOperationException(Readiness.NotMigrated.Description), clock, log);
         meter.Meter.CreateObservableGauge("outbox.waiting", () => Backlog.Observe(b => b.Waiting), "{message}", "Outbox rows not yet published");
         meter.Meter.CreateObservableGauge("outbox.oldest_age", () => Backlog.Observe(b => b.OldestAge?.TotalSeconds ?? 0), "s",
             "Age of the oldest outbox row not yet published (0 when the outbox is empty)");

@@ -9,9 +9,11 @@ namespace Apmatrix.Hosting;
 /// (<see cref="OutboxHead"/>): the dispatcher is not getting messages out (no broker, or a publish that never returns). An
 /// old backlog that is being published, held back on purpose or not, is not a failure.
 /// </summary>
-public sealed class OutboxAgeCheck<TContext>(MetricsOutbox<TContext> outbox, IOptions<HealthOptions> options) : IHealthCheck
-    where TContext : DbContext
+public sealed class OutboxAgeCheck<TContext>(MetricsOutbox<TContext> outbox, DatabaseSchema<TContext> schema, IOptions<HealthOptions> options)
+    : IHealthCheck where TContext : DbContext
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
-        Readiness.OutboxAge((await outbox.Backlog.ReadAsync(cancellationToken)).OldestWaited, options.Value.OutboxMaxAge);
+        schema.Migrated
+            ? Readiness.OutboxAge((await outbox.Backlog.ReadAsync(cancellationToken)).OldestWaited, options.Value.OutboxMaxAge)
+            : Readiness.NotMigrated;
 }

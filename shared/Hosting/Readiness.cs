@@ -5,6 +5,9 @@ namespace Apmatrix.Hosting;
 /// <summary>The readiness verdicts, from figures already measured (no I/O), so each threshold is tested on its own.</summary>
 public static class Readiness
 {
+    /// <summary>Before the service's migrations are applied: its tables may not exist yet.</summary>
+    public static readonly HealthCheckResult NotMigrated = HealthCheckResult.Unhealthy("the database's migrations are being applied");
+
     /// <summary><paramref name="waited"/>: how long the outbox has waited on its oldest row (<see cref="OutboxHead"/>).</summary>
     public static HealthCheckResult OutboxAge(TimeSpan? waited, TimeSpan maxAge) => waited switch
     {

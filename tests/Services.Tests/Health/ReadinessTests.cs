@@ -1,6 +1,10 @@
 using Apmatrix.Hosting;
 using Apmatrix.VfioAp.Health;
+using Apmatrix.VfioAp.Persistence;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Hosting.Internal;
 
 namespace Apmatrix.Services.Tests.Health;
 
@@ -17,6 +21,25 @@ public class ReadinessTests
         var old = Readiness.OutboxAge(TimeSpan.FromSeconds(61), TimeSpan.FromSeconds(60));
         Assert.Equal(HealthStatus.Unhealthy, old.Status);
         Assert.Contains("waiting 61s", old.Description);
+    }
+
+    [Fact]
+    public async Task Before_its_migrations_a_service_is_not_ready_and_reads_no_table()
+    {
+        // No DbContext is registered: a read of the outbox would fail on that, not answer.
+        await using var services = new ServiceCollection().AddMetrics().AddLogging()
+            .AddSingleton<IHostEnvironment>(new HostingEnvironment { ApplicationName = "test" })
+            .AddSingleton<DatabaseSchema<VfioApDbContext>>().AddOutboxBacklog<VfioApDbContext>()
+            .Configure<HealthOptions>(_ => { }).BuildServiceProvider();
+        var check = ActivatorUtilities.CreateInstance<OutboxAgeCheck<VfioApDbContext>>(services);
+
+        var result = await check.CheckHealthAsync(new HealthCheckContext());
+
+        Assert.Equal(HealthStatus.Unhealthy, result.Status);
+        Assert.Equal("the database's migrations are being applied", result.Description);
+        var read = await Assert.ThrowsAsync<InvalidOperationException>(() =>
+            services.GetRequiredService<MetricsOutbox<VfioApDbContext>>().Backlog.ReadAsync(CancellationToken.None));
+        Assert.Equal(result.Description, read.Message);
     }
 
     [Fact]
