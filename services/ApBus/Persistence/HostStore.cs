@@ -4,7 +4,6 @@ using Apmatrix.ApBus.Messaging;
 using Apmatrix.Hosting;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
-using Npgsql;
 
 namespace Apmatrix.ApBus.Persistence;
 
