@@ -36,7 +36,12 @@ public sealed class LockedHost
     }
 
     /// <summary>Whether the drained update at <paramref name="index"/> was caused by a scan complete.</summary>
-    public bool ScanCaused(int index) => _scanUpdates.Exists(r => index >= r.Start.Value && index < r.End.Value);
+    public bool ScanCaused(int index)
+    {
+        foreach (var range in _scanUpdates)
+            if (index >= range.Start.Value && index < range.End.Value) return true;
+        return false;
+    }
 
     /// <summary>The APCB the guest held before this transaction (none for a guest it created).</summary>
     public ApMatrix StoredApcb(string guest) => _guests.TryGetValue(guest, out var known) ? known.Stored.Apcb : ApMatrix.Empty;

@@ -66,6 +66,35 @@ public class Applying_grouped_bus_events(StackFixture stack)
     }
 
     [Fact]
+    public async Task Should_bring_every_guest_every_update_of_a_per_queue_mode_scan_larger_than_one_write()
+    {
+        // One mdev per domain holding every adapter: each probe plugs one adapter into one guest, 1,280 updates in one transaction.
+        const int adapters = 64, domains = 20;
+        using var api = new VfioApi(stack.Client(stack.VfioAp), VfioApi.NewHost());
+        await VfioApi.SucceedsAsync(api.DefineAsync("per-queue"));
+        foreach (var d in Enumerable.Range(0, domains))
+        {
+            await VfioApi.SucceedsAsync(api.CreateMdevAsync($"m{d}"));
+            await VfioApi.SucceedsAsync(api.SetMatrixAsync($"m{d}", $"0-{adapters - 1}", $"{d}", ""));
+            await VfioApi.SucceedsAsync(api.AttachAsync($"m{d}", $"g{d}"));
+        }
+        await using var bus = await BusEventSender.OpenAsync(stack.Servers);
+        var scan = BusEventGroups.Group(BusEventSender.Scan(HostOf(api), 1, $"0-{adapters - 1}", $"0-{domains - 1}", ""));
+
+        await bus.PublishAsync(scan);
+        await api.UntilAsync(h => h.GetProperty("lastSequence").GetInt64() == scan[^1].Sequence && h.GetProperty("unacknowledgedUpdates").GetInt32() == 0,
+            "the scan applied and every guest update acknowledged");
+
+        var guests = (await api.GuestsAsync()).EnumerateArray().ToList();
+        Assert.Equal(domains, guests.Count);
+        Assert.All(guests, g =>
+        {
+            Assert.Equal(adapters, g.GetProperty("version").GetInt64());
+            Assert.Equal($"0-{adapters - 1}", g.GetProperty("apcb").GetProperty("apm").GetString());
+        });
+    }
+
+    [Fact]
     public async Task Should_park_grouped_events_that_arrive_early_and_apply_them_in_sequence()
     {
         using var perQueue = await HostWithGuestsAsync();

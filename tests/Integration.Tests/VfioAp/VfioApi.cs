@@ -16,6 +16,8 @@ public sealed class VfioApi(HttpClient http, string hostId) : IDisposable
     public Task<HttpResponseMessage> RemoveMdevAsync(string name) => http.DeleteAsync($"{Host}/mdevs/{name}");
     public Task<HttpResponseMessage> AdminAsync(string mdev, string op, object? id) => http.PostAsJsonAsync($"{Host}/mdevs/{mdev}/{op}", new { id });
     public Task<HttpResponseMessage> AttachAsync(string mdev, string guest) => http.PostAsJsonAsync($"{Host}/mdevs/{mdev}/attach", new { guest });
+    public Task<HttpResponseMessage> SetMatrixAsync(string mdev, string apm, string aqm, string adm) =>
+        http.PutAsJsonAsync($"{Host}/mdevs/{mdev}/ap_config", new { apm, aqm, adm });
     public Task<HttpResponseMessage> MaskCheckAsync(string apmask, string aqmask, long lastSequence = 0, Guid? reservation = null) =>
         http.PostAsJsonAsync($"{Host}/mask-check", new { apmask, aqmask, lastSequence, reservation = reservation ?? Guid.NewGuid() });
     public Task<HttpResponseMessage> ReleaseMasksAsync(Guid reservation) => http.DeleteAsync($"{Host}/mask-check/{reservation}");
