@@ -109,6 +109,22 @@ public sealed class LoadReportTests
     }
 
     [Fact]
+    public void Should_bound_VfioAp_s_peak_memory_in_the_per_queue_mode_s_scan_as_well()
+    {
+        ModeResult[] runs =
+        [
+            Run("grouped", 258, 300) with { Memory = [new InstanceMemory("VfioAp", "VfioAp-1", 210, 250)] },
+            Run("grouped", 3, 18_000) with { Mode = "per-queue", Memory = [new InstanceMemory("VfioAp", "VfioAp-1", 250, 412)] },
+        ];
+
+        var memory = Targets.Evaluate(FullScale, [], runs).Where(t => t.Target.Contains("peak memory", StringComparison.Ordinal)).ToList();
+
+        Assert.Equal(["batched, grouped events: every VfioAp's peak memory < 300 MB during the full-scale scan",
+            "per-queue, grouped events: every VfioAp's peak memory < 300 MB during the full-scale scan"], memory.Select(t => t.Target));
+        Assert.Equal([true, false], memory.Select(t => t.Met));
+    }
+
+    [Fact]
     public async Task Should_show_the_forms_side_by_side_ceiling_included()
     {
         var report = Judged("forms", FullScale, Ceilings, Runs);
