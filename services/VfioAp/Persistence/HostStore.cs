@@ -20,12 +20,6 @@ public sealed class HostStore(VfioApDbContext db, OutboxSignal outbox, VfioApMet
     static readonly byte[] NothingBound = new byte[HostRow.BoundQueuesLength];
 
     /// <summary>
-    /// Guest updates written at a time, in whole ApplyApcbs: a per-queue mode scan of a full host makes 65,536 in one
-    /// transaction, and their rows, parameters and messages all at once took VfioAp past 300 MB.
-    /// </summary>
-    const int UpdatesPerWrite = ApplyApcbs.MaxGuests;
-
-    /// <summary>
     /// Creates the rows of hosts not seen before (H empty with the largest ids, no masks, nothing bound); returns the
     /// ids it created.
     /// </summary>
@@ -114,17 +108,20 @@ public sealed class HostStore(VfioApDbContext db, OutboxSignal outbox, VfioApMet
         await db.SaveChangesAsync(cancellationToken);
         UpdateMdevs(writes, written.SelectMany(w => w.Changes.ChangedMdevs).ToList());
         UpdateGuests(writes, written.SelectMany(w => w.Changes.ChangedGuests).ToList());
-        var (sent, updates) = (0, new List<GuestUpdateRow>());
+        // At most about one ApplyApcbs' worth at a time: a per-queue mode scan of a full host makes 65,536 updates in one
+        // transaction, and their rows, parameters and messages all at once took VfioAp past 300 MB.
+        var updates = new List<GuestUpdateRow>();
         foreach (var (host, changes) in written)
             foreach (var chunk in changes.Updates.Select((update, i) => GuestUpdateRow.From(changes.HostId, update, now, host.ScanCaused(i)))
                          .Chunk(ApplyApcbs.MaxGuests))
             {
                 updates.AddRange(chunk);
-                if (updates.Count >= UpdatesPerWrite) sent += await WriteUpdatesAsync(writes, updates, cancellationToken);
+                if (updates.Count >= ApplyApcbs.MaxGuests) await WriteUpdatesAsync(writes, updates, cancellationToken);
             }
-        sent += await WriteUpdatesAsync(writes, updates, cancellationToken);
+        await WriteUpdatesAsync(writes, updates, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         foreach (var (host, changes) in written) cache.Keep(host.Row, changes.Stored, host.Engine);
+        var sent = written.Sum(w => w.Changes.Updates.Count);
         metrics.Sent(sent, plugs);
         if (sent > 0) outbox.Notify();
     }
@@ -133,13 +130,11 @@ public sealed class HostStore(VfioApDbContext db, OutboxSignal outbox, VfioApMet
     /// Writes <paramref name="updates"/> and their ApplyApcbs after the statements in <paramref name="writes"/>, then empties
     /// both. Each host's updates come in whole messages' worth, so the messages are those one write of all would make.
     /// </summary>
-    async Task<int> WriteUpdatesAsync(WriteBatch writes, List<GuestUpdateRow> updates, CancellationToken cancellationToken)
+    async Task WriteUpdatesAsync(WriteBatch writes, List<GuestUpdateRow> updates, CancellationToken cancellationToken)
     {
         AddGuestUpdates(writes, updates);
         await db.EnqueueAsync(writes, GuestUpdateRow.ToMessages(updates), m => m.HostId, cancellationToken);
-        var count = updates.Count;
         updates.Clear();
-        return count;
     }
 
     /// <summary>A scan changes the shadow APCB of every mdev at once: one statement, not one per row.</summary>
