@@ -85,10 +85,11 @@ public sealed partial class VfioApEngine
     {
         var target = Get(mdev);
         var old = target.Assigned;
+        // Reserved and shared queues are refused before an id above the maximum, as the kernel validates them first.
+        EnsureAssignable(target, matrix.Apm, matrix.Aqm);
         EnsureWithin(matrix.Apm, target.MaxAdapter, "adapter");
         EnsureWithin(matrix.Aqm, target.MaxDomain, "domain");
         EnsureWithin(matrix.Adm, target.MaxDomain, "control domain");
-        EnsureAssignable(target, matrix.Apm, matrix.Aqm);
         var s = target.Shadow;
         SetShadow(target, s with { Apm = s.Apm.AndNot(old.Apm.AndNot(matrix.Apm)) });
         s = target.Shadow;

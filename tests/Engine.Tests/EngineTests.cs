@@ -560,6 +560,16 @@ public class EngineTests
         }
 
         [Fact]
+        public void Case23_a_reserved_apqn_is_refused_before_an_id_above_the_maximum()
+        {
+            var host = Start(maxAdapter: 63, maxDomain: 15, permissions: new ApPermissions(Ids("6"), Ids("4")))
+                .WithMdev("m", "5", "4", "");
+
+            host.Refused(MatrixErrorKind.Reserved, () => host.Engine.SetMatrix("m", Masks("6,64", "4", "")));
+            Assert.Equal(0, host.Updates());
+        }
+
+        [Fact]
         public void A_write_sharing_an_apqn_with_another_mdev_is_refused()
         {
             var host = Start(apm: "4-6").WithMdev("m", "4-5", "4", "4").WithMdev("other", "6", "4", "", "g2");
