@@ -25,7 +25,7 @@ public static class ApiAccess
         return services;
     }
 
-    /// <summary>Every endpoint of the group: GET and HEAD for viewers and operators, any other method for operators only.</summary>
+    /// <summary>Every endpoint of the group: reads (GET, or HEAD where one is mapped) for viewers and operators, any other method for operators only.</summary>
     public static RouteGroupBuilder RequireApiRoles(this RouteGroupBuilder group)
     {
         // Finally: after each endpoint's own conventions, so it sees AllowService's mark.

@@ -1,6 +1,8 @@
 using System.Reflection;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Metadata;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -41,14 +43,27 @@ public static class ApiDocument
 
     /// <summary>
     /// What the shared pipeline answers on any endpoint of the group: 400 for a route name or body that does not read
-    /// (<see cref="RouteNames"/>, <see cref="ProblemExceptionHandler"/>), 401 and 403 (<see cref="ApiKeyHandler"/>), and
-    /// 503 while the database, or a service it asks, is unreachable.
+    /// (<see cref="RouteNames"/>, <see cref="ProblemExceptionHandler"/>), 401 and 403 (<see cref="ApiKeyHandler"/>), 413
+    /// for a body over the limit, 415 where the endpoint reads a body (<see cref="BodyCharset"/>), and 503 while the
+    /// database, or a service it asks, is unreachable.
     /// </summary>
-    public static RouteGroupBuilder ProducesSharedProblems(this RouteGroupBuilder group) => group
-        .ProducesValidationProblem()
-        .ProducesProblem(StatusCodes.Status401Unauthorized)
-        .ProducesProblem(StatusCodes.Status403Forbidden)
-        .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+    public static RouteGroupBuilder ProducesSharedProblems(this RouteGroupBuilder group)
+    {
+        // Finally: after each endpoint's own conventions, so its body parameter is known.
+        ((IEndpointConventionBuilder)group).Finally(endpoint =>
+        {
+            if (endpoint.Metadata.OfType<IAcceptsMetadata>().Any())
+                endpoint.Metadata.Add(new ProducesResponseTypeMetadata(StatusCodes.Status415UnsupportedMediaType, typeof(ProblemDetails), [ProblemContentType]));
+        });
+        return group
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+    }
+
+    const string ProblemContentType = "application/problem+json";
 
     /// <summary>An endpoint's operation name and summary, and the statuses of the refusals its own work may answer with (problem details).</summary>
     public static RouteHandlerBuilder Describe(this RouteHandlerBuilder endpoint, string name, string summary, params int[] refusals)

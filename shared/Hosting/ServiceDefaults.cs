@@ -50,7 +50,12 @@ public static class ServiceDefaults
         builder.Services.AddApiKeyAuthentication(builder.Configuration);
         builder.Services.AddApmatrixOpenApi();
         builder.Services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy(), tags: ["live"]);
-        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
+        builder.Services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.Converters.Add(new JsonStringEnumConverter());
+            // A number is a JSON number: the web defaults would also read "7" and "+7" where the field is a number.
+            o.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
+        });
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
         builder.AddApmatrixTelemetry();
         return builder;
@@ -64,7 +69,7 @@ public static class ServiceDefaults
         var (kind, detail) = problem.Status switch
         {
             StatusCodes.Status413PayloadTooLarge => ("too-large", $"a request body is at most {MaxRequestBodyBytes} bytes"),
-            StatusCodes.Status415UnsupportedMediaType => ("media-type", "a request body is JSON: send Content-Type: application/json"),
+            StatusCodes.Status415UnsupportedMediaType => ("media-type", "a request body is JSON, in UTF-8 unless its charset names another the service reads: send Content-Type: application/json"),
             _ => (null, null),
         };
         if (kind is null) return;
@@ -91,6 +96,11 @@ public static class ServiceDefaults
         });
         app.UseAuthentication();
         app.UseAuthorization();
+        app.Use((http, next) =>
+        {
+            BodyCharset.Check(http);
+            return next(http);
+        });
         app.MapApmatrixOpenApi();
         MapHealth(app, "/health/live", new HealthCheckOptions { Predicate = check => check.Tags.Contains("live") });
         // Degraded is not ready either (MassTransit reports a stopped endpoint as Degraded); the body names each check's reason.
