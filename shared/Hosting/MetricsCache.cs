@@ -7,7 +7,7 @@ namespace Apmatrix.Hosting;
 /// <summary>
 /// A figure read from the database for observable gauges. A collection never waits for the database and never sees
 /// an exception: it gets the last reading, and a reading older than <see cref="FreshFor"/> starts one refresh in the
-/// background. While the database fails there is no reading, so the gauge is absent rather than wrong.
+/// background. While the database fails there is no reading, so the gauge gives no value rather than a wrong one.
 /// </summary>
 public sealed class MetricsCache<T>(IServiceScopeFactory scopes, Func<IServiceProvider, CancellationToken, Task<T>> read, TimeProvider clock,
     ILogger log) where T : class
@@ -34,7 +34,8 @@ public sealed class MetricsCache<T>(IServiceScopeFactory scopes, Func<IServicePr
                 {
                     _refreshing = true;
                     _triedAt = clock.GetTimestamp();
-                    _ = Task.Run(RefreshAsync);
+                    // Not in the scrape's trace: the reading serves every later collection, whoever asked first.
+                    using (ExecutionContext.SuppressFlow()) _ = Task.Run(RefreshAsync);
                 }
                 return _reading;
             }

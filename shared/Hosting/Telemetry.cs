@@ -22,8 +22,12 @@ public static class Telemetry
     /// <summary>The services' own activity sources are named under this prefix.</summary>
     public const string SourcePrefix = "Apmatrix.";
 
-    /// <summary>The standard OTLP setting (an environment variable): where spans are sent.</summary>
+    /// <summary>The standard OTLP settings (environment variables): where spans and metrics are sent, or each alone.</summary>
     public const string OtlpEndpoint = "OTEL_EXPORTER_OTLP_ENDPOINT";
+
+    public const string OtlpTracesEndpoint = "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT";
+
+    public const string OtlpMetricsEndpoint = "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT";
 
     public static WebApplicationBuilder AddApmatrixTelemetry(this WebApplicationBuilder builder)
     {
@@ -31,24 +35,29 @@ public static class Telemetry
         builder.Services.AddOptions<TelemetryOptions>().Bind(configuration.GetSection(TelemetryOptions.Section))
             .Validate(o => o.SampleRatio is >= 0 and <= 1, "Telemetry:SampleRatio must be from 0 to 1").ValidateOnStart();
         var otlp = configuration[OtlpEndpoint] is { Length: > 0 };
+        var otlpTraces = otlp || configuration[OtlpTracesEndpoint] is { Length: > 0 };
+        var otlpMetrics = otlp || configuration[OtlpMetricsEndpoint] is { Length: > 0 };
         var console = configuration.GetSection(TelemetryOptions.Section).GetValue<bool>(nameof(TelemetryOptions.Console));
-        if (!otlp && !console) return builder;
+        if (!otlpTraces && !otlpMetrics && !console) return builder;
 
-        builder.Services.AddOpenTelemetry()
-            .ConfigureResource(resource => resource.AddService(ServiceName(builder.Environment.ApplicationName)))
-            .WithTracing(tracing =>
+        var telemetry = builder.Services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService(ServiceName(builder.Environment.ApplicationName)));
+        if (otlpTraces || console)
+            telemetry.WithTracing(tracing =>
             {
                 tracing.SetSampler(services => new CallerlessClientsDropped(
                         new ParentBasedSampler(new TraceIdRatioBasedSampler(services.GetRequiredService<IOptions<TelemetryOptions>>().Value.SampleRatio))))
-                    .AddAspNetCoreInstrumentation(o => o.Filter = context => !context.Request.Path.StartsWithSegments("/health"))
+                    // Probes and scrapes come every few seconds and say nothing about a change.
+                    .AddAspNetCoreInstrumentation(o => o.Filter = context =>
+                        !context.Request.Path.StartsWithSegments("/health") && !context.Request.Path.StartsWithSegments(MetricsSetup.Path))
                     .AddHttpClientInstrumentation()
                     .AddNpgsql()
                     .AddSource(DiagnosticHeaders.DefaultListenerName, SourcePrefix + "*");
-                if (otlp) tracing.AddOtlpExporter();
+                if (otlpTraces) tracing.AddOtlpExporter();
                 if (console) tracing.AddConsoleExporter();
             });
         // The services' meters go to the OTLP receiver too; /metrics serves them to Prometheus either way.
-        if (otlp) builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(SourcePrefix + "*").AddOtlpExporter());
+        if (otlpMetrics) telemetry.WithMetrics(metrics => metrics.AddMeter(SourcePrefix + "*").AddOtlpExporter());
         return builder;
     }
 
