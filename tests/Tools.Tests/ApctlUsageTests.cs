@@ -3,9 +3,16 @@ using Apmatrix.Apctl.Cli;
 namespace Apmatrix.Tools.Tests;
 
 /// <summary>apctl's command line without services: help, version, completion, and bad usage as exit 2.</summary>
+[Collection(Environment)]
 public sealed class ApctlUsageTests
 {
-    static async Task<(int Code, string Out, string Error)> RunAsync(params string[] args)
+    /// <summary>The tests that set apctl's environment variables, which are the whole process's: one at a time.</summary>
+    public const string Environment = "apctl environment";
+
+    // Port 1: were anything sent, it would fail as unreachable (3), not as bad usage.
+    static readonly string[] Nowhere = ["--apbus-url", "http://127.0.0.1:1", "--vfioap-url", "http://127.0.0.1:1", "--guestvm-url", "http://127.0.0.1:1"];
+
+    public static async Task<(int Code, string Out, string Error)> RunAsync(params string[] args)
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
@@ -34,13 +41,106 @@ public sealed class ApctlUsageTests
     [InlineData("mdev", "modify", "h", "m", "--assign-adapter", "256")]
     [InlineData("mdev", "modify", "h", "m")]
     [InlineData("mdev", "define", "h", "m", "--jsonfile", "/nonexistent/m.json")]
+    [InlineData("host", "define", "X", "--apm", "4-5", "--aqm", "0-3,zz", "--adm", "0")]
+    [InlineData("host", "define", "X", "--apmask", "0xz")]
+    [InlineData("host", "define", "X", "--max-adapter", "256")]
+    [InlineData("host", "masks", "h", "--apmask", "1-", "--aqmask", "")]
+    [InlineData("host", "config", "h", "--apm", "1", "--aqm", "1", "--adm", "300")]
+    [InlineData("host", "config", "h", "--apm", "1", "--aqm", "1", "--adm", "1", "--wait", "--timeout", "0")]
+    [InlineData("errors", "redrive", "q_error", "--count", "0")]
     public async Task Should_call_bad_usage_2_before_calling_anything(params string[] args)
     {
-        // Port 1: were anything sent, it would fail as unreachable (3), not as bad usage.
-        var (code, _, error) = await RunAsync([.. args, "--apbus-url", "http://127.0.0.1:1", "--vfioap-url", "http://127.0.0.1:1"]);
+        var (code, _, error) = await RunAsync([.. args, .. Nowhere]);
 
         Assert.True(code == ExitCodes.BadInput, $"exit {code}: {error}");
         Assert.StartsWith("apctl: ", error);
+    }
+
+    [Theory]
+    [InlineData("host", "show", "", "host name is required")]
+    [InlineData("host", "show", ".", "'.' breaks the rule for host names")]
+    [InlineData("ap", "list", "h*", "'h*' breaks the rule for host names")]
+    [InlineData("mdev", "show", "h", "..", "'..' breaks the rule for mdev names")]
+    [InlineData("mdev", "show", "h", "", "mdev name is required")]
+    [InlineData("mdev", "remove", "h", "m/../n", "'m/../n' breaks the rule for mdev names")]
+    [InlineData("mdev", "attach", "h", "m", "--guest", "g 1", "'g 1' breaks the rule for guest names")]
+    [InlineData("guest", "show", "h", "", "guest name is required")]
+    [InlineData("guest", "define", "h/x", "g", "'h/x' breaks the rule for host names")]
+    public async Task Should_refuse_a_name_breaking_the_rule_before_calling_anything(params string[] args)
+    {
+        var (code, _, error) = await RunAsync([.. args[..^1], .. Nowhere]);
+
+        Assert.True(code == ExitCodes.BadInput, $"exit {code}: {error}");
+        Assert.StartsWith($"apctl: {args[^1]}", error);
+    }
+
+    [Theory]
+    [InlineData("host", "show", "-o", "json")]
+    [InlineData("mdev", "lsit", "h", "--output", "json")]
+    [InlineData("host", "show", "..", "--output=json")]
+    public async Task Should_answer_bad_usage_as_the_JSON_error_with_output_json(params string[] args)
+    {
+        var (code, output, error) = await RunAsync([.. args, .. Nowhere]);
+
+        Assert.Equal(ExitCodes.BadInput, code);
+        Assert.Equal(ExitCodes.BadInput, System.Text.Json.Nodes.JsonNode.Parse(output)!["error"]!["exitCode"]!.GetValue<int>());
+        Assert.Empty(error);
+    }
+
+    [Theory]
+    [InlineData("APMATRIX_VFIOAP_URL", "localhost:5102", "APMATRIX_VFIOAP_URL: localhost:5102 is not an http(s) address")]
+    [InlineData("APMATRIX_VFIOAP_URL", "ftp://127.0.0.1:1/", "APMATRIX_VFIOAP_URL: ftp://127.0.0.1:1/ is not an http(s) address")]
+    [InlineData("APMATRIX_API_KEY", "k\u00e9y", "APMATRIX_API_KEY does not hold an API key: a key is one line of printable ASCII")]
+    public async Task Should_call_a_bad_address_or_key_in_the_environment_bad_input(string variable, string value, string message)
+    {
+        var before = System.Environment.GetEnvironmentVariable(variable);
+        System.Environment.SetEnvironmentVariable(variable, value);
+        try
+        {
+            var (code, _, error) = await RunAsync("host", "show", "h", "--apbus-url", "http://127.0.0.1:1", "--guestvm-url", "http://127.0.0.1:1");
+
+            Assert.True(code == ExitCodes.BadInput, $"exit {code}: {error}");
+            Assert.Equal($"apctl: {message}", error.TrimEnd());
+        }
+        finally
+        {
+            System.Environment.SetEnvironmentVariable(variable, before);
+        }
+    }
+
+    [Fact]
+    public async Task Should_call_a_key_file_of_more_than_one_line_bad_input()
+    {
+        var file = Path.GetTempFileName();
+        await File.WriteAllTextAsync(file, "first-key\nsecond-key\n");
+        try
+        {
+            var (code, _, error) = await RunAsync(["host", "list", "--api-key-file", file, .. Nowhere]);
+
+            Assert.True(code == ExitCodes.BadInput, $"exit {code}: {error}");
+            Assert.Equal($"apctl: the API key file {file} does not hold an API key: a key is one line of printable ASCII", error.TrimEnd());
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public async Task Should_call_a_run_without_scenario_files_bad_input()
+    {
+        var empty = Directory.CreateTempSubdirectory("apctl-scenarios-").FullName;
+        try
+        {
+            var (code, output, error) = await RunAsync("scenario", "run", empty);
+
+            Assert.True(code == ExitCodes.BadInput, $"exit {code}: {output}{error}");
+            Assert.Equal($"apctl: no scenario file (*.json) in {empty}", error.TrimEnd());
+        }
+        finally
+        {
+            Directory.Delete(empty);
+        }
     }
 
     [Fact]

@@ -74,9 +74,18 @@ public sealed class MdevctlDefinitionTests
     [Theory]
     [InlineData("", "not JSON")]
     [InlineData("[]", "the file is not a JSON object")]
-    [InlineData("""{"mdev_type": "vfio-pci", "attrs": []}""", "mdev_type: mdev_type is \"vfio-pci\", not vfio_ap-passthrough")]
-    [InlineData("""{"attrs": []}""", "mdev_type: mdev_type is missing, not vfio_ap-passthrough")]
-    [InlineData("""{"mdev_type": "vfio_ap-passthrough", "attrs": {"assign_adapter": "5"}}""", "attrs: attrs is not a list")]
+    [InlineData("""{"mdev_type": "vfio-pci", "start": "manual", "attrs": []}""", "mdev_type: mdev_type is \"vfio-pci\", not vfio_ap-passthrough")]
+    [InlineData("""{"start": "manual", "attrs": []}""", "mdev_type: mdev_type is missing, not vfio_ap-passthrough")]
+    [InlineData("""{"mdev_type": "vfio_ap-passthrough", "start": "manual", "attrs": {"assign_adapter": "5"}}""", "attrs: attrs is not a list")]
+    [InlineData("""{"mdev_type": "vfio_ap-passthrough", "attrs": []}""", "start: start is missing, not auto or manual")]
+    [InlineData("""{"mdev_type": "vfio_ap-passthrough", "start": null}""", "start: start is null, not auto or manual")]
+    [InlineData("""{"mdev_type": "vfio_ap-passthrough", "start": true}""", "start: start is true, not auto or manual")]
+    [InlineData("""{"mdev_type": "vfio_ap-passthrough", "start": "manual", "attrs": [{"assign_adapter": null}]}""",
+        "attrs[0] assign_adapter: null is not a string as sysfs reads it")]
+    [InlineData("""{"mdev_type": "vfio_ap-passthrough", "start": "manual", "attrs": [{"assign_adapter": "4", "assign_adapter": "5"}]}""",
+        "not JSON: Duplicate property 'assign_adapter'")]
+    [InlineData("""{"mdev_type": "vfio_ap-passthrough", "mdev_type": "vfio_ap-passthrough", "start": "manual"}""",
+        "not JSON: Duplicate property 'mdev_type'")]
     public void Should_refuse_what_is_no_vfio_ap_definition(string json, string fault)
     {
         Assert.Null(Read(json, out var faults));
@@ -84,9 +93,9 @@ public sealed class MdevctlDefinitionTests
     }
 
     [Fact]
-    public void Should_take_start_as_manual_and_attrs_as_empty_when_absent()
+    public void Should_take_attrs_as_empty_when_absent()
     {
-        var definition = Read("""{"mdev_type": "vfio_ap-passthrough"}""", out var faults);
+        var definition = Read("""{"mdev_type": "vfio_ap-passthrough", "start": "manual"}""", out var faults);
 
         Assert.Empty(faults);
         Assert.Equal(new MdevctlDefinition(false, default), definition);

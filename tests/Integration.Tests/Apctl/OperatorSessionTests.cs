@@ -113,7 +113,7 @@ public sealed class Operating_a_host_with_apctl(StackFixture stack) : IDisposabl
     public async Task Should_answer_with_exit_codes_scripts_can_rely_on()
     {
         await DefineHostAsync();
-        var bad = MdevctlFile("""{"mdev_type": "vfio_ap-passthrough", "attrs": [{"assign_adapter": "300"}, {"assign_domain": "x"}]}""");
+        var bad = MdevctlFile("""{"mdev_type": "vfio_ap-passthrough", "start": "manual", "attrs": [{"assign_adapter": "300"}, {"assign_domain": "x"}]}""");
 
         var refused = (await _apctl.JsonAsync(ExitCodes.BadInput, "mdev", "define", _host, "m1", "--jsonfile", bad))["error"]!;
         Assert.Equal([0, 1], refused["faults"]!.AsArray().Select(f => f!["attribute"]!.GetValue<int>()));

@@ -24,7 +24,7 @@ public static class ApctlCli
         CustomParser = result =>
         {
             var text = result.Tokens.Single().Value;
-            if (Uri.TryCreate(text, UriKind.Absolute, out var url) && url.Scheme is "http" or "https") return url;
+            if (HttpAddress(text) is { } url) return url;
             result.AddError($"{name}: {text} is not an http(s) address");
             return null;
         },
@@ -49,6 +49,8 @@ public static class ApctlCli
         var parse = Build(io).Parse(args);
         if (parse.Errors.Count > 0)
         {
+            if (Json(parse))
+                return Session.Fail(new ApctlException(ExitCodes.BadInput, string.Join("; ", parse.Errors.Select(e => e.Message))), true, io.Out, io.Error);
             foreach (var error in parse.Errors) await io.Error.WriteLineAsync($"apctl: {error.Message}");
             await io.Error.WriteLineAsync("see: apctl --help");
             return ExitCodes.BadInput;
@@ -60,13 +62,16 @@ public static class ApctlCli
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            // Not 1: a script must not read a failure of apctl's own as the rules refusing.
-            await io.Error.WriteLineAsync($"apctl: failed: {e}");
-            return ExitCodes.Unavailable;
+            // Not 1: a script must not read a failure of apctl's own as the rules refusing; one line, as every error, no stack trace.
+            return Session.Fail(new ApctlException(ExitCodes.Unavailable, $"failed: {e.GetType().Name}: {e.Message.ReplaceLineEndings(" ")}"), Json(parse),
+                io.Out, io.Error);
         }
     }
 
-    static Globals GlobalsOf(ParseResult parse) => new(parse.GetValue(Output) == "json",
+    /// <summary>Whether errors go out as JSON: read from the parse even when it failed, so bad usage honours <c>-o json</c> too.</summary>
+    static bool Json(ParseResult parse) => parse.GetResult(Output)?.Tokens is [.., { Value: "json" }];
+
+    static Globals GlobalsOf(ParseResult parse) => new(Json(parse),
         Url(parse.GetValue(ApBusUrl), "APMATRIX_APBUS_URL", "http://127.0.0.1:5101"),
         Url(parse.GetValue(VfioApUrl), "APMATRIX_VFIOAP_URL", "http://127.0.0.1:5102"),
         Url(parse.GetValue(GuestVmUrl), "APMATRIX_GUESTVM_URL", "http://127.0.0.1:5103"),
@@ -76,10 +81,11 @@ public static class ApctlCli
     {
         if (flag is not null) return flag;
         var text = Environment.GetEnvironmentVariable(variable) is { Length: > 0 } url ? url : fallback;
-        return Uri.TryCreate(text, UriKind.Absolute, out var address)
-            ? address
-            : throw new ApctlException(ExitCodes.BadInput, $"{variable}: {text} is not an http(s) address");
+        return HttpAddress(text) ?? throw new ApctlException(ExitCodes.BadInput, $"{variable}: {text} is not an http(s) address");
     }
+
+    /// <summary>An absolute http or https address; anything else (<c>localhost:5102</c> reads as scheme <c>localhost</c>) is null.</summary>
+    static Uri? HttpAddress(string text) => Uri.TryCreate(text, UriKind.Absolute, out var url) && url.Scheme is "http" or "https" ? url : null;
 
     /// <summary>Runs <paramref name="action"/> in a <see cref="Session"/>; a refusal or failure becomes its exit code.</summary>
     public static Command Does(this Command command, Io io, Func<ParseResult, Session, CancellationToken, Task<int>> action)
@@ -93,7 +99,7 @@ public static class ApctlCli
             }
             catch (ApctlException failure)
             {
-                return Session.Fail(failure, parse.GetValue(Output) == "json", io.Out, io.Error);
+                return Session.Fail(failure, Json(parse), io.Out, io.Error);
             }
         });
         return command;

@@ -26,7 +26,8 @@ public sealed class Session(Globals globals, TextWriter output, TextWriter error
     /// <summary>The services as the scenario runner's stack target takes them.</summary>
     public Scenarios.Stack.StackEndpoints Endpoints => new(globals.ApBus, globals.VfioAp, globals.GuestVm, ApiKey);
 
-    public string? ApiKey => _apiKey ??= globals.ApiKeyFile is { } file ? ReadKey(file) : Environment.GetEnvironmentVariable("APMATRIX_API_KEY") is { Length: > 0 } key ? key : null;
+    public string? ApiKey => _apiKey ??= globals.ApiKeyFile is { } file ? Checked(ReadKey(file), $"the API key file {file}")
+        : Environment.GetEnvironmentVariable("APMATRIX_API_KEY") is { Length: > 0 } key ? Checked(key, "APMATRIX_API_KEY") : null;
 
     static string ReadKey(string file)
     {
@@ -39,6 +40,11 @@ public sealed class Session(Globals globals, TextWriter output, TextWriter error
             throw new ApctlException(ExitCodes.BadInput, $"cannot read the API key file {file}: {e.Message}");
         }
     }
+
+    /// <summary>A key goes into an HTTP header as it is: one line of printable ASCII, else bad input; never echoed, it is a secret.</summary>
+    static string Checked(string key, string source) => key.Length > 0 && key.All(c => c is >= ' ' and <= '~')
+        ? key
+        : throw new ApctlException(ExitCodes.BadInput, $"{source} does not hold an API key: a key is one line of printable ASCII");
 
     /// <summary>The result: <paramref name="json"/> as JSON, or <paramref name="text"/> for a person.</summary>
     public void Write(JsonNode? json, Action<TextWriter> text)

@@ -12,6 +12,9 @@ public static class ErrorCommands
 {
     static readonly Argument<string> Queue = new("queue") { Description = "a dead-letter queue, as errors list names it" };
 
+    // The most one POST /dead-letters/{queue}/redrive moves (its count's maximum); apctl pages a larger --count.
+    const int RedrivenPerCall = 10_000;
+
     public static Command Build(Io io)
     {
         var command = new Command("errors", "dead-lettered messages: list, show, and re-drive them");
@@ -53,22 +56,23 @@ public static class ErrorCommands
             });
         }));
 
-        var moved = new Option<int?>("--count") { Description = "how many of the oldest to send back (all when absent)" };
+        var moved = new Option<int?>("--count") { Description = "how many of the oldest to send back (all when absent)" }.Within(1);
         var redrive = new Command("redrive", "sends dead-lettered messages back to the queue each came from, oldest first") { Queue, moved };
         command.Subcommands.Add(redrive.Does(io, async (parse, session, ct) =>
         {
             var (service, client) = await OwnerAsync(session, parse.GetValue(Queue)!, ct);
             var (total, remaining, limit) = (0, 0L, parse.GetValue(moved));
-            // Without --count, everything: the service moves a bounded number per call.
+            // Without --count, everything: the service moves a bounded number per call, and at most RedrivenPerCall when asked for a count.
             do
             {
-                var result = await client.CallAsync(ApiRoutes.RedriveDeadLetters, [parse.GetValue(Queue)!], ct, new { count = limit is { } n ? n - total : (int?)null });
+                var count = limit is { } n ? Math.Min(n - total, RedrivenPerCall) : (int?)null;
+                var result = await client.CallAsync(ApiRoutes.RedriveDeadLetters, [parse.GetValue(Queue)!], ct, new { count });
                 var now = result!["moved"]!.GetValue<int>();
                 total += now;
                 remaining = result["remaining"]!.GetValue<long>();
                 if (now == 0) break;
             }
-            while (limit is null && remaining > 0 || limit is { } wanted && total < wanted && remaining > 0);
+            while (remaining > 0 && (limit is null || total < limit));
             session.Write(new JsonObject { ["service"] = service, ["queue"] = parse.GetValue(Queue), ["moved"] = total, ["remaining"] = remaining },
                 output => output.WriteLine($"{parse.GetValue(Queue)}: {total} message(s) sent back, {remaining} left"));
         }));

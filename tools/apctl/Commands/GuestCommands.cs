@@ -6,7 +6,7 @@ namespace Apmatrix.Apctl.Commands;
 /// <summary><c>apctl guest</c>: the guests GuestVm simulates, their APCBs and the updates they applied.</summary>
 public static class GuestCommands
 {
-    static readonly Argument<string> Guest = new("guest") { Description = "the guest's name" };
+    static readonly Argument<string> Guest = new Argument<string>("guest") { Description = "the guest's name" }.Named("guest");
 
     public static Command Build(Io io)
     {

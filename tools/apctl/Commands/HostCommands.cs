@@ -7,7 +7,7 @@ namespace Apmatrix.Apctl.Commands;
 /// <summary><c>apctl host</c>: the hosts' AP buses (ApBus) and what vfio_ap has applied of them (VfioAp).</summary>
 public static class HostCommands
 {
-    public static readonly Argument<string> Host = new("host") { Description = "the host's name" };
+    public static readonly Argument<string> Host = new Argument<string>("host") { Description = "the host's name" }.Named("host");
 
     public static Command Build(Io io)
     {
@@ -84,13 +84,13 @@ public static class HostCommands
 
     static Command Define(Io io)
     {
-        var apm = new Option<string>("--apm") { Description = "adapters in the configuration (range list 4-5,9 or sysfs hex 0x0c)", DefaultValueFactory = _ => "" };
-        var aqm = new Option<string>("--aqm") { Description = "usage domains in the configuration", DefaultValueFactory = _ => "" };
-        var adm = new Option<string>("--adm") { Description = "control domains in the configuration", DefaultValueFactory = _ => "" };
-        var maxAdapter = new Option<int?>("--max-adapter") { Description = "the host's highest adapter id (255 when absent)" };
-        var maxDomain = new Option<int?>("--max-domain") { Description = "the host's highest domain id (255 when absent)" };
-        var apmask = new Option<string?>("--apmask") { Description = "adapters the host's default drivers keep (with --aqmask)" };
-        var aqmask = new Option<string?>("--aqmask") { Description = "domains the host's default drivers keep (with --apmask)" };
+        var apm = new Option<string>("--apm") { Description = "adapters in the configuration (range list 4-5,9 or sysfs hex 0x0c)", DefaultValueFactory = _ => "" }.IdSet();
+        var aqm = new Option<string>("--aqm") { Description = "usage domains in the configuration", DefaultValueFactory = _ => "" }.IdSet();
+        var adm = new Option<string>("--adm") { Description = "control domains in the configuration", DefaultValueFactory = _ => "" }.IdSet();
+        var maxAdapter = new Option<int?>("--max-adapter") { Description = "the host's highest adapter id (255 when absent)" }.Within(0, 255);
+        var maxDomain = new Option<int?>("--max-domain") { Description = "the host's highest domain id (255 when absent)" }.Within(0, 255);
+        var apmask = new Option<string?>("--apmask") { Description = "adapters the host's default drivers keep (with --aqmask)" }.IdSet();
+        var aqmask = new Option<string?>("--aqmask") { Description = "domains the host's default drivers keep (with --apmask)" }.IdSet();
         var form = new Option<string>("--event-form") { Description = "how its bus events leave", DefaultValueFactory = _ => "grouped" }
             .AcceptOnlyFromAmong("grouped", "per-queue");
         var mode = new Option<string>("--mode") { Description = "how vfio_ap hot plugs its queues", DefaultValueFactory = _ => "batched" }
@@ -102,6 +102,8 @@ public static class HostCommands
         return command.Does(io, async (parse, session, ct) =>
         {
             var host = parse.GetValue(Host)!;
+            // VfioAp first: a host's mode is fixed once it has bus events, and ApBus's define scans at once. Every field is checked
+            // as it parses, so ApBus can refuse only a host it has, which VfioAp then has too: the first PUT changed nothing.
             var vfioAp = await session.VfioAp.CallAsync(ApiRoutes.DefineHost, [host], ct, new { mode = parse.GetValue(mode) });
             var bus = await session.ApBus.CallAsync(ApiRoutes.DefineBus, [host], ct, new
             {
@@ -116,11 +118,12 @@ public static class HostCommands
 
     static Command Config(Io io)
     {
-        var apm = new Option<string>("--apm") { Description = "the adapters after the change", Required = true };
-        var aqm = new Option<string>("--aqm") { Description = "the usage domains after the change", Required = true };
-        var adm = new Option<string>("--adm") { Description = "the control domains after the change", Required = true };
+        var apm = new Option<string>("--apm") { Description = "the adapters after the change", Required = true }.IdSet();
+        var aqm = new Option<string>("--aqm") { Description = "the usage domains after the change", Required = true }.IdSet();
+        var adm = new Option<string>("--adm") { Description = "the control domains after the change", Required = true }.IdSet();
         var wait = new Option<bool>("--wait") { Description = "wait until vfio_ap has applied the scan and every guest acknowledged its update" };
-        var timeout = new Option<TimeSpan>("--timeout") { Description = "how long --wait waits", DefaultValueFactory = _ => TimeSpan.FromMinutes(2) };
+        var timeout = new Option<int>("--timeout") { Description = "how many seconds --wait waits (120 when absent)", DefaultValueFactory = _ => 120 }
+            .Within(1, 86_400);
         var command = new Command("config", "changes the host's AP configuration: a full scan (config changed, removals, probes, scan complete)")
         {
             Host, apm, aqm, adm, wait, timeout,
@@ -137,7 +140,7 @@ public static class HostCommands
                 session.Write(changed, output => output.WriteLine($"host {host}: configuration changed, bus events up to {last}"));
                 return;
             }
-            var progress = await ScanProgress.WaitAsync(session, host, before, last, parse.GetValue(timeout), io.Terminal && !session.Json, ct);
+            var progress = await ScanProgress.WaitAsync(session, host, before, last, TimeSpan.FromSeconds(parse.GetValue(timeout)), io.Terminal && !session.Json, ct);
             session.Write(progress.ToJson(host, last), output => output.WriteLine(
                 $"host {host}: scan applied (bus events up to {last}); {progress.Acknowledged} of {progress.Guests} guest(s) acknowledged"));
         });
@@ -145,8 +148,8 @@ public static class HostCommands
 
     static Command Masks(Io io)
     {
-        var apmask = new Option<string>("--apmask") { Description = "adapters the host's default drivers keep", Required = true };
-        var aqmask = new Option<string>("--aqmask") { Description = "domains the host's default drivers keep", Required = true };
+        var apmask = new Option<string>("--apmask") { Description = "adapters the host's default drivers keep", Required = true }.IdSet();
+        var aqmask = new Option<string>("--aqmask") { Description = "domains the host's default drivers keep", Required = true }.IdSet();
         var command = new Command("masks", "changes the bus's apmask and aqmask: vfio_ap refuses a change that would take a queue an mdev holds") { Host, apmask, aqmask };
         return command.Does(io, async (parse, session, ct) =>
         {

@@ -9,7 +9,7 @@ namespace Apmatrix.Apctl.Commands;
 /// <summary><c>apctl mdev</c>: vfio_ap's mediated devices, with mdevctl's JSON in and out.</summary>
 public static class MdevCommands
 {
-    static readonly Argument<string> Mdev = new("mdev") { Description = "the mdev's name" };
+    static readonly Argument<string> Mdev = new Argument<string>("mdev") { Description = "the mdev's name" }.Named("mdev");
     static readonly Option<bool> DumpJson = new("--dumpjson") { Description = "mdevctl's JSON (the form mdevctl define --jsonfile reads)" };
 
     /// <summary>modify's options: the sysfs attribute each stands for, and which mask of the matrix it changes.</summary>
@@ -88,7 +88,7 @@ public static class MdevCommands
     static Command Define(Io io)
     {
         var file = new Option<FileInfo>("--jsonfile") { Description = "mdevctl's JSON for a vfio_ap mdev", Required = true };
-        var guest = new Option<string?>("--guest") { Description = "the guest to attach it to when the file says start: auto" };
+        var guest = new Option<string?>("--guest") { Description = "the guest to attach it to when the file says start: auto" }.Named("guest");
         var command = new Command("define", "creates an mdev with the whole matrix of an mdevctl file in one change: a bad file or a refusal changes nothing")
         {
             HostCommands.Host, Mdev, file, guest,
@@ -164,7 +164,7 @@ public static class MdevCommands
 
     static Command Attach(Io io)
     {
-        var guest = new Option<string>("--guest") { Description = "the guest that gets the mdev's queues in its APCB", Required = true };
+        var guest = new Option<string>("--guest") { Description = "the guest that gets the mdev's queues in its APCB", Required = true }.Named("guest");
         var command = new Command("attach", "gives an mdev to a guest") { HostCommands.Host, Mdev, guest };
         return command.Does(io, async (parse, session, ct) =>
         {

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Net;
 using Apmatrix.Apctl.Cli;
 using Apmatrix.Contracts;
 using Apmatrix.Engine;
@@ -29,17 +30,25 @@ public static class ScenarioCommand
             {
                 throw new ApctlException(ExitCodes.BadInput, $"malformed scenario: {e.Message}");
             }
+            if (scenarios.Count == 0)
+                throw new ApctlException(ExitCodes.BadInput, $"no scenario file (*.json) in {string.Join(" ", parse.GetValue(paths)!)}");
             BusEventForms.TryParse(parse.GetValue(form), out var eventForm);
             var onStack = parse.GetValue(stack);
-            var endpoints = session.Endpoints;
             var results = new List<ScenarioResult>();
             foreach (var (scenario, index) in scenarios.Select((s, i) => (s, i + 1)))
             {
                 if (scenarios.Count > 1) await session.Error.WriteLineAsync($"[{index}/{scenarios.Count}] {scenario.File}");
-                await using IScenarioTarget target = onStack ? new StackTarget(endpoints, StackTarget.HostIdFor(scenario), eventForm) : new InProcessTarget();
+                await using IScenarioTarget target = onStack ? new StackTarget(session.Endpoints, StackTarget.HostIdFor(scenario), eventForm) : new InProcessTarget();
                 try
                 {
                     results.Add(await ScenarioRunner.RunAsync(scenario, target, ct));
+                }
+                catch (HttpRequestException e) when (e.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
+                {
+                    // As every other verb: the stack refusing the request or its key is bad input, not the stack being away.
+                    throw new ApctlException(ExitCodes.BadInput, e.StatusCode == HttpStatusCode.Unauthorized
+                        ? $"{scenario.File}: the stack does not know the API key (APMATRIX_API_KEY or --api-key-file)"
+                        : $"{scenario.File}: the stack refused: {e.Message}");
                 }
                 catch (Exception e) when (e is HttpRequestException or TimeoutException or TaskCanceledException && !ct.IsCancellationRequested)
                 {

@@ -21,7 +21,8 @@ public sealed record MdevctlDefinition(bool AutoStart, ApMatrix Matrix)
         JsonNode? root;
         try
         {
-            root = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip });
+            // A name twice would leave which value counts to the reader: refused, as a fault of the file.
+            root = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowDuplicateProperties = false });
         }
         catch (JsonException e)
         {
@@ -37,10 +38,11 @@ public sealed record MdevctlDefinition(bool AutoStart, ApMatrix Matrix)
             if (key is not ("mdev_type" or "start" or "attrs"))
                 faults.Add(new MdevctlFault(null, key, $"unknown field {key}: mdevctl's vfio_ap definitions have mdev_type, start and attrs"));
         if (Text(definition["mdev_type"]) is not MdevType)
-            faults.Add(new MdevctlFault(null, "mdev_type", $"mdev_type is {Quote(definition["mdev_type"])}, not {MdevType}"));
-        var start = Text(definition["start"]) ?? "manual";
+            faults.Add(new MdevctlFault(null, "mdev_type", $"mdev_type is {Quote(definition, "mdev_type")}, not {MdevType}"));
+        // mdevctl refuses a definition without start ("invalid json"), so a file it would not load is refused here too.
+        var start = Text(definition["start"]);
         if (start is not ("auto" or "manual"))
-            faults.Add(new MdevctlFault(null, "start", $"start is {Quote(definition["start"])}, not auto or manual"));
+            faults.Add(new MdevctlFault(null, "start", $"start is {Quote(definition, "start")}, not auto or manual"));
         var masks = new Bitmap256[Attributes.Length];
         if (definition["attrs"] is { } attrs and not JsonArray)
             faults.Add(new MdevctlFault(null, "attrs", "attrs is not a list"));
@@ -94,7 +96,10 @@ public sealed record MdevctlDefinition(bool AutoStart, ApMatrix Matrix)
 
     static string? Text(JsonNode? node) => node is JsonValue value && value.TryGetValue<string>(out var text) ? text : null;
 
-    static string Quote(JsonNode? node) => node?.ToJsonString() ?? "missing";
+    static string Quote(JsonNode? node) => node?.ToJsonString() ?? "null";
+
+    /// <summary>A field's value as the file has it: <c>null</c> when written so, <c>missing</c> when absent.</summary>
+    static string Quote(JsonObject definition, string field) => definition.ContainsKey(field) ? Quote(definition[field]) : "missing";
 }
 
 /// <summary>One fault of an mdevctl file: where (attribute index from 0, field) and why.</summary>

@@ -1,0 +1,71 @@
+using System.Text.Json.Nodes;
+using Apmatrix.Apctl.Cli;
+
+namespace Apmatrix.Tools.Tests;
+
+/// <summary>apctl against a <see cref="FakeService"/>: what it makes of answers the real services would rarely give.</summary>
+[Collection(ApctlUsageTests.Environment)]
+public sealed class ApctlServiceAnswerTests
+{
+    static Task<(int Code, string Out, string Error)> RunAsync(FakeService service, params string[] args) => ApctlUsageTests.RunAsync(
+        [.. args, "--apbus-url", service.Url.ToString(), "--vfioap-url", service.Url.ToString(), "--guestvm-url", service.Url.ToString()]);
+
+    [Fact]
+    public async Task Should_report_a_failure_of_its_own_in_one_line_without_a_stack_trace()
+    {
+        using var service = new FakeService((_, _, _) => (200, "<html>not JSON</html>"));
+
+        var (code, _, error) = await RunAsync(service, "host", "show", "h");
+        var (jsonCode, json, _) = await RunAsync(service, "host", "show", "h", "-o", "json");
+
+        Assert.Equal(ExitCodes.Unavailable, code);
+        Assert.StartsWith("apctl: failed: ", Assert.Single(error.TrimEnd().Split('\n')));
+        Assert.Equal(ExitCodes.Unavailable, jsonCode);
+        Assert.Equal(ExitCodes.Unavailable, JsonNode.Parse(json)!["error"]!["exitCode"]!.GetValue<int>());
+    }
+
+    [Theory]
+    [InlineData(400)]
+    [InlineData(401)]
+    [InlineData(403)]
+    public async Task Should_call_a_stack_refusing_the_key_or_request_bad_input_as_every_verb_does(int status)
+    {
+        using var service = new FakeService((_, _, _) => (status, ""));
+
+        var (code, _, error) = await RunAsync(service, "scenario", "run", "--stack", Path.Combine(Repository, "tests/scenarios/01-adapter-added.json"));
+
+        Assert.True(code == ExitCodes.BadInput, $"exit {code}: {error}");
+    }
+
+    [Fact]
+    public async Task Should_redrive_a_count_above_the_services_limit_in_pages_it_takes()
+    {
+        var remaining = 25_000;
+        using var service = new FakeService((method, path, body) =>
+        {
+            if (method == "GET") return (200, path == "/dead-letters" ? $$"""[{"queue": "q_error", "messages": {{remaining}}}]""" : "[]");
+            var count = JsonNode.Parse(body)!["count"]!.GetValue<int>();
+            if (count > 10_000) return (400, "");
+            remaining -= count;
+            return (200, $$"""{"queue": "q_error", "moved": {{count}}, "remaining": {{remaining}}}""");
+        });
+
+        var (code, output, error) = await RunAsync(service, "errors", "redrive", "q_error", "--count", "20000");
+
+        Assert.True(code == ExitCodes.Done, $"exit {code}: {error}");
+        Assert.Equal("q_error: 20000 message(s) sent back, 5000 left", output.TrimEnd());
+        Assert.Equal(["""{"count":10000}""", """{"count":10000}"""],
+            service.Requests.Where(r => r.StartsWith("POST", StringComparison.Ordinal)).Select(r => r[(r.IndexOf('{'))..]));
+    }
+
+    /// <summary>The repository's root, where tests/scenarios is.</summary>
+    static string Repository
+    {
+        get
+        {
+            var directory = new DirectoryInfo(AppContext.BaseDirectory);
+            while (!Directory.Exists(Path.Combine(directory.FullName, "tests", "scenarios"))) directory = directory.Parent!;
+            return directory.FullName;
+        }
+    }
+}

@@ -1,0 +1,52 @@
+using System.Net;
+using Apmatrix.LoadTest;
+
+namespace Apmatrix.Tools.Tests;
+
+/// <summary>A service on a loopback port that answers every request with <paramref name="answer"/> and records what it was sent.</summary>
+public sealed class FakeService : IDisposable
+{
+    readonly HttpListener _listener = new();
+    readonly Func<string, string, string, (int Status, string Body)> _answer;
+
+    public FakeService(Func<string, string, string, (int Status, string Body)> answer)
+    {
+        _answer = answer;
+        Url = new LoopbackPorts().Next();
+        _listener.Prefixes.Add($"{Url}/");
+        _listener.Start();
+        _ = ServeAsync();
+    }
+
+    public Uri Url { get; }
+
+    /// <summary>Each request as <c>METHOD /path body</c>, in the order they came.</summary>
+    public List<string> Requests { get; } = [];
+
+    async Task ServeAsync()
+    {
+        while (_listener.IsListening)
+        {
+            HttpListenerContext context;
+            try
+            {
+                context = await _listener.GetContextAsync();
+            }
+            catch (Exception e) when (e is HttpListenerException or ObjectDisposedException)
+            {
+                return;
+            }
+            using var reader = new StreamReader(context.Request.InputStream);
+            var body = await reader.ReadToEndAsync();
+            var (method, path) = (context.Request.HttpMethod, context.Request.Url!.AbsolutePath);
+            lock (Requests) Requests.Add($"{method} {path} {body}".TrimEnd());
+            var (status, text) = _answer(method, path, body);
+            context.Response.StatusCode = status;
+            context.Response.ContentType = "application/json";
+            await using (var output = context.Response.OutputStream)
+                await output.WriteAsync(System.Text.Encoding.UTF8.GetBytes(text));
+        }
+    }
+
+    public void Dispose() => _listener.Close();
+}
