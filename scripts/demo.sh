@@ -40,6 +40,9 @@ operator_hash=$(sha256 "$APMATRIX_API_KEY")
 export Auth__Clients__operator__KeySha256=$operator_hash Auth__Clients__operator__Role=operator
 dashboard_hash=$(sha256 "$APMATRIX_DASHBOARD_KEY")
 export Auth__Clients__dashboard__KeySha256=$dashboard_hash Auth__Clients__dashboard__Role=viewer
+# A person's read-only key: the dashboard, every service's reads and /metrics.
+viewer_hash=$(sha256 "$APMATRIX_VIEWER_KEY")
+export Auth__Clients__viewer__KeySha256=$viewer_hash Auth__Clients__viewer__Role=viewer
 
 pids=()
 stop_services() {
@@ -71,8 +74,7 @@ start ApBus 5101 ConnectionStrings__RabbitMq="$APMATRIX_RABBITMQ_APBUS" Connecti
   Services__VfioApKey="$APMATRIX_APBUS_KEY" \
   Auth__Clients__vfioap__KeySha256="$(sha256 "$APMATRIX_VFIOAP_KEY")" Auth__Clients__vfioap__Role=service
 start Dashboard 5104 Services__ApBusKey="$APMATRIX_DASHBOARD_KEY" Services__VfioApKey="$APMATRIX_DASHBOARD_KEY" \
-  Services__GuestVmKey="$APMATRIX_DASHBOARD_KEY" \
-  Auth__Clients__viewer__KeySha256="$(sha256 "$APMATRIX_VIEWER_KEY")" Auth__Clients__viewer__Role=viewer
+  Services__GuestVmKey="$APMATRIX_DASHBOARD_KEY"
 echo "dashboard: http://127.0.0.1:5104/ with the viewer's key (APMATRIX_VIEWER_KEY in .run/api-keys.env)" >&2
 
 apctl="dotnet tools/apctl/bin/Release/net10.0/apctl.dll"
