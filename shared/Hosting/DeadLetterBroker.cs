@@ -72,7 +72,8 @@ public sealed class DeadLetterBroker(IConfiguration configuration, BrokerTopolog
                     break;
                 }
                 // Confirmed (the channel tracks confirms) before the copy is acknowledged; a failure closes the connection, which returns the copy.
-                await session.Channel.BasicPublishAsync(home, message.RoutingKey, mandatory: true, Redriven(message.BasicProperties), message.Body, session.Cancellation);
+                var redriven = Redriven(message.BasicProperties, Publishers.User(_broker), queues.IsShared(queue));
+                await session.Channel.BasicPublishAsync(home, message.RoutingKey, mandatory: true, redriven, message.Body, session.Cancellation);
                 await session.Channel.BasicAckAsync(message.DeliveryTag, multiple: false, session.Cancellation);
                 moved++;
             }
@@ -83,17 +84,25 @@ public sealed class DeadLetterBroker(IConfiguration configuration, BrokerTopolog
         queues.HomeOf(queues.IsShared(queue) ? DeadLetterMessage.Header(properties.Headers, DeadLetterMessage.FirstDeathQueue) ?? "" : queue);
 
     /// <summary>
-    /// The message as it was before it died, sent by this service: MassTransit's and the broker's death headers dropped
-    /// (a new fault writes its own), and its publisher kept in <see cref="Publishers.Header"/>, since RabbitMQ lets a
-    /// connection stamp only its own user as <c>user_id</c>; <see cref="PublisherCheckFilter{TMessage}"/> takes it from there.
+    /// The message as it was before it died, sent by this service (<paramref name="self"/>): MassTransit's and the broker's
+    /// death headers dropped (a new fault writes its own), and its publisher kept in <see cref="Publishers.Header"/>, since
+    /// RabbitMQ lets a connection stamp only its own user as <c>user_id</c>; <see cref="PublisherCheckFilter{TMessage}"/>
+    /// takes it from there. Only a <c>user_id</c> RabbitMQ validated, or a header this service wrote, names the publisher:
+    /// the header of an unstamped message in the <paramref name="shared"/> dead-letter queue, which another service may
+    /// write to, is dropped.
     /// </summary>
-    BasicProperties Redriven(IReadOnlyBasicProperties died)
+    public static BasicProperties Redriven(IReadOnlyBasicProperties died, string self, bool shared)
     {
         var headers = new Dictionary<string, object?>();
         foreach (var (name, value) in died.Headers ?? new Dictionary<string, object?>())
             if (!IsDeathHeader(name)) headers[name] = value;
-        if (died.IsUserIdPresent()) headers[Publishers.Header] = died.UserId;
-        return new BasicProperties(died) { Headers = headers, UserId = Publishers.User(_broker) };
+        if (died.IsUserIdPresent())
+        {
+            // Stamped by this service itself: an earlier re-drive, whose header it wrote from a validated user_id.
+            if (died.UserId != self) headers[Publishers.Header] = died.UserId;
+        }
+        else if (shared) headers.Remove(Publishers.Header);
+        return new BasicProperties(died) { Headers = headers, UserId = self };
     }
 
     static bool IsDeathHeader(string name) =>
