@@ -438,12 +438,17 @@ rabbit_provision() {
 # pg_definitions: the admin, one role per service and the demo's databases, as a psql script for a superuser (the
 # compose init runs it too); idempotent. The admin makes and drops the services' databases, so it is a member of
 # each service role (CREATE DATABASE ... OWNER and DROP DATABASE want that) but never creates roles. A database
-# is its owner's alone: PUBLIC may not connect, and nobody but the owner creates in its public schema.
+# is its owner's alone: PUBLIC may not connect (nor to postgres and template1), and nobody but the owner creates in its
+# public schema.
 pg_definitions() {
   local user
   echo "-- Written by scripts/servers.sh pg-definitions; holds passwords, never commit it."
   echo "SELECT 'CREATE ROLE $APP_USER' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$APP_USER') \\gexec"
   echo "ALTER ROLE $APP_USER WITH LOGIN CREATEDB PASSWORD '$PW';"
+  # The maintenance databases are the admin's (making and dropping the others): no service role connects to them.
+  echo "REVOKE ALL ON DATABASE postgres FROM PUBLIC;"
+  echo "REVOKE ALL ON DATABASE template1 FROM PUBLIC;"
+  echo "GRANT CONNECT, TEMPORARY ON DATABASE postgres TO $APP_USER;"
   for user in "${PG_USERS[@]}"; do
     echo "SELECT 'CREATE ROLE $user' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$user') \\gexec"
     echo "ALTER ROLE $user WITH LOGIN NOCREATEDB NOCREATEROLE NOSUPERUSER PASSWORD '$(secret "pg-$user")';"

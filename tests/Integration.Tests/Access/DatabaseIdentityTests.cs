@@ -29,6 +29,17 @@ public class Database_identities(StackFixture stack)
         Assert.Contains($"database \"{database}\"", refused.MessageText);
     }
 
+    [Theory]
+    [InlineData("apbus", "postgres")]
+    [InlineData("vfioap", "template1")]
+    [InlineData("guestvm", "postgres")]
+    public async Task Should_refuse_a_service_role_the_maintenance_databases(string role, string database)
+    {
+        var refused = await Assert.ThrowsAsync<PostgresException>(() => OpenAsync(stack.Servers.DatabaseOf(role, database)));
+
+        Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, refused.SqlState);
+    }
+
     /// <summary>Asked of PostgreSQL as the admin, so no other role needs the connect grant it must not have.</summary>
     [Theory]
     [InlineData("apbus")]
