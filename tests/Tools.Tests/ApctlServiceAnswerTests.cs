@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Apmatrix.Apctl.Cli;
+using Apmatrix.LoadTest;
 
 namespace Apmatrix.Tools.Tests;
 
@@ -32,7 +33,7 @@ public sealed class ApctlServiceAnswerTests
     {
         using var service = new FakeService((_, _, _) => (status, ""));
 
-        var (code, _, error) = await RunAsync(service, "scenario", "run", "--stack", Path.Combine(Repository, "tests/scenarios/01-adapter-added.json"));
+        var (code, _, error) = await RunAsync(service, "scenario", "run", "--stack", Path.Combine(Repository.Root(), "tests/scenarios/01-adapter-added.json"));
 
         Assert.True(code == ExitCodes.BadInput, $"exit {code}: {error}");
     }
@@ -56,16 +57,5 @@ public sealed class ApctlServiceAnswerTests
         Assert.Equal("q_error: 20000 message(s) sent back, 5000 left", output.TrimEnd());
         Assert.Equal(["""{"count":10000}""", """{"count":10000}"""],
             service.Requests.Where(r => r.StartsWith("POST", StringComparison.Ordinal)).Select(r => r[(r.IndexOf('{'))..]));
-    }
-
-    /// <summary>The repository's root, where tests/scenarios is.</summary>
-    static string Repository
-    {
-        get
-        {
-            var directory = new DirectoryInfo(AppContext.BaseDirectory);
-            while (!Directory.Exists(Path.Combine(directory.FullName, "tests", "scenarios"))) directory = directory.Parent!;
-            return directory.FullName;
-        }
     }
 }
