@@ -436,7 +436,7 @@ rabbit_provision() {
 }
 
 # pg_definitions: the admin, one role per service and the demo's databases, as a psql script for a superuser (the
-# compose init runs it too); idempotent. The admin makes and drops the services' databases, so it is a member of
+# compose stack's postgres-provision runs it too, on every up); idempotent. The admin makes and drops the services' databases, so it is a member of
 # each service role (CREATE DATABASE ... OWNER and DROP DATABASE want that) but never creates roles. A database
 # is its owner's alone: PUBLIC may not connect (nor to postgres and template1), and nobody but the owner creates in its
 # public schema.
@@ -596,7 +596,8 @@ cmd_compose_secrets() {
   local user key
   compose_secret rabbitmq-definitions.json "$(rabbit_definitions apmatrix)"
   compose_secret postgres-init.sql "$(pg_definitions)"
-  compose_secret postgres-admin "$PW"
+  # The image's superuser, which only postgres-provision uses; the admin apmatrix is made by the definitions.
+  compose_secret postgres-superuser "$(secret postgres-superuser)"
   for user in "${PG_USERS[@]}"; do
     compose_secret "$user-rabbitmq" "amqp://$user:$(secret "mq-$user")@rabbitmq:5672/apmatrix"
     compose_secret "$user-postgres" "Host=postgres;Username=$user;Password=$(secret "pg-$user")"
