@@ -11,6 +11,7 @@
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
+command -v dotnet >/dev/null || { echo "needs the .NET 10 SDK: dotnet on PATH (https://dot.net); the scripts install only the servers" >&2; exit 2; }
 serve=false
 [ "${1:-}" = "--serve" ] && serve=true
 

@@ -139,7 +139,8 @@ pkg_installed() { [[ $(dpkg-query -W -f='${Status}' "$1" 2>/dev/null) == "instal
 
 ensure_packages() {
   local missing=() p
-  for p in rabbitmq-server postgresql; do pkg_installed "$p" || missing+=("$p"); done
+  # curl: demo.sh asks the services if they are ready.
+  for p in rabbitmq-server postgresql curl; do pkg_installed "$p" || missing+=("$p"); done
   ((${#missing[@]})) || return 0
   have apt-get || die "missing ${missing[*]} and no apt-get; install them yourself or use docker"
   log "installing ${missing[*]} (apt-get, ~1-2 min)"

@@ -4,6 +4,7 @@
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
+command -v dotnet >/dev/null || { echo "needs the .NET 10 SDK: dotnet on PATH (https://dot.net); the scripts install only the servers" >&2; exit 2; }
 
 # A fresh test vhost each run: queues left by an earlier run would stay bound and copy every message.
 # Deleted before `up`, which makes it again with every user's permissions.
