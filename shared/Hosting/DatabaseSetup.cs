@@ -75,9 +75,9 @@ public static class DatabaseSetup
     {
         public async Task StartAsync(CancellationToken cancellationToken)
         {
-            await WaitForDatabaseAsync(cancellationToken);
             for (var attempt = 1; ; attempt++)
             {
+                await WaitForDatabaseAsync(cancellationToken);
                 await using var scope = scopes.CreateAsyncScope();
                 try
                 {
@@ -94,12 +94,18 @@ public static class DatabaseSetup
                 {
                     log.LogInformation("migrating raced another instance; trying again");
                 }
+                // A migration is one transaction: one cut short by an outage left nothing, and is made again once it is over.
+                catch (NpgsqlException e) when (e.IsTransient)
+                {
+                    log.LogWarning("PostgreSQL went away while migrating ({Reason}); waiting for it", e.Message);
+                }
             }
         }
 
         /// <summary>
-        /// Until the admin has made the database and given it to this service's role, the service waits and says which
-        /// database and what to do (no stack trace, no restart loop); MigrateAsync would try to create it.
+        /// Until PostgreSQL answers, and until the admin has made the database and given it to this service's role, the
+        /// service waits and says which server or database and what to do (no stack trace, no restart loop); MigrateAsync
+        /// would try to create the database.
         /// </summary>
         async Task WaitForDatabaseAsync(CancellationToken cancellationToken)
         {
@@ -118,6 +124,12 @@ public static class DatabaseSetup
                 {
                     if (throttle.ShouldLog(fix, DateTime.UtcNow, out _))
                         log.LogError("Waiting for the database: {Fix}; looking again every {Seconds} s", fix, WaitForDatabaseEvery.TotalSeconds);
+                }
+                catch (NpgsqlException e) when (e.IsTransient)
+                {
+                    var outage = $"PostgreSQL at {connection.Host}:{connection.Port} does not answer ({e.Message})";
+                    if (throttle.ShouldLog(outage, DateTime.UtcNow, out _))
+                        log.LogWarning("Waiting for the database: {Outage}; looking again every {Seconds} s", outage, WaitForDatabaseEvery.TotalSeconds);
                 }
                 await Task.Delay(WaitForDatabaseEvery, cancellationToken);
             }

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Apmatrix.LoadTest;
 using Apmatrix.VfioAp;
 using Microsoft.Extensions.Logging;
@@ -144,27 +143,5 @@ public class Database_identities(StackFixture stack)
         var values = new List<string>();
         while (await reader.ReadAsync()) values.Add(reader.GetString(0));
         return values;
-    }
-
-    /// <summary>What the service logs at Warning and above, with the exception each line carries.</summary>
-    sealed class LogLines : ILoggerProvider
-    {
-        readonly ConcurrentQueue<(LogLevel Level, string Text, Exception? Exception)> _lines = new();
-
-        public IReadOnlyCollection<(LogLevel Level, string Text, Exception? Exception)> Lines => _lines;
-
-        public ILogger CreateLogger(string categoryName) => new Logger(_lines);
-
-        public void Dispose()
-        {
-        }
-
-        sealed class Logger(ConcurrentQueue<(LogLevel, string, Exception?)> lines) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-            public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-                lines.Enqueue((logLevel, formatter(state, exception), exception));
-        }
     }
 }

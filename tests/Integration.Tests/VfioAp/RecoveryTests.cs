@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace Apmatrix.Integration.Tests.VfioAp;
@@ -49,6 +50,54 @@ public class Recovering_from_failures(StackFixture stack)
         Assert.Equal(16, shown.GetProperty("boundQueues").GetInt32());
         Assert.Equal(0, shown.GetProperty("pendingEvents").GetInt32());
         Assert.Empty(await ErrorsAsync(bus, vfio.QueuePrefix));
+    }
+
+    [Fact]
+    public async Task Should_wait_at_start_for_a_database_that_does_not_answer_and_start_once_it_does()
+    {
+        await using var proxy = await TcpProxy.StartAsync("127.0.0.1", new NpgsqlConnectionStringBuilder(stack.Servers.PostgresAdmin).Port);
+        proxy.Cut();
+        var log = new LogLines();
+        var starting = stack.StartOwnAsync(VfioApApp.Build, "vfioap", "dbdown", builder =>
+        {
+            var postgres = new NpgsqlConnectionStringBuilder(builder.Configuration["ConnectionStrings:Postgres"]) { Host = "127.0.0.1", Port = proxy.Port };
+            builder.Configuration["ConnectionStrings:Postgres"] = postgres.ConnectionString;
+            builder.Logging.AddProvider(log);
+        });
+
+        await Eventually.TrueAsync(() => Task.FromResult(log.Lines.Any(l => l.Text.Contains("does not answer"))), "the line saying PostgreSQL does not answer");
+        var waiting = Assert.Single(log.Lines, l => l.Text.Contains("does not answer"));
+        Assert.Equal(LogLevel.Warning, waiting.Level);
+        Assert.Null(waiting.Exception);
+        Assert.Contains($"PostgreSQL at 127.0.0.1:{proxy.Port} does not answer", waiting.Text);
+        Assert.False(starting.IsCompleted);
+
+        proxy.Restore();
+        await using var vfio = new OwnVfioAp(await starting.WaitAsync(TimeSpan.FromSeconds(60)), $"{stack.QueuePrefix}dbdown-");
+        var api = new VfioApi(stack.Client(vfio.Url), VfioApi.NewHost());
+        await VfioApi.SucceedsAsync(api.DefineAsync("batched"));
+    }
+
+    [Fact]
+    public async Task Should_wait_at_start_for_a_broker_that_does_not_answer_and_start_once_it_does()
+    {
+        var broker = stack.Servers.Broker("vfioap");
+        await using var proxy = await TcpProxy.StartAsync("127.0.0.1", broker.Port);
+        proxy.Cut();
+        var starting = stack.StartOwnAsync(VfioApApp.Build, "vfioap", "mqdown", builder =>
+            builder.Configuration["ConnectionStrings:RabbitMq"] = new UriBuilder(broker) { Host = "127.0.0.1", Port = proxy.Port }.Uri.ToString());
+
+        // How long the broker stays away at start: long enough for a few connection attempts to fail.
+        await Task.Delay(TimeSpan.FromSeconds(8));
+        Assert.False(starting.IsCompleted, starting.Exception?.ToString());
+
+        proxy.Restore();
+        await using var vfio = new OwnVfioAp(await starting.WaitAsync(TimeSpan.FromSeconds(90)), $"{stack.QueuePrefix}mqdown-");
+        var (host, api, bus) = await HostWithGuestAsync(vfio);
+        await using var _ = bus;
+        var scan = BusEventSender.Scan(host, 1, "0-3", "0-3", "0-3");
+        await bus.PublishAsync(scan);
+        Assert.Equal(16, (await api.UntilAppliedAsync(scan.Count)).GetProperty("boundQueues").GetInt32());
     }
 
     [Fact]
