@@ -25,7 +25,8 @@ export DOTNET_GCgen0size=0x1000000
 echo "building..." >&2
 dotnet build apmatrix.slnx -c Release -v q -nologo >/dev/null
 
-mkdir -p .run
+# The services' logs and the keys: the run's own user only.
+mkdir -p .run && chmod 700 .run
 new_key() { od -An -N32 -tx1 /dev/urandom | tr -d ' \n'; }
 sha256() { printf %s "$1" | sha256sum | cut -d' ' -f1; }
 rm -f .run/api-keys.env
@@ -37,8 +38,8 @@ rm -f .run/api-keys.env
 )
 # shellcheck disable=SC1091
 source .run/api-keys.env
-operator_hash=$(sha256 "$APMATRIX_API_KEY")
-export Auth__Clients__operator__KeySha256=$operator_hash Auth__Clients__operator__Role=operator
+# The operator's key changes the services; the dashboard only reads, so it admits viewers alone.
+operator=(Auth__Clients__operator__KeySha256="$(sha256 "$APMATRIX_API_KEY")" Auth__Clients__operator__Role=operator)
 dashboard_hash=$(sha256 "$APMATRIX_DASHBOARD_KEY")
 export Auth__Clients__dashboard__KeySha256=$dashboard_hash Auth__Clients__dashboard__Role=viewer
 # A person's read-only key: the dashboard, every service's reads and /metrics.
@@ -56,8 +57,12 @@ trap stop_services EXIT
 start() {
   local name=$1 port=$2
   shift 2
-  # On the command line: appsettings.json names a fixed "Urls", which beats ASPNETCORE_URLS.
-  env "$@" dotnet "services/$name/bin/Release/net10.0/Apmatrix.$name.dll" --urls "http://127.0.0.1:$port" >".run/$name.log" 2>&1 &
+  # Exported in a subshell, not given to env: a key on a command line shows in every process list.
+  # --urls on the command line: appsettings.json names a fixed "Urls", which beats ASPNETCORE_URLS.
+  (
+    (($#)) && export "$@"
+    exec dotnet "services/$name/bin/Release/net10.0/Apmatrix.$name.dll" --urls "http://127.0.0.1:$port"
+  ) >".run/$name.log" 2>&1 &
   pids+=("$!")
   for _ in $(seq 1 120); do
     if curl -fsS "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1; then echo "$name ready on 127.0.0.1:$port" >&2; return; fi
@@ -67,11 +72,11 @@ start() {
   echo "$name not ready after 60 s; see .run/$name.log" >&2
   exit 1
 }
-start VfioAp 5102 ConnectionStrings__RabbitMq="$APMATRIX_RABBITMQ_VFIOAP" ConnectionStrings__Postgres="$APMATRIX_POSTGRES_VFIOAP" \
+start VfioAp 5102 "${operator[@]}" ConnectionStrings__RabbitMq="$APMATRIX_RABBITMQ_VFIOAP" ConnectionStrings__Postgres="$APMATRIX_POSTGRES_VFIOAP" \
   Services__ApBusKey="$APMATRIX_VFIOAP_KEY" \
   Auth__Clients__apbus__KeySha256="$(sha256 "$APMATRIX_APBUS_KEY")" Auth__Clients__apbus__Role=service
-start GuestVm 5103 ConnectionStrings__RabbitMq="$APMATRIX_RABBITMQ_GUESTVM" ConnectionStrings__Postgres="$APMATRIX_POSTGRES_GUESTVM"
-start ApBus 5101 ConnectionStrings__RabbitMq="$APMATRIX_RABBITMQ_APBUS" ConnectionStrings__Postgres="$APMATRIX_POSTGRES_APBUS" \
+start GuestVm 5103 "${operator[@]}" ConnectionStrings__RabbitMq="$APMATRIX_RABBITMQ_GUESTVM" ConnectionStrings__Postgres="$APMATRIX_POSTGRES_GUESTVM"
+start ApBus 5101 "${operator[@]}" ConnectionStrings__RabbitMq="$APMATRIX_RABBITMQ_APBUS" ConnectionStrings__Postgres="$APMATRIX_POSTGRES_APBUS" \
   Services__VfioApKey="$APMATRIX_APBUS_KEY" \
   Auth__Clients__vfioap__KeySha256="$(sha256 "$APMATRIX_VFIOAP_KEY")" Auth__Clients__vfioap__Role=service
 start Dashboard 5104 Services__ApBusKey="$APMATRIX_DASHBOARD_KEY" Services__VfioApKey="$APMATRIX_DASHBOARD_KEY" \

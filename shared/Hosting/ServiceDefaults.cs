@@ -83,6 +83,13 @@ public static class ServiceDefaults
 
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
+        // Answers are read with a key and change from one second to the next: no cache keeps one, no browser guesses its type.
+        app.Use((http, next) =>
+        {
+            http.Response.Headers.CacheControl = "no-store";
+            http.Response.Headers.XContentTypeOptions = "nosniff";
+            return next(http);
+        });
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         // Before anything may answer without reading the body: Kestrel would drain it after the answer, meet the limit and

@@ -1,7 +1,7 @@
 namespace Apmatrix.Dashboard.Http;
 
 /// <summary>ApBus's hosts: what each bus has published (its last sequence).</summary>
-public sealed class ApBusReader(HttpClient http) : ServiceReader(http, "ApBus")
+public sealed class ApBusReader(HttpClient http, ILogger<ApBusReader> log) : ServiceReader(http, "ApBus", log)
 {
     public async Task<List<BusHostRead>> HostsAsync(string? after, int limit, CancellationToken ct) =>
         (await GetAsync<List<BusHostRead>>(Page(after, limit), ct))!;

@@ -9,6 +9,9 @@ public static class DashboardApi
     /// <summary>The last updates shown per guest.</summary>
     const int History = 3;
 
+    /// <summary>Hosts VfioAp's page missed, asked for at once.</summary>
+    const int UnseenAtOnce = 8;
+
     public static IEndpointRouteBuilder MapDashboardApi(this IEndpointRouteBuilder app)
     {
         app.MapGroup("/hosts").RequireApiRoles().ProducesSharedProblems().MapGet("", FleetAsync)
@@ -35,7 +38,9 @@ public static class DashboardApi
         var byName = applied.ToDictionary(h => h.Host);
         // The same range of VfioAp, when full, may end before the bus page does (hosts VfioAp has and ApBus not): those are asked one by one.
         var unseen = applied.Count < page.Limit ? [] : buses.Where(b => !byName.ContainsKey(b.Host)).ToList();
-        var looked = await Task.WhenAll(unseen.Select(b => vfioAp.HostAsync(b.Host, ct)));
+        var looked = new List<VfioHostDetailRead?>();
+        // A few at a time: a page of thousands must not become thousands of requests at once on the service that applies updates.
+        foreach (var chunk in unseen.Chunk(UnseenAtOnce)) looked.AddRange(await Task.WhenAll(chunk.Select(b => vfioAp.HostAsync(b.Host, ct))));
         var details = looked.OfType<VfioHostDetailRead>().ToDictionary(h => h.Host);
         var hosts = buses.Select(bus =>
         {

@@ -1,7 +1,7 @@
 namespace Apmatrix.Dashboard.Http;
 
 /// <summary>GuestVm's guests of a host: the updates each applied, how long its vCPUs were suspended, its last few APCBs.</summary>
-public sealed class GuestVmReader(HttpClient http) : ServiceReader(http, "GuestVm")
+public sealed class GuestVmReader(HttpClient http, ILogger<GuestVmReader> log) : ServiceReader(http, "GuestVm", log)
 {
     public async Task<List<GuestRead>> GuestsAsync(string host, int history, CancellationToken ct) =>
         (await GetAsync<List<GuestRead>>($"{Host(host)}/guests?history={history}", ct))!;

@@ -1,11 +1,17 @@
 using System.Net;
 using System.Text.Json;
+using Apmatrix.Hosting;
 
 namespace Apmatrix.Dashboard.Http;
 
-/// <summary>GETs from one service with the dashboard's key: a 404 is the caller's not-found, anything else amiss is unavailable.</summary>
-public abstract class ServiceReader(HttpClient http, string service)
+/// <summary>
+/// GETs from one service with the dashboard's key: a 404 is the caller's not-found, anything else amiss is unavailable,
+/// and logged (once a minute per service: the page polls every second).
+/// </summary>
+public abstract class ServiceReader(HttpClient http, string service, ILogger log)
 {
+    static readonly LogThrottle Outages = new(TimeSpan.FromMinutes(1));
+
     /// <summary>The answer to <paramref name="path"/>, or null for a 404 when <paramref name="missingIsNull"/>.</summary>
     protected async Task<T?> GetAsync<T>(string path, CancellationToken ct, bool missingIsNull = false) where T : class
     {
@@ -16,22 +22,23 @@ public abstract class ServiceReader(HttpClient http, string service)
         }
         catch (Exception e) when (e is HttpRequestException || (e is TaskCanceledException && !ct.IsCancellationRequested))
         {
-            throw new ServiceUnavailableException($"{service} could not be read: {e.Message}", e);
+            throw Unavailable($"{service} could not be read: {e.Message}", e);
         }
         using (response)
         {
             if (response.StatusCode == HttpStatusCode.NotFound)
                 return missingIsNull ? null : throw new ServiceNotFoundException(await DetailAsync(response, ct) ?? $"{service} has no {path}");
             if (!response.IsSuccessStatusCode)
-                throw new ServiceUnavailableException($"{service} answered {(int)response.StatusCode} to the dashboard" +
+                throw Unavailable($"{service} answered {(int)response.StatusCode} to the dashboard" +
                     (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden ? $": check Services:{service}Key" : ""));
             try
             {
-                return await response.Content.ReadFromJsonAsync<T>(ct) ?? throw new ServiceUnavailableException($"{service} answered null");
+                return await response.Content.ReadFromJsonAsync<T>(ct) ?? throw Unavailable($"{service} answered null");
             }
-            catch (JsonException e)
+            // InvalidOperationException: a charset the runtime cannot decode.
+            catch (Exception e) when (e is JsonException or InvalidOperationException)
             {
-                throw new ServiceUnavailableException($"{service}'s answer does not read: {e.Message}", e);
+                throw Unavailable($"{service}'s answer does not read: {e.Message}", e);
             }
         }
     }
@@ -42,12 +49,21 @@ public abstract class ServiceReader(HttpClient http, string service)
         try
         {
             var problem = await response.Content.ReadFromJsonAsync<JsonElement>(ct);
-            return problem.ValueKind == JsonValueKind.Object && problem.TryGetProperty("detail", out var detail) ? detail.GetString() : null;
+            return problem.ValueKind == JsonValueKind.Object && problem.TryGetProperty("detail", out var detail) && detail.ValueKind == JsonValueKind.String
+                ? detail.GetString()
+                : null;
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
             return null;
         }
+    }
+
+    ServiceUnavailableException Unavailable(string detail, Exception? cause = null)
+    {
+        if (Outages.ShouldLog(service, DateTime.UtcNow, out var held))
+            log.LogWarning("{Detail} ({Held} more since the last line)", detail, held);
+        return new ServiceUnavailableException(detail, cause);
     }
 
     protected static string Page(string? after, int limit) => $"hosts?limit={limit}{(after is null ? "" : $"&after={Uri.EscapeDataString(after)}")}";

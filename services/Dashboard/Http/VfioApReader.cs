@@ -1,7 +1,7 @@
 namespace Apmatrix.Dashboard.Http;
 
 /// <summary>VfioAp's hosts, each host's APQN states and its guests' updates as sent and acknowledged.</summary>
-public sealed class VfioApReader(HttpClient http) : ServiceReader(http, "VfioAp")
+public sealed class VfioApReader(HttpClient http, ILogger<VfioApReader> log) : ServiceReader(http, "VfioAp", log)
 {
     public async Task<List<VfioHostRead>> HostsAsync(string? after, int limit, CancellationToken ct) =>
         (await GetAsync<List<VfioHostRead>>(Page(after, limit), ct))!;

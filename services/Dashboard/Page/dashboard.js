@@ -22,6 +22,11 @@
     'assigned': m => `assigned to mdev ${m.name}` + (m.guest ? `, not (yet) in guest ${m.guest}'s APCB` : ', no guest attached'),
     'in-guest-apcb': m => `in guest ${m.guest}'s APCB (mdev ${m.name})`,
   };
+  // A state this page does not know (a newer service), or an mdev's state without its mdev: magenta, named as it came.
+  const UNKNOWN = [128, 0, 128];
+  const colourOf = state => Object.hasOwn(FIXED, state) ? FIXED[state] : UNKNOWN;
+  const describeState = (state, mdev) =>
+    Object.hasOwn(DESCRIBE, state) && (mdev || Object.hasOwn(FIXED, state)) ? DESCRIBE[state](mdev) : `state ${state}`;
 
   let host = null;
   let after = null;
@@ -135,7 +140,7 @@
     for (let i = 0; i < cells.length; i++) {
       const state = data.states[cells[i]];
       const owner = ownerOf(state, i);
-      const rgb = owner >= 0 ? mdevColour(owner, state === 'in-guest-apcb') : FIXED[state];
+      const rgb = owner >= 0 ? mdevColour(owner, state === 'in-guest-apcb') : colourOf(state);
       image.data.set([rgb[0], rgb[1], rgb[2], 255], i * 4);
       const key = owner >= 0 ? `${state}/${owner}` : state;
       counts.set(key, (counts.get(key) ?? 0) + 1);
@@ -191,7 +196,7 @@
     if (!picture) return;
     const state = picture.data.states[picture.cells[index]];
     const owner = picture.ownerOf(state, index);
-    $('apqn').textContent = `APQN ${hex(index >> 8, 2)}.${hex(index & 255, 4)}: ${DESCRIBE[state](picture.data.mdevs[owner])}`;
+    $('apqn').textContent = `APQN ${hex(index >> 8, 2)}.${hex(index & 255, 4)}: ${describeState(state, picture.data.mdevs[owner])}`;
   }
 
   function apqnAt(event) {

@@ -36,6 +36,23 @@ public class DashboardApiTests(StackFixture stack, ITestOutputHelper output) : I
         Assert.Equal(HttpStatusCode.MethodNotAllowed, (await viewer.PostAsync("/", null)).StatusCode);
     }
 
+    [Fact]
+    public async Task Should_keep_every_answer_out_of_caches_and_type_sniffing()
+    {
+        using var viewer = _dashboard.Client(_dashboard.BrowserKey);
+        using var anonymous = _dashboard.Client(null);
+        using var data = await viewer.GetAsync("/hosts?limit=1");
+        using var refused = await anonymous.GetAsync("/hosts");
+        using var bad = await viewer.GetAsync("/hosts?limit=0");
+        using var service = await stack.Client(stack.VfioAp).GetAsync("/hosts?limit=1");
+
+        foreach (var answer in new[] { data, refused, bad, service })
+        {
+            Assert.True(answer.Headers.CacheControl?.NoStore, $"{answer.RequestMessage?.RequestUri}: {answer.Headers.CacheControl}");
+            Assert.Equal("nosniff", answer.Headers.GetValues("X-Content-Type-Options").Single());
+        }
+    }
+
     [Theory]
     [InlineData("/hosts?limit=0", HttpStatusCode.BadRequest, "limit")]
     [InlineData("/hosts?limit=5001", HttpStatusCode.BadRequest, "limit")]
