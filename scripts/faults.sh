@@ -1,10 +1,9 @@
 #!/usr/bin/env bash
 # The fault runs: each fault injected into 5 scans of 4 hosts at 64 x 64 (16 guests each), one after another
-# (after two scans without a fault, the yardstick),
+# (after two scans without a fault, the yardstick), once with the bus events grouped and once per queue,
 # every run ending exact with the subscriber's in-order check and no action by hand; then 100 poison messages in
-# a full-scale scan, purged bus-event lanes healed by reconciliation (these two with the bus events grouped and per
-# queue), and (with `cluster`) the three-node cluster's faults. The others run with
-# the default, grouped events.
+# a full-scale scan, purged bus-event lanes healed by reconciliation (these two in both forms too), and (with
+# `cluster`) the three-node cluster's faults, per queue.
 # Native servers only (it stops and starts them). Reports: reports/load-fault-*.{md,json}; a summary at the end.
 #   scripts/faults.sh [NAME...]  the single-node faults, poison and reconciliation (only the runs named, if any:
 #                                fault-none, fault-broker-restart, ..., as the reports are named)
@@ -32,16 +31,24 @@ only=" ${*#cluster} "
 run() { [[ -z ${only// /} || $only == *" $2 "* ]] || return 0; "${load[@]}" "$@" || status=1; }
 if [[ ${1:-} == cluster ]]; then
   nodes=(--nodes "$APMATRIX_RABBITMQ_NODES")
-  run --name fault-cluster-node-kill "${small[@]}" "${nodes[@]}" --fault cluster-node-kill --fault-after 1000
-  run --name fault-cluster-leader-restart "${small[@]}" "${nodes[@]}" --fault cluster-leader-restart --fault-after 1000 --fault-for 5000
+  run --name fault-cluster-node-kill "${small[@]}" --form per-queue "${nodes[@]}" --fault cluster-node-kill --fault-after 1000
+  run --name fault-cluster-leader-restart "${small[@]}" --form per-queue "${nodes[@]}" --fault cluster-leader-restart --fault-after 1000 --fault-for 5000
   run --name cluster-full-scale --adapters 256 --domains 256 --guests 256 --vcpus 4 "${nodes[@]}" --timeout 900
 else
-  run --name fault-none "${small[@]}" --scans 2
-  run --name fault-broker-restart "${small[@]}" --fault broker-restart --fault-after 1000 --fault-for 5000
-  run --name fault-postgres-restart "${small[@]}" --fault postgres-restart --fault-after 1000
-  run --name fault-postgres-outage "${small[@]}" --fault postgres-outage --fault-after 1000 --fault-for 60000
+  run --name fault-none "${small[@]}" --scans 2 --form both
+  # A grouped scan of these hosts is over in about 0.3 s, a per-queue one in about 15: the fault starts 100 ms into
+  # the one and 1 s into the other, so that it lands inside the scan.
+  fault() {
+    local name=$1
+    shift
+    run --name "$name" "${small[@]}" --form grouped --fault-after 100 "$@"
+    run --name "$name-per-queue" "${small[@]}" --form per-queue --fault-after 1000 "$@"
+  }
+  fault fault-broker-restart --fault broker-restart --fault-for 5000
+  fault fault-postgres-restart --fault postgres-restart
+  fault fault-postgres-outage --fault postgres-outage --fault-for 60000
   for service in apbus vfioap guestvm; do
-    run --name "fault-kill-$service" "${small[@]}" --fault "kill:$service" --fault-after 1000
+    fault "fault-kill-$service" --fault "kill:$service"
   done
   run --name fault-purge-events "${small[@]}" --fault purge-events --fault-after 200 --form both
   run --name fault-poison --adapters 256 --domains 256 --guests 256 --vcpus 4 --poison 100 --fault-after 1000 --ceiling off --timeout 900 \

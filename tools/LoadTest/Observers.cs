@@ -102,10 +102,12 @@ public sealed class Observers : IAsyncDisposable
         .AddSimpleConsole(console => (console.SingleLine, console.TimestampFormat) = (true, "HH:mm:ss.fff "))
         .AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace));
 
-    /// <summary>Sends <paramref name="messages"/> straight to <paramref name="queue"/>, past every exchange.</summary>
+    /// <summary>Sends <paramref name="messages"/> to <paramref name="queue"/> alone, through the exchange MassTransit binds to it only.</summary>
     public async Task SendAsync<T>(string queue, IEnumerable<T> messages, CancellationToken cancellationToken) where T : class
     {
-        var endpoint = await _bus.GetSendEndpoint(new Uri($"queue:{queue}"));
+        // To the queue's own exchange: a queue: address declares the queue with none of the arguments a lane has (single
+        // active consumer), which the broker refuses, and MassTransit tries that again for ever.
+        var endpoint = await _bus.GetSendEndpoint(new Uri($"exchange:{queue}"));
         await endpoint.SendBatch(messages, cancellationToken);
     }
 

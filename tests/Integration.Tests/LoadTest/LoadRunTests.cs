@@ -99,7 +99,7 @@ public sealed class LoadRunTests
         var result = await RunAsync(options,
             ready: stack => Task.WhenAll(stack.VfioAp.Select(vfioAp => Eventually.ReadAsync(() => MetricAsync(stack, vfioAp, LanesOwned),
                 owned => owned == 8, $"{vfioAp.Name} to own 8 of the 16 lanes"))),
-            ran: async stack =>
+            ran: async (stack, _) =>
             {
                 foreach (var vfioAp in stack.VfioAp) applied.Add(await MetricAsync(stack, vfioAp, EventsApplied));
             });
@@ -107,6 +107,22 @@ public sealed class LoadRunTests
         Assert.True(result.Exact, string.Join("\n", result.Failures));
         Assert.Equal(2, applied.Count);
         Assert.All(applied, events => Assert.True(events > 0, $"one VfioAp applied none of the bus events: {string.Join(", ", applied)}"));
+    }
+
+    /// <summary>Malformed events sent straight to one lane among a scan's own: exactly those reach that lane's <c>_error</c>.</summary>
+    [Fact]
+    public async Task Should_put_exactly_the_poison_in_its_lanes_error_queue_and_end_exact()
+    {
+        var options = Options with { Name = "it-poison", Forms = [BusEventForm.PerQueue], Scans = 1, Subscribers = 0, Poison = 5, FaultAfter = TimeSpan.Zero };
+        Dictionary<string, long>? errors = null;
+
+        var result = await RunAsync(options, ran: async (stack, servers) => errors = await Eventually.ReadAsync(
+            async () => (await servers.ErrorQueuesAsync(CancellationToken.None))?.Where(q => q.Key.StartsWith(stack.QueuePrefix, StringComparison.Ordinal))
+                .ToDictionary(q => q.Key[stack.QueuePrefix.Length..], q => q.Value),
+            found => found?.Values.Sum() >= options.Poison, "the poison in an _error queue"));
+
+        Assert.True(result.Exact, string.Join("\n", result.Failures));
+        Assert.Equal(new Dictionary<string, long> { [$"{EventQueues.Poisoned}_error"] = options.Poison }, errors);
     }
 
     const string LanesOwned = "apmatrix_vfioap_lanes_owned";
@@ -120,7 +136,7 @@ public sealed class LoadRunTests
     }
 
     static async Task<ModeResult> RunAsync(LoadOptions options, Dictionary<string, string>? apBusSettings = null,
-        Func<InProcessStack, Task>? ready = null, Func<InProcessStack, Task>? ran = null)
+        Func<InProcessStack, Task>? ready = null, Func<InProcessStack, Servers, Task>? ran = null)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
         await using var fixture = new ServerFixture();
@@ -140,7 +156,7 @@ public sealed class LoadRunTests
 
         await run.SetUpAsync(timeout.Token);
         var result = await run.RunAsync(options.Forms[0], HotPlugMode.Batched, timeout.Token);
-        if (ran is not null) await ran(stack).WaitAsync(timeout.Token);
+        if (ran is not null) await ran(stack, servers).WaitAsync(timeout.Token);
         return result;
     }
 
