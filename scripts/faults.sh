@@ -7,7 +7,8 @@
 # Native servers only (it stops and starts them). Reports: reports/load-fault-*.{md,json}; a summary at the end.
 #   scripts/faults.sh [NAME...]  the single-node faults, poison and reconciliation (only the runs named, if any:
 #                                fault-none, fault-broker-restart, ..., as the reports are named)
-#   scripts/faults.sh cluster    the cluster's: node killed, leader stopped, and a full-scale scan on it
+#   scripts/faults.sh cluster [NAME...]  the cluster's: node killed, leader stopped, and a full-scale scan on it in
+#                                both forms, each against its ceiling on the same cluster and queue type
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
@@ -26,14 +27,16 @@ done
 load=(dotnet tools/LoadTest/bin/Release/net10.0/Apmatrix.LoadTest.dll)
 small=(--hosts 4 --adapters 64 --domains 64 --guests 16 --vcpus 4 --scans 5 --subscribers 1 --ceiling off --timeout 1500)
 status=0
-only=" ${*#cluster} "
+cluster=false
+[[ ${1:-} == cluster ]] && cluster=true && shift
+only=" $* "
 # --name comes first in every run below: a run not named on the command line is skipped when some are.
 run() { [[ -z ${only// /} || $only == *" $2 "* ]] || return 0; "${load[@]}" "$@" || status=1; }
-if [[ ${1:-} == cluster ]]; then
+if $cluster; then
   nodes=(--nodes "$APMATRIX_RABBITMQ_NODES")
   run --name fault-cluster-node-kill "${small[@]}" --form per-queue "${nodes[@]}" --fault cluster-node-kill --fault-after 1000
   run --name fault-cluster-leader-restart "${small[@]}" --form per-queue "${nodes[@]}" --fault cluster-leader-restart --fault-after 1000 --fault-for 5000
-  run --name cluster-full-scale --adapters 256 --domains 256 --guests 256 --vcpus 4 "${nodes[@]}" --timeout 900
+  run --name cluster-full-scale --adapters 256 --domains 256 --guests 256 --vcpus 4 "${nodes[@]}" --timeout 900 --form both
 else
   run --name fault-none "${small[@]}" --scans 2 --form both
   # A grouped scan of these hosts is over in about 0.3 s, a per-queue one in about 15: the fault starts 100 ms into
