@@ -94,7 +94,7 @@ public static class DatabaseSetup
                 {
                     log.LogInformation("migrating raced another instance; trying again");
                 }
-                // A migration is one transaction: one cut short by an outage left nothing, and is made again once it is over.
+                // Each migration is a transaction: one cut short by an outage left nothing, and what is missing is applied once it is over.
                 catch (NpgsqlException e) when (e.IsTransient)
                 {
                     log.LogWarning("PostgreSQL went away while migrating ({Reason}); waiting for it", e.Message);
