@@ -1,3 +1,4 @@
 using Apmatrix.ApBus;
+using Apmatrix.Hosting;
 
-await ApBusApp.Build(args).RunAsync();
+return await ServiceRun.RunAsync(() => ApBusApp.Build(args));

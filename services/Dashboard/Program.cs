@@ -1,3 +1,4 @@
 using Apmatrix.Dashboard;
+using Apmatrix.Hosting;
 
-await DashboardApp.Build(args).RunAsync();
+return await ServiceRun.RunAsync(() => DashboardApp.Build(args));

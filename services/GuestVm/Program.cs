@@ -1,3 +1,4 @@
 using Apmatrix.GuestVm;
+using Apmatrix.Hosting;
 
-await GuestVmApp.Build(args).RunAsync();
+return await ServiceRun.RunAsync(() => GuestVmApp.Build(args));

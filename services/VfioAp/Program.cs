@@ -1,3 +1,4 @@
 using Apmatrix.VfioAp;
+using Apmatrix.Hosting;
 
-await VfioApApp.Build(args).RunAsync();
+return await ServiceRun.RunAsync(() => VfioApApp.Build(args));

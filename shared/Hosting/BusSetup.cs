@@ -20,10 +20,13 @@ public static class BusSetup
     public static IServiceCollection AddApmatrixBus(this IServiceCollection services, IConfiguration configuration,
         Action<IBusRegistrationConfigurator> addConsumers)
     {
-        var broker = configuration.GetConnectionString("RabbitMq")
-            ?? throw new InvalidOperationException("ConnectionStrings:RabbitMq is not set (amqp://user:password@127.0.0.1:5672/vhost); scripts/servers.sh up writes it to .servers.env");
+        var broker = configuration.GetConnectionString("RabbitMq") is { Length: > 0 } set
+            ? Uri.TryCreate(set, UriKind.Absolute, out var url) && url.Scheme is "amqp" or "amqps"
+                ? url
+                : throw new InvalidOperationException("ConnectionStrings:RabbitMq is not an amqp:// URL (amqp://user:password@127.0.0.1:5672/vhost); its value holds a password and is not shown")
+            : throw new InvalidOperationException("ConnectionStrings:RabbitMq is not set (amqp://user:password@127.0.0.1:5672/vhost); scripts/servers.sh up writes it to .servers.env");
         var topology = BrokerTopology.From(configuration);
-        var user = Publishers.User(new Uri(broker));
+        var user = Publishers.User(broker);
         var prefix = configuration["Messaging:QueuePrefix"] ?? "";
         services.AddMassTransit(bus =>
         {
@@ -59,7 +62,7 @@ public static class BusSetup
                 var stamp = new PublisherStamp(user);
                 rabbit.ConnectPublishObserver(stamp);
                 rabbit.ConnectSendObserver(stamp);
-                rabbit.Host(new Uri(broker), host =>
+                rabbit.Host(broker, host =>
                 {
                     // A node that vanishes without closing the connection is noticed in seconds, not after a minute.
                     host.Heartbeat(TimeSpan.FromSeconds(10));

@@ -40,7 +40,16 @@ public static class DatabaseSetup
     /// </summary>
     public static string ConnectionString(string configured, string defaultDatabase)
     {
-        var connection = new NpgsqlConnectionStringBuilder(configured);
+        NpgsqlConnectionStringBuilder connection;
+        try
+        {
+            connection = new NpgsqlConnectionStringBuilder(configured);
+        }
+        catch (ArgumentException e)
+        {
+            // The value holds a password: only Npgsql's reason is shown.
+            throw new InvalidOperationException($"ConnectionStrings:Postgres is not a connection string (Host=127.0.0.1;Username=...;Password=...): {e.Message}");
+        }
         // Npgsql's builder knows every keyword, set or not; the plain one holds only those written, in any spelling Npgsql takes.
         var written = new DbConnectionStringBuilder { ConnectionString = configured }.Keys.Cast<string>()
             .Select(k => k.Replace(" ", "", StringComparison.Ordinal)).ToHashSet(StringComparer.OrdinalIgnoreCase);

@@ -22,6 +22,8 @@ public static class ServiceClientSetup
             })
             .Validate(endpoint => endpoint.Key.Length > 0,
                 $"Services:{service}Key is not set: this service calls {service} with its own API key, whose SHA-256 {service} holds in Auth:Clients")
+            .Validate(endpoint => Uri.TryCreate(endpoint.Address, UriKind.Absolute, out var url) && url.Scheme is "http" or "https",
+                $"Services:{service} is not an http(s) URL of {service} (e.g. {defaultAddress})")
             .ValidateOnStart();
         return services.AddHttpClient<TClient>((provider, http) =>
         {

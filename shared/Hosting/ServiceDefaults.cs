@@ -1,3 +1,4 @@
+using Apmatrix.ApModel;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -31,7 +32,10 @@ public static class ServiceDefaults
         configure?.Invoke(builder);
         ApiDocument.PrepareBuildRun(builder);
         // Docker's secrets: one file per setting, named by its key with __ for ':' (ConnectionStrings__RabbitMq).
-        if (builder.Configuration[SecretsDirectory] is { Length: > 0 } secrets) builder.Configuration.AddKeyPerFile(secrets, optional: false);
+        if (builder.Configuration[SecretsDirectory] is { Length: > 0 } secrets)
+            builder.Configuration.AddKeyPerFile(Directory.Exists(secrets)
+                ? secrets
+                : throw new InvalidOperationException($"{SecretsDirectory}: folder {InputText.Quote(secrets)} does not exist (the folder of secret files, one per setting)"), optional: false);
         return builder.AddServiceDefaults();
     }
 
