@@ -26,8 +26,9 @@ public sealed class Secret_files : IDisposable
     {
         var missing = Path.Combine(_folder.FullName, "absent");
 
-        Assert.ThrowsAny<DirectoryNotFoundException>(() =>
+        var refused = Assert.Throws<InvalidOperationException>(() =>
             ServiceDefaults.CreateServiceBuilder(typeof(Secret_files), [$"--{ServiceDefaults.SecretsDirectory}={missing}"], null));
+        Assert.StartsWith($"{ServiceDefaults.SecretsDirectory}: folder", refused.Message);
     }
 
     [Fact]
