@@ -1,5 +1,5 @@
-using Apmatrix.ApModel;
 using System.Text.Json.Serialization;
+using Apmatrix.ApModel;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Hosting;

@@ -25,24 +25,21 @@ public static class ServiceRun
             await error.WriteLineAsync($"{ServiceName()}: cannot start: {Describe(e)}");
             return 1;
         }
-        // Taken before the run: RunAsync disposes the host, and with it the services a later look would resolve.
+        // Taken before the run: RunAsync disposes the host as it ends, and with it the services a later look would resolve.
         var stopping = app.Lifetime.ApplicationStopping;
-        await using (app)
+        try
         {
-            try
-            {
-                await app.RunAsync();
-                return 0;
-            }
-            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
-            {
-                return 0;
-            }
-            catch (Exception e)
-            {
-                await error.WriteLineAsync($"{ServiceName()}: stopped: {Describe(e)}");
-                return 1;
-            }
+            await app.RunAsync();
+            return 0;
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            return 0;
+        }
+        catch (Exception e)
+        {
+            await error.WriteLineAsync($"{ServiceName()}: stopped: {Describe(e)}");
+            return 1;
         }
     }
 

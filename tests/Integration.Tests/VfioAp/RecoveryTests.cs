@@ -24,11 +24,7 @@ public class Recovering_from_failures(StackFixture stack)
     public async Task Should_end_the_scan_exact_when_the_database_is_unreachable_for_a_while()
     {
         await using var proxy = await TcpProxy.StartAsync("127.0.0.1", new NpgsqlConnectionStringBuilder(stack.Servers.PostgresAdmin).Port);
-        await using var vfio = await OwnAsync("dbcut", builder =>
-        {
-            var postgres = new NpgsqlConnectionStringBuilder(builder.Configuration["ConnectionStrings:Postgres"]) { Host = "127.0.0.1", Port = proxy.Port };
-            builder.Configuration["ConnectionStrings:Postgres"] = postgres.ConnectionString;
-        });
+        await using var vfio = await OwnAsync("dbcut", builder => DatabaseThrough(builder, proxy));
         var (host, api, bus) = await HostWithGuestAsync(vfio);
         await using var _ = bus;
         var scan = BusEventSender.Scan(host, 1, "0-3", "0-3", "0-3");
@@ -58,10 +54,9 @@ public class Recovering_from_failures(StackFixture stack)
         await using var proxy = await TcpProxy.StartAsync("127.0.0.1", new NpgsqlConnectionStringBuilder(stack.Servers.PostgresAdmin).Port);
         proxy.Cut();
         var log = new LogLines();
-        var starting = stack.StartOwnAsync(VfioApApp.Build, "vfioap", "dbdown", builder =>
+        var starting = OwnAsync("dbdown", builder =>
         {
-            var postgres = new NpgsqlConnectionStringBuilder(builder.Configuration["ConnectionStrings:Postgres"]) { Host = "127.0.0.1", Port = proxy.Port };
-            builder.Configuration["ConnectionStrings:Postgres"] = postgres.ConnectionString;
+            DatabaseThrough(builder, proxy);
             builder.Logging.AddProvider(log);
         });
 
@@ -73,7 +68,7 @@ public class Recovering_from_failures(StackFixture stack)
         Assert.False(starting.IsCompleted);
 
         proxy.Restore();
-        await using var vfio = new OwnVfioAp(await starting.WaitAsync(TimeSpan.FromSeconds(60)), $"{stack.QueuePrefix}dbdown-");
+        await using var vfio = await starting.WaitAsync(TimeSpan.FromSeconds(60));
         var api = new VfioApi(stack.Client(vfio.Url), VfioApi.NewHost());
         await VfioApi.SucceedsAsync(api.DefineAsync("batched"));
     }
@@ -84,15 +79,14 @@ public class Recovering_from_failures(StackFixture stack)
         var broker = stack.Servers.Broker("vfioap");
         await using var proxy = await TcpProxy.StartAsync("127.0.0.1", broker.Port);
         proxy.Cut();
-        var starting = stack.StartOwnAsync(VfioApApp.Build, "vfioap", "mqdown", builder =>
-            builder.Configuration["ConnectionStrings:RabbitMq"] = new UriBuilder(broker) { Host = "127.0.0.1", Port = proxy.Port }.Uri.ToString());
+        var starting = OwnAsync("mqdown", builder => BrokerThrough(builder, broker, proxy));
 
         // How long the broker stays away at start: long enough for a few connection attempts to fail.
         await Task.Delay(TimeSpan.FromSeconds(8));
         Assert.False(starting.IsCompleted, starting.Exception?.ToString());
 
         proxy.Restore();
-        await using var vfio = new OwnVfioAp(await starting.WaitAsync(TimeSpan.FromSeconds(90)), $"{stack.QueuePrefix}mqdown-");
+        await using var vfio = await starting.WaitAsync(TimeSpan.FromSeconds(90));
         var (host, api, bus) = await HostWithGuestAsync(vfio);
         await using var _ = bus;
         var scan = BusEventSender.Scan(host, 1, "0-3", "0-3", "0-3");
@@ -105,8 +99,7 @@ public class Recovering_from_failures(StackFixture stack)
     {
         var broker = stack.Servers.Broker("vfioap");
         await using var proxy = await TcpProxy.StartAsync("127.0.0.1", broker.Port);
-        await using var vfio = await OwnAsync("mqcut", builder =>
-            builder.Configuration["ConnectionStrings:RabbitMq"] = new UriBuilder(broker) { Host = "127.0.0.1", Port = proxy.Port }.Uri.ToString());
+        await using var vfio = await OwnAsync("mqcut", builder => BrokerThrough(builder, broker, proxy));
         var (host, api, bus) = await HostWithGuestAsync(vfio);
         await using var _ = bus;
         var scan = BusEventSender.Scan(host, 1, "0-3", "0-3", "0-3");
@@ -159,6 +152,15 @@ public class Recovering_from_failures(StackFixture stack)
 
     async Task<OwnVfioAp> OwnAsync(string name, Action<WebApplicationBuilder> configure) =>
         new(await stack.StartOwnAsync(VfioApApp.Build, "vfioap", name, configure), $"{stack.QueuePrefix}{name}-");
+
+    /// <summary>This VfioAp's database connections go through <paramref name="proxy"/>.</summary>
+    static void DatabaseThrough(WebApplicationBuilder builder, TcpProxy proxy) =>
+        builder.Configuration["ConnectionStrings:Postgres"] =
+            new NpgsqlConnectionStringBuilder(builder.Configuration["ConnectionStrings:Postgres"]) { Host = "127.0.0.1", Port = proxy.Port }.ConnectionString;
+
+    /// <summary>This VfioAp's broker connections go through <paramref name="proxy"/>.</summary>
+    static void BrokerThrough(WebApplicationBuilder builder, Uri broker, TcpProxy proxy) =>
+        builder.Configuration["ConnectionStrings:RabbitMq"] = new UriBuilder(broker) { Host = "127.0.0.1", Port = proxy.Port }.Uri.ToString();
 
     async Task<(string Host, VfioApi Api, BusEventSender Bus)> HostWithGuestAsync(OwnVfioAp vfio)
     {
