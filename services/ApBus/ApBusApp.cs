@@ -16,6 +16,7 @@ public static class ApBusApp
         var services = builder.Services;
         services.AddRefusals(refusals => refusals
             .Add<ApBusException>(e => e.Kind == ApBusErrorKind.NotFound, StatusCodes.Status404NotFound, "not-found")
+            .Add<ApBusException>(e => e.Kind == ApBusErrorKind.OutOfRange, StatusCodes.Status400BadRequest, "out-of-range", "Out of range")
             .Add<ApBusException>(e => e.Kind == ApBusErrorKind.Exists, StatusCodes.Status409Conflict, "exists")
             .Add<ApBusException>(e => e.Kind == ApBusErrorKind.Busy, StatusCodes.Status409Conflict, "busy")
             .Add<ApBusException>(e => e.Kind == ApBusErrorKind.Unavailable, StatusCodes.Status503ServiceUnavailable, "unavailable"));

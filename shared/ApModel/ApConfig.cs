@@ -14,6 +14,12 @@ public readonly record struct ApConfig(Bitmap256 Apm, Bitmap256 Aqm, Bitmap256 A
     /// <summary>The domains with a queue device on adapter <paramref name="adapter"/> after a scan.</summary>
     public Bitmap256 QueuesOf(int adapter) => Adapters[adapter] ? Domains : Bitmap256.Empty;
 
+    /// <summary>Whether the machine has <paramref name="apqn"/> at all: no queue device exists above the maximum ids.</summary>
+    public bool Allows(Apqn apqn) => apqn.Adapter <= MaxAdapter && apqn.Domain <= MaxDomain;
+
+    /// <summary>Why <paramref name="apqn"/> cannot exist on this host, for a refusal.</summary>
+    public string AboveMaximum(Apqn apqn) => $"APQN {apqn} is above the host's maximum ids (adapter {MaxAdapter}, domain {MaxDomain})";
+
     public bool HasApxa => MaxAdapter > 63 || MaxDomain > 15;
     public ApcbFormat GuestFormat => HasApxa ? ApcbFormat.Apcb1 : ApcbFormat.Apcb0;
 

@@ -70,9 +70,11 @@ public sealed class InProcessTarget : IScenarioTarget
                 _bus.CompleteScan(_engine);
                 break;
             case StepOp.Probe:
+                InRange(step.Apqn);
                 _bus.Probe(step.Apqn, _engine);
                 break;
             case StepOp.Remove:
+                InRange(step.Apqn);
                 if (!_bus.Remove(step.Apqn, _engine))
                     throw new MatrixException(MatrixErrorKind.NotFound, $"no queue device {step.Apqn} on the bus");
                 break;
@@ -108,6 +110,11 @@ public sealed class InProcessTarget : IScenarioTarget
             default:
                 throw new ArgumentOutOfRangeException(nameof(step), step.Op, "unknown step");
         }
+    }
+
+    void InRange(Apqn apqn)
+    {
+        if (!_bus.Config.Allows(apqn)) throw new MatrixException(MatrixErrorKind.OutOfRange, _bus.Config.AboveMaximum(apqn));
     }
 
     ApConfig HostConfig(ApMatrix masks) => _host with { Apm = masks.Apm, Aqm = masks.Aqm, Adm = masks.Adm };

@@ -28,9 +28,11 @@ public static class HostApi
             .Describe("ChangeConfig", "Changes the AP configuration and announces only that; the probes, removals and scan complete come as their own requests",
                 StatusCodes.Status404NotFound);
         host.MapPost("/queues/{apqn}/probe", Probe)
-            .Describe("ProbeQueue", "Probes the queue device at the APQN; one already there changes nothing", StatusCodes.Status404NotFound);
+            .Describe("ProbeQueue", "Probes the queue device at the APQN (none above the host's maximum ids: 400 out-of-range); one already there changes nothing",
+                StatusCodes.Status404NotFound);
         host.MapDelete("/queues/{apqn}", Remove)
-            .Describe("RemoveQueue", "Removes the queue device at the APQN", StatusCodes.Status404NotFound);
+            .Describe("RemoveQueue", "Removes the queue device at the APQN (none above the host's maximum ids: 400 out-of-range)",
+                StatusCodes.Status404NotFound);
         host.MapPost("/scan-complete", ScanComplete)
             .Describe("CompleteScan", "Announces that the host's scan is complete", StatusCodes.Status404NotFound);
         host.MapPut("/masks", Masks)
@@ -101,7 +103,11 @@ public static class HostApi
         var queue = errors.ParseApqn("apqn", apqn);
         if (errors.Any) return errors.Problem();
         // Binding a queue device that is there already creates nothing: no event, as in the scenario runner.
-        return await Change(host, store, (bus, recorder) => bus.Probe(queue, recorder), cancellationToken);
+        return await Change(host, store, (bus, recorder) =>
+        {
+            InRange(bus, queue);
+            bus.Probe(queue, recorder);
+        }, cancellationToken);
     }
 
     static async Task<Results<Ok<HostChanged>, ValidationProblem>> Remove(string host, string apqn, HostStore store,
@@ -112,8 +118,14 @@ public static class HostApi
         if (errors.Any) return errors.Problem();
         return await Change(host, store, (bus, recorder) =>
         {
+            InRange(bus, queue);
             if (!bus.Remove(queue, recorder)) throw new ApBusException(ApBusErrorKind.NotFound, $"no queue device {queue} on host {host}");
         }, cancellationToken);
+    }
+
+    static void InRange(HostBus bus, Apqn queue)
+    {
+        if (!bus.Config.Allows(queue)) throw new ApBusException(ApBusErrorKind.OutOfRange, bus.Config.AboveMaximum(queue));
     }
 
     static Task<Ok<HostChanged>> ScanComplete(string host, HostStore store, CancellationToken cancellationToken) =>

@@ -4,6 +4,8 @@ public enum ApBusErrorKind
 {
     /// <summary>No such host or queue device.</summary>
     NotFound,
+    /// <summary>An APQN above the host's maximum ids.</summary>
+    OutOfRange,
     /// <summary>The host or queue device exists already.</summary>
     Exists,
     /// <summary>VfioAp vetoed a mask change.</summary>

@@ -179,6 +179,27 @@ public class Changing_a_host_configuration(StackFixture stack)
     }
 
     [Fact]
+    public async Task Should_refuse_a_queue_above_the_host_s_maximum_ids_and_publish_nothing()
+    {
+        var host = BusEvents.NewHost();
+        using var bus = new BusApi(stack.Client(stack.ApBus), host);
+        Assert.Equal(3, await BusApi.LastSequenceAsync(bus.DefineAsync(new { apm = "4-5", aqm = "4-5", adm = "4", maxAdapter = 63, maxDomain = 15 })));
+
+        using var refused = await bus.ProbeAsync("40.0004");
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        var problem = await refused.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("out-of-range", problem.GetProperty("kind").GetString());
+        Assert.Contains("40.0004 is above the host's maximum ids (adapter 63, domain 15)", problem.GetProperty("detail").GetString());
+        Assert.Equal("out-of-range", await BusApi.ProblemKindAsync(bus.ProbeAsync("04.0010"), HttpStatusCode.BadRequest));
+        Assert.Equal("out-of-range", await BusApi.ProblemKindAsync(bus.RemoveAsync("3f.0010"), HttpStatusCode.BadRequest));
+
+        Assert.Equal(4, await BusApi.LastSequenceAsync(bus.ProbeAsync("3f.000f")));
+        var shown = await bus.GetAsync();
+        Assert.Equal(4, shown.GetProperty("lastSequence").GetInt64());
+        Assert.Equal(5, shown.GetProperty("queueDevices").GetInt32());
+    }
+
+    [Fact]
     public async Task Should_answer_not_found_for_an_unknown_host()
     {
         using var bus = new BusApi(stack.Client(stack.ApBus), BusEvents.NewHost());

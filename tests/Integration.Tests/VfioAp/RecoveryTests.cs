@@ -1,5 +1,7 @@
 using System.Data.Common;
 using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
 using Apmatrix.Contracts;
 using Apmatrix.VfioAp;
 using Apmatrix.VfioAp.Persistence;
@@ -37,6 +39,12 @@ public class Recovering_from_failures(StackFixture stack)
         {
             Assert.Equal(HttpStatusCode.ServiceUnavailable, unavailable.StatusCode);
             Assert.Equal("5", unavailable.Headers.GetValues("Retry-After").Single());
+            using var ready = await http.GetAsync("/health/ready");
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+            var database = (await ready.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("checks").EnumerateArray()
+                .Single(c => c.GetProperty("name").GetString() == "database");
+            Assert.Equal("Unhealthy", database.GetProperty("status").GetString());
+            Assert.StartsWith($"PostgreSQL at 127.0.0.1:{proxy.Port} does not answer", database.GetProperty("description").GetString());
         }
         // How long the database stays away; what is asserted comes after, by waiting on the state.
         await Task.Delay(TimeSpan.FromSeconds(12));
