@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The fault runs: each fault injected into 5 scans of 4 hosts at 64 x 64 (16 guests each), one after another
 # (after two scans without a fault, the yardstick), once with the bus events grouped and once per queue,
-# every run ending exact with the subscriber's in-order check and no action by hand; then 100 poison messages in
+# every run ending exact with the subscriber's in-order check and no action by hand; each service killed once more as one
+# of two instances of every service (per queue); then 100 poison messages in
 # a full-scale scan, purged bus-event lanes healed by reconciliation (these two in both forms too), and (with
 # `cluster`) the three-node cluster's faults, per queue.
 # Native servers only (it stops and starts them). Reports: reports/load-fault-*.{md,json}; a summary at the end.
@@ -52,6 +53,11 @@ else
   fault fault-postgres-outage --fault postgres-outage --fault-for 60000
   for service in apbus vfioap guestvm; do
     fault "fault-kill-$service" --fault "kill:$service"
+  done
+  # Two instances of every service, one of them killed: the other carries the hosts on while it comes back.
+  for service in apbus vfioap guestvm; do
+    run --name "fault-kill-one-of-two-$service" "${small[@]}" --form per-queue --apbus 2 --vfioap 2 --guestvm 2 \
+      --fault "kill:$service" --fault-after 1000
   done
   run --name fault-purge-events "${small[@]}" --fault purge-events --fault-after 200 --form both
   run --name fault-poison --adapters 256 --domains 256 --guests 256 --vcpus 4 --poison 100 --fault-after 1000 --ceiling off --timeout 900 \

@@ -91,12 +91,10 @@ public static class ApiDocument
 
     sealed class EndpointsOnly : IServiceProviderFactory<IServiceCollection>
     {
-        const string WebHostService = "Microsoft.AspNetCore.Hosting.GenericWebHostService";
-
         public IServiceCollection CreateBuilder(IServiceCollection services)
         {
             // The web host stays: starting it builds the pipeline, which hands the mapped endpoints to routing.
-            var others = services.Where(s => s.ServiceType == typeof(IHostedService) && s.ImplementationType?.FullName != WebHostService).ToList();
+            var others = services.Where(s => s.ServiceType == typeof(IHostedService) && s.ImplementationType?.FullName != ServiceDefaults.WebHostService).ToList();
             foreach (var service in others) services.Remove(service);
             services.RemoveAll<IStartupValidator>();
             return services;

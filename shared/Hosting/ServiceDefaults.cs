@@ -61,8 +61,26 @@ public static class ServiceDefaults
             o.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
         });
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
+        builder.Host.ConfigureContainer<IServiceCollection>((_, services) => ServerFirst(services));
         builder.AddApmatrixTelemetry();
         return builder;
+    }
+
+    /// <summary>ASP.NET Core's hosted service that runs the web server.</summary>
+    internal const string WebHostService = "Microsoft.AspNetCore.Hosting.GenericWebHostService";
+
+    /// <summary>
+    /// The web server starts before the hosted services, which wait for the database and the broker as long as they are
+    /// away: <c>/health/live</c> and <c>/health/ready</c> answer meanwhile, and the APIs say the service is starting
+    /// (<see cref="MapDefaultEndpoints"/>). ASP.NET Core adds its server last, after every registration; this runs after it.
+    /// </summary>
+    static void ServerFirst(IServiceCollection services)
+    {
+        var server = services.LastOrDefault(d => d.ServiceType == typeof(IHostedService) && d.ImplementationType?.FullName == WebHostService);
+        var first = services.FirstOrDefault(d => d.ServiceType == typeof(IHostedService));
+        if (server is null || first == server) return;
+        services.Remove(server);
+        services.Insert(services.IndexOf(first!), server);
     }
 
     /// <summary>Kestrel and minimal APIs refuse a body themselves with a bare status: it gets a kind and a detail as every refusal has.</summary>
@@ -96,6 +114,9 @@ public static class ServiceDefaults
         });
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        // Only health answers before every hosted service has started (the database migrated, the bus up) or once stopping.
+        var lifetime = app.Lifetime;
+        app.Use((http, next) => Serving(lifetime) || http.Request.Path.StartsWithSegments("/health") ? next(http) : RefuseNotServingAsync(http, lifetime));
         // Before anything may answer without reading the body: Kestrel would drain it after the answer, meet the limit and
         // reset the connection, and the client could lose the answer.
         app.Use(async (http, next) =>
@@ -127,6 +148,20 @@ public static class ServiceDefaults
             ResponseWriter = HealthReportJson.WriteAsync,
         });
         return app;
+    }
+
+    static bool Serving(IHostApplicationLifetime lifetime) =>
+        lifetime.ApplicationStarted.IsCancellationRequested && !lifetime.ApplicationStopping.IsCancellationRequested;
+
+    static Task RefuseNotServingAsync(HttpContext http, IHostApplicationLifetime lifetime)
+    {
+        var stopping = lifetime.ApplicationStopping.IsCancellationRequested;
+        http.Response.Headers.RetryAfter = "5";
+        return TypedResults.Problem(Refusals.Problem(StatusCodes.Status503ServiceUnavailable, "unavailable",
+            stopping ? "The service is stopping" : "The service is starting",
+            stopping
+                ? "it is stopping; another instance, or this one once started again, answers"
+                : "it waits for its database or broker, or applies its migrations; /health/ready names what is missing")).ExecuteAsync(http);
     }
 
     /// <summary>Kestrel's own refusal: its first read of a body declared too large throws 413 and ends the connection's keep-alive.</summary>

@@ -41,7 +41,7 @@ public sealed class StackFixture : IAsyncLifetime
         ApBus = await StartAsync(ApBusApp.Build, "apbus", new() { ["Services:VfioAp"] = VfioAp.ToString(), ["urls"] = apBus });
     }
 
-    static int FreePort()
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

@@ -6,6 +6,7 @@ using Apmatrix.Contracts;
 using Apmatrix.VfioAp;
 using Apmatrix.VfioAp.Persistence;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
@@ -41,8 +42,7 @@ public class Recovering_from_failures(StackFixture stack)
             Assert.Equal("5", unavailable.Headers.GetValues("Retry-After").Single());
             using var ready = await http.GetAsync("/health/ready");
             Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
-            var database = (await ready.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("checks").EnumerateArray()
-                .Single(c => c.GetProperty("name").GetString() == "database");
+            var database = Check(await ready.Content.ReadFromJsonAsync<JsonElement>(), "database");
             Assert.Equal("Unhealthy", database.GetProperty("status").GetString());
             Assert.StartsWith($"PostgreSQL at 127.0.0.1:{proxy.Port} does not answer", database.GetProperty("description").GetString());
         }
@@ -62,9 +62,11 @@ public class Recovering_from_failures(StackFixture stack)
         await using var proxy = await TcpProxy.StartAsync("127.0.0.1", new NpgsqlConnectionStringBuilder(stack.Servers.PostgresAdmin).Port);
         proxy.Cut();
         var log = new LogLines();
+        var url = new Uri($"http://127.0.0.1:{StackFixture.FreePort()}");
         var starting = OwnAsync("dbdown", builder =>
         {
             DatabaseThrough(builder, proxy);
+            builder.WebHost.UseUrls(url.ToString());
             builder.Logging.AddProvider(log);
         });
 
@@ -73,6 +75,9 @@ public class Recovering_from_failures(StackFixture stack)
         Assert.Equal(LogLevel.Warning, waiting.Level);
         Assert.Null(waiting.Exception);
         Assert.Contains($"PostgreSQL at 127.0.0.1:{proxy.Port} does not answer", waiting.Text);
+        var database = Check(await AliveButStartingAsync(url), "database");
+        Assert.Equal("Unhealthy", database.GetProperty("status").GetString());
+        Assert.StartsWith($"PostgreSQL at 127.0.0.1:{proxy.Port} does not answer", database.GetProperty("description").GetString());
         Assert.False(starting.IsCompleted);
 
         proxy.Restore();
@@ -87,11 +92,17 @@ public class Recovering_from_failures(StackFixture stack)
         var broker = stack.Servers.Broker("vfioap");
         await using var proxy = await TcpProxy.StartAsync("127.0.0.1", broker.Port);
         proxy.Cut();
-        var starting = OwnAsync("mqdown", builder => BrokerThrough(builder, broker, proxy));
+        var url = new Uri($"http://127.0.0.1:{StackFixture.FreePort()}");
+        var starting = OwnAsync("mqdown", builder =>
+        {
+            BrokerThrough(builder, broker, proxy);
+            builder.WebHost.UseUrls(url.ToString());
+        });
 
         // How long the broker stays away at start: long enough for a few connection attempts to fail.
         await Task.Delay(TimeSpan.FromSeconds(8));
         Assert.False(starting.IsCompleted, starting.Exception?.ToString());
+        Assert.Equal("Healthy", Check(await AliveButStartingAsync(url), "database").GetProperty("status").GetString());
 
         proxy.Restore();
         await using var vfio = await starting.WaitAsync(TimeSpan.FromSeconds(90));
@@ -157,6 +168,39 @@ public class Recovering_from_failures(StackFixture stack)
         Assert.Equal(2, faulted.Count(body => body.Contains(poison)));
         Assert.DoesNotContain(faulted, body => body.Contains(host));
     }
+
+    /// <summary>
+    /// A service waiting at start answers <c>/health/live</c>, is not ready, and refuses its API as starting (503, try again);
+    /// the readiness answer is returned.
+    /// </summary>
+    async Task<JsonElement> AliveButStartingAsync(Uri url)
+    {
+        using var http = stack.Client(url);
+        await Eventually.TrueAsync(async () =>
+        {
+            try
+            {
+                using var live = await http.GetAsync("/health/live");
+                return live.StatusCode == HttpStatusCode.OK;
+            }
+            catch (HttpRequestException)
+            {
+                return false;
+            }
+        }, "an answer to /health/live while the service waits at start");
+        using var api = await http.GetAsync("/hosts");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, api.StatusCode);
+        Assert.Equal("5", api.Headers.GetValues("Retry-After").Single());
+        var problem = await api.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("unavailable", problem.GetProperty("kind").GetString());
+        Assert.Equal("The service is starting", problem.GetProperty("title").GetString());
+        using var ready = await http.GetAsync("/health/ready");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        return await ready.Content.ReadFromJsonAsync<JsonElement>();
+    }
+
+    static JsonElement Check(JsonElement readiness, string name) =>
+        readiness.GetProperty("checks").EnumerateArray().Single(c => c.GetProperty("name").GetString() == name);
 
     async Task<OwnVfioAp> OwnAsync(string name, Action<WebApplicationBuilder> configure) =>
         new(await stack.StartOwnAsync(VfioApApp.Build, "vfioap", name, configure), $"{stack.QueuePrefix}{name}-");
