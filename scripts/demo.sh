@@ -89,7 +89,7 @@ APMATRIX_API_KEY=$APMATRIX_API_KEY $apctl --output json scenario run --stack dem
 echo "full result: .run/demo.json; service logs: .run/*.log" >&2
 APMATRIX_API_KEY=$APMATRIX_API_KEY $apctl host list >&2
 if $serve; then
-  echo "services up on 127.0.0.1:5101-5104; in another shell: set -a; source .run/api-keys.env; set +a; alias apctl='$apctl'" >&2
+  echo "services up on 127.0.0.1:5101-5104; in another shell: set -a; source $repo/.run/api-keys.env; set +a; alias apctl='dotnet $repo/tools/apctl/bin/Release/net10.0/apctl.dll'" >&2
   echo "Ctrl-C stops them" >&2
   wait
 fi

@@ -15,11 +15,12 @@ public static class ApBusApp
         var builder = ServiceDefaults.CreateServiceBuilder(typeof(ApBusApp), args, configure);
         var services = builder.Services;
         services.AddRefusals(refusals => refusals
-            .Add<ApBusException>(e => e.Kind == ApBusErrorKind.NotFound, StatusCodes.Status404NotFound, "not-found")
+            .Add<ApBusException>(e => e.Kind == ApBusErrorKind.NotFound, StatusCodes.Status404NotFound, "not-found", "Not found")
             .Add<ApBusException>(e => e.Kind == ApBusErrorKind.OutOfRange, StatusCodes.Status400BadRequest, "out-of-range", "Out of range")
-            .Add<ApBusException>(e => e.Kind == ApBusErrorKind.Exists, StatusCodes.Status409Conflict, "exists")
-            .Add<ApBusException>(e => e.Kind == ApBusErrorKind.Busy, StatusCodes.Status409Conflict, "busy")
-            .Add<ApBusException>(e => e.Kind == ApBusErrorKind.Unavailable, StatusCodes.Status503ServiceUnavailable, "unavailable"));
+            .Add<ApBusException>(e => e.Kind == ApBusErrorKind.Exists, StatusCodes.Status409Conflict, "exists", "Exists already")
+            .Add<ApBusException>(e => e.Kind == ApBusErrorKind.Busy, StatusCodes.Status409Conflict, "busy", "Busy")
+            .Add<ApBusException>(e => e.Kind == ApBusErrorKind.Unavailable, StatusCodes.Status503ServiceUnavailable, "unavailable", "VfioAp unavailable")
+            .WithFields<ApBusException>(e => e.Owner));
         services.AddApmatrixDatabase<ApBusDbContext>(builder.Configuration, "apbus");
         services.AddApmatrixBus(builder.Configuration, _ => { });
         services.AddOutboxDispatcher<ApBusDbContext>();

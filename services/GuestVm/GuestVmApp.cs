@@ -19,8 +19,8 @@ public static class GuestVmApp
         var builder = ServiceDefaults.CreateServiceBuilder(typeof(GuestVmApp), args, configure);
         var services = builder.Services;
         services.AddRefusals(refusals => refusals
-            .Add<GuestNotFoundException>(StatusCodes.Status404NotFound, "not-found")
-            .Add<GuestConflictException>(StatusCodes.Status409Conflict, "conflict"));
+            .Add<GuestNotFoundException>(StatusCodes.Status404NotFound, "not-found", "Not found")
+            .Add<GuestConflictException>(StatusCodes.Status409Conflict, "conflict", "Conflict"));
         services.AddOptions<GuestOptions>()
             .BindConfiguration(GuestOptions.Section)
             .Validate(o => o.DefaultVcpus is >= 1 and <= GuestOptions.MaxVcpus, $"Guests:DefaultVcpus must be 1..{GuestOptions.MaxVcpus}")

@@ -32,7 +32,8 @@ public sealed class ProblemExceptionHandler(IOptions<Refusals> refusals, IProble
         return await problems.TryWriteAsync(new ProblemDetailsContext
         {
             HttpContext = http,
-            ProblemDetails = new() { Status = StatusCodes.Status503ServiceUnavailable, Title = "The database is unreachable; try again shortly" },
+            ProblemDetails = Refusals.Problem(StatusCodes.Status503ServiceUnavailable, "unavailable", "The database is unreachable; try again shortly",
+                $"the service's database does not answer ({outage.GetBaseException().Message}); its own retries reach it again once it is back"),
             Exception = outage,
         });
     }
@@ -60,12 +61,16 @@ public sealed class ProblemExceptionHandler(IOptions<Refusals> refusals, IProble
             ? (path[2..], "has the wrong type or is malformed")
             : ("body", "is missing or is not valid JSON");
         http.Response.StatusCode = StatusCodes.Status400BadRequest;
+        var errors = new Dictionary<string, string[]> { [field] = [message] };
         return await problems.TryWriteAsync(new ProblemDetailsContext
         {
             HttpContext = http,
-            ProblemDetails = new HttpValidationProblemDetails(new Dictionary<string, string[]> { [field] = [message] })
+            ProblemDetails = new HttpValidationProblemDetails(errors)
             {
                 Status = StatusCodes.Status400BadRequest,
+                Type = RequestErrors.InvalidType,
+                Detail = RequestErrors.Summary(errors),
+                Extensions = { ["kind"] = RequestErrors.Invalid },
             },
             Exception = bad,
         });

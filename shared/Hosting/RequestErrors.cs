@@ -23,5 +23,15 @@ public sealed class RequestErrors
         return text ?? "";
     }
 
-    public ValidationProblem Problem() => TypedResults.ValidationProblem(_errors);
+    public ValidationProblem Problem() => TypedResults.ValidationProblem(_errors, Summary(_errors), type: InvalidType,
+        extensions: new Dictionary<string, object?> { ["kind"] = Invalid });
+
+    /// <summary>The kind of every field refusal, as the engine's <c>invalid</c>.</summary>
+    public const string Invalid = "invalid";
+
+    public const string InvalidType = $"urn:apmatrix:error:{Invalid}";
+
+    /// <summary>Every field's fault in one line, for a client that reads only <c>detail</c>.</summary>
+    public static string Summary(IDictionary<string, string[]> errors) =>
+        string.Join("; ", errors.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => $"{e.Key}: {string.Join(", ", e.Value)}"));
 }

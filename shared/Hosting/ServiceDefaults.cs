@@ -48,7 +48,7 @@ public static class ServiceDefaults
     public static WebApplicationBuilder AddServiceDefaults(this WebApplicationBuilder builder)
     {
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = MaxRequestBodyBytes);
-        builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = DescribeBodyRefusal);
+        builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = DescribeBareProblem);
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
         builder.Services.AddApiKeyAuthentication(builder.Configuration);
@@ -83,15 +83,21 @@ public static class ServiceDefaults
         services.Insert(services.IndexOf(first!), server);
     }
 
-    /// <summary>Kestrel and minimal APIs refuse a body themselves with a bare status: it gets a kind and a detail as every refusal has.</summary>
-    static void DescribeBodyRefusal(ProblemDetailsContext context)
+    /// <summary>
+    /// Kestrel, routing and minimal APIs answer some requests themselves with a bare status (a body refused, no endpoint at
+    /// the path, a method the path does not take): it gets a kind and a detail as every refusal has.
+    /// </summary>
+    static void DescribeBareProblem(ProblemDetailsContext context)
     {
         var problem = context.ProblemDetails;
         if (problem.Extensions.ContainsKey("kind")) return;
+        var request = context.HttpContext.Request;
         var (kind, detail) = problem.Status switch
         {
             StatusCodes.Status413PayloadTooLarge => ("too-large", $"a request body is at most {MaxRequestBodyBytes} bytes"),
             StatusCodes.Status415UnsupportedMediaType => ("media-type", "a request body is JSON, in UTF-8 unless its charset names another the service reads: send Content-Type: application/json"),
+            StatusCodes.Status404NotFound => ("not-found", $"nothing answers at {InputText.Quote(request.Path.Value)}: the OpenAPI document at /openapi/v1.json lists the paths"),
+            StatusCodes.Status405MethodNotAllowed => ("method-not-allowed", $"{InputText.Quote(request.Path.Value)} does not take {InputText.Quote(request.Method)}: the Allow header lists what it takes"),
             _ => (null, null),
         };
         if (kind is null) return;

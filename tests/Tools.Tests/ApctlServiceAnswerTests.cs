@@ -38,6 +38,41 @@ public sealed class ApctlServiceAnswerTests
         Assert.True(code == ExitCodes.BadInput, $"exit {code}: {error}");
     }
 
+    [Theory]
+    [InlineData(null, "apctl: ApBus wants an API key: none was given (APMATRIX_API_KEY or --api-key-file)")]
+    [InlineData("some-key", "apctl: ApBus does not know the API key (APMATRIX_API_KEY or --api-key-file)")]
+    public async Task Should_tell_a_missing_key_from_an_unknown_one(string? key, string message)
+    {
+        using var service = new FakeService((_, _, _) => (401, ""));
+        var before = Environment.GetEnvironmentVariable("APMATRIX_API_KEY");
+        Environment.SetEnvironmentVariable("APMATRIX_API_KEY", key);
+        try
+        {
+            var (code, _, error) = await RunAsync(service, "host", "show", "h");
+
+            Assert.Equal(ExitCodes.BadInput, code);
+            Assert.Equal(message, error.TrimEnd());
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("APMATRIX_API_KEY", before);
+        }
+    }
+
+    [Fact]
+    public async Task Should_show_a_guest_s_suspended_milliseconds_to_three_places()
+    {
+        using var service = new FakeService((_, _, _) => (200, """
+            {"guest": "g0", "host": "h", "vcpus": 4, "mdev": "m1", "apm": "1", "aqm": "1", "adm": "", "updates": 3, "version": 3,
+             "suspendedMilliseconds": 0.40290000000000004, "history": []}
+            """));
+
+        var (code, output, error) = await RunAsync(service, "guest", "show", "h", "g0");
+
+        Assert.True(code == ExitCodes.Done, $"exit {code}: {error}");
+        Assert.Contains("updates   3 applied, version 3, vCPUs suspended 0.403 ms in all", output);
+    }
+
     [Fact]
     public async Task Should_redrive_a_count_above_the_services_limit_in_pages_it_takes()
     {

@@ -40,6 +40,7 @@ public sealed class ApctlUsageTests
     [InlineData("host", "config", "h", "--apm", "1")]
     [InlineData("mdev", "modify", "h", "m", "--assign-adapter", "256")]
     [InlineData("mdev", "modify", "h", "m")]
+    [InlineData("mdev", "modify", "h", "m", "--assign-domain", "5,6", "--unassign-domain", "6")]
     [InlineData("mdev", "define", "h", "m", "--jsonfile", "/nonexistent/m.json")]
     [InlineData("host", "define", "X", "--apm", "4-5", "--aqm", "0-3,zz", "--adm", "0")]
     [InlineData("host", "define", "X", "--apmask", "0xz")]

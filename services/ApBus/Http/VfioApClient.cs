@@ -34,7 +34,8 @@ public sealed class VfioApClient(HttpClient http, ILogger<VfioApClient> log)
             if (response.StatusCode != HttpStatusCode.Conflict)
                 throw new ApBusException(ApBusErrorKind.Unavailable, $"VfioAp answered the mask check with {(int)response.StatusCode}");
             var problem = await ReadProblemAsync(response, cancellationToken);
-            throw new ApBusException(ApBusErrorKind.Busy, problem?.Detail ?? "VfioAp vetoed the mask change");
+            var owner = problem?.Extensions.Where(e => e.Key is "apqn" or "mdev" or "reservedBy").ToDictionary(e => e.Key, e => e.Value);
+            throw new ApBusException(ApBusErrorKind.Busy, problem?.Detail ?? "VfioAp vetoed the mask change", owner);
         }
     }
 

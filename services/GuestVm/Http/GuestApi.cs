@@ -16,7 +16,7 @@ public static class GuestApi
     {
         var guests = app.MapGroup("/hosts/{host}/guests").RequireApiRoles().RequireNames().ProducesSharedProblems();
         guests.MapPut("/{guest}", Define)
-            .Describe("DefineGuest", "Defines the guest: its vCPUs and its APCB's CRYCB format, fixed once it holds an APCB",
+            .Describe("DefineGuest", "Defines the guest: its vCPUs and its APCB's CRYCB format, fixed once it holds an APCB; a field left out keeps its value (a new guest: Guests:DefaultVcpus, Apcb1)",
                 StatusCodes.Status409Conflict);
         guests.MapGet("", List)
             .Describe("ListGuests", "Lists the host's guests and the matrix each one's APCB holds; ?history= adds that many past APCBs each");
@@ -30,10 +30,10 @@ public static class GuestApi
         IOptions<GuestOptions> options, CancellationToken cancellationToken)
     {
         var errors = new RequestErrors();
-        var vcpus = errors.Vcpus("vcpus", body.Vcpus, options.Value.DefaultVcpus);
+        var vcpus = errors.Vcpus("vcpus", body.Vcpus);
         var format = errors.Format("format", body.Format);
         if (errors.Any) return errors.Problem();
-        var defined = await store.DefineAsync(host, guest, vcpus, format, cancellationToken);
+        var defined = await store.DefineAsync(host, guest, vcpus, format, options.Value.DefaultVcpus, cancellationToken);
         return TypedResults.Ok(View(defined, []));
     }
 

@@ -7,26 +7,27 @@ namespace Apmatrix.GuestVm.Http;
 /// <summary>The fields of GuestVm requests, read into <see cref="RequestErrors"/>: each returns a value to go on with even when it records an error.</summary>
 public static class GuestVmRequestRules
 {
-    /// <summary>A guest's vCPU count, 1..248; <paramref name="fallback"/> (<c>Guests:DefaultVcpus</c>) when absent.</summary>
-    public static int Vcpus(this RequestErrors errors, string field, int? value, int fallback)
+    /// <summary>A guest's vCPU count, 1..248; null when absent.</summary>
+    public static int? Vcpus(this RequestErrors errors, string field, int? value)
     {
-        var vcpus = value ?? fallback;
-        if (vcpus is < 1 or > GuestOptions.MaxVcpus) errors.Add(field, $"must be 1..{GuestOptions.MaxVcpus}");
-        return vcpus;
+        if (value is < 1 or > GuestOptions.MaxVcpus) errors.Add(field, $"must be 1..{GuestOptions.MaxVcpus}");
+        return value;
     }
 
-    /// <summary>The guest's CRYCB format, Apcb0 or Apcb1 (the default), in any case.</summary>
-    public static ApcbFormat Format(this RequestErrors errors, string field, string? text)
+    /// <summary>The guest's CRYCB format, Apcb0 or Apcb1, in any case; null when absent.</summary>
+    public static ApcbFormat? Format(this RequestErrors errors, string field, string? text)
     {
         switch (text?.ToLowerInvariant())
         {
-            case null or "apcb1":
+            case null:
+                return null;
+            case "apcb1":
                 return ApcbFormat.Apcb1;
             case "apcb0":
                 return ApcbFormat.Apcb0;
             default:
                 errors.Add(field, "must be Apcb0 or Apcb1");
-                return ApcbFormat.Apcb1;
+                return null;
         }
     }
 

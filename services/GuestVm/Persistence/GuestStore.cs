@@ -165,12 +165,18 @@ public sealed class GuestStore(GuestVmDbContext db, OutboxSignal outbox, IOption
     ];
 
     /// <summary>Creates or changes a guest; its CRYCB format is fixed once it holds an APCB (KVM picks it when the VM is created).</summary>
-    public async Task<GuestRecord> DefineAsync(string hostId, string guestId, int vcpus, ApcbFormat format, CancellationToken cancellationToken)
+    /// <summary>
+    /// Makes the guest with <paramref name="vcpus"/> (else <paramref name="defaultVcpus"/>) and <paramref name="format"/> (else
+    /// Apcb1), or changes what is given of an existing one, which keeps what is not.
+    /// </summary>
+    public async Task<GuestRecord> DefineAsync(string hostId, string guestId, int? vcpus, ApcbFormat? format, int defaultVcpus,
+        CancellationToken cancellationToken)
     {
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        await AddMissingAsync([(hostId, guestId)], vcpus, format, cancellationToken);
+        await AddMissingAsync([(hostId, guestId)], vcpus ?? defaultVcpus, format ?? ApcbFormat.Apcb1, cancellationToken);
         var guest = (await LockAsync([(hostId, guestId)], tracking: true, cancellationToken)).Values.Single();
-        var redefined = guest.ToState().Redefine(vcpus, format)
+        var state = guest.ToState();
+        var redefined = state.Redefine(vcpus ?? state.Vcpus, format ?? state.Format)
             ?? throw new GuestConflictException($"guest {guestId} holds an {guest.Format} APCB (version {guest.Version}); its CRYCB format cannot change");
         guest.Store(redefined);
         await db.SaveChangesAsync(cancellationToken);

@@ -42,7 +42,7 @@ public static class VfioApEndpoints
                 "publishes a host's events only so far ahead of it, and asks for all the hosts it holds back at once");
         var host = app.MapGroup("/hosts/{host}").RequireApiRoles().RequireNames().ProducesSharedProblems();
         host.MapPut("", DefineHostAsync)
-            .Describe("DefineHost", "Defines the host and its hot-plug mode (batched or per-queue), fixed once it has bus events or mdevs",
+            .Describe("DefineHost", "Defines the host and its hot-plug mode (batched or per-queue), fixed once it has bus events or mdevs; left out, an existing host keeps its mode and a new one is batched",
                 StatusCodes.Status409Conflict);
         host.MapGet("", GetHostAsync)
             .Describe("GetHost", "Reads the host: its last bus sequence, pending events, masks, mdevs and mask reservations",
@@ -112,8 +112,12 @@ public static class VfioApEndpoints
         VfioApDbContext db, CancellationToken ct)
     {
         var errors = new RequestErrors();
-        if (!HotPlugModes.TryParse(request?.Mode ?? "batched", out var mode))
-            errors.Add("mode", $"{InputText.Quote(request?.Mode)} is not a mode: batched or per-queue");
+        HotPlugMode? mode = null;
+        if (request?.Mode is { } text)
+        {
+            if (HotPlugModes.TryParse(text, out var parsed)) mode = parsed;
+            else errors.Add("mode", $"{InputText.Quote(text)} is not a mode: batched or per-queue");
+        }
         if (errors.Any) return errors.Problem();
         await store.DefineAsync(host, mode, ct);
         return TypedResults.Ok(await ViewHostAsync(db, host, ct));

@@ -43,18 +43,21 @@ public sealed class HostStore(VfioApDbContext db, OutboxSignal outbox, VfioApMet
             FROM (SELECT id FROM unnest({hostIds.ToArray()}) AS id ORDER BY id) AS ordered
             """, cancellationToken);
 
-    /// <summary>Creates the host in <paramref name="mode"/>, or changes its mode while it has neither bus events nor mdevs.</summary>
-    public async Task DefineAsync(string hostId, HotPlugMode mode, CancellationToken cancellationToken)
+    /// <summary>
+    /// Creates the host in <paramref name="mode"/> (batched when not given), or changes its mode while it has neither bus
+    /// events nor mdevs; an existing host keeps its mode when none is given.
+    /// </summary>
+    public async Task DefineAsync(string hostId, HotPlugMode? mode, CancellationToken cancellationToken)
     {
         await using var transaction = await BeginAsync(cancellationToken);
-        await EnsureExistAsync([hostId], mode, cancellationToken);
+        await EnsureExistAsync([hostId], mode ?? HotPlugMode.Batched, cancellationToken);
         var row = await LockAsync(hostId, cancellationToken) ?? throw NoSuchHost(hostId);
-        if (row.Mode != mode)
+        if (mode is { } asked && row.Mode != asked)
         {
             if (row.LastSequence > 0 || await db.Mdevs.AnyAsync(m => m.HostId == hostId, cancellationToken))
                 throw new MatrixException(MatrixErrorKind.Busy,
                     $"host {hostId} runs {HotPlugModes.Name(row.Mode)}: its mode is fixed once it has bus events or mdevs");
-            row.Mode = mode;
+            row.Mode = asked;
             await db.SaveChangesAsync(cancellationToken);
         }
         await transaction.CommitAsync(cancellationToken);

@@ -248,6 +248,9 @@ public class Hostile_requests(StackFixture stack, ITestOutputHelper output)
         Assert.True(text.Length < 2000, $"{request}: a {text.Length}-character problem echoes what it refuses");
         var problem = JsonSerializer.Deserialize<JsonElement>(text);
         Assert.Equal(status, problem.GetProperty("status").GetInt32());
+        // Every refusal in one form, whoever answered it (an endpoint, routing, Kestrel, the authentication handler).
+        Assert.True(problem.TryGetProperty("kind", out var kind) && problem.GetProperty("type").GetString() == $"urn:apmatrix:error:{kind.GetString()}"
+            && problem.TryGetProperty("detail", out var detail) && detail.GetString() is { Length: > 0 }, $"{request}: a problem without kind, type or detail: {text}");
         if (status != 400) return;
         var named = problem.TryGetProperty("errors", out var errors) && errors.EnumerateObject().Any(e => e.Name.Length > 0)
             || problem.TryGetProperty("kind", out _);

@@ -227,7 +227,13 @@ public class Changing_the_bus_masks(StackFixture stack)
         (await vfioAp.PostAsJsonAsync($"{bus.Host}/mdevs/m1/assign-adapter", new { id = 4 })).EnsureSuccessStatusCode();
         (await vfioAp.PostAsJsonAsync($"{bus.Host}/mdevs/m1/assign-domain", new { id = 5 })).EnsureSuccessStatusCode();
 
-        Assert.Equal("busy", await BusApi.ProblemKindAsync(bus.MasksAsync("4", "5"), HttpStatusCode.Conflict));
+        using (var vetoed = await bus.MasksAsync("4", "5"))
+        {
+            Assert.Equal(HttpStatusCode.Conflict, vetoed.StatusCode);
+            var problem = await vetoed.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.Equal(("busy", "Busy"), (problem.GetProperty("kind").GetString(), problem.GetProperty("title").GetString()));
+            Assert.Equal(("04.0005", "m1"), (problem.GetProperty("apqn").GetString(), problem.GetProperty("mdev").GetString()));
+        }
         Assert.Equal(11, await BusApi.LastSequenceAsync(bus.MasksAsync("5", "4-5")));
         Assert.Equal(11, await BusApi.LastSequenceAsync(bus.MasksAsync("0x04", "4-5")));
 

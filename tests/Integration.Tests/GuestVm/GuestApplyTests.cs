@@ -164,4 +164,24 @@ public class A_bad_guest_request(StackFixture stack)
         using var unknown = await http.GetAsync($"/hosts/{host}/guests/nobody");
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
     }
+
+    [Fact]
+    public async Task Should_keep_what_a_definition_leaves_out()
+    {
+        var host = Guests.NewHost();
+        using var http = stack.Client(stack.GuestVm);
+        async Task<(int, string)> DefineAsync(object body)
+        {
+            using var answer = await http.PutAsJsonAsync($"/hosts/{host}/guests/g1", body);
+            var guest = await answer.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.True(answer.IsSuccessStatusCode, guest.ToString());
+            return (guest.GetProperty("vcpus").GetInt32(), guest.GetProperty("format").GetString()!);
+        }
+
+        Assert.Equal((4, "Apcb1"), await DefineAsync(new { }));
+        Assert.Equal((2, "Apcb0"), await DefineAsync(new { vcpus = 2, format = "Apcb0" }));
+        Assert.Equal((6, "Apcb0"), await DefineAsync(new { vcpus = 6 }));
+        Assert.Equal((6, "Apcb1"), await DefineAsync(new { format = "apcb1" }));
+        Assert.Equal((6, "Apcb1"), await DefineAsync(new { }));
+    }
 }

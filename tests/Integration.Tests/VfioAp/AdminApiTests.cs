@@ -1,5 +1,6 @@
-using System.Net.Http.Json;
 using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
 
 namespace Apmatrix.Integration.Tests.VfioAp;
 
@@ -26,6 +27,25 @@ public class Administering_mdevs(StackFixture stack)
         Assert.Equal("busy", await VfioApi.ProblemKindAsync(api.MaskCheckAsync("4", "4"), HttpStatusCode.Conflict));
         Assert.Equal(HttpStatusCode.NoContent, (await api.MaskCheckAsync("4", "5")).StatusCode);
         Assert.Equal("busy", await VfioApi.ProblemKindAsync(api.DefineAsync("per-queue"), HttpStatusCode.Conflict));
+    }
+
+    [Fact]
+    public async Task Should_keep_the_host_s_mode_when_a_definition_leaves_it_out()
+    {
+        using var api = new VfioApi(stack.Client(stack.VfioAp), VfioApi.NewHost());
+        using var http = stack.Client(stack.VfioAp);
+        async Task<string> ModeAsync(object body)
+        {
+            using var answer = await http.PutAsJsonAsync(api.Host, body);
+            Assert.True(answer.IsSuccessStatusCode, await answer.Content.ReadAsStringAsync());
+            return (await answer.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("mode").GetString()!;
+        }
+
+        Assert.Equal("batched", await ModeAsync(new { }));
+        Assert.Equal("per-queue", await ModeAsync(new { mode = "per-queue" }));
+        await VfioApi.SucceedsAsync(api.CreateMdevAsync("m1"));
+        Assert.Equal("per-queue", await ModeAsync(new { }));
+        Assert.Equal("busy", await VfioApi.ProblemKindAsync(api.DefineAsync("batched"), HttpStatusCode.Conflict));
     }
 
     [Fact]

@@ -68,6 +68,7 @@ public sealed class ServiceClient(string service, Uri baseAddress, string? apiKe
         };
         var what = status switch
         {
+            HttpStatusCode.Unauthorized when apiKey is null => $"{service} wants an API key: none was given (APMATRIX_API_KEY or --api-key-file)",
             HttpStatusCode.Unauthorized => $"{service} does not know the API key (APMATRIX_API_KEY or --api-key-file)",
             HttpStatusCode.Forbidden => $"{service} does not allow this to the API key's role",
             _ when problem is not null => Describe(problem),

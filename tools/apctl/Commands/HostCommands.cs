@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using System.Text.Json.Nodes;
 using Apmatrix.Apctl.Cli;
 
@@ -165,6 +166,9 @@ public static class HostCommands
     {
         null => "-",
         JsonValue value when value.TryGetValue<string>(out var text) => text.Length == 0 ? "-" : text,
+        // A fraction (milliseconds suspended) to three places: the binary double's last digits mean nothing to a reader.
+        JsonValue value when !value.TryGetValue<long>(out _) && value.TryGetValue<double>(out var number) =>
+            number.ToString("0.###", CultureInfo.InvariantCulture),
         _ => node.ToJsonString(),
     };
 }
