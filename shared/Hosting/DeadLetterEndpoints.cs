@@ -105,7 +105,7 @@ public sealed record DeadLetterQueueView(string Queue, uint Messages);
 public sealed record DeadLetterPeekView(string Queue, uint Messages, IReadOnlyList<DeadLetterMessage> Oldest);
 
 /// <summary><c>count</c>: how many of the oldest to move; all there are (up to <see cref="DeadLetterEndpoints.MaxRedriven"/>) when absent.</summary>
-public sealed record DeadLetterRedriveRequest(int? Count);
+public sealed record DeadLetterRedriveRequest(int? Count = null);
 
 /// <summary>How many moved back to their queue, and how many the dead-letter queue still holds.</summary>
 public sealed record DeadLetterRedriveView(string Queue, int Moved, uint Remaining);
