@@ -19,7 +19,7 @@ public class Reading_an_unknown_guest(StackFixture stack)
         var problem = await refused.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal("urn:apmatrix:error:not-found", problem.GetProperty("type").GetString());
         Assert.Equal("not-found", problem.GetProperty("kind").GetString());
-        Assert.Equal("Not Found", problem.GetProperty("title").GetString());
+        Assert.Equal("Not found", problem.GetProperty("title").GetString());
         Assert.Equal($"no guest nobody on host {host}", problem.GetProperty("detail").GetString());
     }
 }
