@@ -83,13 +83,14 @@ start Dashboard 5104 Services__ApBusKey="$APMATRIX_DASHBOARD_KEY" Services__Vfio
   Services__GuestVmKey="$APMATRIX_DASHBOARD_KEY"
 echo "dashboard: http://127.0.0.1:5104/ with the viewer's key (APMATRIX_VIEWER_KEY in .run/api-keys.env)" >&2
 
-apctl="dotnet tools/apctl/bin/Release/net10.0/apctl.dll"
+apctl_dll=tools/apctl/bin/Release/net10.0/apctl.dll
+apctl="dotnet $apctl_dll"
 # The table goes to the terminal; the full result (with every mdev's matrix) to .run/demo.json.
 APMATRIX_API_KEY=$APMATRIX_API_KEY $apctl --output json scenario run --stack demo/adapters-added-batched.json demo/adapters-added-per-queue.json >.run/demo.json
 echo "full result: .run/demo.json; service logs: .run/*.log" >&2
 APMATRIX_API_KEY=$APMATRIX_API_KEY $apctl host list >&2
 if $serve; then
-  echo "services up on 127.0.0.1:5101-5104; in another shell: set -a; source $repo/.run/api-keys.env; set +a; alias apctl='dotnet $repo/tools/apctl/bin/Release/net10.0/apctl.dll'" >&2
+  echo "services up on 127.0.0.1:5101-5104; in another shell: set -a; source $repo/.run/api-keys.env; set +a; alias apctl='dotnet $repo/$apctl_dll'" >&2
   echo "Ctrl-C stops them" >&2
   wait
 fi

@@ -20,7 +20,7 @@ public static class ApBusApp
             .Add<ApBusException>(e => e.Kind == ApBusErrorKind.Exists, StatusCodes.Status409Conflict, "exists", "Exists already")
             .Add<ApBusException>(e => e.Kind == ApBusErrorKind.Busy, StatusCodes.Status409Conflict, "busy", "Busy")
             .Add<ApBusException>(e => e.Kind == ApBusErrorKind.Unavailable, StatusCodes.Status503ServiceUnavailable, "unavailable", "VfioAp unavailable")
-            .WithFields<ApBusException>(e => e.Owner));
+            .WithFields<ApBusException>(e => e.Holder));
         services.AddApmatrixDatabase<ApBusDbContext>(builder.Configuration, "apbus");
         services.AddApmatrixBus(builder.Configuration, _ => { });
         services.AddOutboxDispatcher<ApBusDbContext>();

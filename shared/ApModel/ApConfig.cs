@@ -18,7 +18,7 @@ public readonly record struct ApConfig(Bitmap256 Apm, Bitmap256 Aqm, Bitmap256 A
     public bool Allows(Apqn apqn) => apqn.Adapter <= MaxAdapter && apqn.Domain <= MaxDomain;
 
     /// <summary>Why <paramref name="apqn"/> cannot exist on this host, for a refusal.</summary>
-    public string AboveMaximum(Apqn apqn) => $"APQN {apqn} is above the host's maximum ids (adapter {MaxAdapter}, domain {MaxDomain})";
+    public string OutOfRangeMessage(Apqn apqn) => $"APQN {apqn} is above the host's maximum ids (adapter {MaxAdapter}, domain {MaxDomain})";
 
     public bool HasApxa => MaxAdapter > 63 || MaxDomain > 15;
     public ApcbFormat GuestFormat => HasApxa ? ApcbFormat.Apcb1 : ApcbFormat.Apcb0;

@@ -18,6 +18,7 @@ public sealed class ProblemExceptionHandler(IOptions<Refusals> refusals, IProble
         // A refusal first: the request was wrong whatever the database's state.
         if (refusals.Value.ProblemFor(exception) is { } problem)
         {
+            if (problem.Status == StatusCodes.Status503ServiceUnavailable) http.Response.Headers.RetryAfter = RetryAfterSeconds;
             // The result, not the service directly: it falls back to plain JSON for a client that accepts no JSON, as a returned problem does.
             await TypedResults.Problem(problem).ExecuteAsync(http);
             return true;
@@ -61,17 +62,10 @@ public sealed class ProblemExceptionHandler(IOptions<Refusals> refusals, IProble
             ? (path[2..], "has the wrong type or is malformed")
             : ("body", "is missing or is not valid JSON");
         http.Response.StatusCode = StatusCodes.Status400BadRequest;
-        var errors = new Dictionary<string, string[]> { [field] = [message] };
         return await problems.TryWriteAsync(new ProblemDetailsContext
         {
             HttpContext = http,
-            ProblemDetails = new HttpValidationProblemDetails(errors)
-            {
-                Status = StatusCodes.Status400BadRequest,
-                Type = RequestErrors.InvalidType,
-                Detail = RequestErrors.Summary(errors),
-                Extensions = { ["kind"] = RequestErrors.Invalid },
-            },
+            ProblemDetails = RequestErrors.Problem(new Dictionary<string, string[]> { [field] = [message] }),
             Exception = bad,
         });
     }

@@ -44,12 +44,14 @@ public sealed class Refusals
     /// <summary>The one form of every refusal: <c>urn:apmatrix:error:{kind}</c>, <c>kind</c>, title, status, detail.</summary>
     public static ProblemDetails Problem(int status, string kind, string? title, string detail) => new()
     {
-        Type = $"urn:apmatrix:error:{kind}",
+        Type = TypeOf(kind),
         Title = title,
         Status = status,
         Detail = detail,
         Extensions = { ["kind"] = kind },
     };
+
+    public static string TypeOf(string kind) => $"urn:apmatrix:error:{kind}";
 
     sealed record RefusalKind(Func<Exception, bool> Matches, int Status, string Kind, string? Title);
 }

@@ -23,15 +23,26 @@ public sealed class RequestErrors
         return text ?? "";
     }
 
-    public ValidationProblem Problem() => TypedResults.ValidationProblem(_errors, Summary(_errors), type: InvalidType,
-        extensions: new Dictionary<string, object?> { ["kind"] = Invalid });
+    public ValidationProblem Problem()
+    {
+        var problem = Problem(_errors);
+        return TypedResults.ValidationProblem(problem.Errors, problem.Detail, type: problem.Type, title: problem.Title, extensions: problem.Extensions);
+    }
 
-    /// <summary>The kind of every field refusal, as the engine's <c>invalid</c>.</summary>
-    public const string Invalid = "invalid";
-
-    public const string InvalidType = $"urn:apmatrix:error:{Invalid}";
-
-    /// <summary>Every field's fault in one line, for a client that reads only <c>detail</c>.</summary>
-    public static string Summary(IDictionary<string, string[]> errors) =>
-        string.Join("; ", errors.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => $"{e.Key}: {string.Join(", ", e.Value)}"));
+    /// <summary>
+    /// A field refusal in the form of every refusal: kind <c>invalid</c> (as the engine's), each field under
+    /// <c>errors</c>, and all of them in <c>detail</c> for a client that reads only that.
+    /// </summary>
+    public static HttpValidationProblemDetails Problem(IDictionary<string, string[]> errors)
+    {
+        const string kind = "invalid";
+        return new HttpValidationProblemDetails(errors)
+        {
+            Status = StatusCodes.Status400BadRequest,
+            Type = Refusals.TypeOf(kind),
+            Title = "Invalid input",
+            Detail = string.Join("; ", errors.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => $"{e.Key}: {string.Join(", ", e.Value)}")),
+            Extensions = { ["kind"] = kind },
+        };
+    }
 }

@@ -53,7 +53,8 @@ public static class ServiceDefaults
         builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
         builder.Services.AddApiKeyAuthentication(builder.Configuration);
         builder.Services.AddApmatrixOpenApi();
-        builder.Services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy(), tags: ["live"]);
+        builder.Services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy(), tags: ["live"])
+            .AddCheck<ServingCheck>("serving", tags: ["ready"]);
         builder.Services.ConfigureHttpJsonOptions(o =>
         {
             o.SerializerOptions.Converters.Add(new JsonStringEnumConverter());
@@ -92,16 +93,20 @@ public static class ServiceDefaults
         var problem = context.ProblemDetails;
         if (problem.Extensions.ContainsKey("kind")) return;
         var request = context.HttpContext.Request;
-        var (kind, detail) = problem.Status switch
+        var (kind, title, detail) = problem.Status switch
         {
-            StatusCodes.Status413PayloadTooLarge => ("too-large", $"a request body is at most {MaxRequestBodyBytes} bytes"),
-            StatusCodes.Status415UnsupportedMediaType => ("media-type", "a request body is JSON, in UTF-8 unless its charset names another the service reads: send Content-Type: application/json"),
-            StatusCodes.Status404NotFound => ("not-found", $"nothing answers at {InputText.Quote(request.Path.Value)}: the OpenAPI document at /openapi/v1.json lists the paths"),
-            StatusCodes.Status405MethodNotAllowed => ("method-not-allowed", $"{InputText.Quote(request.Path.Value)} does not take {InputText.Quote(request.Method)}: the Allow header lists what it takes"),
-            _ => (null, null),
+            StatusCodes.Status413PayloadTooLarge => ("too-large", problem.Title, $"a request body is at most {MaxRequestBodyBytes} bytes"),
+            StatusCodes.Status415UnsupportedMediaType => ("media-type", problem.Title,
+                "a request body is JSON, in UTF-8 unless its charset names another the service reads: send Content-Type: application/json"),
+            StatusCodes.Status404NotFound => ("not-found", "Not found",
+                $"nothing answers at {InputText.Quote(request.Path.Value)}: the OpenAPI document at /openapi/v1.json lists the paths"),
+            StatusCodes.Status405MethodNotAllowed => ("method-not-allowed", "Method not allowed",
+                $"{InputText.Quote(request.Path.Value)} does not take {InputText.Quote(request.Method)}: the Allow header lists what it takes"),
+            _ => (null, null, null),
         };
         if (kind is null) return;
-        problem.Type = $"urn:apmatrix:error:{kind}";
+        problem.Type = Refusals.TypeOf(kind);
+        problem.Title = title;
         problem.Detail = detail;
         problem.Extensions["kind"] = kind;
     }
@@ -120,9 +125,6 @@ public static class ServiceDefaults
         });
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        // Only health answers before every hosted service has started (the database migrated, the bus up) or once stopping.
-        var lifetime = app.Lifetime;
-        app.Use((http, next) => Serving(lifetime) || http.Request.Path.StartsWithSegments("/health") ? next(http) : RefuseNotServingAsync(http, lifetime));
         // Before anything may answer without reading the body: Kestrel would drain it after the answer, meet the limit and
         // reset the connection, and the client could lose the answer.
         app.Use(async (http, next) =>
@@ -132,6 +134,9 @@ public static class ServiceDefaults
             if (http.Request.ContentLength is null && http.Request.Headers.TransferEncoding.Count > 0) await BufferAsync(http.Request, http.RequestAborted);
             await next(http);
         });
+        // The APIs need the database migrated and the bus up: until every hosted service has started, and once stopping, only health answers.
+        var lifetime = app.Lifetime;
+        app.Use((http, next) => Serving(lifetime) || http.Request.Path.StartsWithSegments("/health") ? next(http) : RefuseNotServingAsync(http, lifetime));
         app.UseAuthentication();
         app.UseAuthorization();
         app.Use((http, next) =>
@@ -156,7 +161,7 @@ public static class ServiceDefaults
         return app;
     }
 
-    static bool Serving(IHostApplicationLifetime lifetime) =>
+    internal static bool Serving(IHostApplicationLifetime lifetime) =>
         lifetime.ApplicationStarted.IsCancellationRequested && !lifetime.ApplicationStopping.IsCancellationRequested;
 
     static Task RefuseNotServingAsync(HttpContext http, IHostApplicationLifetime lifetime)

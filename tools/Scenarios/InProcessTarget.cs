@@ -114,7 +114,7 @@ public sealed class InProcessTarget : IScenarioTarget
 
     void InRange(Apqn apqn)
     {
-        if (!_bus.Config.Allows(apqn)) throw new MatrixException(MatrixErrorKind.OutOfRange, _bus.Config.AboveMaximum(apqn));
+        if (!_bus.Config.Allows(apqn)) throw new MatrixException(MatrixErrorKind.OutOfRange, _bus.Config.OutOfRangeMessage(apqn));
     }
 
     ApConfig HostConfig(ApMatrix masks) => _host with { Apm = masks.Apm, Aqm = masks.Aqm, Adm = masks.Adm };

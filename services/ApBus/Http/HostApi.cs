@@ -125,7 +125,7 @@ public static class HostApi
 
     static void InRange(HostBus bus, Apqn queue)
     {
-        if (!bus.Config.Allows(queue)) throw new ApBusException(ApBusErrorKind.OutOfRange, bus.Config.AboveMaximum(queue));
+        if (!bus.Config.Allows(queue)) throw new ApBusException(ApBusErrorKind.OutOfRange, bus.Config.OutOfRangeMessage(queue));
     }
 
     static Task<Ok<HostChanged>> ScanComplete(string host, HostStore store, CancellationToken cancellationToken) =>

@@ -31,11 +31,12 @@ public sealed class VfioApClient(HttpClient http, ILogger<VfioApClient> log)
         using (response)
         {
             if (response.IsSuccessStatusCode) return;
-            if (response.StatusCode != HttpStatusCode.Conflict)
-                throw new ApBusException(ApBusErrorKind.Unavailable, $"VfioAp answered the mask check with {(int)response.StatusCode}");
             var problem = await ReadProblemAsync(response, cancellationToken);
-            var owner = problem?.Extensions.Where(e => e.Key is "apqn" or "mdev" or "reservedBy").ToDictionary(e => e.Key, e => e.Value);
-            throw new ApBusException(ApBusErrorKind.Busy, problem?.Detail ?? "VfioAp vetoed the mask change", owner);
+            if (response.StatusCode != HttpStatusCode.Conflict)
+                throw new ApBusException(ApBusErrorKind.Unavailable,
+                    $"VfioAp answered the mask check with {(int)response.StatusCode}{(problem?.Detail is { } why ? $": {why}" : "")}");
+            var holder = problem?.Extensions.Where(e => e.Key is "apqn" or "mdev" or "reservedBy").ToDictionary(e => e.Key, e => e.Value);
+            throw new ApBusException(ApBusErrorKind.Busy, problem?.Detail ?? "VfioAp vetoed the mask change", holder);
         }
     }
 

@@ -164,10 +164,10 @@ public sealed class GuestStore(GuestVmDbContext db, OutboxSignal outbox, IOption
         Texts("mdevs", rows.Select(r => r.Mdev)),
     ];
 
-    /// <summary>Creates or changes a guest; its CRYCB format is fixed once it holds an APCB (KVM picks it when the VM is created).</summary>
     /// <summary>
     /// Makes the guest with <paramref name="vcpus"/> (else <paramref name="defaultVcpus"/>) and <paramref name="format"/> (else
-    /// Apcb1), or changes what is given of an existing one, which keeps what is not.
+    /// Apcb1), or changes what is given of an existing one, which keeps what is not; its CRYCB format is fixed once it holds
+    /// an APCB (KVM picks it when the VM is created).
     /// </summary>
     public async Task<GuestRecord> DefineAsync(string hostId, string guestId, int? vcpus, ApcbFormat? format, int defaultVcpus,
         CancellationToken cancellationToken)

@@ -10,12 +10,14 @@ namespace Apmatrix.VfioAp.Health;
 /// Not ready while a host has waited at a gap in its bus events for longer than <see cref="HealthOptions.StalledHostAfter"/>;
 /// a singleton, since how long a host has waited is remembered between checks.
 /// </summary>
-public sealed class StalledHostCheck(IServiceScopeFactory scopes, IOptions<HealthOptions> options, TimeProvider clock) : IHealthCheck
+public sealed class StalledHostCheck(IServiceScopeFactory scopes, DatabaseSchema<VfioApDbContext> schema, IOptions<HealthOptions> options,
+    TimeProvider clock) : IHealthCheck
 {
     readonly StalledHosts _hosts = new(options.Value.StalledHostAfter);
 
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
+        if (!schema.Migrated) return Readiness.NotMigrated;
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<VfioApDbContext>();
         var parked = await db.Database.SqlQuery<ParkedHost>($"""

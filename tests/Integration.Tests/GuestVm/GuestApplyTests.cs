@@ -164,7 +164,12 @@ public class A_bad_guest_request(StackFixture stack)
         using var unknown = await http.GetAsync($"/hosts/{host}/guests/nobody");
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
     }
+}
 
+/// <summary>A guest's definition: what a PUT leaves out stays as it was.</summary>
+[Collection("stack")]
+public class Defining_a_guest(StackFixture stack)
+{
     [Fact]
     public async Task Should_keep_what_a_definition_leaves_out()
     {

@@ -44,7 +44,7 @@ public class Recovering_from_failures(StackFixture stack)
             Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
             var database = Check(await ready.Content.ReadFromJsonAsync<JsonElement>(), "database");
             Assert.Equal("Unhealthy", database.GetProperty("status").GetString());
-            Assert.StartsWith($"PostgreSQL at 127.0.0.1:{proxy.Port} does not answer", database.GetProperty("description").GetString());
+            Assert.Equal("PostgreSQL does not answer", database.GetProperty("description").GetString());
         }
         // How long the database stays away; what is asserted comes after, by waiting on the state.
         await Task.Delay(TimeSpan.FromSeconds(12));
@@ -77,7 +77,7 @@ public class Recovering_from_failures(StackFixture stack)
         Assert.Contains($"PostgreSQL at 127.0.0.1:{proxy.Port} does not answer", waiting.Text);
         var database = Check(await AliveButStartingAsync(url), "database");
         Assert.Equal("Unhealthy", database.GetProperty("status").GetString());
-        Assert.StartsWith($"PostgreSQL at 127.0.0.1:{proxy.Port} does not answer", database.GetProperty("description").GetString());
+        Assert.Equal("PostgreSQL does not answer", database.GetProperty("description").GetString());
         Assert.False(starting.IsCompleted);
 
         proxy.Restore();
@@ -196,7 +196,9 @@ public class Recovering_from_failures(StackFixture stack)
         Assert.Equal("The service is starting", problem.GetProperty("title").GetString());
         using var ready = await http.GetAsync("/health/ready");
         Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
-        return await ready.Content.ReadFromJsonAsync<JsonElement>();
+        var readiness = await ready.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("Unhealthy", Check(readiness, "serving").GetProperty("status").GetString());
+        return readiness;
     }
 
     static JsonElement Check(JsonElement readiness, string name) =>

@@ -148,10 +148,9 @@ public static class MdevCommands
                     else if (assign) add[mask] = add[mask].With((int)id);
                     else remove[mask] = remove[mask].With((int)id);
                 }
-            string[] kinds = ["adapter", "domain", "control-domain"];
-            for (var mask = 0; mask < 3; mask++)
+            foreach (var (option, _, mask) in Changes.Where(c => c.Assign))
                 if (!(add[mask] & remove[mask]).IsEmpty)
-                    faults.Add($"--assign-{kinds[mask]} and --unassign-{kinds[mask]} both name {(add[mask] & remove[mask]).ToRangeList()}");
+                    faults.Add($"{option.Name} and {Changes.Single(c => !c.Assign && c.Mask == mask).Option.Name} both name {(add[mask] & remove[mask]).ToRangeList()}");
             if (faults.Count > 0) throw new ApctlException(ExitCodes.BadInput, string.Join(Environment.NewLine, faults));
             if (add.Concat(remove).All(m => m.IsEmpty)) throw new ApctlException(ExitCodes.BadInput, "nothing to change: give --assign-* or --unassign-* options");
             var read = (await session.VfioAp.CallAsync(ApiRoutes.GetMdev, [host, name], ct))!;
