@@ -74,6 +74,24 @@ public sealed class ApctlServiceAnswerTests
     }
 
     [Fact]
+    public async Task Should_not_call_a_scan_applied_while_its_config_changed_window_stays_open()
+    {
+        using var service = new FakeService((method, path, _) => (200, (method, path) switch
+        {
+            ("GET", "/hosts/h/guests") => "[]",
+            ("GET", "/hosts/h") => """{"host": "h", "lastSequence": 5, "openScanId": "0193a5f0-0000-7000-8000-000000000001"}""",
+            _ => """{"host": "h", "lastSequence": 5}""",
+        }));
+
+        var (code, output, error) = await RunAsync(service, "host", "config", "h", "--apm", "1", "--aqm", "1", "--adm", "", "--wait");
+        var (_, json, _) = await RunAsync(service, "host", "config", "h", "--apm", "1", "--aqm", "1", "--adm", "", "--wait", "-o", "json");
+
+        Assert.True(code == ExitCodes.Done, $"exit {code}: {error}");
+        Assert.Contains("its config-changed window is still open", output);
+        Assert.True(JsonNode.Parse(json)!["scanOpen"]!.GetValue<bool>());
+    }
+
+    [Fact]
     public async Task Should_redrive_a_count_above_the_services_limit_in_pages_it_takes()
     {
         var remaining = 25_000;

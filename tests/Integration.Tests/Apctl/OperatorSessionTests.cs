@@ -76,6 +76,7 @@ public sealed class Operating_a_host_with_apctl(StackFixture stack) : IDisposabl
         var waited = await _apctl.JsonAsync(ExitCodes.Done, "host", "config", _host, "--apm", "4-5", "--aqm", "0-7", "--adm", "0-3", "--wait");
         Assert.Equal(waited["events"]!.GetValue<long>(), waited["eventsApplied"]!.GetValue<long>());
         Assert.Equal(1, waited["guestsAcknowledged"]!.GetValue<int>());
+        Assert.False(waited["scanOpen"]!.GetValue<bool>());
         var lines = (await _apctl.RunAsync("host", "config", _host, "--apm", "4-5", "--aqm", "0-3", "--adm", "0-3", "--wait")).Error.Split('\n');
         Assert.Contains(lines, line => line.StartsWith("bus events applied") && line.Contains("guests acknowledged 1/1"));
 

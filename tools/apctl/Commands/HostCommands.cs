@@ -142,8 +142,14 @@ public static class HostCommands
                 return;
             }
             var progress = await ScanProgress.WaitAsync(session, host, before, last, TimeSpan.FromSeconds(parse.GetValue(timeout)), io.Terminal && !session.Json, ct);
-            session.Write(progress.ToJson(host, last), output => output.WriteLine(
-                $"host {host}: scan applied (bus events up to {last}); {progress.Acknowledged} of {progress.Guests} guest(s) acknowledged"));
+            // A window opened by POST .../config-changed stays open when the scan found no change to announce: no scan complete yet.
+            var windowOpen = (await session.ApBus.CallAsync(ApiRoutes.GetBus, [host], ct))?["openScanId"] is JsonValue;
+            var result = progress.ToJson(host, last);
+            result["scanOpen"] = windowOpen;
+            session.Write(result, output => output.WriteLine(windowOpen
+                ? $"host {host}: bus events up to {last} applied, but its config-changed window is still open (the configuration did not change, " +
+                  $"so no scan complete was sent): POST /hosts/{host}/scan-complete on ApBus closes it"
+                : $"host {host}: scan applied (bus events up to {last}); {progress.Acknowledged} of {progress.Guests} guest(s) acknowledged"));
         });
     }
 
