@@ -92,6 +92,35 @@ public sealed class ApctlServiceAnswerTests
     }
 
     [Fact]
+    public async Task Should_ask_again_a_service_that_says_it_is_starting_and_when_to_ask()
+    {
+        var starting = 2;
+        using var service = new FakeService((_, _, _) => Interlocked.Decrement(ref starting) >= 0
+            ? (503, """{"kind": "unavailable", "title": "The service is starting", "status": 503}""")
+            : (200, """{"guest": "g0", "host": "h", "vcpus": 4, "format": "Apcb1"}"""), retryAfterSeconds: 1);
+
+        var (code, output, error) = await RunAsync(service, "guest", "define", "h", "g0");
+
+        Assert.True(code == ExitCodes.Done, $"exit {code}: {error}");
+        Assert.Equal("guest g0 defined: 4 vCPUs, Apcb1", output.TrimEnd());
+        Assert.Equal(2, error.Split('\n').Count(l => l.Contains("answered 503 (The service is starting); asking again in 1 s")));
+        Assert.Equal(3, service.Requests.Count);
+    }
+
+    [Fact]
+    public async Task Should_give_up_on_a_service_that_stays_unavailable_past_the_retry_time()
+    {
+        using var service = new FakeService((_, _, _) => (503, """{"kind": "unavailable", "title": "The service is starting", "status": 503}"""),
+            retryAfterSeconds: (int)ServiceClient.RetryFor.TotalSeconds + 1);
+
+        var (code, _, error) = await RunAsync(service, "guest", "define", "h", "g0");
+
+        Assert.Equal(ExitCodes.Unavailable, code);
+        Assert.Single(service.Requests);
+        Assert.DoesNotContain("asking again", error);
+    }
+
+    [Fact]
     public async Task Should_redrive_a_count_above_the_services_limit_in_pages_it_takes()
     {
         var remaining = 25_000;

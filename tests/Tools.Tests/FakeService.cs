@@ -3,15 +3,19 @@ using Apmatrix.LoadTest;
 
 namespace Apmatrix.Tools.Tests;
 
-/// <summary>A service on a loopback port that answers every request with <paramref name="answer"/> and records what it was sent.</summary>
+/// <summary>
+/// A service on a loopback port that answers every request with <paramref name="answer"/> (a 503 with
+/// <c>Retry-After: <paramref name="retryAfterSeconds"/></c> when given) and records what it was sent.
+/// </summary>
 public sealed class FakeService : IDisposable
 {
     readonly HttpListener _listener = new();
     readonly Func<string, string, string, (int Status, string Body)> _answer;
+    readonly int? _retryAfterSeconds;
 
-    public FakeService(Func<string, string, string, (int Status, string Body)> answer)
+    public FakeService(Func<string, string, string, (int Status, string Body)> answer, int? retryAfterSeconds = null)
     {
-        _answer = answer;
+        (_answer, _retryAfterSeconds) = (answer, retryAfterSeconds);
         Url = new LoopbackPorts().Next();
         _listener.Prefixes.Add($"{Url}/");
         _listener.Start();
@@ -42,6 +46,7 @@ public sealed class FakeService : IDisposable
             lock (Requests) Requests.Add($"{method} {path} {body}".TrimEnd());
             var (status, text) = _answer(method, path, body);
             context.Response.StatusCode = status;
+            if (status == 503 && _retryAfterSeconds is { } seconds) context.Response.Headers["Retry-After"] = seconds.ToString();
             context.Response.ContentType = "application/json";
             await using (var output = context.Response.OutputStream)
                 await output.WriteAsync(System.Text.Encoding.UTF8.GetBytes(text));

@@ -8,10 +8,14 @@ namespace Apmatrix.Apctl.Cli;
 
 /// <summary>
 /// JSON over HTTP to one service as the caller's API key; every failure becomes an <see cref="ApctlException"/> with the
-/// exit code it means (refused, bad input, unavailable) and the service's problem details when it sent them.
+/// exit code it means (refused, bad input, unavailable) and the service's problem details when it sent them. A 503 that
+/// says when to ask again (the service starting or stopping, its database away: nothing was done) is asked again, for up
+/// to <see cref="RetryFor"/> in all, each wait told on <paramref name="notes"/>.
 /// </summary>
-public sealed class ServiceClient(string service, Uri baseAddress, string? apiKey) : IDisposable
+public sealed class ServiceClient(string service, Uri baseAddress, string? apiKey, TextWriter? notes = null) : IDisposable
 {
+    public static readonly TimeSpan RetryFor = TimeSpan.FromSeconds(30);
+
     readonly HttpClient _http = new()
     {
         BaseAddress = baseAddress,
@@ -28,7 +32,7 @@ public sealed class ServiceClient(string service, Uri baseAddress, string? apiKe
     {
         if (route.Service is { } owner && !owner.Equals(service, StringComparison.OrdinalIgnoreCase))
             throw new InvalidOperationException($"{route.Template} is {owner}'s, not {service}'s");
-        return SendAsync(new HttpRequestMessage(new HttpMethod(route.Method), route.Path(values) + query)
+        return SendAsync(() => new HttpRequestMessage(new HttpMethod(route.Method), route.Path(values) + query)
         {
             Content = body is null ? null : JsonContent.Create(body),
         }, cancellationToken);
@@ -36,10 +40,12 @@ public sealed class ServiceClient(string service, Uri baseAddress, string? apiKe
 
     static JsonNode? Json(string text) => text.Length == 0 ? null : JsonNode.Parse(text);
 
-    async Task<string> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    async Task<string> SendAsync(Func<HttpRequestMessage> make, CancellationToken cancellationToken)
     {
-        using (request)
+        var waited = TimeSpan.Zero;
+        while (true)
         {
+            using var request = make();
             HttpResponseMessage response;
             try
             {
@@ -52,7 +58,15 @@ public sealed class ServiceClient(string service, Uri baseAddress, string? apiKe
             using (response)
             {
                 var text = await response.Content.ReadAsStringAsync(cancellationToken);
-                return response.IsSuccessStatusCode ? text : throw Failure(request, response.StatusCode, text);
+                if (response.IsSuccessStatusCode) return text;
+                if (response.StatusCode == HttpStatusCode.ServiceUnavailable && response.Headers.RetryAfter?.Delta is { } delay && waited + delay <= RetryFor)
+                {
+                    notes?.WriteLine($"apctl: {service} answered 503 ({TryProblem(text)?["title"]?.GetValue<string>() ?? "unavailable"}); asking again in {delay.TotalSeconds:0} s");
+                    waited += delay;
+                    await Task.Delay(delay, cancellationToken);
+                    continue;
+                }
+                throw Failure(request, response.StatusCode, text);
             }
         }
     }

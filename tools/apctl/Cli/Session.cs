@@ -19,9 +19,9 @@ public sealed class Session(Globals globals, TextWriter output, TextWriter error
     public TextWriter Error => error;
     public bool Json => globals.Json;
 
-    public ServiceClient ApBus => _apBus ??= new("ApBus", globals.ApBus, ApiKey);
-    public ServiceClient VfioAp => _vfioAp ??= new("VfioAp", globals.VfioAp, ApiKey);
-    public ServiceClient GuestVm => _guestVm ??= new("GuestVm", globals.GuestVm, ApiKey);
+    public ServiceClient ApBus => _apBus ??= new("ApBus", globals.ApBus, ApiKey, error);
+    public ServiceClient VfioAp => _vfioAp ??= new("VfioAp", globals.VfioAp, ApiKey, error);
+    public ServiceClient GuestVm => _guestVm ??= new("GuestVm", globals.GuestVm, ApiKey, error);
 
     /// <summary>The services as the scenario runner's stack target takes them.</summary>
     public Scenarios.Stack.StackEndpoints Endpoints => new(globals.ApBus, globals.VfioAp, globals.GuestVm, ApiKey);
