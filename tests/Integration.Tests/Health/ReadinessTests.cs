@@ -174,6 +174,35 @@ public class Readiness_tells_the_truth(StackFixture stack)
         }
     }
 
+    /// <summary>Once asked to stop, a service is not ready and its APIs say so, while its server still finishes what it took.</summary>
+    [Fact]
+    public async Task Should_say_stopping_and_not_ready_once_asked_to_stop()
+    {
+        var app = await stack.StartOwnAsync(VfioApApp.Build, "vfioap", "stopping", _ => { });
+        try
+        {
+            using var http = stack.Client(new Uri(app.Urls.First()));
+            var (before, _) = await ReadyAsync(http);
+            Assert.Equal(HttpStatusCode.OK, before);
+
+            // Started with StartAsync, the host only raises ApplicationStopping here; its server runs until the test ends it.
+            app.Lifetime.StopApplication();
+            var (status, body) = await ReadyAsync(http);
+            using var api = await http.GetAsync("/hosts");
+            using var live = await http.GetAsync("/health/live");
+
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
+            Assert.Equal(("Unhealthy", "stopping"), (Status(body, "serving"), Describe(body, "serving")));
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, api.StatusCode);
+            Assert.Equal("The service is stopping", (await api.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("title").GetString());
+            Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+        }
+        finally
+        {
+            await app.ShutDownAsync();
+        }
+    }
+
     /// <summary>A loopback port nothing listens on: taken from the system, then let go.</summary>
     static int ClosedPort()
     {
