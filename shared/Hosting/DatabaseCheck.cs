@@ -1,5 +1,3 @@
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Npgsql;
 
@@ -9,15 +7,13 @@ namespace Apmatrix.Hosting;
 /// Readiness: PostgreSQL answers a statement on this service's database as its role. The answer is open to callers without a
 /// key, so it says only which way it failed; the service's log names the server and the admin's fix.
 /// </summary>
-public sealed class DatabaseCheck<TContext>(IServiceScopeFactory scopes) : IHealthCheck where TContext : DbContext
+public sealed class DatabaseCheck(string connection) : IHealthCheck
 {
     /// <summary>Longer than a busy server's answer, shorter than a probe's patience.</summary>
     public static readonly TimeSpan Patience = TimeSpan.FromSeconds(5);
 
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        await using var scope = scopes.CreateAsyncScope();
-        var connection = scope.ServiceProvider.GetRequiredService<TContext>().Database.GetConnectionString();
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(Patience);
         try

@@ -27,7 +27,7 @@ public static class DatabaseSetup
             defaultDatabase);
         services.AddDbContextPool<TContext>(o => o.UseNpgsql(connection));
         services.AddSingleton<DatabaseSchema<TContext>>();
-        services.AddHealthChecks().AddCheck<DatabaseCheck<TContext>>("database", tags: ["ready"]);
+        services.AddHealthChecks().AddCheck("database", new DatabaseCheck(connection), tags: ["ready"]);
         services.AddHostedService<MigrateAtStart<TContext>>();
         return services;
     }

@@ -40,7 +40,7 @@ public static class DeadLetterEndpoints
             }
             catch (DeadLetterBrokerException e)
             {
-                context.HttpContext.Response.Headers.RetryAfter = RetryAfterSeconds;
+                context.HttpContext.Response.Headers.RetryAfter = ProblemExceptionHandler.RetryAfterSeconds;
                 return TypedResults.Problem(Refusals.Problem(StatusCodes.Status503ServiceUnavailable, "unavailable", "The broker is unreachable; try again shortly", e.Message));
             }
         });
@@ -54,9 +54,6 @@ public static class DeadLetterEndpoints
                 StatusCodes.Status404NotFound);
         return app;
     }
-
-    // A broker connection is retried by the next request; a restarted node answers within this.
-    const string RetryAfterSeconds = "5";
 
     static async Task<Ok<List<DeadLetterQueueView>>> ListAsync(DeadLetterBroker broker, CancellationToken cancellationToken) =>
         TypedResults.Ok((await broker.CountAsync(cancellationToken)).Select(q => new DeadLetterQueueView(q.Queue, q.Messages)).ToList());

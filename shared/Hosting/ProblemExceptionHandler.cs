@@ -39,8 +39,8 @@ public sealed class ProblemExceptionHandler(IOptions<Refusals> refusals, IProble
         });
     }
 
-    // The services' own retries reach the database again within this.
-    const string RetryAfterSeconds = "5";
+    /// <summary>Every 503's Retry-After: the services' own retries reach a database or broker again, and a service starts, within this.</summary>
+    internal const string RetryAfterSeconds = "5";
 
     async Task<bool> WriteStatusAsync(HttpContext http, BadHttpRequestException bad)
     {

@@ -167,7 +167,7 @@ public static class ServiceDefaults
     static Task RefuseNotServingAsync(HttpContext http, IHostApplicationLifetime lifetime)
     {
         var stopping = lifetime.ApplicationStopping.IsCancellationRequested;
-        http.Response.Headers.RetryAfter = "5";
+        http.Response.Headers.RetryAfter = ProblemExceptionHandler.RetryAfterSeconds;
         return TypedResults.Problem(Refusals.Problem(StatusCodes.Status503ServiceUnavailable, "unavailable",
             stopping ? "The service is stopping" : "The service is starting",
             stopping

@@ -3,7 +3,6 @@ using Apmatrix.GuestVm.Guests;
 using Apmatrix.GuestVm.Persistence;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
 
 namespace Apmatrix.GuestVm.Http;
 
@@ -27,13 +26,13 @@ public static class GuestApi
     }
 
     static async Task<Results<Ok<GuestView>, ValidationProblem>> Define(string host, string guest, GuestDefinition body, GuestStore store,
-        IOptions<GuestOptions> options, CancellationToken cancellationToken)
+        CancellationToken cancellationToken)
     {
         var errors = new RequestErrors();
         var vcpus = errors.Vcpus("vcpus", body.Vcpus);
         var format = errors.Format("format", body.Format);
         if (errors.Any) return errors.Problem();
-        var defined = await store.DefineAsync(host, guest, vcpus, format, options.Value.DefaultVcpus, cancellationToken);
+        var defined = await store.DefineAsync(host, guest, vcpus, format, cancellationToken);
         return TypedResults.Ok(View(defined, []));
     }
 

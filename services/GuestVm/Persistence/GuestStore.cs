@@ -165,15 +165,14 @@ public sealed class GuestStore(GuestVmDbContext db, OutboxSignal outbox, IOption
     ];
 
     /// <summary>
-    /// Makes the guest with <paramref name="vcpus"/> (else <paramref name="defaultVcpus"/>) and <paramref name="format"/> (else
+    /// Makes the guest with <paramref name="vcpus"/> (else <c>Guests:DefaultVcpus</c>) and <paramref name="format"/> (else
     /// Apcb1), or changes what is given of an existing one, which keeps what is not; its CRYCB format is fixed once it holds
     /// an APCB (KVM picks it when the VM is created).
     /// </summary>
-    public async Task<GuestRecord> DefineAsync(string hostId, string guestId, int? vcpus, ApcbFormat? format, int defaultVcpus,
-        CancellationToken cancellationToken)
+    public async Task<GuestRecord> DefineAsync(string hostId, string guestId, int? vcpus, ApcbFormat? format, CancellationToken cancellationToken)
     {
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        await AddMissingAsync([(hostId, guestId)], vcpus ?? defaultVcpus, format ?? ApcbFormat.Apcb1, cancellationToken);
+        await AddMissingAsync([(hostId, guestId)], vcpus ?? options.Value.DefaultVcpus, format ?? ApcbFormat.Apcb1, cancellationToken);
         var guest = (await LockAsync([(hostId, guestId)], tracking: true, cancellationToken)).Values.Single();
         var state = guest.ToState();
         var redefined = state.Redefine(vcpus ?? state.Vcpus, format ?? state.Format)
