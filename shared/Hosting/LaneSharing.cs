@@ -48,7 +48,7 @@ public sealed class LaneSharing<TContext> : BackgroundService, IReceiveEndpointO
         (_lanes, _scopes, _clock, _log) = (lanes, scopes, clock, log);
         _laneOfQueue = Enumerable.Range(0, lanes.Count).ToDictionary(lane => prefix + lanes.Queue(lane), lane => lane);
         _set = prefix + lanes.Name;
-        meter.Meter.CreateObservableGauge("lanes.owned", () => new Measurement<int>(Volatile.Read(ref _owned), new KeyValuePair<string, object?>("lanes", lanes.Name)),
+        meter.Meter.CreateObservableGauge(meter.Name("lanes.owned"), () => new Measurement<int>(Volatile.Read(ref _owned), new KeyValuePair<string, object?>("lanes", lanes.Name)),
             "{lane}", "Lanes this instance owns among the instances sharing them; it stands by for the others");
     }
 

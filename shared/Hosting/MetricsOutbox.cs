@@ -22,8 +22,8 @@ public sealed class MetricsOutbox<TContext> where TContext : DbContext
         Backlog = new MetricsCache<OutboxBacklog>(scopes, (services, cancellationToken) => schema.Migrated
             ? ReadAsync(services.GetRequiredService<TContext>(), clock, cancellationToken)
             : throw new InvalidOperationException(Readiness.NotMigrated.Description), clock, log);
-        meter.Meter.CreateObservableGauge("outbox.waiting", () => Backlog.Observe(b => b.Waiting), "{message}", "Outbox rows not yet published");
-        meter.Meter.CreateObservableGauge("outbox.oldest_age", () => Backlog.Observe(b => b.OldestAge?.TotalSeconds ?? 0), "s",
+        meter.Meter.CreateObservableGauge(meter.Name("outbox.waiting"), () => Backlog.Observe(b => b.Waiting), "{message}", "Outbox rows not yet published");
+        meter.Meter.CreateObservableGauge(meter.Name("outbox.oldest_age"), () => Backlog.Observe(b => b.OldestAge?.TotalSeconds ?? 0), "s",
             "Age of the oldest outbox row not yet published (0 when the outbox is empty)");
     }
 

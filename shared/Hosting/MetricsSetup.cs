@@ -7,7 +7,8 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
-using Prometheus;
+using Microsoft.Extensions.Diagnostics.Metrics;
+using OpenTelemetry.Metrics;
 
 namespace Apmatrix.Hosting;
 
@@ -15,15 +16,25 @@ namespace Apmatrix.Hosting;
 public sealed class ServiceMeter(IMeterFactory factory, IHostEnvironment environment)
 {
     public Meter Meter { get; } = factory.Create(environment.ApplicationName);
+
+    /// <summary>An instrument's name under the service's (<c>apmatrix.vfioap.hot_plugs</c>): Prometheus has no scope, only names.</summary>
+    public string Name(string instrument) => $"{Meter.Name.ToLowerInvariant()}.{instrument}";
+
+    /// <summary>Histogram buckets for seconds, <paramref name="count"/> of them doubling from <paramref name="first"/>.</summary>
+    public static InstrumentAdvice<double> Doubling(double first, int count) =>
+        new() { HistogramBucketBoundaries = Enumerable.Range(0, count).Select(i => first * Math.Pow(2, i)).ToArray() };
 }
 
 /// <summary>
-/// Metrics (docs/ARCHITECTURE.md, Metrics): plain System.Diagnostics.Metrics instruments on the service's meter, so any
-/// exporter can read them, and a Prometheus text endpoint at <c>/metrics</c> for viewers and operators.
+/// Metrics (docs/ARCHITECTURE.md, Metrics): plain System.Diagnostics.Metrics instruments on the service's meter, read by
+/// one OpenTelemetry meter provider, which serves Prometheus text at <c>/metrics</c> and, when configured, sends OTLP.
 /// </summary>
 public static class MetricsSetup
 {
     public const string Path = "/metrics";
+
+    /// <summary>The listener name OpenTelemetry's meter provider registers with the host's metrics rules.</summary>
+    const string OpenTelemetryListener = "OpenTelemetry";
 
     /// <summary>The service's meter, the outbox gauges of <typeparamref name="TContext"/> and <typeparamref name="TInstruments"/>, made at start.</summary>
     public static IServiceCollection AddApmatrixMetrics<TContext, TInstruments>(this IServiceCollection services)
@@ -40,9 +51,20 @@ public static class MetricsSetup
     {
         services.AddOutboxBacklog<TContext>();
         services.AddHostedService(provider => new MetricsStart(() => provider.GetRequiredService<MetricsOutbox<TContext>>()));
-        services.AddSingleton(provider => new PrometheusExport(provider.GetRequiredService<IMeterFactory>()));
+        services.AddApmatrixMeters();
+        services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
         return services;
     }
+
+    /// <summary>
+    /// Which meters OpenTelemetry reads, as the host's metrics rules rather than <c>AddMeter</c>: the rules can take only
+    /// meters made by this host's <see cref="IMeterFactory"/>, so services sharing a process (the tests) each export only theirs.
+    /// </summary>
+    public static IServiceCollection AddApmatrixMeters(this IServiceCollection services) =>
+        services.AddMetrics(rules => rules
+            .EnableMetrics("Apmatrix", null, OpenTelemetryListener, MeterScope.Local)
+            .EnableMetrics("Microsoft.AspNetCore.Hosting", null, OpenTelemetryListener, MeterScope.Local)
+            .EnableMetrics("System.Runtime", null, OpenTelemetryListener, MeterScope.Global));
 
     /// <summary>The outbox's backlog, read by the readiness check and the outbox gauges alike.</summary>
     public static IServiceCollection AddOutboxBacklog<TContext>(this IServiceCollection services) where TContext : DbContext
@@ -55,44 +77,9 @@ public static class MetricsSetup
 
     /// <summary><c>GET /metrics</c> in Prometheus's text format, for a viewer's or an operator's key, outside the documented JSON API.</summary>
     public static IEndpointConventionBuilder MapApmatrixMetrics(this WebApplication app) =>
-        app.MapMetrics(Path, app.Services.GetRequiredService<PrometheusExport>().Registry)
+        app.MapPrometheusScrapingEndpoint(Path)
             .WithMetadata(new HttpMethodMetadata([HttpMethods.Get]))
             .RequireAuthorization(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().RequireRole(ApiRoles.Viewer, ApiRoles.Operator).Build());
-
-    /// <summary>
-    /// This service's instruments in a registry of its own: several services in one process (the tests) each show only
-    /// theirs, since a meter made by this service's <see cref="IMeterFactory"/> carries it as its scope.
-    /// </summary>
-    sealed class PrometheusExport : IDisposable
-    {
-        static readonly double[] SecondBuckets = Histogram.ExponentialBuckets(0.001, 2, 18);
-        static readonly double[] MillisecondBuckets = Histogram.ExponentialBuckets(0.01, 2, 20);
-
-        readonly IDisposable _adapter;
-
-        public PrometheusExport(IMeterFactory factory)
-        {
-            Registry = Metrics.NewCustomRegistry();
-            _adapter = MeterAdapter.StartListening(new MeterAdapterOptions
-            {
-                Registry = Registry,
-                MetricFactory = Metrics.WithCustomRegistry(Registry),
-                InstrumentFilterPredicate = instrument => IsOurs(instrument.Meter, factory),
-                ResolveHistogramBuckets = instrument => instrument.Unit == "ms" ? MillisecondBuckets : SecondBuckets,
-                // The longest the adapter allows: a series it drops after a quiet spell comes back from zero.
-                MetricsExpireAfter = TimeSpan.FromDays(1),
-            });
-        }
-
-        public CollectorRegistry Registry { get; }
-
-        /// <summary>This service's meters, its request durations (route, method, status: bounded) and the process's runtime meter.</summary>
-        static bool IsOurs(Meter meter, IMeterFactory factory) => meter.Scope == factory
-            ? meter.Name.StartsWith("Apmatrix.", StringComparison.Ordinal) || meter.Name == "Microsoft.AspNetCore.Hosting"
-            : meter.Scope is null && meter.Name == "System.Runtime";
-
-        public void Dispose() => _adapter.Dispose();
-    }
 
     sealed class MetricsStart(Func<object> make) : IHostedService
     {

@@ -38,10 +38,11 @@ public static class Telemetry
         var otlpTraces = otlp || configuration[OtlpTracesEndpoint] is { Length: > 0 };
         var otlpMetrics = otlp || configuration[OtlpMetricsEndpoint] is { Length: > 0 };
         var console = configuration.GetSection(TelemetryOptions.Section).GetValue<bool>(nameof(TelemetryOptions.Console));
-        if (!otlpTraces && !otlpMetrics && !console) return builder;
-
+        // Every signal names the service, /metrics (its target_info) included.
         var telemetry = builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(ServiceName(builder.Environment.ApplicationName)));
+        if (!otlpTraces && !otlpMetrics && !console) return builder;
+
         if (otlpTraces || console)
             telemetry.WithTracing(tracing =>
             {
@@ -56,8 +57,8 @@ public static class Telemetry
                 if (otlpTraces) tracing.AddOtlpExporter();
                 if (console) tracing.AddConsoleExporter();
             });
-        // The services' meters go to the OTLP receiver too; /metrics serves them to Prometheus either way.
-        if (otlpMetrics) telemetry.WithMetrics(metrics => metrics.AddMeter(SourcePrefix + "*").AddOtlpExporter());
+        // The meters /metrics serves (MetricsSetup's rules) go to the OTLP receiver too.
+        if (otlpMetrics) telemetry.WithMetrics(metrics => metrics.AddOtlpExporter());
         return builder;
     }
 

@@ -179,7 +179,7 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
             failures) { EventsArrivedEarly = earlyBefore is { } early && await ArrivedEarlyAsync(cancellationToken) is { } late ? late - early : null };
     }
 
-    const string ArrivedEarly = "apmatrix_vfioap_bus_events_arrived_early";
+    const string ArrivedEarly = "apmatrix_vfioap_bus_events_arrived_early_total";
 
     /// <summary>VfioAp's count of events parked for coming early; null when an instance does not answer.</summary>
     async Task<long?> ArrivedEarlyAsync(CancellationToken cancellationToken)

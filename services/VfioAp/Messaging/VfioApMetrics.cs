@@ -18,26 +18,30 @@ public sealed class VfioApMetrics
     readonly Counter<long> _updatesResent;
     readonly Histogram<double> _scanToApplied;
 
+    /// <summary>1 ms to about 2 minutes.</summary>
+    static readonly InstrumentAdvice<double> Buckets = ServiceMeter.Doubling(0.001, 18);
+
     public VfioApMetrics(ServiceMeter service, IServiceScopeFactory scopes, TimeProvider clock, ILogger<VfioApMetrics> log)
     {
         var meter = service.Meter;
-        _eventsApplied = meter.CreateCounter<long>("bus_events.applied", "{event}", "Bus event messages applied, by kind");
-        _queuesApplied = meter.CreateCounter<long>("bus_events.queues_applied", "{queue}",
+        _eventsApplied = meter.CreateCounter<long>(service.Name("bus_events.applied"), "{event}", "Bus event messages applied, by kind");
+        _queuesApplied = meter.CreateCounter<long>(service.Name("bus_events.queues_applied"), "{queue}",
             "Queues in the probe and removal messages applied, by kind (a grouped message counts each of its queues)");
-        _probesDeferred = meter.CreateCounter<long>("probes.deferred", "{probe}", "Probes of vfio_ap queues held for scan complete");
-        _arrivedEarly = meter.CreateCounter<long>("bus_events.arrived_early", "{event}",
+        _probesDeferred = meter.CreateCounter<long>(service.Name("probes.deferred"), "{probe}", "Probes of vfio_ap queues held for scan complete");
+        _arrivedEarly = meter.CreateCounter<long>(service.Name("bus_events.arrived_early"), "{event}",
             "Bus event messages that came before an earlier event of their host and were parked in pending_bus_events");
-        _hotPlugs = meter.CreateCounter<long>("hot_plugs", "{update}", "Guest APCB updates that give a guest queues it lacked");
-        _apqnsPlugged = meter.CreateCounter<long>("apqns.plugged", "{queue}", "Queues those updates gave guests");
-        _updatesSent = meter.CreateCounter<long>("guest_updates.sent", "{update}", "Guest APCB updates sent (entries of ApplyApcbs), re-sends not counted");
-        _updatesResent = meter.CreateCounter<long>("guest_updates.resent", "{update}", "Unacknowledged guest APCB updates sent again");
-        _scanToApplied = meter.CreateHistogram<double>("scan_to_guest_applied", "s",
-            "From applying a scan's ScanComplete to the guest's acknowledgement (ApcbsApplied) of the update that scan caused");
+        _hotPlugs = meter.CreateCounter<long>(service.Name("hot_plugs"), "{update}", "Guest APCB updates that give a guest queues it lacked");
+        _apqnsPlugged = meter.CreateCounter<long>(service.Name("apqns.plugged"), "{queue}", "Queues those updates gave guests");
+        _updatesSent = meter.CreateCounter<long>(service.Name("guest_updates.sent"), "{update}", "Guest APCB updates sent (entries of ApplyApcbs), re-sends not counted");
+        _updatesResent = meter.CreateCounter<long>(service.Name("guest_updates.resent"), "{update}", "Unacknowledged guest APCB updates sent again");
+        _scanToApplied = meter.CreateHistogram<double>(service.Name("scan_to_guest_applied"), "s",
+            "From applying a scan's ScanComplete to the guest's acknowledgement (ApcbsApplied) of the update that scan caused",
+            advice: Buckets);
         var backlog = new MetricsCache<Backlog>(scopes, (services, cancellationToken) => ReadAsync(services.GetRequiredService<VfioApDbContext>(),
             cancellationToken), clock, log);
-        meter.CreateObservableGauge("bus_events.parked", () => backlog.Observe(b => b.Parked), "{event}",
+        meter.CreateObservableGauge(service.Name("bus_events.parked"), () => backlog.Observe(b => b.Parked), "{event}",
             "Bus events parked out of order in pending_bus_events");
-        meter.CreateObservableGauge("guest_updates.unacknowledged", () => backlog.Observe(b => b.Unacknowledged), "{update}",
+        meter.CreateObservableGauge(service.Name("guest_updates.unacknowledged"), () => backlog.Observe(b => b.Unacknowledged), "{update}",
             "Guest APCB updates no ApcbsApplied has acknowledged yet");
     }
 

@@ -126,7 +126,7 @@ public sealed class LoadRunTests
     }
 
     const string LanesOwned = "apmatrix_vfioap_lanes_owned";
-    const string EventsApplied = "apmatrix_vfioap_bus_events_applied";
+    const string EventsApplied = "apmatrix_vfioap_bus_events_applied_total";
 
     static async Task<double> MetricAsync(InProcessStack stack, ServiceInstance instance, string name)
     {

@@ -17,14 +17,14 @@ namespace Apmatrix.Integration.Tests.Telemetry;
 /// </summary>
 public class MetricsTests(StackFixture stack) : IClassFixture<StackFixture>
 {
-    const string EventsApplied = "apmatrix_vfioap_bus_events_applied";
-    const string UpdatesSent = "apmatrix_vfioap_guest_updates_sent";
-    const string ProbesDeferred = "apmatrix_vfioap_probes_deferred";
-    const string HotPlugs = "apmatrix_vfioap_hot_plugs";
-    const string ApqnsPlugged = "apmatrix_vfioap_apqns_plugged";
-    const string ScanToApplied = "apmatrix_vfioap_scan_to_guest_applied_count";
-    const string UpdatesApplied = "apmatrix_guestvm_apcb_updates_applied";
-    const string Suspended = "apmatrix_guestvm_vcpus_suspended_count";
+    const string EventsApplied = "apmatrix_vfioap_bus_events_applied_total";
+    const string UpdatesSent = "apmatrix_vfioap_guest_updates_sent_total";
+    const string ProbesDeferred = "apmatrix_vfioap_probes_deferred_total";
+    const string HotPlugs = "apmatrix_vfioap_hot_plugs_total";
+    const string ApqnsPlugged = "apmatrix_vfioap_apqns_plugged_total";
+    const string ScanToApplied = "apmatrix_vfioap_scan_to_guest_applied_seconds_count";
+    const string UpdatesApplied = "apmatrix_guestvm_apcb_updates_applied_total";
+    const string Suspended = "apmatrix_guestvm_vcpus_suspended_seconds_count";
 
     [Fact]
     public async Task Should_answer_only_a_viewer_or_an_operator()
@@ -38,6 +38,21 @@ public class MetricsTests(StackFixture stack) : IClassFixture<StackFixture>
             Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
             Assert.StartsWith("text/plain", answer.Content.Headers.ContentType?.MediaType);
         }
+    }
+
+    [Fact]
+    public async Task Should_give_prometheus_counters_with_their_type_and_durations_in_seconds()
+    {
+        using var viewer = stack.Client(stack.VfioAp, stack.ViewerKey);
+        var text = await viewer.GetStringAsync("/metrics");
+        // A counter is typed so: rate() and increase() take it without a warning, and a restart reads as a reset.
+        Assert.Contains($"# TYPE {EventsApplied} counter", text);
+        Assert.Contains($"# TYPE {HotPlugs} counter", text);
+        Assert.Contains("# TYPE apmatrix_vfioap_scan_to_guest_applied_seconds histogram", text);
+        Assert.Contains("# TYPE apmatrix_vfioap_outbox_waiting gauge", text);
+        Assert.Contains("service_name=\"vfioap\"", text);
+        using var guests = stack.Client(stack.GuestVm, stack.ViewerKey);
+        Assert.Contains("# TYPE apmatrix_guestvm_vcpus_suspended_seconds histogram", await guests.GetStringAsync("/metrics"));
     }
 
     [Fact]
@@ -86,7 +101,7 @@ public class MetricsTests(StackFixture stack) : IClassFixture<StackFixture>
         // The gauges read the database in the background: the first scrape may come before the first reading.
         var vfioAp = await Eventually.ReadAsync(() => ScrapeAsync(stack.VfioAp),
             m => m.ContainsKey("apmatrix_vfioap_outbox_waiting") && m.ContainsKey("apmatrix_vfioap_bus_events_parked"), "VfioAp's gauges");
-        Assert.True(vfioAp["apmatrix_vfioap_outbox_oldest_age"] >= 0);
+        Assert.True(vfioAp["apmatrix_vfioap_outbox_oldest_age_seconds"] >= 0);
         Assert.True(vfioAp.ContainsKey("apmatrix_vfioap_guest_updates_unacknowledged"));
         var apBus = await Eventually.ReadAsync(() => ScrapeAsync(stack.ApBus), m => m.ContainsKey("apmatrix_apbus_outbox_waiting"), "ApBus's gauges");
         Assert.True(apBus["apmatrix_apbus_outbox_waiting"] >= 0);
@@ -131,7 +146,10 @@ public class MetricsTests(StackFixture stack) : IClassFixture<StackFixture>
 
     static double Sum(Dictionary<string, double> samples, string name) => samples.GetValueOrDefault(name);
 
-    static double Value(Dictionary<string, double> samples, string name, string labels) => samples.GetValueOrDefault($"{name}{{{labels}}}");
+    /// <summary>The sum of <paramref name="name"/>'s series that carry <paramref name="label"/> among their labels.</summary>
+    static double Value(Dictionary<string, double> samples, string name, string label) =>
+        samples.Where(s => s.Key.StartsWith(name + "{", StringComparison.Ordinal) && s.Key[(name.Length + 1)..^1].Split(',').Contains(label))
+            .Sum(s => s.Value);
 
     static double Delta(Dictionary<string, double> after, Dictionary<string, double> before, string name) => Sum(after, name) - Sum(before, name);
 }

@@ -7,7 +7,7 @@ namespace Apmatrix.Integration.Tests.VfioAp;
 [Collection("stack")]
 public class Applying_bus_events(StackFixture stack)
 {
-    const string ArrivedEarly = "apmatrix_vfioap_bus_events_arrived_early";
+    const string ArrivedEarly = "apmatrix_vfioap_bus_events_arrived_early_total";
 
     [Fact]
     public async Task Should_apply_a_scan_once_whatever_the_order_and_repeats()
