@@ -39,8 +39,8 @@ public static class BusSetup
             {
                 // Nothing consumes faults, and the broker lets no service write a fault exchange.
                 endpoint.PublishFaults = false;
-                endpoint.ConfigureError(error => error.UseFilter(new UnstampedErrorFilter()));
-                endpoint.ConfigureDeadLetter(deadLetter => deadLetter.UseFilter(new UnstampedDeadLetterFilter()));
+                endpoint.ConfigureError(error => error.UseFilter(new UnstampedErrorFilter(user)));
+                endpoint.ConfigureDeadLetter(deadLetter => deadLetter.UseFilter(new UnstampedDeadLetterFilter(user)));
                 endpoint.UseMessageRetry(retry =>
                 {
                     retry.Handle<Exception>(DatabaseFaults.IsOutage);

@@ -6,8 +6,9 @@ namespace Apmatrix.Hosting;
 /// <summary>
 /// A delivery as a move to <c>_error</c> or <c>_skipped</c> republishes it: without the publisher's <c>user_id</c>,
 /// which RabbitMQ would refuse from the moving service's connection (406), and with it in a header instead.
+/// <paramref name="self"/> is the moving service's own broker user.
 /// </summary>
-sealed class UnstampedDelivery(RabbitMqBasicConsumeContext delivery) : RabbitMqBasicConsumeContext
+sealed class UnstampedDelivery(RabbitMqBasicConsumeContext delivery, string self) : RabbitMqBasicConsumeContext
 {
     public string Exchange => delivery.Exchange;
 
@@ -17,14 +18,15 @@ sealed class UnstampedDelivery(RabbitMqBasicConsumeContext delivery) : RabbitMqB
 
     public string? RoutingKey => delivery.RoutingKey;
 
-    public IReadOnlyBasicProperties Properties { get; } = Unstamped(delivery.Properties);
+    public IReadOnlyBasicProperties Properties { get; } = Unstamped(delivery.Properties, self);
 
-    static BasicProperties Unstamped(IReadOnlyBasicProperties stamped)
+    static BasicProperties Unstamped(IReadOnlyBasicProperties stamped, string self)
     {
         var headers = stamped.Headers is null ? new Dictionary<string, object?>() : new Dictionary<string, object?>(stamped.Headers);
-        // Only a user_id RabbitMQ validated is recorded: a re-drive trusts the header (PublisherCheckFilter).
-        headers.Remove(Publishers.Header);
-        if (stamped.IsUserIdPresent()) headers[Publishers.Header] = stamped.UserId;
+        // Only a user_id RabbitMQ validated is recorded: a re-drive trusts the header (PublisherCheckFilter). A message this
+        // service re-drove keeps the header it was re-driven with, or a second fault would leave it no publisher but us.
+        if (!stamped.IsUserIdPresent()) headers.Remove(Publishers.Header);
+        else if (stamped.UserId != self) headers[Publishers.Header] = stamped.UserId;
         var properties = new BasicProperties(stamped) { Headers = headers };
         properties.ClearUserId();
         return properties;

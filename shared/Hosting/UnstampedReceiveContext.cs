@@ -4,10 +4,10 @@ using MassTransit.Context;
 namespace Apmatrix.Hosting;
 
 /// <summary>A received message whose RabbitMQ delivery reads as <see cref="UnstampedDelivery"/>, for MassTransit's own move transports.</summary>
-class UnstampedReceiveContext(ReceiveContext context) : ReceiveContextProxy(context)
+class UnstampedReceiveContext(ReceiveContext context, string self) : ReceiveContextProxy(context)
 {
     readonly RabbitMqBasicConsumeContext? _delivery =
-        context.TryGetPayload<RabbitMqBasicConsumeContext>(out var delivery) ? new UnstampedDelivery(delivery) : null;
+        context.TryGetPayload<RabbitMqBasicConsumeContext>(out var delivery) ? new UnstampedDelivery(delivery, self) : null;
 
     public override bool TryGetPayload<TPayload>(out TPayload payload) where TPayload : class
     {

@@ -92,6 +92,27 @@ public class Dead_letters(StackFixture stack)
     }
 
     [Fact]
+    public async Task Should_keep_a_redriven_events_publisher_when_it_faults_again()
+    {
+        var host = VfioApi.NewHost();
+        using var api = new DeadLetterApi(stack.Client(stack.VfioAp));
+        await using var bus = await BusEventSender.OpenAsync(stack.Servers);
+        var lane = await api.LaneErrorOfAsync(bus, stack.QueuePrefix, host);
+
+        // Still poison after each re-drive: it faults on its content again, never on who published it.
+        for (var round = 1; round <= 2; round++)
+        {
+            var outcome = await (await api.RedriveAsync(lane, null)).Content.ReadFromJsonAsync<JsonElement>();
+            Assert.Equal(1, outcome.GetProperty("moved").GetInt32());
+            var back = await Eventually.ReadAsync(() => api.PeekedAsync(lane), p => p.GetProperty("messages").GetInt64() == 1, $"the poison back in _error ({round})");
+            var message = Assert.Single(back.GetProperty("oldest").EnumerateArray());
+            Assert.Equal("apbus", message.GetProperty("publisher").GetString());
+            Assert.DoesNotContain("may publish", message.GetProperty("faultMessage").GetString());
+        }
+        await bus.DrainLaneErrorsAsync(stack.QueuePrefix);
+    }
+
+    [Fact]
     public async Task Should_not_obey_a_redriven_event_whose_publisher_was_never_validated()
     {
         var host = VfioApi.NewHost();
