@@ -2,9 +2,11 @@ using Microsoft.Extensions.Options;
 
 namespace Apmatrix.Hosting;
 
-/// <summary>Fails the start (fail closed) when no client is configured or a client's hash or role does not read.</summary>
+/// <summary>Fails the start (fail closed) when no client is configured, or a client's hash or role does not read or its key is empty.</summary>
 public sealed class ApiKeyOptionsValidation : IValidateOptions<ApiKeyOptions>
 {
+    static readonly string EmptyKey = ApiKeys.Sha256Hex("");
+
     public ValidateOptionsResult Validate(string? name, ApiKeyOptions options)
     {
         if (name != ApiKeys.Scheme) return ValidateOptionsResult.Skip;
@@ -17,6 +19,8 @@ public sealed class ApiKeyOptionsValidation : IValidateOptions<ApiKeyOptions>
         {
             if (entry.KeySha256.Length != 64 || !entry.KeySha256.All(char.IsAsciiHexDigit))
                 failures.Add($"Auth:Clients:{client}:KeySha256 must be 64 hex digits, the SHA-256 of the key (never the key itself)");
+            else if (entry.KeySha256.Equals(EmptyKey, StringComparison.OrdinalIgnoreCase))
+                failures.Add($"Auth:Clients:{client}:KeySha256 is the SHA-256 of an empty key, which a request sends with 'Authorization: ApiKey' alone");
             if (!ApiRoles.All.Contains(entry.Role))
                 failures.Add($"Auth:Clients:{client}:Role must be {string.Join(", ", ApiRoles.All)}");
         }

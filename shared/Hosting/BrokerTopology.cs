@@ -20,8 +20,8 @@ public sealed class BrokerTopology
     /// <summary>The queue (and its fanout exchange) where a message over the delivery limit goes, before the queue prefix.</summary>
     public const string DeadLettersName = "dead-letters";
 
-    BrokerTopology(IReadOnlyList<string> nodes, bool quorumQueues, int deliveryLimit, string deadLetters) =>
-        (Nodes, QuorumQueues, DeliveryLimit, DeadLetters) = (nodes, quorumQueues, deliveryLimit, deadLetters);
+    BrokerTopology(IReadOnlyList<string> nodes, bool quorumQueues, int deliveryLimit, string queuePrefix) =>
+        (Nodes, QuorumQueues, DeliveryLimit, QueuePrefix) = (nodes, quorumQueues, deliveryLimit, queuePrefix);
 
     /// <summary>The cluster's nodes (<c>host:port</c>); empty for the one node of the connection string.</summary>
     public IReadOnlyList<string> Nodes { get; }
@@ -31,8 +31,11 @@ public sealed class BrokerTopology
 
     public int DeliveryLimit { get; }
 
+    /// <summary><c>Messaging:QueuePrefix</c>, before every queue's name (tests use one per run); empty for none.</summary>
+    public string QueuePrefix { get; }
+
     /// <summary>The prefixed dead-letter queue and exchange name.</summary>
-    public string DeadLetters { get; }
+    public string DeadLetters => QueuePrefix + DeadLettersName;
 
     /// <summary>Reads and checks the <c>Messaging</c> settings; a bad one stops the service at start with its key in the message.</summary>
     public static BrokerTopology From(IConfiguration configuration)
@@ -48,7 +51,13 @@ public sealed class BrokerTopology
         var limit = configuration["Messaging:DeliveryLimit"] is { } text
             ? int.TryParse(text, out var parsed) && parsed > 0 ? parsed : throw new InvalidOperationException($"Messaging:DeliveryLimit: '{text}' is not a positive whole number")
             : DefaultDeliveryLimit;
-        return new BrokerTopology(nodes, quorum, limit, configuration["Messaging:QueuePrefix"] + DeadLettersName);
+        var prefix = configuration["Messaging:QueuePrefix"] ?? "";
+        // The broker's permissions (scripts/servers.sh) take a prefix of this form, and give names with an audit part to the auditor.
+        if (prefix.Length > 0 && (!prefix.EndsWith('-') || !prefix.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-')
+                || prefix.Split('-').Contains("audit")))
+            throw new InvalidOperationException($"Messaging:QueuePrefix: '{prefix}' is not lowercase letters, digits and hyphens ending in '-' " +
+                "without an 'audit' part (e.g. test-7-)");
+        return new BrokerTopology(nodes, quorum, limit, prefix);
     }
 
     /// <summary>

@@ -27,7 +27,7 @@ public static class BusSetup
             : throw new InvalidOperationException("ConnectionStrings:RabbitMq is not set (amqp://user:password@127.0.0.1:5672/vhost); scripts/servers.sh up writes it to .servers.env");
         var topology = BrokerTopology.From(configuration);
         var user = Publishers.User(broker);
-        var prefix = configuration["Messaging:QueuePrefix"] ?? "";
+        var prefix = topology.QueuePrefix;
         services.AddMassTransit(bus =>
         {
             bus.DisableUsageTelemetry();
@@ -127,7 +127,7 @@ public static class BusSetup
     {
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(provider => ActivatorUtilities.CreateInstance<LaneSharing<TContext>>(provider, lanes(provider),
-            provider.GetRequiredService<IConfiguration>()["Messaging:QueuePrefix"] ?? ""));
+            provider.GetRequiredService<BrokerTopology>().QueuePrefix));
         services.AddReceiveEndpointObserver(provider => provider.GetRequiredService<LaneSharing<TContext>>());
         services.AddHostedService(provider => provider.GetRequiredService<LaneSharing<TContext>>());
         return services;

@@ -73,6 +73,9 @@ public class Calling_the_services(StackFixture stack)
         Assert.Equal(HttpStatusCode.NotFound, snapshot.StatusCode);
         using var change = await asVfioAp.PostAsync($"{asApBus.Host}/scan-complete", null);
         Assert.Equal(HttpStatusCode.Forbidden, change.StatusCode);
+        // Reconciliation reads the snapshot only: the bus's own view is a person's.
+        using var bus = await asVfioAp.GetAsync(asApBus.Host);
+        Assert.Equal(HttpStatusCode.Forbidden, bus.StatusCode);
         Assert.Equal("", (await @operator.SysfsAsync("m1", "matrix")).Trim());
     }
 

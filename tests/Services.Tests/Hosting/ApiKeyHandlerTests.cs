@@ -153,10 +153,11 @@ public sealed class ApiKeyHandlerTests : IAsyncLifetime
     [InlineData(null, null, "Auth:Clients is empty")]
     [InlineData("operator-key", "operator", "Auth:Clients:someone:KeySha256 must be 64 hex digits")]
     [InlineData("hash", "admin", "Auth:Clients:someone:Role must be viewer, operator, service")]
+    [InlineData("empty", "operator", "Auth:Clients:someone:KeySha256 is the SHA-256 of an empty key")]
     public async Task A_service_without_usable_clients_does_not_start(string? key, string? role, string message)
     {
         var settings = new Dictionary<string, string?>();
-        if (key is not null) (settings["Auth:Clients:someone:KeySha256"], settings["Auth:Clients:someone:Role"]) = (key == "hash" ? ApiKeys.Sha256Hex("k") : key, role);
+        if (key is not null) (settings["Auth:Clients:someone:KeySha256"], settings["Auth:Clients:someone:Role"]) = (key switch { "hash" => ApiKeys.Sha256Hex("k"), "empty" => ApiKeys.Sha256Hex(""), _ => key }, role);
         await using var app = Build(settings);
         var failure = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());
         Assert.Contains(message, failure.Message);

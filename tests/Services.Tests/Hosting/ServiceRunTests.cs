@@ -24,6 +24,9 @@ public sealed class ServiceRunTests
         { "GuestVm", "ConnectionStrings:RabbitMq=notaurl", "ConnectionStrings:RabbitMq is not an amqp:// URL" },
         { "GuestVm", "Secrets:Directory=/nonexistent-apmatrix-secrets", "Secrets:Directory: folder" },
         { "GuestVm", "Messaging:DeliveryLimit=0", "Messaging:DeliveryLimit" },
+        { "GuestVm", "Messaging:QueuePrefix=Test_", "Messaging:QueuePrefix: 'Test_'" },
+        { "VfioAp", "Messaging:QueuePrefix=audit-", "without an 'audit' part" },
+        { "VfioAp", "Messaging:QueuePrefix=test", "ending in '-'" },
         { "VfioAp", "Services:ApBus=notaurl", "Services:ApBus is not an http(s) URL" },
         { "VfioAp", "BusEvents:Lanes=0", "BusEvents:Lanes" },
     };
