@@ -8,7 +8,7 @@ namespace Apmatrix.Hosting;
 /// Reads and re-drives this service's dead letters on the broker, as the service's own broker user, over one
 /// connection per request. A read takes the oldest messages without acknowledging them and returns them all at once,
 /// which puts them back where they were: a classic queue keeps their places, a quorum queue delivers returned messages
-/// first, in the order returned (but counts each read as a delivery). A re-drive publishes each message to its own
+/// first, in the order returned (but counts each read as a delivery, so a copy a read from its limit goes back fresh, at the tail). A re-drive publishes each message to its own
 /// receive queue's exchange with a publisher confirm before it acknowledges the dead-letter copy: a crash in between
 /// duplicates, never loses, and the consumers drop duplicates by sequence (bus events) and version (APCB updates).
 /// </summary>
@@ -39,10 +39,19 @@ public sealed class DeadLetterBroker(IConfiguration configuration, BrokerTopolog
             ulong last = 0;
             try
             {
+                var worn = new List<BasicGetResult>();
                 while (oldest.Count < count && await session.Channel.BasicGetAsync(queue, autoAck: false, session.Cancellation) is { } message)
                 {
                     last = message.DeliveryTag;
                     oldest.Add(DeadLetterMessage.From(message.BasicProperties, message.Body, HomeOf(queue, message.BasicProperties)));
+                    if (NearLimit(queue, message.BasicProperties)) worn.Add(message);
+                }
+                // Put back, its next return would take it over the limit to the shared queue, where it would lose its publisher.
+                foreach (var message in worn)
+                {
+                    await session.Channel.BasicPublishAsync(queue, message.RoutingKey, mandatory: true, Renewed(message.BasicProperties), message.Body,
+                        session.Cancellation);
+                    await session.Channel.BasicAckAsync(message.DeliveryTag, multiple: false, session.Cancellation);
                 }
             }
             finally
@@ -79,6 +88,23 @@ public sealed class DeadLetterBroker(IConfiguration configuration, BrokerTopolog
             }
             return (moved, await session.CountAsync(queue) ?? 0);
         }, cancellationToken);
+
+    /// <summary>
+    /// A quorum queue counts every look as a delivery and an <c>_error</c> queue has its queue's delivery limit: a copy
+    /// one look from it is published again (to the queue's own exchange, at its tail) as a fresh delivery.
+    /// </summary>
+    bool NearLimit(string queue, IReadOnlyBasicProperties properties) =>
+        topology.QuorumQueues && !queues.IsShared(queue) && DeadLetterMessage.DeliveryCountOf(properties.Headers) + 1 >= topology.DeliveryLimit;
+
+    /// <summary>The copy as this service's move wrote it: no <c>user_id</c>, its publisher header kept, the broker's count dropped.</summary>
+    static BasicProperties Renewed(IReadOnlyBasicProperties worn)
+    {
+        var headers = new Dictionary<string, object?>(worn.Headers ?? new Dictionary<string, object?>());
+        headers.Remove(DeadLetterMessage.DeliveryCountHeader);
+        var properties = new BasicProperties(worn) { Headers = headers };
+        properties.ClearUserId();
+        return properties;
+    }
 
     string? HomeOf(string queue, IReadOnlyBasicProperties properties) =>
         queues.HomeOf(queues.IsShared(queue) ? DeadLetterMessage.Header(properties.Headers, DeadLetterMessage.FirstDeathQueue) ?? "" : queue);

@@ -59,9 +59,13 @@ public sealed record DeadLetterMessage(
             Header(headers, InputAddressHeader),
             home,
             properties.IsUserIdPresent() ? properties.UserId : Header(headers, Publishers.Header),
-            headers?.TryGetValue(DeliveryCountHeader, out var count) == true && count is IConvertible number ? number.ToInt64(null) : 0,
+            DeliveryCountOf(headers),
             json);
     }
+
+    /// <summary>How often a quorum queue has delivered the message before (0 when it never counted).</summary>
+    public static long DeliveryCountOf(IDictionary<string, object?>? headers) =>
+        headers?.TryGetValue(DeliveryCountHeader, out var count) == true && count is IConvertible number ? number.ToInt64(null) : 0;
 
     /// <summary>A header as text: RabbitMQ.Client hands AMQP strings over as bytes.</summary>
     public static string? Header(IDictionary<string, object?>? headers, string name) =>

@@ -55,6 +55,50 @@ public sealed class DeliveryLimitTests
         }
     }
 
+    [Fact]
+    public async Task Should_keep_a_dead_letter_and_its_publisher_however_often_it_is_looked_at()
+    {
+        await using var servers = new ServerFixture();
+        await servers.StartAsync();
+        var prefix = $"it-{Guid.NewGuid():N}"[..11] + "-";
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection([
+            new("Messaging:QuorumQueues", "true"), new("Messaging:DeliveryLimit", "2"), new("Messaging:QueuePrefix", prefix),
+            new("ConnectionStrings:RabbitMq", servers.RabbitMq.ToString())]).Build();
+        var topology = BrokerTopology.From(configuration);
+        var queues = new DeadLetterQueues(topology);
+        queues.Configure(prefix + "limited", null!);
+        var errors = prefix + "limited" + DeadLetterQueues.Error;
+        // The _error queue as MassTransit makes it on a first fault: its receive queue's arguments, its own exchange.
+        await DeclareAsync(servers.RabbitMq, topology, errors);
+
+        var connection = await new ConnectionFactory { Uri = servers.RabbitMq }.CreateConnectionAsync();
+        await using var _ = connection;
+        await using var channel = await connection.CreateChannelAsync();
+        try
+        {
+            var moved = new BasicProperties { Persistent = true, Headers = new Dictionary<string, object?> { [Publishers.Header] = "apbus" } };
+            await channel.BasicPublishAsync(errors, "", false, moved, Encoding.UTF8.GetBytes("{}"));
+            var broker = new DeadLetterBroker(configuration, topology, queues);
+
+            // Six looks, each a delivery: three times the limit. A return applies through the quorum's log, so a look may come too soon.
+            for (var look = 1; look <= 6; look++)
+            {
+                var (_, oldest) = await Eventually.ReadAsync(() => broker.PeekAsync(errors, 10, CancellationToken.None), p => p.Oldest.Count == 1,
+                    $"look {look} to find the message in {errors}");
+                Assert.Equal("apbus", oldest[0].Publisher);
+            }
+            Assert.Equal(0u, (await channel.QueueDeclarePassiveAsync(topology.DeadLetters)).MessageCount);
+        }
+        finally
+        {
+            foreach (var name in new[] { errors, topology.DeadLetters })
+            {
+                await channel.QueueDeleteAsync(name, ifUnused: false, ifEmpty: false);
+                await channel.ExchangeDeleteAsync(name, ifUnused: false);
+            }
+        }
+    }
+
     public sealed record Limited;
 
     /// <summary>Starts and stops a bus with one endpoint on <paramref name="queue"/>, which declares the queue, its dead-letter exchange and queue.</summary>
