@@ -8,7 +8,7 @@ namespace Apmatrix.Hosting;
 /// Reads and re-drives this service's dead letters on the broker, as the service's own broker user, over one
 /// connection per request. A read takes the oldest messages without acknowledging them and returns them all at once,
 /// which puts them back where they were: a classic queue keeps their places, a quorum queue delivers returned messages
-/// first, in the order returned (but counts each read as a delivery, so a copy a read from its limit goes back fresh, at the tail). A re-drive publishes each message to its own
+/// first, in the order returned, but counts each read as a delivery (<see cref="NearLimit"/>). A re-drive publishes each message to its own
 /// receive queue's exchange with a publisher confirm before it acknowledges the dead-letter copy: a crash in between
 /// duplicates, never loses, and the consumers drop duplicates by sequence (bus events) and version (APCB updates).
 /// </summary>
@@ -30,78 +30,99 @@ public sealed class DeadLetterBroker(IConfiguration configuration, BrokerTopolog
             return counts;
         }, cancellationToken);
 
-    /// <summary>The oldest <paramref name="count"/> messages of <paramref name="queue"/>, left in place and in order; and the queue's count.</summary>
+    /// <summary>
+    /// The oldest <paramref name="count"/> messages of <paramref name="queue"/>, left in place and in order (but for a copy
+    /// one look from its delivery limit, which goes to the tail), and the queue's count.
+    /// </summary>
     public Task<(uint Messages, IReadOnlyList<DeadLetterMessage> Oldest)> PeekAsync(string queue, int count, CancellationToken cancellationToken) =>
         RunAsync<(uint, IReadOnlyList<DeadLetterMessage>)>(async session =>
         {
             var oldest = new List<DeadLetterMessage>();
             if (await session.CountAsync(queue) is not { } total) return (0u, oldest);
-            ulong last = 0;
+            var unacked = new SortedSet<ulong>();
             try
             {
-                var worn = new List<BasicGetResult>();
+                var nearLimit = new List<BasicGetResult>();
                 while (oldest.Count < count && await session.Channel.BasicGetAsync(queue, autoAck: false, session.Cancellation) is { } message)
                 {
-                    last = message.DeliveryTag;
+                    unacked.Add(message.DeliveryTag);
                     oldest.Add(DeadLetterMessage.From(message.BasicProperties, message.Body, HomeOf(queue, message.BasicProperties)));
-                    if (NearLimit(queue, message.BasicProperties)) worn.Add(message);
+                    if (NearLimit(queue, message.BasicProperties)) nearLimit.Add(message);
                 }
-                // Put back, its next return would take it over the limit to the shared queue, where it would lose its publisher.
-                foreach (var message in worn)
+                // Its next return would take it over the limit to the shared queue, where it would lose its publisher.
+                foreach (var message in nearLimit)
                 {
-                    await session.Channel.BasicPublishAsync(queue, message.RoutingKey, mandatory: true, Renewed(message.BasicProperties), message.Body,
+                    await session.Channel.BasicPublishAsync(queue, message.RoutingKey, mandatory: true, Republished(message.BasicProperties), message.Body,
                         session.Cancellation);
                     await session.Channel.BasicAckAsync(message.DeliveryTag, multiple: false, session.Cancellation);
+                    unacked.Remove(message.DeliveryTag);
                 }
             }
             finally
             {
-                // One return for all of them, in delivery order; a connection lost first returns them just the same.
-                if (last > 0 && session.Channel.IsOpen) await session.Channel.BasicNackAsync(last, multiple: true, requeue: true, session.Cancellation);
+                // One return for all the rest, in delivery order, up to the last unacknowledged (a tag acknowledged already
+                // would close the channel); a connection lost first returns them just the same.
+                if (unacked.Count > 0 && session.Channel.IsOpen)
+                    await session.Channel.BasicNackAsync(unacked.Max, multiple: true, requeue: true, session.Cancellation);
             }
             return (total, oldest);
         }, cancellationToken);
 
     /// <summary>
     /// Moves the oldest <paramref name="count"/> messages (when null, all there at the start up to
-    /// <see cref="DeadLetterEndpoints.MaxRedriven"/>) back to their own queues,
-    /// one at a time; on the shared <c>dead-letters</c> queue it stops at the first message of another service's queue.
+    /// <see cref="DeadLetterEndpoints.MaxRedriven"/>) back to their own queues, one at a time. On the shared
+    /// <c>dead-letters</c> queue another service's messages are passed over: held unacknowledged until the run ends and
+    /// then returned together, in their order, so neither service's dead letters wait behind the other's.
     /// </summary>
     public Task<(int Moved, uint Remaining)> RedriveAsync(string queue, int? count, CancellationToken cancellationToken) =>
         RunAsync(async session =>
         {
             if (await session.CountAsync(queue) is not { } total) return (0, 0u);
             var limit = count ?? (int)Math.Min(total, DeadLetterEndpoints.MaxRedriven);
-            var moved = 0;
-            while (moved < limit && await session.Channel.BasicGetAsync(queue, autoAck: false, session.Cancellation) is { } message)
+            var (moved, seen, passed) = (0, 0u, 0u);
+            ulong passedOver = 0;
+            try
             {
-                if (HomeOf(queue, message.BasicProperties) is not { } home)
+                while (moved < limit && seen < total && await session.Channel.BasicGetAsync(queue, autoAck: false, session.Cancellation) is { } message)
                 {
-                    await session.Channel.BasicNackAsync(message.DeliveryTag, multiple: false, requeue: true, session.Cancellation);
-                    break;
+                    seen++;
+                    if (HomeOf(queue, message.BasicProperties) is not { } home)
+                    {
+                        (passedOver, passed) = (message.DeliveryTag, passed + 1);
+                        continue;
+                    }
+                    // Confirmed (the channel tracks confirms) before the copy is acknowledged; a failure closes the connection, which returns the copy.
+                    var redriven = Redriven(message.BasicProperties, Publishers.User(_broker), queues.IsShared(queue));
+                    await session.Channel.BasicPublishAsync(home, message.RoutingKey, mandatory: true, redriven, message.Body, session.Cancellation);
+                    await session.Channel.BasicAckAsync(message.DeliveryTag, multiple: false, session.Cancellation);
+                    moved++;
                 }
-                // Confirmed (the channel tracks confirms) before the copy is acknowledged; a failure closes the connection, which returns the copy.
-                var redriven = Redriven(message.BasicProperties, Publishers.User(_broker), queues.IsShared(queue));
-                await session.Channel.BasicPublishAsync(home, message.RoutingKey, mandatory: true, redriven, message.Body, session.Cancellation);
-                await session.Channel.BasicAckAsync(message.DeliveryTag, multiple: false, session.Cancellation);
-                moved++;
             }
-            return (moved, await session.CountAsync(queue) ?? 0);
+            finally
+            {
+                // Only the passed-over ones are still unacknowledged: one return for all of them.
+                if (passedOver > 0 && session.Channel.IsOpen)
+                    await session.Channel.BasicNackAsync(passedOver, multiple: true, requeue: true, session.Cancellation);
+            }
+            // A quorum queue counts what it was handed back only once its log has it: the passed-over ones are there all the same.
+            return (moved, Math.Max(await session.CountAsync(queue) ?? 0, passed));
         }, cancellationToken);
 
     /// <summary>
     /// A quorum queue counts every look as a delivery and an <c>_error</c> queue has its queue's delivery limit: a copy
-    /// one look from it is published again (to the queue's own exchange, at its tail) as a fresh delivery.
+    /// one look from it is published again (to the queue's own exchange, at its tail) as a fresh delivery. The broker
+    /// dead-letters only past the limit, so a publish that fails here still leaves the copy one return to spare; one whose
+    /// acknowledgement is lost after its confirm leaves two copies, which a re-drive delivers twice and the consumer drops once.
     /// </summary>
     bool NearLimit(string queue, IReadOnlyBasicProperties properties) =>
         topology.QuorumQueues && !queues.IsShared(queue) && DeadLetterMessage.DeliveryCountOf(properties.Headers) + 1 >= topology.DeliveryLimit;
 
     /// <summary>The copy as this service's move wrote it: no <c>user_id</c>, its publisher header kept, the broker's count dropped.</summary>
-    static BasicProperties Renewed(IReadOnlyBasicProperties worn)
+    static BasicProperties Republished(IReadOnlyBasicProperties looked)
     {
-        var headers = new Dictionary<string, object?>(worn.Headers ?? new Dictionary<string, object?>());
+        var headers = new Dictionary<string, object?>(looked.Headers ?? new Dictionary<string, object?>());
         headers.Remove(DeadLetterMessage.DeliveryCountHeader);
-        var properties = new BasicProperties(worn) { Headers = headers };
+        var properties = new BasicProperties(looked) { Headers = headers };
         properties.ClearUserId();
         return properties;
     }

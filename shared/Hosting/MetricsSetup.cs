@@ -33,7 +33,10 @@ public static class MetricsSetup
 {
     public const string Path = "/metrics";
 
-    /// <summary>The listener name OpenTelemetry's meter provider registers with the host's metrics rules.</summary>
+    /// <summary>
+    /// The name OpenTelemetry's meter provider registers under with the host's metrics rules (its internal
+    /// <c>OpenTelemetryMetricsListener.Name</c>): were it renamed, no rule would match and MetricsTests would fail.
+    /// </summary>
     const string OpenTelemetryListener = "OpenTelemetry";
 
     /// <summary>The service's meter, the outbox gauges of <typeparamref name="TContext"/> and <typeparamref name="TInstruments"/>, made at start.</summary>
@@ -52,6 +55,7 @@ public static class MetricsSetup
         services.AddOutboxBacklog<TContext>();
         services.AddHostedService(provider => new MetricsStart(() => provider.GetRequiredService<MetricsOutbox<TContext>>()));
         services.AddApmatrixMeters();
+        // Every scrape reads the instruments afresh: a cached answer would show a count from before a commit that returned.
         services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
         return services;
     }
@@ -60,7 +64,7 @@ public static class MetricsSetup
     /// Which meters OpenTelemetry reads, as the host's metrics rules rather than <c>AddMeter</c>: the rules can take only
     /// meters made by this host's <see cref="IMeterFactory"/>, so services sharing a process (the tests) each export only theirs.
     /// </summary>
-    public static IServiceCollection AddApmatrixMeters(this IServiceCollection services) =>
+    static IServiceCollection AddApmatrixMeters(this IServiceCollection services) =>
         services.AddMetrics(rules => rules
             .EnableMetrics("Apmatrix", null, OpenTelemetryListener, MeterScope.Local)
             .EnableMetrics("Microsoft.AspNetCore.Hosting", null, OpenTelemetryListener, MeterScope.Local)

@@ -99,6 +99,56 @@ public sealed class DeliveryLimitTests
         }
     }
 
+    [Fact]
+    public async Task Should_redrive_this_services_dead_letters_past_another_services()
+    {
+        await using var servers = new ServerFixture();
+        await servers.StartAsync();
+        var prefix = $"it-{Guid.NewGuid():N}"[..11] + "-";
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection([
+            new("Messaging:QuorumQueues", "true"), new("Messaging:QueuePrefix", prefix), new("ConnectionStrings:RabbitMq", servers.RabbitMq.ToString())]).Build();
+        var topology = BrokerTopology.From(configuration);
+        var home = prefix + "limited";
+        var queues = new DeadLetterQueues(topology);
+        queues.Configure(home, null!);
+        await DeclareAsync(servers.RabbitMq, topology, home);
+
+        var connection = await new ConnectionFactory { Uri = servers.RabbitMq }.CreateConnectionAsync();
+        await using var _ = connection;
+        await using var channel = await connection.CreateChannelAsync();
+        try
+        {
+            // Another service's dead letter first, then two of ours, then another of theirs, as the broker dead-letters them.
+            foreach (var (died, body) in new[] { ("other-queue", "theirs-1"), (home, "ours-1"), (home, "ours-2"), ("other-queue", "theirs-2") })
+                await channel.BasicPublishAsync(topology.DeadLetters, "", false,
+                    new BasicProperties { Persistent = true, Headers = new Dictionary<string, object?> { [DeadLetterMessage.FirstDeathQueue] = died } },
+                    Encoding.UTF8.GetBytes(body));
+            await Eventually.ReadAsync(async () => (await channel.QueueDeclarePassiveAsync(topology.DeadLetters)).MessageCount, n => n == 4,
+                "the four dead letters in the queue");
+            var broker = new DeadLetterBroker(configuration, topology, queues);
+            var (moved, remaining) = await broker.RedriveAsync(topology.DeadLetters, null, CancellationToken.None);
+
+            Assert.Equal(2, moved);
+            Assert.Equal(2u, remaining);
+            var back = new List<string>();
+            while (back.Count < 2)
+                if (await channel.BasicGetAsync(home, autoAck: true) is { } message) back.Add(Encoding.UTF8.GetString(message.Body.Span));
+            Assert.Equal(["ours-1", "ours-2"], back);
+            // Theirs stay, in their order, for the other service to re-drive.
+            var (_, left) = await Eventually.ReadAsync(() => broker.PeekAsync(topology.DeadLetters, 10, CancellationToken.None), p => p.Oldest.Count == 2,
+                "their two dead letters back in the queue");
+            Assert.Equal(["\"theirs-1\"", "\"theirs-2\""], left.Select(m => m.Body.GetRawText()));
+        }
+        finally
+        {
+            foreach (var name in new[] { home, topology.DeadLetters })
+            {
+                await channel.QueueDeleteAsync(name, ifUnused: false, ifEmpty: false);
+                await channel.ExchangeDeleteAsync(name, ifUnused: false);
+            }
+        }
+    }
+
     public sealed record Limited;
 
     /// <summary>Starts and stops a bus with one endpoint on <paramref name="queue"/>, which declares the queue, its dead-letter exchange and queue.</summary>
