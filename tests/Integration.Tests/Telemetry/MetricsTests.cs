@@ -82,6 +82,16 @@ public class MetricsTests(StackFixture stack) : IClassFixture<StackFixture>
         Assert.Contains("# TYPE apmatrix_vfioap_outbox_waiting gauge", vfioApText);
         Assert.Contains("service_name=\"vfioap\"", vfioApText);
         Assert.Contains("# TYPE apmatrix_guestvm_vcpus_suspended_seconds histogram", await ScrapeTextAsync(stack.GuestVm));
+        // What a Prometheus server asks for first: OpenMetrics, the same counters.
+        using var viewer = stack.Client(stack.VfioAp, stack.ViewerKey);
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/metrics");
+        request.Headers.TryAddWithoutValidation("Accept", "application/openmetrics-text;version=1.0.0;q=0.5,text/plain;version=0.0.4;q=0.4");
+        using var openMetrics = await viewer.SendAsync(request);
+        var openMetricsText = await openMetrics.Content.ReadAsStringAsync();
+        Assert.Equal("application/openmetrics-text", openMetrics.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("# TYPE apmatrix_vfioap_bus_events_applied counter", openMetricsText);
+        Assert.Contains($"{EventsApplied}{{", openMetricsText);
+        Assert.EndsWith("# EOF\n", openMetricsText);
 
         await AgreesAsync(stack.VfioAp, "vfioap", EventsApplied, "SELECT coalesce(sum(last_sequence), 0)::float8 FROM hosts");
         await AgreesAsync(stack.VfioAp, "vfioap", UpdatesSent, "SELECT count(*)::float8 FROM guest_updates");
