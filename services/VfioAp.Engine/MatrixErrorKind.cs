@@ -17,4 +17,6 @@ public enum MatrixErrorKind
     NotFound,
     /// <summary>EPERM: the guest already holds another mdev.</summary>
     NotPermitted,
+    /// <summary>EEXIST: an mdev of that name exists already.</summary>
+    Exists,
 }

@@ -25,6 +25,7 @@ public sealed class MatrixException(MatrixErrorKind kind, string message) : Exce
         MatrixErrorKind.Reserved => "reserved",
         MatrixErrorKind.Busy => "busy",
         MatrixErrorKind.NotFound => "not-found",
+        MatrixErrorKind.Exists => "exists",
         _ => "not-permitted",
     };
 

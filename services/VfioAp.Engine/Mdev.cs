@@ -18,9 +18,9 @@ public sealed class Mdev
     /// <summary>Index in the engine's APQN ownership table.</summary>
     internal int Slot { get; }
 
-    /// <summary>Highest assignable adapter and domain ids, fixed from the host at creation.</summary>
-    public int MaxAdapter { get; }
-    public int MaxDomain { get; }
+    /// <summary>Highest assignable adapter and domain ids: the host's, taken at creation and again if the host's change.</summary>
+    public int MaxAdapter { get; internal set; }
+    public int MaxDomain { get; internal set; }
 
     /// <summary>A: what the administrator assigned; only the administrator changes it.</summary>
     public ApMatrix Assigned { get; internal set; }

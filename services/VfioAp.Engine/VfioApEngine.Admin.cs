@@ -8,7 +8,7 @@ public sealed partial class VfioApEngine
     public Mdev CreateMdev(string name)
     {
         if (string.IsNullOrWhiteSpace(name)) throw new MatrixException(MatrixErrorKind.Invalid, "an mdev needs a name");
-        if (_mdevs.ContainsKey(name)) throw new MatrixException(MatrixErrorKind.InUse, $"mdev {name} already exists");
+        if (_mdevs.ContainsKey(name)) throw new MatrixException(MatrixErrorKind.Exists, $"mdev {name} already exists");
         if (_slots.Count >= ushort.MaxValue) throw new MatrixException(MatrixErrorKind.Busy, "no more mdevs can be created");
         var mdev = new Mdev(name, _slots.Count, Host.MaxAdapter, Host.MaxDomain);
         _slots.Add(mdev);

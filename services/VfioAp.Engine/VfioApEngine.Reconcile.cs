@@ -25,6 +25,8 @@ public sealed partial class VfioApEngine
             OnScanComplete();
             OnConfigChanged(truth.Config, Host);
         }
+        // The maxima alone, when the bus was defined after this host's first mdev: no window to close, only the bounds.
+        else if (truth.Config != Host) OnConfigChanged(truth.Config, Host);
         // Removals before probes: a probe re-filters the whole matrix, which must not count a queue about to leave.
         for (var a = 0; a < Bitmap256.Capacity; a++)
             foreach (var d in _bound[a].AndNot(truth.VfioApDomains(a)))

@@ -85,6 +85,9 @@ public sealed partial class VfioApEngine : IApBusListener
                     mdev.Added = new ApMatrix(a.Apm & added.Apm, a.Aqm & added.Aqm, a.Adm & added.Adm);
                 }
         }
+        // A kernel's maxima never change; here an mdev made before the host's bus was first known took the defaults.
+        if (current.MaxAdapter != Host.MaxAdapter || current.MaxDomain != Host.MaxDomain)
+            foreach (var mdev in _mdevs.Values) (mdev.MaxAdapter, mdev.MaxDomain) = (current.MaxAdapter, current.MaxDomain);
         Host = current;
     }
 

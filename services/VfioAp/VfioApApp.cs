@@ -28,6 +28,7 @@ public static class VfioApApp
             .Add<MatrixException>(e => e.Kind == MatrixErrorKind.Reserved, StatusCodes.Status409Conflict, "reserved", "Reserved for the host's default drivers")
             .Add<MatrixException>(e => e.Kind == MatrixErrorKind.Busy, StatusCodes.Status409Conflict, "busy", "Busy")
             .Add<MatrixException>(e => e.Kind == MatrixErrorKind.NotPermitted, StatusCodes.Status409Conflict, "not-permitted", "Not permitted")
+            .Add<MatrixException>(e => e.Kind == MatrixErrorKind.Exists, StatusCodes.Status409Conflict, "exists", "Exists already")
             .Add<ApBusUnavailableException>(StatusCodes.Status503ServiceUnavailable, "unavailable", "ApBus unavailable")
             .Add<MatrixChangedException>(StatusCodes.Status409Conflict, "changed", "Changed since read")
             .WithFields<MatrixException>(e => [new("apqn", e.Apqn), new("mdev", e.Mdev), new("reservedBy", e.ReservedBy)]));

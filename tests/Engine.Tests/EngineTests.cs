@@ -283,6 +283,45 @@ public class EngineTests
         }
 
         [Fact]
+        public void An_mdev_made_before_the_host_s_maxima_were_known_takes_them_when_they_come()
+        {
+            var host = Start();
+            host.Engine.CreateMdev("m");
+            host.Engine.AssignAdapter("m", "200");
+
+            host.Bus.ChangeConfig(host.Bus.Config with { MaxAdapter = 15, MaxDomain = 15 }, host.Recorder);
+
+            Assert.Equal((15, 15), (host.Mdev().MaxAdapter, host.Mdev().MaxDomain));
+            host.Refused(MatrixErrorKind.OutOfRange, () => host.Engine.AssignAdapter("m", "100"));
+            host.Refused(MatrixErrorKind.OutOfRange, () => host.Engine.AssignDomain("m", "16"));
+            // What was assigned stays the administrator's; no queue above the maxima exists to plug.
+            Assert.Equal(Ids("200"), host.Mdev().Assigned.Apm);
+        }
+
+        [Fact]
+        public void A_second_mdev_of_one_name_is_refused_as_existing()
+        {
+            var host = Start().WithMdev("m", "4", "4");
+
+            host.Refused(MatrixErrorKind.Exists, () => host.Engine.CreateMdev("m"));
+            Assert.Equal(Ids("4"), host.Mdev().Assigned.Apm);
+        }
+
+        [Fact]
+        public void A_reconcile_takes_the_bus_s_maxima_when_only_they_differ()
+        {
+            var host = Start();
+            host.Engine.CreateMdev("m");
+            var devices = Enumerable.Range(0, Bitmap256.Capacity).Select(host.Engine.BoundDomains).ToList();
+
+            var updated = host.Engine.ReconcileWith(new BusTruth(host.Engine.Host with { MaxAdapter = 63, MaxDomain = 15 }, default, devices, ScanOpen: false));
+
+            Assert.Equal(0, updated);
+            Assert.Equal((63, 15), (host.Engine.Host.MaxAdapter, host.Engine.Host.MaxDomain));
+            host.Refused(MatrixErrorKind.OutOfRange, () => host.Engine.AssignAdapter("m", "64"));
+        }
+
+        [Fact]
         public void Case18_ids_are_read_like_sysfs_and_bounded_by_the_host_maximum()
         {
             var host = Start(maxAdapter: 63, maxDomain: 15);

@@ -8,6 +8,25 @@ namespace Apmatrix.Integration.Tests.VfioAp;
 public class Administering_mdevs(StackFixture stack)
 {
     [Fact]
+    public async Task Should_bound_an_mdev_made_before_its_host_s_bus_by_the_bus_s_maxima()
+    {
+        var host = VfioApi.NewHost();
+        using var api = new VfioApi(stack.Client(stack.VfioAp), host);
+        await VfioApi.SucceedsAsync(api.DefineAsync("batched"));
+        await VfioApi.SucceedsAsync(api.CreateMdevAsync("m1"));
+        await VfioApi.SucceedsAsync(api.AdminAsync("m1", "assign-adapter", 200));
+
+        using var bus = new ApBus.BusApi(stack.Client(stack.ApBus), host);
+        await VfioApi.SucceedsAsync(bus.DefineAsync(new { apm = "0-3", aqm = "0-3", adm = "0-3", maxAdapter = 15, maxDomain = 15 }));
+        await api.UntilAsync(h => h.GetProperty("config").GetProperty("maxAdapter").GetInt32() == 15, "VfioAp to learn the bus's maxima");
+
+        var problem = await (await api.AdminAsync("m1", "assign-adapter", 100)).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("out-of-range", problem.GetProperty("kind").GetString());
+        Assert.Equal("out-of-range", await VfioApi.ProblemKindAsync(api.AdminAsync("m1", "assign-domain", 16), HttpStatusCode.BadRequest));
+        await VfioApi.SucceedsAsync(api.AdminAsync("m1", "assign-adapter", 3));
+    }
+
+    [Fact]
     public async Task Should_refuse_with_the_engine_s_kind()
     {
         using var api = new VfioApi(stack.Client(stack.VfioAp), VfioApi.NewHost());
@@ -15,6 +34,7 @@ public class Administering_mdevs(StackFixture stack)
         await VfioApi.SucceedsAsync(api.DefineAsync("batched"));
         await api.MdevAsync("m1", [4], [4], guest: "g1");
         await VfioApi.SucceedsAsync(api.CreateMdevAsync("m2"));
+        Assert.Equal("exists", await VfioApi.ProblemKindAsync(api.CreateMdevAsync("m2"), HttpStatusCode.Conflict));
 
         Assert.Equal("out-of-range", await VfioApi.ProblemKindAsync(api.AdminAsync("m2", "assign-adapter", 256), HttpStatusCode.BadRequest));
         Assert.Equal("out-of-range", await VfioApi.ProblemKindAsync(api.AdminAsync("m2", "assign-adapter", "0x100"), HttpStatusCode.BadRequest));
