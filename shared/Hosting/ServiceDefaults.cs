@@ -102,6 +102,8 @@ public static class ServiceDefaults
                 $"nothing answers at {InputText.Quote(request.Path.Value)}: the OpenAPI document at /openapi/v1.json lists the paths"),
             StatusCodes.Status405MethodNotAllowed => ("method-not-allowed", "Method not allowed",
                 $"{InputText.Quote(request.Path.Value)} does not take {InputText.Quote(request.Method)}: the Allow header lists what it takes"),
+            StatusCodes.Status408RequestTimeout => ("timeout", "Request timeout",
+                "the request body came too slowly (Kestrel's minimum data rate): nothing was done; send it again"),
             _ => (null, null, null),
         };
         if (kind is null) return;

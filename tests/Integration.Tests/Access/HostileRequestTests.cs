@@ -112,6 +112,29 @@ public class Hostile_requests(StackFixture stack, ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Should_answer_a_body_that_stops_coming_408_with_a_kind_and_do_nothing()
+    {
+        var host = VfioApi.NewHost();
+        using var client = new System.Net.Sockets.TcpClient();
+        await client.ConnectAsync(stack.VfioAp.Host, stack.VfioAp.Port);
+        await using var stream = client.GetStream();
+        // Forty bytes promised, five sent: Kestrel gives up once the body falls under its minimum rate (after 5 s).
+        await stream.WriteAsync(Encoding.ASCII.GetBytes($"PUT /hosts/{host} HTTP/1.1\r\nHost: {stack.VfioAp.Authority}\r\n" +
+            $"Authorization: ApiKey {stack.Keys.Operator}\r\nContent-Type: application/json\r\nContent-Length: 40\r\n\r\n{{\"mod"));
+        using var reader = new StreamReader(stream);
+        var answer = await reader.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.StartsWith("HTTP/1.1 408", answer);
+        // The body may come chunked: the problem is the JSON object inside.
+        var problem = JsonDocument.Parse(answer[answer.IndexOf('{')..(answer.LastIndexOf('}') + 1)]).RootElement;
+        Assert.Equal("timeout", problem.GetProperty("kind").GetString());
+        Assert.Equal(Refusals.TypeOf("timeout"), problem.GetProperty("type").GetString());
+        Assert.False(string.IsNullOrEmpty(problem.GetProperty("detail").GetString()));
+        using var none = await stack.Client(stack.VfioAp).GetAsync($"/hosts/{host}");
+        Assert.Equal(HttpStatusCode.NotFound, none.StatusCode);
+    }
+
+    [Fact]
     public async Task Should_answer_a_large_body_413_a_foreign_one_415_and_never_echo_a_large_value()
     {
         using var vfio = stack.Client(stack.VfioAp);
