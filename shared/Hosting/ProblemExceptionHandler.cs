@@ -8,7 +8,7 @@ namespace Apmatrix.Hosting;
 /// <summary>
 /// Where a request's exception becomes problem details: a body that does not bind is a 400 validation problem naming
 /// the field, a refusal is the problem its service registered (<see cref="Refusals"/>), a database outage is a 503 to try
-/// again after; anything else stays a 500.
+/// again after, a change another one beat at the database a 409 to send again; anything else stays a 500.
 /// </summary>
 public sealed class ProblemExceptionHandler(IOptions<Refusals> refusals, IProblemDetailsService problems) : IExceptionHandler
 {
@@ -23,7 +23,21 @@ public sealed class ProblemExceptionHandler(IOptions<Refusals> refusals, IProble
             await TypedResults.Problem(problem).ExecuteAsync(http);
             return true;
         }
+        if (DatabaseFaults.IsContention(exception)) return await WriteContendedAsync(http, exception);
         return DatabaseFaults.IsOutage(exception) && await WriteUnavailableAsync(http, exception);
+    }
+
+    /// <summary>Its transaction rolled back whole (a serialization failure, a deadlock, a key taken meanwhile): nothing was done.</summary>
+    async Task<bool> WriteContendedAsync(HttpContext http, Exception contention)
+    {
+        http.Response.StatusCode = StatusCodes.Status409Conflict;
+        return await problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = http,
+            ProblemDetails = Refusals.Problem(StatusCodes.Status409Conflict, "contention", "Changed concurrently",
+                "another change of the same data reached the database first; nothing was done: send the request again"),
+            Exception = contention,
+        });
     }
 
     async Task<bool> WriteUnavailableAsync(HttpContext http, Exception outage)

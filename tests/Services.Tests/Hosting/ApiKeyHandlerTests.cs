@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Npgsql;
 
 namespace Apmatrix.Services.Tests.Hosting;
 
@@ -51,6 +52,7 @@ public sealed class ApiKeyHandlerTests : IAsyncLifetime
         host.MapPut("", (string host) => TypedResults.Ok(host));
         host.MapDelete("", () => TypedResults.NoContent());
         host.MapPost("/mask-check", () => TypedResults.NoContent()).AllowService("apbus");
+        host.MapPost("/contended", IResult () => throw new PostgresException("could not serialize access", "ERROR", "ERROR", PostgresErrorCodes.SerializationFailure));
         return app;
     }
 
@@ -138,6 +140,14 @@ public sealed class ApiKeyHandlerTests : IAsyncLifetime
             Assert.Equal(["GET", "HEAD"], refused.Content.Headers.Allow);
         }
         Assert.Equal(HttpStatusCode.MethodNotAllowed, (await SendAsync("PUT", path, Operator)).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_change_another_beat_at_the_database_is_a_409_to_send_again()
+    {
+        var problem = await ProblemAsync(await SendAsync("POST", "/hosts/h1/contended", Operator), HttpStatusCode.Conflict, "contention");
+
+        Assert.Contains("send the request again", problem.GetProperty("detail").GetString());
     }
 
     [Fact]
