@@ -143,12 +143,7 @@ public sealed class DeadLetterBroker(IConfiguration configuration, BrokerTopolog
         var headers = new Dictionary<string, object?>();
         foreach (var (name, value) in died.Headers ?? new Dictionary<string, object?>())
             if (!IsDeathHeader(name)) headers[name] = value;
-        if (died.IsUserIdPresent())
-        {
-            // Stamped by this service itself: an earlier re-drive, whose header it wrote from a validated user_id.
-            if (died.UserId != self) headers[Publishers.Header] = died.UserId;
-        }
-        else if (shared) headers.Remove(Publishers.Header);
+        Publishers.Record(headers, died, self, headerTrusted: !shared);
         return new BasicProperties(died) { Headers = headers, UserId = self };
     }
 

@@ -38,6 +38,20 @@ public static class Publishers
     public static string User(Uri broker) =>
         broker.UserInfo.Split(':')[0] is { Length: > 0 } user ? Uri.UnescapeDataString(user) : ConnectionFactory.DefaultUser;
 
+    /// <summary>
+    /// Keeps in <paramref name="headers"/> who published a message this service moves or re-drives: a <c>user_id</c> RabbitMQ
+    /// validated, but for this service's own (a re-drive, whose header this service wrote and which stays); without one,
+    /// the header stays only if <paramref name="headerTrusted"/> (a queue no other user writes), as a sender could write it.
+    /// </summary>
+    public static void Record(IDictionary<string, object?> headers, IReadOnlyBasicProperties stamped, string self, bool headerTrusted)
+    {
+        if (stamped.IsUserIdPresent())
+        {
+            if (stamped.UserId != self) headers[Header] = stamped.UserId;
+        }
+        else if (!headerTrusted) headers.Remove(Header);
+    }
+
     /// <summary>The <c>user_id</c> RabbitMQ validated on publish; null when the publisher set none.</summary>
     public static string? Of(ConsumeContext context) =>
         context.ReceiveContext.TryGetPayload<RabbitMqBasicConsumeContext>(out var delivery) && delivery.Properties.IsUserIdPresent()

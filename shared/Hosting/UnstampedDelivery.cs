@@ -23,10 +23,8 @@ sealed class UnstampedDelivery(RabbitMqBasicConsumeContext delivery, string self
     static BasicProperties Unstamped(IReadOnlyBasicProperties stamped, string self)
     {
         var headers = stamped.Headers is null ? new Dictionary<string, object?>() : new Dictionary<string, object?>(stamped.Headers);
-        // Only a user_id RabbitMQ validated is recorded: a re-drive trusts the header (PublisherCheckFilter). A message this
-        // service re-drove keeps the header it was re-driven with, or a second fault would leave it no publisher but us.
-        if (!stamped.IsUserIdPresent()) headers.Remove(Publishers.Header);
-        else if (stamped.UserId != self) headers[Publishers.Header] = stamped.UserId;
+        // A re-drive trusts the header (PublisherCheckFilter); the receive queue is written by publishers, so not the header they sent.
+        Publishers.Record(headers, stamped, self, headerTrusted: false);
         var properties = new BasicProperties(stamped) { Headers = headers };
         properties.ClearUserId();
         return properties;
