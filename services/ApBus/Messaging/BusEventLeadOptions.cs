@@ -18,7 +18,7 @@ public sealed class BusEventLeadOptions
     public int RefillOrDefault => Refill > 0 ? Refill : Math.Max(1, Lead / 2);
 
     /// <summary>
-    /// The lead of a host while another host with no backlog has let events go within the last second (at most
+    /// The lead of a host while another host, not held back, has let all its events go within the last second (at most
     /// <see cref="Lead"/>; 0: <see cref="Lead"/> always): a host's long backlog then runs slower and leaves the machine to
     /// the small changes of the others; hosts that all have backlogs keep the whole lead.
     /// </summary>

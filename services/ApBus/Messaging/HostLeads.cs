@@ -8,8 +8,8 @@ namespace Apmatrix.ApBus.Messaging;
 /// with every other held-back host due an answer: one request, however many hosts wait. Every
 /// event goes when VfioAp does not answer, or when its answer has not moved for <see cref="BusEventLeadOptions.Stall"/>:
 /// the lead spares the hosts sharing a lane a backlog, and must never be what stops a host. A held-back host's reads are
-/// limited to what may go (<see cref="LimitsAsync"/>), so its backlog is not read again on every look. While a host with
-/// no backlog (all its events gone) lets events go too, a host's lead is <see cref="BusEventLeadOptions.SharedLead"/>: one
+/// limited to what may go (<see cref="LimitsAsync"/>), so its backlog is not read again on every look. While a host that
+/// was not held back lets all its events go too (a small change), a host's lead is <see cref="BusEventLeadOptions.SharedLead"/>: one
 /// host's long backlog cannot take every core from the small changes of the others, and hosts that all have backlogs
 /// (a fleet's scans at once) keep their whole lead.
 /// </summary>
@@ -37,7 +37,7 @@ public sealed class HostLeads(BusEventLeadOptions options, TimeProvider clock,
     /// <summary>How long a host that let all its events go counts as company for the others.</summary>
     static readonly TimeSpan CompanyFor = TimeSpan.FromSeconds(1);
 
-    /// <summary>The last two hosts that let all their events go and when: whichever is not the host asking tells whether it has company.</summary>
+    /// <summary>The last two hosts that let all their events go unheld and when: whichever is not the host asking tells whether it has company.</summary>
     (string? Host, long At) _latest = (null, NeverAsked), _before = (null, NeverAsked);
     readonly Lock _company = new();
 
@@ -140,12 +140,14 @@ public sealed class HostLeads(BusEventLeadOptions options, TimeProvider clock,
     {
         lock (known)
         {
+            var wasHeld = known.Next is not null;
             if (allowed < sequences.Count) known.Next = sequences[allowed];
             else if (known.Next is not null && sequences.Count >= known.Limit) known.Next = sequences[^1] + 1;
             else (known.Next, known.Limit) = (null, int.MaxValue);
             if (known.Next is null) _held.TryRemove(host, out _);
             else _held[host] = known;
-            if (known.Next is null && allowed > 0) NoteDrained(host);
+            // The end of a backlog is not company: a fleet's scans ending one by one would shrink the others' leads.
+            if (known.Next is null && allowed > 0 && !wasHeld) NoteDrained(host);
         }
         return allowed;
     }
@@ -181,7 +183,7 @@ public sealed class HostLeads(BusEventLeadOptions options, TimeProvider clock,
         }
     }
 
-    /// <summary>Notes that <paramref name="host"/> let all its events go now.</summary>
+    /// <summary>Notes that <paramref name="host"/> let all its events go now without having been held back.</summary>
     void NoteDrained(string host)
     {
         var now = clock.GetTimestamp();

@@ -135,6 +135,22 @@ public class HostLeadsTests
     }
 
     [Fact]
+    public async Task Should_keep_a_hosts_whole_lead_when_another_host_lets_the_end_of_its_backlog_go()
+    {
+        var leads = Leads(Shared);
+        _applied = 0;
+        Assert.Equal(500, await leads.AllowAsync("first", Sequences(1, 600), CancellationToken.None));
+        Assert.Equal(500, await leads.AllowAsync("second", Sequences(1, 600), CancellationToken.None));
+        _clock.Advance(TimeSpan.FromMilliseconds(20));
+        _applied = 500;
+        // The first host's last 100 events go: its backlog ends, which makes it no small change beside the second.
+        Assert.Equal(100, await leads.AllowAsync("first", Sequences(501, 100), CancellationToken.None));
+
+        Assert.Equal(100, await leads.AllowAsync("second", Sequences(501, 100), CancellationToken.None));
+        Assert.Equal(400, await leads.AllowAsync("second", Sequences(601, 600), CancellationToken.None));
+    }
+
+    [Fact]
     public async Task Should_ask_for_every_held_back_host_due_an_answer_in_one_request()
     {
         var leads = Leads();
