@@ -56,7 +56,7 @@ public static class VfioApApp
         services.AddSingleton<HostStateCache>();
         services.AddScoped<HostStore>();
         services.AddScoped<BusEventApplier>();
-        services.AddOptions<UpdateOptions>().Bind(configuration.GetSection("Updates"))
+        services.AddOptions<UpdateOptions>().Bind(configuration.GetSection(UpdateOptions.Section))
             .Validate(o => o.ResendAfter > TimeSpan.Zero, "Updates:ResendAfter must be positive").ValidateOnStart();
         services.AddHostedService<GuestUpdateResender>();
         services.AddOptions<ReconcileOptions>().Bind(configuration.GetSection(ReconcileOptions.Section))

@@ -8,7 +8,10 @@ public sealed class MessagingOptions
     /// <summary>How long one outbox batch may take to publish before the broker is taken to be gone.</summary>
     public TimeSpan PublishTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Outbox rows published, confirmed and deleted together: more rows keep more publishes in flight.</summary>
+    /// <summary>
+    /// Messages published, confirmed and deleted together, in whole rows (a row may pack several), and the most rows one
+    /// read takes: more keep more publishes in flight.
+    /// </summary>
     public int OutboxBatchSize { get; set; } = 1000;
 
     /// <summary>Hosts whose outbox rows one instance publishes at once, each in its own transaction.</summary>

@@ -13,9 +13,9 @@ using OpenTelemetry.Trace;
 namespace Apmatrix.Hosting;
 
 /// <summary>
-/// OpenTelemetry tracing: requests, HTTP calls, SQL commands, MassTransit's publish, receive and consume spans and the
-/// services' own (<see cref="SourcePrefix"/>). Registered only when spans have somewhere to go, so without an exporter
-/// nothing listens and no activity is even created.
+/// OpenTelemetry: tracing (requests, HTTP calls, SQL commands, MassTransit's publish, receive and consume spans and the
+/// services' own, <see cref="SourcePrefix"/>) and the OTLP export of the meters /metrics serves. Tracing is registered
+/// only when spans have somewhere to go, so without an exporter nothing listens and no activity is even created.
 /// </summary>
 public static class Telemetry
 {

@@ -9,7 +9,7 @@ namespace Apmatrix.LoadTest;
 public static class MachineCpu
 {
     // /proc/stat counts in USER_HZ ticks, which Linux fixes at 100 a second for user space (sysconf(_SC_CLK_TCK)).
-    const double UserHz = 100;
+    public const double UserHz = 100;
 
     /// <summary>Busy seconds since boot; NaN where <c>/proc/stat</c> cannot be read (not Linux).</summary>
     public static double BusySeconds()

@@ -10,9 +10,6 @@ namespace Apmatrix.LoadTest;
 /// </summary>
 public static class ProcessCpu
 {
-    // As MachineCpu: /proc counts in USER_HZ ticks, 100 a second for user space.
-    const double UserHz = 100;
-
     public const string RabbitMq = "RabbitMQ";
     public const string PostgreSql = "PostgreSQL";
     public const string LoadTool = "load tool";
@@ -72,7 +69,7 @@ public static class ProcessCpu
             if (!long.TryParse(fields[i], NumberStyles.None, CultureInfo.InvariantCulture, out var value)) return double.NaN;
             ticks += value;
         }
-        return ticks / UserHz;
+        return ticks / MachineCpu.UserHz;
     }
 
     /// <summary>The command of a <c>stat</c> line, between its first '(' and last ')'; null for a line that is not one.</summary>

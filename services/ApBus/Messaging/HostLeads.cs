@@ -34,7 +34,7 @@ public sealed class HostLeads(BusEventLeadOptions options, TimeProvider clock,
     /// <summary>The hosts whose reads are limited (<see cref="Known.Next"/> set), so that a look for limits costs what is held back, not the fleet.</summary>
     readonly ConcurrentDictionary<string, Known> _held = new();
 
-    /// <summary>How long a host that let all its events go counts as company for the others.</summary>
+    /// <summary>How long a host that let all its events go without being held back counts as company for the others.</summary>
     static readonly TimeSpan CompanyFor = TimeSpan.FromSeconds(1);
 
     /// <summary>The last two hosts that let all their events go unheld and when: whichever is not the host asking tells whether it has company.</summary>
@@ -172,7 +172,7 @@ public sealed class HostLeads(BusEventLeadOptions options, TimeProvider clock,
         return n;
     }
 
-    /// <summary>The host's lead now: the shared one while another host let all its events go within <see cref="CompanyFor"/>.</summary>
+    /// <summary>The host's lead now: the shared one while another host, not held back, let all its events go within <see cref="CompanyFor"/>.</summary>
     int LeadOf(string host)
     {
         var now = clock.GetTimestamp();

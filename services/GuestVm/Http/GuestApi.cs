@@ -9,7 +9,8 @@ namespace Apmatrix.GuestVm.Http;
 /// <summary>Guests and the APCBs they hold (docs/ARCHITECTURE.md, HTTP APIs).</summary>
 public static class GuestApi
 {
-    const int DefaultHistory = 100;
+    /// <summary>The APCB history a guest's read shows unless asked for more; pruning keeps at least this much (GuestVmPruner).</summary>
+    public const int DefaultHistory = 100;
 
     public static IEndpointRouteBuilder MapGuestApi(this IEndpointRouteBuilder app)
     {

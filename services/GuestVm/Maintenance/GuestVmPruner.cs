@@ -1,3 +1,4 @@
+using Apmatrix.GuestVm.Http;
 using Apmatrix.GuestVm.Persistence;
 using Apmatrix.Hosting;
 using Microsoft.EntityFrameworkCore;
@@ -14,7 +15,7 @@ namespace Apmatrix.GuestVm.Maintenance;
 public sealed class GuestVmPruner(IServiceScopeFactory scopes, IOptions<RetentionOptions> options, LogThrottle throttle, TimeProvider clock,
     ILogger<GuestVmPruner> log) : Pruner<GuestVmDbContext>(scopes, options, throttle, clock, log)
 {
-    public const int KeepNewest = 100;
+    public const int KeepNewest = GuestApi.DefaultHistory;
 
     protected override IReadOnlyList<PruneStep<GuestVmDbContext>> Steps { get; } =
     [
