@@ -27,6 +27,19 @@ public class ScenarioFileTests
         Assert.True(result.Passed, $"{file} ({scenario.Name}):\n{string.Join("\n", result.Failures)}");
     }
 
+    /// <summary>The same files on a second, separately written reading of the spec (<see cref="Model.SpecModel"/>).</summary>
+    [Theory]
+    [MemberData(nameof(ScenarioFiles))]
+    public async Task Scenario_passes_on_the_spec_model(string file)
+    {
+        var scenario = ScenarioReader.ReadFile(Path.Combine(Root, file));
+        await using var target = new Model.SpecModelTarget();
+
+        var result = await ScenarioRunner.RunAsync(scenario, target);
+
+        Assert.True(result.Passed, $"{file} ({scenario.Name}):\n{string.Join("\n", result.Failures)}");
+    }
+
     [Fact]
     public void Every_scenario_file_is_in_the_test_output()
     {
