@@ -5,7 +5,9 @@ namespace Apmatrix.Engine.Tests.Support;
 /// <summary>
 /// Random scenario files in the shape of the shared random cases: full scans, explicit config-changed windows with their
 /// removals and probes in any order, a queue unbound and bound again, assignments with malformed and out-of-range ids,
-/// mask changes, attach and detach. Written as scenario JSON, so a case that shows a difference can be kept as a file.
+/// mask changes, attach and detach; with <c>interleave</c> also an administrator's steps inside config-changed windows,
+/// windows left open and probes or removals no configuration change explains. Written as scenario JSON, so a case that
+/// shows a difference can be kept as a file.
 /// </summary>
 public sealed class ScenarioGen(int seed, bool interleave = false)
 {
@@ -94,6 +96,7 @@ public sealed class ScenarioGen(int seed, bool interleave = false)
             if (roll < 16) Config(steps, "config");
             else if (roll < 30) Window(steps);
             else if (roll < 34) Rebind(steps);
+            else if (interleave && roll < 37) Stray(steps);
             else Admin(steps);
         }
         return steps;
@@ -145,6 +148,14 @@ public sealed class ScenarioGen(int seed, bool interleave = false)
         var (a, d) = queues[_random.Next(queues.Count)];
         steps.Add(new JsonObject { ["op"] = "remove", ["apqn"] = $"{a:x2}.{d:x4}" });
         steps.Add(new JsonObject { ["op"] = "probe", ["apqn"] = $"{a:x2}.{d:x4}" });
+    }
+
+    /// <summary>A probe or removal the configuration does not explain: a queue outside it, above the maxima, or probed twice.</summary>
+    void Stray(JsonArray steps)
+    {
+        var adapter = _random.Next(8) == 0 ? _maxAdapter + 1 : _adapters[_random.Next(_adapters.Length)];
+        var domain = _random.Next(8) == 0 ? _maxDomain + 1 : _domains[_random.Next(_domains.Length)];
+        steps.Add(new JsonObject { ["op"] = _random.Next(2) == 0 ? "probe" : "remove", ["apqn"] = $"{Math.Min(adapter, 255):x2}.{Math.Min(domain, 255):x4}" });
     }
 
     void Assign(JsonArray steps, string what, string verb)
