@@ -41,6 +41,17 @@ public class ScenarioFileTests
     }
 
     [Fact]
+    public async Task A_guest_named_by_a_refused_attach_is_reported_empty_as_the_stack_reports_it()
+    {
+        var scenario = Read(Minimal.Replace("STEP", """{ "op": "attach", "mdev": "m1", "guest": "g2", "expectError": "not-permitted" }"""));
+        await using var target = new InProcessTarget();
+
+        var result = await ScenarioRunner.RunAsync(scenario, target);
+
+        Assert.Equal(new GuestOutcome(ApMatrix.Empty, 0), result.Outcome!.Guests["g2"]);
+    }
+
+    [Fact]
     public void Every_scenario_file_is_in_the_test_output()
     {
         var files = Files().ToList();

@@ -1,6 +1,5 @@
 using Apmatrix.ApModel;
 using Apmatrix.Engine.Tests.Model;
-using Apmatrix.Engine.Tests.Support;
 using Apmatrix.Scenarios;
 using Xunit.Abstractions;
 
@@ -23,7 +22,7 @@ public class SpecModelProperties(ITestOutputHelper output)
         var differences = new List<string>();
         for (var seed = 0; seed < Scenarios && differences.Count < 5; seed++)
         {
-            var json = new ScenarioGen(seed, interleave).Json();
+            var json = new ScenarioGenerator(seed, interleave).Json();
             if (await DifferenceAsync(ScenarioReader.Read($"generated-{seed}.json", json)) is { } difference)
             {
                 differences.Add($"seed {seed}: {difference}");

@@ -1,4 +1,5 @@
 using Apmatrix.Contracts;
+using Apmatrix.Engine;
 using System.Text.Json;
 using Apmatrix.Scenarios;
 using Apmatrix.Scenarios.Stack;
@@ -24,9 +25,50 @@ public class ScenarioStackTests(StackFixture stack)
 
     [Theory]
     [MemberData(nameof(Files))]
-    public async Task Should_end_as_the_engine_ends(string file, BusEventForm form)
+    public Task Should_end_as_the_engine_ends(string file, BusEventForm form) =>
+        EndsAsTheEngineAsync(ScenarioReader.ReadFile(Path.Combine(AppContext.BaseDirectory, "scenarios", file)), form);
+
+    /// <summary>Seeds of generated scenarios, the two forms in turn.</summary>
+    public static TheoryData<int, BusEventForm> Seeds()
     {
-        var scenario = ScenarioReader.ReadFile(Path.Combine(AppContext.BaseDirectory, "scenarios", file));
+        var data = new TheoryData<int, BusEventForm>();
+        foreach (var seed in Enumerable.Range(1, 16)) data.Add(seed, seed % 2 == 0 ? BusEventForm.PerQueue : BusEventForm.Grouped);
+        return data;
+    }
+
+    /// <summary>Generated with an administrator's steps inside config-changed windows, some left open, and stray probes and removals.</summary>
+    [Theory]
+    [MemberData(nameof(Seeds))]
+    public async Task Generated_scenarios_end_as_the_engine_ends(int seed, BusEventForm form) =>
+        await EndsAsTheEngineAsync(await WithEngineAnswersAsync(ScenarioReader.Read($"generated-{seed}.json",
+            new ScenarioGenerator(seed, interleave: true).Json())), form);
+
+    /// <summary>The scenario with the engine's refusals as expected errors and its guests' ends as expectations, so every step runs.</summary>
+    static async Task<Scenario> WithEngineAnswersAsync(Scenario scenario)
+    {
+        await using var engine = new InProcessTarget();
+        await engine.SetUpAsync(scenario, CancellationToken.None);
+        var steps = new List<ScenarioStep>();
+        foreach (var step in scenario.Steps)
+            try
+            {
+                await engine.ApplyAsync(step, CancellationToken.None);
+                steps.Add(step);
+            }
+            catch (MatrixException e)
+            {
+                steps.Add(step with { ExpectError = e.Kind });
+            }
+        var guests = (await engine.ReadOutcomeAsync(CancellationToken.None)).Guests;
+        return scenario with
+        {
+            Steps = steps,
+            Expect = guests.ToDictionary(g => g.Key, g => new GuestExpectation(g.Value.Apcb.Apm, g.Value.Apcb.Aqm, g.Value.Apcb.Adm, g.Value.Updates)),
+        };
+    }
+
+    async Task EndsAsTheEngineAsync(Scenario scenario, BusEventForm form)
+    {
         await using var inProcess = new InProcessTarget();
         var expected = await ScenarioRunner.RunAsync(scenario, inProcess);
 

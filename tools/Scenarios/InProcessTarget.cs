@@ -101,8 +101,9 @@ public sealed class InProcessTarget : IScenarioTarget
                 _engine.UnassignControlDomain(step.Mdev, step.Id);
                 break;
             case StepOp.Attach:
-                _engine.Attach(step.Mdev, step.Guest);
+                // Reported even when the attach is refused: the stack's guest exists before VfioAp is asked.
                 _guests.Add(step.Guest);
+                _engine.Attach(step.Mdev, step.Guest);
                 break;
             case StepOp.Detach:
                 _engine.Detach(step.Mdev);

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 
-namespace Apmatrix.Engine.Tests.Support;
+namespace Apmatrix.Scenarios;
 
 /// <summary>
 /// Random scenario files in the shape of the shared random cases: full scans, explicit config-changed windows with their
@@ -9,7 +9,7 @@ namespace Apmatrix.Engine.Tests.Support;
 /// windows left open and probes or removals no configuration change explains. Written as scenario JSON, so a case that
 /// shows a difference can be kept as a file.
 /// </summary>
-public sealed class ScenarioGen(int seed, bool interleave = false)
+public sealed class ScenarioGenerator(int seed, bool interleave = false)
 {
     static readonly int[] SparseIds = [0, 1, 4, 5, 8, 10, 15, 16, 22, 27, 39, 59, 63, 64, 65, 73, 82, 87, 100, 112, 122, 126,
         140, 143, 151, 154, 163, 164, 191, 194, 200, 211, 221, 230, 234, 244, 248, 255];
