@@ -20,6 +20,18 @@ public readonly record struct ApConfig(Bitmap256 Apm, Bitmap256 Aqm, Bitmap256 A
     /// <summary>Why <paramref name="apqn"/> cannot exist on this host, for a refusal.</summary>
     public string OutOfRangeMessage(Apqn apqn) => $"APQN {apqn} is above the host's maximum ids (adapter {MaxAdapter}, domain {MaxDomain})";
 
+    /// <summary>
+    /// The first field of this configuration that names an id above the maxima, and why; null when none does. QCI never
+    /// reports one, so a configuration that does is refused rather than cut to fit.
+    /// </summary>
+    public (string Field, string Problem)? AboveMaxima() =>
+        Above(Apm, MaxAdapter) is { } adapter ? ("apm", $"adapter {adapter} is above the host's maximum adapter {MaxAdapter}")
+        : Above(Aqm, MaxDomain) is { } domain ? ("aqm", $"domain {domain} is above the host's maximum domain {MaxDomain}")
+        : Above(Adm, MaxDomain) is { } control ? ("adm", $"control domain {control} is above the host's maximum domain {MaxDomain}")
+        : null;
+
+    static int? Above(Bitmap256 ids, int max) => ids.AndNot(Bitmap256.UpTo(max)).First() is >= 0 and var first ? first : null;
+
     public bool HasApxa => MaxAdapter > 63 || MaxDomain > 15;
     public ApcbFormat GuestFormat => HasApxa ? ApcbFormat.Apcb1 : ApcbFormat.Apcb0;
 

@@ -52,6 +52,27 @@ public class ScenarioFileTests
     }
 
     [Fact]
+    public async Task A_configuration_above_the_host_s_maxima_is_out_of_range_and_changes_nothing()
+    {
+        var scenario = Read(Minimal.Replace("\"adm\": \"4\" },", "\"adm\": \"4\", \"maxAdapter\": 63, \"maxDomain\": 15 },")
+            .Replace("STEP", """{ "op": "config", "apm": "4-5,64", "aqm": "4-5", "adm": "4", "expectError": "out-of-range" }"""));
+        await using var target = new InProcessTarget();
+
+        var result = await ScenarioRunner.RunAsync(scenario, target);
+
+        Assert.Equal(new GuestOutcome(new ApMatrix(Bitmap256.Of(4), Bitmap256.Of(4), Bitmap256.Of(4)), 0), result.Outcome!.Guests["g1"]);
+    }
+
+    [Fact]
+    public void A_host_above_its_own_maxima_is_a_format_error()
+    {
+        var fault = Fault(Minimal.Replace("\"adm\": \"4\" },", "\"adm\": \"4\", \"maxDomain\": 4 },").Replace("STEP", ConfigStep));
+
+        Assert.Contains("$.host.aqm", fault.Message);
+        Assert.Contains("domain 5 is above the host's maximum domain 4", fault.Message);
+    }
+
+    [Fact]
     public void Every_scenario_file_is_in_the_test_output()
     {
         var files = Files().ToList();

@@ -118,7 +118,12 @@ public sealed class InProcessTarget : IScenarioTarget
         if (!_bus.Config.Allows(apqn)) throw new MatrixException(MatrixErrorKind.OutOfRange, _bus.Config.OutOfRangeMessage(apqn));
     }
 
-    ApConfig HostConfig(ApMatrix masks) => _host with { Apm = masks.Apm, Aqm = masks.Aqm, Adm = masks.Adm };
+    /// <summary>The step's configuration; ids above the maxima are refused, as ApBus refuses them.</summary>
+    ApConfig HostConfig(ApMatrix masks)
+    {
+        var config = _host with { Apm = masks.Apm, Aqm = masks.Aqm, Adm = masks.Adm };
+        return config.AboveMaxima() is { } above ? throw new MatrixException(MatrixErrorKind.OutOfRange, $"{above.Field}: {above.Problem}") : config;
+    }
 
     public Task<ScenarioOutcome> ReadOutcomeAsync(CancellationToken cancellationToken)
     {

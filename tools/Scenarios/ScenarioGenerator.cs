@@ -6,8 +6,8 @@ namespace Apmatrix.Scenarios;
 /// Random scenario files in the shape of the shared random cases: full scans, explicit config-changed windows with their
 /// removals and probes in any order, a queue unbound and bound again, assignments with malformed and out-of-range ids,
 /// mask changes, attach and detach; with <c>interleave</c> also an administrator's steps inside config-changed windows,
-/// windows left open and probes or removals no configuration change explains. Written as scenario JSON, so a case that
-/// shows a difference can be kept as a file.
+/// windows left open, probes or removals no configuration change explains and configurations above the maxima. Written
+/// as scenario JSON, so a case that shows a difference can be kept as a file.
 /// </summary>
 public sealed class ScenarioGenerator(int seed, bool interleave = false)
 {
@@ -93,7 +93,8 @@ public sealed class ScenarioGenerator(int seed, bool interleave = false)
         while (steps.Count < count)
         {
             var roll = _random.Next(100);
-            if (roll < 16) Config(steps, "config");
+            if (roll < 16 && interleave && _maxDomain < 255 && _random.Next(10) == 0) AboveMaxima(steps);
+            else if (roll < 16) Config(steps, "config");
             else if (roll < 30) Window(steps);
             else if (roll < 34) Rebind(steps);
             else if (interleave && roll < 37) Stray(steps);
@@ -123,6 +124,10 @@ public sealed class ScenarioGenerator(int seed, bool interleave = false)
         (_apm, _aqm) = (apm, aqm);
         return before;
     }
+
+    /// <summary>A full scan to a configuration naming a domain above the host's maximum: refused, so the state stays.</summary>
+    void AboveMaxima(JsonArray steps) =>
+        steps.Add(new JsonObject { ["op"] = "config", ["apm"] = Ids(_apm), ["aqm"] = Ids(_aqm.Append(_maxDomain + 1)), ["adm"] = "" });
 
     /// <summary>Config changed, then every vanished queue's removal and every new queue's probe in a random order, then scan complete.</summary>
     void Window(JsonArray steps)

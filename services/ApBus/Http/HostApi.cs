@@ -14,7 +14,7 @@ public static class HostApi
             .Describe("ListBuses", "Lists the hosts' AP buses in name order, a page at a time (after, limit)");
         var host = app.MapGroup("/hosts/{host}").RequireApiRoles().RequireNames().ProducesSharedProblems();
         host.MapPut("", Define)
-            .Describe("DefineBus", "Defines the host's AP bus (configuration, masks, event form): announces its masks, then runs its first scan",
+            .Describe("DefineBus", "Defines the host's AP bus (configuration within its maximum ids, masks, event form): announces its masks, then runs its first scan",
                 StatusCodes.Status409Conflict);
         host.MapGet("", Get)
             .Describe("GetBus", "Reads the host's AP bus: configuration, masks, queue devices and last sequence", StatusCodes.Status404NotFound);
@@ -22,10 +22,10 @@ public static class HostApi
             .Describe("GetBusSnapshot", "The host's AP bus as of one commit: configuration, masks, queue devices by driver, open scan, last sequence and digest",
                 StatusCodes.Status404NotFound);
         host.MapPut("/config", Config)
-            .Describe("ScanConfig", "Changes the AP configuration (adapters, usage and control domains) and runs a full scan of the bus",
+            .Describe("ScanConfig", "Changes the AP configuration (adapters, usage and control domains; none above the host's maximum ids: 400 out-of-range) and runs a full scan of the bus",
                 StatusCodes.Status404NotFound);
         host.MapPost("/config-changed", ConfigChanged)
-            .Describe("ChangeConfig", "Changes the AP configuration and announces only that; the probes, removals and scan complete come as their own requests",
+            .Describe("ChangeConfig", "Changes the AP configuration (none above the host's maximum ids: 400 out-of-range) and announces only that; the probes, removals and scan complete come as their own requests",
                 StatusCodes.Status404NotFound);
         host.MapPost("/queues/{apqn}/probe", Probe)
             .Describe("ProbeQueue", "Probes the queue device at the APQN (none above the host's maximum ids: 400 out-of-range); one already there changes nothing",
@@ -49,6 +49,7 @@ public static class HostApi
             errors.MaxId("maxAdapter", body.MaxAdapter), errors.MaxId("maxDomain", body.MaxDomain));
         var permissions = new ApPermissions(errors.Ids("apmask", body.Apmask, optional: true), errors.Ids("aqmask", body.Aqmask, optional: true));
         var form = errors.EventForm("eventForm", body.EventForm);
+        if (config.AboveMaxima() is { } above) errors.Add(above.Field, above.Problem);
         if (errors.Any) return errors.Problem();
         var last = await store.DefineAsync(host, config, permissions, form, cancellationToken);
         return TypedResults.Created($"/hosts/{Uri.EscapeDataString(host)}", new HostChanged(host, last));
@@ -92,8 +93,12 @@ public static class HostApi
         var errors = new RequestErrors();
         var (apm, aqm, adm) = (errors.Ids("apm", body.Apm), errors.Ids("aqm", body.Aqm), errors.Ids("adm", body.Adm));
         if (errors.Any) return errors.Problem();
-        return await Change(host, store, (bus, recorder) => operation(bus, bus.Config with { Apm = apm, Aqm = aqm, Adm = adm }, recorder),
-            cancellationToken);
+        return await Change(host, store, (bus, recorder) =>
+        {
+            var next = bus.Config with { Apm = apm, Aqm = aqm, Adm = adm };
+            if (next.AboveMaxima() is { } above) throw new ApBusException(ApBusErrorKind.OutOfRange, $"{above.Field}: {above.Problem}");
+            operation(bus, next, recorder);
+        }, cancellationToken);
     }
 
     static async Task<Results<Ok<HostChanged>, ValidationProblem>> Probe(string host, string apqn, HostStore store,

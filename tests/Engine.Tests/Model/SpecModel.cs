@@ -437,9 +437,18 @@ public sealed class SpecModel
     /// <summary>Explicit config-changed step: the bus takes the new QCI and tells vfio_ap (spec 2.2 step 2).</summary>
     public void ConfigChanged(ApMatrix config)
     {
+        RefuseAboveMaxima(config);
         _busPrevious = _busCurrent;
         _busCurrent = _busCurrent with { Apm = config.Apm, Aqm = config.Aqm, Adm = config.Adm };
         OnConfigChanged(_busCurrent, _busPrevious);
+    }
+
+    // QCI never reports an id above its own Na/Nd (spec 1.1), so such a configuration is bad input, not one to cut down.
+    void RefuseAboveMaxima(ApMatrix config)
+    {
+        if (!config.Apm.IsSubsetOf(Bitmap256.UpTo(MaxAdapter)) || !config.Aqm.IsSubsetOf(Bitmap256.UpTo(MaxDomain)) ||
+            !config.Adm.IsSubsetOf(Bitmap256.UpTo(MaxDomain)))
+            throw new MatrixException(MatrixErrorKind.OutOfRange, "the configuration names an id above the host's maximum");
     }
 
     /// <summary>Explicit scan-complete step (spec 2.2 step 5).</summary>
@@ -451,6 +460,7 @@ public sealed class SpecModel
     /// </summary>
     public void Config(ApMatrix config)
     {
+        RefuseAboveMaxima(config);
         var changed = config.Apm != _busCurrent.Apm || config.Aqm != _busCurrent.Aqm || config.Adm != _busCurrent.Adm;
         if (changed) ConfigChanged(config);
         for (var a = 0; a <= MaxAdapter; a++)

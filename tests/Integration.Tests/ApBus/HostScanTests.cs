@@ -179,7 +179,7 @@ public class Changing_a_host_configuration(StackFixture stack)
     }
 
     [Fact]
-    public async Task Should_refuse_a_queue_above_the_host_s_maximum_ids_and_publish_nothing()
+    public async Task Should_refuse_a_queue_or_a_configuration_above_the_host_s_maximum_ids_and_publish_nothing()
     {
         var host = BusEvents.NewHost();
         using var bus = new BusApi(stack.Client(stack.ApBus), host);
@@ -192,6 +192,8 @@ public class Changing_a_host_configuration(StackFixture stack)
         Assert.Contains("40.0004 is above the host's maximum ids (adapter 63, domain 15)", problem.GetProperty("detail").GetString());
         Assert.Equal("out-of-range", await BusApi.ProblemKindAsync(bus.ProbeAsync("04.0010"), HttpStatusCode.BadRequest));
         Assert.Equal("out-of-range", await BusApi.ProblemKindAsync(bus.RemoveAsync("3f.0010"), HttpStatusCode.BadRequest));
+        Assert.Equal("out-of-range", await BusApi.ProblemKindAsync(bus.ConfigAsync("4-5,64", "4-5", "4"), HttpStatusCode.BadRequest));
+        Assert.Equal("out-of-range", await BusApi.ProblemKindAsync(bus.ConfigChangedAsync("4-5", "4-5", "4,16"), HttpStatusCode.BadRequest));
 
         Assert.Equal(4, await BusApi.LastSequenceAsync(bus.ProbeAsync("3f.000f")));
         var shown = await bus.GetAsync();
@@ -286,6 +288,8 @@ public class A_bad_bus_request(StackFixture stack)
     [InlineData("PUT", "", """{"apm":"","aqm":"","adm":"","eventForm":""}""", "eventForm")]
     [InlineData("PUT", "", """{"apm":""", "body")]
     [InlineData("PUT", "/masks", """{"apmask":"1-"}""", "apmask")]
+    [InlineData("PUT", "", """{"apm":"0-7","aqm":"0","adm":"","maxAdapter":3}""", "apm")]
+    [InlineData("PUT", "", """{"apm":"0","aqm":"0","adm":"16","maxDomain":15}""", "adm")]
     [InlineData("POST", "/queues/5.4.3/probe", "", "apqn")]
     [InlineData("DELETE", "/queues/100.0001", "", "apqn")]
     public async Task Should_name_the_field(string method, string path, string body, string field)
