@@ -222,7 +222,7 @@ public readonly struct Bitmap256 : IEquatable<Bitmap256>
             var dash = part.IndexOf('-');
             var firstText = dash < 0 ? part : part[..dash].Trim();
             var lastText = dash < 0 ? part : part[(dash + 1)..].Trim();
-            if (!TryParseId(firstText, out var first, out error) || !TryParseId(lastText, out var last, out error))
+            if (!TryParseId(firstText, part, out var first, out error) || !TryParseId(lastText, part, out var last, out error))
                 return false;
             if (last < first)
             {
@@ -244,17 +244,18 @@ public readonly struct Bitmap256 : IEquatable<Bitmap256>
             ? TryParseMsb0Hex(text.Trim(), out value, out error)
             : TryParseRangeList(text, out value, out error);
 
-    static bool TryParseId(ReadOnlySpan<char> text, out int id, [NotNullWhen(false)] out string? error)
+    /// <summary>One id of <paramref name="part"/> (an id or a range), which a refusal quotes whole: "-1" names no empty id.</summary>
+    static bool TryParseId(ReadOnlySpan<char> text, ReadOnlySpan<char> part, out int id, [NotNullWhen(false)] out string? error)
     {
         id = 0;
-        if (text.IsEmpty || text.Length > 3 || !int.TryParse(text, System.Globalization.NumberStyles.None, null, out id))
+        if (text.IsEmpty || text.ContainsAnyExceptInRange('0', '9'))
         {
-            error = $"{InputText.Quote(text)} is not a decimal id";
+            error = part.Contains('-') ? $"{InputText.Quote(part)} is not an id or a range like 4-7" : $"{InputText.Quote(part)} is not a decimal id";
             return false;
         }
-        if (id >= Capacity)
+        if (text.Length > 3 || (id = int.Parse(text)) >= Capacity)
         {
-            error = $"id {id} is above 255";
+            error = $"id {text} is above 255";
             return false;
         }
         error = null;

@@ -140,6 +140,18 @@ public class Bitmap256Tests
     }
 
     [Theory]
+    [InlineData("-1", "'-1' is not an id or a range like 4-7")]
+    [InlineData("4,x", "'x' is not a decimal id")]
+    [InlineData("999999999999", "id 999999999999 is above 255")]
+    [InlineData("3-256", "id 256 is above 255")]
+    [InlineData("5-4", "range '5-4' runs backwards")]
+    public void Range_list_refusals_name_the_part_and_what_is_wrong(string text, string error)
+    {
+        Assert.False(Bitmap256.TryParseRangeList(text, out _, out var actual));
+        Assert.Equal(error, actual);
+    }
+
+    [Theory]
     [InlineData("5-4")]
     [InlineData("256")]
     [InlineData("a")]

@@ -51,7 +51,8 @@ public static class VfioApEndpoints
             .Describe("CheckMasks", "ApBus asks before it changes the host's apmask or aqmask: 204 reserves the change, 409 vetoes it",
                 StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
         host.MapDelete("/mask-check/{reservation:guid}", ReleaseMasksAsync).AllowService("apbus")
-            .Describe("ReleaseMasks", "ApBus releases a mask change it reserved and did not make", StatusCodes.Status404NotFound);
+            .Describe("ReleaseMasks", "ApBus releases a mask change it reserved and did not make; releasing one already gone is done too (204), an unknown host is 404",
+                StatusCodes.Status404NotFound);
         host.MapGet("/applied", GetAppliedAsync)
             .Describe("GetApplied", "The host's last bus event applied", StatusCodes.Status404NotFound);
         host.MapGet("/guests", GetGuestsAsync)
@@ -161,7 +162,7 @@ public static class VfioApEndpoints
     {
         var errors = new RequestErrors();
         var hosts = (host ?? []).Distinct(StringComparer.Ordinal).ToArray();
-        if (hosts.Length is 0 or > AppliedAsks.MaxHosts) errors.Add("host", $"name 1 to {AppliedAsks.MaxHosts} hosts");
+        if (hosts.Length is 0 or > AppliedAsks.MaxHosts) errors.Add("host", $"name 1 to {AppliedAsks.MaxHosts} hosts, each as a host= parameter of its own");
         foreach (var name in hosts) errors.Name("host", name, "host");
         if (errors.Any) return errors.Problem();
         var applied = await db.Hosts.Where(h => hosts.Contains(h.HostId)).Select(h => new { h.HostId, h.LastSequence })

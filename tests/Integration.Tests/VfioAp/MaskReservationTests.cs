@@ -113,6 +113,9 @@ public class A_mask_reservation(StackFixture stack)
         using var raw = stack.Client(stack.VfioAp);
         Assert.Equal(["lastSequence", "reservation"], await VfioApi.InvalidFieldsAsync(
             raw.PostAsJsonAsync($"{vfio.Host}/mask-check", new { apmask = "4", aqmask = "4", lastSequence = -1 })));
+        using var refused = await raw.PostAsJsonAsync($"{vfio.Host}/mask-check", new { apmask = "256", lastSequence = 0, reservation });
+        Assert.Equal("apmask: id 256 is above 255; aqmask: is required",
+            (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString());
     }
 
     /// <summary>Against an ApBus whose broker is out of reach: its events never leave its outbox, so VfioAp applies none.</summary>
