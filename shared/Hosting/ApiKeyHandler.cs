@@ -19,7 +19,12 @@ public sealed class ApiKeyHandler(IOptionsMonitor<ApiKeyOptions> options, ILogge
 {
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
-        if (PresentedKey() is not { } key) return Task.FromResult(AuthenticateResult.NoResult());
+        var inAuthorization = AuthorizationKey();
+        // Two keys could name two clients: which one speaks would be a guess, so neither does.
+        if (inAuthorization is not null && Request.Headers.ContainsKey(ApiKeys.Header))
+            return Task.FromResult(AuthenticateResult.Fail($"two API keys: send one, in Authorization or in {ApiKeys.Header}"));
+        if ((inAuthorization ?? (Request.Headers[ApiKeys.Header] is [{ } one] ? one : null)) is not { } key)
+            return Task.FromResult(AuthenticateResult.NoResult());
         var hash = ApiKeys.Sha256(key);
         foreach (var (name, client) in Options.Clients)
             // Equal-time comparison: how long it takes tells nothing of how much of a hash matched.
@@ -40,13 +45,11 @@ public sealed class ApiKeyHandler(IOptionsMonitor<ApiKeyOptions> options, ILogge
         WriteProblemAsync(StatusCodes.Status403Forbidden, "forbidden", "Forbidden",
             $"API client '{Context.User.Identity?.Name}' (role {Context.User.FindFirstValue(ClaimTypes.Role)}) may not {Request.Method} this endpoint");
 
-    string? PresentedKey()
-    {
-        if (AuthenticationHeaderValue.TryParse(Request.Headers.Authorization.ToString(), out var authorization)
-            && authorization.Scheme.Equals(ApiKeys.Scheme, StringComparison.OrdinalIgnoreCase))
-            return authorization.Parameter ?? "";
-        return Request.Headers[ApiKeys.Header] is [{ } key] ? key : null;
-    }
+    string? AuthorizationKey() =>
+        AuthenticationHeaderValue.TryParse(Request.Headers.Authorization.ToString(), out var authorization)
+        && authorization.Scheme.Equals(ApiKeys.Scheme, StringComparison.OrdinalIgnoreCase)
+            ? authorization.Parameter ?? ""
+            : null;
 
     AuthenticationTicket Ticket(string name, string role) =>
         new(new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.Name, name), new Claim(ClaimTypes.Role, role)], Scheme.Name)), Scheme.Name);

@@ -117,6 +117,18 @@ public sealed class ApiKeyHandlerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Two_keys_in_one_request_are_unauthenticated_whichever_they_are()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/hosts/h1");
+        request.Headers.Authorization = new AuthenticationHeaderValue(ApiKeys.Scheme, Operator);
+        request.Headers.Add(ApiKeys.Header, Viewer);
+
+        var problem = await ProblemAsync(await _http.SendAsync(request), HttpStatusCode.Unauthorized, "unauthenticated");
+
+        Assert.Equal("two API keys: send one, in Authorization or in X-Api-Key", problem.GetProperty("detail").GetString());
+    }
+
+    [Fact]
     public async Task A_service_key_calls_only_the_endpoint_named_for_it()
     {
         Assert.Equal(HttpStatusCode.NoContent, (await SendAsync("POST", "/hosts/h1/mask-check", ApBus)).StatusCode);
