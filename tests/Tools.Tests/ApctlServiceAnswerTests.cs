@@ -12,7 +12,7 @@ public sealed class ApctlServiceAnswerTests
         [.. args, "--apbus-url", service.Url.ToString(), "--vfioap-url", service.Url.ToString(), "--guestvm-url", service.Url.ToString()]);
 
     [Fact]
-    public async Task Should_report_a_failure_of_its_own_in_one_line_without_a_stack_trace()
+    public async Task Should_name_the_service_that_answered_something_not_JSON_in_one_line()
     {
         using var service = new FakeService((_, _, _) => (200, "<html>not JSON</html>"));
 
@@ -20,7 +20,8 @@ public sealed class ApctlServiceAnswerTests
         var (jsonCode, json, _) = await RunAsync(service, "host", "show", "h", "-o", "json");
 
         Assert.Equal(ExitCodes.Unavailable, code);
-        Assert.StartsWith("apctl: failed: ", Assert.Single(error.TrimEnd().Split('\n')));
+        Assert.StartsWith($"apctl: ApBus at {service.Url} answered GET /hosts/{{host}} with something that is not JSON: ",
+            Assert.Single(error.TrimEnd().Split('\n')));
         Assert.Equal(ExitCodes.Unavailable, jsonCode);
         Assert.Equal(ExitCodes.Unavailable, JsonNode.Parse(json)!["error"]!["exitCode"]!.GetValue<int>());
     }

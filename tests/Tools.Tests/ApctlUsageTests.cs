@@ -42,9 +42,12 @@ public sealed class ApctlUsageTests
     [InlineData("mdev", "modify", "h", "m")]
     [InlineData("mdev", "modify", "h", "m", "--assign-domain", "5,6", "--unassign-domain", "6")]
     [InlineData("mdev", "define", "h", "m", "--jsonfile", "/nonexistent/m.json")]
+    [InlineData("mdev", "define", "h", "m", "--jsonfile", "/")]
     [InlineData("host", "define", "X", "--apm", "4-5", "--aqm", "0-3,zz", "--adm", "0")]
     [InlineData("host", "define", "X", "--apmask", "0xz")]
     [InlineData("host", "define", "X", "--max-adapter", "256")]
+    [InlineData("host", "define", "X", "--apm", "20", "--max-adapter", "15")]
+    [InlineData("host", "define", "X", "--aqm", "0", "--adm", "16", "--max-domain", "15")]
     [InlineData("host", "masks", "h", "--apmask", "1-", "--aqmask", "")]
     [InlineData("host", "config", "h", "--apm", "1", "--aqm", "1", "--adm", "300")]
     [InlineData("host", "config", "h", "--apm", "1", "--aqm", "1", "--adm", "1", "--wait", "--timeout", "0")]
@@ -120,6 +123,24 @@ public sealed class ApctlUsageTests
 
             Assert.True(code == ExitCodes.BadInput, $"exit {code}: {error}");
             Assert.Equal($"apctl: the API key file {file} does not hold an API key: a key is one line of printable ASCII", error.TrimEnd());
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public async Task Should_call_an_mdevctl_file_past_a_mebibyte_bad_input_without_reading_it()
+    {
+        var file = Path.GetTempFileName();
+        await using (var stream = File.OpenWrite(file)) stream.SetLength((1 << 20) + 1);
+        try
+        {
+            var (code, _, error) = await RunAsync(["mdev", "define", "h", "m", "--jsonfile", file, .. Nowhere]);
+
+            Assert.True(code == ExitCodes.BadInput, $"exit {code}: {error}");
+            Assert.Equal($"apctl: {file} is 1,048,577 bytes: an mdevctl file is at most 1,048,576", error.TrimEnd());
         }
         finally
         {

@@ -100,6 +100,12 @@ public sealed class Operating_a_host_with_apctl(StackFixture stack) : IDisposabl
         Assert.Contains("held by mdev: m1", text.Error);
         // Created and assigned in one change: the refused define left no empty m2 behind.
         Assert.Equal(ExitCodes.Refused, (await _apctl.RunAsync("mdev", "show", _host, "m2")).Code);
+        // Nor does an attach refused after the mdev was made: g1 holds m1 already.
+        var free = MdevctlFile("""{"mdev_type": "vfio_ap-passthrough", "start": "auto", "attrs": [{"assign_adapter": "4"}, {"assign_domain": "3"}]}""");
+        var second = await _apctl.RunAsync("mdev", "define", _host, "m2", "--jsonfile", free, "--guest", "g1");
+        Assert.Equal(ExitCodes.Refused, second.Code);
+        Assert.Contains("(mdev m2 not kept)", second.Error);
+        Assert.Equal(ExitCodes.Refused, (await _apctl.RunAsync("mdev", "show", _host, "m2")).Code);
 
         var reserved = (await _apctl.JsonAsync(ExitCodes.Refused, "mdev", "modify", _host, "m1", "--assign-adapter", "5"))["error"]!;
         Assert.Equal(("reserved", "05.0001", "bus-masks"),

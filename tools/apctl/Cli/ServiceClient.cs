@@ -24,8 +24,19 @@ public sealed class ServiceClient(string service, Uri baseAddress, string? apiKe
     };
 
     /// <summary>Calls <paramref name="route"/> filled with <paramref name="values"/> (and <paramref name="query"/>); its JSON answer, null when empty.</summary>
-    public async Task<JsonNode?> CallAsync(ApiRoute route, string[] values, CancellationToken cancellationToken, object? body = null, string query = "") =>
-        Json(await TextAsync(route, values, cancellationToken, body, query));
+    public async Task<JsonNode?> CallAsync(ApiRoute route, string[] values, CancellationToken cancellationToken, object? body = null, string query = "")
+    {
+        var text = await TextAsync(route, values, cancellationToken, body, query);
+        try
+        {
+            return Json(text);
+        }
+        catch (JsonException e)
+        {
+            // Something else answers at that address: the service apctl wanted is not there.
+            throw new ApctlException(ExitCodes.Unavailable, $"{service} at {_http.BaseAddress} answered {route.Method} {route.Template} with something that is not JSON: {e.Message}");
+        }
+    }
 
     /// <summary>The answer as the service wrote it: a sysfs-like text attribute (<c>matrix</c>, <c>guest_matrix</c>, ...).</summary>
     public Task<string> TextAsync(ApiRoute route, string[] values, CancellationToken cancellationToken, object? body = null, string query = "")

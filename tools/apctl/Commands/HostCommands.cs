@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Apmatrix.Apctl.Cli;
+using Apmatrix.ApModel;
 
 namespace Apmatrix.Apctl.Commands;
 
@@ -100,6 +101,14 @@ public static class HostCommands
         {
             Host, apm, aqm, adm, maxAdapter, maxDomain, apmask, aqmask, form, mode,
         };
+        // ApBus refuses a configuration above the maxima, after VfioAp has the host: so it is refused here, before either.
+        command.Validators.Add(result =>
+        {
+            if (Bitmap256.TryParse(result.GetValue(apm), out var adapters, out _) && Bitmap256.TryParse(result.GetValue(aqm), out var domains, out _)
+                && Bitmap256.TryParse(result.GetValue(adm), out var controls, out _)
+                && new ApConfig(adapters, domains, controls, result.GetValue(maxAdapter) ?? 255, result.GetValue(maxDomain) ?? 255).AboveMaxima() is { } above)
+                result.AddError($"--{above.Field}: {above.Problem}");
+        });
         return command.Does(io, async (parse, session, ct) =>
         {
             var host = parse.GetValue(Host)!;

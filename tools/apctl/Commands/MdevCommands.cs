@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using System.Text.Json.Nodes;
 using Apmatrix.ApModel;
 using Apmatrix.Apctl.Cli;
@@ -96,6 +97,11 @@ public static class MdevCommands
         return command.Does(io, async (parse, session, ct) =>
         {
             var (host, name, path) = (parse.GetValue(HostCommands.Host)!, parse.GetValue(Mdev)!, parse.GetValue(file)!);
+            if (Directory.Exists(path.FullName)) throw new ApctlException(ExitCodes.BadInput, $"{path} is a directory, not an mdevctl file");
+            // mdevctl writes a few hundred bytes; a file far past that is not one, and is not read into memory whole.
+            if (path.Exists && path.Length > MaxFileBytes)
+                throw new ApctlException(ExitCodes.BadInput, string.Create(CultureInfo.InvariantCulture,
+                    $"{path} is {path.Length:N0} bytes: an mdevctl file is at most {MaxFileBytes:N0}"));
             string json;
             try
             {
@@ -112,7 +118,16 @@ public static class MdevCommands
                 new { name, apm = matrix.Apm.ToRangeList(), aqm = matrix.Aqm.ToRangeList(), adm = matrix.Adm.ToRangeList() });
             var attachTo = definition.AutoStart ? parse.GetValue(guest) : null;
             if (attachTo is not null)
-                created = await session.VfioAp.CallAsync(ApiRoutes.AttachMdev, [host, name], ct, new { guest = attachTo });
+                try
+                {
+                    created = await session.VfioAp.CallAsync(ApiRoutes.AttachMdev, [host, name], ct, new { guest = attachTo });
+                }
+                catch (ApctlException refused) when (refused.ExitCode == ExitCodes.Refused)
+                {
+                    // A refusal changes nothing: the mdev made for the attach goes with it.
+                    await session.VfioAp.CallAsync(ApiRoutes.RemoveMdev, [host, name], ct);
+                    throw new ApctlException(refused.ExitCode, $"{refused.Message} (mdev {name} not kept)", refused.Problem);
+                }
             session.Write(created, output =>
             {
                 output.WriteLine(attachTo is null ? $"mdev {name} defined" : $"mdev {name} defined and attached to guest {attachTo}");
@@ -120,6 +135,8 @@ public static class MdevCommands
             });
         });
     }
+
+    const long MaxFileBytes = 1 << 20;
 
     static ApctlException BadFile(FileInfo path, List<MdevctlFault> faults) => new(ExitCodes.BadInput,
         $"{path} is not a vfio_ap mdev definition mdevctl writes:{string.Concat(faults.Select(f => $"{Environment.NewLine}  {f}"))}",
