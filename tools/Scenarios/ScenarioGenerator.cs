@@ -26,8 +26,8 @@ public sealed class ScenarioGenerator(int seed, bool interleave = false)
     public string Json()
     {
         var small = _random.NextDouble() < 0.85;
-        _adapters = small ? Enumerable.Range(0, 8).ToArray() : Pick(SparseIds, 0.25).DefaultIfEmpty(0).ToArray();
-        _domains = small ? Enumerable.Range(0, 8).ToArray() : Pick(SparseIds, 0.25).DefaultIfEmpty(0).ToArray();
+        _adapters = small ? Enumerable.Range(0, 8).ToArray() : Subset(SparseIds, 0.25).DefaultIfEmpty(0).ToArray();
+        _domains = small ? Enumerable.Range(0, 8).ToArray() : Subset(SparseIds, 0.25).DefaultIfEmpty(0).ToArray();
         if (small && _random.NextDouble() < 0.15) (_maxAdapter, _maxDomain) = (63, 15);
         _apm = Subset(_adapters, 0.5);
         _aqm = Subset(_domains, 0.5);
@@ -190,8 +190,6 @@ public sealed class ScenarioGenerator(int seed, bool interleave = false)
     }
 
     SortedSet<int> Subset(int[] ids, double p) => new(ids.Where(_ => _random.NextDouble() < p));
-
-    IEnumerable<int> Pick(int[] ids, double p) => ids.Where(_ => _random.NextDouble() < p);
 
     static string Ids(IEnumerable<int> ids) => string.Join(',', ids);
 }

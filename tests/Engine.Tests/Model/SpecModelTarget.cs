@@ -55,30 +55,9 @@ public sealed class SpecModelTarget : IScenarioTarget
         var guests = model.Guests.ToDictionary(g => g.Name, g => new GuestOutcome(g.Apcb, g.Updates), StringComparer.Ordinal);
         var mdevs = model.Mdevs.ToDictionary(
             m => m.Name,
-            m => new MdevOutcome(MatrixLines(m.Apm, m.Aqm), MatrixLines(m.ShadowApm, m.ShadowAqm)),
+            m => new MdevOutcome(SysfsText.MatrixLines(m.Apm, m.Aqm), SysfsText.MatrixLines(m.ShadowApm, m.ShadowAqm)),
             StringComparer.Ordinal);
         return Task.FromResult(new ScenarioOutcome(guests, mdevs));
-    }
-
-    /// <summary>The sysfs <c>matrix</c>/<c>guest_matrix</c> lines: aa.dddd, or aa. / .dddd when one side is empty (spec 4.4).</summary>
-    static List<string> MatrixLines(Bitmap256 adapters, Bitmap256 domains)
-    {
-        var lines = new List<string>();
-        if (!adapters.IsEmpty && !domains.IsEmpty)
-        {
-            foreach (var a in adapters)
-                foreach (var d in domains)
-                    lines.Add($"{a:x2}.{d:x4}");
-        }
-        else if (!adapters.IsEmpty)
-        {
-            foreach (var a in adapters) lines.Add($"{a:x2}.");
-        }
-        else
-        {
-            foreach (var d in domains) lines.Add($".{d:x4}");
-        }
-        return lines;
     }
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
