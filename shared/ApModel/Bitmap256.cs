@@ -244,6 +244,9 @@ public readonly struct Bitmap256 : IEquatable<Bitmap256>
             ? TryParseMsb0Hex(text.Trim(), out value, out error)
             : TryParseRangeList(text, out value, out error);
 
+    public static Bitmap256 Parse(string text) =>
+        TryParse(text, out var value, out var error) ? value : throw new FormatException($"id set {InputText.Quote(text)}: {error}");
+
     /// <summary>One id of <paramref name="part"/> (an id or a range), which a refusal quotes whole: "-1" names no empty id.</summary>
     static bool TryParseId(ReadOnlySpan<char> text, ReadOnlySpan<char> part, out int id, [NotNullWhen(false)] out string? error)
     {

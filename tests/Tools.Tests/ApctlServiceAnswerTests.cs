@@ -27,6 +27,20 @@ public sealed class ApctlServiceAnswerTests
     }
 
     [Theory]
+    [InlineData("/vfioap")]
+    [InlineData("/vfioap/")]
+    public async Task Should_keep_the_path_of_a_service_address(string prefix)
+    {
+        using var service = new FakeService((_, _, _) => (200, "[]"));
+
+        var (code, _, error) = await ApctlUsageTests.RunAsync("mdev", "list", "h", "--vfioap-url", $"{service.Url}{prefix.TrimStart('/')}",
+            "--apbus-url", "http://127.0.0.1:1", "--guestvm-url", "http://127.0.0.1:1");
+
+        Assert.True(code == ExitCodes.Done, $"exit {code}: {error}");
+        Assert.Equal("GET /vfioap/hosts/h/mdevs", Assert.Single(service.Requests));
+    }
+
+    [Theory]
     [InlineData(400)]
     [InlineData(401)]
     [InlineData(403)]

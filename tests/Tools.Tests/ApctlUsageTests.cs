@@ -51,7 +51,10 @@ public sealed class ApctlUsageTests
     [InlineData("host", "masks", "h", "--apmask", "1-", "--aqmask", "")]
     [InlineData("host", "config", "h", "--apm", "1", "--aqm", "1", "--adm", "300")]
     [InlineData("host", "config", "h", "--apm", "1", "--aqm", "1", "--adm", "1", "--wait", "--timeout", "0")]
+    [InlineData("host", "config", "h", "--apm", "1", "--aqm", "1", "--adm", "1", "--timeout", "30")]
     [InlineData("errors", "redrive", "q_error", "--count", "0")]
+    [InlineData("errors", "show", "q_error", "--count", "101")]
+    [InlineData("guest", "define", "h", "g", "--vcpus", "249")]
     public async Task Should_call_bad_usage_2_before_calling_anything(params string[] args)
     {
         var (code, _, error) = await RunAsync([.. args, .. Nowhere]);
@@ -76,6 +79,21 @@ public sealed class ApctlUsageTests
 
         Assert.True(code == ExitCodes.BadInput, $"exit {code}: {error}");
         Assert.StartsWith($"apctl: {args[^1]}", error);
+    }
+
+    [Theory]
+    [InlineData("host", "define", "X", "--max-adapter", "abc", "--max-adapter: 'abc' is not a whole number from 0 to 255")]
+    [InlineData("host", "define", "X", "--max-domain", "99999999999", "--max-domain: '99999999999' is not a whole number from 0 to 255")]
+    [InlineData("host", "config", "h", "--apm", "1", "--aqm", "1", "--adm", "1", "--wait", "--timeout", "1.5",
+        "--timeout: '1.5' is not a whole number from 1 to 86400")]
+    [InlineData("errors", "redrive", "q_error", "--count", "x", "--count: 'x' is not a whole number 1 or more")]
+    [InlineData("guest", "define", "h", "g", "--vcpus", "0", "--vcpus: 0 is not from 1 to 248")]
+    public async Task Should_name_the_option_of_a_number_it_cannot_take(params string[] args)
+    {
+        var (code, _, error) = await RunAsync([.. args[..^1], .. Nowhere]);
+
+        Assert.True(code == ExitCodes.BadInput, $"exit {code}: {error}");
+        Assert.StartsWith($"apctl: {args[^1]}{System.Environment.NewLine}", error);
     }
 
     [Theory]

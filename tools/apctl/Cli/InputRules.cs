@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
+using System.Globalization;
 using Apmatrix.ApModel;
 
 namespace Apmatrix.Apctl.Cli;
@@ -30,13 +31,31 @@ public static class InputRules
         return option;
     }
 
-    /// <summary>A whole number from <paramref name="min"/> to <paramref name="max"/>; one that is no number at all is the parser's error already.</summary>
-    public static Option<T> Within<T>(this Option<T> option, int min, int max = int.MaxValue)
+    /// <summary>A whole number from <paramref name="min"/> to <paramref name="max"/>, named as the option when it is none.</summary>
+    public static Option<int> Within(this Option<int> option, int min, int max = int.MaxValue)
     {
-        var range = max == int.MaxValue ? $"{min} or more" : $"from {min} to {max}";
-        option.Validators.Add(result => Check(result, text =>
-            int.TryParse(text, out var n) && (n < min || n > max) ? $"{option.Name}: {n} is not {range}" : null));
+        option.CustomParser = result => WholeNumber(result, option.Name, min, max) ?? 0;
         return option;
+    }
+
+    public static Option<int?> Within(this Option<int?> option, int min, int max = int.MaxValue)
+    {
+        option.CustomParser = result => WholeNumber(result, option.Name, min, max);
+        return option;
+    }
+
+    // The parser's own message for a number it cannot read names the CLR type (System.Nullable`1[...]), not the option.
+    static int? WholeNumber(ArgumentResult result, string name, int min, int max)
+    {
+        var text = result.Tokens.Single().Value;
+        var range = max == int.MaxValue ? $"{min} or more" : $"from {min} to {max}";
+        if (!int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n))
+            result.AddError($"{name}: '{text}' is not a whole number {range}");
+        else if (n < min || n > max)
+            result.AddError($"{name}: {n} is not {range}");
+        else
+            return n;
+        return null;
     }
 
     static void Check(SymbolResult result, Func<string, string?> problem)

@@ -18,7 +18,7 @@ public sealed class ServiceClient(string service, Uri baseAddress, string? apiKe
 
     readonly HttpClient _http = new()
     {
-        BaseAddress = baseAddress,
+        BaseAddress = Directory(baseAddress),
         Timeout = TimeSpan.FromSeconds(30),
         DefaultRequestHeaders = { Authorization = apiKey is null ? null : new AuthenticationHeaderValue("ApiKey", apiKey) },
     };
@@ -43,11 +43,15 @@ public sealed class ServiceClient(string service, Uri baseAddress, string? apiKe
     {
         if (route.Service is { } owner && !owner.Equals(service, StringComparison.OrdinalIgnoreCase))
             throw new InvalidOperationException($"{route.Template} is {owner}'s, not {service}'s");
-        return SendAsync(() => new HttpRequestMessage(new HttpMethod(route.Method), route.Path(values) + query)
+        // Relative to the address, so a service behind a path (http://proxy/vfioap/) keeps it.
+        return SendAsync(() => new HttpRequestMessage(new HttpMethod(route.Method), route.Path(values).TrimStart('/') + query)
         {
             Content = body is null ? null : JsonContent.Create(body),
         }, cancellationToken);
     }
+
+    /// <summary>The address as a directory (ending in <c>/</c>), which relative routes extend rather than replace its last segment.</summary>
+    static Uri Directory(Uri address) => address.AbsolutePath.EndsWith('/') ? address : new UriBuilder(address) { Path = address.AbsolutePath + "/" }.Uri;
 
     static JsonNode? Json(string text) => text.Length == 0 ? null : JsonNode.Parse(text);
 

@@ -39,7 +39,7 @@ public static class ErrorCommands
             });
         }));
 
-        var shown = new Option<int>("--count") { Description = "how many of the oldest messages (1 to 100)", DefaultValueFactory = _ => 20 };
+        var shown = new Option<int>("--count") { Description = "how many of the oldest messages (1 to 100)", DefaultValueFactory = _ => 20 }.Within(1, 100);
         var show = new Command("show", "the oldest messages of a dead-letter queue with their host and reason, left where they are") { Queue, shown };
         command.Subcommands.Add(show.Does(io, async (parse, session, ct) =>
         {

@@ -23,7 +23,7 @@ public static class GuestCommands
                     HostCommands.Text(g["suspendedMilliseconds"]), HostCommands.Text(g["apm"]), HostCommands.Text(g["aqm"]), HostCommands.Text(g["adm"]),
                 })));
         }));
-        var vcpus = new Option<int?>("--vcpus") { Description = "its vCPUs, 1 to 248 (absent: a new guest gets GuestVm's default, a defined one keeps its own)" };
+        var vcpus = new Option<int?>("--vcpus") { Description = "its vCPUs, 1 to 248 (absent: a new guest gets GuestVm's default, a defined one keeps its own)" }.Within(1, 248);
         var format = new Option<string?>("--format") { Description = "its CRYCB format: Apcb0 (64 adapters, 16 domains) or Apcb1 (256 x 256; absent: Apcb1 for a new guest, a defined one keeps its own)" };
         var define = new Command("define", "defines a guest (or changes its vCPUs and format): an mdev can then be attached to it") { HostCommands.Host, Guest, vcpus, format };
         command.Subcommands.Add(define.Does(io, async (parse, session, ct) =>

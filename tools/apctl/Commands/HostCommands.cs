@@ -101,19 +101,15 @@ public static class HostCommands
         {
             Host, apm, aqm, adm, maxAdapter, maxDomain, apmask, aqmask, form, mode,
         };
-        // ApBus refuses a configuration above the maxima, after VfioAp has the host: so it is refused here, before either.
-        command.Validators.Add(result =>
-        {
-            if (Bitmap256.TryParse(result.GetValue(apm), out var adapters, out _) && Bitmap256.TryParse(result.GetValue(aqm), out var domains, out _)
-                && Bitmap256.TryParse(result.GetValue(adm), out var controls, out _)
-                && new ApConfig(adapters, domains, controls, result.GetValue(maxAdapter) ?? 255, result.GetValue(maxDomain) ?? 255).AboveMaxima() is { } above)
-                result.AddError($"--{above.Field}: {above.Problem}");
-        });
         return command.Does(io, async (parse, session, ct) =>
         {
             var host = parse.GetValue(Host)!;
+            // ApBus refuses a configuration above the maxima, after VfioAp has the host: so it is refused here, before either.
+            var config = new ApConfig(Bitmap256.Parse(parse.GetValue(apm)!), Bitmap256.Parse(parse.GetValue(aqm)!), Bitmap256.Parse(parse.GetValue(adm)!),
+                parse.GetValue(maxAdapter) ?? 255, parse.GetValue(maxDomain) ?? 255);
+            if (config.AboveMaxima() is { } above) throw new ApctlException(ExitCodes.BadInput, $"--{above.Field}: {above.Problem}");
             // VfioAp first: a host's mode is fixed once it has bus events, and ApBus's define scans at once. Every field is checked
-            // as it parses, so ApBus can refuse only a host it has, which VfioAp then has too: the first PUT changed nothing.
+            // before the first request, so ApBus can refuse only a host it has, which VfioAp then has too: the first PUT changed nothing.
             var vfioAp = await session.VfioAp.CallAsync(ApiRoutes.DefineHost, [host], ct, new { mode = parse.GetValue(mode) });
             var bus = await session.ApBus.CallAsync(ApiRoutes.DefineBus, [host], ct, new
             {
@@ -138,6 +134,10 @@ public static class HostCommands
         {
             Host, apm, aqm, adm, wait, timeout,
         };
+        command.Validators.Add(result =>
+        {
+            if (result.GetResult(timeout) is { Implicit: false } && !result.GetValue(wait)) result.AddError("--timeout: only with --wait (without it apctl does not wait)");
+        });
         return command.Does(io, async (parse, session, ct) =>
         {
             var host = parse.GetValue(Host)!;
