@@ -1,6 +1,8 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
 using Apmatrix.ApModel;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -113,6 +115,20 @@ public static class ServiceDefaults
         problem.Extensions["kind"] = kind;
     }
 
+    /// <summary>
+    /// A status without a body (no route, wrong method, too large) as a problem. ASP.NET Core's writer declines when Accept names no
+    /// JSON type and plain text follows; every other answer of the APIs is JSON whatever Accept says, so this one is too.
+    /// </summary>
+    static async Task WriteBareProblemAsync(StatusCodeContext status)
+    {
+        var http = status.HttpContext;
+        var context = new ProblemDetailsContext { HttpContext = http, ProblemDetails = { Status = http.Response.StatusCode } };
+        if (await http.RequestServices.GetRequiredService<IProblemDetailsService>().TryWriteAsync(context)) return;
+        context.ProblemDetails.Title = ReasonPhrases.GetReasonPhrase(http.Response.StatusCode);
+        DescribeBareProblem(context);
+        await http.Response.WriteAsJsonAsync(context.ProblemDetails, (JsonSerializerOptions?)null, "application/problem+json", http.RequestAborted);
+    }
+
     /// <summary>A service's refusal kinds (exception to status, kind, title), one <see cref="Refusals.Add{TException}(int, string, string?)"/> each.</summary>
     public static IServiceCollection AddRefusals(this IServiceCollection services, Action<Refusals> register) => services.Configure(register);
 
@@ -126,7 +142,7 @@ public static class ServiceDefaults
             return next(http);
         });
         app.UseExceptionHandler();
-        app.UseStatusCodePages();
+        app.UseStatusCodePages(WriteBareProblemAsync);
         // Before anything may answer without reading the body: Kestrel would drain it after the answer, meet the limit and
         // reset the connection, and the client could lose the answer.
         app.Use(async (http, next) =>

@@ -156,6 +156,27 @@ public class Hostile_requests(StackFixture stack, ITestOutputHelper output)
     }
 
     [Theory]
+    [InlineData("application/xml", "/nowhere", HttpStatusCode.NotFound, "not-found")]
+    [InlineData("text/html", "/health/live", HttpStatusCode.MethodNotAllowed, "method-not-allowed")]
+    [InlineData("application/json", "/nowhere", HttpStatusCode.NotFound, "not-found")]
+    public async Task Should_answer_a_path_or_method_nothing_takes_as_a_JSON_problem_whatever_Accept_names(string accept, string path,
+        HttpStatusCode status, string kind)
+    {
+        foreach (var service in new[] { stack.ApBus, stack.VfioAp, stack.GuestVm })
+        {
+            using var http = stack.Client(service);
+            using var request = new HttpRequestMessage(status == HttpStatusCode.NotFound ? HttpMethod.Get : HttpMethod.Delete, path);
+            request.Headers.Accept.ParseAdd(accept);
+
+            using var answer = await http.SendAsync(request);
+
+            Assert.Equal(status, answer.StatusCode);
+            Assert.Equal("application/problem+json", answer.Content.Headers.ContentType?.MediaType);
+            Assert.Equal(kind, (await answer.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("kind").GetString());
+        }
+    }
+
+    [Theory]
     [InlineData("ApBus", "PUT", "/hosts/{0}", "{\"apm\":\"4\",\"aqm\":\"4\",\"adm\":\"\"}")]
     [InlineData("VfioAp", "PUT", "/hosts/{0}", "{\"mode\":\"batched\"}")]
     [InlineData("GuestVm", "PUT", "/hosts/{0}/guests/g1", "{\"vcpus\":2}")]
