@@ -70,6 +70,7 @@ public static class BusSetup
                     BrokerSocket.Use(host, context.GetRequiredService<BrokerConnections>());
                     topology.ConfigureHost(host);
                 });
+                context.GetService<DeadLetterQueues>()?.Learn(rabbit.SendTopology);
                 foreach (var lanes in context.GetServices<ILaneEndpoints>()) lanes.Configure(context, rabbit, prefix);
                 rabbit.ConfigureEndpoints(context);
             });

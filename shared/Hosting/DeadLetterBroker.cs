@@ -21,7 +21,7 @@ public sealed class DeadLetterBroker(IConfiguration configuration, BrokerTopolog
     // Within an instance one operation at a time, so a read's borrowed messages never let a re-drive take later ones first.
     readonly SemaphoreSlim _one = new(1, 1);
 
-    /// <summary>Each dead-letter queue of this service and its message count (0 for one the broker has not made yet).</summary>
+    /// <summary>Each dead-letter queue of this service and its message count (a missing one made as MassTransit makes it).</summary>
     public Task<IReadOnlyList<(string Queue, uint Messages)>> CountAsync(CancellationToken cancellationToken) =>
         RunAsync<IReadOnlyList<(string, uint)>>(async session =>
         {
@@ -160,7 +160,7 @@ public sealed class DeadLetterBroker(IConfiguration configuration, BrokerTopolog
         try
         {
             await using var connection = await topology.ConnectAsync(_broker, "apmatrix-dead-letters", timeout.Token);
-            await using var session = new Session(connection, timeout.Token);
+            await using var session = new Session(connection, timeout.Token, queues);
             return await work(session);
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested && IsBrokerFault(e))
@@ -177,8 +177,8 @@ public sealed class DeadLetterBroker(IConfiguration configuration, BrokerTopolog
         e is BrokerUnreachableException or OperationInterruptedException or AlreadyClosedException or PublishException
             or IOException or System.Net.Sockets.SocketException or TimeoutException or OperationCanceledException;
 
-    /// <summary>A channel with publisher confirms on one connection; a missing queue, which closes it, opens the next.</summary>
-    sealed class Session(IConnection connection, CancellationToken cancellation) : IAsyncDisposable
+    /// <summary>A channel with publisher confirms on one connection; a refused declaration, which closes it, opens the next.</summary>
+    sealed class Session(IConnection connection, CancellationToken cancellation, DeadLetterQueues queues) : IAsyncDisposable
     {
         IChannel? _channel;
 
@@ -186,15 +186,40 @@ public sealed class DeadLetterBroker(IConfiguration configuration, BrokerTopolog
 
         public IChannel Channel => _channel ?? throw new InvalidOperationException("no channel open");
 
-        /// <summary>The queue's message count; null for a queue the broker does not have (MassTransit makes one on its first move).</summary>
+        /// <summary>The queue's message count; null for a queue the broker does not have.</summary>
         public async Task<uint?> CountAsync(string queue)
         {
             await OpenAsync();
+            // Asking for a queue that is not there costs the broker an error in its log: one MassTransit would make on its first
+            // move is made now, as it makes it (a declaration that changes nothing when the queue is there).
+            if (queues.MadeBy(queue) is { } topology && await MakeAsync(topology, queue) is { } made) return made.MessageCount;
+            return await UnlessRefusedAsync(Channel.QueueDeclarePassiveAsync(queue, cancellation), Constants.NotFound) is { } ok ? ok.MessageCount : null;
+        }
+
+        /// <summary>The exchange, queue and binding, and the queue's count; null when the queue is there with other arguments (an older version's).</summary>
+        async Task<QueueDeclareOk?> MakeAsync(MassTransit.RabbitMqTransport.Topology.BrokerTopology topology, string name)
+        {
+            foreach (var exchange in topology.Exchanges)
+                await Channel.ExchangeDeclareAsync(exchange.ExchangeName, exchange.ExchangeType, exchange.Durable, exchange.AutoDelete,
+                    exchange.ExchangeArguments!, cancellationToken: cancellation);
+            var queue = topology.Queues.Single(q => q.QueueName == name);
+            var made = await UnlessRefusedAsync(Channel.QueueDeclareAsync(queue.QueueName, queue.Durable, queue.Exclusive, queue.AutoDelete,
+                queue.QueueArguments!, cancellationToken: cancellation), Constants.PreconditionFailed);
+            if (made is null) return null;
+            foreach (var binding in topology.QueueBindings)
+                await Channel.QueueBindAsync(binding.Destination.QueueName, binding.Source.ExchangeName, binding.RoutingKey, binding.Arguments!,
+                    cancellationToken: cancellation);
+            return made;
+        }
+
+        /// <summary>The answer, or null when the broker refused it with <paramref name="code"/> (and closed the channel, opened again here).</summary>
+        async Task<T?> UnlessRefusedAsync<T>(Task<T> call, int code) where T : class
+        {
             try
             {
-                return (await Channel.QueueDeclarePassiveAsync(queue, cancellation)).MessageCount;
+                return await call;
             }
-            catch (OperationInterruptedException e) when (e.ShutdownReason?.ReplyCode == Constants.NotFound)
+            catch (OperationInterruptedException e) when (e.ShutdownReason?.ReplyCode == code)
             {
                 await _channel!.DisposeAsync();
                 _channel = null;

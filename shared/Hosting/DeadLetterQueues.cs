@@ -1,4 +1,6 @@
 using MassTransit;
+using MassTransit.RabbitMqTransport;
+using RabbitMqTopology = MassTransit.RabbitMqTransport.Topology.BrokerTopology;
 
 namespace Apmatrix.Hosting;
 
@@ -13,12 +15,36 @@ public sealed class DeadLetterQueues(BrokerTopology topology) : IConfigureReceiv
     public const string Skipped = "_skipped";
 
     readonly List<string> _receive = [];
+    readonly Dictionary<string, RabbitMqTopology> _made = [];
 
     /// <summary>Called by MassTransit for every receive endpoint of this service, the lanes included (<see cref="LaneEndpoints{TConsumer}"/>).</summary>
     public void Configure(string name, IReceiveEndpointConfigurator configurator)
     {
         lock (_receive)
             if (!_receive.Contains(name)) _receive.Add(name);
+    }
+
+    /// <summary>
+    /// Learns how MassTransit will make each <c>_error</c> and <c>_skipped</c> queue (it makes one on its first move), so
+    /// <see cref="DeadLetterBroker"/> can make it the same way first instead of asking for a queue that is not there.
+    /// </summary>
+    public void Learn(IRabbitMqSendTopologyConfigurator send)
+    {
+        send.ConfigureErrorSettings = settings => Learn(((ErrorSettings)settings).GetBrokerTopology());
+        send.ConfigureDeadLetterSettings = settings => Learn(((DeadLetterSettings)settings).GetBrokerTopology());
+    }
+
+    void Learn(RabbitMqTopology made)
+    {
+        lock (_made)
+            foreach (var queue in made.Queues)
+                _made[queue.QueueName] = made;
+    }
+
+    /// <summary>The exchange, queue and binding MassTransit makes for <paramref name="queue"/>; null when it makes none (the shared queue).</summary>
+    public RabbitMqTopology? MadeBy(string queue)
+    {
+        lock (_made) return _made.GetValueOrDefault(queue);
     }
 
     /// <summary>Every dead-letter queue of this service, in the order its endpoints were configured.</summary>

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Apmatrix.Contracts;
 using Apmatrix.Hosting;
+using Apmatrix.Integration.Tests.GuestVm;
 using Apmatrix.Integration.Tests.VfioAp;
 
 namespace Apmatrix.Integration.Tests.DeadLetters;
@@ -159,6 +160,26 @@ public class Dead_letters(StackFixture stack)
         Assert.Equal("forbidden", await VfioApi.ProblemKindAsync(viewer.RedriveAsync(ours, new { count = 1 }), HttpStatusCode.Forbidden));
         using var anonymous = new DeadLetterApi(stack.Client(stack.VfioAp, null));
         Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.ListAsync()).StatusCode);
+    }
+
+    [Fact]
+    public async Task Should_make_a_missing_dead_letter_queue_as_MassTransit_makes_it_so_the_next_move_lands_there()
+    {
+        var host = Guests.NewHost();
+        var queue = $"{stack.QueuePrefix}bus-events-0";
+        var skipped = $"{queue}{DeadLetterQueues.Skipped}";
+        await using var admin = await RawBroker.OpenAsync(stack.Servers, Publishers.User(stack.Servers.RabbitMq));
+        using var api = new DeadLetterApi(stack.Client(stack.VfioAp));
+        // Gone with its binding, as an operator's delete leaves it; MassTransit declared it once and does not again.
+        await admin.DeleteQueueAsync(skipped);
+
+        Assert.Equal(0, (await api.CountsAsync())[skipped]);
+        Assert.True(await admin.ExistsAsync(skipped));
+
+        // VfioAp's lane has no consumer of ApplyApcbs: MassTransit moves it to the lane's _skipped exchange.
+        await admin.PublishRawAsync(queue, "", Guests.Envelope(Guests.Apcb(host, "g1", 1, "4")));
+        await Eventually.ReadAsync(api.CountsAsync, counts => counts[skipped] == 1, $"the ApplyApcbs about {host} in {skipped}");
+        Assert.Contains(host, Assert.Single(await admin.DrainAsync(skipped)));
     }
 
     static IEnumerable<long> Sequences(JsonElement peeked) =>
