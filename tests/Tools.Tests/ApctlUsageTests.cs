@@ -53,6 +53,7 @@ public sealed class ApctlUsageTests
     [InlineData("host", "config", "h", "--apm", "1", "--aqm", "1", "--adm", "1", "--wait", "--timeout", "0")]
     [InlineData("host", "config", "h", "--apm", "1", "--aqm", "1", "--adm", "1", "--timeout", "30")]
     [InlineData("errors", "redrive", "q_error", "--count", "0")]
+    [InlineData("scenario", "run", "--form", "per-queue", "tests/scenarios")]
     [InlineData("errors", "show", "q_error", "--count", "101")]
     [InlineData("guest", "define", "h", "g", "--vcpus", "249")]
     public async Task Should_call_bad_usage_2_before_calling_anything(params string[] args)

@@ -156,7 +156,8 @@ public sealed class Operating_a_host_with_apctl(StackFixture stack) : IDisposabl
         Assert.Equal("Apcb0", guests.Single(g => g!["guest"]!.GetValue<string>() == "g2")!["format"]!.GetValue<string>());
         Assert.Equal(ExitCodes.Refused, (await _apctl.RunAsync("mdev", "remove", _host, "m3")).Code);
 
-        await _apctl.JsonAsync(ExitCodes.Done, "mdev", "detach", _host, "m3");
+        Assert.Equal("mdev m3: detached from guest g2", (await _apctl.RunAsync("mdev", "detach", _host, "m3")).Out.Trim());
+        Assert.Equal("mdev m3: not attached to a guest; nothing changed", (await _apctl.RunAsync("mdev", "detach", _host, "m3")).Out.Trim());
         await _apctl.JsonAsync(ExitCodes.Done, "mdev", "remove", _host, "m3");
         Assert.Equal(ExitCodes.Refused, (await _apctl.RunAsync("mdev", "show", _host, "m3")).Code);
         Assert.Equal("unassigned", (await _apctl.JsonAsync(ExitCodes.Done, "ap", "list", _host)).AsArray()

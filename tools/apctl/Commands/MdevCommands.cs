@@ -31,9 +31,9 @@ public static class MdevCommands
         command.Subcommands.Add(Show(io));
         command.Subcommands.Add(Define(io));
         command.Subcommands.Add(Modify(io));
-        command.Subcommands.Add(Simple(io, "remove", "removes an mdev no guest holds", ApiRoutes.RemoveMdev));
+        command.Subcommands.Add(Remove(io));
         command.Subcommands.Add(Attach(io));
-        command.Subcommands.Add(Simple(io, "detach", "takes an mdev from its guest: the guest's APCB empties", ApiRoutes.DetachMdev));
+        command.Subcommands.Add(Detach(io));
         command.Subcommands.Add(Sysfs(io, "matrix", "the APQNs assigned, as sysfs matrix shows them", ApiRoutes.GetMdevMatrix));
         command.Subcommands.Add(Sysfs(io, "guest-matrix", "the APQNs the guest's APCB holds (the shadow APCB)", ApiRoutes.GetGuestMatrix));
         command.Subcommands.Add(Sysfs(io, "control-domains", "the control domains assigned", ApiRoutes.GetControlDomains));
@@ -194,14 +194,29 @@ public static class MdevCommands
         });
     }
 
-    static Command Simple(Io io, string verb, string description, ApiRoute route)
+    static Command Detach(Io io)
     {
-        var command = new Command(verb, description) { HostCommands.Host, Mdev };
+        var command = new Command("detach", "takes an mdev from its guest: the guest's APCB empties") { HostCommands.Host, Mdev };
         return command.Does(io, async (parse, session, ct) =>
         {
             var (host, name) = (parse.GetValue(HostCommands.Host)!, parse.GetValue(Mdev)!);
-            var result = await session.VfioAp.CallAsync(route, [host, name], ct);
-            session.Write(result ?? new JsonObject { ["host"] = host, ["mdev"] = name, ["done"] = verb }, output => output.WriteLine($"mdev {name}: {verb} done"));
+            // Read first, so the answer can say whether there was a guest to take it from (detach itself is the same either way).
+            var guest = (await session.VfioAp.CallAsync(ApiRoutes.GetMdev, [host, name], ct))!["guest"];
+            var mdev = await session.VfioAp.CallAsync(ApiRoutes.DetachMdev, [host, name], ct);
+            session.Write(mdev, output => output.WriteLine(guest is null
+                ? $"mdev {name}: not attached to a guest; nothing changed"
+                : $"mdev {name}: detached from guest {HostCommands.Text(guest)}"));
+        });
+    }
+
+    static Command Remove(Io io)
+    {
+        var command = new Command("remove", "removes an mdev no guest holds") { HostCommands.Host, Mdev };
+        return command.Does(io, async (parse, session, ct) =>
+        {
+            var (host, name) = (parse.GetValue(HostCommands.Host)!, parse.GetValue(Mdev)!);
+            var result = await session.VfioAp.CallAsync(ApiRoutes.RemoveMdev, [host, name], ct);
+            session.Write(result ?? new JsonObject { ["host"] = host, ["mdev"] = name, ["done"] = "remove" }, output => output.WriteLine($"mdev {name}: removed"));
         });
     }
 
