@@ -53,7 +53,7 @@
 
   async function get(path) {
     const response = await fetch(path, { headers: { Authorization: 'ApiKey ' + sessionStorage.getItem(KEY) }, cache: 'no-store' });
-    if (response.status === 401 || response.status === 403) throw new KeyRefused(`the key was refused (${response.status})`);
+    if (response.status === 401 || response.status === 403) throw new KeyRefused(`the key was refused (${response.status}): the dashboard takes a viewer's key, not an operator's`);
     if (!response.ok) {
       let detail = `${response.status}`;
       try { detail = (await response.json()).detail || detail; } catch { /* not a problem body */ }
