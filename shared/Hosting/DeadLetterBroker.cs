@@ -21,7 +21,19 @@ public sealed class DeadLetterBroker(IConfiguration configuration, BrokerTopolog
     // Within an instance one operation at a time, so a read's borrowed messages never let a re-drive take later ones first.
     readonly SemaphoreSlim _one = new(1, 1);
 
-    /// <summary>Each dead-letter queue of this service and its message count (a missing one made as MassTransit makes it).</summary>
+    /// <summary>
+    /// Makes each dead-letter queue MassTransit would make on its first move, as it makes it (<see cref="DeadLetterQueues.MadeBy"/>),
+    /// so a read never asks for a queue that is not there: each such ask is an error line in the broker's log.
+    /// </summary>
+    public Task MakeQueuesAsync(CancellationToken cancellationToken) =>
+        RunAsync(async session =>
+        {
+            foreach (var queue in queues.All)
+                if (queues.MadeBy(queue) is { } made) await session.MakeAsync(made, queue);
+            return true;
+        }, cancellationToken);
+
+    /// <summary>Each dead-letter queue of this service and its message count (0 for one the broker does not have).</summary>
     public Task<IReadOnlyList<(string Queue, uint Messages)>> CountAsync(CancellationToken cancellationToken) =>
         RunAsync<IReadOnlyList<(string, uint)>>(async session =>
         {
@@ -160,7 +172,7 @@ public sealed class DeadLetterBroker(IConfiguration configuration, BrokerTopolog
         try
         {
             await using var connection = await topology.ConnectAsync(_broker, "apmatrix-dead-letters", timeout.Token);
-            await using var session = new Session(connection, timeout.Token, queues);
+            await using var session = new Session(connection, timeout.Token);
             return await work(session);
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested && IsBrokerFault(e))
@@ -178,7 +190,7 @@ public sealed class DeadLetterBroker(IConfiguration configuration, BrokerTopolog
             or IOException or System.Net.Sockets.SocketException or TimeoutException or OperationCanceledException;
 
     /// <summary>A channel with publisher confirms on one connection; a refused declaration, which closes it, opens the next.</summary>
-    sealed class Session(IConnection connection, CancellationToken cancellation, DeadLetterQueues queues) : IAsyncDisposable
+    sealed class Session(IConnection connection, CancellationToken cancellation) : IAsyncDisposable
     {
         IChannel? _channel;
 
@@ -190,26 +202,22 @@ public sealed class DeadLetterBroker(IConfiguration configuration, BrokerTopolog
         public async Task<uint?> CountAsync(string queue)
         {
             await OpenAsync();
-            // Asking for a queue that is not there costs the broker an error in its log: one MassTransit would make on its first
-            // move is made now, as it makes it (a declaration that changes nothing when the queue is there).
-            if (queues.MadeBy(queue) is { } topology && await MakeAsync(topology, queue) is { } made) return made.MessageCount;
             return await UnlessRefusedAsync(Channel.QueueDeclarePassiveAsync(queue, cancellation), Constants.NotFound) is { } ok ? ok.MessageCount : null;
         }
 
-        /// <summary>The exchange, queue and binding, and the queue's count; null when the queue is there with other arguments (an older version's).</summary>
-        async Task<QueueDeclareOk?> MakeAsync(MassTransit.RabbitMqTransport.Topology.BrokerTopology topology, string name)
+        /// <summary>The exchange, queue and binding; a queue there with other arguments (an older version's) is left as it is.</summary>
+        public async Task MakeAsync(MassTransit.RabbitMqTransport.Topology.BrokerTopology topology, string name)
         {
+            await OpenAsync();
             foreach (var exchange in topology.Exchanges)
                 await Channel.ExchangeDeclareAsync(exchange.ExchangeName, exchange.ExchangeType, exchange.Durable, exchange.AutoDelete,
                     exchange.ExchangeArguments!, cancellationToken: cancellation);
             var queue = topology.Queues.Single(q => q.QueueName == name);
-            var made = await UnlessRefusedAsync(Channel.QueueDeclareAsync(queue.QueueName, queue.Durable, queue.Exclusive, queue.AutoDelete,
-                queue.QueueArguments!, cancellationToken: cancellation), Constants.PreconditionFailed);
-            if (made is null) return null;
+            if (await UnlessRefusedAsync(Channel.QueueDeclareAsync(queue.QueueName, queue.Durable, queue.Exclusive, queue.AutoDelete,
+                    queue.QueueArguments!, cancellationToken: cancellation), Constants.PreconditionFailed) is null) return;
             foreach (var binding in topology.QueueBindings)
                 await Channel.QueueBindAsync(binding.Destination.QueueName, binding.Source.ExchangeName, binding.RoutingKey, binding.Arguments!,
                     cancellationToken: cancellation);
-            return made;
         }
 
         /// <summary>The answer, or null when the broker refused it with <paramref name="code"/> (and closed the channel, opened again here).</summary>

@@ -25,6 +25,7 @@ public static class DeadLetterEndpoints
         services.AddSingleton<DeadLetterQueues>();
         services.AddSingleton<IConfigureReceiveEndpoint>(provider => provider.GetRequiredService<DeadLetterQueues>());
         services.AddSingleton<DeadLetterBroker>();
+        services.AddBusObserver<DeadLetterQueueSetup>();
         return services;
     }
 

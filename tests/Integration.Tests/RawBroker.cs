@@ -59,15 +59,6 @@ public class RawBroker(IConnection connection, IChannel channel, Uri admin, stri
         return messages;
     }
 
-    /// <summary>Deletes <paramref name="queue"/> as the admin, as an operator might in the management UI.</summary>
-    public async Task DeleteQueueAsync(string queue)
-    {
-        var (adminConnection, adminChannel) = await ConnectAsync(admin);
-        await using var _ = adminConnection;
-        await using var __ = adminChannel;
-        await adminChannel.QueueDeleteAsync(queue);
-    }
-
     /// <summary>Whether the broker has <paramref name="queue"/>, asked as the admin.</summary>
     public async Task<bool> ExistsAsync(string queue)
     {
