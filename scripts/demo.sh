@@ -60,6 +60,8 @@ start() {
   # Exported in a subshell, not given to env: a key on a command line shows in every process list.
   # --urls on the command line: appsettings.json names a fixed "Urls", which beats ASPNETCORE_URLS.
   (
+    # .servers.env exported the admin's and every service's credentials: a service gets only its own, below.
+    unset "${!APMATRIX_@}"
     (($#)) && export "$@"
     exec dotnet "services/$name/bin/Release/net10.0/Apmatrix.$name.dll" --urls "http://127.0.0.1:$port"
   ) >".run/$name.log" 2>&1 &

@@ -528,8 +528,6 @@ write_cluster_env() {
 # ---------------------------------------------------------------- commands
 
 cmd_up() {
-  # Embedded verbatim in URLs, connection strings and JSON, so no escaping is needed.
-  [[ $PW =~ ^[A-Za-z0-9._~-]+$ ]] || die "APMATRIX_PASSWORD may only contain A-Z a-z 0-9 . _ ~ -"
   if [[ $MODE == docker ]]; then
     log "docker compose: starting rabbitmq + postgres"
     compose up -d --wait --quiet-pull >&2
@@ -568,7 +566,6 @@ cmd_status() {
 }
 
 cmd_cluster_up() {
-  [[ $PW =~ ^[A-Za-z0-9._~-]+$ ]] || die "APMATRIX_PASSWORD may only contain A-Z a-z 0-9 . _ ~ -"
   [[ $MODE == native ]] || die "cluster-up runs native nodes only (APMATRIX_SERVERS_MODE=native, as root)"
   ensure_packages
   cluster_up
@@ -616,21 +613,27 @@ cmd_cluster_down() {
   cluster_down
 }
 
+# Embedded verbatim in URLs, connection strings, JSON and SQL, so no escaping is needed: checked before any command uses it.
+admin_password() {
+  PW=${APMATRIX_PASSWORD:-$(secret admin)}
+  [[ $PW =~ ^[A-Za-z0-9._~-]+$ ]] || die "APMATRIX_PASSWORD may only contain A-Z a-z 0-9 . _ ~ -"
+}
+
 main() {
   local cmd=${1:-}
   case $cmd in
     up | down | status | cluster-up | cluster-down) ;;
     definitions)
-      PW=${APMATRIX_PASSWORD:-$(secret admin)}
+      admin_password
       shift
       cmd_definitions "$@"
       return ;;
     pg-definitions)
-      PW=${APMATRIX_PASSWORD:-$(secret admin)}
+      admin_password
       pg_definitions
       return ;;
     compose-secrets)
-      PW=${APMATRIX_PASSWORD:-$(secret admin)}
+      admin_password
       cmd_compose_secrets
       return ;;
     *) die "usage: $0 up|down|status|cluster-up|cluster-down|definitions [vhost...]|pg-definitions|compose-secrets" ;;
@@ -640,7 +643,7 @@ main() {
     APMATRIX_SERVERS_LOCKED=1 exec flock -o "$LOCK_FILE" bash "${BASH_SOURCE[0]}" "$@"
   fi
   detect_mode
-  PW=${APMATRIX_PASSWORD:-$(secret admin)}
+  admin_password
   "cmd_${cmd//-/_}"
 }
 

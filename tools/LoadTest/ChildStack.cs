@@ -98,6 +98,9 @@ public sealed class ChildStack : IStack, IAsyncDisposable
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetDirectoryName(binary)! };
         // On the command line: the services' appsettings.json name a fixed "Urls", which beats ASPNETCORE_URLS.
         foreach (var argument in new[] { binary, "--urls", url.ToString() }) start.ArgumentList.Add(argument);
+        // The load tool holds the admin's and every service's credentials (.servers.env): a service gets only its own, below.
+        foreach (var inherited in start.Environment.Keys.Where(k => k.StartsWith("APMATRIX_", StringComparison.Ordinal)).ToList())
+            start.Environment.Remove(inherited);
         start.Environment["ConnectionStrings__RabbitMq"] = servers.BrokerOf(service).ToString();
         start.Environment["ConnectionStrings__Postgres"] = servers.DatabaseOf(service, database);
         start.Environment["Messaging__QueuePrefix"] = QueuePrefix;

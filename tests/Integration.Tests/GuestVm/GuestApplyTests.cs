@@ -77,6 +77,30 @@ public class Applying_apcbs_out_of_order(StackFixture stack)
     }
 
     [Fact]
+    public async Task Should_list_each_guests_newest_history_only_as_asked()
+    {
+        var host = Guests.NewHost();
+        await using var vfioAp = await Guests.VfioApAsync(stack.Servers);
+        using var http = stack.Client(stack.GuestVm);
+        foreach (var version in Enumerable.Range(1, 5)) await vfioAp.PublishAsync(Guests.Apcb(host, "g1", version, $"{version}"));
+        foreach (var version in Enumerable.Range(1, 2)) await vfioAp.PublishAsync(Guests.Apcb(host, "g2", version, $"{version}"));
+        await Guests.UntilVersionAsync(http, $"/hosts/{host}/guests/g1", 5);
+        await Guests.UntilVersionAsync(http, $"/hosts/{host}/guests/g2", 2);
+
+        var three = await http.GetFromJsonAsync<JsonElement>($"/hosts/{host}/guests?history=3");
+        var all = await http.GetFromJsonAsync<JsonElement>($"/hosts/{host}/guests?history=all");
+        var none = await http.GetFromJsonAsync<JsonElement>($"/hosts/{host}/guests");
+
+        Assert.Equal([[5L, 4, 3], [2L, 1]], Versions(three));
+        Assert.Equal([[5L, 4, 3, 2, 1], [2L, 1]], Versions(all));
+        Assert.Equal([[], []], Versions(none));
+        Assert.Equal(["5", "4", "3"], three[0].GetProperty("history").EnumerateArray().Select(h => h.GetProperty("apm").GetString()));
+
+        static List<List<long>> Versions(JsonElement guests) =>
+            guests.EnumerateArray().Select(g => g.GetProperty("history").EnumerateArray().Select(h => h.GetProperty("version").GetInt64()).ToList()).ToList();
+    }
+
+    [Fact]
     public async Task Should_create_an_unknown_guest_with_the_defaults_and_truncate_for_apcb0()
     {
         var host = Guests.NewHost();
