@@ -17,7 +17,7 @@ public static class HealthReportJson
             {
                 name = e.Key,
                 status = e.Value.Status.ToString(),
-                description = e.Value.Description ?? e.Value.Exception?.Message,
+                description = Readiness.Describe(e.Value) ?? e.Value.Exception?.Message,
             }),
         }));
     }

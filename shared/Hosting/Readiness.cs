@@ -8,6 +8,14 @@ public static class Readiness
     /// <summary>Before the service's migrations are applied: its tables may not exist yet.</summary>
     public static readonly HealthCheckResult NotMigrated = HealthCheckResult.Unhealthy("the database's migrations are being applied");
 
+    /// <summary>
+    /// What a check says: its own description, but for one that failed because the database does not answer, which says
+    /// so rather than EF Core's "likely due to a transient failure"; like the <c>database</c> check, open to callers without
+    /// a key, it names no server (the log does).
+    /// </summary>
+    public static string? Describe(HealthReportEntry entry) =>
+        entry.Exception is { } failure && DatabaseFaults.IsOutage(failure) ? "PostgreSQL does not answer" : entry.Description;
+
     /// <summary><paramref name="waited"/>: how long the outbox has waited on its oldest row (<see cref="OutboxHead"/>).</summary>
     public static HealthCheckResult OutboxAge(TimeSpan? waited, TimeSpan maxAge) => waited switch
     {

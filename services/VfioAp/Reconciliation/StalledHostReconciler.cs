@@ -27,18 +27,25 @@ public sealed class StalledHostReconciler(IServiceScopeFactory scopes, IOptions<
         // Often enough that a gap is healed within a second of its timeout; the query only reads hosts with parked events.
         using var timer = new PeriodicTimer(TimeSpan.FromTicks(Math.Min(settings.GapTimeout.Ticks / 4, TimeSpan.FromSeconds(1).Ticks)));
         var nextCheck = DateTimeOffset.UtcNow + settings.CheckInterval;
+        const string key = "reconcile";
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
             try
             {
                 await HealGapsAsync(settings.GapTimeout, stoppingToken);
+                throttle.Reset(key);
                 if (DateTimeOffset.UtcNow < nextCheck) continue;
                 nextCheck = DateTimeOffset.UtcNow + settings.CheckInterval;
                 await CheckDigestsAsync(stoppingToken);
             }
             catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
-                log.LogWarning(e, "reconciling stalled hosts failed; trying again later");
+                // Every second during a database outage: a line a minute, and the stack only for what is not an outage.
+                if (!throttle.ShouldLog(key, DateTime.UtcNow, out var held)) continue;
+                if (DatabaseFaults.IsOutage(e))
+                    log.LogWarning("reconciling stalled hosts waits for the database ({Error}); {Held} similar failures not logged", e.Message, held);
+                else
+                    log.LogWarning(e, "reconciling stalled hosts failed; trying again later; {Held} similar failures not logged", held);
             }
         }
     }

@@ -24,6 +24,22 @@ public class ReadinessTests
     }
 
     [Fact]
+    public void A_check_failing_on_a_database_outage_says_so_and_another_keeps_its_own_words()
+    {
+        // EF Core's wrapper of a refused connection, as a check's query throws it during an outage.
+        var outage = new InvalidOperationException("An exception has been raised that is likely due to a transient failure.",
+            new Npgsql.NpgsqlException("Failed to connect to 127.0.0.1:5432", new System.Net.Sockets.SocketException(111)));
+        var other = new InvalidOperationException("a bug");
+
+        Assert.Equal("PostgreSQL does not answer", Readiness.Describe(Failed(outage)));
+        Assert.Equal("a bug", Readiness.Describe(Failed(other)));
+        Assert.Equal("outbox empty", Readiness.Describe(new HealthReportEntry(HealthStatus.Healthy, "outbox empty", TimeSpan.Zero, null, null)));
+
+        // As the health service records a check that threw: its message as the description.
+        static HealthReportEntry Failed(Exception e) => new(HealthStatus.Unhealthy, e.Message, TimeSpan.Zero, e, null);
+    }
+
+    [Fact]
     public async Task Before_its_migrations_a_service_is_not_ready_and_reads_no_table()
     {
         // No DbContext is registered: a read of the outbox would fail on that, not answer.

@@ -18,10 +18,25 @@ public sealed record ScanProgress(long Applied, long Total, int Acknowledged, in
     {
         var clock = Stopwatch.StartNew();
         ScanProgress? shown = null;
+        var away = false;
         while (true)
         {
-            var applied = (await session.VfioAp.CallAsync(ApiRoutes.GetHost, [host], ct))!["lastSequence"]!.GetValue<long>();
-            var guests = (await session.VfioAp.CallAsync(ApiRoutes.GetHostGuests, [host], ct))!.AsArray();
+            long applied;
+            JsonArray guests;
+            try
+            {
+                applied = (await session.VfioAp.CallAsync(ApiRoutes.GetHost, [host], ct))!["lastSequence"]!.GetValue<long>();
+                guests = (await session.VfioAp.CallAsync(ApiRoutes.GetHostGuests, [host], ct))!.AsArray();
+                away = false;
+            }
+            catch (ApctlException e) when (e.ExitCode == ExitCodes.Unavailable && clock.Elapsed < timeout)
+            {
+                // VfioAp away for a while (its database, a restart) delays the change, which is made: wait on, up to the timeout.
+                if (!away) await session.Error.WriteLineAsync($"apctl: {e.Message}; still waiting");
+                away = true;
+                await Task.Delay(Poll, ct);
+                continue;
+            }
             var acknowledged = guests.Count(g => g!["acknowledgedVersion"]!.GetValue<long>() >= g["version"]!.GetValue<long>());
             var progress = new ScanProgress(Math.Max(0, applied - appliedBefore), Math.Max(0, last - appliedBefore), acknowledged, guests.Count);
             if (progress != shown && !session.Json) progress.Show(session.Error, redraw, clock.Elapsed);
@@ -35,7 +50,7 @@ public sealed record ScanProgress(long Applied, long Total, int Acknowledged, in
             {
                 if (redraw) await session.Error.WriteLineAsync();
                 throw new ApctlException(ExitCodes.Unavailable,
-                    $"host {host}: not through after {timeout.TotalSeconds:0} s: {progress.Applied} of {progress.Total} bus events applied, {acknowledged} of {guests.Count} guests acknowledged");
+                    $"not through after {timeout.TotalSeconds:0} s: {progress.Applied} of {progress.Total} bus events applied, {acknowledged} of {guests.Count} guests acknowledged");
             }
             await Task.Delay(Poll, ct);
         }

@@ -68,7 +68,7 @@ public sealed class ServiceClient(string service, Uri baseAddress, string? apiKe
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
             {
-                throw new ApctlException(ExitCodes.Unavailable, $"{service} at {_http.BaseAddress} is unreachable: {e.Message}");
+                throw new ApctlException(ExitCodes.Unavailable, $"{service} at {_http.BaseAddress} is unreachable: {e.GetBaseException().Message}");
             }
             using (response)
             {
@@ -100,6 +100,8 @@ public sealed class ServiceClient(string service, Uri baseAddress, string? apiKe
             HttpStatusCode.Unauthorized when apiKey is null => $"{service} wants an API key: none was given (APMATRIX_API_KEY or --api-key-file)",
             HttpStatusCode.Unauthorized => $"{service} does not know the API key (APMATRIX_API_KEY or --api-key-file)",
             HttpStatusCode.Forbidden => $"{service} does not allow this to the API key's role",
+            // The service did nothing (starting, stopping, its database away), though its detail speaks of its own retries.
+            HttpStatusCode.ServiceUnavailable when problem is not null => $"{Describe(problem)} (nothing was done: run it again once {service} is back)",
             _ when problem is not null => Describe(problem),
             _ => $"{service} answered {(int)status} to {request.Method} {request.RequestUri}",
         };

@@ -79,7 +79,7 @@ public static class HostCommands
                 output.WriteLine($"  bus masks      apmask {Text(bus["masks"]!["apmask"])}  aqmask {Text(bus["masks"]!["aqmask"])}");
                 output.WriteLine($"  queue devices  {Text(bus["queueDevices"])} ({Text(vfioAp["boundQueues"])} bound to vfio_ap)");
                 output.WriteLine($"  bus events     {Text(bus["lastSequence"])} sent, {Text(vfioAp["lastSequence"])} applied, {Text(vfioAp["pendingEvents"])} parked");
-                output.WriteLine($"  mdevs          {string.Join(" ", vfioAp["mdevs"]!.AsArray().Select(Text))}");
+                output.WriteLine($"  mdevs          {Text(string.Join(" ", vfioAp["mdevs"]!.AsArray().Select(Text)))}");
             });
         });
     }
@@ -150,7 +150,16 @@ public static class HostCommands
                 session.Write(changed, output => output.WriteLine($"host {host}: configuration changed, bus events up to {last}"));
                 return;
             }
-            var progress = await ScanProgress.WaitAsync(session, host, before, last, TimeSpan.FromSeconds(parse.GetValue(timeout)), io.Terminal && !session.Json, ct);
+            ScanProgress progress;
+            try
+            {
+                progress = await ScanProgress.WaitAsync(session, host, before, last, TimeSpan.FromSeconds(parse.GetValue(timeout)), io.Terminal && !session.Json, ct);
+            }
+            catch (ApctlException e)
+            {
+                // The change is made whatever the wait met: say so, or it reads as refused or lost.
+                throw new ApctlException(e.ExitCode, $"host {host}: configuration changed (bus events up to {last}); the wait ended: {e.Message}", e.Problem);
+            }
             // A window opened by POST .../config-changed stays open when the scan found no change to announce: no scan complete yet.
             var windowOpen = (await session.ApBus.CallAsync(ApiRoutes.GetBus, [host], ct))?["openScanId"] is JsonValue;
             var result = progress.ToJson(host, last);
