@@ -108,7 +108,10 @@ public sealed class Servers(Uri broker, string postgres, IReadOnlyDictionary<str
         return true;
     }
 
-    /// <summary>Messages waiting in <c>_error</c> queues of the current virtual host; null where rabbitmqctl cannot tell.</summary>
+    /// <summary>
+    /// The <c>_error</c> queues of the current virtual host holding messages, with their counts (the services make every one
+    /// at start, so an empty one says nothing); null where rabbitmqctl cannot tell.
+    /// </summary>
     public async Task<Dictionary<string, long>?> ErrorQueuesAsync(CancellationToken cancellationToken)
     {
         var listing = await TryRabbitmqctlAsync(["list_queues", "-p", VirtualHost, "--no-table-headers", "name", "messages"], cancellationToken);
@@ -117,7 +120,7 @@ public sealed class Servers(Uri broker, string postgres, IReadOnlyDictionary<str
         foreach (var line in listing.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             var fields = line.Split('\t');
-            if (fields.Length == 2 && fields[0].EndsWith("_error", StringComparison.Ordinal) && long.TryParse(fields[1], out var count))
+            if (fields.Length == 2 && fields[0].EndsWith("_error", StringComparison.Ordinal) && long.TryParse(fields[1], out var count) && count > 0)
                 errors[fields[0]] = count;
         }
         return errors;
