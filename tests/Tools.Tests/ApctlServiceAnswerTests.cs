@@ -26,6 +26,22 @@ public sealed class ApctlServiceAnswerTests
         Assert.Equal(ExitCodes.Unavailable, JsonNode.Parse(json)!["error"]!["exitCode"]!.GetValue<int>());
     }
 
+    [Fact]
+    public async Task Should_list_one_services_dead_letters_while_the_other_is_away_and_exit_3()
+    {
+        using var vfioAp = new FakeService((_, _, _) => (200, """[{"queue":"bus-events-3_error","messages":2}]"""));
+        string[] args = ["errors", "list", "--vfioap-url", vfioAp.Url.ToString(), "--guestvm-url", "http://127.0.0.1:1", "--apbus-url", "http://127.0.0.1:1"];
+
+        var (code, output, error) = await ApctlUsageTests.RunAsync(args);
+        var (jsonCode, json, _) = await ApctlUsageTests.RunAsync([.. args, "-o", "json"]);
+
+        Assert.Equal(ExitCodes.Unavailable, code);
+        Assert.Contains("bus-events-3_error", output);
+        Assert.StartsWith("apctl: GuestVm at http://127.0.0.1:1/ is unreachable: ", error);
+        Assert.Equal(ExitCodes.Unavailable, jsonCode);
+        Assert.Equal(ExitCodes.Unavailable, System.Text.Json.Nodes.JsonNode.Parse(json)!["error"]!["exitCode"]!.GetValue<int>());
+    }
+
     [Theory]
     [InlineData("/vfioap")]
     [InlineData("/vfioap/")]
