@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Apmatrix.ApModel;
+using Apmatrix.Contracts;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -135,10 +136,12 @@ public static class ServiceDefaults
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
         // Answers are read with a key and change from one second to the next: no cache keeps one, no browser guesses its type.
+        var service = app.Environment.ApplicationName[(app.Environment.ApplicationName.LastIndexOf('.') + 1)..];
         app.Use((http, next) =>
         {
             http.Response.Headers.CacheControl = "no-store";
             http.Response.Headers.XContentTypeOptions = "nosniff";
+            http.Response.Headers[ServiceHeader.Name] = service;
             return next(http);
         });
         app.UseExceptionHandler();

@@ -27,6 +27,18 @@ public sealed class ApctlServiceAnswerTests
     }
 
     [Fact]
+    public async Task Should_say_when_a_services_address_answers_as_another_service()
+    {
+        using var apBus = new FakeService((_, _, _) => (200, "[]"), service: "ApBus");
+
+        var (code, _, error) = await ApctlUsageTests.RunAsync("mdev", "list", "h", "--vfioap-url", apBus.Url.ToString(),
+            "--apbus-url", "http://127.0.0.1:1", "--guestvm-url", "http://127.0.0.1:1");
+
+        Assert.Equal(ExitCodes.BadInput, code);
+        Assert.Equal($"apctl: VfioAp's address {apBus.Url} answers as ApBus: check --vfioap-url or APMATRIX_VFIOAP_URL", error.TrimEnd());
+    }
+
+    [Fact]
     public async Task Should_list_one_services_dead_letters_while_the_other_is_away_and_exit_3()
     {
         using var vfioAp = new FakeService((_, _, _) => (200, """[{"queue":"bus-events-3_error","messages":2}]"""));

@@ -5,17 +5,19 @@ namespace Apmatrix.Tools.Tests;
 
 /// <summary>
 /// A service on a loopback port that answers every request with <paramref name="answer"/> (a 503 with
-/// <c>Retry-After: <paramref name="retryAfterSeconds"/></c> when given) and records what it was sent.
+/// <c>Retry-After: <paramref name="retryAfterSeconds"/></c> when given), naming itself <paramref name="service"/> as the services do
+/// when given, and records what it was sent.
 /// </summary>
 public sealed class FakeService : IDisposable
 {
     readonly HttpListener _listener = new();
     readonly Func<string, string, string, (int Status, string Body)> _answer;
     readonly int? _retryAfterSeconds;
+    readonly string? _service;
 
-    public FakeService(Func<string, string, string, (int Status, string Body)> answer, int? retryAfterSeconds = null)
+    public FakeService(Func<string, string, string, (int Status, string Body)> answer, int? retryAfterSeconds = null, string? service = null)
     {
-        (_answer, _retryAfterSeconds) = (answer, retryAfterSeconds);
+        (_answer, _retryAfterSeconds, _service) = (answer, retryAfterSeconds, service);
         Url = new LoopbackPorts().Next();
         _listener.Prefixes.Add($"{Url}/");
         _listener.Start();
@@ -47,6 +49,7 @@ public sealed class FakeService : IDisposable
             var (status, text) = _answer(method, path, body);
             context.Response.StatusCode = status;
             if (status == 503 && _retryAfterSeconds is { } seconds) context.Response.Headers["Retry-After"] = seconds.ToString();
+            if (_service is not null) context.Response.Headers[Apmatrix.Contracts.ServiceHeader.Name] = _service;
             context.Response.ContentType = "application/json";
             await using (var output = context.Response.OutputStream)
                 await output.WriteAsync(System.Text.Encoding.UTF8.GetBytes(text));

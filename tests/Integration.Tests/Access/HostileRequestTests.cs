@@ -159,10 +159,10 @@ public class Hostile_requests(StackFixture stack, ITestOutputHelper output)
     [InlineData("application/xml", "/nowhere", HttpStatusCode.NotFound, "not-found")]
     [InlineData("text/html", "/health/live", HttpStatusCode.MethodNotAllowed, "method-not-allowed")]
     [InlineData("application/json", "/nowhere", HttpStatusCode.NotFound, "not-found")]
-    public async Task Should_answer_a_path_or_method_nothing_takes_as_a_JSON_problem_whatever_Accept_names(string accept, string path,
+    public async Task Should_answer_a_path_or_method_nothing_takes_as_a_JSON_problem_whatever_Accept_names_and_name_itself(string accept, string path,
         HttpStatusCode status, string kind)
     {
-        foreach (var service in new[] { stack.ApBus, stack.VfioAp, stack.GuestVm })
+        foreach (var (service, name) in new[] { (stack.ApBus, "ApBus"), (stack.VfioAp, "VfioAp"), (stack.GuestVm, "GuestVm") })
         {
             using var http = stack.Client(service);
             using var request = new HttpRequestMessage(status == HttpStatusCode.NotFound ? HttpMethod.Get : HttpMethod.Delete, path);
@@ -171,6 +171,7 @@ public class Hostile_requests(StackFixture stack, ITestOutputHelper output)
             using var answer = await http.SendAsync(request);
 
             Assert.Equal(status, answer.StatusCode);
+            Assert.Equal(name, Assert.Single(answer.Headers.GetValues(Apmatrix.Contracts.ServiceHeader.Name)));
             Assert.Equal("application/problem+json", answer.Content.Headers.ContentType?.MediaType);
             Assert.Equal(kind, (await answer.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("kind").GetString());
         }

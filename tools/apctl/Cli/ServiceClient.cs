@@ -1,4 +1,5 @@
 using System.Net;
+using Apmatrix.Contracts;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -72,6 +73,11 @@ public sealed class ServiceClient(string service, Uri baseAddress, string? apiKe
             }
             using (response)
             {
+                // Another service's answer would be misread (an ApBus host has no mdevs, a GuestVm route is "not found").
+                if (response.Headers.TryGetValues(ServiceHeader.Name, out var names) && names.FirstOrDefault() is { } other
+                    && !other.Equals(service, StringComparison.OrdinalIgnoreCase))
+                    throw new ApctlException(ExitCodes.BadInput,
+                        $"{service}'s address {_http.BaseAddress} answers as {other}: check --{service.ToLowerInvariant()}-url or APMATRIX_{service.ToUpperInvariant()}_URL");
                 var text = await response.Content.ReadAsStringAsync(cancellationToken);
                 if (response.IsSuccessStatusCode) return text;
                 if (response.StatusCode == HttpStatusCode.ServiceUnavailable && response.Headers.RetryAfter?.Delta is { } delay && waited + delay <= RetryFor)
