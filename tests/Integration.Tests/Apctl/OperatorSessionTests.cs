@@ -45,6 +45,9 @@ public sealed class Operating_a_host_with_apctl(StackFixture stack) : IDisposabl
     public async Task Should_define_attach_change_and_read_back()
     {
         await DefineHostAsync();
+        var again = await _apctl.RunAsync("host", "define", _host, "--apm", "4", "--mode", "per-queue");
+        Assert.Equal((ExitCodes.Refused, $"apctl: exists: host {_host} is defined already"), (again.Code, again.Error.Trim()));
+        Assert.Equal("batched", (await _apctl.JsonAsync(ExitCodes.Done, "host", "show", _host))["vfioAp"]!["mode"]!.GetValue<string>());
         var hosts = (await _apctl.JsonAsync(ExitCodes.Done, "host", "list")).AsArray();
         Assert.Contains(hosts, h => h!["host"]!.GetValue<string>() == _host && h["behind"]!.GetValue<long>() == 0 && h["queueDevices"]!.GetValue<int>() == 8
                                 && h["unacknowledgedUpdates"]!.GetValue<int>() == 0);

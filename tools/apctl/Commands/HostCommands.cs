@@ -108,8 +108,17 @@ public static class HostCommands
             var config = new ApConfig(Bitmap256.Parse(parse.GetValue(apm)!), Bitmap256.Parse(parse.GetValue(aqm)!), Bitmap256.Parse(parse.GetValue(adm)!),
                 parse.GetValue(maxAdapter) ?? 255, parse.GetValue(maxDomain) ?? 255);
             if (config.AboveMaxima() is { } above) throw new ApctlException(ExitCodes.BadInput, $"--{above.Field}: {above.Problem}");
+            // ApBus asked first: one that is away, or has the host already, stops the define before VfioAp has it (a half-made host).
+            try
+            {
+                await session.ApBus.CallAsync(ApiRoutes.GetBus, [host], ct);
+                throw new ApctlException(ExitCodes.Refused, $"exists: host {host} is defined already");
+            }
+            catch (ApctlException e) when (e.Problem?["kind"]?.GetValue<string>() == "not-found")
+            {
+            }
             // VfioAp first: a host's mode is fixed once it has bus events, and ApBus's define scans at once. Every field is checked
-            // before the first request, so ApBus can refuse only a host it has, which VfioAp then has too: the first PUT changed nothing.
+            // and ApBus asked above, so only a race (another define meanwhile) can leave VfioAp with a host ApBus then refuses.
             var vfioAp = await session.VfioAp.CallAsync(ApiRoutes.DefineHost, [host], ct, new { mode = parse.GetValue(mode) });
             var bus = await session.ApBus.CallAsync(ApiRoutes.DefineBus, [host], ct, new
             {
