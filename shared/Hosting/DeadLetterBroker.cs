@@ -29,7 +29,7 @@ public sealed class DeadLetterBroker(IConfiguration configuration, BrokerTopolog
         RunAsync(async session =>
         {
             foreach (var queue in queues.All)
-                if (queues.MadeBy(queue) is { } made) await session.MakeAsync(made, queue);
+                if (queues.MadeBy(queue) is { } made) await session.MakeAsync(made);
             return true;
         }, cancellationToken);
 
@@ -206,15 +206,15 @@ public sealed class DeadLetterBroker(IConfiguration configuration, BrokerTopolog
         }
 
         /// <summary>The exchange, queue and binding; a queue there with other arguments (an older version's) is left as it is.</summary>
-        public async Task MakeAsync(MassTransit.RabbitMqTransport.Topology.BrokerTopology topology, string name)
+        public async Task MakeAsync(MassTransit.RabbitMqTransport.Topology.BrokerTopology topology)
         {
             await OpenAsync();
             foreach (var exchange in topology.Exchanges)
                 await Channel.ExchangeDeclareAsync(exchange.ExchangeName, exchange.ExchangeType, exchange.Durable, exchange.AutoDelete,
                     exchange.ExchangeArguments!, cancellationToken: cancellation);
-            var queue = topology.Queues.Single(q => q.QueueName == name);
-            if (await UnlessRefusedAsync(Channel.QueueDeclareAsync(queue.QueueName, queue.Durable, queue.Exclusive, queue.AutoDelete,
-                    queue.QueueArguments!, cancellationToken: cancellation), Constants.PreconditionFailed) is null) return;
+            foreach (var queue in topology.Queues)
+                if (await UnlessRefusedAsync(Channel.QueueDeclareAsync(queue.QueueName, queue.Durable, queue.Exclusive, queue.AutoDelete,
+                        queue.QueueArguments!, cancellationToken: cancellation), Constants.PreconditionFailed) is null) return;
             foreach (var binding in topology.QueueBindings)
                 await Channel.QueueBindAsync(binding.Destination.QueueName, binding.Source.ExchangeName, binding.RoutingKey, binding.Arguments!,
                     cancellationToken: cancellation);

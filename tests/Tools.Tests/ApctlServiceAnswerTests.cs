@@ -8,6 +8,10 @@ namespace Apmatrix.Tools.Tests;
 [Collection(ApctlUsageTests.Environment)]
 public sealed class ApctlServiceAnswerTests
 {
+    /// <summary>VfioAp at <paramref name="vfioAp"/>, ApBus and GuestVm at a port where nothing answers.</summary>
+    static Task<(int Code, string Out, string Error)> AtVfioApAsync(string vfioAp, params string[] args) =>
+        ApctlUsageTests.RunAsync([.. args, "--vfioap-url", vfioAp, "--apbus-url", "http://127.0.0.1:1", "--guestvm-url", "http://127.0.0.1:1"]);
+
     static Task<(int Code, string Out, string Error)> RunAsync(FakeService service, params string[] args) => ApctlUsageTests.RunAsync(
         [.. args, "--apbus-url", service.Url.ToString(), "--vfioap-url", service.Url.ToString(), "--guestvm-url", service.Url.ToString()]);
 
@@ -31,8 +35,7 @@ public sealed class ApctlServiceAnswerTests
     {
         using var apBus = new FakeService((_, _, _) => (200, "[]"), service: "ApBus");
 
-        var (code, _, error) = await ApctlUsageTests.RunAsync("mdev", "list", "h", "--vfioap-url", apBus.Url.ToString(),
-            "--apbus-url", "http://127.0.0.1:1", "--guestvm-url", "http://127.0.0.1:1");
+        var (code, _, error) = await AtVfioApAsync(apBus.Url.ToString(), "mdev", "list", "h");
 
         Assert.Equal(ExitCodes.BadInput, code);
         Assert.Equal($"apctl: VfioAp's address {apBus.Url} answers as ApBus: check --vfioap-url or APMATRIX_VFIOAP_URL", error.TrimEnd());
@@ -42,16 +45,14 @@ public sealed class ApctlServiceAnswerTests
     public async Task Should_list_one_services_dead_letters_while_the_other_is_away_and_exit_3()
     {
         using var vfioAp = new FakeService((_, _, _) => (200, """[{"queue":"bus-events-3_error","messages":2}]"""));
-        string[] args = ["errors", "list", "--vfioap-url", vfioAp.Url.ToString(), "--guestvm-url", "http://127.0.0.1:1", "--apbus-url", "http://127.0.0.1:1"];
-
-        var (code, output, error) = await ApctlUsageTests.RunAsync(args);
-        var (jsonCode, json, _) = await ApctlUsageTests.RunAsync([.. args, "-o", "json"]);
+        var (code, output, error) = await AtVfioApAsync(vfioAp.Url.ToString(), "errors", "list");
+        var (jsonCode, json, _) = await AtVfioApAsync(vfioAp.Url.ToString(), "errors", "list", "-o", "json");
 
         Assert.Equal(ExitCodes.Unavailable, code);
         Assert.Contains("bus-events-3_error", output);
         Assert.StartsWith("apctl: GuestVm at http://127.0.0.1:1/ is unreachable: ", error);
         Assert.Equal(ExitCodes.Unavailable, jsonCode);
-        Assert.Equal(ExitCodes.Unavailable, System.Text.Json.Nodes.JsonNode.Parse(json)!["error"]!["exitCode"]!.GetValue<int>());
+        Assert.Equal(ExitCodes.Unavailable, JsonNode.Parse(json)!["error"]!["exitCode"]!.GetValue<int>());
     }
 
     [Theory]
@@ -61,8 +62,7 @@ public sealed class ApctlServiceAnswerTests
     {
         using var service = new FakeService((_, _, _) => (200, "[]"));
 
-        var (code, _, error) = await ApctlUsageTests.RunAsync("mdev", "list", "h", "--vfioap-url", $"{service.Url}{prefix.TrimStart('/')}",
-            "--apbus-url", "http://127.0.0.1:1", "--guestvm-url", "http://127.0.0.1:1");
+        var (code, _, error) = await AtVfioApAsync($"{service.Url}{prefix.TrimStart('/')}", "mdev", "list", "h");
 
         Assert.True(code == ExitCodes.Done, $"exit {code}: {error}");
         Assert.Equal("GET /vfioap/hosts/h/mdevs", Assert.Single(service.Requests));

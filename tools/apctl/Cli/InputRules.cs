@@ -58,6 +58,16 @@ public static class InputRules
         return null;
     }
 
+    /// <summary>Refuses <paramref name="option"/> given without <paramref name="flag"/>, which it only means something with.</summary>
+    public static Command OnlyWith<T>(this Command command, Option<T> option, Option<bool> flag, string why)
+    {
+        command.Validators.Add(result =>
+        {
+            if (result.GetResult(option) is { Implicit: false } && !result.GetValue(flag)) result.AddError($"{option.Name}: only with {flag.Name} ({why})");
+        });
+        return command;
+    }
+
     static void Check(SymbolResult result, Func<string, string?> problem)
     {
         foreach (var token in result.Tokens)

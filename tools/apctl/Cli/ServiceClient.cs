@@ -1,9 +1,9 @@
 using System.Net;
-using Apmatrix.Contracts;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Apmatrix.Contracts;
 
 namespace Apmatrix.Apctl.Cli;
 

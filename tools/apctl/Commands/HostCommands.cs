@@ -143,10 +143,7 @@ public static class HostCommands
         {
             Host, apm, aqm, adm, wait, timeout,
         };
-        command.Validators.Add(result =>
-        {
-            if (result.GetResult(timeout) is { Implicit: false } && !result.GetValue(wait)) result.AddError("--timeout: only with --wait (without it apctl does not wait)");
-        });
+        command.OnlyWith(timeout, wait, "without it apctl does not wait");
         return command.Does(io, async (parse, session, ct) =>
         {
             var host = parse.GetValue(Host)!;

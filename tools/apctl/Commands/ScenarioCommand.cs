@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Net;
 using Apmatrix.Apctl.Cli;
-using Apmatrix.ApModel;
 using Apmatrix.Contracts;
 using Apmatrix.Engine;
 using Apmatrix.Scenarios;
@@ -19,10 +18,7 @@ public static class ScenarioCommand
         var form = new Option<string>("--form") { Description = "how ApBus sends the scenario host's bus events (--stack)", DefaultValueFactory = _ => "grouped" }
             .AcceptOnlyFromAmong("grouped", "per-queue");
         var run = new Command("run", "runs scenario files and reports each guest's APCB and updates; exit 1 when an expectation is unmet") { paths, stack, form };
-        run.Validators.Add(result =>
-        {
-            if (result.GetResult(form) is { Implicit: false } && !result.GetValue(stack)) result.AddError("--form: only with --stack (in-process there is no bus)");
-        });
+        run.OnlyWith(form, stack, "in-process there is no bus");
         var command = new Command("scenario", "scenario files (tests/scenarios/README.md)");
         command.Subcommands.Add(run.Does(io, async (parse, session, ct) =>
         {
@@ -81,11 +77,9 @@ public static class ScenarioCommand
     {
         output.WriteLine($"{result.Scenario.Name}");
         foreach (var (guest, state) in result.Outcome?.Guests ?? new Dictionary<string, GuestOutcome>())
-            output.WriteLine($"  {guest,-8} apm {Ids(state.Apcb.Apm),-12} aqm {Ids(state.Apcb.Aqm),-12} adm {Ids(state.Apcb.Adm),-12} {state.Updates} update(s)");
+            output.WriteLine($"  {guest,-8} apm {HostCommands.Text(state.Apcb.Apm.ToRangeList()),-12} aqm {HostCommands.Text(state.Apcb.Aqm.ToRangeList()),-12} " +
+                             $"adm {HostCommands.Text(state.Apcb.Adm.ToRangeList()),-12} {state.Updates} update(s)");
     }
-
-    /// <summary>An id set as the other verbs print one: a dash when empty.</summary>
-    static string Ids(Bitmap256 ids) => ids.IsEmpty ? "-" : ids.ToRangeList();
 
     static IEnumerable<string> Expand(IEnumerable<string> paths) => paths.SelectMany<string, string>(path => Directory.Exists(path)
         ? Directory.GetFiles(path, "*.json").Order(StringComparer.Ordinal)
