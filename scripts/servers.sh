@@ -408,11 +408,23 @@ rabbit_permissions() {
   esac
 }
 
+# rabbit_password_hash <password>: RabbitMQ's salted SHA-256 form (base64 of a 4-byte salt and SHA-256(salt + password)),
+# so a definitions file, the compose secret included, holds no password.
+rabbit_password_hash() {
+  local salt digest
+  salt=$(head -c 4 /dev/urandom | od -An -tx1 | tr -d ' \n')
+  digest=$({ unhex "$salt"; printf %s "$1"; } | sha256sum | cut -d' ' -f1)
+  unhex "$salt$digest" | base64 -w0
+}
+
+unhex() { printf "$(sed 's/../\\x&/g' <<<"$1")"; }
+
 # rabbit_definitions <vhost...>: the admin and the service users, and their permissions on each vhost.
 rabbit_definitions() {
   local user vhost sep= configure write read
-  printf '{\n  "users": [\n    { "name": "%s", "password": "%s", "tags": "administrator" }' "$APP_USER" "$PW"
-  for user in "${MQ_USERS[@]}"; do printf ',\n    { "name": "%s", "password": "%s", "tags": "" }' "$user" "$(secret "mq-$user")"; done
+  local user_form='{ "name": "%s", "password_hash": "%s", "hashing_algorithm": "rabbit_password_hashing_sha256", "tags": "%s" }'
+  printf "{\n  \"users\": [\n    $user_form" "$APP_USER" "$(rabbit_password_hash "$PW")" administrator
+  for user in "${MQ_USERS[@]}"; do printf ",\n    $user_form" "$user" "$(rabbit_password_hash "$(secret "mq-$user")")" ""; done
   printf '\n  ],\n  "vhosts": ['
   for vhost in "$@"; do printf '%s{ "name": "%s" }' "$sep" "$vhost"; sep=', '; done
   printf '],\n  "permissions": ['

@@ -75,12 +75,11 @@ public sealed class ServerFixture : IAsyncDisposable
         await rabbit.CopyAsync(System.Text.Encoding.UTF8.GetBytes(definitions), "/tmp/apmatrix-definitions.json");
         var imported = await rabbit.ExecAsync(["rabbitmqctl", "import_definitions", "/tmp/apmatrix-definitions.json"]);
         if (imported.ExitCode != 0) throw new InvalidOperationException($"rabbitmqctl import_definitions failed: {imported.Stderr}");
-        using var users = System.Text.Json.JsonDocument.Parse(definitions);
-        foreach (var user in users.RootElement.GetProperty("users").EnumerateArray())
+        // The definitions hold only password hashes; each password is the secret servers.sh made for them.
+        foreach (var name in BrokerUsers)
         {
-            var name = user.GetProperty("name").GetString()!;
-            if (BrokerUsers.Contains(name))
-                _brokerUsers[name] = new UriBuilder(RabbitMq) { UserName = name, Password = user.GetProperty("password").GetString() }.Uri;
+            var password = File.ReadAllText(Path.Combine(Repository.Root(), ".secrets", $"mq-{name}"));
+            _brokerUsers[name] = new UriBuilder(RabbitMq) { UserName = name, Password = password }.Uri;
         }
     }
 
@@ -101,7 +100,7 @@ public sealed class ServerFixture : IAsyncDisposable
     }
 
     /// <summary>scripts/servers.sh's output for <paramref name="arguments"/>, with a throwaway admin password.</summary>
-    static async Task<string> ServersScriptAsync(params string[] arguments)
+    internal static async Task<string> ServersScriptAsync(params string[] arguments)
     {
         var script = Path.Combine(Repository.Root(), "scripts", "servers.sh");
         var start = new System.Diagnostics.ProcessStartInfo("bash", [script, .. arguments]) { RedirectStandardOutput = true };

@@ -211,6 +211,26 @@ public class Broker_identities(StackFixture stack)
         Assert.Equal(admin.User, Encoding.UTF8.GetString((byte[])moved.BasicProperties.Headers![Publishers.Header]!));
     }
 
+    [Theory]
+    [InlineData("apbus")]
+    [InlineData("vfioap")]
+    [InlineData("guestvm")]
+    [InlineData("auditor")]
+    public async Task Should_give_the_broker_a_hash_of_each_password_never_the_password(string user)
+    {
+        var password = Uri.UnescapeDataString(stack.Servers.Broker(user).UserInfo.Split(':')[1]);
+        using var definitions = JsonDocument.Parse(await ServerFixture.ServersScriptAsync("definitions", "apmatrix"));
+        var entry = definitions.RootElement.GetProperty("users").EnumerateArray().Single(u => u.GetProperty("name").GetString() == user);
+
+        Assert.False(entry.TryGetProperty("password", out _));
+        Assert.DoesNotContain(password, definitions.RootElement.GetRawText());
+        Assert.Equal("rabbit_password_hashing_sha256", entry.GetProperty("hashing_algorithm").GetString());
+        // RabbitMQ's form: a 4-byte salt, then SHA-256 of the salt and the password.
+        var hash = Convert.FromBase64String(entry.GetProperty("password_hash").GetString()!);
+        Assert.Equal(36, hash.Length);
+        Assert.Equal(hash[4..], System.Security.Cryptography.SHA256.HashData([.. hash[..4], .. Encoding.UTF8.GetBytes(password)]));
+    }
+
     static Task UntilMovedAsync(RawBroker broker, string queue, string host) =>
         Eventually.TrueAsync(async () => (await broker.DrainAsync(queue)).Any(body => body.Contains(host)), $"the forged message about {host} in {queue}");
 
