@@ -42,12 +42,17 @@ public sealed class ConsumerWatchdog(Uri broker, BrokerTopology topology, IOptio
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(options.Value.ConsumerPollEvery, clock);
+        // A broker that does not answer is one outage for every queue: two lines for it, not one per queue a minute.
+        var outage = new Outage(log, "asking the broker for the receive endpoints' consumers", clock);
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                var connected = await ConnectAsync(outage, stoppingToken);
                 foreach (var (queue, endpoint) in _endpoints)
-                    if (_watch.Observe(queue, await ConsumerCountAsync(queue, stoppingToken), clock.GetUtcNow().UtcDateTime))
+                    if (_watch.Observe(queue, connected ? await ConsumerCountAsync(queue, stoppingToken) : null, clock.GetUtcNow().UtcDateTime))
                         await RestartAsync(queue, endpoint, stoppingToken);
+            }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -58,19 +63,34 @@ public sealed class ConsumerWatchdog(Uri broker, BrokerTopology topology, IOptio
         }
     }
 
+    /// <summary>Opens the connection and channel if they are not open; false while the broker does not answer.</summary>
+    async Task<bool> ConnectAsync(Outage outage, CancellationToken stoppingToken)
+    {
+        if (_channel is { IsOpen: true }) return true;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        timeout.CancelAfter(BrokerCallTimeout);
+        try
+        {
+            await OpenAsync(timeout.Token);
+            outage.Succeeded();
+            return true;
+        }
+        catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+        {
+            outage.Failed(e);
+            return false;
+        }
+    }
+
     async Task<uint?> ConsumerCountAsync(string queue, CancellationToken stoppingToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         timeout.CancelAfter(BrokerCallTimeout);
         try
         {
-            if (_channel is not { IsOpen: true })
-            {
-                await CloseAsync();
-                _connection = await topology.ConnectAsync(broker, "apmatrix-consumer-watchdog", timeout.Token);
-                _channel = await _connection.CreateChannelAsync(cancellationToken: timeout.Token);
-            }
-            var count = (await _channel.QueueDeclarePassiveAsync(queue, timeout.Token)).ConsumerCount;
+            // A refused declare (a queue deleted by hand) closes the channel; the next queue opens another.
+            var channel = _channel is { IsOpen: true } open ? open : await OpenAsync(timeout.Token);
+            var count = (await channel.QueueDeclarePassiveAsync(queue, timeout.Token)).ConsumerCount;
             throttle.Reset($"watchdog:{queue}");
             return count;
         }
@@ -95,6 +115,13 @@ public sealed class ConsumerWatchdog(Uri broker, BrokerTopology topology, IOptio
         {
             log.LogError(e, "restarting the receive endpoint of queue {Queue} failed; readiness stays unhealthy and it is tried again", queue);
         }
+    }
+
+    async Task<IChannel> OpenAsync(CancellationToken cancellationToken)
+    {
+        await CloseAsync();
+        _connection = await topology.ConnectAsync(broker, "apmatrix-consumer-watchdog", cancellationToken);
+        return _channel = await _connection.CreateChannelAsync(cancellationToken: cancellationToken);
     }
 
     async Task CloseAsync()

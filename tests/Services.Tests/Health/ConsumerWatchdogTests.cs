@@ -1,0 +1,67 @@
+using System.Net;
+using System.Net.Sockets;
+using Apmatrix.Hosting;
+using MassTransit;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Apmatrix.Services.Tests.Health;
+
+/// <summary>A broker that does not answer is one outage for all the watched queues, not a warning per queue.</summary>
+public class ConsumerWatchdogTests
+{
+    [Fact]
+    public async Task A_broker_that_does_not_answer_is_one_warning_for_every_queue_and_readiness_names_them_all()
+    {
+        var log = new ListLogger();
+        var options = Options.Create(new HealthOptions { ConsumerPollEvery = TimeSpan.FromMilliseconds(20) });
+        var watchdog = new ConsumerWatchdog(new Uri($"amqp://guest:guest@127.0.0.1:{ClosedPort()}/"),
+            BrokerTopology.From(new ConfigurationBuilder().Build()), options, new LogThrottle(TimeSpan.FromMinutes(1)), TimeProvider.System, log);
+        foreach (var queue in new[] { "bus-events-0", "bus-events-1", "apply-apcbs" })
+            await watchdog.Ready(new Ready(new Uri($"rabbitmq://127.0.0.1/apmatrix/{queue}")));
+
+        await watchdog.StartAsync(CancellationToken.None);
+        HealthCheckResult health;
+        do
+        {
+            await Task.Delay(50);
+            health = await watchdog.CheckHealthAsync(new HealthCheckContext());
+        } while (!health.Description!.Contains("apply-apcbs, bus-events-0, bus-events-1"));
+        // Several more rounds on the unreachable broker.
+        await Task.Delay(300);
+        await watchdog.StopAsync(CancellationToken.None);
+
+        Assert.Equal(HealthStatus.Unhealthy, health.Status);
+        Assert.Equal("the broker does not answer for queue(s) apply-apcbs, bus-events-0, bus-events-1", health.Description);
+        var warning = Assert.Single(log.Lines, l => l.Level >= LogLevel.Warning);
+        Assert.Contains("asking the broker for the receive endpoints' consumers is failing", warning.Text);
+    }
+
+    static int ClosedPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>Only the address is read until an endpoint is restarted, which an unreachable broker never asks for.</summary>
+    sealed record Ready(Uri InputAddress) : ReceiveEndpointReady
+    {
+        public IReceiveEndpoint ReceiveEndpoint => null!;
+        public bool IsStarted => true;
+    }
+
+    sealed class ListLogger : ILogger<ConsumerWatchdog>
+    {
+        readonly List<(LogLevel Level, string Text)> _lines = [];
+        public IReadOnlyList<(LogLevel Level, string Text)> Lines { get { lock (_lines) return [.. _lines]; } }
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+        public bool IsEnabled(LogLevel logLevel) => true;
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            lock (_lines) _lines.Add((logLevel, formatter(state, exception)));
+        }
+    }
+}
