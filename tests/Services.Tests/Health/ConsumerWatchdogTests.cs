@@ -15,7 +15,7 @@ public class ConsumerWatchdogTests
     [Fact]
     public async Task A_broker_that_does_not_answer_is_one_warning_for_every_queue_and_readiness_names_them_all()
     {
-        var log = new ListLogger();
+        var log = new ListLogger<ConsumerWatchdog>();
         var options = Options.Create(new HealthOptions { ConsumerPollEvery = TimeSpan.FromMilliseconds(20) });
         var watchdog = new ConsumerWatchdog(new Uri($"amqp://guest:guest@127.0.0.1:{ClosedPort()}/"),
             BrokerTopology.From(new ConfigurationBuilder().Build()), options, new LogThrottle(TimeSpan.FromMinutes(1)), TimeProvider.System, log);
@@ -51,17 +51,5 @@ public class ConsumerWatchdogTests
     {
         public IReceiveEndpoint ReceiveEndpoint => null!;
         public bool IsStarted => true;
-    }
-
-    sealed class ListLogger : ILogger<ConsumerWatchdog>
-    {
-        readonly List<(LogLevel Level, string Text)> _lines = [];
-        public IReadOnlyList<(LogLevel Level, string Text)> Lines { get { lock (_lines) return [.. _lines]; } }
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-        public bool IsEnabled(LogLevel logLevel) => true;
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            lock (_lines) _lines.Add((logLevel, formatter(state, exception)));
-        }
     }
 }

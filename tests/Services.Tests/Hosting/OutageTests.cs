@@ -15,7 +15,7 @@ public class OutageTests
     [Fact]
     public void Many_failed_attempts_log_one_warning_and_the_recovery_one_line_with_duration_and_attempts()
     {
-        var log = new ListLogger();
+        var log = new ListLogger<Outage>();
         var clock = new ManualClock();
         var outage = new Outage(log, "publishing the outbox", clock);
         for (var i = 0; i < 50; i++) outage.Failed(new IOException("connection reset"));
@@ -34,20 +34,11 @@ public class OutageTests
     [Fact]
     public void A_new_outage_after_a_recovery_warns_again()
     {
-        var log = new ListLogger();
+        var log = new ListLogger<Outage>();
         var outage = new Outage(log, "re-sending", new ManualClock());
         outage.Failed(new IOException());
         outage.Succeeded();
         Assert.Equal(TimeSpan.FromMilliseconds(500), outage.Failed(new IOException()));
         Assert.Equal([LogLevel.Warning, LogLevel.Information, LogLevel.Warning], log.Lines.Select(l => l.Level));
-    }
-
-    sealed class ListLogger : ILogger
-    {
-        public List<(LogLevel Level, string Text)> Lines { get; } = [];
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-        public bool IsEnabled(LogLevel logLevel) => true;
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            Lines.Add((logLevel, formatter(state, exception)));
     }
 }
