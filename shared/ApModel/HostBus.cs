@@ -8,7 +8,7 @@ public sealed class HostBus
 {
     readonly Bitmap256[] _devices;
 
-    public HostBus(ApConfig config, ApPermissions permissions, Bitmap256[]? devices = null, ApConfig? previous = null)
+    public HostBus(ApConfig config, ApPermissions permissions, Bitmap256[]? devices = null, ApConfig? previous = null, bool scanOpen = false)
     {
         if (devices is { Length: not Bitmap256.Capacity })
             throw new ArgumentException("one device row per adapter id is needed", nameof(devices));
@@ -16,11 +16,15 @@ public sealed class HostBus
         PreviousConfig = previous ?? config;
         Permissions = permissions;
         _devices = devices ?? new Bitmap256[Bitmap256.Capacity];
+        ScanOpen = scanOpen;
     }
 
     public ApConfig Config { get; private set; }
     public ApConfig PreviousConfig { get; private set; }
     public ApPermissions Permissions { get; private set; }
+
+    /// <summary>A config-changed notification went out and its scan complete has not.</summary>
+    public bool ScanOpen { get; private set; }
 
     /// <summary>The domains with a queue device on <paramref name="adapter"/>.</summary>
     public Bitmap256 DevicesOf(int adapter) => _devices[adapter];
@@ -30,17 +34,18 @@ public sealed class HostBus
     public QueueDriver DriverOf(Apqn apqn) => Permissions.IsReserved(apqn) ? QueueDriver.Default : QueueDriver.VfioAp;
 
     /// <summary>
-    /// A bus scan against <paramref name="next"/>: when the configuration differs, config changed,
-    /// then every removal and probe in ascending APQN order, then scan complete; otherwise only the
-    /// device reconciliation (a periodic scan, no notifications).
+    /// A bus scan against <paramref name="next"/>: when the configuration differs or a config-changed window is open,
+    /// config changed, then every removal and probe in ascending APQN order, then scan complete, which closes the
+    /// window (the scenario format's <c>config</c> step); otherwise only the device reconciliation (a periodic scan,
+    /// no notifications, as the kernel's scan when the configuration is as it was).
     /// </summary>
     public bool Scan(in ApConfig next, IApBusListener listener)
     {
-        var changed = next.MasksDiffer(Config);
-        if (changed) ChangeConfig(next, listener);
-        Reconcile(listener);
-        if (changed) listener.ScanComplete(Config, PreviousConfig);
-        return changed;
+        var notify = ScanOpen || next.MasksDiffer(Config);
+        if (notify) ChangeConfig(next, listener);
+        ReconcileDevices(listener);
+        if (notify) CompleteScan(listener);
+        return notify;
     }
 
     /// <summary>Only the config-changed notification; the queue events of the window come separately.</summary>
@@ -48,10 +53,15 @@ public sealed class HostBus
     {
         PreviousConfig = Config;
         Config = next;
+        ScanOpen = true;
         listener.ConfigChanged(Config, PreviousConfig);
     }
 
-    public void CompleteScan(IApBusListener listener) => listener.ScanComplete(Config, PreviousConfig);
+    public void CompleteScan(IApBusListener listener)
+    {
+        ScanOpen = false;
+        listener.ScanComplete(Config, PreviousConfig);
+    }
 
     /// <summary>Creates the queue device and probes its driver; false when it already exists.</summary>
     public bool Probe(Apqn apqn, IApBusListener listener)
@@ -93,7 +103,8 @@ public sealed class HostBus
     Bitmap256 Moved(int adapter, in ApPermissions old, in ApPermissions next) =>
         _devices[adapter] & (old.ReservedDomains(adapter) ^ next.ReservedDomains(adapter));
 
-    void Reconcile(IApBusListener listener)
+    /// <summary>Removes the queue devices the configuration no longer has and probes those it gained, ascending; no notification.</summary>
+    public void ReconcileDevices(IApBusListener listener)
     {
         for (var a = 0; a < Bitmap256.Capacity; a++)
         {

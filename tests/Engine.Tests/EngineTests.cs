@@ -768,7 +768,7 @@ public class EngineTests
         }
 
         static (HostBus Bus, VfioApEngine Engine) Copy(TestHost host) =>
-            (new HostBus(host.Bus.Config, host.Bus.Permissions, host.Bus.Devices.ToArray(), host.Bus.PreviousConfig),
+            (new HostBus(host.Bus.Config, host.Bus.Permissions, host.Bus.Devices.ToArray(), host.Bus.PreviousConfig, host.Bus.ScanOpen),
                 VfioApEngine.Restore(host.Engine.Capture()));
 
         [Fact]

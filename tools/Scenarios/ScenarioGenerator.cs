@@ -129,9 +129,13 @@ public sealed class ScenarioGenerator(int seed, bool interleave = false)
     void AboveMaxima(JsonArray steps) =>
         steps.Add(new JsonObject { ["op"] = "config", ["apm"] = Ids(_apm), ["aqm"] = Ids(_aqm.Append(_maxDomain + 1)), ["adm"] = "" });
 
-    /// <summary>Config changed, then every vanished queue's removal and every new queue's probe in a random order, then scan complete.</summary>
+    /// <summary>
+    /// Config changed, then every vanished queue's removal and every new queue's probe in a random order, then scan complete;
+    /// with <c>interleave</c> the window may instead stay open or end in a full scan to its own configuration.
+    /// </summary>
     void Window(JsonArray steps)
     {
+        var opened = steps.Count;
         var (apm, aqm) = Config(steps, "config-changed");
         var before = Queues(apm, aqm);
         var after = Queues(_apm, _aqm);
@@ -143,6 +147,12 @@ public sealed class ScenarioGenerator(int seed, bool interleave = false)
             if (interleave && _random.NextDouble() < 0.15) Admin(steps);
         }
         if (!interleave || _random.NextDouble() < 0.85) steps.Add(new JsonObject { ["op"] = "scan-complete" });
+        else if (_random.Next(2) == 0)
+        {
+            var rescan = steps[opened]!.DeepClone().AsObject();
+            rescan["op"] = "config";
+            steps.Add(rescan);
+        }
     }
 
     /// <summary>A queue of the configuration unbound from vfio_ap and bound again.</summary>

@@ -53,7 +53,7 @@ public sealed class HostRecord
     {
         var devices = new Bitmap256[Bitmap256.Capacity];
         for (var a = 0; a < devices.Length; a++) devices[a] = DevicesOf(a);
-        return new HostBus(Config, Permissions, devices, PreviousConfig);
+        return new HostBus(Config, Permissions, devices, PreviousConfig, scanOpen: OpenScanId is not null);
     }
 
     public BusEventRecorder Recorder() => new(Id, NextSequence, OpenScanId, EventForm);

@@ -455,14 +455,13 @@ public sealed class SpecModel
     public void ScanComplete() => OnScanComplete();
 
     /// <summary>
-    /// config step = one bus scan: config changed only if the QCI differs, then per adapter ascending, per domain ascending,
-    /// remove vanished and create new devices, then scan complete only if it differed (spec 2.2, 2.3).
+    /// config step, read as the scenario format words it: config changed, then per adapter ascending, per domain ascending,
+    /// remove vanished and create new devices, then scan complete, every time. (The project's bus notifies only when the
+    /// QCI differs or a window is open, spec 2.2; with neither, both notifications change nothing, so the two agree.)
     /// </summary>
     public void Config(ApMatrix config)
     {
-        RefuseAboveMaxima(config);
-        var changed = config.Apm != _busCurrent.Apm || config.Aqm != _busCurrent.Aqm || config.Adm != _busCurrent.Adm;
-        if (changed) ConfigChanged(config);
+        ConfigChanged(config);
         for (var a = 0; a <= MaxAdapter; a++)
             for (var d = 0; d <= MaxDomain; d++)
             {
@@ -470,7 +469,7 @@ public sealed class SpecModel
                 if (_device[a, d] && !wanted) BusRemove(a, d);
                 else if (!_device[a, d] && wanted) BusProbe(a, d);
             }
-        if (changed) OnScanComplete();
+        OnScanComplete();
     }
 
     /// <summary>

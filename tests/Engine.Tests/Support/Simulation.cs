@@ -115,7 +115,7 @@ public sealed class Simulation
     public Simulation(Simulation source)
     {
         Setup = source.Setup;
-        Bus = new HostBus(source.Bus.Config, source.Bus.Permissions, source.Bus.Devices.ToArray(), source.Bus.PreviousConfig);
+        Bus = new HostBus(source.Bus.Config, source.Bus.Permissions, source.Bus.Devices.ToArray(), source.Bus.PreviousConfig, source.Bus.ScanOpen);
         Engine = VfioApEngine.Restore(source.Engine.Capture());
         Recorder = new BusRecorder(Engine, source.Recorder.Bound);
         _record = true;
@@ -183,7 +183,7 @@ public sealed class Simulation
                 return $"{(remove.InWindow ? "window " : "")}remove {apqn}";
             }
             case FinishScanStep:
-                Bus.Scan(Bus.Config, Listener);
+                Bus.ReconcileDevices(Listener);
                 return null;
             case CompleteScanStep:
                 Bus.CompleteScan(Listener);
