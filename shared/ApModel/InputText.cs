@@ -11,14 +11,17 @@ public static class InputText
     /// <paramref name="text"/> in quotes, at most <see cref="Shown"/> characters, anything but printable ASCII as <c>\uXXXX</c>,
     /// so an error neither echoes a large value nor carries a control character or a lone surrogate into a log or a JSON answer.
     /// </summary>
-    public static string Quote(ReadOnlySpan<char> text)
+    public static string Quote(ReadOnlySpan<char> text) => Quote(text, Shown);
+
+    /// <summary>The same, showing at most <paramref name="shown"/> characters.</summary>
+    public static string Quote(ReadOnlySpan<char> text, int shown)
     {
-        var quoted = new StringBuilder("'", Shown + 24);
-        foreach (var c in text[..Math.Min(text.Length, Shown)])
+        var quoted = new StringBuilder("'", shown + 24);
+        foreach (var c in text[..Math.Min(text.Length, shown)])
             if (c is >= ' ' and <= '~') quoted.Append(c);
             else quoted.Append($"\\u{(int)c:x4}");
         quoted.Append('\'');
-        if (text.Length > Shown) quoted.Append($"... ({text.Length} characters)");
+        if (text.Length > shown) quoted.Append($"... ({text.Length} characters)");
         return quoted.ToString();
     }
 }

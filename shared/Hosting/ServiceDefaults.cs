@@ -48,6 +48,9 @@ public static class ServiceDefaults
     /// <summary>The largest body any request may send: a host's whole definition as range lists is a few kilobytes.</summary>
     public const int MaxRequestBodyBytes = 64 * 1024;
 
+    /// <summary>A path nothing takes is shown this far: its wrong part is often the last segment, after a long host name.</summary>
+    const int PathShown = 256;
+
     public static WebApplicationBuilder AddServiceDefaults(this WebApplicationBuilder builder)
     {
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = MaxRequestBodyBytes);
@@ -102,9 +105,9 @@ public static class ServiceDefaults
             StatusCodes.Status415UnsupportedMediaType => ("media-type", problem.Title,
                 "a request body is JSON, in UTF-8 unless its charset names another the service reads: send Content-Type: application/json"),
             StatusCodes.Status404NotFound => ("not-found", "Not found",
-                $"nothing answers at {InputText.Quote(request.Path.Value)}: the OpenAPI document at /openapi/v1.json lists the paths"),
+                $"nothing answers at {InputText.Quote(request.Path.Value, PathShown)}: the OpenAPI document at /openapi/v1.json lists the paths"),
             StatusCodes.Status405MethodNotAllowed => ("method-not-allowed", "Method not allowed",
-                $"{InputText.Quote(request.Path.Value)} does not take {InputText.Quote(request.Method)}: the Allow header lists what it takes"),
+                $"{InputText.Quote(request.Path.Value, PathShown)} does not take {InputText.Quote(request.Method)}: the Allow header lists what it takes"),
             StatusCodes.Status408RequestTimeout => ("timeout", "Request timeout",
                 "the request body came too slowly (Kestrel's minimum data rate): nothing was done; send it again"),
             _ => (null, null, null),

@@ -177,6 +177,18 @@ public class Hostile_requests(StackFixture stack, ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public async Task Should_name_the_whole_path_nothing_takes_down_to_its_last_segment()
+    {
+        using var vfio = stack.Client(stack.VfioAp);
+        var path = $"/hosts/{VfioApi.NewHost()}-{new string('h', 40)}/mdevs/m1/frobnicate";
+
+        using var answer = await vfio.PostAsync(path, null);
+
+        Assert.Equal(HttpStatusCode.NotFound, answer.StatusCode);
+        Assert.Contains($"'{path}'", (await answer.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString());
+    }
+
     [Theory]
     [InlineData("ApBus", "PUT", "/hosts/{0}", "{\"apm\":\"4\",\"aqm\":\"4\",\"adm\":\"\"}")]
     [InlineData("VfioAp", "PUT", "/hosts/{0}", "{\"mode\":\"batched\"}")]
