@@ -9,12 +9,28 @@ public static class Readiness
     public static readonly HealthCheckResult NotMigrated = HealthCheckResult.Unhealthy("the database's migrations are being applied");
 
     /// <summary>
-    /// What a check says: its own description, but for one that failed because the database does not answer, which says
-    /// so rather than EF Core's "likely due to a transient failure"; like the <c>database</c> check, open to callers without
-    /// a key, it names no server (the log does).
+    /// What a check says: its own description, but for one that failed because PostgreSQL or the broker does not answer,
+    /// which says which, rather than EF Core's "likely due to a transient failure" or a socket's error; like the
+    /// <c>database</c> check, open to callers without a key, it names no address (the log does).
     /// </summary>
     public static string? Describe(HealthReportEntry entry) =>
-        entry.Exception is { } failure && DatabaseFaults.IsOutage(failure) ? "PostgreSQL does not answer" : entry.Description;
+        entry.Exception is { } failure && DatabaseFaults.IsOutage(failure) && Unanswering(failure) is { } server
+            ? $"{server} does not answer"
+            : entry.Description;
+
+    static string? Unanswering(Exception failure)
+    {
+        for (var e = failure; e is not null; e = e.InnerException)
+            switch (e)
+            {
+                case Npgsql.NpgsqlException:
+                    return "PostgreSQL";
+                case RabbitMQ.Client.Exceptions.RabbitMQClientException or RabbitMQ.Client.Exceptions.BrokerUnreachableException
+                    or MassTransit.ConnectionException:
+                    return "the broker";
+            }
+        return null;
+    }
 
     /// <summary><paramref name="waited"/>: how long the outbox has waited on its oldest row (<see cref="OutboxHead"/>).</summary>
     public static HealthCheckResult OutboxAge(TimeSpan? waited, TimeSpan maxAge) => waited switch

@@ -24,14 +24,19 @@ public class ReadinessTests
     }
 
     [Fact]
-    public void A_check_failing_on_a_database_outage_says_so_and_another_keeps_its_own_words()
+    public void A_check_failing_because_PostgreSQL_or_the_broker_does_not_answer_says_which_and_another_keeps_its_own_words()
     {
         // EF Core's wrapper of a refused connection, as a check's query throws it during an outage.
         var outage = new InvalidOperationException("An exception has been raised that is likely due to a transient failure.",
             new Npgsql.NpgsqlException("Failed to connect to 127.0.0.1:5432", new System.Net.Sockets.SocketException(111)));
         var other = new InvalidOperationException("a bug");
+        var brokerOutage = new MassTransit.RabbitMqConnectionException("Connect failed: guest@127.0.0.1:5672/",
+            new RabbitMQ.Client.Exceptions.BrokerUnreachableException(new System.Net.Sockets.SocketException(111)));
+        var socketAlone = new IOException("unexplained", new System.Net.Sockets.SocketException(111));
 
         Assert.Equal("PostgreSQL does not answer", Readiness.Describe(Failed(outage)));
+        Assert.Equal("the broker does not answer", Readiness.Describe(Failed(brokerOutage)));
+        Assert.Equal("unexplained", Readiness.Describe(Failed(socketAlone)));
         Assert.Equal("a bug", Readiness.Describe(Failed(other)));
         Assert.Equal("outbox empty", Readiness.Describe(new HealthReportEntry(HealthStatus.Healthy, "outbox empty", TimeSpan.Zero, null, null)));
 

@@ -32,6 +32,20 @@ public class OutageTests
     }
 
     [Fact]
+    public void A_server_that_does_not_answer_is_logged_with_its_cause_and_no_stack_anything_else_with_its_stack()
+    {
+        var log = new ListLogger<Outage>();
+        new Outage(log, "asking the broker").Failed(new InvalidOperationException("connecting failed",
+            new System.Net.Sockets.SocketException((int)System.Net.Sockets.SocketError.ConnectionRefused)));
+        var bug = new InvalidOperationException("a bug");
+        new Outage(log, "publishing").Failed(bug);
+
+        Assert.Null(log.Lines[0].Exception);
+        Assert.Contains("asking the broker is failing (Connection refused)", log.Lines[0].Text);
+        Assert.Same(bug, log.Lines[1].Exception);
+    }
+
+    [Fact]
     public void A_new_outage_after_a_recovery_warns_again()
     {
         var log = new ListLogger<Outage>();
