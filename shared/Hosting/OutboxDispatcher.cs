@@ -179,6 +179,11 @@ public sealed class OutboxDispatcher<TContext>(IServiceScopeFactory scopes, IBus
                 if (broker.Drop($"the outbox's publishes failed {failed} times in a row ({why})", options.Value.PublishTimeout) > 0)
                     Volatile.Write(ref _failedPublishes, 0);
             }
+            // Said as what ended the wait: a bare "A task was canceled." names neither.
+            if (e is OperationCanceledException)
+                throw new TimeoutException(lost.IsCancellationRequested
+                    ? "a broker connection was lost with the batch in flight"
+                    : $"the broker did not confirm the batch within {options.Value.PublishTimeout}");
             throw;
         }
     }

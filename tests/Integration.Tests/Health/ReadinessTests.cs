@@ -9,6 +9,7 @@ using Apmatrix.VfioAp;
 using MassTransit;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
 
 namespace Apmatrix.Integration.Tests.Health;
 
@@ -89,8 +90,12 @@ public class Readiness_tells_the_truth(StackFixture stack)
     {
         await using var proxy = await TcpProxy.StartAsync(stack.Servers.RabbitMq.Host, stack.Servers.RabbitMq.Port, amqp: true);
         var broker = new UriBuilder(stack.Servers.Broker("apbus")) { Port = proxy.Port }.Uri;
-        var app = await stack.StartOwnAsync(ApBusApp.Build, "apbus", "noconfirm", builder => Settings(builder,
-            ("ConnectionStrings:RabbitMq", broker.ToString()), ("Health:OutboxMaxAge", "00:00:01"), ("Messaging:PublishTimeout", "00:00:02")));
+        var log = new LogLines();
+        var app = await stack.StartOwnAsync(ApBusApp.Build, "apbus", "noconfirm", builder =>
+        {
+            Settings(builder, ("ConnectionStrings:RabbitMq", broker.ToString()), ("Health:OutboxMaxAge", "00:00:01"), ("Messaging:PublishTimeout", "00:00:02"));
+            builder.Logging.AddProvider(log);
+        });
         try
         {
             using var http = stack.Client(new Uri(app.Urls.First()));
@@ -106,6 +111,10 @@ public class Readiness_tells_the_truth(StackFixture stack)
             await UntilReadyAsync(http);
             using var vfio = new VfioApi(stack.Client(stack.VfioAp), host);
             await vfio.UntilAppliedAsync(last);
+            // Each outbox lane that tried the host's rows says why its first try failed, without a stack.
+            var failing = log.Lines.Where(l => l.Text.Contains("publishing the outbox")).ToList();
+            Assert.Contains(failing, l => l.Text.Contains("is failing (the broker did not confirm the batch within 00:00:02)"));
+            Assert.All(failing, l => Assert.Null(l.Exception));
         }
         finally
         {
