@@ -26,6 +26,9 @@ public static class DatabaseFaults
 
     public static bool IsOutage(Exception exception) => Classify(exception) == DatabaseFault.Outage;
 
+    /// <summary>The exception to log a failure with: none for a server that does not answer, whose stack says nothing its cause does not.</summary>
+    public static Exception? StackWorthy(Exception? exception) => exception is not null && IsOutage(exception) ? null : exception;
+
     public static bool IsContention(Exception exception) => Classify(exception) == DatabaseFault.Contention;
 
     static DatabaseFault OfSqlState(string state) => state switch

@@ -26,10 +26,8 @@ public sealed class HealthLog(LogThrottle throttle, TimeProvider clock, ILogger<
             else
             {
                 _failing.Add(name);
-                // A database outage is the database check's to report: without the stack, which says nothing more.
-                var stack = entry.Exception is { } failure && !DatabaseFaults.IsOutage(failure) ? failure : null;
                 if (throttle.ShouldLog(key, now, out var held))
-                    log.LogWarning(stack, "health check {Check} is {Status}: {Description} ({Held} repeats not logged)",
+                    log.LogWarning(DatabaseFaults.StackWorthy(entry.Exception), "health check {Check} is {Status}: {Description} ({Held} repeats not logged)",
                         name, entry.Status, Readiness.Describe(entry), held);
             }
         }

@@ -23,8 +23,7 @@ public sealed class Outage(ILogger log, string work, TimeProvider? clock = null)
         if (FailedAttempts++ == 0)
         {
             _startedAt = _clock.GetTimestamp();
-            // A server that does not answer needs its cause, not a stack; anything else keeps its stack.
-            log.LogWarning(DatabaseFaults.IsOutage(exception) ? null : exception,
+            log.LogWarning(DatabaseFaults.StackWorthy(exception),
                 "{Work} is failing ({Error}); retrying with back-off, quietly until it works again", work, exception.GetBaseException().Message);
         }
         return Delay(FailedAttempts);

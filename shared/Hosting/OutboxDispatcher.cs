@@ -172,18 +172,17 @@ public sealed class OutboxDispatcher<TContext>(IServiceScopeFactory scopes, IBus
             // A connection lost or opened meanwhile explains the failure (MassTransit re-sends across a reconnect): dropping
             // the new ones would only cost another reconnect.
             var sameConnection = !lost.IsCancellationRequested && broker.Opened == opened;
+            // Said as what ended the wait: a bare "A task was canceled." names neither.
+            var ended = e is not OperationCanceledException ? null
+                : lost.IsCancellationRequested ? "a broker connection was lost with the batch in flight"
+                : $"the broker did not confirm the batch within {options.Value.PublishTimeout}";
             if (sameConnection && IsBrokerFailure(e) && Interlocked.Increment(ref _failedPublishes) is var failed && failed >= FailuresBeforeDrop)
             {
-                var why = e is OperationCanceledException ? $"not confirmed within {options.Value.PublishTimeout}" : e.Message;
                 // Counted afresh after a drop: the next needs two more failures, on the new connections.
-                if (broker.Drop($"the outbox's publishes failed {failed} times in a row ({why})", options.Value.PublishTimeout) > 0)
+                if (broker.Drop($"the outbox's publishes failed {failed} times in a row ({ended ?? e.Message})", options.Value.PublishTimeout) > 0)
                     Volatile.Write(ref _failedPublishes, 0);
             }
-            // Said as what ended the wait: a bare "A task was canceled." names neither.
-            if (e is OperationCanceledException)
-                throw new TimeoutException(lost.IsCancellationRequested
-                    ? "a broker connection was lost with the batch in flight"
-                    : $"the broker did not confirm the batch within {options.Value.PublishTimeout}");
+            if (ended is not null) throw new TimeoutException(ended);
             throw;
         }
     }
