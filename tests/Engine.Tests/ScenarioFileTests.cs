@@ -114,6 +114,24 @@ public class ScenarioFileTests
         Assert.Equal(new GuestExpectation(Bitmap256.Of(4, 5), Bitmap256.Of(4), Bitmap256.Of(4), 1), scenario.Expect["g1"]);
     }
 
+    [Fact]
+    public void Fields_the_format_does_not_define_are_passed_over_and_named()
+    {
+        var scenario = Read(Minimal.Replace("\"name\": \"m1\"", "\"name\": \"m1\", \"adapter\": \"6\"")
+            .Replace("STEP", """{ "op": "detach", "mdev": "m1", "expectErorr": "not-found", "apm": "4" }""")
+            .Replace("\"updates\": 1", "\"updates\": 1, \"upd\": 2"));
+
+        Assert.Equal(["$.mdevs[0].adapter", "$.steps[0].expectErorr", "$.steps[0].apm", "$.expect.guests.g1.upd"], scenario.Ignored);
+        Assert.Null(Assert.Single(scenario.Steps).ExpectError);
+    }
+
+    [Theory]
+    [MemberData(nameof(ScenarioFiles))]
+    public void The_shared_scenarios_use_only_the_format_s_fields(string file)
+    {
+        Assert.Empty(ScenarioReader.ReadFile(Path.Combine(Root, file)).Ignored);
+    }
+
     [Theory]
     [InlineData("""{ "op": "assign-adapter", "mdev": "m1", "id": 5 }""", "5")]
     [InlineData("""{ "op": "assign-adapter", "mdev": "m1", "id": "0x5" }""", "0x5")]

@@ -185,6 +185,31 @@ public sealed class ApctlUsageTests
     }
 
     [Fact]
+    public async Task Should_name_a_field_the_format_does_not_define_and_still_run()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"apctl-scenario-{Guid.NewGuid():N}.json");
+        File.WriteAllText(file, """
+            {
+              "host": { "apm": "4", "aqm": "4", "adm": "4" },
+              "mdevs": [ { "name": "m1", "adapters": "4", "domains": "4", "guest": "g1" } ],
+              "steps": [ { "op": "detach", "mdev": "m1", "expect_error": "not-found" } ],
+              "expect": { "guests": { "g1": { "apm": "", "aqm": "", "adm": "", "updates": 1 } } }
+            }
+            """);
+        try
+        {
+            var (code, output, error) = await RunAsync("scenario", "run", file);
+
+            Assert.True(code == ExitCodes.Done, $"exit {code}: {output}{error}");
+            Assert.Equal($"{file}: $.steps[0].expect_error: not a field of the format, ignored", error.TrimEnd());
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
     public async Task Should_write_a_bash_completion_that_asks_apctl()
     {
         var (code, script, _) = await RunAsync("completion", "bash");

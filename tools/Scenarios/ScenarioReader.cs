@@ -4,7 +4,10 @@ using Apmatrix.Engine;
 
 namespace Apmatrix.Scenarios;
 
-/// <summary>Reads the scenario format (tests/scenarios/README.md), reporting the first fault by JSON path.</summary>
+/// <summary>
+/// Reads the scenario format (tests/scenarios/README.md), reporting the first fault by JSON path. A field the format does
+/// not define is passed over and named in <see cref="Scenario.Ignored"/>: a misspelt one would otherwise go unseen.
+/// </summary>
 public static class ScenarioReader
 {
     static readonly Dictionary<string, StepOp> Ops = new()
@@ -15,6 +18,16 @@ public static class ScenarioReader
         ["assign-control-domain"] = StepOp.AssignControlDomain, ["unassign-adapter"] = StepOp.UnassignAdapter,
         ["unassign-domain"] = StepOp.UnassignDomain, ["unassign-control-domain"] = StepOp.UnassignControlDomain,
         ["attach"] = StepOp.Attach, ["detach"] = StepOp.Detach, ["set-masks"] = StepOp.SetMasks,
+    };
+
+    /// <summary>The fields each op takes besides <c>op</c> and <c>expectError</c>.</summary>
+    static readonly Dictionary<StepOp, string[]> StepFields = new()
+    {
+        [StepOp.Config] = ["apm", "aqm", "adm"], [StepOp.ConfigChanged] = ["apm", "aqm", "adm"], [StepOp.Probe] = ["apqn"],
+        [StepOp.Remove] = ["apqn"], [StepOp.ScanComplete] = [], [StepOp.AssignAdapter] = ["mdev", "id"],
+        [StepOp.AssignDomain] = ["mdev", "id"], [StepOp.AssignControlDomain] = ["mdev", "id"], [StepOp.UnassignAdapter] = ["mdev", "id"],
+        [StepOp.UnassignDomain] = ["mdev", "id"], [StepOp.UnassignControlDomain] = ["mdev", "id"], [StepOp.Attach] = ["mdev", "guest"],
+        [StepOp.Detach] = ["mdev"], [StepOp.SetMasks] = ["apmask", "aqmask"],
     };
 
     public static Scenario ReadFile(string path)
@@ -48,12 +61,16 @@ public static class ScenarioReader
 
     sealed class Reader(string file)
     {
+        readonly List<string> _ignored = [];
+
         public Scenario Scenario(JsonElement root)
         {
             Expect(root, "$", JsonValueKind.Object);
+            Known(root, "$", "name", "mode", "host", "mdevs", "steps", "expect");
             var name = OptionalString(root, "$", "name") ?? Path.GetFileNameWithoutExtension(file);
             var mode = Mode(OptionalString(root, "$", "mode") ?? HotPlugModes.Name(HotPlugMode.Batched));
             var host = Required(root, "$", "host", JsonValueKind.Object);
+            Known(host, "$.host", "apm", "aqm", "adm", "apmask", "aqmask", "maxAdapter", "maxDomain");
             var config = new ApConfig(Ids(host, "$.host", "apm"), Ids(host, "$.host", "aqm"), Ids(host, "$.host", "adm"),
                 MaxId(host, "maxAdapter"), MaxId(host, "maxDomain"));
             if (config.AboveMaxima() is { } above) throw Fault($"$.host.{above.Field}", above.Problem);
@@ -63,19 +80,21 @@ public static class ScenarioReader
                 throw Fault("$.mdevs", $"mdev name '{duplicate.Key}' appears twice");
             var steps = Items(root, "steps", required: true).Select((item, i) => Step(item.Element, item.Path, i)).ToList();
             var expect = Required(root, "$", "expect", JsonValueKind.Object);
+            Known(expect, "$.expect", "guests");
             var guests = Required(expect, "$.expect", "guests", JsonValueKind.Object);
             var expectations = new Dictionary<string, GuestExpectation>();
             foreach (var guest in guests.EnumerateObject())
             {
                 var path = $"$.expect.guests.{guest.Name}";
                 Expect(guest.Value, path, JsonValueKind.Object);
+                Known(guest.Value, path, "apm", "aqm", "adm", "updates");
                 var updates = Required(guest.Value, path, "updates", JsonValueKind.Number);
                 if (!updates.TryGetInt64(out var count) || count < 0)
                     throw Fault($"{path}.updates", "must be a whole number, 0 or more");
                 expectations[guest.Name] = new GuestExpectation(Ids(guest.Value, path, "apm"), Ids(guest.Value, path, "aqm"),
                     Ids(guest.Value, path, "adm"), count);
             }
-            return new Scenario(file, name, mode, config, permissions, mdevs, steps, expectations);
+            return new Scenario(file, name, mode, config, permissions, mdevs, steps, expectations) { Ignored = _ignored };
         }
 
         /// <summary>Only the exact API names: <see cref="HotPlugModes.TryParse"/> also forgives case, spaces and "perqueue".</summary>
@@ -87,6 +106,7 @@ public static class ScenarioReader
         ScenarioMdev Mdev(JsonElement item, string path)
         {
             Expect(item, path, JsonValueKind.Object);
+            Known(item, path, "name", "adapters", "domains", "controlDomains", "guest");
             return new ScenarioMdev(RequiredString(item, path, "name"), OptionalIds(item, path, "adapters"),
                 OptionalIds(item, path, "domains"), OptionalIds(item, path, "controlDomains"), OptionalString(item, path, "guest"));
         }
@@ -97,6 +117,7 @@ public static class ScenarioReader
             var opName = RequiredString(item, path, "op");
             if (!Ops.TryGetValue(opName, out var op))
                 throw Fault($"{path}.op", $"unknown op '{opName}' (one of {string.Join(", ", Ops.Keys)})");
+            Known(item, path, ["op", "expectError", .. StepFields[op]]);
             MatrixErrorKind? expectError = null;
             if (OptionalString(item, path, "expectError") is { } kindName)
                 expectError = MatrixException.TryParseKind(kindName, out var kind)
@@ -188,6 +209,9 @@ public static class ScenarioReader
         {
             if (element.ValueKind != kind) throw Fault(path, $"must be {kind.ToString().ToLowerInvariant()}, not {element.ValueKind.ToString().ToLowerInvariant()}");
         }
+
+        void Known(JsonElement item, string path, params string[] fields) =>
+            _ignored.AddRange(item.EnumerateObject().Where(p => !fields.Contains(p.Name, StringComparer.Ordinal)).Select(p => $"{path}.{p.Name}"));
 
         ScenarioFormatException Fault(string path, string reason) => new(file, path, reason);
     }

@@ -33,6 +33,9 @@ public static class ScenarioCommand
             }
             if (scenarios.Count == 0)
                 throw new ApctlException(ExitCodes.BadInput, $"no scenario file (*.json) in {string.Join(" ", parse.GetValue(paths)!)}");
+            foreach (var scenario in scenarios)
+                foreach (var field in scenario.Ignored)
+                    await session.Error.WriteLineAsync($"{scenario.File}: {field}: not a field of the format, ignored");
             BusEventForms.TryParse(parse.GetValue(form), out var eventForm);
             var onStack = parse.GetValue(stack);
             var results = new List<ScenarioResult>();
