@@ -7,12 +7,14 @@ using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace Apmatrix.Hosting;
 
@@ -58,6 +60,16 @@ public static class ServiceDefaults
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
         builder.Services.AddApiKeyAuthentication(builder.Configuration);
+        builder.Services.AddOptions<RequestLimits>().Bind(builder.Configuration.GetSection(RequestLimits.Section))
+            .Validate(l => l.PerHost > 0 && l.InAll > 0 && l.Queue >= 0, "Requests:PerHost and Requests:InAll must be 1 or more, Requests:Queue 0 or more")
+            .ValidateOnStart();
+        builder.Services.AddRateLimiter(_ => { });
+        builder.Services.AddOptions<RateLimiterOptions>().Configure<IOptions<RequestLimits>>((o, limits) =>
+        {
+            o.GlobalLimiter = limits.Value.Limiter();
+            o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            o.OnRejected = RequestLimits.RefuseAsync;
+        });
         builder.Services.AddApmatrixOpenApi();
         builder.Services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy(), tags: ["live"])
             .AddCheck<ServingCheck>("serving", tags: ["ready"]);
@@ -163,6 +175,9 @@ public static class ServiceDefaults
         app.Use((http, next) => Serving(lifetime) || http.Request.Path.StartsWithSegments("/health") ? next(http) : RefuseNotServingAsync(http, lifetime));
         app.UseAuthentication();
         app.UseAuthorization();
+        // A flood on one host waits its turn there, not in the database the other hosts share.
+        app.UseRateLimiter();
+        app.Use((http, next) => RequestLimits.ShieldFromAbortAsync(http, next, lifetime));
         app.Use((http, next) =>
         {
             BodyCharset.Check(http);

@@ -151,6 +151,21 @@ public sealed class ApctlServiceAnswerTests
     }
 
     [Fact]
+    public async Task Should_ask_again_a_service_too_busy_for_the_host_when_it_says()
+    {
+        var busy = 1;
+        using var service = new FakeService((_, _, _) => Interlocked.Decrement(ref busy) >= 0
+            ? (429, """{"kind": "too-many-requests", "title": "Too many requests", "status": 429}""")
+            : (200, """{"guest": "g0", "host": "h", "vcpus": 4, "format": "Apcb1"}"""), retryAfterSeconds: 1);
+
+        var (code, _, error) = await RunAsync(service, "guest", "define", "h", "g0");
+
+        Assert.True(code == ExitCodes.Done, $"exit {code}: {error}");
+        Assert.Contains("answered 429 (Too many requests); asking again in 1 s", error);
+        Assert.Equal(2, service.Requests.Count);
+    }
+
+    [Fact]
     public async Task Should_give_up_on_a_service_that_stays_unavailable_past_the_retry_time()
     {
         using var service = new FakeService((_, _, _) => (503, """{"kind": "unavailable", "title": "The service is starting", "status": 503}"""),

@@ -4,7 +4,7 @@ using Apmatrix.LoadTest;
 namespace Apmatrix.Tools.Tests;
 
 /// <summary>
-/// A service on a loopback port that answers every request with <paramref name="answer"/> (a 503 with
+/// A service on a loopback port that answers every request with <paramref name="answer"/> (a 503 or 429 with
 /// <c>Retry-After: <paramref name="retryAfterSeconds"/></c> when given), naming itself <paramref name="service"/> as the services do
 /// when given, and records what it was sent.
 /// </summary>
@@ -48,7 +48,7 @@ public sealed class FakeService : IDisposable
             lock (Requests) Requests.Add($"{method} {path} {body}".TrimEnd());
             var (status, text) = _answer(method, path, body);
             context.Response.StatusCode = status;
-            if (status == 503 && _retryAfterSeconds is { } seconds) context.Response.Headers["Retry-After"] = seconds.ToString();
+            if (status is 503 or 429 && _retryAfterSeconds is { } seconds) context.Response.Headers["Retry-After"] = seconds.ToString();
             if (_service is not null) context.Response.Headers[Apmatrix.Contracts.ServiceHeader.Name] = _service;
             context.Response.ContentType = "application/json";
             await using (var output = context.Response.OutputStream)

@@ -80,9 +80,11 @@ public sealed class ServiceClient(string service, Uri baseAddress, string? apiKe
                         $"{service}'s address {_http.BaseAddress} answers as {other}: check --{service.ToLowerInvariant()}-url or APMATRIX_{service.ToUpperInvariant()}_URL");
                 var text = await response.Content.ReadAsStringAsync(cancellationToken);
                 if (response.IsSuccessStatusCode) return text;
-                if (response.StatusCode == HttpStatusCode.ServiceUnavailable && response.Headers.RetryAfter?.Delta is { } delay && waited + delay <= RetryFor)
+                // Starting, stopping, or as busy as it lets itself be: each says when to ask again.
+                if (response.StatusCode is HttpStatusCode.ServiceUnavailable or HttpStatusCode.TooManyRequests
+                    && response.Headers.RetryAfter?.Delta is { } delay && waited + delay <= RetryFor)
                 {
-                    notes?.WriteLine($"apctl: {service} answered 503 ({TryProblem(text)?["title"]?.GetValue<string>() ?? "unavailable"}); asking again in {delay.TotalSeconds:0} s");
+                    notes?.WriteLine($"apctl: {service} answered {(int)response.StatusCode} ({TryProblem(text)?["title"]?.GetValue<string>() ?? "unavailable"}); asking again in {delay.TotalSeconds:0} s");
                     waited += delay;
                     await Task.Delay(delay, cancellationToken);
                     continue;
