@@ -3,7 +3,6 @@ using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.Hosting;
 
 namespace Apmatrix.Hosting;
 
@@ -53,13 +52,13 @@ public sealed class RequestLimits
     /// <summary>
     /// Once admitted, a request's work ends as it would for a client that waited: a client that gives up cancelled its
     /// database commands, each cancel a new connection to PostgreSQL and the pooled one often broken, and clients timing
-    /// out fast on one host starved every host's database (2026-12-05). Stopping still cancels it; the middleware before
-    /// this one sees the client's own token again.
+    /// out fast on one host starved every host's database (2026-12-05). A stopping service lets it finish too (its server
+    /// waits for what it took, up to the shutdown timeout); the middleware before this one sees the client's own token again.
     /// </summary>
-    public static async Task ShieldFromAbortAsync(HttpContext http, RequestDelegate next, IHostApplicationLifetime lifetime)
+    public static async Task ShieldFromAbortAsync(HttpContext http, RequestDelegate next)
     {
         var aborted = http.RequestAborted;
-        http.RequestAborted = lifetime.ApplicationStopping;
+        http.RequestAborted = CancellationToken.None;
         try
         {
             await next(http);

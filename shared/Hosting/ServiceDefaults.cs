@@ -177,7 +177,7 @@ public static class ServiceDefaults
         app.UseAuthorization();
         // A flood on one host waits its turn there, not in the database the other hosts share.
         app.UseRateLimiter();
-        app.Use((http, next) => RequestLimits.ShieldFromAbortAsync(http, next, lifetime));
+        app.Use(RequestLimits.ShieldFromAbortAsync);
         app.Use((http, next) =>
         {
             BodyCharset.Check(http);

@@ -28,7 +28,8 @@ public sealed class MaskReservationExpiry(IServiceScopeFactory scopes, IOptions<
             catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
                 if (throttle.ShouldLog("mask-reservations", DateTime.UtcNow, out var held))
-                    log.LogWarning(e, "ending old mask reservations failed; trying again ({Held} similar failures not logged)", held);
+                    log.LogWarning(DatabaseFaults.StackWorthy(e), "ending old mask reservations failed ({Cause}); trying again ({Held} similar failures not logged)",
+                        e.GetBaseException().Message, held);
             }
         }
     }
@@ -65,7 +66,8 @@ public sealed class MaskReservationExpiry(IServiceScopeFactory scopes, IOptions<
         catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {
             if (throttle.ShouldLog(key, DateTime.UtcNow, out var held))
-                log.LogWarning(e, "host {Host}: ending old mask reservations failed, trying again ({Held} similar failures not logged)", hostId, held);
+                log.LogWarning(DatabaseFaults.StackWorthy(e), "host {Host}: ending old mask reservations failed ({Cause}), trying again ({Held} similar failures not logged)",
+                    hostId, e.GetBaseException().Message, held);
         }
     }
 }

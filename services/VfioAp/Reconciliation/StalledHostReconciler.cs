@@ -123,7 +123,8 @@ public sealed class StalledHostReconciler(IServiceScopeFactory scopes, IOptions<
         catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {
             if (throttle.ShouldLog(key, DateTime.UtcNow, out var held))
-                log.LogWarning(e, "host {Host}: {Why}; reconciling failed, trying again ({Held} similar failures not logged)", hostId, why, held);
+                log.LogWarning(DatabaseFaults.StackWorthy(e), "host {Host}: {Why}; reconciling failed ({Cause}), trying again ({Held} similar failures not logged)",
+                    hostId, why, e.GetBaseException().Message, held);
             return false;
         }
     }
