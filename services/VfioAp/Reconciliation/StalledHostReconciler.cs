@@ -43,7 +43,7 @@ public sealed class StalledHostReconciler(IServiceScopeFactory scopes, IOptions<
                 // Every second during a database outage: a line a minute, and the stack only for what is not an outage.
                 if (!throttle.ShouldLog(key, DateTime.UtcNow, out var held)) continue;
                 if (DatabaseFaults.IsOutage(e))
-                    log.LogWarning("reconciling stalled hosts waits for the database ({Error}); {Held} similar failures not logged", e.Message, held);
+                    log.LogWarning("reconciling stalled hosts waits for the database ({Error}); {Held} similar failures not logged", e.GetBaseException().Message, held);
                 else
                     log.LogWarning(e, "reconciling stalled hosts failed; trying again later; {Held} similar failures not logged", held);
             }
