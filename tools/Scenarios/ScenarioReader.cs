@@ -6,7 +6,8 @@ namespace Apmatrix.Scenarios;
 
 /// <summary>
 /// Reads the scenario format (tests/scenarios/README.md), reporting the first fault by JSON path. A field the format does
-/// not define is passed over and named in <see cref="Scenario.Ignored"/>: a misspelt one would otherwise go unseen.
+/// not define (none the reader asks for) is passed over and named in <see cref="Scenario.Ignored"/>: a misspelt one would
+/// otherwise go unseen.
 /// </summary>
 public static class ScenarioReader
 {
@@ -18,16 +19,6 @@ public static class ScenarioReader
         ["assign-control-domain"] = StepOp.AssignControlDomain, ["unassign-adapter"] = StepOp.UnassignAdapter,
         ["unassign-domain"] = StepOp.UnassignDomain, ["unassign-control-domain"] = StepOp.UnassignControlDomain,
         ["attach"] = StepOp.Attach, ["detach"] = StepOp.Detach, ["set-masks"] = StepOp.SetMasks,
-    };
-
-    /// <summary>The fields each op takes besides <c>op</c> and <c>expectError</c>.</summary>
-    static readonly Dictionary<StepOp, string[]> StepFields = new()
-    {
-        [StepOp.Config] = ["apm", "aqm", "adm"], [StepOp.ConfigChanged] = ["apm", "aqm", "adm"], [StepOp.Probe] = ["apqn"],
-        [StepOp.Remove] = ["apqn"], [StepOp.ScanComplete] = [], [StepOp.AssignAdapter] = ["mdev", "id"],
-        [StepOp.AssignDomain] = ["mdev", "id"], [StepOp.AssignControlDomain] = ["mdev", "id"], [StepOp.UnassignAdapter] = ["mdev", "id"],
-        [StepOp.UnassignDomain] = ["mdev", "id"], [StepOp.UnassignControlDomain] = ["mdev", "id"], [StepOp.Attach] = ["mdev", "guest"],
-        [StepOp.Detach] = ["mdev"], [StepOp.SetMasks] = ["apmask", "aqmask"],
     };
 
     public static Scenario ReadFile(string path)
@@ -62,38 +53,40 @@ public static class ScenarioReader
     sealed class Reader(string file)
     {
         readonly List<string> _ignored = [];
+        /// <summary>Every field asked for, as its JSON path, present or not: what the format defines is what the reader asks.</summary>
+        readonly HashSet<string> _asked = new(StringComparer.Ordinal);
 
         public Scenario Scenario(JsonElement root)
         {
             Expect(root, "$", JsonValueKind.Object);
-            Known(root, "$", "name", "mode", "host", "mdevs", "steps", "expect");
             var name = OptionalString(root, "$", "name") ?? Path.GetFileNameWithoutExtension(file);
             var mode = Mode(OptionalString(root, "$", "mode") ?? HotPlugModes.Name(HotPlugMode.Batched));
             var host = Required(root, "$", "host", JsonValueKind.Object);
-            Known(host, "$.host", "apm", "aqm", "adm", "apmask", "aqmask", "maxAdapter", "maxDomain");
             var config = new ApConfig(Ids(host, "$.host", "apm"), Ids(host, "$.host", "aqm"), Ids(host, "$.host", "adm"),
                 MaxId(host, "maxAdapter"), MaxId(host, "maxDomain"));
             if (config.AboveMaxima() is { } above) throw Fault($"$.host.{above.Field}", above.Problem);
             var permissions = new ApPermissions(OptionalIds(host, "$.host", "apmask"), OptionalIds(host, "$.host", "aqmask"));
+            Unread(host, "$.host");
             var mdevs = Items(root, "mdevs", required: false).Select(item => Mdev(item.Element, item.Path)).ToList();
             foreach (var duplicate in mdevs.GroupBy(m => m.Name).Where(g => g.Count() > 1))
                 throw Fault("$.mdevs", $"mdev name '{duplicate.Key}' appears twice");
             var steps = Items(root, "steps", required: true).Select((item, i) => Step(item.Element, item.Path, i)).ToList();
             var expect = Required(root, "$", "expect", JsonValueKind.Object);
-            Known(expect, "$.expect", "guests");
             var guests = Required(expect, "$.expect", "guests", JsonValueKind.Object);
             var expectations = new Dictionary<string, GuestExpectation>();
             foreach (var guest in guests.EnumerateObject())
             {
                 var path = $"$.expect.guests.{guest.Name}";
                 Expect(guest.Value, path, JsonValueKind.Object);
-                Known(guest.Value, path, "apm", "aqm", "adm", "updates");
                 var updates = Required(guest.Value, path, "updates", JsonValueKind.Number);
                 if (!updates.TryGetInt64(out var count) || count < 0)
                     throw Fault($"{path}.updates", "must be a whole number, 0 or more");
                 expectations[guest.Name] = new GuestExpectation(Ids(guest.Value, path, "apm"), Ids(guest.Value, path, "aqm"),
                     Ids(guest.Value, path, "adm"), count);
+                Unread(guest.Value, path);
             }
+            Unread(expect, "$.expect");
+            Unread(root, "$");
             return new Scenario(file, name, mode, config, permissions, mdevs, steps, expectations) { Ignored = _ignored };
         }
 
@@ -106,9 +99,10 @@ public static class ScenarioReader
         ScenarioMdev Mdev(JsonElement item, string path)
         {
             Expect(item, path, JsonValueKind.Object);
-            Known(item, path, "name", "adapters", "domains", "controlDomains", "guest");
-            return new ScenarioMdev(RequiredString(item, path, "name"), OptionalIds(item, path, "adapters"),
+            var mdev = new ScenarioMdev(RequiredString(item, path, "name"), OptionalIds(item, path, "adapters"),
                 OptionalIds(item, path, "domains"), OptionalIds(item, path, "controlDomains"), OptionalString(item, path, "guest"));
+            Unread(item, path);
+            return mdev;
         }
 
         ScenarioStep Step(JsonElement item, string path, int index)
@@ -117,14 +111,13 @@ public static class ScenarioReader
             var opName = RequiredString(item, path, "op");
             if (!Ops.TryGetValue(opName, out var op))
                 throw Fault($"{path}.op", $"unknown op '{opName}' (one of {string.Join(", ", Ops.Keys)})");
-            Known(item, path, ["op", "expectError", .. StepFields[op]]);
             MatrixErrorKind? expectError = null;
             if (OptionalString(item, path, "expectError") is { } kindName)
                 expectError = MatrixException.TryParseKind(kindName, out var kind)
                     ? kind
                     : throw Fault($"{path}.expectError", $"unknown error kind '{kindName}'");
             var step = new ScenarioStep(index, op, opName) { ExpectError = expectError };
-            return op switch
+            var read = op switch
             {
                 StepOp.Config or StepOp.ConfigChanged => step with
                 {
@@ -140,6 +133,8 @@ public static class ScenarioReader
                 },
                 _ => step with { Mdev = RequiredString(item, path, "mdev"), Id = Id(item, path) },
             };
+            Unread(item, path);
+            return read;
         }
 
         Apqn Apqn(JsonElement item, string path)
@@ -151,7 +146,7 @@ public static class ScenarioReader
         /// <summary>A number is taken as its decimal text; a string as written to sysfs.</summary>
         string Id(JsonElement item, string path)
         {
-            if (!item.TryGetProperty("id", out var id)) throw Fault(path, "missing 'id'");
+            if (!Field(item, path, "id", out var id)) throw Fault(path, "missing 'id'");
             return id.ValueKind switch
             {
                 JsonValueKind.Number => id.GetRawText(),
@@ -162,7 +157,7 @@ public static class ScenarioReader
 
         int MaxId(JsonElement host, string name)
         {
-            if (!host.TryGetProperty(name, out var value)) return 255;
+            if (!Field(host, "$.host", name, out var value)) return 255;
             if (value.ValueKind != JsonValueKind.Number || !value.TryGetInt32(out var max) || max is < 0 or > 255)
                 throw Fault($"$.host.{name}", "must be a whole number from 0 to 255");
             return max;
@@ -170,7 +165,7 @@ public static class ScenarioReader
 
         IEnumerable<(JsonElement Element, string Path)> Items(JsonElement root, string name, bool required)
         {
-            if (!root.TryGetProperty(name, out var array))
+            if (!Field(root, "$", name, out var array))
                 return required ? throw Fault("$", $"missing '{name}'") : [];
             Expect(array, $"$.{name}", JsonValueKind.Array);
             return array.EnumerateArray().Select((e, i) => (e, $"$.{name}[{i}]")).ToList();
@@ -178,7 +173,7 @@ public static class ScenarioReader
 
         Bitmap256 Ids(JsonElement item, string path, string name)
         {
-            if (!item.TryGetProperty(name, out _)) throw Fault(path, $"missing '{name}'");
+            if (!Field(item, path, name, out _)) throw Fault(path, $"missing '{name}'");
             return OptionalIds(item, path, name);
         }
 
@@ -194,13 +189,13 @@ public static class ScenarioReader
 
         string? OptionalString(JsonElement item, string path, string name)
         {
-            if (!item.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null) return null;
+            if (!Field(item, path, name, out var value) || value.ValueKind == JsonValueKind.Null) return null;
             return value.ValueKind == JsonValueKind.String ? value.GetString() : throw Fault($"{path}.{name}", "must be a string");
         }
 
         JsonElement Required(JsonElement item, string path, string name, JsonValueKind kind)
         {
-            if (!item.TryGetProperty(name, out var value)) throw Fault(path, $"missing '{name}'");
+            if (!Field(item, path, name, out var value)) throw Fault(path, $"missing '{name}'");
             Expect(value, $"{path}.{name}", kind);
             return value;
         }
@@ -210,8 +205,16 @@ public static class ScenarioReader
             if (element.ValueKind != kind) throw Fault(path, $"must be {kind.ToString().ToLowerInvariant()}, not {element.ValueKind.ToString().ToLowerInvariant()}");
         }
 
-        void Known(JsonElement item, string path, params string[] fields) =>
-            _ignored.AddRange(item.EnumerateObject().Where(p => !fields.Contains(p.Name, StringComparer.Ordinal)).Select(p => $"{path}.{p.Name}"));
+        /// <summary>Reads field <paramref name="name"/> of the object at <paramref name="path"/>, noting that the format has it.</summary>
+        bool Field(JsonElement item, string path, string name, out JsonElement value)
+        {
+            _asked.Add($"{path}.{name}");
+            return item.TryGetProperty(name, out value);
+        }
+
+        /// <summary>Names the fields of the object at <paramref name="path"/>, once read, that nothing asked for.</summary>
+        void Unread(JsonElement item, string path) =>
+            _ignored.AddRange(item.EnumerateObject().Select(p => $"{path}.{p.Name}").Where(field => !_asked.Contains(field)));
 
         ScenarioFormatException Fault(string path, string reason) => new(file, path, reason);
     }
