@@ -5,8 +5,11 @@ using System.Text.Json;
 using Apmatrix.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace Apmatrix.Services.Tests.Hosting;
 
@@ -20,6 +23,7 @@ public sealed class RequestLimitsTests : IAsyncLifetime
     readonly TaskCompletionSource<CancellationToken> _entered = new(TaskCreationOptions.RunContinuationsAsynchronously);
     readonly TaskCompletionSource<bool> _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
     readonly TaskCompletionSource<CancellationToken> _clientSide = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    readonly SemaphoreSlim _entries = new(0);
     WebApplication _app = null!;
     HttpClient _http = null!;
 
@@ -49,6 +53,7 @@ public sealed class RequestLimitsTests : IAsyncLifetime
         host.MapPost("/held", async (CancellationToken ct) =>
         {
             _entered.TrySetResult(ct);
+            _entries.Release();
             await _release.Task;
             _finished.TrySetResult(ct.IsCancellationRequested);
             return TypedResults.NoContent();
@@ -89,13 +94,31 @@ public sealed class RequestLimitsTests : IAsyncLifetime
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call);
     }
 
+    /// <summary>Until <paramref name="count"/> more held requests are inside their endpoint.</summary>
+    async Task EnteredAsync(int count)
+    {
+        for (var i = 0; i < count; i++) Assert.True(await _entries.WaitAsync(Patience), $"{i} of {count} requests got in");
+    }
+
+    /// <summary>Until a request naming <paramref name="host"/> waits in the service's limiter, for the host or in all.</summary>
+    async Task WaitingAsync(string host)
+    {
+        var limiter = _app.Services.GetRequiredService<IOptions<RateLimiterOptions>>().Value.GlobalLimiter!;
+        var probe = new DefaultHttpContext { Request = { Path = $"/hosts/{host}", RouteValues = { ["host"] = host } } };
+        for (var waited = TimeSpan.Zero; limiter.GetStatistics(probe)?.CurrentQueuedCount is not > 0; waited += TimeSpan.FromMilliseconds(10))
+        {
+            Assert.True(waited < Patience, $"no request for {host} waits");
+            await Task.Delay(10);
+        }
+    }
+
     [Fact]
     public async Task A_host_flooded_past_its_queue_is_told_to_come_back_and_another_host_is_still_answered()
     {
         var held = new[] { SendAsync(HttpMethod.Post, "/hosts/h1/held"), SendAsync(HttpMethod.Post, "/hosts/h1/held") };
-        await _entered.Task.WaitAsync(Patience);
+        await EnteredAsync(2);
         var waiting = SendAsync(HttpMethod.Post, "/hosts/h1/held");
-        await Task.Delay(100);
+        await WaitingAsync("h1");
 
         using var refused = await SendAsync(HttpMethod.Post, "/hosts/h1/held").WaitAsync(Patience);
         using var other = await SendAsync(HttpMethod.Get, "/hosts/h2").WaitAsync(Patience);
@@ -116,11 +139,10 @@ public sealed class RequestLimitsTests : IAsyncLifetime
     public async Task Requests_over_all_hosts_wait_for_the_service_s_own_limit()
     {
         var held = new[] { SendAsync(HttpMethod.Post, "/hosts/h1/held"), SendAsync(HttpMethod.Post, "/hosts/h2/held"), SendAsync(HttpMethod.Post, "/hosts/h3/held") };
-        await _entered.Task.WaitAsync(Patience);
-        await Task.Delay(100);
+        await EnteredAsync(3);
 
         var waiting = SendAsync(HttpMethod.Get, "/hosts/h4");
-        await Task.Delay(100);
+        await WaitingAsync("h4");
 
         Assert.False(waiting.IsCompleted);
         _release.SetResult();
