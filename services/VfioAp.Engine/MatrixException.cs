@@ -26,7 +26,8 @@ public sealed class MatrixException(MatrixErrorKind kind, string message) : Exce
         MatrixErrorKind.Busy => "busy",
         MatrixErrorKind.NotFound => "not-found",
         MatrixErrorKind.Exists => "exists",
-        _ => "not-permitted",
+        MatrixErrorKind.NotPermitted => "not-permitted",
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "a refusal kind without a name"),
     };
 
     public static bool TryParseKind(string name, out MatrixErrorKind kind)

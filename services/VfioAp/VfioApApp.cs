@@ -13,6 +13,20 @@ namespace Apmatrix.VfioAp;
 
 public static class VfioApApp
 {
+    /// <summary>The engine's refusals by kind, and what VfioAp's own checks refuse; an engine kind missing here would be a 500.</summary>
+    public static void AddRefusals(Refusals refusals) => refusals
+        .Add<MatrixException>(e => e.Kind == MatrixErrorKind.Invalid, StatusCodes.Status400BadRequest, "invalid", "Invalid input")
+        .Add<MatrixException>(e => e.Kind == MatrixErrorKind.OutOfRange, StatusCodes.Status400BadRequest, "out-of-range", "Out of range")
+        .Add<MatrixException>(e => e.Kind == MatrixErrorKind.NotFound, StatusCodes.Status404NotFound, "not-found", "Not found")
+        .Add<MatrixException>(e => e.Kind == MatrixErrorKind.InUse, StatusCodes.Status409Conflict, "in-use", "In use")
+        .Add<MatrixException>(e => e.Kind == MatrixErrorKind.Reserved, StatusCodes.Status409Conflict, "reserved", "Reserved for the host's default drivers")
+        .Add<MatrixException>(e => e.Kind == MatrixErrorKind.Busy, StatusCodes.Status409Conflict, "busy", "Busy")
+        .Add<MatrixException>(e => e.Kind == MatrixErrorKind.NotPermitted, StatusCodes.Status409Conflict, "not-permitted", "Not permitted")
+        .Add<MatrixException>(e => e.Kind == MatrixErrorKind.Exists, StatusCodes.Status409Conflict, "exists", "Exists already")
+        .Add<ApBusUnavailableException>(StatusCodes.Status503ServiceUnavailable, "unavailable", "ApBus unavailable")
+        .Add<MatrixChangedException>(StatusCodes.Status409Conflict, "changed", "Changed since read")
+        .WithFields<MatrixException>(e => [new("apqn", e.Apqn), new("mdev", e.Mdev), new("reservedBy", e.ReservedBy)]);
+
     /// <summary>Wires the whole service; <paramref name="configure"/> runs before anything reads configuration.</summary>
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
@@ -20,18 +34,7 @@ public static class VfioApApp
 
         var services = builder.Services;
         var configuration = builder.Configuration;
-        services.AddRefusals(refusals => refusals
-            .Add<MatrixException>(e => e.Kind == MatrixErrorKind.Invalid, StatusCodes.Status400BadRequest, "invalid", "Invalid input")
-            .Add<MatrixException>(e => e.Kind == MatrixErrorKind.OutOfRange, StatusCodes.Status400BadRequest, "out-of-range", "Out of range")
-            .Add<MatrixException>(e => e.Kind == MatrixErrorKind.NotFound, StatusCodes.Status404NotFound, "not-found", "Not found")
-            .Add<MatrixException>(e => e.Kind == MatrixErrorKind.InUse, StatusCodes.Status409Conflict, "in-use", "In use")
-            .Add<MatrixException>(e => e.Kind == MatrixErrorKind.Reserved, StatusCodes.Status409Conflict, "reserved", "Reserved for the host's default drivers")
-            .Add<MatrixException>(e => e.Kind == MatrixErrorKind.Busy, StatusCodes.Status409Conflict, "busy", "Busy")
-            .Add<MatrixException>(e => e.Kind == MatrixErrorKind.NotPermitted, StatusCodes.Status409Conflict, "not-permitted", "Not permitted")
-            .Add<MatrixException>(e => e.Kind == MatrixErrorKind.Exists, StatusCodes.Status409Conflict, "exists", "Exists already")
-            .Add<ApBusUnavailableException>(StatusCodes.Status503ServiceUnavailable, "unavailable", "ApBus unavailable")
-            .Add<MatrixChangedException>(StatusCodes.Status409Conflict, "changed", "Changed since read")
-            .WithFields<MatrixException>(e => [new("apqn", e.Apqn), new("mdev", e.Mdev), new("reservedBy", e.ReservedBy)]));
+        services.AddRefusals(AddRefusals);
         services.AddApmatrixDatabase<VfioApDbContext>(configuration, "vfioap");
         services.AddOptions<BusEventBatchSettings>().Bind(configuration.GetSection(BusEventBatchSettings.Section))
             .Validate(o => o.Lanes is > 0 and <= HostLanes.MaxCount, $"BusEvents:Lanes must be from 1 to {HostLanes.MaxCount}")

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Options;
 
 namespace Apmatrix.Hosting;
 
-/// <summary>Fails the start (fail closed) when no client is configured, or a client's hash or role does not read or its key is empty.</summary>
+/// <summary>Fails the start (fail closed) when no client is configured, a client's hash or role does not read or its key is empty, or two clients share a key.</summary>
 public sealed class ApiKeyOptionsValidation : IValidateOptions<ApiKeyOptions>
 {
     static readonly string EmptyKey = ApiKeys.Sha256Hex("");
@@ -24,6 +24,9 @@ public sealed class ApiKeyOptionsValidation : IValidateOptions<ApiKeyOptions>
             if (!ApiRoles.All.Contains(entry.Role))
                 failures.Add($"Auth:Clients:{client}:Role must be {string.Join(", ", ApiRoles.All)}");
         }
+        // One key, two clients: which name and role a request gets would depend on the order the settings were read in.
+        foreach (var shared in options.Clients.GroupBy(c => c.Value.KeySha256, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1))
+            failures.Add($"Auth:Clients:{string.Join(", :", shared.Select(c => c.Key).Order(StringComparer.Ordinal))} have the same KeySha256: give each client a key of its own");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

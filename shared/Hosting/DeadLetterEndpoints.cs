@@ -63,8 +63,7 @@ public static class DeadLetterEndpoints
         DeadLetterQueues queues, DeadLetterBroker broker, CancellationToken cancellationToken)
     {
         var errors = new RequestErrors();
-        var shown = count is null ? DefaultShown
-            : Count(errors, "count", int.TryParse(count, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : null, count, MaxShown);
+        var shown = count is null ? DefaultShown : errors.Number("count", count, 1, MaxShown) ?? 0;
         if (errors.Any) return errors.Problem();
         if (NotOurs(queues, queue) is { } notFound) return notFound;
         var (messages, oldest) = await broker.PeekAsync(queue, shown, cancellationToken);
@@ -75,19 +74,11 @@ public static class DeadLetterEndpoints
         DeadLetterRedriveRequest? request, DeadLetterQueues queues, DeadLetterBroker broker, CancellationToken cancellationToken)
     {
         var errors = new RequestErrors();
-        var limit = request?.Count is { } count ? Count(errors, "count", count, count.ToString(CultureInfo.InvariantCulture), MaxRedriven) : (int?)null;
+        var limit = request?.Count is { } count ? errors.Number("count", count.ToString(CultureInfo.InvariantCulture), 1, MaxRedriven) : null;
         if (errors.Any) return errors.Problem();
         if (NotOurs(queues, queue) is { } notFound) return notFound;
         var (moved, remaining) = await broker.RedriveAsync(queue, limit, cancellationToken);
         return TypedResults.Ok(new DeadLetterRedriveView(queue, moved, remaining));
-    }
-
-    /// <summary>A count of messages, <paramref name="value"/> as read from <paramref name="text"/> (null: not a number).</summary>
-    static int Count(RequestErrors errors, string field, int? value, string text, int max)
-    {
-        if (value is { } n && n >= 1 && n <= max) return n;
-        errors.Add(field, $"{InputText.Quote(text)} is not a whole number from 1 to {max}");
-        return 0;
     }
 
     static ProblemHttpResult? NotOurs(DeadLetterQueues queues, string queue) => queues.Owns(queue)

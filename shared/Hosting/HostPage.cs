@@ -14,9 +14,7 @@ public static class HostPaging
     /// <summary>Reads <c>after</c> (a host name) and <c>limit</c> (1 to <see cref="HostPage.MaxLimit"/>).</summary>
     public static HostPage Page(this RequestErrors errors, string? after, string? limit)
     {
-        var count = HostPage.DefaultLimit;
-        if (limit is not null && (!int.TryParse(limit, out count) || count is < 1 or > HostPage.MaxLimit))
-            errors.Add("limit", $"limit must be a number from 1 to {HostPage.MaxLimit}");
+        var count = limit is null ? HostPage.DefaultLimit : errors.Number("limit", limit, 1, HostPage.MaxLimit) ?? HostPage.DefaultLimit;
         if (after is not null) errors.Name("after", after, "host");
         return new HostPage(after, count);
     }

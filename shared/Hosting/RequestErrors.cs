@@ -1,3 +1,4 @@
+using System.Globalization;
 using Apmatrix.ApModel;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -14,7 +15,33 @@ public sealed class RequestErrors
 
     public bool Any => _errors.Count > 0;
 
-    public void Add(string field, string message) => _errors[field] = [message];
+    /// <summary>Another thing wrong with <paramref name="field"/>: each is named, none replaces an earlier one.</summary>
+    public void Add(string field, string message) =>
+        _errors[field] = !_errors.TryGetValue(field, out var earlier) ? [message] : earlier.Contains(message) ? earlier : [.. earlier, message];
+
+    /// <summary>
+    /// A whole number from <paramref name="min"/> to <paramref name="max"/> written in plain digits (no sign, space or
+    /// separator), as every count in a query or body is read; null, and the field named, when it is not one.
+    /// </summary>
+    public int? Number(string field, string text, int min, int max)
+    {
+        if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= min && n <= max) return n;
+        Add(field, $"{InputText.Quote(text)} is not a whole number from {min} to {max}");
+        return null;
+    }
+
+    /// <summary>An id set as a range list (<c>4-5,9</c>) or sysfs hex (<c>0x0c</c>); absent is an error unless optional (then empty).</summary>
+    public Bitmap256 Ids(string field, string? text, bool optional = false)
+    {
+        if (text is null)
+        {
+            if (!optional) Add(field, "is required (a range list like \"4-5,9\" or sysfs hex like \"0x0c\"; \"\" is the empty set)");
+            return Bitmap256.Empty;
+        }
+        if (Bitmap256.TryParse(text, out var ids, out var error)) return ids;
+        Add(field, error);
+        return Bitmap256.Empty;
+    }
 
     /// <summary>A required host, mdev or guest name (<paramref name="what"/>) under the one rule, <see cref="Names"/>.</summary>
     public string Name(string field, string? text, string what)

@@ -6,7 +6,8 @@ namespace Apmatrix.Hosting;
 
 /// <summary>
 /// How a service's Program runs it: a setting it cannot use stops it with one line naming the setting and exit code 1,
-/// not a stack trace and an abort; a stop asked for while it starts (waiting for its database or broker) exits 0.
+/// not a stack trace and an abort; a fault once it runs gives that line and the trace; a stop asked for while it starts
+/// (waiting for its database or broker) exits 0.
 /// </summary>
 public static class ServiceRun
 {
@@ -38,7 +39,8 @@ public static class ServiceRun
         }
         catch (Exception e)
         {
-            await error.WriteLineAsync($"{ServiceName()}: stopped: {Describe(e)}");
+            // Settings were checked before the start: what ends a running service is a fault, and its trace finds it.
+            await error.WriteLineAsync($"{ServiceName()}: stopped: {Describe(e)}{Environment.NewLine}{e}");
             return 1;
         }
     }

@@ -166,6 +166,22 @@ public sealed class ApctlServiceAnswerTests
     }
 
     [Fact]
+    public async Task Should_send_again_a_change_that_lost_a_race_at_the_database_and_not_a_refusal()
+    {
+        var raced = 2;
+        using var service = new FakeService((_, _, _) => Interlocked.Decrement(ref raced) >= 0
+            ? (409, """{"kind": "contention", "title": "Changed concurrently", "status": 409}""")
+            : (409, """{"kind": "busy", "title": "Busy", "status": 409, "detail": "mdev m1 is held by guest g1"}"""));
+
+        var (code, _, error) = await RunAsync(service, "mdev", "remove", "h", "m1");
+
+        Assert.Equal(ExitCodes.Refused, code);
+        Assert.Equal(2, error.Split('\n').Count(l => l.Contains("answered 409 (Changed concurrently); asking again in 0.2 s")));
+        Assert.Contains("busy: mdev m1 is held by guest g1", error);
+        Assert.Equal(3, service.Requests.Count);
+    }
+
+    [Fact]
     public async Task Should_give_up_on_a_service_that_stays_unavailable_past_the_retry_time()
     {
         using var service = new FakeService((_, _, _) => (503, """{"kind": "unavailable", "title": "The service is starting", "status": 503}"""),

@@ -7,19 +7,6 @@ namespace Apmatrix.ApBus.Http;
 /// <summary>The fields of ApBus requests, read into <see cref="RequestErrors"/>: each returns a value to go on with even when it records an error.</summary>
 public static class ApBusRequestRules
 {
-    /// <summary>An id set as a range list (<c>4-5,9</c>) or sysfs hex (<c>0x0c</c>); absent is an error unless optional (then empty).</summary>
-    public static Bitmap256 Ids(this RequestErrors errors, string field, string? text, bool optional = false)
-    {
-        if (text is null)
-        {
-            if (!optional) errors.Add(field, "is required (a range list like \"4-5,9\" or sysfs hex like \"0x0c\"; \"\" is the empty set)");
-            return Bitmap256.Empty;
-        }
-        if (Bitmap256.TryParse(text, out var ids, out var error)) return ids;
-        errors.Add(field, error);
-        return Bitmap256.Empty;
-    }
-
     /// <summary>A host's highest adapter or domain id: 0..255, 255 when absent.</summary>
     public static int MaxId(this RequestErrors errors, string field, int? value)
     {

@@ -32,7 +32,8 @@ public sealed class VfioApClient(HttpClient http, ILogger<VfioApClient> log)
         {
             if (response.IsSuccessStatusCode) return;
             var problem = await ReadProblemAsync(response, cancellationToken);
-            if (response.StatusCode != HttpStatusCode.Conflict)
+            // Only a veto is the operator's answer; any other 409 (a change that lost a race at VfioAp's database) is asked again.
+            if (response.StatusCode != HttpStatusCode.Conflict || !IsVeto(problem))
                 throw new ApBusException(ApBusErrorKind.Unavailable,
                     $"VfioAp answered the mask check with {(int)response.StatusCode}{(problem?.Detail is { } why ? $": {why}" : "")}");
             var holder = problem?.Extensions.Where(e => e.Key is "apqn" or "mdev" or "reservedBy").ToDictionary(e => e.Key, e => e.Value);
@@ -86,6 +87,9 @@ public sealed class VfioApClient(HttpClient http, ILogger<VfioApClient> log)
     }
 
     sealed record Applied(string Host, long LastSequence);
+
+    static bool IsVeto(ProblemDetails? problem) =>
+        problem is not null && problem.Extensions.TryGetValue("kind", out var kind) && kind?.ToString() == "busy";
 
     static async Task<ProblemDetails?> ReadProblemAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {

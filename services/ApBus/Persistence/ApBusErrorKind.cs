@@ -6,7 +6,7 @@ public enum ApBusErrorKind
     NotFound,
     /// <summary>An APQN above the host's maximum ids.</summary>
     OutOfRange,
-    /// <summary>The host or queue device exists already.</summary>
+    /// <summary>The host is defined already.</summary>
     Exists,
     /// <summary>VfioAp vetoed a mask change.</summary>
     Busy,

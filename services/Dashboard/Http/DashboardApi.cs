@@ -34,6 +34,8 @@ public static class DashboardApi
         if (errors.Any) return errors.Problem();
         var busTask = apBus.HostsAsync(page.After, page.Limit, ct);
         var appliedTask = vfioAp.HostsAsync(page.After, page.Limit, ct);
+        // Both awaited together: a failure of one leaves the other's observed, not faulting unseen.
+        await Task.WhenAll(busTask, appliedTask);
         var (buses, applied) = (await busTask, await appliedTask);
         var byName = applied.ToDictionary(h => h.Host);
         // The same range of VfioAp, when full, may end before the bus page does (hosts VfioAp has and ApBus not): those are asked one by one.
@@ -58,15 +60,18 @@ public static class DashboardApi
     static async Task<Ok<MatrixPictureView>> ApqnsAsync(string host, ApBusReader apBus, VfioApReader vfioAp, CancellationToken ct)
     {
         var busTask = apBus.HostAsync(host, ct);
-        var states = await vfioAp.ApqnsAsync(host, ct);
-        var bus = await busTask;
+        var statesTask = vfioAp.ApqnsAsync(host, ct);
+        await Task.WhenAll(statesTask, busTask);
+        var (bus, states) = (await busTask, await statesTask);
         return TypedResults.Ok(new MatrixPictureView(states.Host, bus?.LastSequence, states.LastSequence, states.States, states.Cells, states.Mdevs));
     }
 
     static async Task<Ok<List<HostGuestView>>> GuestsAsync(string host, VfioApReader vfioAp, GuestVmReader guestVm, CancellationToken ct)
     {
         var appliedTask = guestVm.GuestsAsync(host, History, ct);
-        var sent = (await vfioAp.GuestsAsync(host, ct)).ToDictionary(g => g.Guest);
+        var sentTask = vfioAp.GuestsAsync(host, ct);
+        await Task.WhenAll(sentTask, appliedTask);
+        var sent = (await sentTask).ToDictionary(g => g.Guest);
         var applied = (await appliedTask).ToDictionary(g => g.Guest);
         var guests = sent.Keys.Union(applied.Keys).Order(StringComparer.Ordinal).Select(name =>
         {

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Apmatrix.ApModel;
 using Apmatrix.GuestVm.Guests;
 using Apmatrix.Hosting;
@@ -36,8 +37,9 @@ public static class GuestVmRequestRules
     {
         if (text is null) return fallback;
         if (text.Equals("all", StringComparison.OrdinalIgnoreCase)) return int.MaxValue;
-        if (int.TryParse(text, out var limit) && limit >= 0) return limit;
-        errors.Add(field, "must be a number of entries or \"all\"");
+        // Plain digits only, as every other count is read (RequestErrors.Number).
+        if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var limit)) return limit;
+        errors.Add(field, $"{InputText.Quote(text)} is not a number of entries or \"all\"");
         return fallback;
     }
 }

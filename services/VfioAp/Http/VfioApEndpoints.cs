@@ -49,7 +49,7 @@ public static class VfioApEndpoints
                 StatusCodes.Status404NotFound);
         host.MapPost("/mask-check", CheckMasksAsync).AllowService("apbus")
             .Describe("CheckMasks", "ApBus asks before it changes the host's apmask or aqmask: 204 reserves the change, 409 vetoes it",
-                StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
+                StatusCodes.Status409Conflict);
         host.MapDelete("/mask-check/{reservation:guid}", ReleaseMasksAsync).AllowService("apbus")
             .Describe("ReleaseMasks", "ApBus releases a mask change it reserved and did not make; releasing one already gone is done too (204), an unknown host is 404",
                 StatusCodes.Status404NotFound);

@@ -21,11 +21,11 @@ public sealed class GuestUpdateRow
     /// <summary>Made by a scan complete, so created_at is when the scan's ScanComplete was applied (the scan-to-guest-applied histogram).</summary>
     public bool ScanCaused { get; init; }
 
-    public static GuestUpdateRow From(string hostId, GuestApcbUpdate update, DateTime now, bool scanCaused = false) => new()
+    /// <summary>A new update's row; the database stamps its created_at and sent_at when it is written.</summary>
+    public static GuestUpdateRow From(string hostId, GuestApcbUpdate update, bool scanCaused = false) => new()
     {
         HostId = hostId, Guest = update.Guest, Version = update.Version, Mdev = update.Mdev,
-        Apm = update.Apcb.Apm, Aqm = update.Apcb.Aqm, Adm = update.Apcb.Adm,
-        CreatedAt = now, SentAt = now, ScanCaused = scanCaused,
+        Apm = update.Apcb.Apm, Aqm = update.Apcb.Aqm, Adm = update.Apcb.Adm, ScanCaused = scanCaused,
     };
 
     public GuestApcb ToCommand() => new(Guest, Version, Apm.ToMsb0Hex(), Aqm.ToMsb0Hex(), Adm.ToMsb0Hex(), Mdev);

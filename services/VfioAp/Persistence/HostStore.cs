@@ -95,7 +95,6 @@ public sealed class HostStore(VfioApDbContext db, OutboxSignal outbox, VfioApMet
     /// <summary>As above, with the caller's own <paramref name="writes"/> sent in the same round trip as the engines' rows.</summary>
     public async Task CommitAsync(IDbContextTransaction transaction, IEnumerable<LockedHost> hosts, WriteBatch writes, CancellationToken cancellationToken)
     {
-        var now = DateTime.UtcNow;
         var written = hosts.Select(host => (Host: host, Changes: host.WriteBack())).ToList();
         foreach (var (host, changes) in written)
         {
@@ -115,7 +114,7 @@ public sealed class HostStore(VfioApDbContext db, OutboxSignal outbox, VfioApMet
         // transaction, and their rows, parameters and messages all at once took VfioAp past 300 MB.
         var updates = new List<GuestUpdateRow>();
         foreach (var (host, changes) in written)
-            foreach (var chunk in changes.Updates.Select((update, i) => GuestUpdateRow.From(changes.HostId, update, now, host.ScanCaused(i)))
+            foreach (var chunk in changes.Updates.Select((update, i) => GuestUpdateRow.From(changes.HostId, update, host.ScanCaused(i)))
                          .Chunk(ApplyApcbs.MaxGuests))
             {
                 updates.AddRange(chunk);
@@ -180,14 +179,15 @@ public sealed class HostStore(VfioApDbContext db, OutboxSignal outbox, VfioApMet
     static void AddGuestUpdates(WriteBatch writes, List<GuestUpdateRow> updates)
     {
         if (updates.Count > 0) writes.Add(
+            // The database's clock: the resender and the acknowledgements compare these with its now().
             "INSERT INTO guest_updates (host_id, guest, version, apm, aqm, adm, mdev, created_at, sent_at, scan_caused) " +
-            "SELECT * FROM unnest(@hosts, @guests, @versions, @apm, @aqm, @adm, @mdevs, @created, @sent, @scan_caused)",
+            "SELECT u.host_id, u.guest, u.version, u.apm, u.aqm, u.adm, u.mdev, statement_timestamp(), statement_timestamp(), u.scan_caused " +
+            "FROM unnest(@hosts, @guests, @versions, @apm, @aqm, @adm, @mdevs, @scan_caused) AS u(host_id, guest, version, apm, aqm, adm, mdev, scan_caused)",
             [
                 Texts("hosts", updates.Select(u => u.HostId)), Texts("guests", updates.Select(u => u.Guest)),
                 Longs("versions", updates.Select(u => u.Version)),
                 Bitmaps("apm", updates.Select(u => u.Apm)), Bitmaps("aqm", updates.Select(u => u.Aqm)), Bitmaps("adm", updates.Select(u => u.Adm)),
-                Texts("mdevs", updates.Select(u => u.Mdev)), Timestamps("created", updates.Select(u => u.CreatedAt)),
-                Timestamps("sent", updates.Select(u => u.SentAt)), Booleans("scan_caused", updates.Select(u => u.ScanCaused)),
+                Texts("mdevs", updates.Select(u => u.Mdev)), Booleans("scan_caused", updates.Select(u => u.ScanCaused)),
             ]);
     }
 

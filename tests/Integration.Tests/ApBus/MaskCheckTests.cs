@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Apmatrix.ApBus;
@@ -45,17 +46,47 @@ public class A_mask_change_of_a_grouped_host(StackFixture stack)
         }
     }
 
+    [Fact]
+    public async Task Should_refuse_as_busy_only_on_a_veto_and_ask_again_later_on_any_other_conflict()
+    {
+        var answer = "contention";
+        await using var vfioAp = await StandInAsync(_ => TypedResults.Problem(statusCode: 409, extensions: new Dictionary<string, object?> { ["kind"] = answer }));
+        var app = await stack.StartOwnAsync(ApBusApp.Build, "apbus", "maskconflict", builder =>
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Services:VfioAp"] = vfioAp.Urls.First() }));
+        try
+        {
+            using var bus = new BusApi(stack.Client(new Uri(app.Urls.First())), BusEvents.NewHost());
+            Assert.Equal(3, await BusApi.LastSequenceAsync(bus.DefineAsync(new { apm = "4-5", aqm = "4-5", adm = "" })));
+
+            Assert.Equal("unavailable", await BusApi.ProblemKindAsync(bus.MasksAsync("5", "4"), HttpStatusCode.ServiceUnavailable));
+            answer = "busy";
+            Assert.Equal("busy", await BusApi.ProblemKindAsync(bus.MasksAsync("5", "4"), HttpStatusCode.Conflict));
+
+            var snapshot = await bus.SnapshotAsync();
+            Assert.Equal(3, snapshot.GetProperty("lastSequence").GetInt64());
+            Assert.Equal("", snapshot.GetProperty("masks").GetProperty("apmask").GetString());
+        }
+        finally
+        {
+            await app.ShutDownAsync();
+        }
+    }
+
     /// <summary>Stands in for VfioAp's veto: allows every mask change and keeps the checks ApBus sent, in their order.</summary>
-    static async Task<WebApplication> AllowingVfioApAsync(ConcurrentQueue<JsonElement> checks)
+    static Task<WebApplication> AllowingVfioApAsync(ConcurrentQueue<JsonElement> checks) => StandInAsync(check =>
+    {
+        checks.Enqueue(check);
+        return TypedResults.NoContent();
+    });
+
+    /// <summary>Stands in for VfioAp's mask check, answering each check with <paramref name="answer"/>.</summary>
+    static async Task<WebApplication> StandInAsync(Func<JsonElement, IResult> answer)
     {
         var builder = WebApplication.CreateBuilder(["--urls", "http://127.0.0.1:0"]);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         var app = builder.Build();
-        app.MapPost("/hosts/{host}/mask-check", async (HttpRequest request) =>
-        {
-            checks.Enqueue(await request.ReadFromJsonAsync<JsonElement>());
-            return TypedResults.NoContent();
-        });
+        app.MapPost("/hosts/{host}/mask-check", async (HttpRequest request) => answer(await request.ReadFromJsonAsync<JsonElement>()));
+        app.MapDelete("/hosts/{host}/mask-check/{reservation}", () => TypedResults.NoContent());
         await app.StartAsync();
         return app;
     }

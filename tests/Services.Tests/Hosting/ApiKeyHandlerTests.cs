@@ -186,6 +186,18 @@ public sealed class ApiKeyHandlerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_service_whose_two_clients_share_a_key_does_not_start()
+    {
+        await using var app = Build(new Dictionary<string, string?>
+        {
+            ["Auth:Clients:alice:KeySha256"] = ApiKeys.Sha256Hex("k"), ["Auth:Clients:alice:Role"] = ApiRoles.Viewer,
+            ["Auth:Clients:bob:KeySha256"] = ApiKeys.Sha256Hex("k").ToUpperInvariant(), ["Auth:Clients:bob:Role"] = ApiRoles.Operator,
+        });
+        var failure = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());
+        Assert.Contains("Auth:Clients:alice, :bob have the same KeySha256", failure.Message);
+    }
+
+    [Fact]
     public async Task A_service_client_sends_its_own_key_and_without_one_the_service_does_not_start()
     {
         var builder = WebApplication.CreateBuilder();

@@ -80,11 +80,13 @@ public sealed class ServiceClient(string service, Uri baseAddress, string? apiKe
                         $"{service}'s address {_http.BaseAddress} answers as {other}: check --{service.ToLowerInvariant()}-url or APMATRIX_{service.ToUpperInvariant()}_URL");
                 var text = await response.Content.ReadAsStringAsync(cancellationToken);
                 if (response.IsSuccessStatusCode) return text;
-                // Starting, stopping, or as busy as it lets itself be: each says when to ask again.
-                if (response.StatusCode is HttpStatusCode.ServiceUnavailable or HttpStatusCode.TooManyRequests
-                    && response.Headers.RetryAfter?.Delta is { } delay && waited + delay <= RetryFor)
+                // Starting, stopping, or as busy as it lets itself be: each says when to ask again. A change that lost a
+                // race at the database did nothing and may be sent again at once.
+                var retryAfter = response.StatusCode is HttpStatusCode.ServiceUnavailable or HttpStatusCode.TooManyRequests ? response.Headers.RetryAfter?.Delta
+                    : IsContention(response.StatusCode, TryProblem(text)) ? ContentionPause : null;
+                if (retryAfter is { } delay && waited + delay <= RetryFor)
                 {
-                    notes?.WriteLine($"apctl: {service} answered {(int)response.StatusCode} ({TryProblem(text)?["title"]?.GetValue<string>() ?? "unavailable"}); asking again in {delay.TotalSeconds:0} s");
+                    notes?.WriteLine($"apctl: {service} answered {(int)response.StatusCode} ({TryProblem(text)?["title"]?.GetValue<string>() ?? "unavailable"}); asking again in {delay.TotalSeconds:0.#} s");
                     waited += delay;
                     await Task.Delay(delay, cancellationToken);
                     continue;
@@ -97,7 +99,7 @@ public sealed class ServiceClient(string service, Uri baseAddress, string? apiKe
     ApctlException Failure(HttpRequestMessage request, HttpStatusCode status, string text)
     {
         var problem = TryProblem(text);
-        var exitCode = (int)status switch
+        var exitCode = IsContention(status, problem) ? ExitCodes.Unavailable : (int)status switch
         {
             400 or 401 or 403 or 405 or 413 or 415 => ExitCodes.BadInput,
             404 or 409 or 422 => ExitCodes.Refused,
@@ -115,6 +117,12 @@ public sealed class ServiceClient(string service, Uri baseAddress, string? apiKe
         };
         return new ApctlException(exitCode, what, problem);
     }
+
+    /// <summary>How long apctl waits before it sends again a change that lost a race at the service's database.</summary>
+    static readonly TimeSpan ContentionPause = TimeSpan.FromMilliseconds(200);
+
+    static bool IsContention(HttpStatusCode status, JsonObject? problem) =>
+        status == HttpStatusCode.Conflict && problem?["kind"]?.GetValue<string>() == "contention";
 
     /// <summary>The problem in one line: its detail, or for a validation problem every field's fault.</summary>
     static string Describe(JsonObject problem)
