@@ -14,6 +14,13 @@ cd "$repo"
 command -v dotnet >/dev/null || { echo "needs the .NET 10 SDK: dotnet on PATH (https://dot.net); the scripts install only the servers" >&2; exit 2; }
 serve=false
 [ "${1:-}" = "--serve" ] && serve=true
+# A stack already on these ports would answer in place of the new one, which knows other keys: refuse before any change.
+for port in 5101 5102 5103 5104; do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    echo "127.0.0.1:$port is in use (a stack of 'scripts/demo.sh --serve' still running?): stop it first (Ctrl-C in its shell); nothing was changed" >&2
+    exit 1
+  fi
+done
 
 scripts/servers.sh up
 # shellcheck disable=SC1091

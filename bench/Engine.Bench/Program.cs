@@ -11,7 +11,18 @@ using System.Text.Json;
 using Apmatrix.ApModel;
 using Apmatrix.Engine;
 
-var iterations = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 20;
+const string Usage = "usage: dotnet run -c Release --project bench/Engine.Bench [-- ROUNDS]   (ROUNDS: a whole number from 1 to 10000, 20 when absent)";
+if (args is ["-h" or "--help"])
+{
+    Console.WriteLine(Usage);
+    return 0;
+}
+if (args.Length > 1 || (args is [var rounds] && !(int.TryParse(rounds, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= 10_000)))
+{
+    Console.Error.WriteLine(Usage);
+    return 2;
+}
+var iterations = args is [var given] ? int.Parse(given, CultureInfo.InvariantCulture) : 20;
 
 var rows = new List<Row>
 {
@@ -42,6 +53,7 @@ var verdict = batched.MedianMs < 10 && batched.BytesPerEvent < 1 && batched.Upda
 Console.WriteLine($"target (batched < 10 ms, aim 2 ms; 0 B/probe; 1 update per guest): {(verdict ? "met" : "MISSED")}" +
                   $" - batched {batched.MedianMs:F2} ms, {batched.MedianMs / rows[3].MedianMs:F1}x the bare-array floor");
 Console.WriteLine(JsonSerializer.Serialize(new { benchmark = "engine-full-scale-scan", iterations, loadAverage = load, rows }));
+return 0;
 
 /// <summary>One line of the report. Times are for the whole scan; bytes are per event.</summary>
 sealed record Row(string Name, int Events, double MedianMs, double MinMs, double BytesPerEvent, double? ColdBytesPerEvent,

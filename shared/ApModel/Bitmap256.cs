@@ -253,7 +253,7 @@ public readonly struct Bitmap256 : IEquatable<Bitmap256>
         id = 0;
         if (text.IsEmpty || text.ContainsAnyExceptInRange('0', '9'))
         {
-            error = part.Contains('-') ? $"{InputText.Quote(part)} is not an id or a range like 4-7" : $"{InputText.Quote(part)} is not a decimal id";
+            error = part.Contains('-') ? $"{InputText.Quote(part)} is not an id or a range like 4-7" : $"{InputText.Quote(part)} is not a decimal id (a set is a range list like 4-5,9, or a sysfs mask like 0x0c)";
             return false;
         }
         if (text.Length > 3 || (id = int.Parse(text)) >= Capacity)

@@ -154,9 +154,15 @@ public static class ServiceDefaults
         var service = app.Environment.ApplicationName[(app.Environment.ApplicationName.LastIndexOf('.') + 1)..];
         app.Use((http, next) =>
         {
-            http.Response.Headers.CacheControl = "no-store";
-            http.Response.Headers.XContentTypeOptions = "nosniff";
-            http.Response.Headers[ServiceHeader.Name] = service;
+            // As the answer starts, unless an endpoint chose its own: the exception handler clears the headers of an answer it rewrites.
+            http.Response.OnStarting(() =>
+            {
+                var headers = http.Response.Headers;
+                headers.CacheControl = headers.CacheControl.Count > 0 ? headers.CacheControl : "no-store";
+                headers.XContentTypeOptions = "nosniff";
+                headers[ServiceHeader.Name] = service;
+                return Task.CompletedTask;
+            });
             return next(http);
         });
         app.UseExceptionHandler();

@@ -141,7 +141,7 @@ public class Bitmap256Tests
 
     [Theory]
     [InlineData("-1", "'-1' is not an id or a range like 4-7")]
-    [InlineData("4,x", "'x' is not a decimal id")]
+    [InlineData("4,x", "'x' is not a decimal id (a set is a range list like 4-5,9, or a sysfs mask like 0x0c)")]
     [InlineData("999999999999", "id 999999999999 is above 255")]
     [InlineData("3-256", "id 256 is above 255")]
     [InlineData("5-4", "range '5-4' runs backwards")]

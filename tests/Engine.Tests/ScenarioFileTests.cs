@@ -115,6 +115,14 @@ public class ScenarioFileTests
     }
 
     [Fact]
+    public void A_file_that_is_not_JSON_is_named_where_it_goes_wrong_counted_from_one()
+    {
+        var fault = Fault("{\n  \"name\": x }");
+
+        Assert.Equal("test.json: line 2, column 11: not valid JSON: 'x' is an invalid start of a value.", fault.Message);
+    }
+
+    [Fact]
     public void Fields_the_format_does_not_define_are_passed_over_and_named()
     {
         var scenario = Read(Minimal.Replace("\"name\": \"m1\"", "\"name\": \"m1\", \"adapter\": \"6\"")

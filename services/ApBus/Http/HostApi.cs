@@ -14,7 +14,7 @@ public static class HostApi
             .Describe("ListBuses", "Lists the hosts' AP buses in name order, a page at a time (after, limit)");
         var host = app.MapGroup("/hosts/{host}").RequireApiRoles().RequireNames().ProducesSharedProblems();
         host.MapPut("", Define)
-            .Describe("DefineBus", "Defines the host's AP bus (configuration within its maximum ids, masks, event form): announces its masks, then runs its first scan",
+            .Describe("DefineBus", "Defines the host's AP bus (configuration within its maximum ids, masks, event form): announces its masks once VfioAp's veto allows them, then runs its first scan",
                 StatusCodes.Status409Conflict);
         host.MapGet("", Get)
             .Describe("GetBus", "Reads the host's AP bus: configuration, masks, queue devices and last sequence", StatusCodes.Status404NotFound);
@@ -41,7 +41,11 @@ public static class HostApi
         return app;
     }
 
-    static async Task<Results<Created<HostChanged>, ValidationProblem>> Define(string host, HostDefinition body, HostStore store,
+    /// <summary>
+    /// A host's first masks go through VfioAp's veto as every later change does: VfioAp may hold mdevs of the host already
+    /// (made before its bus was defined), and none may keep a queue the masks reserve.
+    /// </summary>
+    static async Task<Results<Created<HostChanged>, ValidationProblem>> Define(string host, HostDefinition body, HostStore store, VfioApClient vfioAp,
         CancellationToken cancellationToken)
     {
         var errors = new RequestErrors();
@@ -51,7 +55,10 @@ public static class HostApi
         var form = errors.EventForm("eventForm", body.EventForm);
         if (config.AboveMaxima() is { } above) errors.Add(above.Field, above.Problem);
         if (errors.Any) return errors.Problem();
-        var last = await store.DefineAsync(host, config, permissions, form, cancellationToken);
+        var veto = new MaskVeto(vfioAp, host);
+        var last = await store.DefineAsync(host, config, permissions, form,
+            token => permissions == ApPermissions.None ? Task.CompletedTask : veto.AskAsync(permissions, 0, token), veto.ReleaseIfAskedAsync,
+            cancellationToken);
         return TypedResults.Created($"/hosts/{Uri.EscapeDataString(host)}", new HostChanged(host, last));
     }
 
@@ -146,15 +153,13 @@ public static class HostApi
         var errors = new RequestErrors();
         var next = new ApPermissions(errors.Ids("apmask", body.Apmask), errors.Ids("aqmask", body.Aqmask));
         if (errors.Any) return errors.Problem();
-        var reservation = Guid.CreateVersion7();
-        var asked = false;
+        var veto = new MaskVeto(vfioAp, host);
         var last = await store.ChangeAsync(host, async (bus, recorder, token) =>
         {
             if (bus.Permissions == next) return;
-            asked = true;
-            await vfioAp.ReserveMaskChangeAsync(host, next, recorder.NextSequence - 1, reservation, token);
+            await veto.AskAsync(next, recorder.NextSequence - 1, token);
             bus.SetPermissions(next, recorder);
-        }, cancellationToken, notMade: () => asked ? vfioAp.ReleaseMaskChangeAsync(host, reservation) : Task.CompletedTask);
+        }, cancellationToken, notMade: veto.ReleaseIfAskedAsync);
         return TypedResults.Ok(new HostChanged(host, last));
     }
 

@@ -43,25 +43,37 @@ public sealed class HostStore(ApBusDbContext db, OutboxSignal outbox)
     /// <summary>
     /// A new host's bus starts empty: its masks are announced first, then it scans its initial configuration
     /// (config changed from empty, every probe, scan complete), all in its event form from the first.
+    /// <paramref name="checkMasks"/> runs once the host is known to be new, before anything is written;
+    /// <paramref name="notMade"/> as in <see cref="ChangeAsync"/>.
     /// </summary>
     public async Task<long> DefineAsync(string hostId, ApConfig initial, ApPermissions permissions, BusEventForm form,
-        CancellationToken cancellationToken)
+        Func<CancellationToken, Task> checkMasks, Func<Task> notMade, CancellationToken cancellationToken)
     {
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        // Definitions of one host wait for each other, so a repeat finds the row instead of failing on its key (an error in the log).
-        await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({DefineLockClass}, hashtext({hostId}))", cancellationToken);
-        if (await db.Hosts.AnyAsync(h => h.Id == hostId, cancellationToken)) throw Exists(hostId);
-        var bus = new HostBus(initial with { Apm = Bitmap256.Empty, Aqm = Bitmap256.Empty, Adm = Bitmap256.Empty }, ApPermissions.None);
-        var host = new HostRecord { Id = hostId, EventForm = form };
-        var recorder = host.Recorder();
-        // vfio_ap must know the masks before any probe, or it would let an mdev take a reserved queue.
-        if (permissions != ApPermissions.None) bus.SetPermissions(permissions, recorder);
-        bus.Scan(initial, recorder);
-        host.Save(bus, recorder);
-        db.Hosts.Add(host);
-        await db.SaveChangesAsync(cancellationToken);
-        await CommitAsync(transaction, recorder, cancellationToken);
-        return host.LastSequence;
+        var committing = false;
+        try
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            // Definitions of one host wait for each other, so a repeat finds the row instead of failing on its key (an error in the log).
+            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({DefineLockClass}, hashtext({hostId}))", cancellationToken);
+            if (await db.Hosts.AnyAsync(h => h.Id == hostId, cancellationToken)) throw Exists(hostId);
+            await checkMasks(cancellationToken);
+            var bus = new HostBus(initial with { Apm = Bitmap256.Empty, Aqm = Bitmap256.Empty, Adm = Bitmap256.Empty }, ApPermissions.None);
+            var host = new HostRecord { Id = hostId, EventForm = form };
+            var recorder = host.Recorder();
+            // vfio_ap must know the masks before any probe, or it would let an mdev take a reserved queue.
+            if (permissions != ApPermissions.None) bus.SetPermissions(permissions, recorder);
+            bus.Scan(initial, recorder);
+            host.Save(bus, recorder);
+            db.Hosts.Add(host);
+            await db.SaveChangesAsync(cancellationToken);
+            await CommitAsync(transaction, recorder, cancellationToken, () => committing = true);
+            return host.LastSequence;
+        }
+        catch when (!committing)
+        {
+            await notMade();
+            throw;
+        }
     }
 
     /// <summary>

@@ -178,6 +178,28 @@ public class Hostile_requests(StackFixture stack, ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Should_name_itself_and_forbid_caching_on_a_refusal_an_endpoint_raised()
+    {
+        var host = VfioApi.NewHost();
+        foreach (var (service, name, path) in new[]
+                 {
+                     (stack.ApBus, "ApBus", $"/hosts/{host}"), (stack.VfioAp, "VfioAp", $"/hosts/{host}"),
+                     (stack.GuestVm, "GuestVm", $"/hosts/{host}/guests/g1"),
+                 })
+        {
+            using var http = stack.Client(service);
+
+            using var answer = await http.GetAsync(path);
+
+            Assert.Equal(HttpStatusCode.NotFound, answer.StatusCode);
+            Assert.Equal("not-found", (await answer.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("kind").GetString());
+            Assert.Equal(name, Assert.Single(answer.Headers.GetValues(Apmatrix.Contracts.ServiceHeader.Name)));
+            Assert.True(answer.Headers.CacheControl?.NoStore, $"{name}: Cache-Control {answer.Headers.CacheControl}");
+            Assert.Equal("nosniff", Assert.Single(answer.Headers.GetValues("X-Content-Type-Options")));
+        }
+    }
+
+    [Fact]
     public async Task Should_name_the_whole_path_nothing_takes_down_to_its_last_segment()
     {
         using var vfio = stack.Client(stack.VfioAp);

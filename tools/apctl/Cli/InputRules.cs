@@ -24,9 +24,11 @@ public static class InputRules
         return option;
     }
 
-    /// <summary>An id set as the services read it: a range list (<c>4-5,9</c>) or sysfs hex (<c>0x0c</c>).</summary>
+    /// <summary>An id set as the services read it: a range list (<c>4-5,9</c>) or sysfs hex (<c>0x0c</c>), both forms told in its help.</summary>
     public static Option<T> IdSet<T>(this Option<T> option)
     {
+        // A mask numbers its bits from the left, as sysfs does: 0x10 is id 3, where mdev's --assign-adapter 0x10 is 16.
+        option.Description += ": a range list like 4-5,9, or a sysfs mask like 0x0c (bit 0 leftmost: ids 4-5)";
         option.Validators.Add(result => Check(result, text => Bitmap256.TryParse(text, out _, out var error) ? null : $"{option.Name}: {error}"));
         return option;
     }

@@ -86,7 +86,7 @@ public static class HostCommands
 
     static Command Define(Io io)
     {
-        var apm = new Option<string>("--apm") { Description = "adapters in the configuration (range list 4-5,9 or sysfs hex 0x0c)", DefaultValueFactory = _ => "" }.IdSet();
+        var apm = new Option<string>("--apm") { Description = "adapters in the configuration", DefaultValueFactory = _ => "" }.IdSet();
         var aqm = new Option<string>("--aqm") { Description = "usage domains in the configuration", DefaultValueFactory = _ => "" }.IdSet();
         var adm = new Option<string>("--adm") { Description = "control domains in the configuration", DefaultValueFactory = _ => "" }.IdSet();
         var maxAdapter = new Option<int?>("--max-adapter") { Description = "the host's highest adapter id (255 when absent)" }.Within(0, 255);
