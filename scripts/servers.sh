@@ -648,6 +648,10 @@ main() {
       admin_password
       cmd_compose_secrets
       return ;;
+    -h | --help)
+      echo "usage: $0 up|down|status|cluster-up|cluster-down|definitions [vhost...]|pg-definitions|compose-secrets"
+      echo "The servers are the machine's: another checkout's up gives the roles its own passwords, and down stops them for all."
+      return ;;
     *) die "usage: $0 up|down|status|cluster-up|cluster-down|definitions [vhost...]|pg-definitions|compose-secrets" ;;
   esac
   # Serialize up/down across concurrent runs; -o keeps the lock fd away from the daemons we start.

@@ -166,6 +166,18 @@ public sealed class ApctlServiceAnswerTests
     }
 
     [Fact]
+    public async Task Should_say_which_client_and_role_a_service_refused()
+    {
+        using var service = new FakeService((_, _, _) =>
+            (403, """{"kind": "forbidden", "title": "Forbidden", "status": 403, "detail": "API client 'viewer' (role viewer) may not DELETE this endpoint"}"""));
+
+        var (code, _, error) = await RunAsync(service, "mdev", "remove", "h", "m1");
+
+        Assert.Equal(ExitCodes.BadInput, code);
+        Assert.Contains("does not allow this to the API key's role (API client 'viewer' (role viewer) may not DELETE this endpoint)", error);
+    }
+
+    [Fact]
     public async Task Should_send_again_a_change_that_lost_a_race_at_the_database_and_not_a_refusal()
     {
         var raced = 2;

@@ -114,7 +114,7 @@ public class A_mask_reservation(StackFixture stack)
         Assert.Equal(["lastSequence", "reservation"], await VfioApi.InvalidFieldsAsync(
             raw.PostAsJsonAsync($"{vfio.Host}/mask-check", new { apmask = "4", aqmask = "4", lastSequence = -1 })));
         using var refused = await raw.PostAsJsonAsync($"{vfio.Host}/mask-check", new { apmask = "256", lastSequence = 0, reservation });
-        Assert.Equal("apmask: id 256 is above 255; aqmask: is required",
+        Assert.Equal("apmask: id 256 is above 255; aqmask: is required (a range list like \"4-5,9\" or sysfs hex like \"0x0c\"; \"\" is the empty set)",
             (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString());
     }
 

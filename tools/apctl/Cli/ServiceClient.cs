@@ -109,7 +109,8 @@ public sealed class ServiceClient(string service, Uri baseAddress, string? apiKe
         {
             HttpStatusCode.Unauthorized when apiKey is null => $"{service} wants an API key: none was given (APMATRIX_API_KEY or --api-key-file)",
             HttpStatusCode.Unauthorized => $"{service} does not know the API key (APMATRIX_API_KEY or --api-key-file)",
-            HttpStatusCode.Forbidden => $"{service} does not allow this to the API key's role",
+            HttpStatusCode.Forbidden => $"{service} does not allow this to the API key's role" +
+                                        (problem?["detail"]?.GetValue<string>() is { } who ? $" ({who})" : ""),
             // The service did nothing (starting, stopping, its database away), though its detail speaks of its own retries.
             HttpStatusCode.ServiceUnavailable when problem is not null => $"{Describe(problem)} (nothing was done: run it again once {service} is back)",
             _ when problem is not null => Describe(problem),
