@@ -97,8 +97,9 @@ apctl="dotnet $apctl_dll"
 # The table goes to the terminal; the full result (with every mdev's matrix) to .run/demo.json.
 APMATRIX_API_KEY=$APMATRIX_API_KEY $apctl --output json scenario run --stack demo/adapters-added-batched.json demo/adapters-added-per-queue.json >.run/demo.json
 echo "full result: .run/demo.json; service logs: .run/*.log" >&2
-# The demo's hosts only (this run's and earlier runs'): the database keeps every host it was given.
-APMATRIX_API_KEY=$APMATRIX_API_KEY $apctl host list | awk 'NR == 1 || /^adaptersadded/' >&2
+# This run's hosts (the database keeps every host earlier runs gave it), named in the result.
+hosts=$(grep -o '"host": "[^"]*"' .run/demo.json | cut -d'"' -f4 | paste -sd'|')
+APMATRIX_API_KEY=$APMATRIX_API_KEY $apctl host list | awk -v hosts="^($hosts) " 'NR == 1 || $0 ~ hosts' >&2
 if $serve; then
   echo "services up on 127.0.0.1:5101-5104; in another shell: set -a; source $repo/.run/api-keys.env; set +a; alias apctl='dotnet $repo/$apctl_dll'" >&2
   echo "Ctrl-C stops them" >&2

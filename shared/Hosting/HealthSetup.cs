@@ -21,7 +21,7 @@ public static class HealthSetup
     {
         services.AddOptions<HealthOptions>().Bind(configuration.GetSection(HealthOptions.Section))
             .Validate(o => o.OutboxMaxAge > TimeSpan.Zero && o.StalledHostAfter > TimeSpan.Zero && o.ConsumerMissingAfter > TimeSpan.Zero
-                && o.ConsumerPollEvery > TimeSpan.Zero && o.RepeatedLogEvery >= TimeSpan.Zero, "Health: every interval must be positive")
+                && o.ConsumerPollEvery > TimeSpan.Zero && o.RepeatedLogEvery >= TimeSpan.Zero, "Health: every interval must be positive (RepeatedLogEvery may be 0: every repeat is logged)")
             .ValidateOnStart();
         services.AddSingleton(provider => new LogThrottle(provider.GetRequiredService<IOptions<HealthOptions>>().Value.RepeatedLogEvery));
         services.TryAddSingleton(TimeProvider.System);

@@ -23,7 +23,8 @@ public static class ScenarioReport
         (result.Outcome?.Guests ?? new Dictionary<string, GuestOutcome>()).ToDictionary(
             g => g.Key, g => new GuestOutcomeJson(g.Value.Apcb.Apm.ToRangeList(), g.Value.Apcb.Aqm.ToRangeList(), g.Value.Apcb.Adm.ToRangeList(), g.Value.Updates)),
         (result.Outcome?.Mdevs ?? new Dictionary<string, MdevOutcome>()).ToDictionary(
-            m => m.Key, m => new MdevOutcomeJson(m.Value.Matrix, m.Value.GuestMatrix)));
+            m => m.Key, m => new MdevOutcomeJson(m.Value.Matrix, m.Value.GuestMatrix)),
+        result.Host);
 
     public static string Serialize(IReadOnlyList<ScenarioResult> results) => results.Count == 1
         ? JsonSerializer.Serialize(ToJson(results[0]), Options)

@@ -42,10 +42,11 @@ public static class ScenarioCommand
             foreach (var (scenario, index) in scenarios.Select((s, i) => (s, i + 1)))
             {
                 if (scenarios.Count > 1) await session.Error.WriteLineAsync($"[{index}/{scenarios.Count}] {scenario.File}");
-                await using IScenarioTarget target = onStack ? new StackTarget(session.Endpoints, StackTarget.HostIdFor(scenario), eventForm) : new InProcessTarget();
+                var host = onStack ? StackTarget.HostIdFor(scenario) : null;
+                await using IScenarioTarget target = host is null ? new InProcessTarget() : new StackTarget(session.Endpoints, host, eventForm);
                 try
                 {
-                    results.Add(await ScenarioRunner.RunAsync(scenario, target, ct));
+                    results.Add(await ScenarioRunner.RunAsync(scenario, target, ct) with { Host = host });
                 }
                 catch (HttpRequestException e) when (e.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
                 {

@@ -1,0 +1,41 @@
+using Apmatrix.Hosting;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Apmatrix.Services.Tests.Health;
+
+/// <summary>What the background health runs log: a check failing once the service runs is a warning, one failing while it starts is not.</summary>
+public sealed class HealthLogTests
+{
+    sealed class Lifetime : IHostApplicationLifetime
+    {
+        readonly CancellationTokenSource _started = new();
+        public CancellationToken ApplicationStarted => _started.Token;
+        public CancellationToken ApplicationStopping => CancellationToken.None;
+        public CancellationToken ApplicationStopped => CancellationToken.None;
+        public void Start() => _started.Cancel();
+        public void StopApplication() { }
+    }
+
+    static HealthReport Report(HealthStatus serving) => new(
+        new Dictionary<string, HealthReportEntry> { ["serving"] = new(serving, "starting: waiting for the database", TimeSpan.Zero, null, null) },
+        TimeSpan.Zero);
+
+    [Fact]
+    public async Task Should_warn_of_a_failing_check_only_once_the_service_has_started()
+    {
+        var lifetime = new Lifetime();
+        var log = new ListLogger<HealthLog>();
+        var health = new HealthLog(new LogThrottle(TimeSpan.Zero), new ManualClock(), lifetime, log);
+
+        await health.PublishAsync(Report(HealthStatus.Unhealthy), CancellationToken.None);
+        await health.PublishAsync(Report(HealthStatus.Healthy), CancellationToken.None);
+        lifetime.Start();
+        await health.PublishAsync(Report(HealthStatus.Unhealthy), CancellationToken.None);
+
+        Assert.Equal([LogLevel.Information, LogLevel.Information, LogLevel.Warning], log.Lines.Select(l => l.Level));
+        Assert.Contains("health check serving is Unhealthy: starting: waiting for the database", log.Lines[0].Text);
+        Assert.Contains("health check serving is healthy again", log.Lines[1].Text);
+    }
+}
