@@ -28,6 +28,7 @@ public sealed class ApctlServiceAnswerTests
             Assert.Single(error.TrimEnd().Split('\n')));
         Assert.Equal(ExitCodes.Unavailable, jsonCode);
         Assert.Equal(ExitCodes.Unavailable, JsonNode.Parse(json)!["error"]!["exitCode"]!.GetValue<int>());
+        Assert.Equal("unavailable", JsonNode.Parse(json)!["error"]!["kind"]!.GetValue<string>());
     }
 
     [Fact]
@@ -53,6 +54,7 @@ public sealed class ApctlServiceAnswerTests
         Assert.StartsWith("apctl: GuestVm at http://127.0.0.1:1/ is unreachable: ", error);
         Assert.Equal(ExitCodes.Unavailable, jsonCode);
         Assert.Equal(ExitCodes.Unavailable, JsonNode.Parse(json)!["error"]!["exitCode"]!.GetValue<int>());
+        Assert.Equal("unavailable", JsonNode.Parse(json)!["error"]!["kind"]!.GetValue<string>());
     }
 
     [Theory]

@@ -107,6 +107,7 @@ public sealed class ApctlUsageTests
 
         Assert.Equal(ExitCodes.BadInput, code);
         Assert.Equal(ExitCodes.BadInput, System.Text.Json.Nodes.JsonNode.Parse(output)!["error"]!["exitCode"]!.GetValue<int>());
+        Assert.Equal("invalid", System.Text.Json.Nodes.JsonNode.Parse(output)!["error"]!["kind"]!.GetValue<string>());
         Assert.Empty(error);
     }
 

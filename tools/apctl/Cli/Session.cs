@@ -59,6 +59,8 @@ public sealed class Session(Globals globals, TextWriter output, TextWriter error
         if (json)
         {
             var problem = failure.Problem?.DeepClone().AsObject() ?? new JsonObject();
+            // A failure apctl met itself has a kind too, from its exit code, so every error reads the same way.
+            problem["kind"] ??= failure.ExitCode switch { ExitCodes.BadInput => "invalid", ExitCodes.Unavailable => "unavailable", _ => "refused" };
             problem["message"] = failure.Message;
             problem["exitCode"] = failure.ExitCode;
             output.WriteLine(new JsonObject { ["error"] = problem }.ToJsonString(Indented));
