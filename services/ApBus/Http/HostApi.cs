@@ -14,7 +14,7 @@ public static class HostApi
             .Describe("ListBuses", "Lists the hosts' AP buses in name order, a page at a time (after, limit)");
         var host = app.MapGroup("/hosts/{host}").RequireApiRoles().RequireNames().ProducesSharedProblems();
         host.MapPut("", Define)
-            .Describe("DefineBus", "Defines the host's AP bus (configuration within its maximum ids, masks, event form): announces its masks once VfioAp's veto allows them, then runs its first scan",
+            .Describe("DefineBus", "Defines the host's AP bus (configuration within its maximum ids, masks, event form): announces its masks once VfioAp's veto allows them, then runs its first scan; the same definition again changes nothing (200), another is 409",
                 StatusCodes.Status409Conflict);
         host.MapGet("", Get)
             .Describe("GetBus", "Reads the host's AP bus: configuration, masks, queue devices and last sequence", StatusCodes.Status404NotFound);
@@ -45,7 +45,7 @@ public static class HostApi
     /// A host's first masks go through VfioAp's veto as every later change does: VfioAp may hold mdevs of the host already
     /// (made before its bus was defined), and none may keep a queue the masks reserve.
     /// </summary>
-    static async Task<Results<Created<HostChanged>, ValidationProblem>> Define(string host, HostDefinition body, HostStore store, VfioApClient vfioAp,
+    static async Task<Results<Created<HostChanged>, Ok<HostChanged>, ValidationProblem>> Define(string host, HostDefinition body, HostStore store, VfioApClient vfioAp,
         CancellationToken cancellationToken)
     {
         var errors = new RequestErrors();
@@ -56,10 +56,12 @@ public static class HostApi
         if (config.AboveMaxima() is { } above) errors.Add(above.Field, above.Problem);
         if (errors.Any) return errors.Problem();
         var veto = new MaskVeto(vfioAp, host);
-        var last = await store.DefineAsync(host, config, permissions, form,
+        var (last, created) = await store.DefineAsync(host, config, permissions, form,
             token => permissions == ApPermissions.None ? Task.CompletedTask : veto.AskAsync(permissions, 0, token), veto.ReleaseIfAskedAsync,
             cancellationToken);
-        return TypedResults.Created($"/hosts/{Uri.EscapeDataString(host)}", new HostChanged(host, last));
+        return created
+            ? TypedResults.Created($"/hosts/{Uri.EscapeDataString(host)}", new HostChanged(host, last))
+            : TypedResults.Ok(new HostChanged(host, last));
     }
 
     static async Task<Results<Ok<List<HostBusView>>, ValidationProblem>> List(string? after, string? limit, HostStore store,

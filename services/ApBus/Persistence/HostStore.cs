@@ -44,9 +44,10 @@ public sealed class HostStore(ApBusDbContext db, OutboxSignal outbox)
     /// A new host's bus starts empty: its masks are announced first, then it scans its initial configuration
     /// (config changed from empty, every probe, scan complete), all in its event form from the first.
     /// <paramref name="checkMasks"/> runs once the host is known to be new, before anything is written;
-    /// <paramref name="notMade"/> as in <see cref="ChangeAsync"/>.
+    /// <paramref name="notMade"/> as in <see cref="ChangeAsync"/>. A host that stands as this definition makes it (a client
+    /// asking again after a lost answer) is left as it is, not created; any other host of that name is refused.
     /// </summary>
-    public async Task<long> DefineAsync(string hostId, ApConfig initial, ApPermissions permissions, BusEventForm form,
+    public async Task<(long LastSequence, bool Created)> DefineAsync(string hostId, ApConfig initial, ApPermissions permissions, BusEventForm form,
         Func<CancellationToken, Task> checkMasks, Func<Task> notMade, CancellationToken cancellationToken)
     {
         var committing = false;
@@ -55,7 +56,11 @@ public sealed class HostStore(ApBusDbContext db, OutboxSignal outbox)
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
             // Definitions of one host wait for each other, so a repeat finds the row instead of failing on its key (an error in the log).
             await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({DefineLockClass}, hashtext({hostId}))", cancellationToken);
-            if (await db.Hosts.AnyAsync(h => h.Id == hostId, cancellationToken)) throw Exists(hostId);
+            if (await db.Hosts.AsNoTracking().SingleOrDefaultAsync(h => h.Id == hostId, cancellationToken) is { } existing)
+                return existing.Config == initial && existing.Permissions == permissions && existing.EventForm == form && existing.OpenScanId is null
+                    ? (existing.LastSequence, false)
+                    : throw new ApBusException(ApBusErrorKind.Exists, $"host {hostId} is defined already, and not as this request defines it " +
+                        $"(configuration, masks or event form): PUT /hosts/{hostId}/config and /masks change it");
             await checkMasks(cancellationToken);
             var bus = new HostBus(initial with { Apm = Bitmap256.Empty, Aqm = Bitmap256.Empty, Adm = Bitmap256.Empty }, ApPermissions.None);
             var host = new HostRecord { Id = hostId, EventForm = form };
@@ -67,7 +72,7 @@ public sealed class HostStore(ApBusDbContext db, OutboxSignal outbox)
             db.Hosts.Add(host);
             await db.SaveChangesAsync(cancellationToken);
             await CommitAsync(transaction, recorder, cancellationToken, () => committing = true);
-            return host.LastSequence;
+            return (host.LastSequence, true);
         }
         catch when (!committing)
         {
@@ -114,5 +119,4 @@ public sealed class HostStore(ApBusDbContext db, OutboxSignal outbox)
         outbox.Notify();
     }
 
-    static ApBusException Exists(string hostId) => new(ApBusErrorKind.Exists, $"host {hostId} is defined already");
 }

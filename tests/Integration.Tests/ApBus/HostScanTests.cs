@@ -70,11 +70,20 @@ public class Defining_a_host(StackFixture stack)
     }
 
     [Fact]
-    public async Task Should_refuse_a_second_definition()
+    public async Task Should_take_the_same_definition_again_as_made_and_refuse_another()
     {
         using var bus = new BusApi(stack.Client(stack.ApBus), BusEvents.NewHost());
-        Assert.Equal(0, await BusApi.LastSequenceAsync(bus.DefineAsync(new { apm = "", aqm = "", adm = "" })));
-        Assert.Equal("exists", await BusApi.ProblemKindAsync(bus.DefineAsync(new { apm = "1", aqm = "1", adm = "" }), HttpStatusCode.Conflict));
+        var definition = new { apm = "4", aqm = "4-5", adm = "", apmask = "9", aqmask = "9", eventForm = "per-queue" };
+        using (var first = await bus.DefineAsync(definition)) Assert.Equal(HttpStatusCode.Created, first.StatusCode);
+
+        // A client that lost the answer asks again: told it is made, and nothing more is sent.
+        using (var again = await bus.DefineAsync(definition)) Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.Equal(5, await BusApi.LastSequenceAsync(bus.DefineAsync(definition)));
+
+        Assert.Equal("exists", await BusApi.ProblemKindAsync(bus.DefineAsync(definition with { aqm = "4" }), HttpStatusCode.Conflict));
+        Assert.Equal("exists", await BusApi.ProblemKindAsync(bus.DefineAsync(definition with { eventForm = "grouped" }), HttpStatusCode.Conflict));
+        Assert.Equal("exists", await BusApi.ProblemKindAsync(bus.DefineAsync(definition with { apmask = "" }), HttpStatusCode.Conflict));
+        Assert.Equal(5, (await bus.SnapshotAsync()).GetProperty("lastSequence").GetInt64());
     }
 
     [Fact]
@@ -87,8 +96,9 @@ public class Defining_a_host(StackFixture stack)
         var answers = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => bus.DefineAsync(new { apm = "1", aqm = "1", adm = "" })));
 
         Assert.Single(answers, a => a.StatusCode == HttpStatusCode.Created);
-        Assert.Equal(7, answers.Count(a => a.StatusCode == HttpStatusCode.Conflict));
+        Assert.Equal(7, answers.Count(a => a.StatusCode == HttpStatusCode.OK));
         Assert.Equal(["ConfigChanged", "QueuesProbed", "ScanComplete"], (await tap.EventsAsync(host, 3)).Select(e => e.Type));
+        Assert.Equal(3, (await bus.SnapshotAsync()).GetProperty("lastSequence").GetInt64());
     }
 }
 
