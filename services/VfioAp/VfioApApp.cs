@@ -14,18 +14,22 @@ namespace Apmatrix.VfioAp;
 public static class VfioApApp
 {
     /// <summary>The engine's refusals by kind, and what VfioAp's own checks refuse; an engine kind missing here would be a 500.</summary>
-    public static void AddRefusals(Refusals refusals) => refusals
-        .Add<MatrixException>(e => e.Kind == MatrixErrorKind.Invalid, StatusCodes.Status400BadRequest, "invalid", "Invalid input")
-        .Add<MatrixException>(e => e.Kind == MatrixErrorKind.OutOfRange, StatusCodes.Status400BadRequest, "out-of-range", "Out of range")
-        .Add<MatrixException>(e => e.Kind == MatrixErrorKind.NotFound, StatusCodes.Status404NotFound, "not-found", "Not found")
-        .Add<MatrixException>(e => e.Kind == MatrixErrorKind.InUse, StatusCodes.Status409Conflict, "in-use", "In use")
-        .Add<MatrixException>(e => e.Kind == MatrixErrorKind.Reserved, StatusCodes.Status409Conflict, "reserved", "Reserved for the host's default drivers")
-        .Add<MatrixException>(e => e.Kind == MatrixErrorKind.Busy, StatusCodes.Status409Conflict, "busy", "Busy")
-        .Add<MatrixException>(e => e.Kind == MatrixErrorKind.NotPermitted, StatusCodes.Status409Conflict, "not-permitted", "Not permitted")
-        .Add<MatrixException>(e => e.Kind == MatrixErrorKind.Exists, StatusCodes.Status409Conflict, "exists", "Exists already")
-        .Add<ApBusUnavailableException>(StatusCodes.Status503ServiceUnavailable, "unavailable", "ApBus unavailable")
-        .Add<MatrixChangedException>(StatusCodes.Status409Conflict, "changed", "Changed since read")
-        .WithFields<MatrixException>(e => [new("apqn", e.Apqn), new("mdev", e.Mdev), new("reservedBy", e.ReservedBy)]);
+    public static void AddRefusals(Refusals refusals)
+    {
+        void Engine(MatrixErrorKind kind, int status, string title) => refusals.Add<MatrixException>(e => e.Kind == kind, status, MatrixException.Name(kind), title);
+        Engine(MatrixErrorKind.Invalid, StatusCodes.Status400BadRequest, "Invalid input");
+        Engine(MatrixErrorKind.OutOfRange, StatusCodes.Status400BadRequest, "Out of range");
+        Engine(MatrixErrorKind.NotFound, StatusCodes.Status404NotFound, "Not found");
+        Engine(MatrixErrorKind.InUse, StatusCodes.Status409Conflict, "In use");
+        Engine(MatrixErrorKind.Reserved, StatusCodes.Status409Conflict, "Reserved for the host's default drivers");
+        Engine(MatrixErrorKind.Busy, StatusCodes.Status409Conflict, "Busy");
+        Engine(MatrixErrorKind.NotPermitted, StatusCodes.Status409Conflict, "Not permitted");
+        Engine(MatrixErrorKind.Exists, StatusCodes.Status409Conflict, "Exists already");
+        refusals
+            .Add<ApBusUnavailableException>(StatusCodes.Status503ServiceUnavailable, "unavailable", "ApBus unavailable")
+            .Add<MatrixChangedException>(StatusCodes.Status409Conflict, "changed", "Changed since read")
+            .WithFields<MatrixException>(e => [new("apqn", e.Apqn), new("mdev", e.Mdev), new("reservedBy", e.ReservedBy)]);
+    }
 
     /// <summary>Wires the whole service; <paramref name="configure"/> runs before anything reads configuration.</summary>
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)

@@ -15,23 +15,24 @@ public sealed class HealthLog(LogThrottle throttle, TimeProvider clock, IHostApp
     public Task PublishAsync(HealthReport report, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow().UtcDateTime;
+        // A service starting or stopping is not ready by design: what every start and stop goes through is no warning, and
+        // is throttled apart, so the first failure once it runs is logged at once.
+        var running = lifetime.ApplicationStarted.IsCancellationRequested && !lifetime.ApplicationStopping.IsCancellationRequested;
         foreach (var (name, entry) in report.Entries)
         {
-            var key = $"health:{name}";
             if (entry.Status == HealthStatus.Healthy)
             {
                 if (!_failing.Remove(name)) continue;
-                throttle.Reset(key);
+                throttle.Reset($"health:{name}");
+                throttle.Reset($"health:{name}:not-running");
                 log.LogInformation("health check {Check} is healthy again: {Description}", name, entry.Description);
             }
             else
             {
                 _failing.Add(name);
-                // A service still starting is not ready by design: no warning for what every start goes through.
-                var level = lifetime.ApplicationStarted.IsCancellationRequested ? LogLevel.Warning : LogLevel.Information;
-                if (throttle.ShouldLog(key, now, out var held))
-                    log.Log(level, DatabaseFaults.StackWorthy(entry.Exception), "health check {Check} is {Status}: {Description} ({Held} repeats not logged)",
-                        name, entry.Status, Readiness.Describe(entry), held);
+                if (throttle.ShouldLog(running ? $"health:{name}" : $"health:{name}:not-running", now, out var held))
+                    log.Log(running ? LogLevel.Warning : LogLevel.Information, DatabaseFaults.StackWorthy(entry.Exception),
+                        "health check {Check} is {Status}: {Description} ({Held} repeats not logged)", name, entry.Status, Readiness.Describe(entry), held);
             }
         }
         return Task.CompletedTask;

@@ -5,9 +5,9 @@ using Microsoft.Extensions.Options;
 namespace Apmatrix.Hosting;
 
 /// <summary>
-/// How a service's Program runs it: a setting it cannot use stops it with one line naming the setting and exit code 1,
-/// not a stack trace and an abort; a fault once it runs gives that line and the trace; a stop asked for while it starts
-/// (waiting for its database or broker) exits 0.
+/// How a service's Program runs it: a setting it cannot use, or a start that fails, stops it with one line naming the
+/// cause and exit code 1, not a stack trace and an abort; a fault once it runs gives that line and the trace; a stop
+/// asked for while it starts (waiting for its database or broker) exits 0.
 /// </summary>
 public static class ServiceRun
 {
@@ -27,7 +27,7 @@ public static class ServiceRun
             return 1;
         }
         // Taken before the run: RunAsync disposes the host as it ends, and with it the services a later look would resolve.
-        var stopping = app.Lifetime.ApplicationStopping;
+        var (started, stopping) = (app.Lifetime.ApplicationStarted, app.Lifetime.ApplicationStopping);
         try
         {
             await app.RunAsync();
@@ -37,9 +37,15 @@ public static class ServiceRun
         {
             return 0;
         }
+        catch (Exception e) when (!started.IsCancellationRequested)
+        {
+            // A start that fails (its port taken, a server it cannot use) is told in one line, as a bad setting is.
+            await error.WriteLineAsync($"{ServiceName()}: cannot start: {Describe(e)}");
+            return 1;
+        }
         catch (Exception e)
         {
-            // Settings were checked before the start: what ends a running service is a fault, and its trace finds it.
+            // What ends a service that was running is a fault, and its trace finds it.
             await error.WriteLineAsync($"{ServiceName()}: stopped: {Describe(e)}{Environment.NewLine}{e}");
             return 1;
         }

@@ -119,7 +119,7 @@ public class ScenarioFileTests
     {
         var fault = Fault("{\n  \"name\": x }");
 
-        Assert.Equal("test.json: line 2, column 11: not valid JSON: 'x' is an invalid start of a value.", fault.Message);
+        Assert.Equal("test.json: line 2, byte 11: not valid JSON: 'x' is an invalid start of a value.", fault.Message);
     }
 
     [Fact]

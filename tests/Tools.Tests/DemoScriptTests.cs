@@ -27,8 +27,17 @@ public sealed class DemoScriptTests
             RedirectStandardError = true, RedirectStandardOutput = true,
         })!;
 
-        var error = await demo.StandardError.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(30));
-        await demo.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        string error;
+        try
+        {
+            error = await demo.StandardError.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            await demo.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        }
+        finally
+        {
+            // Had it gone on, it would be starting servers and services: none of it outlives the test.
+            if (!demo.HasExited) demo.Kill(entireProcessTree: true);
+        }
 
         Assert.Equal(1, demo.ExitCode);
         Assert.Contains("is in use", error);

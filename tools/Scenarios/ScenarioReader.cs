@@ -46,7 +46,7 @@ public static class ScenarioReader
         {
             // The reader's message ends with its own zero-based position, which the place already gives, one-based.
             var why = e.Message.Split(" LineNumber:")[0];
-            throw new ScenarioFormatException(file, $"line {e.LineNumber + 1}, column {e.BytePositionInLine + 1}", $"not valid JSON: {why}");
+            throw new ScenarioFormatException(file, $"line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}", $"not valid JSON: {why}");
         }
         using (document)
             return new Reader(file).Scenario(document.RootElement);

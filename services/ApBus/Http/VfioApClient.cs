@@ -32,7 +32,7 @@ public sealed class VfioApClient(HttpClient http, ILogger<VfioApClient> log)
         {
             if (response.IsSuccessStatusCode) return;
             var problem = await ReadProblemAsync(response, cancellationToken);
-            // Only a veto is the operator's answer; any other 409 (a change that lost a race at VfioAp's database) is asked again.
+            // Only a veto is the operator's answer; any other 409 (a change that lost a race at VfioAp's database) decided nothing: 503.
             if (response.StatusCode != HttpStatusCode.Conflict || !IsVeto(problem))
                 throw new ApBusException(ApBusErrorKind.Unavailable,
                     $"VfioAp answered the mask check with {(int)response.StatusCode}{(problem?.Detail is { } why ? $": {why}" : "")}");

@@ -33,12 +33,20 @@ public sealed class HostStore(ApBusDbContext db, OutboxSignal outbox)
             .ToListAsync(cancellationToken);
 
     /// <summary>
-    /// The host as committed once any change of it in progress has ended (FOR SHARE waits for its FOR UPDATE): a mask change
-    /// whose check is older than the read can no longer commit after it, which VfioAp relies on to end a left reservation.
+    /// The host as committed once any change of it in progress has ended (FOR SHARE waits for its FOR UPDATE, the shared
+    /// lock for a definition, which has no row to lock until it commits): a mask change whose check is older than the read
+    /// can no longer commit after it, which VfioAp relies on to end a left reservation.
     /// </summary>
-    public async Task<HostRecord?> SnapshotAsync(string hostId, CancellationToken cancellationToken) =>
-        (await db.Hosts.FromSql($"SELECT * FROM hosts WHERE host_id = {hostId} FOR SHARE").AsNoTracking().ToListAsync(cancellationToken))
-        .SingleOrDefault();
+    public async Task<HostRecord?> SnapshotAsync(string hostId, CancellationToken cancellationToken)
+    {
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock_shared({DefineLockClass}, hashtext({hostId}))", cancellationToken);
+        // A statement of its own, after the wait: read committed reads what committed before it started.
+        var found = (await db.Hosts.FromSql($"SELECT * FROM hosts WHERE host_id = {hostId} FOR SHARE").AsNoTracking().ToListAsync(cancellationToken))
+            .SingleOrDefault();
+        await transaction.CommitAsync(cancellationToken);
+        return found;
+    }
 
     /// <summary>
     /// A new host's bus starts empty: its masks are announced first, then it scans its initial configuration

@@ -50,7 +50,8 @@ public class A_mask_change_of_a_grouped_host(StackFixture stack)
     public async Task Should_refuse_as_busy_only_on_a_veto_and_ask_again_later_on_any_other_conflict()
     {
         var answer = "contention";
-        await using var vfioAp = await StandInAsync(_ => TypedResults.Problem(statusCode: 409, extensions: new Dictionary<string, object?> { ["kind"] = answer }));
+        await using var vfioAp = await StandInAsync(_ => Task.FromResult<IResult>(
+            TypedResults.Problem(statusCode: 409, extensions: new Dictionary<string, object?> { ["kind"] = answer })));
         var app = await stack.StartOwnAsync(ApBusApp.Build, "apbus", "maskconflict", builder =>
             builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Services:VfioAp"] = vfioAp.Urls.First() }));
         try
@@ -72,20 +73,55 @@ public class A_mask_change_of_a_grouped_host(StackFixture stack)
         }
     }
 
+    [Fact]
+    public async Task Should_make_a_snapshot_read_wait_for_a_definition_whose_first_masks_are_being_checked()
+    {
+        var asked = new TaskCompletionSource();
+        var answer = new TaskCompletionSource();
+        await using var vfioAp = await StandInAsync(async _ =>
+        {
+            asked.TrySetResult();
+            await answer.Task;
+            return TypedResults.NoContent();
+        });
+        var app = await stack.StartOwnAsync(ApBusApp.Build, "apbus", "definewait", builder =>
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Services:VfioAp"] = vfioAp.Urls.First() }));
+        try
+        {
+            using var bus = new BusApi(stack.Client(new Uri(app.Urls.First())), BusEvents.NewHost());
+            var define = bus.DefineAsync(new { apm = "4", aqm = "4", adm = "", apmask = "5", aqmask = "5" });
+            await asked.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+            // VfioAp reads the snapshot to tell a change never made from one under way: it must not see "no host" meanwhile.
+            var snapshot = bus.SnapshotAsync();
+            await Task.Delay(300);
+            Assert.False(snapshot.IsCompleted);
+            answer.SetResult();
+
+            Assert.Equal(4, await BusApi.LastSequenceAsync(define));
+            Assert.Equal(4, (await snapshot).GetProperty("lastSequence").GetInt64());
+        }
+        finally
+        {
+            answer.TrySetResult();
+            await app.ShutDownAsync();
+        }
+    }
+
     /// <summary>Stands in for VfioAp's veto: allows every mask change and keeps the checks ApBus sent, in their order.</summary>
     static Task<WebApplication> AllowingVfioApAsync(ConcurrentQueue<JsonElement> checks) => StandInAsync(check =>
     {
         checks.Enqueue(check);
-        return TypedResults.NoContent();
+        return Task.FromResult<IResult>(TypedResults.NoContent());
     });
 
     /// <summary>Stands in for VfioAp's mask check, answering each check with <paramref name="answer"/>.</summary>
-    static async Task<WebApplication> StandInAsync(Func<JsonElement, IResult> answer)
+    static async Task<WebApplication> StandInAsync(Func<JsonElement, Task<IResult>> answer)
     {
         var builder = WebApplication.CreateBuilder(["--urls", "http://127.0.0.1:0"]);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         var app = builder.Build();
-        app.MapPost("/hosts/{host}/mask-check", async (HttpRequest request) => answer(await request.ReadFromJsonAsync<JsonElement>()));
+        app.MapPost("/hosts/{host}/mask-check", async (HttpRequest request) => await answer(await request.ReadFromJsonAsync<JsonElement>()));
         app.MapDelete("/hosts/{host}/mask-check/{reservation}", () => TypedResults.NoContent());
         await app.StartAsync();
         return app;

@@ -10,12 +10,12 @@ public sealed class HealthLogTests
 {
     sealed class Lifetime : IHostApplicationLifetime
     {
-        readonly CancellationTokenSource _started = new();
+        readonly CancellationTokenSource _started = new(), _stopping = new();
         public CancellationToken ApplicationStarted => _started.Token;
-        public CancellationToken ApplicationStopping => CancellationToken.None;
+        public CancellationToken ApplicationStopping => _stopping.Token;
         public CancellationToken ApplicationStopped => CancellationToken.None;
         public void Start() => _started.Cancel();
-        public void StopApplication() { }
+        public void StopApplication() => _stopping.Cancel();
     }
 
     static HealthReport Report(HealthStatus serving) => new(
@@ -23,19 +23,24 @@ public sealed class HealthLogTests
         TimeSpan.Zero);
 
     [Fact]
-    public async Task Should_warn_of_a_failing_check_only_once_the_service_has_started()
+    public async Task Should_warn_of_a_failing_check_only_while_the_service_runs_and_at_once()
     {
         var lifetime = new Lifetime();
         var log = new ListLogger<HealthLog>();
-        var health = new HealthLog(new LogThrottle(TimeSpan.Zero), new ManualClock(), lifetime, log);
+        var health = new HealthLog(new LogThrottle(TimeSpan.FromMinutes(1)), new ManualClock(), lifetime, log);
 
+        await health.PublishAsync(Report(HealthStatus.Unhealthy), CancellationToken.None);
+        lifetime.Start();
+        // Still failing once started: the start's line does not hold back the warning.
+        await health.PublishAsync(Report(HealthStatus.Unhealthy), CancellationToken.None);
         await health.PublishAsync(Report(HealthStatus.Unhealthy), CancellationToken.None);
         await health.PublishAsync(Report(HealthStatus.Healthy), CancellationToken.None);
-        lifetime.Start();
+        lifetime.StopApplication();
         await health.PublishAsync(Report(HealthStatus.Unhealthy), CancellationToken.None);
 
-        Assert.Equal([LogLevel.Information, LogLevel.Information, LogLevel.Warning], log.Lines.Select(l => l.Level));
+        Assert.Equal([LogLevel.Information, LogLevel.Warning, LogLevel.Information, LogLevel.Information], log.Lines.Select(l => l.Level));
         Assert.Contains("health check serving is Unhealthy: starting: waiting for the database", log.Lines[0].Text);
-        Assert.Contains("health check serving is healthy again", log.Lines[1].Text);
+        Assert.Contains("health check serving is Unhealthy", log.Lines[1].Text);
+        Assert.Contains("health check serving is healthy again", log.Lines[2].Text);
     }
 }

@@ -49,6 +49,26 @@ public sealed class ServiceRunTests
     }
 
     [Fact]
+    public async Task Should_stop_with_one_line_when_its_port_is_taken()
+    {
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        string[] args =
+        [
+            .. Servers, $"--urls=http://127.0.0.1:{((System.Net.IPEndPoint)taken.LocalEndpoint).Port}", "--Logging:LogLevel:Default=None",
+            $"--Auth:Clients:ops:KeySha256={ApiKeys.Sha256Hex("k")}", "--Auth:Clients:ops:Role=operator",
+        ];
+        var error = new StringWriter();
+
+        var exit = await ServiceRun.RunAsync(() => GuestVmApp.Build(args), error).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(1, exit);
+        var line = Assert.Single(error.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("cannot start: ", line);
+        Assert.Contains("address already in use", line, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
     public void Should_name_each_cause_once_on_one_line()
     {
         var wrapped = new InvalidOperationException("bus creation failed", new FormatException("'x' is\nnot a number"));

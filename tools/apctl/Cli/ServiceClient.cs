@@ -81,24 +81,24 @@ public sealed class ServiceClient(string service, Uri baseAddress, string? apiKe
                 var text = await response.Content.ReadAsStringAsync(cancellationToken);
                 if (response.IsSuccessStatusCode) return text;
                 // Starting, stopping, or as busy as it lets itself be: each says when to ask again. A change that lost a
-                // race at the database did nothing and may be sent again at once.
+                // race at the database did nothing and is sent again shortly.
+                var problem = TryProblem(text);
                 var retryAfter = response.StatusCode is HttpStatusCode.ServiceUnavailable or HttpStatusCode.TooManyRequests ? response.Headers.RetryAfter?.Delta
-                    : IsContention(response.StatusCode, TryProblem(text)) ? ContentionPause : null;
+                    : IsContention(response.StatusCode, problem) ? ContentionPause : null;
                 if (retryAfter is { } delay && waited + delay <= RetryFor)
                 {
-                    notes?.WriteLine($"apctl: {service} answered {(int)response.StatusCode} ({TryProblem(text)?["title"]?.GetValue<string>() ?? "unavailable"}); asking again in {delay.TotalSeconds:0.#} s");
+                    notes?.WriteLine($"apctl: {service} answered {(int)response.StatusCode} ({problem?["title"]?.GetValue<string>() ?? "unavailable"}); asking again in {delay.TotalSeconds:0.#} s");
                     waited += delay;
                     await Task.Delay(delay, cancellationToken);
                     continue;
                 }
-                throw Failure(request, response.StatusCode, text);
+                throw Failure(request, response.StatusCode, problem);
             }
         }
     }
 
-    ApctlException Failure(HttpRequestMessage request, HttpStatusCode status, string text)
+    ApctlException Failure(HttpRequestMessage request, HttpStatusCode status, JsonObject? problem)
     {
-        var problem = TryProblem(text);
         var exitCode = IsContention(status, problem) ? ExitCodes.Unavailable : (int)status switch
         {
             400 or 401 or 403 or 405 or 413 or 415 => ExitCodes.BadInput,

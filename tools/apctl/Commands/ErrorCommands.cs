@@ -103,6 +103,7 @@ public static class ErrorCommands
         foreach (var (service, client) in Services(session))
             if ((await client.CallAsync(ApiRoutes.ListDeadLetters, [], ct))!.AsArray().Any(q => q!["queue"]!.GetValue<string>() == queue))
                 return (service, client);
-        throw new ApctlException(ExitCodes.Refused, $"no service has a dead-letter queue {queue}: apctl errors list names them");
+        throw new ApctlException(ExitCodes.Refused, $"no service has a dead-letter queue {queue}: apctl errors list names them",
+            new JsonObject { ["kind"] = "not-found" });
     }
 }

@@ -112,13 +112,14 @@ public static class HostCommands
             try
             {
                 await session.ApBus.CallAsync(ApiRoutes.GetBus, [host], ct);
-                throw new ApctlException(ExitCodes.Refused, $"exists: host {host} is defined already");
+                throw new ApctlException(ExitCodes.Refused, $"exists: host {host} is defined already", new JsonObject { ["kind"] = "exists" });
             }
             catch (ApctlException e) when (e.Problem?["kind"]?.GetValue<string>() == "not-found")
             {
             }
             // VfioAp first: a host's mode is fixed once it has bus events, and ApBus's define scans at once. Every field is checked
-            // and ApBus asked above, so only a race (another define meanwhile) can leave VfioAp with a host ApBus then refuses.
+            // and ApBus asked above, so only a race with another, different define can leave VfioAp with a host ApBus then
+            // refuses (ApBus takes the same definition again as made).
             var vfioAp = await session.VfioAp.CallAsync(ApiRoutes.DefineHost, [host], ct, new { mode = parse.GetValue(mode) });
             var bus = await session.ApBus.CallAsync(ApiRoutes.DefineBus, [host], ct, new
             {
