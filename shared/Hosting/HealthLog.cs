@@ -20,17 +20,18 @@ public sealed class HealthLog(LogThrottle throttle, TimeProvider clock, IHostApp
         var running = lifetime.ApplicationStarted.IsCancellationRequested && !lifetime.ApplicationStopping.IsCancellationRequested;
         foreach (var (name, entry) in report.Entries)
         {
+            var (runningKey, notRunningKey) = ($"health:{name}", $"health:{name}:not-running");
             if (entry.Status == HealthStatus.Healthy)
             {
                 if (!_failing.Remove(name)) continue;
-                throttle.Reset($"health:{name}");
-                throttle.Reset($"health:{name}:not-running");
+                throttle.Reset(runningKey);
+                throttle.Reset(notRunningKey);
                 log.LogInformation("health check {Check} is healthy again: {Description}", name, entry.Description);
             }
             else
             {
                 _failing.Add(name);
-                if (throttle.ShouldLog(running ? $"health:{name}" : $"health:{name}:not-running", now, out var held))
+                if (throttle.ShouldLog(running ? runningKey : notRunningKey, now, out var held))
                     log.Log(running ? LogLevel.Warning : LogLevel.Information, DatabaseFaults.StackWorthy(entry.Exception),
                         "health check {Check} is {Status}: {Description} ({Held} repeats not logged)", name, entry.Status, Readiness.Describe(entry), held);
             }

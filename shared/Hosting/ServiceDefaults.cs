@@ -158,7 +158,7 @@ public static class ServiceDefaults
             http.Response.OnStarting(() =>
             {
                 var headers = http.Response.Headers;
-                headers.CacheControl = headers.CacheControl.Count > 0 ? headers.CacheControl : "no-store";
+                if (headers.CacheControl.Count == 0) headers.CacheControl = "no-store";
                 headers.XContentTypeOptions = "nosniff";
                 headers[ServiceHeader.Name] = service;
                 return Task.CompletedTask;

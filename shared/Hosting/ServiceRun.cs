@@ -23,8 +23,7 @@ public static class ServiceRun
         }
         catch (Exception e)
         {
-            await error.WriteLineAsync($"{ServiceName()}: cannot start: {Describe(e)}");
-            return 1;
+            return await CannotStartAsync(e);
         }
         // Taken before the run: RunAsync disposes the host as it ends, and with it the services a later look would resolve.
         var (started, stopping) = (app.Lifetime.ApplicationStarted, app.Lifetime.ApplicationStopping);
@@ -40,13 +39,18 @@ public static class ServiceRun
         catch (Exception e) when (!started.IsCancellationRequested)
         {
             // A start that fails (its port taken, a server it cannot use) is told in one line, as a bad setting is.
-            await error.WriteLineAsync($"{ServiceName()}: cannot start: {Describe(e)}");
-            return 1;
+            return await CannotStartAsync(e);
         }
         catch (Exception e)
         {
             // What ends a service that was running is a fault, and its trace finds it.
             await error.WriteLineAsync($"{ServiceName()}: stopped: {Describe(e)}{Environment.NewLine}{e}");
+            return 1;
+        }
+
+        async Task<int> CannotStartAsync(Exception e)
+        {
+            await error.WriteLineAsync($"{ServiceName()}: cannot start: {Describe(e)}");
             return 1;
         }
     }
