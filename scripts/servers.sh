@@ -470,9 +470,11 @@ pg_definitions() {
     echo "ALTER DATABASE $user OWNER TO $user;"
     echo "REVOKE ALL ON DATABASE $user FROM PUBLIC;"
     echo "\\connect $user"
+    # The role owns this database and may give it a search_path of its own: nothing its schemas hold may run as the superuser.
+    echo "SET search_path = pg_catalog, pg_temp;"
     echo "REVOKE CREATE ON SCHEMA public FROM PUBLIC;"
     # Tables an earlier run migrated as the admin pass to the owner, which migrates them from now on.
-    echo "SELECT format('ALTER TABLE public.%I OWNER TO $user', tablename) FROM pg_tables WHERE schemaname = 'public' AND tableowner <> '$user' \\gexec"
+    echo "SELECT pg_catalog.format('ALTER TABLE public.%I OWNER TO $user', tablename) FROM pg_catalog.pg_tables WHERE schemaname = 'public' AND tableowner <> '$user' \\gexec"
     echo "\\connect postgres"
   done
 }

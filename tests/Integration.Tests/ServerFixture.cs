@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Apmatrix.Hosting;
 using Apmatrix.LoadTest;
 using DotNet.Testcontainers.Configurations;
@@ -99,13 +100,27 @@ public sealed class ServerFixture : IAsyncDisposable
             }.ConnectionString;
     }
 
+    /// <summary>Runs scripts/servers.sh <paramref name="command"/> as a person would, on the machine's servers.</summary>
+    internal static async Task RunServersScriptAsync(string repository, string command, CancellationToken cancellationToken)
+    {
+        var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = repository };
+        start.ArgumentList.Add(Path.Combine(repository, "scripts", "servers.sh"));
+        start.ArgumentList.Add(command);
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
+        var errors = process.StandardError.ReadToEndAsync(cancellationToken);
+        await process.WaitForExitAsync(cancellationToken);
+        if (process.ExitCode != 0)
+            throw new InvalidOperationException($"scripts/servers.sh {command} failed ({process.ExitCode}): {await output}{await errors}");
+    }
+
     /// <summary>scripts/servers.sh's output for <paramref name="arguments"/>, with a throwaway admin password.</summary>
     internal static async Task<string> ServersScriptAsync(params string[] arguments)
     {
         var script = Path.Combine(Repository.Root(), "scripts", "servers.sh");
-        var start = new System.Diagnostics.ProcessStartInfo("bash", [script, .. arguments]) { RedirectStandardOutput = true };
+        var start = new ProcessStartInfo("bash", [script, .. arguments]) { RedirectStandardOutput = true };
         start.Environment["APMATRIX_PASSWORD"] = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
-        using var process = System.Diagnostics.Process.Start(start)!;
+        using var process = Process.Start(start)!;
         var output = await process.StandardOutput.ReadToEndAsync();
         await process.WaitForExitAsync();
         return process.ExitCode == 0 ? output : throw new InvalidOperationException($"{script} {arguments[0]} failed ({process.ExitCode})");
@@ -148,7 +163,7 @@ public sealed class ServerFixture : IAsyncDisposable
     {
         try
         {
-            using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("rabbitmqctl", ["-q", listing, "-p", vhost, "name"])
+            using var process = Process.Start(new ProcessStartInfo("rabbitmqctl", ["-q", listing, "-p", vhost, "name"])
             {
                 RedirectStandardOutput = true,
                 RedirectStandardError = true,

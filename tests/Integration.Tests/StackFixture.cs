@@ -90,11 +90,14 @@ public sealed class StackFixture : IAsyncLifetime
         return app;
     }
 
-    /// <summary>The database of an instance <see cref="StartOwnAsync"/> started, as the admin.</summary>
-    public string OwnDatabase(string service, string name) => Servers.Database($"{service}_{name}_it_{_run}");
+    /// <summary>The database of an instance <see cref="StartOwnAsync"/> started, as its owner (below).</summary>
+    public string OwnDatabase(string service, string name) => Servers.DatabaseOf(service, $"{service}_{name}_it_{_run}");
 
-    /// <summary>A service's database in this run (<c>apbus</c>, <c>vfioap</c>, <c>guestvm</c>), as the admin.</summary>
-    public string Database(string service) => Servers.Database($"{service}_it_{_run}");
+    /// <summary>
+    /// A service's database in this run (<c>apbus</c>, <c>vfioap</c>, <c>guestvm</c>), as the service's own role: the role
+    /// owns what the names there resolve to, so a read as the admin would run whatever the role put behind them as the admin.
+    /// </summary>
+    public string Database(string service) => Servers.DatabaseOf(service, $"{service}_it_{_run}");
 
     public HttpClient Client(Uri service) => Client(service, Keys.Operator);
 

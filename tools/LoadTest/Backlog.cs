@@ -53,7 +53,8 @@ public sealed class Backlog(Servers servers, IReadOnlyDictionary<string, string>
 
     async Task<long> OutboxAsync(string service)
     {
-        await using var connection = new NpgsqlConnection(servers.Database(databases[service]));
+        // As the service's own role, which owns what the name resolves to there: never the admin.
+        await using var connection = new NpgsqlConnection(servers.DatabaseOf(service, databases[service]));
         await connection.OpenAsync();
         await using var count = new NpgsqlCommand("SELECT count(*) FROM outbox_messages", connection);
         return (long)(await count.ExecuteScalarAsync())!;

@@ -184,9 +184,6 @@ public sealed class Servers(Uri broker, string postgres, IReadOnlyDictionary<str
             : throw new InvalidOperationException($"{start.FileName} {string.Join(' ', start.ArgumentList)} failed ({process.ExitCode}): {error.Trim()}");
     }
 
-    /// <summary>The database <paramref name="name"/> as the admin (a member of every service's role): reading it, never a service.</summary>
-    public string Database(string name) => new NpgsqlConnectionStringBuilder(Postgres) { Database = name }.ConnectionString;
-
     /// <summary>Makes <paramref name="service"/>'s database <paramref name="name"/> as the admin, owned by the service's role.</summary>
     public Task CreateDatabaseAsync(string service, string name, CancellationToken cancellationToken) =>
         CreateDatabaseAsync(Postgres, name, new NpgsqlConnectionStringBuilder(DatabaseOf(service, name)).Username!, cancellationToken);

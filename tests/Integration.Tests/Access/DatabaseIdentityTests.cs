@@ -39,22 +39,22 @@ public class Database_identities(StackFixture stack)
         Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, refused.SqlState);
     }
 
-    /// <summary>Asked of PostgreSQL as the admin, so no other role needs the connect grant it must not have.</summary>
+    /// <summary>Asked of PostgreSQL as the owner, so no other role needs the connect grant it must not have.</summary>
     [Theory]
     [InlineData("apbus")]
     [InlineData("vfioap")]
     [InlineData("guestvm")]
     public async Task Should_let_only_the_owner_connect_to_a_services_database_and_touch_its_tables(string service)
     {
-        await using var admin = await OpenAsync(stack.Database(service));
+        await using var owned = await OpenAsync(stack.Database(service));
         var owner = Role(service);
 
-        Assert.Equal(owner, await ScalarAsync<string>(admin, "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = current_database()"));
-        Assert.Equal(new[] { owner }, await ListAsync(admin, "SELECT DISTINCT tableowner FROM pg_tables WHERE schemaname = 'public'"));
+        Assert.Equal(owner, await ScalarAsync<string>(owned, "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = current_database()"));
+        Assert.Equal(new[] { owner }, await ListAsync(owned, "SELECT DISTINCT tableowner FROM pg_tables WHERE schemaname = 'public'"));
         foreach (var other in Servers.Services.Select(Role).Where(r => r != owner).Append("public"))
         {
-            Assert.False(await ScalarAsync<bool>(admin, $"SELECT has_database_privilege('{other}', current_database(), 'CONNECT')"), $"{other} may connect");
-            Assert.Empty(await ListAsync(admin, $"""
+            Assert.False(await ScalarAsync<bool>(owned, $"SELECT has_database_privilege('{other}', current_database(), 'CONNECT')"), $"{other} may connect");
+            Assert.Empty(await ListAsync(owned, $"""
                 SELECT relname::text FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relkind IN ('r', 'p')
                 AND has_table_privilege('{other}', oid, 'SELECT, INSERT, UPDATE, DELETE, TRUNCATE')
                 """));
@@ -76,6 +76,45 @@ public class Database_identities(StackFixture stack)
             var refused = await Assert.ThrowsAsync<PostgresException>(() => command.ExecuteNonQueryAsync());
             Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, refused.SqlState);
         }
+    }
+
+    /// <summary>
+    /// A role owns its database and so its default search_path: what it puts ahead of pg_catalog there must not run when
+    /// scripts/servers.sh provisions that database again as the superuser (a view and a function named as the catalog's).
+    /// </summary>
+    [Fact]
+    public async Task Should_run_nothing_a_service_role_planted_in_its_database_when_the_servers_are_provisioned_again()
+    {
+        const string database = "guestvm";
+        var trap = $"trap_{Guid.NewGuid():N}"[..20];
+        await using var own = await OpenAsync(stack.Servers.DatabaseOf("guestvm", database));
+        await ExecuteAsync(own, $"""
+            CREATE SCHEMA {trap};
+            CREATE TABLE {trap}.ran (who text, superuser text);
+            GRANT USAGE ON SCHEMA {trap} TO PUBLIC;
+            GRANT INSERT ON {trap}.ran TO PUBLIC;
+            CREATE VIEW {trap}.pg_tables AS SELECT 'public'::name AS schemaname, 'planted'::name AS tablename, 'nobody'::name AS tableowner;
+            GRANT SELECT ON {trap}.pg_tables TO PUBLIC;
+            CREATE FUNCTION {trap}.format(text, name) RETURNS text LANGUAGE plpgsql AS $$
+            BEGIN INSERT INTO {trap}.ran VALUES (current_user, current_setting('is_superuser')); RETURN 'SELECT 1'; END $$;
+            ALTER DATABASE {database} SET search_path = {trap}, pg_catalog, public;
+            """);
+        try
+        {
+            await ServerFixture.RunServersScriptAsync(Apmatrix.LoadTest.Repository.Root(), "up", CancellationToken.None);
+
+            Assert.Empty(await ListAsync(own, $"SELECT who || ' ' || superuser FROM {trap}.ran"));
+        }
+        finally
+        {
+            await ExecuteAsync(own, $"ALTER DATABASE {database} RESET search_path; DROP SCHEMA {trap} CASCADE;");
+        }
+    }
+
+    static async Task ExecuteAsync(NpgsqlConnection connection, string sql)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
     }
 
     [Fact]

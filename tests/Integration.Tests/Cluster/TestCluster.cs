@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Apmatrix.LoadTest;
 
 namespace Apmatrix.Integration.Tests.Cluster;
@@ -17,8 +16,8 @@ public sealed record TestCluster(ClusterNodes Nodes, Uri Broker) : IAsyncDisposa
     public static async Task<TestCluster> StartAsync(CancellationToken cancellationToken)
     {
         var repository = Repository();
-        await ServersAsync(repository, "cluster-down", cancellationToken);
-        await ServersAsync(repository, "cluster-up", cancellationToken);
+        await ServerFixture.RunServersScriptAsync(repository, "cluster-down", cancellationToken);
+        await ServerFixture.RunServersScriptAsync(repository, "cluster-up", cancellationToken);
         var settings = await ReadSettingsAsync(repository);
         return new TestCluster(new ClusterNodes(settings["APMATRIX_RABBITMQ_CLUSTER_DIR"], settings["APMATRIX_RABBITMQ_NODES"].Split(',')),
             new Uri(settings["APMATRIX_TEST_RABBITMQ_CLUSTER"]));
@@ -27,7 +26,7 @@ public sealed record TestCluster(ClusterNodes Nodes, Uri Broker) : IAsyncDisposa
     public async ValueTask DisposeAsync()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await ServersAsync(Repository(), "cluster-down", timeout.Token);
+        await ServerFixture.RunServersScriptAsync(Repository(), "cluster-down", timeout.Token);
     }
 
     static string Repository()
@@ -47,18 +46,5 @@ public sealed record TestCluster(ClusterNodes Nodes, Uri Broker) : IAsyncDisposa
             if (line.StartsWith("export ", StringComparison.Ordinal) && line.IndexOf('=') is > 0 and var equals)
                 settings[line[7..equals]] = line[(equals + 1)..].Trim('\'');
         return settings;
-    }
-
-    static async Task ServersAsync(string repository, string command, CancellationToken cancellationToken)
-    {
-        var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = repository };
-        start.ArgumentList.Add(Path.Combine(repository, "scripts", "servers.sh"));
-        start.ArgumentList.Add(command);
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
-        var errors = process.StandardError.ReadToEndAsync(cancellationToken);
-        await process.WaitForExitAsync(cancellationToken);
-        if (process.ExitCode != 0)
-            throw new InvalidOperationException($"scripts/servers.sh {command} failed ({process.ExitCode}): {await output}{await errors}");
     }
 }

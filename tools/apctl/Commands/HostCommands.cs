@@ -108,28 +108,62 @@ public static class HostCommands
             var config = new ApConfig(Bitmap256.Parse(parse.GetValue(apm)!), Bitmap256.Parse(parse.GetValue(aqm)!), Bitmap256.Parse(parse.GetValue(adm)!),
                 parse.GetValue(maxAdapter) ?? 255, parse.GetValue(maxDomain) ?? 255);
             if (config.AboveMaxima() is { } above) throw new ApctlException(ExitCodes.BadInput, $"--{above.Field}: {above.Problem}");
-            // ApBus asked first: one that is away, or has the host already, stops the define before VfioAp has it (a half-made host).
-            try
-            {
-                await session.ApBus.CallAsync(ApiRoutes.GetBus, [host], ct);
-                throw new ApctlException(ExitCodes.Refused, $"exists: host {host} is defined already", new JsonObject { ["kind"] = "exists" });
-            }
-            catch (ApctlException e) when (e.Problem?["kind"]?.GetValue<string>() == "not-found")
-            {
-            }
-            // VfioAp first: a host's mode is fixed once it has bus events, and ApBus's define scans at once. Every field is checked
-            // and ApBus asked above, so only a race with another, different define can leave VfioAp with a host ApBus then
-            // refuses (ApBus takes the same definition again as made).
-            var vfioAp = await session.VfioAp.CallAsync(ApiRoutes.DefineHost, [host], ct, new { mode = parse.GetValue(mode) });
-            var bus = await session.ApBus.CallAsync(ApiRoutes.DefineBus, [host], ct, new
+            var requested = parse.GetValue(mode)!;
+            var definition = new
             {
                 apm = parse.GetValue(apm), aqm = parse.GetValue(aqm), adm = parse.GetValue(adm),
                 maxAdapter = parse.GetValue(maxAdapter), maxDomain = parse.GetValue(maxDomain),
                 apmask = parse.GetValue(apmask), aqmask = parse.GetValue(aqmask), eventForm = parse.GetValue(form),
-            });
+            };
+            // ApBus asked first: one that is away stops the define before VfioAp has the host (a half-made host).
+            if (await BusOrNullAsync(session, host, ct) is not null)
+            {
+                await DefineAgainAsync(session, host, requested, definition, ct);
+                return;
+            }
+            // VfioAp first: a host's mode is fixed once it has bus events, and ApBus's define scans at once. Every field is checked
+            // and ApBus asked above, so only a race with another, different define can leave VfioAp with a host ApBus then
+            // refuses (ApBus takes the same definition again as made).
+            var vfioAp = await session.VfioAp.CallAsync(ApiRoutes.DefineHost, [host], ct, new { mode = requested });
+            var bus = await session.ApBus.CallAsync(ApiRoutes.DefineBus, [host], ct, definition);
             session.Write(new JsonObject { ["apBus"] = bus, ["vfioAp"] = vfioAp },
                 output => output.WriteLine($"host {host} defined: {Text(bus!["lastSequence"])} bus event(s) so far"));
         });
+    }
+
+    static async Task<JsonNode?> BusOrNullAsync(Session session, string host, CancellationToken ct)
+    {
+        try
+        {
+            return await session.ApBus.CallAsync(ApiRoutes.GetBus, [host], ct);
+        }
+        catch (ApctlException e) when (e.Problem?["kind"]?.GetValue<string>() == "not-found")
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// A host defined already: the same definition again succeeds and changes nothing (a define whose answer was lost may be
+    /// run again); another is refused before anything changes, naming the commands that change a defined host.
+    /// </summary>
+    static async Task DefineAgainAsync(Session session, string host, string mode, object definition, CancellationToken ct)
+    {
+        var exists = $"exists: host {host} is defined already, and not so: apctl host config and apctl host masks change it";
+        var vfioAp = await session.VfioAp.CallAsync(ApiRoutes.GetHost, [host], ct);
+        if (vfioAp?["mode"]?.GetValue<string>() != mode)
+            throw new ApctlException(ExitCodes.Refused, $"{exists} (its hot-plug mode is {Text(vfioAp?["mode"])})", new JsonObject { ["kind"] = "exists" });
+        JsonNode? bus;
+        try
+        {
+            bus = await session.ApBus.CallAsync(ApiRoutes.DefineBus, [host], ct, definition);
+        }
+        catch (ApctlException e) when (e.Problem?["kind"]?.GetValue<string>() == "exists")
+        {
+            throw new ApctlException(ExitCodes.Refused, exists, new JsonObject { ["kind"] = "exists" });
+        }
+        session.Write(new JsonObject { ["apBus"] = bus, ["vfioAp"] = vfioAp },
+            output => output.WriteLine($"host {host} is defined so already: nothing changed ({Text(bus!["lastSequence"])} bus event(s) so far)"));
     }
 
     static Command Config(Io io)
