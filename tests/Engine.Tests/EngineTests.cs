@@ -307,6 +307,57 @@ public class EngineTests
             Assert.Equal(Ids("4"), host.Mdev().Assigned.Apm);
         }
 
+        /// <summary>
+        /// The bus scanned adapters 0 and 2 with domains 1-2, and the probe of 02.0002 was lost; the next scan took domain 2
+        /// away. The reconcile's first scan complete ran while 02.0002 was missing and dropped adapter 2; nothing filtered
+        /// it again, though 02.0001, all that is left of it in the configuration, is bound.
+        /// </summary>
+        [Fact]
+        public void A_reconcile_plugs_back_an_adapter_a_lost_probe_kept_out()
+        {
+            TestHost Build() => Start(apm: "", aqm: "", adm: "").WithMdev("m", "0,2", "1-2");
+            var (full, lost) = (Build(), Build());
+            foreach (var host in new[] { full, lost })
+            {
+                host.ChangeConfig("0,2", "1-2", "");
+                foreach (var apqn in new[] { "00.0001", "00.0002", "02.0001" }) host.Probe(apqn);
+            }
+            full.Probe("02.0002");
+            full.CompleteScan();
+            full.Scan("0,2", "1", "");
+
+            lost.Engine.ClearUpdates();
+            Assert.Equal(1, lost.Engine.ReconcileWith(Truth(full)));
+
+            Assert.Equal(Masks("0,2", "1", ""), full.Apcb());
+            Assert.Equal(Masks("0,2", "1", ""), lost.Apcb());
+        }
+
+        /// <summary>
+        /// The engine lost a whole scan (adapter 5 added and plugged) and the config change of a window still open
+        /// (adapter 6 added, to plug at its scan complete): the reconcile plugs 5 now and keeps only 6 for the window.
+        /// </summary>
+        [Fact]
+        public void A_reconcile_inside_a_window_counts_its_additions_from_the_configuration_the_window_changed()
+        {
+            TestHost Build() => Start(apm: "4", aqm: "4", adm: "").WithMdev("m", "4-6", "4");
+            var (full, lost) = (Build(), Build());
+            full.Scan("4-5", "4", "");
+            full.ChangeConfig("4-6", "4", "");
+
+            lost.Engine.ReconcileWith(Truth(full));
+
+            Assert.Equal((Masks("4-5", "4", ""), Ids("6")), (full.Mdev().Shadow, full.Mdev().Added.Apm));
+            Assert.Equal((Masks("4-5", "4", ""), Ids("6")), (lost.Mdev().Shadow, lost.Mdev().Added.Apm));
+            lost.StartCounting();
+            Assert.Empty(lost.UpdatesOf(e => e.OnQueueProbed(Apqn.Parse("06.0004"))));
+            Assert.Single(lost.UpdatesOf(e => e.OnScanComplete()));
+            Assert.Equal(Masks("4-6", "4", ""), lost.Apcb());
+        }
+
+        static BusTruth Truth(TestHost host) =>
+            new(host.Bus.Config, host.Bus.Permissions, host.Bus.Devices.ToArray(), host.Bus.ScanOpen, host.Bus.PreviousConfig);
+
         [Fact]
         public void A_reconcile_takes_the_bus_s_maxima_when_only_they_differ()
         {
@@ -314,7 +365,8 @@ public class EngineTests
             host.Engine.CreateMdev("m");
             var devices = Enumerable.Range(0, Bitmap256.Capacity).Select(host.Engine.BoundDomains).ToList();
 
-            var updated = host.Engine.ReconcileWith(new BusTruth(host.Engine.Host with { MaxAdapter = 63, MaxDomain = 15 }, default, devices, ScanOpen: false));
+            var bounded = host.Engine.Host with { MaxAdapter = 63, MaxDomain = 15 };
+            var updated = host.Engine.ReconcileWith(new BusTruth(bounded, default, devices, ScanOpen: false, Previous: bounded));
 
             Assert.Equal(0, updated);
             Assert.Equal((63, 15), (host.Engine.Host.MaxAdapter, host.Engine.Host.MaxDomain));

@@ -2,6 +2,7 @@ using Apmatrix.ApModel;
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
+using Apmatrix.Engine.Tests.Support;
 
 namespace Apmatrix.Engine.Tests;
 
@@ -15,12 +16,11 @@ namespace Apmatrix.Engine.Tests;
 public class MaskRaceProperties
 {
     [Property(MaxTest = 500)]
-    public Property No_interleaving_lets_an_mdev_hold_a_queue_a_mask_change_reserves(int seed)
+    public Property No_interleaving_lets_an_mdev_hold_a_queue_a_mask_change_reserves() => Prop.ForAll(Gens.Seed, seed =>
     {
         var race = new Race(new Random(seed), reserve: true);
         if (race.Run() is { } broken) Assert.Fail($"{broken}\n{race.Story}");
-        return Prop.ToProperty(true);
-    }
+    });
 
     /// <summary>The bare veto, as ApBus asked before reservations: the same interleavings find the race.</summary>
     [Fact]
@@ -118,7 +118,7 @@ public class MaskRaceProperties
                     break;
                 // A snapshot is read behind ApBus's change in progress (FOR SHARE): never while one holds the row.
                 case 9 when _open is null:
-                    _snapshot = (_now, _busSequence, new BusTruth(_bus.Config, _bus.Permissions, _bus.Devices.ToArray(), false));
+                    _snapshot = (_now, _busSequence, new BusTruth(_bus.Config, _bus.Permissions, _bus.Devices.ToArray(), false, _bus.Config));
                     Tell($"VfioAp reads the snapshot at {_busSequence}");
                     break;
                 case 10 when _snapshot is { } snapshot:

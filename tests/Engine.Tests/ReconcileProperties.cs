@@ -2,21 +2,26 @@ using Apmatrix.ApModel;
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
+using Apmatrix.Engine.Tests.Support;
 
 namespace Apmatrix.Engine.Tests;
 
 /// <summary>
 /// Random bus histories on a small host (ids 0..3, two attached mdevs): an engine that lost a run of events and
-/// reconciled with the bus's state at a later sequence, then took the rest, ends where the engine that applied every
-/// event ends, and the reconcile sent each guest at most one update, numbered right after the last it had.
+/// reconciled with the bus's state at a later sequence holds the bus's configuration, masks, queues and a window's
+/// pending additions as the engine that applied every event does, then and after the rest of the events; the reconcile
+/// sent each guest at most one update, numbered right after the last it had; and in batched mode no guest has less than
+/// the full replay gives it. A reconcile filters afresh where queues were lost, so it may plug what the replay keeps
+/// out: an adapter the replay dropped while a queue was missing and never filtered again (spec I10 wants it back).
 /// </summary>
 public class ReconcileProperties
 {
     const int Ids = 4;
 
     [Property(MaxTest = 1000)]
-    public Property Reconciling_a_lost_run_of_events_ends_like_applying_them(int seed, bool perQueue) =>
-        Prop.ToProperty(Check(new Random(seed), perQueue ? HotPlugMode.PerQueue : HotPlugMode.Batched));
+    public Property Reconciling_a_lost_run_of_events_brings_the_bus_back_and_never_plugs_less() =>
+        Prop.ForAll(Gens.Seed, ArbMap.Default.ArbFor<bool>(), (seed, perQueue) =>
+            Check(new Random(seed), perQueue ? HotPlugMode.PerQueue : HotPlugMode.Batched));
 
     [Fact]
     public void Reconciling_an_engine_that_is_up_to_date_changes_nothing()
@@ -32,7 +37,7 @@ public class ReconcileProperties
         Assert.True(state.SameAs(engine.Capture()));
     }
 
-    static bool Check(Random random, HotPlugMode mode)
+    static void Check(Random random, HotPlugMode mode)
     {
         var history = History.Generate(random, mode);
         var full = history.Start();
@@ -42,6 +47,8 @@ public class ReconcileProperties
         Assert.Equal(history.Boundaries[^1].Truth.Digest, BusDigest.Of(full.Host, full.Permissions, bound));
 
         var boundary = history.Boundaries[random.Next(history.Boundaries.Count)];
+        var replayed = history.Start();
+        foreach (var e in history.Events.Take(boundary.EventCount)) e(replayed);
         var applied = random.Next(boundary.EventCount + 1);
         var lost = history.Start();
         foreach (var e in history.Events.Take(applied)) e(lost);
@@ -57,21 +64,45 @@ public class ReconcileProperties
             Assert.Equal(versions[update.Guest] + 1, update.Version);
             Assert.Equal(lost.FindGuest(update.Guest)!.Apcb, update.Apcb);
         }
-        foreach (var e in history.Events.Skip(boundary.EventCount)) e(lost);
+        var story = $"applied {applied} of {history.Events.Count}, reconciled at {boundary.EventCount} " +
+                    $"({(boundary.Truth.ScanOpen ? "window open" : "closed")}): {string.Join(", ", history.Told)}";
+        Compare(replayed, lost, story);
 
-        var story = $"applied {applied} of {history.Events.Count}, reconciled at {boundary.EventCount}: {string.Join(", ", history.Told)}";
-        var (expected, actual) = (Facts(full), Facts(lost));
-        if (expected != actual) Assert.Fail($"replayed:   {expected}\nreconciled: {actual}\n{story}");
-        return true;
+        foreach (var e in history.Events.Skip(boundary.EventCount)) e(lost);
+        Compare(full, lost, $"after the rest: {story}");
     }
 
-    /// <summary>Everything but guest versions, which a reconcile numbers on from where the guest was.</summary>
-    static string Facts(VfioApEngine engine)
+    static void Compare(VfioApEngine replayed, VfioApEngine reconciled, string story)
+    {
+        var (expected, actual) = (Bus(replayed), Bus(reconciled));
+        if (expected != actual) Assert.Fail($"replayed:   {expected}\nreconciled: {actual}\n{story}");
+        foreach (var engine in new[] { replayed, reconciled })
+            foreach (var mdev in engine.Mdevs.Where(m => m.Guest is not null))
+                Assert.Equal(mdev.Shadow, engine.FindGuest(mdev.Guest!)!.Apcb);
+        if (reconciled.Mode == HotPlugMode.PerQueue) return;
+        foreach (var mdev in replayed.Mdevs)
+        {
+            var (had, has) = (Queues(mdev.Shadow, replayed.Host), Queues(reconciled.FindMdev(mdev.Name)!.Shadow, reconciled.Host));
+            if (!had.IsSubsetOf(has)) Assert.Fail($"{mdev.Name} replayed {mdev.Shadow}, reconciled {reconciled.FindMdev(mdev.Name)!.Shadow}\n{story}");
+        }
+    }
+
+    /// <summary>What the bus's events decide: configuration, masks, queues bound to vfio_ap, each mdev's pending additions.</summary>
+    static string Bus(VfioApEngine engine)
     {
         var bound = string.Join(" ", Enumerable.Range(0, Ids).Select(a => engine.BoundDomains(a).ToString()));
-        var mdevs = string.Join("; ", engine.Mdevs.Select(m => $"{m.Name} shadow {m.Shadow} added {m.Added}"));
-        var guests = string.Join("; ", engine.Guests.OrderBy(g => g.Name, StringComparer.Ordinal).Select(g => $"{g.Name} {g.Apcb}"));
-        return $"H {engine.Host} masks {engine.Permissions} bound {bound} | {mdevs} | {guests}";
+        var added = string.Join("; ", engine.Mdevs.Select(m => $"{m.Name} added {m.Added}"));
+        return $"H {engine.Host} masks {engine.Permissions} bound {bound} | {added}";
+    }
+
+    /// <summary>The queues a shadow APCB gives of the host's configuration.</summary>
+    static HashSet<Apqn> Queues(ApMatrix shadow, ApConfig host)
+    {
+        var queues = new HashSet<Apqn>();
+        foreach (var a in shadow.Apm & host.Apm)
+            foreach (var d in shadow.Aqm & host.Aqm)
+                queues.Add(new Apqn(a, d));
+        return queues;
     }
 
     sealed record Boundary(int EventCount, BusTruth Truth);
@@ -149,7 +180,7 @@ public class ReconcileProperties
         }
 
         void Mark(HostBus bus, bool open) =>
-            Boundaries.Add(new Boundary(Events.Count, new BusTruth(bus.Config, bus.Permissions, bus.Devices.ToArray(), open)));
+            Boundaries.Add(new Boundary(Events.Count, new BusTruth(bus.Config, bus.Permissions, bus.Devices.ToArray(), open, bus.PreviousConfig)));
 
         static bool Allowed(VfioApEngine engine, ApPermissions masks)
         {

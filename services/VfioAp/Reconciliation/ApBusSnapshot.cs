@@ -3,22 +3,28 @@ using Apmatrix.Engine;
 
 namespace Apmatrix.VfioAp.Reconciliation;
 
-/// <summary>ApBus's <c>GET /hosts/{host}/snapshot</c> as read here: id sets as range lists, queue devices per adapter by driver.</summary>
+/// <summary>
+/// ApBus's <c>GET /hosts/{host}/snapshot</c> as read here: id sets as range lists, queue devices per adapter by driver,
+/// and while a window is open the configuration it changed from.
+/// </summary>
 public sealed record ApBusSnapshot(string Host, ApBusConfig Config, ApBusMasks Masks, IReadOnlyList<ApBusAdapterQueues> Queues,
-    bool ScanOpen, long LastSequence, string Digest)
+    bool ScanOpen, ApBusConfig? PreviousConfig, long LastSequence, string Digest)
 {
     /// <summary>Throws <see cref="FormatException"/> for a snapshot that does not read as a bus.</summary>
     public BusTruth ToTruth()
     {
-        var config = new ApConfig(Bitmap256.ParseRangeList(Config.Apm), Bitmap256.ParseRangeList(Config.Aqm), Bitmap256.ParseRangeList(Config.Adm),
-            Config.MaxAdapter, Config.MaxDomain);
+        var config = Read(Config);
         var devices = new Bitmap256[Bitmap256.Capacity];
         foreach (var row in Queues)
         {
             if (row.Adapter is < 0 or >= Bitmap256.Capacity) throw new FormatException($"adapter {row.Adapter} is out of range");
             devices[row.Adapter] = Bitmap256.ParseRangeList(row.VfioAp) | Bitmap256.ParseRangeList(row.Default);
         }
+        if (ScanOpen && PreviousConfig is null) throw new FormatException("an open window without the configuration it changed from");
         return new BusTruth(config, new ApPermissions(Bitmap256.ParseRangeList(Masks.Apmask), Bitmap256.ParseRangeList(Masks.Aqmask)),
-            devices, ScanOpen);
+            devices, ScanOpen, PreviousConfig is null ? config : Read(PreviousConfig));
     }
+
+    static ApConfig Read(ApBusConfig config) =>
+        new(Bitmap256.ParseRangeList(config.Apm), Bitmap256.ParseRangeList(config.Aqm), Bitmap256.ParseRangeList(config.Adm), config.MaxAdapter, config.MaxDomain);
 }

@@ -26,6 +26,9 @@ public static class Gens
 
     public static Arbitrary<Bitmap256> BitmapArb => Bitmap.ToArbitrary();
 
+    /// <summary>A seed for a property's own random history: FsCheck's plain ints stay within its size (about a hundred values).</summary>
+    public static Arbitrary<int> Seed => Gen.Choose(0, int.MaxValue).ToArbitrary();
+
     public static Bitmap256 FromIds(IEnumerable<int> ids)
     {
         var set = Bitmap256.Empty;

@@ -282,6 +282,22 @@ public class Reading_a_host_s_snapshot(StackFixture stack)
         Assert.Equal(perQueueSnapshot.GetProperty("digest").GetString(), groupedSnapshot.GetProperty("digest").GetString());
         Assert.Equal(perQueueSnapshot.GetProperty("queues").ToString(), groupedSnapshot.GetProperty("queues").ToString());
     }
+
+    [Fact]
+    public async Task Should_name_the_configuration_an_open_window_changed_from_and_none_once_it_closed()
+    {
+        using var bus = new BusApi(stack.Client(stack.ApBus), BusEvents.NewHost());
+        await BusApi.LastSequenceAsync(bus.DefineAsync(new { apm = "4-5", aqm = "4", adm = "4" }));
+        Assert.Equal(JsonValueKind.Null, (await bus.SnapshotAsync()).GetProperty("previousConfig").ValueKind);
+
+        await BusApi.LastSequenceAsync(bus.ConfigChangedAsync("4-6", "4", "4"));
+
+        var open = await bus.SnapshotAsync();
+        Assert.True(open.GetProperty("scanOpen").GetBoolean());
+        Assert.Equal(("4-5", "4-6"), (open.GetProperty("previousConfig").GetProperty("apm").GetString(), open.GetProperty("config").GetProperty("apm").GetString()));
+        await BusApi.LastSequenceAsync(bus.ScanCompleteAsync());
+        Assert.Equal(JsonValueKind.Null, (await bus.SnapshotAsync()).GetProperty("previousConfig").ValueKind);
+    }
 }
 
 [Collection("stack")]
