@@ -49,13 +49,13 @@ public sealed partial class VfioApEngine
     public void UnassignAdapter(string mdev, long id)
     {
         var target = Get(mdev);
-        UnassignQueues(target, Bitmap256.Single(InRange(id, target.MaxAdapter, "adapter")), Bitmap256.Empty);
+        UnassignQueues(target, Bitmap256.Single(Assigned(id, target.Assigned.Apm, target.MaxAdapter, "adapter")), Bitmap256.Empty);
     }
 
     public void UnassignDomain(string mdev, long id)
     {
         var target = Get(mdev);
-        UnassignQueues(target, Bitmap256.Empty, Bitmap256.Single(InRange(id, target.MaxDomain, "domain")));
+        UnassignQueues(target, Bitmap256.Empty, Bitmap256.Single(Assigned(id, target.Assigned.Aqm, target.MaxDomain, "domain")));
     }
 
     /// <summary>Control domains are not queues: no binding, sharing or apmask checks (spec 4.2).</summary>
@@ -71,7 +71,7 @@ public sealed partial class VfioApEngine
     public void UnassignControlDomain(string mdev, long id)
     {
         var target = Get(mdev);
-        var domain = InRange(id, target.MaxDomain, "control domain");
+        var domain = Assigned(id, target.Assigned.Adm, target.MaxDomain, "control domain");
         target.Assigned = target.Assigned with { Adm = target.Assigned.Adm.Without(domain) };
         SetShadow(target, target.Shadow with { Adm = target.Shadow.Adm.Without(domain) });
     }
@@ -87,9 +87,10 @@ public sealed partial class VfioApEngine
         var old = target.Assigned;
         // Reserved and shared queues are refused before an id above the maximum, as the kernel validates them first.
         EnsureAssignable(target, matrix.Apm, matrix.Aqm);
-        EnsureWithin(matrix.Apm, target.MaxAdapter, "adapter");
-        EnsureWithin(matrix.Aqm, target.MaxDomain, "domain");
-        EnsureWithin(matrix.Adm, target.MaxDomain, "control domain");
+        // Ids kept from before the host's maxima were known pass, as an unassignment of them does: only new ones are checked.
+        EnsureWithin(matrix.Apm.AndNot(old.Apm), target.MaxAdapter, "adapter");
+        EnsureWithin(matrix.Aqm.AndNot(old.Aqm), target.MaxDomain, "domain");
+        EnsureWithin(matrix.Adm.AndNot(old.Adm), target.MaxDomain, "control domain");
         var s = target.Shadow;
         SetShadow(target, s with { Apm = s.Apm.AndNot(old.Apm.AndNot(matrix.Apm)) });
         s = target.Shadow;
@@ -207,6 +208,13 @@ public sealed partial class VfioApEngine
             throw new MatrixException(MatrixErrorKind.OutOfRange, $"{InputText.Quote(text.TrimEnd('\n'))} is out of range"),
         _ => throw new MatrixException(MatrixErrorKind.Invalid, $"{InputText.Quote(text.TrimEnd('\n'))} is not a number"),
     };
+
+    /// <summary>
+    /// An id to unassign: within the maxima, or assigned already. An mdev made before its host's bus was defined took the
+    /// widest maxima, and what it was given above the host's stays removable (the kernel knows its maxima before any mdev).
+    /// </summary>
+    static int Assigned(long id, Bitmap256 assigned, int max, string what) =>
+        id is >= 0 and < Bitmap256.Capacity && assigned[(int)id] ? (int)id : InRange(id, max, what);
 
     static int InRange(long id, int max, string what)
     {

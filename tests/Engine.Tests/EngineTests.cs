@@ -299,6 +299,25 @@ public class EngineTests
         }
 
         [Fact]
+        public void Ids_an_mdev_was_given_above_maxima_that_came_later_stay_removable()
+        {
+            var host = Start();
+            host.Engine.CreateMdev("m");
+            host.Engine.SetMatrix("m", Masks("4,200", "4,100", "100"));
+            host.Bus.ChangeConfig(host.Bus.Config with { MaxAdapter = 15, MaxDomain = 15 }, host.Recorder);
+
+            // The matrix as read back writes again; a new id above the maxima does not.
+            host.Engine.SetMatrix("m", Masks("4,200", "4,100", "100"));
+            host.Refused(MatrixErrorKind.OutOfRange, () => host.Engine.SetMatrix("m", Masks("4,200,201", "4,100", "100")));
+            host.Engine.UnassignAdapter("m", "200");
+            host.Engine.UnassignDomain("m", "100");
+            host.Engine.UnassignControlDomain("m", "100");
+            host.Refused(MatrixErrorKind.OutOfRange, () => host.Engine.UnassignAdapter("m", "200"));
+
+            Assert.Equal(Masks("4", "4", ""), host.Mdev().Assigned);
+        }
+
+        [Fact]
         public void A_second_mdev_of_one_name_is_refused_as_existing()
         {
             var host = Start().WithMdev("m", "4", "4");
