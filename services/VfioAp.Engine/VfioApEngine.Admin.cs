@@ -49,13 +49,13 @@ public sealed partial class VfioApEngine
     public void UnassignAdapter(string mdev, long id)
     {
         var target = Get(mdev);
-        UnassignQueues(target, Bitmap256.Single(Assigned(id, target.Assigned.Apm, target.MaxAdapter, "adapter")), Bitmap256.Empty);
+        UnassignQueues(target, Bitmap256.Single(Unassignable(id, target.Assigned.Apm, target.MaxAdapter, "adapter")), Bitmap256.Empty);
     }
 
     public void UnassignDomain(string mdev, long id)
     {
         var target = Get(mdev);
-        UnassignQueues(target, Bitmap256.Empty, Bitmap256.Single(Assigned(id, target.Assigned.Aqm, target.MaxDomain, "domain")));
+        UnassignQueues(target, Bitmap256.Empty, Bitmap256.Single(Unassignable(id, target.Assigned.Aqm, target.MaxDomain, "domain")));
     }
 
     /// <summary>Control domains are not queues: no binding, sharing or apmask checks (spec 4.2).</summary>
@@ -71,7 +71,7 @@ public sealed partial class VfioApEngine
     public void UnassignControlDomain(string mdev, long id)
     {
         var target = Get(mdev);
-        var domain = Assigned(id, target.Assigned.Adm, target.MaxDomain, "control domain");
+        var domain = Unassignable(id, target.Assigned.Adm, target.MaxDomain, "control domain");
         target.Assigned = target.Assigned with { Adm = target.Assigned.Adm.Without(domain) };
         SetShadow(target, target.Shadow with { Adm = target.Shadow.Adm.Without(domain) });
     }
@@ -213,7 +213,7 @@ public sealed partial class VfioApEngine
     /// An id to unassign: within the maxima, or assigned already. An mdev made before its host's bus was defined took the
     /// widest maxima, and what it was given above the host's stays removable (the kernel knows its maxima before any mdev).
     /// </summary>
-    static int Assigned(long id, Bitmap256 assigned, int max, string what) =>
+    static int Unassignable(long id, Bitmap256 assigned, int max, string what) =>
         id is >= 0 and < Bitmap256.Capacity && assigned[(int)id] ? (int)id : InRange(id, max, what);
 
     static int InRange(long id, int max, string what)

@@ -374,6 +374,48 @@ public class EngineTests
             Assert.Equal(Masks("4-6", "4", ""), lost.Apcb());
         }
 
+        /// <summary>
+        /// Adapter 2 was left out while 02.0002 was gone, and no filter ran when domain 2 left too. The lost scan there and
+        /// back plugged it again; the bus's configuration, masks and queues are as the engine has them, yet the guest lacked it.
+        /// </summary>
+        [Fact]
+        public void A_reconcile_filters_afresh_though_the_lost_events_left_the_bus_as_it_was()
+        {
+            TestHost Build()
+            {
+                var host = Start(apm: "0,2", aqm: "1-2", adm: "").WithMdev("m", "0,2", "1-2");
+                host.Remove("02.0002");
+                host.Scan("0,2", "1", "");
+                return host;
+            }
+            var (full, lost) = (Build(), Build());
+            full.Scan("0,2", "1-2", "");
+            full.Scan("0,2", "1", "");
+
+            lost.Engine.ReconcileWith(Truth(full));
+
+            Assert.Equal(Masks("0,2", "1", ""), full.Apcb());
+            Assert.Equal(Masks("0,2", "1", ""), lost.Apcb());
+        }
+
+        /// <summary>The engine lost a scan away and a window back to its own configuration: the window's addition waits for its scan complete.</summary>
+        [Fact]
+        public void A_reconcile_opens_a_window_back_to_the_engine_s_configuration_again()
+        {
+            TestHost Build() => Start(apm: "4-5", aqm: "4", adm: "").WithMdev("m", "4-5", "4");
+            var (full, lost) = (Build(), Build());
+            full.Scan("4", "4", "");
+            full.ChangeConfig("4-5", "4", "");
+
+            lost.Engine.ReconcileWith(Truth(full));
+
+            Assert.Equal((Ids("5"), Masks("4", "4", "")), (full.Mdev().Added.Apm, full.Apcb()));
+            Assert.Equal((Ids("5"), Masks("4", "4", "")), (lost.Mdev().Added.Apm, lost.Apcb()));
+            lost.StartCounting();
+            Assert.Empty(lost.UpdatesOf(e => e.OnQueueProbed(Apqn.Parse("05.0004"))));
+            Assert.Single(lost.UpdatesOf(e => e.OnScanComplete()));
+        }
+
         static BusTruth Truth(TestHost host) =>
             new(host.Bus.Config, host.Bus.Permissions, host.Bus.Devices.ToArray(), host.Bus.ScanOpen, host.Bus.PreviousConfig);
 
@@ -385,7 +427,7 @@ public class EngineTests
             var devices = Enumerable.Range(0, Bitmap256.Capacity).Select(host.Engine.BoundDomains).ToList();
 
             var bounded = host.Engine.Host with { MaxAdapter = 63, MaxDomain = 15 };
-            var updated = host.Engine.ReconcileWith(new BusTruth(bounded, default, devices, ScanOpen: false, Previous: bounded));
+            var updated = host.Engine.ReconcileWith(new BusTruth(bounded, default, devices, ScanOpen: false, PreviousConfig: bounded));
 
             Assert.Equal(0, updated);
             Assert.Equal((63, 15), (host.Engine.Host.MaxAdapter, host.Engine.Host.MaxDomain));

@@ -20,7 +20,9 @@ public sealed record ApBusSnapshot(string Host, ApBusConfig Config, ApBusMasks M
             if (row.Adapter is < 0 or >= Bitmap256.Capacity) throw new FormatException($"adapter {row.Adapter} is out of range");
             devices[row.Adapter] = Bitmap256.ParseRangeList(row.VfioAp) | Bitmap256.ParseRangeList(row.Default);
         }
-        if (ScanOpen && PreviousConfig is null) throw new FormatException("an open window without the configuration it changed from");
+        if (ScanOpen && PreviousConfig is null)
+            throw new FormatException("it has a config-changed window open but not the configuration the window changed from " +
+                                      "(previousConfig): an ApBus older than this VfioAp sent it; upgrade ApBus first");
         return new BusTruth(config, new ApPermissions(Bitmap256.ParseRangeList(Masks.Apmask), Bitmap256.ParseRangeList(Masks.Aqmask)),
             devices, ScanOpen, PreviousConfig is null ? config : Read(PreviousConfig));
     }

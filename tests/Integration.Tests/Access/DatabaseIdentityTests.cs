@@ -101,6 +101,12 @@ public class Database_identities(StackFixture stack)
             """);
         try
         {
+            // The trap works: an unqualified read of the catalog in a new session there runs the role's function.
+            await using (var reader = await OpenAsync(stack.Servers.DatabaseOf("guestvm", database)))
+                await ExecuteAsync(reader, "SELECT format('%I', tablename) FROM pg_tables");
+            Assert.Equal(["guestvm off"], await ListAsync(own, $"SELECT who || ' ' || superuser FROM {trap}.ran"));
+            await ExecuteAsync(own, $"DELETE FROM {trap}.ran");
+
             await ServerFixture.RunServersScriptAsync(Apmatrix.LoadTest.Repository.Root(), "up", CancellationToken.None);
 
             Assert.Empty(await ListAsync(own, $"SELECT who || ' ' || superuser FROM {trap}.ran"));

@@ -116,7 +116,7 @@ public static class HostCommands
                 apmask = parse.GetValue(apmask), aqmask = parse.GetValue(aqmask), eventForm = parse.GetValue(form),
             };
             // ApBus asked first: one that is away stops the define before VfioAp has the host (a half-made host).
-            if (await BusOrNullAsync(session, host, ct) is not null)
+            if (await NullIfNotFoundAsync(session.ApBus.CallAsync(ApiRoutes.GetBus, [host], ct)) is not null)
             {
                 await DefineAgainAsync(session, host, requested, definition, ct);
                 return;
@@ -131,11 +131,12 @@ public static class HostCommands
         });
     }
 
-    static async Task<JsonNode?> BusOrNullAsync(Session session, string host, CancellationToken ct)
+    /// <summary>The answer, or null where the service knows no such host.</summary>
+    static async Task<JsonNode?> NullIfNotFoundAsync(Task<JsonNode?> call)
     {
         try
         {
-            return await session.ApBus.CallAsync(ApiRoutes.GetBus, [host], ct);
+            return await call;
         }
         catch (ApctlException e) when (e.Problem?["kind"]?.GetValue<string>() == "not-found")
         {
@@ -145,14 +146,16 @@ public static class HostCommands
 
     /// <summary>
     /// A host defined already: the same definition again succeeds and changes nothing (a define whose answer was lost may be
-    /// run again); another is refused before anything changes, naming the commands that change a defined host.
+    /// run again); another is refused before anything changes, naming what changes a defined host.
     /// </summary>
     static async Task DefineAgainAsync(Session session, string host, string mode, object definition, CancellationToken ct)
     {
-        var exists = $"exists: host {host} is defined already, and not so: apctl host config and apctl host masks change it";
-        var vfioAp = await session.VfioAp.CallAsync(ApiRoutes.GetHost, [host], ct);
+        var vfioAp = await NullIfNotFoundAsync(session.VfioAp.CallAsync(ApiRoutes.GetHost, [host], ct))
+            // ApBus's host whose first event VfioAp has not had yet: VfioAp is given it as a new define would.
+            ?? await session.VfioAp.CallAsync(ApiRoutes.DefineHost, [host], ct, new { mode });
         if (vfioAp?["mode"]?.GetValue<string>() != mode)
-            throw new ApctlException(ExitCodes.Refused, $"{exists} (its hot-plug mode is {Text(vfioAp?["mode"])})", new JsonObject { ["kind"] = "exists" });
+            throw new ApctlException(ExitCodes.Refused, $"exists: host {host} is defined already, with hot-plug mode {Text(vfioAp?["mode"])}, " +
+                "fixed once it has bus events", new JsonObject { ["kind"] = "exists" });
         JsonNode? bus;
         try
         {
@@ -160,7 +163,8 @@ public static class HostCommands
         }
         catch (ApctlException e) when (e.Problem?["kind"]?.GetValue<string>() == "exists")
         {
-            throw new ApctlException(ExitCodes.Refused, exists, new JsonObject { ["kind"] = "exists" });
+            throw new ApctlException(ExitCodes.Refused, $"exists: host {host} is defined already, and not so or with a config-changed window open: " +
+                "apctl host config and apctl host masks change it", new JsonObject { ["kind"] = "exists" });
         }
         session.Write(new JsonObject { ["apBus"] = bus, ["vfioAp"] = vfioAp },
             output => output.WriteLine($"host {host} is defined so already: nothing changed ({Text(bus!["lastSequence"])} bus event(s) so far)"));
