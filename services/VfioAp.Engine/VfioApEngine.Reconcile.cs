@@ -7,10 +7,10 @@ public sealed partial class VfioApEngine
 {
     /// <summary>
     /// Catches up with bus events that never arrived by running the difference to <paramref name="truth"/> as a
-    /// synthetic scan, in the bus's own order: masks; config changed to the configuration of the bus's last closed scan,
-    /// its probes and scan complete; when a window is open on top of that scan, its config change, so the window's
-    /// pending additions are the bus's; removals of queues vfio_ap no longer drives; probes of those it now drives; scan
-    /// complete unless the window is still open. Every closed scan ends with each mdev filtered afresh (batched mode):
+    /// synthetic scan, in the bus's own order: masks; config changed to the configuration of the bus's last closed scan;
+    /// when a window vfio_ap did not see open is open on top of that scan, that scan's probes and scan complete and then
+    /// the window's config change, so its pending additions are the bus's; removals of queues vfio_ap no longer drives;
+    /// probes of those it now drives; scan complete unless the window is still open. Every closed scan ends with each mdev filtered afresh (batched mode):
     /// a filter run while lost probes were still missing must not leave a passable adapter out. Each guest whose APCB
     /// ends up different gets one update (its next version), however many the steps asked for: the guest never sees the
     /// intermediate states. Returns the number of guests updated.
@@ -23,23 +23,27 @@ public sealed partial class VfioApEngine
         var mark = _updates.Count;
 
         if (truth.Permissions != Permissions) OnPermissionsChanged(truth.Permissions);
-        var closed = truth.ScanOpen ? truth.PreviousConfig : truth.Config;
-        if (closed.MasksDiffer(Host))
+        // A window vfio_ap applied the config changed of is its own still: only the window's queue events were lost.
+        var inWindow = truth.ScanOpen && (truth.WindowApplied ?? !truth.Config.MasksDiffer(Host));
+        if (!inWindow)
         {
-            // A newer configuration means the window vfio_ap saw open was closed by a scan complete it never got.
-            OnScanComplete();
-            OnConfigChanged(closed, Host);
+            var closed = truth.ScanOpen ? truth.PreviousConfig : truth.Config;
+            if (closed.MasksDiffer(Host))
+            {
+                // A newer configuration means the window vfio_ap saw open was closed by a scan complete it never got.
+                OnScanComplete();
+                OnConfigChanged(closed, Host);
+            }
+            // The maxima alone, when the bus was defined after this host's first mdev: no window to close, only the bounds.
+            else if (closed != Host) OnConfigChanged(closed, Host);
         }
-        // The maxima alone, when the bus was defined after this host's first mdev: no window to close, only the bounds.
-        else if (closed != Host) OnConfigChanged(closed, Host);
-        if (truth.ScanOpen)
+        if (truth.ScanOpen && !inWindow)
         {
-            // Whether or not vfio_ap saw the window open, it is opened again from its base: a window back to the
-            // configuration vfio_ap has looks the same as one it saw.
+            // The scan that closed before the window, then the window's config change: its pending additions are the bus's.
             ProbeBeforeWindow(truth);
             OnScanComplete();
             FilterAfresh();
-            OnConfigChanged(truth.Config, closed);
+            OnConfigChanged(truth.Config, truth.PreviousConfig);
         }
         // Removals before probes: a probe re-filters the whole matrix, which must not count a queue about to leave.
         for (var a = 0; a < Bitmap256.Capacity; a++)

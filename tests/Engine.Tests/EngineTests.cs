@@ -416,8 +416,28 @@ public class EngineTests
             Assert.Single(lost.UpdatesOf(e => e.OnScanComplete()));
         }
 
-        static BusTruth Truth(TestHost host) =>
-            new(host.Bus.Config, host.Bus.Permissions, host.Bus.Devices.ToArray(), host.Bus.ScanOpen, host.Bus.PreviousConfig);
+        /// <summary>The bus as an engine that lost the events (an open window's config changed among them) reads it.</summary>
+        static BusTruth Truth(TestHost host, bool windowApplied = false) =>
+            new(host.Bus.Config, host.Bus.Permissions, host.Bus.Devices.ToArray(), host.Bus.ScanOpen, host.Bus.PreviousConfig, windowApplied);
+
+        /// <summary>
+        /// The engine applied the window's config changed, and adapter 5, which the window brought, was assigned and plugged
+        /// inside it: a reconcile that finds nothing lost leaves both, where reopening the window from its base unplugged 5.
+        /// </summary>
+        [Fact]
+        public void A_reconcile_keeps_a_window_the_engine_applied()
+        {
+            var host = Start(apm: "4", aqm: "4", adm: "").WithMdev("m", "4", "4");
+            host.ChangeConfig("4-5", "4", "");
+            host.Probe("05.0004");
+            host.Engine.AssignAdapter("m", "5");
+            var (shadow, added) = (host.Mdev().Shadow, host.Mdev().Added);
+            host.Engine.ClearUpdates();
+
+            Assert.Equal(0, host.Engine.ReconcileWith(Truth(host, windowApplied: true)));
+
+            Assert.Equal((Masks("4-5", "4", ""), shadow, added), (host.Apcb(), host.Mdev().Shadow, host.Mdev().Added));
+        }
 
         [Fact]
         public void A_reconcile_takes_the_bus_s_maxima_when_only_they_differ()

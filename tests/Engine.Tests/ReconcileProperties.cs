@@ -33,7 +33,7 @@ public class ReconcileProperties
         engine.ClearUpdates();
         var state = engine.Capture();
 
-        Assert.Equal(0, engine.ReconcileWith(history.Boundaries[^1].Truth));
+        Assert.Equal(0, engine.ReconcileWith(history.Boundaries[^1].For(history.Events.Count)));
         Assert.Empty(engine.PendingUpdates.ToArray());
         Assert.True(state.SameAs(engine.Capture()));
     }
@@ -56,7 +56,7 @@ public class ReconcileProperties
         var versions = lost.Guests.ToDictionary(g => g.Name, g => g.Version);
         lost.ClearUpdates();
 
-        var updated = lost.ReconcileWith(boundary.Truth);
+        var updated = lost.ReconcileWith(boundary.For(applied));
         var updates = lost.DrainUpdates();
         Assert.Equal(updated, updates.Length);
         Assert.Equal(updates.Length, updates.Select(u => u.Guest).Distinct().Count());
@@ -68,6 +68,7 @@ public class ReconcileProperties
         var story = $"applied {applied} of {history.Events.Count}, reconciled at {boundary.EventCount} " +
                     $"({(boundary.Truth.ScanOpen ? "window open" : "closed")}): {string.Join(", ", history.Told)}";
         Compare(replayed, lost, story);
+        LosingNothingChangesNothing(history, boundary, story);
         if (mode == HotPlugMode.Batched && !boundary.Truth.ScanOpen)
             foreach (var mdev in lost.Mdevs)
                 if (Filtered(mdev.Assigned, lost) != mdev.Shadow)
@@ -75,6 +76,20 @@ public class ReconcileProperties
 
         foreach (var e in history.Events.Skip(boundary.EventCount)) e(lost);
         Compare(full, lost, $"after the rest: {story}");
+    }
+
+    /// <summary>An engine that applied every event up to the boundary keeps its bus state, and inside a window everything.</summary>
+    static void LosingNothingChangesNothing(History history, Boundary boundary, string story)
+    {
+        var engine = history.Start();
+        foreach (var e in history.Events.Take(boundary.EventCount)) e(engine);
+        engine.ClearUpdates();
+        var (state, bus) = (engine.Capture(), Bus(engine));
+
+        var updated = engine.ReconcileWith(boundary.For(boundary.EventCount));
+
+        Assert.True(bus == Bus(engine), $"nothing lost, yet\n{bus}\nbecame\n{Bus(engine)}\n{story}");
+        if (boundary.Truth.ScanOpen) Assert.True(updated == 0 && state.SameAs(engine.Capture()), $"nothing lost, yet {updated} update(s)\n{story}");
     }
 
     static void Compare(VfioApEngine replayed, VfioApEngine reconciled, string story)
@@ -133,7 +148,12 @@ public class ReconcileProperties
         return queues;
     }
 
-    sealed record Boundary(int EventCount, BusTruth Truth);
+    /// <summary>The bus after <paramref name="EventCount"/> events; <paramref name="WindowAt"/>: the number of the open window's config changed.</summary>
+    sealed record Boundary(int EventCount, BusTruth Truth, int? WindowAt)
+    {
+        /// <summary>The bus as an engine that applied the first <paramref name="applied"/> events reads it.</summary>
+        public BusTruth For(int applied) => Truth with { WindowApplied = WindowAt is { } opened ? applied >= opened : null };
+    }
 
     /// <summary>A host's bus events as replayable steps, with the bus's state after each bus operation.</summary>
     sealed class History : IApBusListener
@@ -141,6 +161,7 @@ public class ReconcileProperties
         readonly HotPlugMode _mode;
         readonly ApMatrix[] _assigned;
         readonly VfioApEngine _live;
+        int _windowAt;
 
         History(HotPlugMode mode, ApMatrix[] assigned)
         {
@@ -198,6 +219,7 @@ public class ReconcileProperties
                     case 4:
                         var next = Config(random);
                         if (!next.MasksDiffer(bus.Config)) break;
+                        history._windowAt = history.Events.Count + 1;
                         bus.ChangeConfig(next, history);
                         open = true;
                         break;
@@ -207,8 +229,8 @@ public class ReconcileProperties
             return history;
         }
 
-        void Mark(HostBus bus, bool open) =>
-            Boundaries.Add(new Boundary(Events.Count, new BusTruth(bus.Config, bus.Permissions, bus.Devices.ToArray(), open, bus.PreviousConfig)));
+        void Mark(HostBus bus, bool open) => Boundaries.Add(new Boundary(Events.Count,
+            new BusTruth(bus.Config, bus.Permissions, bus.Devices.ToArray(), open, bus.PreviousConfig), open ? _windowAt : null));
 
         static bool Allowed(VfioApEngine engine, ApPermissions masks)
         {

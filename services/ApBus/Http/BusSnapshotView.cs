@@ -8,11 +8,12 @@ namespace Apmatrix.ApBus.Http;
 /// <c>GET /hosts/{host}/snapshot</c>: everything the host's bus events have told as of <see cref="LastSequence"/>, for
 /// VfioAp to catch up from when events were lost; <see cref="Digest"/> fingerprints the part VfioAp keeps
 /// (<see cref="BusDigest"/>). <see cref="ScanOpen"/>: a config-changed window still waits for its scan complete;
-/// <see cref="PreviousConfig"/>, only then: the configuration it changed from, which its pending additions count from.
+/// <see cref="PreviousConfig"/> and <see cref="WindowSequence"/>, only then: the configuration it changed from, which its
+/// pending additions count from, and the sequence of its config changed (null for a window opened before ApBus kept it).
 /// <see cref="LastSequence"/> counts messages in the host's <see cref="EventForm"/>.
 /// </summary>
 public sealed record BusSnapshotView(string Host, BusConfigView Config, BusMasksView Masks, IReadOnlyList<AdapterQueuesView> Queues,
-    bool ScanOpen, BusConfigView? PreviousConfig, long LastSequence, string Digest, string EventForm)
+    bool ScanOpen, BusConfigView? PreviousConfig, long? WindowSequence, long LastSequence, string Digest, string EventForm)
 {
     public static BusSnapshotView From(HostRecord host)
     {
@@ -27,6 +28,6 @@ public sealed record BusSnapshotView(string Host, BusConfigView Config, BusMasks
             if (!devices.IsEmpty) queues.Add(new AdapterQueuesView(a, vfioAp[a].ToRangeList(), reserved.ToRangeList()));
         }
         return new BusSnapshotView(host.Id, BusConfigView.From(host.Config), BusMasksView.From(host.Permissions), queues,
-            host.OpenScanId is not null, host.OpenScanId is null ? null : BusConfigView.From(host.PreviousConfig), host.LastSequence, BusDigest.Of(host.Config, host.Permissions, vfioAp), BusEventForms.Name(host.EventForm));
+            host.OpenScanId is not null, host.OpenScanId is null ? null : BusConfigView.From(host.PreviousConfig), host.WindowSequence, host.LastSequence, BusDigest.Of(host.Config, host.Permissions, vfioAp), BusEventForms.Name(host.EventForm));
     }
 }

@@ -25,10 +25,14 @@ public sealed class BusEventRecorder(string hostId, long nextSequence, Guid? ope
 
     public Guid? OpenScanId { get; private set; } = openScanId;
 
+    /// <summary>The sequence of the config changed this operation opened a window with, if it did.</summary>
+    public long? OpenedWindowAt { get; private set; }
+
     public void ConfigChanged(in ApConfig current, in ApConfig previous)
     {
         var scan = Guid.CreateVersion7();
         OpenScanId = _queueEventScan = scan;
+        OpenedWindowAt = NextSequence;
         Add(new ConfigChanged(hostId, NextSequence, scan, ApConfigInfo.From(current), ApConfigInfo.From(previous)));
     }
 
@@ -49,6 +53,7 @@ public sealed class BusEventRecorder(string hostId, long nextSequence, Guid? ope
     {
         Add(new ScanComplete(hostId, NextSequence, OpenScanId ?? Guid.CreateVersion7(), ApConfigInfo.From(current), ApConfigInfo.From(previous)));
         OpenScanId = _queueEventScan = null;
+        OpenedWindowAt = null;
     }
 
     public void PermissionsChanged(in ApPermissions permissions)

@@ -31,6 +31,9 @@ public sealed class HostRecord
     /// <summary>The scan of an explicit config-changed window still waiting for its scan complete.</summary>
     public Guid? OpenScanId { get; set; }
 
+    /// <summary>The sequence of that window's config changed: whether VfioAp applied it tells a reconcile if it saw the window open.</summary>
+    public long? WindowSequence { get; set; }
+
     /// <summary>How the host's events leave: grouped unless the definition asked for one message per queue event.</summary>
     public BusEventForm EventForm { get; set; } = BusEventForm.Grouped;
 
@@ -70,6 +73,7 @@ public sealed class HostRecord
         QueueDevices = devices;
         NextSequence = recorder.NextSequence;
         OpenScanId = recorder.OpenScanId;
+        WindowSequence = OpenScanId is null ? null : recorder.OpenedWindowAt ?? WindowSequence;
     }
 
     Bitmap256 DevicesOf(int adapter) => Bitmap256.ReadBigEndian(QueueDevices.AsSpan(adapter * BitmapColumn.Size, BitmapColumn.Size));

@@ -30,7 +30,7 @@ public sealed class ApBusClient(HttpClient http)
             {
                 var snapshot = await response.Content.ReadFromJsonAsync<ApBusSnapshot>(cancellationToken)
                     ?? throw new ApBusUnavailableException($"ApBus sent an empty snapshot of host {hostId}");
-                snapshot.ToTruth();
+                snapshot.ToTruth(applied: 0);
                 return snapshot;
             }
             catch (Exception e) when (e is JsonException or FormatException or NotSupportedException)

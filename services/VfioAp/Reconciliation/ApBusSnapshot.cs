@@ -8,10 +8,13 @@ namespace Apmatrix.VfioAp.Reconciliation;
 /// and while a window is open the configuration it changed from.
 /// </summary>
 public sealed record ApBusSnapshot(string Host, ApBusConfig Config, ApBusMasks Masks, IReadOnlyList<ApBusAdapterQueues> Queues,
-    bool ScanOpen, ApBusConfig? PreviousConfig, long LastSequence, string Digest)
+    bool ScanOpen, ApBusConfig? PreviousConfig, long? WindowSequence, long LastSequence, string Digest)
 {
-    /// <summary>Throws <see cref="FormatException"/> for a snapshot that does not read as a bus.</summary>
-    public BusTruth ToTruth()
+    /// <summary>
+    /// The bus as the engine reads it, for an engine that applied the host's events up to <paramref name="applied"/>.
+    /// Throws <see cref="FormatException"/> for a snapshot that does not read as a bus.
+    /// </summary>
+    public BusTruth ToTruth(long applied)
     {
         var config = Read(Config);
         var devices = new Bitmap256[Bitmap256.Capacity];
@@ -24,7 +27,7 @@ public sealed record ApBusSnapshot(string Host, ApBusConfig Config, ApBusMasks M
             throw new FormatException("it has a config-changed window open but not the configuration the window changed from " +
                                       "(previousConfig): an ApBus older than this VfioAp sent it; upgrade ApBus first");
         return new BusTruth(config, new ApPermissions(Bitmap256.ParseRangeList(Masks.Apmask), Bitmap256.ParseRangeList(Masks.Aqmask)),
-            devices, ScanOpen, PreviousConfig is null ? config : Read(PreviousConfig));
+            devices, ScanOpen, PreviousConfig is null ? config : Read(PreviousConfig), WindowSequence is { } opened ? applied >= opened : null);
     }
 
     static ApConfig Read(ApBusConfig config) =>

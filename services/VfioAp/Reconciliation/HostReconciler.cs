@@ -19,7 +19,6 @@ public sealed class HostReconciler(VfioApDbContext db, HostStore store, BusEvent
     {
         var snapshot = await apBus.GetSnapshotAsync(hostId, cancellationToken)
             ?? throw new Engine.MatrixException(Engine.MatrixErrorKind.NotFound, $"ApBus knows no host named {hostId}");
-        var truth = snapshot.ToTruth();
         ReconcileOutcome outcome;
         await using (var transaction = await store.BeginAsync(cancellationToken))
         {
@@ -33,7 +32,7 @@ public sealed class HostReconciler(VfioApDbContext db, HostStore store, BusEvent
             if (before > snapshot.LastSequence || (before == snapshot.LastSequence && digest == snapshot.Digest))
                 return new ReconcileOutcome(hostId, false, 0, before, before, digest);
             var host = await store.LoadAsync(row, cancellationToken);
-            var updates = host.Engine.ReconcileWith(truth);
+            var updates = host.Engine.ReconcileWith(snapshot.ToTruth(before));
             row.LastSequence = snapshot.LastSequence;
             host.Engine.OnBusEventsApplied(snapshot.LastSequence);
             await db.PendingBusEvents.Where(e => e.HostId == hostId && e.Sequence <= snapshot.LastSequence).ExecuteDeleteAsync(cancellationToken);

@@ -284,19 +284,22 @@ public class Reading_a_host_s_snapshot(StackFixture stack)
     }
 
     [Fact]
-    public async Task Should_name_the_configuration_an_open_window_changed_from_and_none_once_it_closed()
+    public async Task Should_name_the_configuration_and_the_event_an_open_window_began_with_and_none_once_it_closed()
     {
         using var bus = new BusApi(stack.Client(stack.ApBus), BusEvents.NewHost());
         await BusApi.LastSequenceAsync(bus.DefineAsync(new { apm = "4-5", aqm = "4", adm = "4" }));
         Assert.Equal(JsonValueKind.Null, (await bus.SnapshotAsync()).GetProperty("previousConfig").ValueKind);
 
-        await BusApi.LastSequenceAsync(bus.ConfigChangedAsync("4-6", "4", "4"));
+        var opened = await BusApi.LastSequenceAsync(bus.ConfigChangedAsync("4-6", "4", "4"));
+        await BusApi.LastSequenceAsync(bus.ProbeAsync("06.0004"));
 
         var open = await bus.SnapshotAsync();
         Assert.True(open.GetProperty("scanOpen").GetBoolean());
+        Assert.Equal(opened, open.GetProperty("windowSequence").GetInt64());
         Assert.Equal(("4-5", "4-6"), (open.GetProperty("previousConfig").GetProperty("apm").GetString(), open.GetProperty("config").GetProperty("apm").GetString()));
         await BusApi.LastSequenceAsync(bus.ScanCompleteAsync());
-        Assert.Equal(JsonValueKind.Null, (await bus.SnapshotAsync()).GetProperty("previousConfig").ValueKind);
+        var closed = await bus.SnapshotAsync();
+        Assert.Equal((JsonValueKind.Null, JsonValueKind.Null), (closed.GetProperty("previousConfig").ValueKind, closed.GetProperty("windowSequence").ValueKind));
     }
 }
 

@@ -45,7 +45,8 @@ public sealed class Operating_a_host_with_apctl(StackFixture stack) : IDisposabl
     public async Task Should_define_attach_change_and_read_back()
     {
         await DefineHostAsync();
-        var again = await _apctl.RunAsync("host", "define", _host, "--apm", "4", "--mode", "per-queue");
+        var again = await _apctl.RunAsync("host", "define", _host, "--apm", "4-5", "--aqm", "0-3", "--adm", "0-3", "--max-adapter", "15",
+            "--max-domain", "15", "--apmask", "5", "--aqmask", "0-15", "--mode", "per-queue");
         Assert.Equal((ExitCodes.Refused, $"apctl: exists: host {_host} is defined already, with hot-plug mode batched, fixed once it has bus events"),
             (again.Code, again.Error.Trim()));
         var otherConfig = await _apctl.RunAsync("host", "define", _host, "--apm", "4", "--aqm", "0-3", "--adm", "0-3", "--max-adapter", "15",

@@ -150,15 +150,10 @@ public static class HostCommands
     /// </summary>
     static async Task DefineAgainAsync(Session session, string host, string mode, object definition, CancellationToken ct)
     {
-        var vfioAp = await NullIfNotFoundAsync(session.VfioAp.CallAsync(ApiRoutes.GetHost, [host], ct))
-            // ApBus's host whose first event VfioAp has not had yet: VfioAp is given it as a new define would.
-            ?? await session.VfioAp.CallAsync(ApiRoutes.DefineHost, [host], ct, new { mode });
-        if (vfioAp?["mode"]?.GetValue<string>() != mode)
-            throw new ApctlException(ExitCodes.Refused, $"exists: host {host} is defined already, with hot-plug mode {Text(vfioAp?["mode"])}, " +
-                "fixed once it has bus events", new JsonObject { ["kind"] = "exists" });
         JsonNode? bus;
         try
         {
+            // ApBus first: the same definition again changes nothing there, and another stops this before VfioAp is touched.
             bus = await session.ApBus.CallAsync(ApiRoutes.DefineBus, [host], ct, definition);
         }
         catch (ApctlException e) when (e.Problem?["kind"]?.GetValue<string>() == "exists")
@@ -166,6 +161,12 @@ public static class HostCommands
             throw new ApctlException(ExitCodes.Refused, $"exists: host {host} is defined already, and not so or with a config-changed window open: " +
                 "apctl host config and apctl host masks change it", new JsonObject { ["kind"] = "exists" });
         }
+        var vfioAp = await NullIfNotFoundAsync(session.VfioAp.CallAsync(ApiRoutes.GetHost, [host], ct))
+            // ApBus's host whose first event VfioAp has not had yet: VfioAp is given it as a new define would.
+            ?? await session.VfioAp.CallAsync(ApiRoutes.DefineHost, [host], ct, new { mode });
+        if (vfioAp?["mode"]?.GetValue<string>() != mode)
+            throw new ApctlException(ExitCodes.Refused, $"exists: host {host} is defined already, with hot-plug mode {Text(vfioAp?["mode"])}, " +
+                "fixed once it has bus events", new JsonObject { ["kind"] = "exists" });
         session.Write(new JsonObject { ["apBus"] = bus, ["vfioAp"] = vfioAp },
             output => output.WriteLine($"host {host} is defined so already: nothing changed ({Text(bus!["lastSequence"])} bus event(s) so far)"));
     }

@@ -93,6 +93,10 @@ namespace Apmatrix.ApBus.Persistence.Migrations
                         .HasColumnType("bytea")
                         .HasColumnName("queue_devices");
 
+                    b.Property<long?>("WindowSequence")
+                        .HasColumnType("bigint")
+                        .HasColumnName("window_sequence");
+
                     b.HasKey("Id");
 
                     b.ToTable("hosts", (string)null);
