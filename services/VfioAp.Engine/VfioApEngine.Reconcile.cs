@@ -23,8 +23,9 @@ public sealed partial class VfioApEngine
         var mark = _updates.Count;
 
         if (truth.Permissions != Permissions) OnPermissionsChanged(truth.Permissions);
-        // A window vfio_ap applied the config changed of is its own still: only the window's queue events were lost.
-        var inWindow = truth.ScanOpen && (truth.WindowApplied ?? !truth.Config.MasksDiffer(Host));
+        // A window vfio_ap applied the config changed of is its own still (so its configuration is the window's): only the
+        // window's queue events were lost. A bus that cannot say takes a window on vfio_ap's configuration as applied.
+        var inWindow = truth.ScanOpen && !truth.Config.MasksDiffer(Host) && (truth.WindowApplied ?? true);
         if (!inWindow)
         {
             var closed = truth.ScanOpen ? truth.PreviousConfig : truth.Config;

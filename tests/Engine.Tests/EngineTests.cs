@@ -416,6 +416,22 @@ public class EngineTests
             Assert.Single(lost.UpdatesOf(e => e.OnScanComplete()));
         }
 
+        /// <summary>
+        /// A window the bus says VfioAp applied while VfioAp's configuration is not the window's (a stale record): the
+        /// configuration wins and the window is opened again from its base, or the digests would never meet.
+        /// </summary>
+        [Fact]
+        public void A_reconcile_reopens_a_window_said_applied_that_the_engine_s_configuration_denies()
+        {
+            TestHost Build() => Start(apm: "4", aqm: "4", adm: "").WithMdev("m", "4-5", "4");
+            var (full, lost) = (Build(), Build());
+            full.ChangeConfig("4-5", "4", "");
+
+            lost.Engine.ReconcileWith(Truth(full, windowApplied: true));
+
+            Assert.Equal((full.Engine.Host, full.Mdev().Added), (lost.Engine.Host, lost.Mdev().Added));
+        }
+
         /// <summary>The bus as an engine that lost the events (an open window's config changed among them) reads it.</summary>
         static BusTruth Truth(TestHost host, bool windowApplied = false) =>
             new(host.Bus.Config, host.Bus.Permissions, host.Bus.Devices.ToArray(), host.Bus.ScanOpen, host.Bus.PreviousConfig, windowApplied);

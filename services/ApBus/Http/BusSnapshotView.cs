@@ -28,6 +28,7 @@ public sealed record BusSnapshotView(string Host, BusConfigView Config, BusMasks
             if (!devices.IsEmpty) queues.Add(new AdapterQueuesView(a, vfioAp[a].ToRangeList(), reserved.ToRangeList()));
         }
         return new BusSnapshotView(host.Id, BusConfigView.From(host.Config), BusMasksView.From(host.Permissions), queues,
-            host.OpenScanId is not null, host.OpenScanId is null ? null : BusConfigView.From(host.PreviousConfig), host.WindowSequence, host.LastSequence, BusDigest.Of(host.Config, host.Permissions, vfioAp), BusEventForms.Name(host.EventForm));
+            host.OpenScanId is not null, host.OpenScanId is null ? null : BusConfigView.From(host.PreviousConfig),
+            host.OpenScanId is null ? null : host.WindowSequence, host.LastSequence, BusDigest.Of(host.Config, host.Permissions, vfioAp), BusEventForms.Name(host.EventForm));
     }
 }

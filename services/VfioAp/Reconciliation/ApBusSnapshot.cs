@@ -5,7 +5,7 @@ namespace Apmatrix.VfioAp.Reconciliation;
 
 /// <summary>
 /// ApBus's <c>GET /hosts/{host}/snapshot</c> as read here: id sets as range lists, queue devices per adapter by driver,
-/// and while a window is open the configuration it changed from.
+/// and while a window is open the configuration it changed from and the sequence of its config changed.
 /// </summary>
 public sealed record ApBusSnapshot(string Host, ApBusConfig Config, ApBusMasks Masks, IReadOnlyList<ApBusAdapterQueues> Queues,
     bool ScanOpen, ApBusConfig? PreviousConfig, long? WindowSequence, long LastSequence, string Digest)
