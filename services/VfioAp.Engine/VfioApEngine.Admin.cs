@@ -98,9 +98,7 @@ public sealed partial class VfioApEngine
         SetOwner(old.Apm, old.Aqm, 0);
         SetOwner(matrix.Apm, matrix.Aqm, (ushort)(target.Slot + 1));
         target.Assigned = matrix;
-        var changed = FilterMatrix(target);
-        changed |= FilterControlDomains(target);
-        if (changed) UpdateGuest(target);
+        Refilter(target);
     }
 
     static void EnsureWithin(Bitmap256 ids, int max, string what)

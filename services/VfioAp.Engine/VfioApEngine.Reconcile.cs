@@ -37,14 +37,14 @@ public sealed partial class VfioApEngine
             }
             // The maxima alone, when the bus was defined after this host's first mdev: no window to close, only the bounds.
             else if (closed != Host) OnConfigChanged(closed, Host);
-        }
-        if (truth.ScanOpen && !inWindow)
-        {
-            // The scan that closed before the window, then the window's config change: its pending additions are the bus's.
-            ProbeBeforeWindow(truth);
-            OnScanComplete();
-            FilterAfresh();
-            OnConfigChanged(truth.Config, truth.PreviousConfig);
+            if (truth.ScanOpen)
+            {
+                // The scan that closed before the window, then the window's config change: its pending additions are the bus's.
+                ProbeBeforeWindow(truth);
+                OnScanComplete();
+                FilterAfresh();
+                OnConfigChanged(truth.Config, closed);
+            }
         }
         // Removals before probes: a probe re-filters the whole matrix, which must not count a queue about to leave.
         for (var a = 0; a < Bitmap256.Capacity; a++)
@@ -93,11 +93,6 @@ public sealed partial class VfioApEngine
     {
         if (Mode == HotPlugMode.PerQueue) return;
         foreach (var mdev in CollectionsMarshal.AsSpan(_slots))
-        {
-            if (mdev is null) continue;
-            var changed = FilterMatrix(mdev);
-            if (FilterControlDomains(mdev)) changed = true;
-            if (changed) UpdateGuest(mdev);
-        }
+            if (mdev is not null) Refilter(mdev);
     }
 }

@@ -161,6 +161,14 @@ public sealed partial class VfioApEngine : IApBusListener
         return true;
     }
 
+    /// <summary>Filters the matrix and the control domains, and sends the guest one update if either changed.</summary>
+    void Refilter(Mdev mdev)
+    {
+        var changed = FilterMatrix(mdev);
+        changed |= FilterControlDomains(mdev);
+        if (changed) UpdateGuest(mdev);
+    }
+
     bool FilterControlDomains(Mdev mdev)
     {
         var adm = mdev.Assigned.Adm & Host.Adm;

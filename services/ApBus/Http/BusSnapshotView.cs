@@ -29,6 +29,6 @@ public sealed record BusSnapshotView(string Host, BusConfigView Config, BusMasks
         }
         return new BusSnapshotView(host.Id, BusConfigView.From(host.Config), BusMasksView.From(host.Permissions), queues,
             host.OpenScanId is not null, host.OpenScanId is null ? null : BusConfigView.From(host.PreviousConfig),
-            host.OpenScanId is null ? null : host.WindowSequence, host.LastSequence, BusDigest.Of(host.Config, host.Permissions, vfioAp), BusEventForms.Name(host.EventForm));
+            host.WindowSequence, host.LastSequence, BusDigest.Of(host.Config, host.Permissions, vfioAp), BusEventForms.Name(host.EventForm));
     }
 }

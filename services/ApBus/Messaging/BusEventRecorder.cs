@@ -9,7 +9,8 @@ namespace Apmatrix.ApBus.Messaging;
 /// moves carry none (they happen outside any scan, spec 2.5). One recorder records one operation: in the grouped form,
 /// its events are grouped on their own, never with another operation's.
 /// </summary>
-public sealed class BusEventRecorder(string hostId, long nextSequence, Guid? openScanId, BusEventForm form) : IApBusListener
+public sealed class BusEventRecorder(string hostId, long nextSequence, Guid? openScanId, BusEventForm form, long? windowSequence = null)
+    : IApBusListener
 {
     // Per queue each event is a message; grouped, queue events go straight into their runs, never an object per queue.
     readonly List<IBusEvent>? _events = form == BusEventForm.PerQueue ? [] : null;
@@ -25,14 +26,14 @@ public sealed class BusEventRecorder(string hostId, long nextSequence, Guid? ope
 
     public Guid? OpenScanId { get; private set; } = openScanId;
 
-    /// <summary>The sequence of the config changed this operation opened a window with, if it did.</summary>
-    public long? OpenedWindowAt { get; private set; }
+    /// <summary>The sequence of the config changed that opened <see cref="OpenScanId"/>'s window.</summary>
+    public long? WindowSequence { get; private set; } = windowSequence;
 
     public void ConfigChanged(in ApConfig current, in ApConfig previous)
     {
         var scan = Guid.CreateVersion7();
         OpenScanId = _queueEventScan = scan;
-        OpenedWindowAt = NextSequence;
+        WindowSequence = NextSequence;
         Add(new ConfigChanged(hostId, NextSequence, scan, ApConfigInfo.From(current), ApConfigInfo.From(previous)));
     }
 
@@ -53,7 +54,7 @@ public sealed class BusEventRecorder(string hostId, long nextSequence, Guid? ope
     {
         Add(new ScanComplete(hostId, NextSequence, OpenScanId ?? Guid.CreateVersion7(), ApConfigInfo.From(current), ApConfigInfo.From(previous)));
         OpenScanId = _queueEventScan = null;
-        OpenedWindowAt = null;
+        WindowSequence = null;
     }
 
     public void PermissionsChanged(in ApPermissions permissions)

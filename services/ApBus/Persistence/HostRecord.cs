@@ -59,7 +59,7 @@ public sealed class HostRecord
         return new HostBus(Config, Permissions, devices, PreviousConfig, scanOpen: OpenScanId is not null);
     }
 
-    public BusEventRecorder Recorder() => new(Id, NextSequence, OpenScanId, EventForm);
+    public BusEventRecorder Recorder() => new(Id, NextSequence, OpenScanId, EventForm, WindowSequence);
 
     /// <summary>Takes the bus's state and the recorder's counter and open scan after an operation.</summary>
     public void Save(HostBus bus, BusEventRecorder recorder)
@@ -72,8 +72,7 @@ public sealed class HostRecord
             bus.DevicesOf(a).WriteBigEndian(devices.AsSpan(a * BitmapColumn.Size, BitmapColumn.Size));
         QueueDevices = devices;
         NextSequence = recorder.NextSequence;
-        OpenScanId = recorder.OpenScanId;
-        WindowSequence = OpenScanId is null ? null : recorder.OpenedWindowAt ?? WindowSequence;
+        (OpenScanId, WindowSequence) = (recorder.OpenScanId, recorder.WindowSequence);
     }
 
     Bitmap256 DevicesOf(int adapter) => Bitmap256.ReadBigEndian(QueueDevices.AsSpan(adapter * BitmapColumn.Size, BitmapColumn.Size));
