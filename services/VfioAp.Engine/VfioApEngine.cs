@@ -12,7 +12,9 @@ namespace Apmatrix.Engine;
 public sealed partial class VfioApEngine : IApBusListener
 {
     readonly Bitmap256[] _bound = new Bitmap256[Bitmap256.Capacity];
-    readonly ushort[] _owner = new ushort[Bitmap256.Capacity * Bitmap256.Capacity];
+    // Which mdev owns each APQN, one row per adapter made when an mdev first takes a queue of it: a small host's
+    // engine, rebuilt for a request on a host not kept in memory, then costs a few rows instead of 128 KB.
+    readonly ushort[]?[] _owner = new ushort[Bitmap256.Capacity][];
     readonly List<Mdev?> _slots = [];
     readonly Dictionary<string, Mdev> _mdevs = new(StringComparer.Ordinal);
     readonly Dictionary<string, Guest> _guests = new(StringComparer.Ordinal);
@@ -198,7 +200,7 @@ public sealed partial class VfioApEngine : IApBusListener
         _updates.Add(new GuestApcbUpdate(guest.Name, guest.Version, apcb, guest.Mdev));
     }
 
-    Mdev? OwnerOf(Apqn apqn) => _owner[apqn.Value] is var slot and > 0 ? _slots[slot - 1] : null;
+    Mdev? OwnerOf(Apqn apqn) => _owner[apqn.Adapter] is { } row && row[apqn.Domain] is var slot and > 0 ? _slots[slot - 1] : null;
 
     void SetOwner(Bitmap256 adapters, Bitmap256 domains, ushort slot)
     {
@@ -209,7 +211,11 @@ public sealed partial class VfioApEngine : IApBusListener
         listed = listed[..count];
         foreach (var a in adapters)
         {
-            var row = _owner.AsSpan(a << 8, Bitmap256.Capacity);
+            if (_owner[a] is not { } row)
+            {
+                if (slot == 0 || count == 0) continue;
+                row = _owner[a] = new ushort[Bitmap256.Capacity];
+            }
             foreach (var d in listed) row[d] = slot;
         }
     }
