@@ -80,6 +80,25 @@ public sealed partial class ComposeTests
         Assert.All(ports, port => Assert.StartsWith("127.0.0.1:", port));
     }
 
+    [Theory]
+    [InlineData("rabbitmq", "/var/lib/rabbitmq")]
+    [InlineData("postgres", "/var/lib/postgresql/data")]
+    public void Should_keep_each_servers_data_in_a_named_volume_and_publish_none_of_its_ports(string server, string dataDirectory)
+    {
+        var node = (YamlMappingNode)Services[server];
+        var volumes = ((YamlSequenceNode)node["volumes"]).Children.Cast<YamlScalarNode>().Select(v => v.Value!.Split(':')).ToList();
+        var named = ((YamlMappingNode)Compose["volumes"]).Children.Keys.Cast<YamlScalarNode>().Select(k => k.Value!).ToList();
+
+        Assert.Contains(volumes, v => v[1] == dataDirectory && named.Contains(v[0]));
+        Assert.False(node.Children.ContainsKey("ports"), $"{server} publishes ports that scripts/servers.sh's servers use too");
+    }
+
+    [Fact]
+    public void Should_give_the_broker_a_fixed_hostname_so_a_new_container_finds_its_node_data()
+    {
+        Assert.Equal("rabbitmq", ((YamlScalarNode)((YamlMappingNode)Services["rabbitmq"])["hostname"]).Value);
+    }
+
     /// <summary>A service's environment: the shared one its anchor merges in, then its own.</summary>
     static Dictionary<string, string> EnvironmentOf(string service)
     {
