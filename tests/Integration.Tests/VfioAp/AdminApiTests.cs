@@ -76,6 +76,10 @@ public class Administering_mdevs(StackFixture stack)
 
         Assert.Equal(["id"], await VfioApi.InvalidFieldsAsync(api.AdminAsync("m1", "assign-adapter", null)));
         Assert.Equal(["id"], await VfioApi.InvalidFieldsAsync(api.AdminAsync("m1", "assign-adapter", true)));
+        Assert.Equal(["id"], await VfioApi.InvalidFieldsAsync(api.AdminAsync("m1", "assign-adapter", "zz")));
+        Assert.Equal(["id"], await VfioApi.InvalidFieldsAsync(api.AdminAsync("m1", "assign-domain", 1.5)));
+        // The body is judged before the mdev is looked for.
+        Assert.Equal(["id"], await VfioApi.InvalidFieldsAsync(api.AdminAsync("nosuch", "unassign-adapter", -1)));
         // A lone surrogate is valid JSON but no text: the id is refused, not a 500.
         using var http = stack.Client(stack.VfioAp);
         Assert.Equal(["id"], await VfioApi.InvalidFieldsAsync(http.PostAsync($"{api.Host}/mdevs/m1/unassign-control-domain",
