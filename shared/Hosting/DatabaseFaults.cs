@@ -31,6 +31,17 @@ public static class DatabaseFaults
 
     public static bool IsContention(Exception exception) => Classify(exception) == DatabaseFault.Contention;
 
+    /// <summary>
+    /// One line on why, for an answer: PostgreSQL's own message and code, without the lines Npgsql adds to its exception's
+    /// message (a DETAIL it redacted and how to see it), which a caller can do nothing with.
+    /// </summary>
+    public static string Brief(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+            if (e is PostgresException p) return $"{p.SqlState}: {p.MessageText}";
+        return exception.GetBaseException().Message;
+    }
+
     static DatabaseFault OfSqlState(string state) => state switch
     {
         PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.LockNotAvailable

@@ -36,7 +36,7 @@ public sealed class ProblemExceptionHandler(IOptions<Refusals> refusals) : IExce
 
     static ProblemDetails Unavailable(Exception outage) => Refusals.Problem(StatusCodes.Status503ServiceUnavailable, "unavailable",
         "The database is unreachable; try again shortly",
-        $"the service's database does not answer ({outage.GetBaseException().Message}); its own retries reach it again once it is back");
+        $"the service's database does not answer ({DatabaseFaults.Brief(outage)}); its own retries reach it again once it is back");
 
     static ProblemDetails BodyProblem(BadHttpRequestException bad)
     {

@@ -51,6 +51,18 @@ public class DatabaseFaultsTests
         Assert.Equal(DatabaseFault.BadMessage, DatabaseFaults.Classify(new DbUpdateException("save failed", Postgres(sqlState))));
 
     [Fact]
+    public void A_brief_reason_is_postgresqls_own_line_without_npgsqls_redacted_detail()
+    {
+        var refused = new PostgresException("the database system is not yet accepting connections", "FATAL", "FATAL", "57P03",
+            detail: "Consistent recovery state has not been yet reached.");
+        Assert.Contains("\n", refused.Message);
+
+        Assert.Equal("57P03: the database system is not yet accepting connections", DatabaseFaults.Brief(new DbUpdateException("save failed", refused)));
+        Assert.Equal("Connection refused", DatabaseFaults.Brief(
+            new NpgsqlException("Failed to connect to 127.0.0.1:5432", new SocketException((int)SocketError.ConnectionRefused))));
+    }
+
+    [Fact]
     public void A_failure_that_is_not_the_databases_is_a_bad_message()
     {
         Assert.Equal(DatabaseFault.BadMessage, DatabaseFaults.Classify(new FormatException("not an APQN")));
