@@ -8,7 +8,9 @@ namespace Apmatrix.Scenarios.Stack;
 
 /// <summary>
 /// JSON over HTTP to one service, with <paramref name="apiKey"/> if given; a problem-details answer with a <c>kind</c>
-/// becomes a <see cref="MatrixException"/>.
+/// becomes a <see cref="MatrixException"/>. A 429 (the service works on as many requests as it takes: nothing was done)
+/// is asked again after its <c>Retry-After</c>, for up to a minute in all, so that hundreds of hosts set up at once wait
+/// their turn instead of failing.
 /// </summary>
 public sealed class StackClient(Uri baseAddress, string? apiKey) : IDisposable
 {
@@ -25,17 +27,24 @@ public sealed class StackClient(Uri baseAddress, string? apiKey) : IDisposable
     /// <summary>The sum of one metric's series in the service's <c>/metrics</c> (<see cref="MetricText"/>).</summary>
     public Task<double> MetricAsync(string name, CancellationToken cancellationToken) => MetricText.SumAsync(_http, name, cancellationToken);
 
-    public Task<JsonElement> SendAsync(HttpMethod method, string path, object? body, CancellationToken cancellationToken) =>
-        SendAsync(new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body) }, cancellationToken);
+    static readonly TimeSpan BusyFor = TimeSpan.FromMinutes(1);
 
-    async Task<JsonElement> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    public async Task<JsonElement> SendAsync(HttpMethod method, string path, object? body, CancellationToken cancellationToken)
     {
-        using (request)
-        using (var response = await _http.SendAsync(request, cancellationToken))
+        var waited = TimeSpan.Zero;
+        while (true)
         {
+            using var request = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body) };
+            using var response = await _http.SendAsync(request, cancellationToken);
             var text = await response.Content.ReadAsStringAsync(cancellationToken);
             if (response.IsSuccessStatusCode)
                 return text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
+            if (response.StatusCode == HttpStatusCode.TooManyRequests && response.Headers.RetryAfter?.Delta is { } delay && waited + delay <= BusyFor)
+            {
+                waited += delay;
+                await Task.Delay(delay, cancellationToken);
+                continue;
+            }
             throw Problem(request, response.StatusCode, text);
         }
     }
