@@ -15,20 +15,21 @@ namespace Apmatrix.VfioAp.Http;
 /// </summary>
 public static class VfioApEndpoints
 {
-    static readonly (string Route, string Name, string Summary, Action<VfioApEngine, string, long> Assignment)[] Assignments =
+    static readonly (string Route, string Name, string Summary, Action<VfioApEngine, string, long> ById, Action<VfioApEngine, string, string> ByText)[]
+        Assignments =
     [
         ("assign-adapter", "AssignAdapter", "Assigns an adapter to the mdev's matrix",
-            (e, mdev, id) => e.AssignAdapter(mdev, id)),
+            (e, mdev, id) => e.AssignAdapter(mdev, id), (e, mdev, id) => e.AssignAdapter(mdev, id)),
         ("assign-domain", "AssignDomain", "Assigns a usage domain to the mdev's matrix",
-            (e, mdev, id) => e.AssignDomain(mdev, id)),
+            (e, mdev, id) => e.AssignDomain(mdev, id), (e, mdev, id) => e.AssignDomain(mdev, id)),
         ("assign-control-domain", "AssignControlDomain", "Assigns a control domain to the mdev",
-            (e, mdev, id) => e.AssignControlDomain(mdev, id)),
+            (e, mdev, id) => e.AssignControlDomain(mdev, id), (e, mdev, id) => e.AssignControlDomain(mdev, id)),
         ("unassign-adapter", "UnassignAdapter", "Takes an adapter out of the mdev's matrix",
-            (e, mdev, id) => e.UnassignAdapter(mdev, id)),
+            (e, mdev, id) => e.UnassignAdapter(mdev, id), (e, mdev, id) => e.UnassignAdapter(mdev, id)),
         ("unassign-domain", "UnassignDomain", "Takes a usage domain out of the mdev's matrix",
-            (e, mdev, id) => e.UnassignDomain(mdev, id)),
+            (e, mdev, id) => e.UnassignDomain(mdev, id), (e, mdev, id) => e.UnassignDomain(mdev, id)),
         ("unassign-control-domain", "UnassignControlDomain", "Takes a control domain from the mdev",
-            (e, mdev, id) => e.UnassignControlDomain(mdev, id)),
+            (e, mdev, id) => e.UnassignControlDomain(mdev, id), (e, mdev, id) => e.UnassignControlDomain(mdev, id)),
     ];
 
     public static IEndpointRouteBuilder MapVfioApEndpoints(this IEndpointRouteBuilder app)
@@ -87,9 +88,9 @@ public static class VfioApEndpoints
             .Produces<string>(StatusCodes.Status200OK, "text/plain")
             .Describe("GetControlDomains", "The mdev's control domains, one a line, as sysfs control_domains shows them",
                 StatusCodes.Status404NotFound);
-        foreach (var (route, operation, summary, assignment) in Assignments)
+        foreach (var (route, operation, summary, byId, byText) in Assignments)
             mdev.MapPost($"/{{name}}/{route}", (string host, string name, IdRequest request, HostStore store, CancellationToken ct) =>
-                AssignAsync(host, name, request, store, assignment, ct))
+                AssignAsync(host, name, request, store, byId, byText, ct))
                 .Describe(operation, summary, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
         mdev.MapGet("/{name}/ap_config", (string host, string name, VfioApDbContext db, CancellationToken ct) =>
             SysfsAsync(db, host, name, m => [$"{m.AssignedApm.ToMsb0Hex()},{m.AssignedAqm.ToMsb0Hex()},{m.AssignedAdm.ToMsb0Hex()}"], ct))
@@ -221,11 +222,34 @@ public static class VfioApEndpoints
     }
 
     static async Task<Results<Ok<MdevView>, ValidationProblem>> AssignAsync(string host, string name, IdRequest request, HostStore store,
-        Action<VfioApEngine, string, long> assignment, CancellationToken ct)
+        Action<VfioApEngine, string, long> byId, Action<VfioApEngine, string, string> byText, CancellationToken ct)
     {
+        var id = request.Id;
+        Action<VfioApEngine>? operation = id.ValueKind switch
+        {
+            JsonValueKind.Number when id.TryGetInt64(out var number) => engine => byId(engine, name, number),
+            // Fractions and numbers beyond 64 bits go through the sysfs reading too: invalid or out of range as there.
+            JsonValueKind.Number => engine => byText(engine, name, id.GetRawText()),
+            JsonValueKind.String when Text(id) is { } text => engine => byText(engine, name, text),
+            _ => null,
+        };
+        if (operation is not null) return await ChangeMdevAsync(store, host, name, operation, ct);
         var errors = new RequestErrors();
-        if (request.Read(errors) is not { } id) return errors.Problem();
-        return await ChangeMdevAsync(store, host, name, engine => assignment(engine, name, id), ct);
+        errors.Add("id", "id is a number, or a string read as sysfs reads it (\"5\", \"0x5\", \"05\")");
+        return errors.Problem();
+    }
+
+    /// <summary>A JSON string's text; null for one whose escapes are no valid UTF-16 (a lone surrogate), which GetString throws on.</summary>
+    static string? Text(JsonElement value)
+    {
+        try
+        {
+            return value.GetString();
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
     }
 
     /// <summary>The one-shot write of all three masks (sysfs <c>ap_config</c>): a whole matrix in one request, all or nothing.</summary>
