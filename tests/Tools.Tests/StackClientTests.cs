@@ -19,6 +19,7 @@ public sealed class StackClientTests
 
         Assert.Equal(7, answer.GetProperty("lastSequence").GetInt64());
         Assert.Equal(Enumerable.Repeat("""PUT /hosts/h {"mode":"batched"}""", 3), service.Requests);
+        Assert.Equal(2, client.BusyAnswers);
     }
 
     [Fact]

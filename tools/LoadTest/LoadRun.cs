@@ -140,6 +140,7 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
             .ToDictionary(i => i.Name, i => (Peak: ProcessMemory.PeakMiB(i.ProcessId!.Value), Reset: ProcessMemory.ResetPeak(i.ProcessId.Value)));
 
         var earlyBefore = await ArrivedEarlyAsync(cancellationToken);
+        var busyBefore = _clients.BusyAnswers;
         var latencies = new List<double>();
         long appliedBeforeScanComplete = 0;
         var scans = new List<ScanPhases>();
@@ -176,7 +177,11 @@ public sealed class LoadRun(LoadOptions options, IStack stack, Observers observe
             Spread.Of(perGuest.Select(g => after[g].SuspendedMilliseconds - (before.GetValueOrDefault(g)?.SuspendedMilliseconds ?? 0)).ToList()),
             memory, subscribers, observers.Times.Duplicates - duplicatesBefore,
             _neighbours.Count == 0 ? null : NeighbourLatency.Of(_neighbours.Count, idle, loaded),
-            failures) { EventsArrivedEarly = earlyBefore is { } early && await ArrivedEarlyAsync(cancellationToken) is { } late ? late - early : null };
+            failures)
+        {
+            EventsArrivedEarly = earlyBefore is { } early && await ArrivedEarlyAsync(cancellationToken) is { } late ? late - early : null,
+            RequestsSentAgain = _clients.BusyAnswers - busyBefore,
+        };
     }
 
     const string ArrivedEarly = "apmatrix_vfioap_bus_events_arrived_early_total";

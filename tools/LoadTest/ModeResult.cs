@@ -39,6 +39,8 @@ public sealed record ModeResult(
     /// <c>bus_events.arrived_early</c>, summed over the instances); null when it could not be read.
     /// </summary>
     public long? EventsArrivedEarly { get; init; }
+    /// <summary>Requests of the mode's scans a service answered 429 and that were sent again after its Retry-After: their waits are in the times.</summary>
+    public long RequestsSentAgain { get; init; }
     /// <summary>"off" or "on" when the run chose the services' telemetry (<see cref="LoadOptions.Telemetry"/>), else null.</summary>
     public string? Telemetry { get; init; }
     /// <summary>Which round of telemetry off and on (<see cref="LoadOptions.TelemetryRounds"/>), from 1, when there were several; else null.</summary>

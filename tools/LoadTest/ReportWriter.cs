@@ -118,6 +118,7 @@ public static class ReportWriter
         Row(md, r, "duplicate guest acknowledgements seen", m => $"{m.DuplicateAcknowledgements:N0}");
         Row(md, r, "bus events parked for coming before an earlier one of their host (VfioAp's `bus_events.arrived_early`)",
             m => m.EventsArrivedEarly is { } early ? $"{early:N0} of {m.Events:N0}" : "-");
+        Row(md, r, "requests answered 429 and sent again after their Retry-After (their waits are in the times)", m => $"{m.RequestsSentAgain:N0}");
         if (r.Modes.Any(m => m.Neighbours is not null))
         {
             Row(md, r, "neighbour change to guest applied, idle: p50 / p99 / max (applied of changes)", m => Changes(m.Neighbours?.Idle, m.Neighbours?.IdleChanges));

@@ -45,6 +45,9 @@ public sealed class ServiceClients : IDisposable
         return applied;
     }
 
+    /// <summary>Requests a service answered 429 and the clients sent again after its Retry-After.</summary>
+    public long BusyAnswers => _apBus.Concat(_vfioAp).Concat(_guestVm).Sum(c => c.BusyAnswers);
+
     /// <summary>The sum of one VfioAp metric over the instances the calls reach.</summary>
     public async Task<double> VfioApMetricAsync(string name, CancellationToken cancellationToken) =>
         (await Task.WhenAll(_vfioAp.Select(i => i.MetricAsync(name, cancellationToken)))).Sum();

@@ -28,6 +28,12 @@ public sealed class StackClient(Uri baseAddress, string? apiKey) : IDisposable
     public Task<double> MetricAsync(string name, CancellationToken cancellationToken) => MetricText.SumAsync(_http, name, cancellationToken);
 
     static readonly TimeSpan BusyFor = TimeSpan.FromMinutes(1);
+    // A Retry-After of 0 would otherwise ask again at once, for as long as the answer stays the same.
+    static readonly TimeSpan LeastWait = TimeSpan.FromMilliseconds(100);
+    long _busyAnswers;
+
+    /// <summary>The 429s waited out so far: a run that times requests says so, as their waits are in its times.</summary>
+    public long BusyAnswers => Interlocked.Read(ref _busyAnswers);
 
     public async Task<JsonElement> SendAsync(HttpMethod method, string path, object? body, CancellationToken cancellationToken)
     {
@@ -39,8 +45,10 @@ public sealed class StackClient(Uri baseAddress, string? apiKey) : IDisposable
             var text = await response.Content.ReadAsStringAsync(cancellationToken);
             if (response.IsSuccessStatusCode)
                 return text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
-            if (response.StatusCode == HttpStatusCode.TooManyRequests && response.Headers.RetryAfter?.Delta is { } delay && waited + delay <= BusyFor)
+            if (response.StatusCode == HttpStatusCode.TooManyRequests && response.Headers.RetryAfter?.Delta is { } given
+                && (given > LeastWait ? given : LeastWait) is var delay && waited + delay <= BusyFor)
             {
+                Interlocked.Increment(ref _busyAnswers);
                 waited += delay;
                 await Task.Delay(delay, cancellationToken);
                 continue;
