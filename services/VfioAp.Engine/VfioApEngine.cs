@@ -12,8 +12,8 @@ namespace Apmatrix.Engine;
 public sealed partial class VfioApEngine : IApBusListener
 {
     readonly Bitmap256[] _bound = new Bitmap256[Bitmap256.Capacity];
-    // Which mdev owns each APQN, one row per adapter made when an mdev first takes a queue of it: a small host's
-    // engine, rebuilt for a request on a host not kept in memory, then costs a few rows instead of 128 KB.
+    // Which mdev owns each APQN, one row per adapter made when an mdev first takes a queue of it (and kept until the next
+    // restore): a small host's engine, rebuilt for a request on a host not kept in memory, costs a few rows, not 128 KB.
     readonly ushort[]?[] _owner = new ushort[Bitmap256.Capacity][];
     readonly List<Mdev?> _slots = [];
     readonly Dictionary<string, Mdev> _mdevs = new(StringComparer.Ordinal);

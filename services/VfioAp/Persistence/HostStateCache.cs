@@ -12,7 +12,7 @@ public sealed class HostCacheOptions
     /// <summary>Mdev, guest and mask reservation rows in all; a host of 256 mdevs and guests is 512. Zero turns the cache off.</summary>
     public int Rows { get; set; } = 65_536;
 
-    /// <summary>Hosts whose engine is kept as well (up to about 140 KB each, most of it the table of which mdev owns each APQN, a row per adapter an mdev holds); zero keeps none.</summary>
+    /// <summary>Hosts whose engine is kept as well (up to about 140 KB each, most of it the table of which mdev owns each APQN, a row per adapter an mdev has held since the engine was restored); zero keeps none.</summary>
     public int Engines { get; set; } = 64;
 }
 
