@@ -17,7 +17,9 @@ public sealed class HealthLog(LogThrottle throttle, TimeProvider clock, IHostApp
         var now = clock.GetUtcNow().UtcDateTime;
         // A service starting or stopping is not ready by design: what every start and stop goes through is no warning, and
         // is throttled apart, so the first failure once it runs is logged at once.
-        var running = lifetime.ApplicationStarted.IsCancellationRequested && !lifetime.ApplicationStopping.IsCancellationRequested;
+        // The checks ran before the report is published: one whose serving check still said starting was taken before the start.
+        var running = lifetime.ApplicationStarted.IsCancellationRequested && !lifetime.ApplicationStopping.IsCancellationRequested
+            && (!report.Entries.TryGetValue(ServingCheck.Name, out var serving) || serving.Status == HealthStatus.Healthy);
         foreach (var (name, entry) in report.Entries)
         {
             var (runningKey, notRunningKey) = ($"health:{name}", $"health:{name}:not-running");

@@ -72,7 +72,7 @@ public static class ServiceDefaults
         });
         builder.Services.AddApmatrixOpenApi();
         builder.Services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy(), tags: ["live"])
-            .AddCheck<ServingCheck>("serving", tags: ["ready"]);
+            .AddCheck<ServingCheck>(ServingCheck.Name, tags: ["ready"]);
         builder.Services.ConfigureHttpJsonOptions(o =>
         {
             o.SerializerOptions.Converters.Add(new JsonStringEnumConverter());

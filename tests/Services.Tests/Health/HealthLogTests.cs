@@ -18,8 +18,12 @@ public sealed class HealthLogTests
         public void StopApplication() => _stopping.Cancel();
     }
 
-    static HealthReport Report(HealthStatus serving) => new(
-        new Dictionary<string, HealthReportEntry> { ["serving"] = new(serving, "starting: waiting for the database", TimeSpan.Zero, null, null) },
+    static HealthReport Report(HealthStatus serving, HealthStatus database = HealthStatus.Healthy) => new(
+        new Dictionary<string, HealthReportEntry>
+        {
+            ["serving"] = new(serving, serving == HealthStatus.Healthy ? "the APIs answer" : "starting: waiting for the database", TimeSpan.Zero, null, null),
+            ["database"] = new(database, database == HealthStatus.Healthy ? "answers" : "PostgreSQL does not answer", TimeSpan.Zero, null, null),
+        },
         TimeSpan.Zero);
 
     [Fact]
@@ -29,18 +33,24 @@ public sealed class HealthLogTests
         var log = new ListLogger<HealthLog>();
         var health = new HealthLog(new LogThrottle(TimeSpan.FromMinutes(1)), new ManualClock(), lifetime, log);
 
-        await health.PublishAsync(Report(HealthStatus.Unhealthy), CancellationToken.None);
+        await health.PublishAsync(Report(HealthStatus.Unhealthy, HealthStatus.Unhealthy), CancellationToken.None);
         lifetime.Start();
-        // Still failing once started: the start's line does not hold back the warning.
-        await health.PublishAsync(Report(HealthStatus.Unhealthy), CancellationToken.None);
-        await health.PublishAsync(Report(HealthStatus.Unhealthy), CancellationToken.None);
+        // Checks run before the start, published after it: still the start's, no warning.
+        await health.PublishAsync(Report(HealthStatus.Unhealthy, HealthStatus.Unhealthy), CancellationToken.None);
+        // Still failing once it serves: the start's line does not hold back the warning.
+        await health.PublishAsync(Report(HealthStatus.Healthy, HealthStatus.Unhealthy), CancellationToken.None);
+        await health.PublishAsync(Report(HealthStatus.Healthy, HealthStatus.Unhealthy), CancellationToken.None);
         await health.PublishAsync(Report(HealthStatus.Healthy), CancellationToken.None);
         lifetime.StopApplication();
         await health.PublishAsync(Report(HealthStatus.Unhealthy), CancellationToken.None);
 
-        Assert.Equal([LogLevel.Information, LogLevel.Warning, LogLevel.Information, LogLevel.Information], log.Lines.Select(l => l.Level));
+        Assert.Equal([LogLevel.Information, LogLevel.Information, LogLevel.Information, LogLevel.Warning, LogLevel.Information, LogLevel.Information],
+            log.Lines.Select(l => l.Level));
         Assert.Contains("health check serving is Unhealthy: starting: waiting for the database", log.Lines[0].Text);
-        Assert.Contains("health check serving is Unhealthy", log.Lines[1].Text);
+        Assert.Contains("health check database is Unhealthy: PostgreSQL does not answer", log.Lines[1].Text);
         Assert.Contains("health check serving is healthy again", log.Lines[2].Text);
+        Assert.Contains("health check database is Unhealthy: PostgreSQL does not answer", log.Lines[3].Text);
+        Assert.Contains("health check database is healthy again", log.Lines[4].Text);
+        Assert.Contains("health check serving is Unhealthy", log.Lines[5].Text);
     }
 }
