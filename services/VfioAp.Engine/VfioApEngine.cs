@@ -208,12 +208,14 @@ public sealed partial class VfioApEngine : IApBusListener
         Span<byte> listed = stackalloc byte[Bitmap256.Capacity];
         var count = 0;
         foreach (var d in domains) listed[count++] = (byte)d;
+        if (count == 0) return;
         listed = listed[..count];
         foreach (var a in adapters)
         {
+            // A row never made holds no owner: clearing it has nothing to do.
             if (_owner[a] is not { } row)
             {
-                if (slot == 0 || count == 0) continue;
+                if (slot == 0) continue;
                 row = _owner[a] = new ushort[Bitmap256.Capacity];
             }
             foreach (var d in listed) row[d] = slot;
