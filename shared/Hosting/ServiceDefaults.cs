@@ -181,6 +181,12 @@ public static class ServiceDefaults
         app.Use((http, next) => Serving(lifetime) || http.Request.Path.StartsWithSegments("/health") ? next(http) : RefuseNotServingAsync(http, lifetime));
         app.UseAuthentication();
         app.UseAuthorization();
+        // A body is read whole before its request takes a place in the limits: one sent slowly holds its connection, not a place.
+        app.Use(async (http, next) =>
+        {
+            if (http.Request.ContentLength > 0) await BufferAsync(http.Request, http.RequestAborted);
+            await next(http);
+        });
         // A flood on one host waits its turn there, not in the database the other hosts share.
         app.UseRateLimiter();
         app.Use(RequestLimits.ShieldFromAbortAsync);
@@ -229,7 +235,8 @@ public static class ServiceDefaults
 
     static async Task BufferAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        request.EnableBuffering();
+        // In memory: a body is at most MaxRequestBodyBytes, and a service may run where it cannot write a file.
+        request.EnableBuffering(MaxRequestBodyBytes);
         await request.Body.DrainAsync(cancellationToken);
         request.Body.Position = 0;
     }

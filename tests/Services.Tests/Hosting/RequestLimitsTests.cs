@@ -59,6 +59,7 @@ public sealed class RequestLimitsTests : IAsyncLifetime
             return TypedResults.NoContent();
         });
         host.MapGet("", (string host) => TypedResults.Ok(host));
+        host.MapPut("", (string host, Dictionary<string, int> body) => TypedResults.Ok(body.Count));
         await _app.StartAsync();
         _http = _app.GetTestClient();
     }
@@ -69,9 +70,9 @@ public sealed class RequestLimitsTests : IAsyncLifetime
         await _app.DisposeAsync();
     }
 
-    Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, CancellationToken cancellationToken = default)
+    Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, CancellationToken cancellationToken = default, HttpContent? content = null)
     {
-        var request = new HttpRequestMessage(method, path);
+        var request = new HttpRequestMessage(method, path) { Content = content };
         request.Headers.Authorization = new AuthenticationHeaderValue(ApiKeys.Scheme, Key);
         return _http.SendAsync(request, cancellationToken);
     }
@@ -149,5 +150,56 @@ public sealed class RequestLimitsTests : IAsyncLifetime
         using var answer = await waiting.WaitAsync(Patience);
         Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
         foreach (var response in await Task.WhenAll(held).WaitAsync(Patience)) Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_body_that_comes_slowly_holds_no_place_another_host_s_request_needs()
+    {
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var bodies = Enumerable.Range(1, 3).Select(_ => new SlowBody("""{"a": 1}""", release.Task)).ToArray();
+        var slow = bodies.Select((body, i) => SendAsync(HttpMethod.Put, $"/hosts/h{i + 1}", content: body)).ToArray();
+        await Task.WhenAll(bodies.Select(b => b.Started)).WaitAsync(Patience);
+        // Held in the limits, they would fill them (3 in all) at once; buffered first, they hold none.
+        var limiter = _app.Services.GetRequiredService<IOptions<RateLimiterOptions>>().Value.GlobalLimiter!;
+        var probe = new DefaultHttpContext { Request = { Path = "/hosts/h4", RouteValues = { ["host"] = "h4" } } };
+        for (var waited = 0; limiter.GetStatistics(probe)?.CurrentAvailablePermits > 0 && waited < 1000; waited += 10) await Task.Delay(10);
+
+        using var other = await SendAsync(HttpMethod.Get, "/hosts/h4").WaitAsync(Patience);
+
+        Assert.Equal(HttpStatusCode.OK, other.StatusCode);
+        Assert.DoesNotContain(slow, s => s.IsCompleted);
+        release.SetResult();
+        foreach (var answer in await Task.WhenAll(slow).WaitAsync(Patience)) Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+    }
+
+    /// <summary>A JSON body of declared length whose first bytes come at once and the rest when <paramref name="rest"/> completes.</summary>
+    sealed class SlowBody : HttpContent
+    {
+        readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        readonly byte[] _bytes;
+        readonly Task _rest;
+
+        public SlowBody(string json, Task rest)
+        {
+            (_bytes, _rest) = (System.Text.Encoding.UTF8.GetBytes(json), rest);
+            Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        }
+
+        public Task Started => _started.Task;
+
+        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context)
+        {
+            await stream.WriteAsync(_bytes.AsMemory(0, 2));
+            await stream.FlushAsync();
+            _started.TrySetResult();
+            await _rest;
+            await stream.WriteAsync(_bytes.AsMemory(2));
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = _bytes.Length;
+            return true;
+        }
     }
 }
