@@ -78,6 +78,8 @@ public static class ServiceDefaults
             o.SerializerOptions.Converters.Add(new JsonStringEnumConverter());
             // A number is a JSON number: the web defaults would also read "7" and "+7" where the field is a number.
             o.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
+            // A field named twice is refused: a reader that keeps the first would see another request than the service.
+            o.SerializerOptions.AllowDuplicateProperties = false;
         });
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
         builder.Host.ConfigureContainer<IServiceCollection>((_, services) => ServerFirst(services));
