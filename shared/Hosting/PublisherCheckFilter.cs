@@ -13,16 +13,22 @@ sealed class PublisherCheckFilter<TMessage>(string expected, string self) : IFil
 
     public Task Send(ConsumeContext<TMessage> context, IPipe<ConsumeContext<TMessage>> next)
     {
-        var publisher = Publishers.Of(context);
-        if (publisher == self)
-            publisher = context.ReceiveContext.TryGetPayload<RabbitMqBasicConsumeContext>(out var delivery)
+        var user = Publishers.Of(context);
+        var publisher = user != self ? user
+            : context.ReceiveContext.TryGetPayload<RabbitMqBasicConsumeContext>(out var delivery)
                 ? DeadLetterMessage.Header(delivery.Properties.Headers, Publishers.Header)
                 : null;
         if (!string.Equals(publisher, expected, StringComparison.Ordinal))
-            throw new UnauthorizedAccessException(
-                $"{typeof(TMessage).Name} published by {(publisher is null ? "no user (no user_id)" : $"'{publisher[..Math.Min(publisher.Length, Shown)]}'")}; only '{expected}' may publish it");
+            throw new UnauthorizedAccessException($"{typeof(TMessage).Name} {Source(user, publisher)}; only '{expected}' may publish it");
         return next.Send(context);
     }
+
+    string Source(string? user, string? publisher) => user is null ? "published by no user (no user_id)"
+        : user != self ? $"published by {Shorten(user)}"
+        : publisher is null ? $"sent by this service's own user {Shorten(self)} without the validated first publisher a re-drive records"
+        : $"re-driven by this service's own user {Shorten(self)}, first published by {Shorten(publisher)}";
+
+    static string Shorten(string name) => $"'{name[..Math.Min(name.Length, Shown)]}'";
 
     public void Probe(ProbeContext context) => context.CreateFilterScope("publisher-check");
 }

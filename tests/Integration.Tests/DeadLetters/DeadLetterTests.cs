@@ -130,7 +130,7 @@ public class Dead_letters(StackFixture stack)
 
         var back = await Eventually.ReadAsync(() => api.PeekedAsync(lane), p => p.GetProperty("messages").GetInt64() == 1, "the forged event back in _error");
         var message = Assert.Single(back.GetProperty("oldest").EnumerateArray());
-        Assert.Contains("only 'apbus' may publish", message.GetProperty("faultMessage").GetString());
+        Assert.Contains("without the validated first publisher a re-drive records; only 'apbus' may publish", message.GetProperty("faultMessage").GetString());
         using var unknown = await stack.Client(stack.VfioAp).GetAsync(vfio.Host);
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
         await bus.DrainAsync(lane);
