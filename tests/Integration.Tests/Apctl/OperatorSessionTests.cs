@@ -183,7 +183,9 @@ public sealed class Operating_a_host_with_apctl(StackFixture stack) : IDisposabl
     public async Task Should_not_write_a_matrix_over_a_change_made_since_it_was_read()
     {
         await DefineHostAsync();
-        Assert.Equal(0, (await _apctl.RunAsync("mdev", "define", _host, "m1", "--jsonfile", MdevctlFile(M1))).Code);
+        var defined = await _apctl.RunAsync("mdev", "define", _host, "m1", "--jsonfile", MdevctlFile(M1));
+        Assert.Equal(0, defined.Code);
+        Assert.Contains("not attached: the file says start: auto but names no --guest", defined.Out);
         var stale = (await _apctl.JsonAsync(ExitCodes.Done, "mdev", "show", _host, "m1"))["matrixTag"]!.GetValue<string>();
         await _apctl.JsonAsync(ExitCodes.Done, "mdev", "modify", _host, "m1", "--assign-domain", "3");
 

@@ -132,6 +132,7 @@ public static class MdevCommands
             {
                 output.WriteLine(attachTo is null ? $"mdev {name} defined" : $"mdev {name} defined and attached to guest {attachTo}");
                 if (parse.GetValue(guest) is { } unused && attachTo is null) output.WriteLine($"  not attached to {unused}: the file says start: manual");
+                if (definition.AutoStart && attachTo is null) output.WriteLine("  not attached: the file says start: auto but names no --guest; --dumpjson says manual until a guest holds it");
             });
         });
     }
