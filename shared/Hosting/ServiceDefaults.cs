@@ -80,6 +80,8 @@ public static class ServiceDefaults
             o.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
             // A field named twice is refused: a reader that keeps the first would see another request than the service.
             o.SerializerOptions.AllowDuplicateProperties = false;
+            // A misspelt field would leave its setting at the default (a mask, say) without a word: it is refused instead.
+            o.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
         });
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
         builder.Host.ConfigureContainer<IServiceCollection>((_, services) => ServerFirst(services));

@@ -242,7 +242,9 @@ public class Hostile_requests(StackFixture stack, ITestOutputHelper output)
     [InlineData("GuestVm", "PUT", "/hosts/{0}/guests/g1", "{\"vcpus\":\"4\"}", "vcpus")]
     [InlineData("GuestVm", "PUT", "/hosts/{0}/guests/g1", "{\"vcpus\":2,\"vcpus\":8}", "vcpus")]
     [InlineData("ApBus", "PUT", "/hosts/{0}", "{\"apm\":\"1\",\"aqm\":\"1\",\"adm\":\"1\",\"apm\":\"2\"}", "apm")]
-    public async Task Should_refuse_a_number_written_as_a_string_or_a_field_named_twice_400_naming_the_field(string service, string method, string path, string body, string field)
+    [InlineData("ApBus", "PUT", "/hosts/{0}", "{\"apm\":\"1\",\"aqm\":\"1\",\"adm\":\"1\",\"apmsk\":\"0-255\"}", "apmsk")]
+    [InlineData("GuestVm", "PUT", "/hosts/{0}/guests/g1", "{\"vcpu\":8}", "vcpu")]
+    public async Task Should_refuse_a_number_written_as_a_string_or_a_field_named_twice_or_unknown_400_naming_the_field(string service, string method, string path, string body, string field)
     {
         using var http = stack.Client(Service(service));
         var host = VfioApi.NewHost();
