@@ -12,19 +12,19 @@ public sealed class ApctlServiceAnswerTests
     static Task<(int Code, string Out, string Error)> AtVfioApAsync(string vfioAp, params string[] args) =>
         ApctlUsageTests.RunAsync([.. args, "--vfioap-url", vfioAp, "--apbus-url", "http://127.0.0.1:1", "--guestvm-url", "http://127.0.0.1:1"]);
 
-    static Task<(int Code, string Out, string Error)> RunAsync(FakeService service, params string[] args) => ApctlUsageTests.RunAsync(
-        [.. args, "--apbus-url", service.Url.ToString(), "--vfioap-url", service.Url.ToString(), "--guestvm-url", service.Url.ToString()]);
+    static Task<(int Code, string Out, string Error)> RunAsync(FakeStack stack, params string[] args) => ApctlUsageTests.RunAsync(
+        [.. args, "--apbus-url", stack.ApBus.Url.ToString(), "--vfioap-url", stack.VfioAp.Url.ToString(), "--guestvm-url", stack.GuestVm.Url.ToString()]);
 
     [Fact]
     public async Task Should_name_the_service_that_answered_something_not_JSON_in_one_line()
     {
-        using var service = new FakeService((_, _, _) => (200, "<html>not JSON</html>"));
+        using var service = new FakeStack((_, _, _) => (200, "<html>not JSON</html>"));
 
         var (code, _, error) = await RunAsync(service, "host", "show", "h");
         var (jsonCode, json, _) = await RunAsync(service, "host", "show", "h", "-o", "json");
 
         Assert.Equal(ExitCodes.Unavailable, code);
-        Assert.StartsWith($"apctl: ApBus at {service.Url} answered GET /hosts/{{host}} with something that is not JSON: ",
+        Assert.StartsWith($"apctl: ApBus at {service.ApBus.Url} answered GET /hosts/{{host}} with something that is not JSON: ",
             Assert.Single(error.TrimEnd().Split('\n')));
         Assert.Equal(ExitCodes.Unavailable, jsonCode);
         Assert.Equal(ExitCodes.Unavailable, JsonNode.Parse(json)!["error"]!["exitCode"]!.GetValue<int>());
@@ -43,9 +43,22 @@ public sealed class ApctlServiceAnswerTests
     }
 
     [Fact]
+    public async Task Should_not_take_a_success_from_a_server_that_names_no_apmatrix_service()
+    {
+        using var other = new FakeService((_, _, _) => (200, "[]"));
+
+        var (code, output, error) = await AtVfioApAsync(other.Url.ToString(), "mdev", "list", "h");
+
+        Assert.Equal(ExitCodes.BadInput, code);
+        Assert.Empty(output);
+        Assert.Equal($"apctl: VfioAp's address {other.Url} answers as no apmatrix service (no X-Apmatrix-Service header): check --vfioap-url or APMATRIX_VFIOAP_URL",
+            error.TrimEnd());
+    }
+
+    [Fact]
     public async Task Should_list_one_services_dead_letters_while_the_other_is_away_and_exit_3()
     {
-        using var vfioAp = new FakeService((_, _, _) => (200, """[{"queue":"bus-events-3_error","messages":2}]"""));
+        using var vfioAp = new FakeService((_, _, _) => (200, """[{"queue":"bus-events-3_error","messages":2}]"""), service: "VfioAp");
         var (code, output, error) = await AtVfioApAsync(vfioAp.Url.ToString(), "errors", "list");
         var (jsonCode, json, _) = await AtVfioApAsync(vfioAp.Url.ToString(), "errors", "list", "-o", "json");
 
@@ -62,7 +75,7 @@ public sealed class ApctlServiceAnswerTests
     [InlineData("/vfioap/")]
     public async Task Should_keep_the_path_of_a_service_address(string prefix)
     {
-        using var service = new FakeService((_, _, _) => (200, "[]"));
+        using var service = new FakeService((_, _, _) => (200, "[]"), service: "VfioAp");
 
         var (code, _, error) = await AtVfioApAsync($"{service.Url}{prefix.TrimStart('/')}", "mdev", "list", "h");
 
@@ -76,7 +89,7 @@ public sealed class ApctlServiceAnswerTests
     [InlineData(403)]
     public async Task Should_call_a_stack_refusing_the_key_or_request_bad_input_as_every_verb_does(int status)
     {
-        using var service = new FakeService((_, _, _) => (status, ""));
+        using var service = new FakeStack((_, _, _) => (status, ""));
 
         var (code, _, error) = await RunAsync(service, "scenario", "run", "--stack", Path.Combine(Repository.Root(), "tests/scenarios/01-adapter-added.json"));
 
@@ -88,7 +101,7 @@ public sealed class ApctlServiceAnswerTests
     [InlineData("some-key", "apctl: ApBus does not know the API key (APMATRIX_API_KEY or --api-key-file)")]
     public async Task Should_tell_a_missing_key_from_an_unknown_one(string? key, string message)
     {
-        using var service = new FakeService((_, _, _) => (401, ""));
+        using var service = new FakeStack((_, _, _) => (401, ""));
         var before = Environment.GetEnvironmentVariable("APMATRIX_API_KEY");
         Environment.SetEnvironmentVariable("APMATRIX_API_KEY", key);
         try
@@ -107,7 +120,7 @@ public sealed class ApctlServiceAnswerTests
     [Fact]
     public async Task Should_show_a_guest_s_suspended_milliseconds_to_three_places()
     {
-        using var service = new FakeService((_, _, _) => (200, """
+        using var service = new FakeStack((_, _, _) => (200, """
             {"guest": "g0", "host": "h", "vcpus": 4, "mdev": "m1", "apm": "1", "aqm": "1", "adm": "", "updates": 3, "version": 3,
              "suspendedMilliseconds": 0.40290000000000004, "history": []}
             """));
@@ -121,7 +134,7 @@ public sealed class ApctlServiceAnswerTests
     [Fact]
     public async Task Should_not_call_a_scan_applied_while_its_config_changed_window_stays_open()
     {
-        using var service = new FakeService((method, path, _) => (200, (method, path) switch
+        using var service = new FakeStack((method, path, _) => (200, (method, path) switch
         {
             ("GET", "/hosts/h/guests") => "[]",
             ("GET", "/hosts/h") => """{"host": "h", "lastSequence": 5, "openScanId": "0193a5f0-0000-7000-8000-000000000001"}""",
@@ -140,7 +153,7 @@ public sealed class ApctlServiceAnswerTests
     public async Task Should_ask_again_a_service_that_says_it_is_starting_and_when_to_ask()
     {
         var starting = 2;
-        using var service = new FakeService((_, _, _) => Interlocked.Decrement(ref starting) >= 0
+        using var service = new FakeStack((_, _, _) => Interlocked.Decrement(ref starting) >= 0
             ? (503, """{"kind": "unavailable", "title": "The service is starting", "status": 503}""")
             : (200, """{"guest": "g0", "host": "h", "vcpus": 4, "format": "Apcb1"}"""), retryAfterSeconds: 1);
 
@@ -156,7 +169,7 @@ public sealed class ApctlServiceAnswerTests
     public async Task Should_ask_again_a_service_too_busy_for_the_host_when_it_says()
     {
         var busy = 1;
-        using var service = new FakeService((_, _, _) => Interlocked.Decrement(ref busy) >= 0
+        using var service = new FakeStack((_, _, _) => Interlocked.Decrement(ref busy) >= 0
             ? (429, """{"kind": "too-many-requests", "title": "Too many requests", "status": 429}""")
             : (200, """{"guest": "g0", "host": "h", "vcpus": 4, "format": "Apcb1"}"""), retryAfterSeconds: 1);
 
@@ -170,7 +183,7 @@ public sealed class ApctlServiceAnswerTests
     [Fact]
     public async Task Should_say_which_client_and_role_a_service_refused()
     {
-        using var service = new FakeService((_, _, _) =>
+        using var service = new FakeStack((_, _, _) =>
             (403, """{"kind": "forbidden", "title": "Forbidden", "status": 403, "detail": "API client 'viewer' (role viewer) may not DELETE this endpoint"}"""));
 
         var (code, _, error) = await RunAsync(service, "mdev", "remove", "h", "m1");
@@ -183,7 +196,7 @@ public sealed class ApctlServiceAnswerTests
     public async Task Should_send_again_a_change_that_lost_a_race_at_the_database_and_not_a_refusal()
     {
         var raced = 2;
-        using var service = new FakeService((_, _, _) => Interlocked.Decrement(ref raced) >= 0
+        using var service = new FakeStack((_, _, _) => Interlocked.Decrement(ref raced) >= 0
             ? (409, """{"kind": "contention", "title": "Changed concurrently", "status": 409}""")
             : (409, """{"kind": "busy", "title": "Busy", "status": 409, "detail": "mdev m1 is held by guest g1"}"""));
 
@@ -196,9 +209,32 @@ public sealed class ApctlServiceAnswerTests
     }
 
     [Fact]
+    public async Task Should_apply_a_modify_to_a_new_read_when_another_writer_changed_the_matrix_in_between()
+    {
+        var (tag, domains) = (1, "1");
+        using var vfioAp = new FakeService((method, _, body) =>
+        {
+            if (method == "PUT" && JsonNode.Parse(body)!["ifMatrixTag"]!.GetValue<string>() != $"t{tag}")
+                return (409, """{"kind": "changed", "title": "Changed since read", "status": 409}""");
+            // The first read is overtaken by another writer's domain 2; the second is not.
+            if (method == "PUT") domains = JsonNode.Parse(body)!["aqm"]!.GetValue<string>();
+            var mdev = $$"""{"name": "m1", "host": "h", "guest": null, "matrixTag": "t{{tag}}", "assigned": {"apm": "4", "aqm": "{{domains}}", "adm": ""} }""";
+            if (method == "GET" && tag == 1) (tag, domains) = (2, "1-2");
+            return (200, mdev);
+        }, service: "VfioAp");
+
+        var (code, _, error) = await AtVfioApAsync(vfioAp.Url.ToString(), "mdev", "modify", "h", "m1", "--assign-domain", "5", "-o", "json");
+
+        Assert.True(code == ExitCodes.Done, $"exit {code}: {error}");
+        Assert.Contains("mdev m1's matrix changed while this change was made; reading it again", error);
+        Assert.Equal("1-2,5", domains);
+        Assert.Equal(["GET", "PUT", "GET", "PUT"], vfioAp.Requests.Select(r => r[..r.IndexOf(' ')]));
+    }
+
+    [Fact]
     public async Task Should_give_up_on_a_service_that_stays_unavailable_past_the_retry_time()
     {
-        using var service = new FakeService((_, _, _) => (503, """{"kind": "unavailable", "title": "The service is starting", "status": 503}"""),
+        using var service = new FakeStack((_, _, _) => (503, """{"kind": "unavailable", "title": "The service is starting", "status": 503}"""),
             retryAfterSeconds: (int)ServiceClient.RetryFor.TotalSeconds + 1);
 
         var (code, _, error) = await RunAsync(service, "guest", "define", "h", "g0");
@@ -212,7 +248,7 @@ public sealed class ApctlServiceAnswerTests
     public async Task Should_redrive_a_count_above_the_services_limit_in_pages_it_takes()
     {
         var remaining = 25_000;
-        using var service = new FakeService((method, path, body) =>
+        using var service = new FakeStack((method, path, body) =>
         {
             if (method == "GET") return (200, path == "/dead-letters" ? $$"""[{"queue": "q_error", "messages": {{remaining}}}]""" : "[]");
             var count = JsonNode.Parse(body)!["count"]!.GetValue<int>();

@@ -15,9 +15,10 @@ public sealed class FakeService : IDisposable
     readonly int? _retryAfterSeconds;
     readonly string? _service;
 
-    public FakeService(Func<string, string, string, (int Status, string Body)> answer, int? retryAfterSeconds = null, string? service = null)
+    public FakeService(Func<string, string, string, (int Status, string Body)> answer, int? retryAfterSeconds = null, string? service = null,
+        List<string>? requests = null)
     {
-        (_answer, _retryAfterSeconds, _service) = (answer, retryAfterSeconds, service);
+        (_answer, _retryAfterSeconds, _service, Requests) = (answer, retryAfterSeconds, service, requests ?? []);
         Url = new LoopbackPorts().Next();
         _listener.Prefixes.Add($"{Url}/");
         _listener.Start();
@@ -27,7 +28,7 @@ public sealed class FakeService : IDisposable
     public Uri Url { get; }
 
     /// <summary>Each request as <c>METHOD /path body</c>, in the order they came.</summary>
-    public List<string> Requests { get; } = [];
+    public List<string> Requests { get; }
 
     async Task ServeAsync()
     {
@@ -57,4 +58,26 @@ public sealed class FakeService : IDisposable
     }
 
     public void Dispose() => _listener.Close();
+}
+
+/// <summary>ApBus, VfioAp and GuestVm as three <see cref="FakeService"/>s that answer alike, each naming itself; their requests in one list.</summary>
+public sealed class FakeStack : IDisposable
+{
+    public FakeStack(Func<string, string, string, (int Status, string Body)> answer, int? retryAfterSeconds = null) =>
+        (ApBus, VfioAp, GuestVm) = (new(answer, retryAfterSeconds, "ApBus", Requests), new(answer, retryAfterSeconds, "VfioAp", Requests),
+            new(answer, retryAfterSeconds, "GuestVm", Requests));
+
+    public FakeService ApBus { get; }
+    public FakeService VfioAp { get; }
+    public FakeService GuestVm { get; }
+
+    /// <summary>Each request to any of the three, as <see cref="FakeService.Requests"/> holds them.</summary>
+    public List<string> Requests { get; } = [];
+
+    public void Dispose()
+    {
+        ApBus.Dispose();
+        VfioAp.Dispose();
+        GuestVm.Dispose();
+    }
 }

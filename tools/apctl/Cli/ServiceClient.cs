@@ -73,11 +73,13 @@ public sealed class ServiceClient(string service, Uri baseAddress, string? apiKe
             }
             using (response)
             {
-                // Another service's answer would be misread (an ApBus host has no mdevs, a GuestVm route is "not found").
-                if (response.Headers.TryGetValues(ServiceHeader.Name, out var names) && names.FirstOrDefault() is { } other
-                    && !other.Equals(service, StringComparison.OrdinalIgnoreCase))
-                    throw new ApctlException(ExitCodes.BadInput,
-                        $"{service}'s address {_http.BaseAddress} answers as {other}: check --{service.ToLowerInvariant()}-url or APMATRIX_{service.ToUpperInvariant()}_URL");
+                // Another service's answer would be misread (an ApBus host has no mdevs, a GuestVm route is "not found"), and so would
+                // another server's success; a failure without the header may be a proxy's in front of a service that is away.
+                var other = response.Headers.TryGetValues(ServiceHeader.Name, out var names) ? names.FirstOrDefault() : null;
+                if (other is null ? response.IsSuccessStatusCode : !other.Equals(service, StringComparison.OrdinalIgnoreCase))
+                    throw new ApctlException(ExitCodes.BadInput, $"{service}'s address {_http.BaseAddress} " +
+                        (other is null ? $"answers as no apmatrix service (no {ServiceHeader.Name} header)" : $"answers as {other}") +
+                        $": check --{service.ToLowerInvariant()}-url or APMATRIX_{service.ToUpperInvariant()}_URL");
                 var text = await response.Content.ReadAsStringAsync(cancellationToken);
                 if (response.IsSuccessStatusCode) return text;
                 // Starting, stopping, or as busy as it lets itself be: each says when to ask again. A change that lost a

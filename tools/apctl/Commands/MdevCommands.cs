@@ -139,6 +139,8 @@ public static class MdevCommands
 
     const long MaxFileBytes = 1 << 20;
 
+    static readonly TimeSpan ChangedPause = TimeSpan.FromMilliseconds(50);
+
     static ApctlException BadFile(FileInfo path, List<MdevctlFault> faults) => new(ExitCodes.BadInput,
         $"{path} is not a vfio_ap mdev definition mdevctl writes:{string.Concat(faults.Select(f => $"{Environment.NewLine}  {f}"))}",
         new JsonObject
@@ -171,15 +173,28 @@ public static class MdevCommands
                     faults.Add($"{option.Name} and {Changes.Single(c => !c.Assign && c.Mask == mask).Option.Name} both name {(add[mask] & remove[mask]).ToRangeList()}");
             if (faults.Count > 0) throw new ApctlException(ExitCodes.BadInput, string.Join(Environment.NewLine, faults));
             if (add.Concat(remove).All(m => m.IsEmpty)) throw new ApctlException(ExitCodes.BadInput, "nothing to change: give --assign-* or --unassign-* options");
-            var read = (await session.VfioAp.CallAsync(ApiRoutes.GetMdev, [host, name], ct))!;
-            var current = Definition(read).Matrix;
             Bitmap256 Next(Bitmap256 now, int mask) => now.AndNot(remove[mask]) | add[mask];
-            var changed = await session.VfioAp.CallAsync(ApiRoutes.SetApConfig, [host, name], ct, new
+            // The change is a delta: when another writer got in between the read and the write, it applies to a new read.
+            for (var lost = TimeSpan.Zero; ; lost += ChangedPause)
             {
-                apm = Next(current.Apm, 0).ToRangeList(), aqm = Next(current.Aqm, 1).ToRangeList(), adm = Next(current.Adm, 2).ToRangeList(),
-                ifMatrixTag = read["matrixTag"]!.GetValue<string>(),
-            });
-            session.Write(changed, output => WriteMdev(output, changed!));
+                var read = (await session.VfioAp.CallAsync(ApiRoutes.GetMdev, [host, name], ct))!;
+                var current = Definition(read).Matrix;
+                try
+                {
+                    var changed = await session.VfioAp.CallAsync(ApiRoutes.SetApConfig, [host, name], ct, new
+                    {
+                        apm = Next(current.Apm, 0).ToRangeList(), aqm = Next(current.Aqm, 1).ToRangeList(), adm = Next(current.Adm, 2).ToRangeList(),
+                        ifMatrixTag = read["matrixTag"]!.GetValue<string>(),
+                    });
+                    session.Write(changed, output => WriteMdev(output, changed!));
+                    return;
+                }
+                catch (ApctlException race) when (race.Problem?["kind"]?.GetValue<string>() == "changed" && lost < ServiceClient.RetryFor)
+                {
+                    session.Error.WriteLine($"apctl: mdev {name}'s matrix changed while this change was made; reading it again");
+                    await Task.Delay(ChangedPause, ct);
+                }
+            }
         });
     }
 
