@@ -175,7 +175,8 @@ public static class MdevCommands
             if (add.Concat(remove).All(m => m.IsEmpty)) throw new ApctlException(ExitCodes.BadInput, "nothing to change: give --assign-* or --unassign-* options");
             Bitmap256 Next(Bitmap256 now, int mask) => now.AndNot(remove[mask]) | add[mask];
             // The change is a delta: when another writer got in between the read and the write, it applies to a new read.
-            for (var lost = TimeSpan.Zero; ; lost += ChangedPause)
+            var racing = System.Diagnostics.Stopwatch.StartNew();
+            while (true)
             {
                 var read = (await session.VfioAp.CallAsync(ApiRoutes.GetMdev, [host, name], ct))!;
                 var current = Definition(read).Matrix;
@@ -189,7 +190,7 @@ public static class MdevCommands
                     session.Write(changed, output => WriteMdev(output, changed!));
                     return;
                 }
-                catch (ApctlException race) when (race.Problem?["kind"]?.GetValue<string>() == "changed" && lost < ServiceClient.RetryFor)
+                catch (ApctlException race) when (race.Problem?["kind"]?.GetValue<string>() == "changed" && racing.Elapsed < ServiceClient.RetryFor)
                 {
                     session.Error.WriteLine($"apctl: mdev {name}'s matrix changed while this change was made; reading it again");
                     await Task.Delay(ChangedPause, ct);
