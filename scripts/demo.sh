@@ -12,8 +12,14 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
 command -v dotnet >/dev/null || { echo "needs the .NET 10 SDK: dotnet on PATH (https://dot.net); the scripts install only the servers" >&2; exit 2; }
+usage="usage: scripts/demo.sh [--serve]   (--serve: the services stay up after the demo, until Ctrl-C)"
 serve=false
-[ "${1:-}" = "--serve" ] && serve=true
+case "$#:${1:-}" in
+  0:) ;;
+  1:--serve) serve=true ;;
+  1:-h|1:--help) echo "$usage"; exit 0 ;;
+  *) echo "scripts/demo.sh: unknown arguments: $*; $usage" >&2; exit 2 ;;
+esac
 # A stack already on these ports would answer in place of the new one, which knows other keys: refuse before any change.
 for port in 5101 5102 5103 5104; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then

@@ -5,7 +5,7 @@ using Apmatrix.LoadTest;
 
 namespace Apmatrix.Tools.Tests;
 
-/// <summary>The demo starts a stack of its own: with the services' ports taken it stops before it changes anything.</summary>
+/// <summary>The demo starts a stack of its own: with the services' ports taken, or arguments it does not take, it stops before it changes anything.</summary>
 public sealed class DemoScriptTests
 {
     [Fact]
@@ -43,5 +43,30 @@ public sealed class DemoScriptTests
         Assert.Contains("is in use", error);
         Assert.Contains("nothing was changed", error);
         Assert.Equal(keysBefore, File.Exists(keys) ? File.GetLastWriteTimeUtc(keys) : null);
+    }
+
+    [Theory]
+    [InlineData(2, "--serv")]
+    [InlineData(2, "--serve", "now")]
+    [InlineData(0, "--help")]
+    public async Task Should_take_only_serve_or_help(int exitCode, params string[] args)
+    {
+        using var demo = Process.Start(new ProcessStartInfo("bash", [Path.Combine(Repository.Root(), "scripts/demo.sh"), .. args])
+        {
+            RedirectStandardError = true, RedirectStandardOutput = true,
+        })!;
+        var output = demo.StandardOutput.ReadToEndAsync();
+        var error = demo.StandardError.ReadToEndAsync();
+        try
+        {
+            await demo.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        }
+        finally
+        {
+            if (!demo.HasExited) demo.Kill(entireProcessTree: true);
+        }
+
+        Assert.Equal(exitCode, demo.ExitCode);
+        Assert.Contains("usage: scripts/demo.sh [--serve]", exitCode == 0 ? await output : await error);
     }
 }
