@@ -220,4 +220,26 @@ public sealed class ApctlUsageTests
         Assert.Contains("complete -o default -F _apctl_complete apctl", script);
         Assert.Equal("mdev", suggestions.Trim());
     }
+
+    [Theory]
+    [InlineData("apctl mde", "mdev")]
+    [InlineData("apctl host show l", "")]
+    [InlineData("apctl host show --apb", "--apbus-url")]
+    public async Task Should_complete_in_bash_without_putting_an_option_in_place_of_a_name(string line, string expected)
+    {
+        var bin = AppContext.BaseDirectory;
+        // bash's completion as a terminal runs it: the script apctl writes, sourced, and its function called on the line.
+        using var bash = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("bash", ["-c", """
+            source <(apctl completion bash)
+            COMP_LINE=$1; COMP_POINT=${#1}; read -ra COMP_WORDS <<<"$1"; COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+            _apctl_complete; printf '%s\n' "${COMPREPLY[@]}"
+            """, "bash", line])
+        {
+            RedirectStandardOutput = true, Environment = { ["PATH"] = $"{bin}:{System.Environment.GetEnvironmentVariable("PATH")}" },
+        })!;
+        var output = await bash.StandardOutput.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        await bash.WaitForExitAsync();
+
+        Assert.Equal(expected, output.Trim());
+    }
 }

@@ -15,8 +15,12 @@ public static class CompletionCommand
             // System.CommandLine answers "[suggest:N] LINE" with the completions at position N of the line.
             io.Out.Write("""
                 _apctl_complete() {
-                    local IFS=$'\n'
-                    COMPREPLY=($(apctl "[suggest:${COMP_POINT}]" "${COMP_LINE}" 2>/dev/null))
+                    local IFS=$'\n' word=${COMP_WORDS[COMP_CWORD]} suggestion
+                    COMPREPLY=()
+                    for suggestion in $(apctl "[suggest:${COMP_POINT}]" "${COMP_LINE}" 2>/dev/null); do
+                        # An option would replace a name being typed; /? and /h are Windows' spellings of --help.
+                        [[ $suggestion == /* || ( -n $word && $word != -* && $suggestion == -* ) ]] || COMPREPLY+=("$suggestion")
+                    done
                 }
                 complete -o default -F _apctl_complete apctl
 
