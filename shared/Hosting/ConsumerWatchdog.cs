@@ -48,6 +48,8 @@ public sealed class ConsumerWatchdog(Uri broker, BrokerTopology topology, IOptio
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
+                // A service that consumes nothing (ApBus) has no consumer to ask the broker about.
+                if (_endpoints.IsEmpty) continue;
                 var connected = await ConnectAsync(outage, stoppingToken);
                 foreach (var (queue, endpoint) in _endpoints)
                     if (_watch.Observe(queue, connected ? await ConsumerCountAsync(queue, stoppingToken) : null, clock.GetUtcNow().UtcDateTime))

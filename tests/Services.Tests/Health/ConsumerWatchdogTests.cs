@@ -39,6 +39,23 @@ public class ConsumerWatchdogTests
         Assert.Contains("asking the broker for the receive endpoints' consumers is failing", warning.Text);
     }
 
+    [Fact]
+    public async Task A_service_that_consumes_nothing_does_not_ask_the_broker_and_is_ready()
+    {
+        var log = new ListLogger<ConsumerWatchdog>();
+        var options = Options.Create(new HealthOptions { ConsumerPollEvery = TimeSpan.FromMilliseconds(20) });
+        var watchdog = new ConsumerWatchdog(new Uri($"amqp://guest:guest@127.0.0.1:{ClosedPort()}/"),
+            BrokerTopology.From(new ConfigurationBuilder().Build()), options, new LogThrottle(TimeSpan.FromMinutes(1)), TimeProvider.System, log);
+
+        await watchdog.StartAsync(CancellationToken.None);
+        // Many rounds on the unreachable broker, had it asked.
+        await Task.Delay(300);
+        await watchdog.StopAsync(CancellationToken.None);
+
+        Assert.Equal(HealthStatus.Healthy, (await watchdog.CheckHealthAsync(new HealthCheckContext())).Status);
+        Assert.Empty(log.Lines);
+    }
+
     static int ClosedPort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
