@@ -153,7 +153,7 @@ public sealed class ApctlServiceAnswerTests
     public async Task Should_ask_again_a_service_that_says_it_is_starting_and_when_to_ask()
     {
         var starting = 2;
-        using var service = new FakeStack((_, _, _) => Interlocked.Decrement(ref starting) >= 0
+        using var service = new FakeStack((method, _, _) => method == "GET" ? (200, Host) : Interlocked.Decrement(ref starting) >= 0
             ? (503, """{"kind": "unavailable", "title": "The service is starting", "status": 503}""")
             : (200, """{"guest": "g0", "host": "h", "vcpus": 4, "format": "Apcb1"}"""), retryAfterSeconds: 1);
 
@@ -162,14 +162,14 @@ public sealed class ApctlServiceAnswerTests
         Assert.True(code == ExitCodes.Done, $"exit {code}: {error}");
         Assert.Equal("guest g0 defined: 4 vCPUs, Apcb1", output.TrimEnd());
         Assert.Equal(2, error.Split('\n').Count(l => l.Contains("answered 503 (The service is starting); asking again in 1 s")));
-        Assert.Equal(3, service.Requests.Count);
+        Assert.Equal(4, service.Requests.Count);
     }
 
     [Fact]
     public async Task Should_ask_again_a_service_too_busy_for_the_host_when_it_says()
     {
         var busy = 1;
-        using var service = new FakeStack((_, _, _) => Interlocked.Decrement(ref busy) >= 0
+        using var service = new FakeStack((method, _, _) => method == "GET" ? (200, Host) : Interlocked.Decrement(ref busy) >= 0
             ? (429, """{"kind": "too-many-requests", "title": "Too many requests", "status": 429}""")
             : (200, """{"guest": "g0", "host": "h", "vcpus": 4, "format": "Apcb1"}"""), retryAfterSeconds: 1);
 
@@ -177,7 +177,24 @@ public sealed class ApctlServiceAnswerTests
 
         Assert.True(code == ExitCodes.Done, $"exit {code}: {error}");
         Assert.Contains("answered 429 (Too many requests); asking again in 1 s", error);
-        Assert.Equal(2, service.Requests.Count);
+        Assert.Equal(3, service.Requests.Count);
+    }
+
+    /// <summary>VfioAp's answer for a host it knows, as apctl's guest define asks first.</summary>
+    const string Host = """{"host": "h", "lastSequence": 0}""";
+
+    [Fact]
+    public async Task Should_define_no_guest_on_a_host_vfio_ap_does_not_know()
+    {
+        using var service = new FakeStack((method, _, _) => method == "GET"
+            ? (404, """{"kind": "not-found", "title": "Not found", "status": 404, "detail": "no host named hx"}""")
+            : (200, """{"guest": "g0", "host": "hx", "vcpus": 4, "format": "Apcb1"}"""));
+
+        var (code, _, error) = await RunAsync(service, "guest", "define", "hx", "g0");
+
+        Assert.Equal(ExitCodes.Refused, code);
+        Assert.Equal("apctl: not-found: no host hx: define it first (apctl host define)", error.TrimEnd());
+        Assert.Equal(["GET /hosts/hx"], service.Requests);
     }
 
     [Fact]

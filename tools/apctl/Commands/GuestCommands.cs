@@ -28,7 +28,11 @@ public static class GuestCommands
         var define = new Command("define", "defines a guest (or changes its vCPUs and format): an mdev can then be attached to it") { HostCommands.Host, Guest, vcpus, format };
         command.Subcommands.Add(define.Does(io, async (parse, session, ct) =>
         {
-            var guest = await session.GuestVm.CallAsync(ApiRoutes.DefineGuest, [parse.GetValue(HostCommands.Host)!, parse.GetValue(Guest)!], ct,
+            var host = parse.GetValue(HostCommands.Host)!;
+            // GuestVm takes a guest on any host; a misspelt one would leave a guest no mdev can reach and no verb removes.
+            if (await HostCommands.NullIfNotFoundAsync(session.VfioAp.CallAsync(ApiRoutes.GetHost, [host], ct)) is null)
+                throw new ApctlException(ExitCodes.Refused, $"not-found: no host {host}: define it first (apctl host define)");
+            var guest = await session.GuestVm.CallAsync(ApiRoutes.DefineGuest, [host, parse.GetValue(Guest)!], ct,
                 new { vcpus = parse.GetValue(vcpus), format = parse.GetValue(format) });
             session.Write(guest, output => output.WriteLine($"guest {HostCommands.Text(guest!["guest"])} defined: {HostCommands.Text(guest["vcpus"])} vCPUs, {HostCommands.Text(guest["format"])}"));
         }));

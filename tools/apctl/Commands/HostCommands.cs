@@ -132,7 +132,7 @@ public static class HostCommands
     }
 
     /// <summary>The answer, or null where the service knows no such host.</summary>
-    static async Task<JsonNode?> NullIfNotFoundAsync(Task<JsonNode?> call)
+    internal static async Task<JsonNode?> NullIfNotFoundAsync(Task<JsonNode?> call)
     {
         try
         {
