@@ -151,6 +151,15 @@ public sealed class ApctlUsageTests
     }
 
     [Fact]
+    public async Task Should_call_a_key_file_that_is_a_directory_bad_input_and_say_so()
+    {
+        var (code, _, error) = await RunAsync(["host", "list", "--api-key-file", Path.GetTempPath(), .. Nowhere]);
+
+        Assert.True(code == ExitCodes.BadInput, $"exit {code}: {error}");
+        Assert.Equal($"apctl: the API key file {Path.GetTempPath()} is a directory", error.TrimEnd());
+    }
+
+    [Fact]
     public async Task Should_call_an_mdevctl_file_past_a_mebibyte_bad_input_without_reading_it()
     {
         var file = Path.GetTempFileName();

@@ -72,7 +72,8 @@ public sealed class MdevctlDefinitionTests
     }
 
     [Theory]
-    [InlineData("", "not JSON")]
+    [InlineData("", "not JSON at line 1, byte 1: The input does not contain any JSON tokens.")]
+    [InlineData("{\"mdev_type\": \"vfio_ap-passthrough\",\n  \"start\": ", "not JSON at line 2, byte 12: ")]
     [InlineData("[]", "the file is not a JSON object")]
     [InlineData("""{"mdev_type": "vfio-pci", "start": "manual", "attrs": []}""", "mdev_type: mdev_type is \"vfio-pci\", not vfio_ap-passthrough")]
     [InlineData("""{"start": "manual", "attrs": []}""", "mdev_type: mdev_type is missing, not vfio_ap-passthrough")]

@@ -44,9 +44,8 @@ public static class ScenarioReader
         }
         catch (JsonException e)
         {
-            // The reader's message ends with its own zero-based position, which the place already gives, one-based.
-            var why = e.Message.Split(" LineNumber:")[0];
-            throw new ScenarioFormatException(file, $"line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}", $"not valid JSON: {why}");
+            var (place, why) = JsonSyntax.Describe(e);
+            throw new ScenarioFormatException(file, place ?? "the file", $"not valid JSON: {why}");
         }
         using (document)
             return new Reader(file).Scenario(document.RootElement);

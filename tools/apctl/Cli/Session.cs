@@ -31,6 +31,7 @@ public sealed class Session(Globals globals, TextWriter output, TextWriter error
 
     static string ReadKey(string file)
     {
+        if (Directory.Exists(file)) throw new ApctlException(ExitCodes.BadInput, $"the API key file {file} is a directory");
         try
         {
             return File.ReadAllText(file).Trim();

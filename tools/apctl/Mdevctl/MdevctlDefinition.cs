@@ -26,7 +26,8 @@ public sealed record MdevctlDefinition(bool AutoStart, ApMatrix Matrix)
         }
         catch (JsonException e)
         {
-            faults.Add(new MdevctlFault(null, null, $"not JSON: {e.Message}"));
+            var (place, why) = Scenarios.JsonSyntax.Describe(e);
+            faults.Add(new MdevctlFault(null, null, place is null ? $"not JSON: {why}" : $"not JSON at {place}: {why}"));
             return null;
         }
         if (root is not JsonObject definition)
