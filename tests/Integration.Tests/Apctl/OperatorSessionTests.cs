@@ -51,8 +51,8 @@ public sealed class Operating_a_host_with_apctl(StackFixture stack) : IDisposabl
             (again.Code, again.Error.Trim()));
         var otherConfig = await _apctl.RunAsync("host", "define", _host, "--apm", "4", "--aqm", "0-3", "--adm", "0-3", "--max-adapter", "15",
             "--max-domain", "15", "--apmask", "5", "--aqmask", "0-15");
-        Assert.Equal((ExitCodes.Refused, $"apctl: exists: host {_host} is defined already, and not so or with a config-changed window open: " +
-            "apctl host config and apctl host masks change it"), (otherConfig.Code, otherConfig.Error.Trim()));
+        Assert.Equal((ExitCodes.Refused, $"apctl: exists: host {_host} is defined already with another configuration, masks or event form, " +
+            "or a scan's config-changed window is open: apctl host config and apctl host masks change it"), (otherConfig.Code, otherConfig.Error.Trim()));
         var before = await _apctl.JsonAsync(ExitCodes.Done, "host", "show", _host);
         var same = await _apctl.JsonAsync(ExitCodes.Done, "host", "define", _host, "--apm", "4-5", "--aqm", "0-3", "--adm", "0-3", "--max-adapter", "15",
             "--max-domain", "15", "--apmask", "5", "--aqmask", "0-15");

@@ -158,8 +158,8 @@ public static class HostCommands
         }
         catch (ApctlException e) when (e.Problem?["kind"]?.GetValue<string>() == "exists")
         {
-            throw new ApctlException(ExitCodes.Refused, $"exists: host {host} is defined already, and not so or with a config-changed window open: " +
-                "apctl host config and apctl host masks change it", new JsonObject { ["kind"] = "exists" });
+            throw new ApctlException(ExitCodes.Refused, $"exists: host {host} is defined already with another configuration, masks or event form, " +
+                "or a scan's config-changed window is open: apctl host config and apctl host masks change it", e.Problem);
         }
         var vfioAp = await NullIfNotFoundAsync(session.VfioAp.CallAsync(ApiRoutes.GetHost, [host], ct))
             // ApBus's host whose first event VfioAp has not had yet: VfioAp is given it as a new define would.
