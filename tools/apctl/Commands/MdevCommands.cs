@@ -52,7 +52,7 @@ public static class MdevCommands
                 session.Out.WriteLine(MdevctlDefinition.ListJson(mdevs.Select(m => (m!["name"]!.GetValue<string>(), Definition(m)))).ToJsonString(Session.Indented));
                 return;
             }
-            session.Write(mdevs, output => Table.Write(output, ["MDEV", "GUEST", "ADAPTERS", "DOMAINS", "CONTROL", "IN APCB"],
+            session.Write(mdevs, output => Table.Write(output, ["MDEV", "GUEST", "ADAPTERS", "DOMAINS", "CONTROL", "SHADOW APQNS"],
                 mdevs.Select(m => new[]
                 {
                     HostCommands.Text(m!["name"]), HostCommands.Text(m["guest"]), HostCommands.Text(m["assigned"]!["apm"]),
