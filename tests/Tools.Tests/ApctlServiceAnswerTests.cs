@@ -187,7 +187,7 @@ public sealed class ApctlServiceAnswerTests
     public async Task Should_define_no_guest_on_a_host_vfio_ap_does_not_know()
     {
         using var service = new FakeStack((method, _, _) => method == "GET"
-            ? (404, """{"kind": "not-found", "title": "Not found", "status": 404, "detail": "no host named hx"}""")
+            ? (404, """{"kind": "not-found", "title": "Not found", "status": 404, "detail": "no host hx"}""")
             : (200, """{"guest": "g0", "host": "hx", "vcpus": 4, "format": "Apcb1"}"""));
 
         var (code, _, error) = await RunAsync(service, "guest", "define", "hx", "g0");

@@ -224,5 +224,5 @@ public sealed class HostStore(VfioApDbContext db, OutboxSignal outbox, VfioApMet
             return true;
         }, cancellationToken);
 
-    public static MatrixException NoSuchHost(string hostId) => new(MatrixErrorKind.NotFound, $"no host named {hostId}");
+    public static MatrixException NoSuchHost(string hostId) => new(MatrixErrorKind.NotFound, $"no host {hostId}");
 }
