@@ -22,7 +22,12 @@ public static class ApiDocument
     public const string Path = "/openapi/v1.json";
 
     public static IServiceCollection AddApmatrixOpenApi(this IServiceCollection services) =>
-        services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
+        services.AddOpenApi(options => options.AddSchemaTransformer((schema, context, _) =>
+        {
+            // The services refuse a field a request body does not declare; an answer may gain fields, and a problem has kind and traceId.
+            if (context.ParameterDescription is null) schema.AdditionalPropertiesAllowed = true;
+            return Task.CompletedTask;
+        }).AddDocumentTransformer((document, _, _) =>
         {
             document.AddComponent(ApiKeys.Scheme, new OpenApiSecurityScheme
             {
