@@ -43,8 +43,14 @@ public sealed class ProblemExceptionHandler(IOptions<Refusals> refusals) : IExce
         // Too large, not JSON: the status says it all, and ServiceDefaults names it as every other refusal.
         if (bad.StatusCode != StatusCodes.Status400BadRequest) return new ProblemDetails { Status = bad.StatusCode };
         // A syntax error (the reader's own JsonException inside) spoils the body, not one field.
-        var (field, message) = bad.InnerException is JsonException { Path: { Length: > 2 } path, InnerException: not JsonException }
-            ? (path[2..], "has the wrong type or is malformed")
+        var (field, message) = bad.InnerException is JsonException { Path: { Length: > 2 } path, InnerException: not JsonException } json
+            ? (path[2..], json.Message switch
+            {
+                // The serializer's own words for the two refusals ServiceDefaults asks of it; a test pins them.
+                var m when m.Contains("could not be mapped to any .NET member", StringComparison.Ordinal) => "is not a field this request takes",
+                var m when m.StartsWith("Duplicate property", StringComparison.Ordinal) => "is named twice",
+                _ => "has the wrong type or is malformed",
+            })
             : ("body", "is missing or is not valid JSON");
         return RequestErrors.Problem(new Dictionary<string, string[]> { [field] = [message] });
     }

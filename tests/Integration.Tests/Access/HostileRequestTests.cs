@@ -237,14 +237,15 @@ public class Hostile_requests(StackFixture stack, ITestOutputHelper output)
     }
 
     [Theory]
-    [InlineData("ApBus", "PUT", "/hosts/{0}", "{\"apm\":\"1\",\"aqm\":\"1\",\"adm\":\"1\",\"maxAdapter\":\"15\"}", "maxAdapter")]
-    [InlineData("GuestVm", "PUT", "/hosts/{0}/guests/g1", "{\"vcpus\":\"+7\"}", "vcpus")]
-    [InlineData("GuestVm", "PUT", "/hosts/{0}/guests/g1", "{\"vcpus\":\"4\"}", "vcpus")]
-    [InlineData("GuestVm", "PUT", "/hosts/{0}/guests/g1", "{\"vcpus\":2,\"vcpus\":8}", "vcpus")]
-    [InlineData("ApBus", "PUT", "/hosts/{0}", "{\"apm\":\"1\",\"aqm\":\"1\",\"adm\":\"1\",\"apm\":\"2\"}", "apm")]
-    [InlineData("ApBus", "PUT", "/hosts/{0}", "{\"apm\":\"1\",\"aqm\":\"1\",\"adm\":\"1\",\"apmsk\":\"0-255\"}", "apmsk")]
-    [InlineData("GuestVm", "PUT", "/hosts/{0}/guests/g1", "{\"vcpu\":8}", "vcpu")]
-    public async Task Should_refuse_a_number_written_as_a_string_or_a_field_named_twice_or_unknown_400_naming_the_field(string service, string method, string path, string body, string field)
+    [InlineData("ApBus", "PUT", "/hosts/{0}", "{\"apm\":\"1\",\"aqm\":\"1\",\"adm\":\"1\",\"maxAdapter\":\"15\"}", "maxAdapter", "has the wrong type or is malformed")]
+    [InlineData("GuestVm", "PUT", "/hosts/{0}/guests/g1", "{\"vcpus\":\"+7\"}", "vcpus", "has the wrong type or is malformed")]
+    [InlineData("GuestVm", "PUT", "/hosts/{0}/guests/g1", "{\"vcpus\":\"4\"}", "vcpus", "has the wrong type or is malformed")]
+    [InlineData("GuestVm", "PUT", "/hosts/{0}/guests/g1", "{\"vcpus\":2,\"vcpus\":8}", "vcpus", "is named twice")]
+    [InlineData("ApBus", "PUT", "/hosts/{0}", "{\"apm\":\"1\",\"aqm\":\"1\",\"adm\":\"1\",\"apm\":\"2\"}", "apm", "is named twice")]
+    [InlineData("ApBus", "PUT", "/hosts/{0}", "{\"apm\":\"1\",\"aqm\":\"1\",\"adm\":\"1\",\"apmsk\":\"0-255\"}", "apmsk", "is not a field this request takes")]
+    [InlineData("GuestVm", "PUT", "/hosts/{0}/guests/g1", "{\"vcpu\":8}", "vcpu", "is not a field this request takes")]
+    public async Task Should_refuse_a_number_written_as_a_string_or_a_field_named_twice_or_unknown_400_naming_the_field(string service, string method, string path, string body, string field,
+        string reason)
     {
         using var http = stack.Client(Service(service));
         var host = VfioApi.NewHost();
@@ -253,7 +254,7 @@ public class Hostile_requests(StackFixture stack, ITestOutputHelper output)
 
         Assert.True(answer.StatusCode == HttpStatusCode.BadRequest, $"{body}: {(int)answer.StatusCode} {await answer.Content.ReadAsStringAsync()}");
         var problem = await answer.Content.ReadFromJsonAsync<JsonElement>();
-        Assert.Contains(field, problem.GetProperty("errors").EnumerateObject().Select(e => e.Name));
+        Assert.Equal([reason], problem.GetProperty("errors").GetProperty(field).EnumerateArray().Select(e => e.GetString()));
         using var none = await http.GetAsync(string.Format(path, host));
         Assert.Equal(HttpStatusCode.NotFound, none.StatusCode);
     }
