@@ -193,7 +193,7 @@ public sealed partial class VfioApEngine
     }
 
     Mdev Get(string name) =>
-        _mdevs.GetValueOrDefault(name) ?? throw new MatrixException(MatrixErrorKind.NotFound, $"no mdev named {name}");
+        _mdevs.GetValueOrDefault(name) ?? throw new MatrixException(MatrixErrorKind.NotFound, $"no mdev {name}");
 
     /// <summary>
     /// Reads an id as a sysfs store would: a number too large for the machine is out of range (ERANGE) before any other

@@ -332,6 +332,6 @@ public static class VfioApEndpoints
         var mdev = await db.Mdevs.AsNoTracking().SingleOrDefaultAsync(m => m.HostId == host && m.Name == name, ct);
         if (mdev is not null) return mdev;
         if (!await db.Hosts.AnyAsync(h => h.HostId == host, ct)) throw HostStore.NoSuchHost(host);
-        throw new MatrixException(MatrixErrorKind.NotFound, $"no mdev {name} on host {host}");
+        throw new MatrixException(MatrixErrorKind.NotFound, $"no mdev {name}");
     }
 }

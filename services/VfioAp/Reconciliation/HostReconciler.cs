@@ -18,7 +18,7 @@ public sealed class HostReconciler(VfioApDbContext db, HostStore store, BusEvent
     public async Task<ReconcileOutcome> ReconcileAsync(string hostId, CancellationToken cancellationToken)
     {
         var snapshot = await apBus.GetSnapshotAsync(hostId, cancellationToken)
-            ?? throw new Engine.MatrixException(Engine.MatrixErrorKind.NotFound, $"ApBus knows no host named {hostId}");
+            ?? throw new Engine.MatrixException(Engine.MatrixErrorKind.NotFound, $"ApBus knows no host {hostId}");
         ReconcileOutcome outcome;
         await using (var transaction = await store.BeginAsync(cancellationToken))
         {
