@@ -234,6 +234,8 @@ public sealed class ApctlUsageTests
     [InlineData("apctl mde", "mdev")]
     [InlineData("apctl host show l", "")]
     [InlineData("apctl host show --apb", "--apbus-url")]
+    [InlineData("apctl host fig", "")]
+    [InlineData("apctl host con", "config")]
     public async Task Should_complete_in_bash_without_putting_an_option_in_place_of_a_name(string line, string expected)
     {
         var bin = AppContext.BaseDirectory;

@@ -18,8 +18,8 @@ public static class CompletionCommand
                     local IFS=$'\n' word=${COMP_WORDS[COMP_CWORD]} suggestion
                     COMPREPLY=()
                     for suggestion in $(apctl "[suggest:${COMP_POINT}]" "${COMP_LINE}" 2>/dev/null); do
-                        # An option would replace a name being typed; /? and /h are Windows' spellings of --help.
-                        [[ $suggestion == /* || ( -n $word && $word != -* && $suggestion == -* ) ]] || COMPREPLY+=("$suggestion")
+                        # apctl matches anywhere in a word, bash replaces the word: only what starts with it, and never Windows' /? and /h.
+                        [[ $suggestion == "$word"* && $suggestion != /* ]] && COMPREPLY+=("$suggestion")
                     done
                 }
                 complete -o default -F _apctl_complete apctl

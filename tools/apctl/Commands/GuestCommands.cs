@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using System.CommandLine;
 using Apmatrix.Apctl.Cli;
 
@@ -31,7 +32,8 @@ public static class GuestCommands
             var host = parse.GetValue(HostCommands.Host)!;
             // GuestVm takes a guest on any host; a misspelt one would leave a guest no mdev can reach and no verb removes.
             if (await HostCommands.NullIfNotFoundAsync(session.VfioAp.CallAsync(ApiRoutes.GetHost, [host], ct)) is null)
-                throw new ApctlException(ExitCodes.Refused, $"not-found: no host {host}: define it first (apctl host define)");
+                throw new ApctlException(ExitCodes.Refused, $"not-found: no host {host}: define it first (apctl host define)",
+                    new JsonObject { ["kind"] = "not-found", ["detail"] = $"no host {host}" });
             var guest = await session.GuestVm.CallAsync(ApiRoutes.DefineGuest, [host, parse.GetValue(Guest)!], ct,
                 new { vcpus = parse.GetValue(vcpus), format = parse.GetValue(format) });
             session.Write(guest, output => output.WriteLine($"guest {HostCommands.Text(guest!["guest"])} defined: {HostCommands.Text(guest["vcpus"])} vCPUs, {HostCommands.Text(guest["format"])}"));

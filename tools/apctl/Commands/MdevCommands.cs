@@ -175,7 +175,7 @@ public static class MdevCommands
             if (add.Concat(remove).All(m => m.IsEmpty)) throw new ApctlException(ExitCodes.BadInput, "nothing to change: give --assign-* or --unassign-* options");
             Bitmap256 Next(Bitmap256 now, int mask) => now.AndNot(remove[mask]) | add[mask];
             // The change is a delta: when another writer got in between the read and the write, it applies to a new read.
-            var racing = System.Diagnostics.Stopwatch.StartNew();
+            var (racing, raced) = (System.Diagnostics.Stopwatch.StartNew(), 0);
             while (true)
             {
                 var read = (await session.VfioAp.CallAsync(ApiRoutes.GetMdev, [host, name], ct))!;
@@ -192,7 +192,7 @@ public static class MdevCommands
                 }
                 catch (ApctlException race) when (race.Problem?["kind"]?.GetValue<string>() == "changed" && racing.Elapsed < ServiceClient.RetryFor)
                 {
-                    session.Error.WriteLine($"apctl: mdev {name}'s matrix changed while this change was made; reading it again");
+                    if (++raced == 1) session.Error.WriteLine($"apctl: mdev {name}'s matrix changed while this change was made; reading it again");
                     await Task.Delay(ChangedPause, ct);
                 }
             }
