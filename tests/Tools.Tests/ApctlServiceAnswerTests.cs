@@ -191,10 +191,12 @@ public sealed class ApctlServiceAnswerTests
             : (200, """{"guest": "g0", "host": "hx", "vcpus": 4, "format": "Apcb1"}"""));
 
         var (code, _, error) = await RunAsync(service, "guest", "define", "hx", "g0");
+        var (_, json, _) = await RunAsync(service, "guest", "define", "hx", "g0", "-o", "json");
 
         Assert.Equal(ExitCodes.Refused, code);
         Assert.Equal("apctl: not-found: no host hx: define it first (apctl host define)", error.TrimEnd());
-        Assert.Equal(["GET /hosts/hx"], service.Requests);
+        Assert.Equal("not-found", JsonNode.Parse(json)!["error"]!["kind"]!.GetValue<string>());
+        Assert.Equal(["GET /hosts/hx", "GET /hosts/hx"], service.Requests);
     }
 
     [Fact]

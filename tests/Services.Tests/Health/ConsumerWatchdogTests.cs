@@ -16,9 +16,7 @@ public class ConsumerWatchdogTests
     public async Task A_broker_that_does_not_answer_is_one_warning_for_every_queue_and_readiness_names_them_all()
     {
         var log = new ListLogger<ConsumerWatchdog>();
-        var options = Options.Create(new HealthOptions { ConsumerPollEvery = TimeSpan.FromMilliseconds(20) });
-        var watchdog = new ConsumerWatchdog(new Uri($"amqp://guest:guest@127.0.0.1:{ClosedPort()}/"),
-            BrokerTopology.From(new ConfigurationBuilder().Build()), options, new LogThrottle(TimeSpan.FromMinutes(1)), TimeProvider.System, log);
+        var watchdog = OnClosedPort(log);
         foreach (var queue in new[] { "bus-events-0", "bus-events-1", "apply-apcbs" })
             await watchdog.Ready(new Ready(new Uri($"rabbitmq://127.0.0.1/apmatrix/{queue}")));
 
@@ -43,9 +41,7 @@ public class ConsumerWatchdogTests
     public async Task A_service_that_consumes_nothing_does_not_ask_the_broker_and_is_ready()
     {
         var log = new ListLogger<ConsumerWatchdog>();
-        var options = Options.Create(new HealthOptions { ConsumerPollEvery = TimeSpan.FromMilliseconds(20) });
-        var watchdog = new ConsumerWatchdog(new Uri($"amqp://guest:guest@127.0.0.1:{ClosedPort()}/"),
-            BrokerTopology.From(new ConfigurationBuilder().Build()), options, new LogThrottle(TimeSpan.FromMinutes(1)), TimeProvider.System, log);
+        var watchdog = OnClosedPort(log);
 
         await watchdog.StartAsync(CancellationToken.None);
         // Many rounds on the unreachable broker, had it asked.
@@ -55,6 +51,11 @@ public class ConsumerWatchdogTests
         Assert.Equal(HealthStatus.Healthy, (await watchdog.CheckHealthAsync(new HealthCheckContext())).Status);
         Assert.Empty(log.Lines);
     }
+
+    /// <summary>A watchdog polling every 20 ms a broker address where nothing listens.</summary>
+    static ConsumerWatchdog OnClosedPort(ListLogger<ConsumerWatchdog> log) => new(new Uri($"amqp://guest:guest@127.0.0.1:{ClosedPort()}/"),
+        BrokerTopology.From(new ConfigurationBuilder().Build()), Options.Create(new HealthOptions { ConsumerPollEvery = TimeSpan.FromMilliseconds(20) }),
+        new LogThrottle(TimeSpan.FromMinutes(1)), TimeProvider.System, log);
 
     static int ClosedPort()
     {
