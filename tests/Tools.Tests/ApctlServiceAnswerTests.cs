@@ -264,6 +264,22 @@ public sealed class ApctlServiceAnswerTests
     }
 
     [Fact]
+    public async Task Should_redrive_the_messages_there_at_the_start_once_though_one_faults_back_at_once()
+    {
+        var posts = 0;
+        // A poison event: sent back, it faults again and is in the queue before the answer.
+        using var service = new FakeStack((method, path, _) => method == "GET"
+            ? (200, path == "/dead-letters" ? """[{"queue": "q_error", "messages": 1}]""" : "[]")
+            : Interlocked.Increment(ref posts) <= 50 ? (200, """{"queue": "q_error", "moved": 1, "remaining": 1}""") : (200, """{"queue": "q_error", "moved": 0, "remaining": 1}"""));
+
+        var (code, output, error) = await RunAsync(service, "errors", "redrive", "q_error");
+
+        Assert.True(code == ExitCodes.Done, $"exit {code}: {error}");
+        Assert.Equal("q_error: 1 message(s) sent back, 1 left", output.TrimEnd());
+        Assert.Equal(1, posts);
+    }
+
+    [Fact]
     public async Task Should_redrive_a_count_above_the_services_limit_in_pages_it_takes()
     {
         var remaining = 25_000;

@@ -59,7 +59,7 @@ public static class ErrorCommands
         var show = new Command("show", "the oldest messages of a dead-letter queue with their host and reason, left where they are") { Queue, shown };
         command.Subcommands.Add(show.Does(io, async (parse, session, ct) =>
         {
-            var (_, client) = await OwnerAsync(session, parse.GetValue(Queue)!, ct);
+            var (_, client, _) = await OwnerAsync(session, parse.GetValue(Queue)!, ct);
             var peek = await client.CallAsync(ApiRoutes.PeekDeadLetters, [parse.GetValue(Queue)!], ct, query: $"?count={parse.GetValue(shown)}");
             session.Write(peek, output =>
             {
@@ -72,23 +72,22 @@ public static class ErrorCommands
             });
         }));
 
-        var moved = new Option<int?>("--count") { Description = "how many of the oldest to send back (all when absent)" }.Within(1);
+        var moved = new Option<int?>("--count") { Description = "how many of the oldest to send back (absent: all those there now)" }.Within(1);
         var redrive = new Command("redrive", "sends dead-lettered messages back to the queue each came from, oldest first") { Queue, moved };
         command.Subcommands.Add(redrive.Does(io, async (parse, session, ct) =>
         {
-            var (service, client) = await OwnerAsync(session, parse.GetValue(Queue)!, ct);
-            var (total, remaining, limit) = (0, 0L, parse.GetValue(moved));
-            // Without --count, everything: the service moves a bounded number per call, and at most RedrivenPerCall when asked for a count.
-            do
+            var (service, client, messages) = await OwnerAsync(session, parse.GetValue(Queue)!, ct);
+            // Without --count, those there now: a message that faults again comes back behind them and is not sent round again.
+            var (total, remaining, limit) = (0, messages, parse.GetValue(moved) ?? (int)Math.Min(messages, int.MaxValue));
+            // The service moves at most RedrivenPerCall a call.
+            while (total < limit)
             {
-                var count = limit is { } n ? Math.Min(n - total, RedrivenPerCall) : (int?)null;
-                var result = await client.CallAsync(ApiRoutes.RedriveDeadLetters, [parse.GetValue(Queue)!], ct, new { count });
+                var result = await client.CallAsync(ApiRoutes.RedriveDeadLetters, [parse.GetValue(Queue)!], ct, new { count = Math.Min(limit - total, RedrivenPerCall) });
                 var now = result!["moved"]!.GetValue<int>();
                 total += now;
                 remaining = result["remaining"]!.GetValue<long>();
                 if (now == 0) break;
             }
-            while (remaining > 0 && (limit is null || total < limit));
             session.Write(new JsonObject { ["service"] = service, ["queue"] = parse.GetValue(Queue), ["moved"] = total, ["remaining"] = remaining },
                 output => output.WriteLine($"{parse.GetValue(Queue)}: {total} message(s) sent back, {remaining} left"));
         }));
@@ -98,11 +97,12 @@ public static class ErrorCommands
     static (string, ServiceClient)[] Services(Session session) => [("VfioAp", session.VfioAp), ("GuestVm", session.GuestVm)];
 
     /// <summary>The service whose dead-letter queue it is; asked rather than guessed from the name, which carries a deployment's prefix.</summary>
-    static async Task<(string Service, ServiceClient Client)> OwnerAsync(Session session, string queue, CancellationToken ct)
+    /// <summary>The service whose dead-letter queue <paramref name="queue"/> is, and how many messages it holds now.</summary>
+    static async Task<(string Service, ServiceClient Client, long Messages)> OwnerAsync(Session session, string queue, CancellationToken ct)
     {
         foreach (var (service, client) in Services(session))
-            if ((await client.CallAsync(ApiRoutes.ListDeadLetters, [], ct))!.AsArray().Any(q => q!["queue"]!.GetValue<string>() == queue))
-                return (service, client);
+            if ((await client.CallAsync(ApiRoutes.ListDeadLetters, [], ct))!.AsArray().FirstOrDefault(q => q!["queue"]!.GetValue<string>() == queue) is { } found)
+                return (service, client, found["messages"]!.GetValue<long>());
         throw new ApctlException(ExitCodes.Refused, $"no service has a dead-letter queue {queue}: apctl errors list names them",
             new JsonObject { ["kind"] = "not-found" });
     }
