@@ -95,6 +95,7 @@ public sealed class ApctlUsageTests
 
         Assert.True(code == ExitCodes.BadInput, $"exit {code}: {error}");
         Assert.StartsWith($"apctl: {args[^1]}{System.Environment.NewLine}", error);
+        Assert.EndsWith($"see: apctl {args[0]} {args[1]} --help", error.TrimEnd());
     }
 
     [Theory]

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using Apmatrix.Apctl.Commands;
 
 namespace Apmatrix.Apctl.Cli;
@@ -43,6 +44,14 @@ public static class ApctlCli
         return root;
     }
 
+    /// <summary>The help of the verb the line got as far as: <c>apctl mdev define --help</c>, or apctl's own.</summary>
+    static string HelpOf(CommandResult command)
+    {
+        var names = new List<string>();
+        for (var result = command; result.Parent is CommandResult parent; result = parent) names.Insert(0, result.Command.Name);
+        return string.Join(' ', ["apctl", .. names, "--help"]);
+    }
+
     /// <summary>Parses and runs; a command line that does not parse is bad usage (2), not System.CommandLine's default 1.</summary>
     public static async Task<int> RunAsync(string[] args, Io io, CancellationToken cancellationToken = default)
     {
@@ -52,7 +61,7 @@ public static class ApctlCli
             if (Json(parse))
                 return Session.Fail(new ApctlException(ExitCodes.BadInput, string.Join("; ", parse.Errors.Select(e => e.Message))), true, io.Out, io.Error);
             foreach (var error in parse.Errors) await io.Error.WriteLineAsync($"apctl: {error.Message}");
-            await io.Error.WriteLineAsync("see: apctl --help");
+            await io.Error.WriteLineAsync($"see: {HelpOf(parse.CommandResult)}");
             return ExitCodes.BadInput;
         }
         try
