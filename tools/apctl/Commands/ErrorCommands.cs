@@ -96,8 +96,10 @@ public static class ErrorCommands
 
     static (string, ServiceClient)[] Services(Session session) => [("VfioAp", session.VfioAp), ("GuestVm", session.GuestVm)];
 
-    /// <summary>The service whose dead-letter queue it is; asked rather than guessed from the name, which carries a deployment's prefix.</summary>
-    /// <summary>The service whose dead-letter queue <paramref name="queue"/> is, and how many messages it holds now.</summary>
+    /// <summary>
+    /// The service whose dead-letter queue <paramref name="queue"/> is, asked rather than guessed from the name, which carries a
+    /// deployment's prefix, and how many messages it holds now.
+    /// </summary>
     static async Task<(string Service, ServiceClient Client, long Messages)> OwnerAsync(Session session, string queue, CancellationToken ct)
     {
         foreach (var (service, client) in Services(session))

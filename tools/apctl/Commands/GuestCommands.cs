@@ -1,5 +1,5 @@
-using System.Text.Json.Nodes;
 using System.CommandLine;
+using System.Text.Json.Nodes;
 using Apmatrix.Apctl.Cli;
 
 namespace Apmatrix.Apctl.Commands;
