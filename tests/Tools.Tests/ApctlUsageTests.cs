@@ -33,6 +33,32 @@ public sealed class ApctlUsageTests
     }
 
     [Theory]
+    [InlineData("-o", "json", "--version")]
+    [InlineData("--version", "--output", "json")]
+    public async Task Should_answer_the_version_as_JSON_with_output_json(params string[] args)
+    {
+        var (code, output, error) = await RunAsync(args);
+
+        Assert.True(code == ExitCodes.Done, $"exit {code}: {error}");
+        Assert.StartsWith("1.0.0+", System.Text.Json.Nodes.JsonNode.Parse(output)!["version"]!.GetValue<string>());
+    }
+
+    [Theory]
+    [InlineData("apctl needs a verb: host, ap, mdev, guest, errors, scenario, completion")]
+    [InlineData("apctl has no verb 'frobnicate'; its verbs: host, ap, mdev, guest, errors, scenario, completion", "frobnicate")]
+    [InlineData("apctl host needs a verb: list, show, define, config, masks", "host")]
+    [InlineData("apctl errors has no verb 'lsit'; its verbs: list, show, redrive", "errors", "lsit", "q_error")]
+    [InlineData("apctl host needs a verb: list, show, define, config, masks\napctl: apctl host has no option '--x'", "host", "--x")]
+    [InlineData("--version takes no other arguments but --output", "--version", "host")]
+    public async Task Should_name_the_verbs_of_a_group_given_none_or_a_wrong_one(string message, params string[] args)
+    {
+        var (code, _, error) = await RunAsync(args);
+
+        Assert.Equal(ExitCodes.BadInput, code);
+        Assert.StartsWith($"apctl: {message.ReplaceLineEndings()}{System.Environment.NewLine}see: apctl", error);
+    }
+
+    [Theory]
     [InlineData("mdev", "lsit", "h")]
     [InlineData("host", "show")]
     [InlineData("host", "list", "--output", "yaml")]

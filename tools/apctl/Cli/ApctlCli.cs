@@ -1,5 +1,8 @@
 using System.CommandLine;
+using System.CommandLine.Invocation;
 using System.CommandLine.Parsing;
+using System.Reflection;
+using System.Text.Json.Nodes;
 using Apmatrix.Apctl.Commands;
 
 namespace Apmatrix.Apctl.Cli;
@@ -38,19 +41,67 @@ public static class ApctlCli
         {
             Options = { Output, ApBusUrl, VfioApUrl, GuestVmUrl, ApiKeyFile },
         };
+        root.Options.Remove(root.Options.OfType<VersionOption>().Single());
+        root.Options.Add(VersionFlag(io));
         foreach (var command in new[] { HostCommands.Build(io), ApCommands.Build(io), MdevCommands.Build(io), GuestCommands.Build(io), ErrorCommands.Build(io),
                      ScenarioCommand.Build(io), CompletionCommand.Build(io) })
             root.Subcommands.Add(command);
         return root;
     }
 
-    /// <summary>The help of the verb the line got as far as: <c>apctl mdev define --help</c>, or apctl's own.</summary>
-    static string HelpOf(CommandResult command)
+    /// <summary>
+    /// apctl's own <c>--version</c>, which may stand beside <c>--output</c> (System.CommandLine's refuses any company), so
+    /// <c>-o json --version</c> answers <c>{"version": ...}</c> as a script expects.
+    /// </summary>
+    static Option<bool> VersionFlag(Io io)
+    {
+        var flag = new Option<bool>("--version") { Description = "apctl's version", Arity = ArgumentArity.Zero };
+        flag.Validators.Add(result =>
+        {
+            if (!result.Implicit && result.Parent is CommandResult { Children: var others }
+                && others.Any(o => o is not OptionResult { Option: var option } || option != flag && option != Output))
+                result.AddError("--version takes no other arguments but --output");
+        });
+        flag.Action = new ShowVersion(io);
+        return flag;
+    }
+
+    sealed class ShowVersion(Io io) : SynchronousCommandLineAction
+    {
+        public override int Invoke(ParseResult parse)
+        {
+            var version = typeof(ApctlCli).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+            io.Out.WriteLine(Json(parse) ? new JsonObject { ["version"] = version }.ToJsonString(Session.Indented) : version);
+            return ExitCodes.Done;
+        }
+    }
+
+    /// <summary>
+    /// What is wrong with the command line. A group of verbs given none, or a word that is none of them, gets a line
+    /// naming its verbs instead of System.CommandLine's two (a command missing, an argument not recognised).
+    /// </summary>
+    static List<string> UsageErrors(ParseResult parse)
+    {
+        var (result, command) = (parse.CommandResult, parse.CommandResult.Command);
+        if (command is { Subcommands.Count: > 0, Action: null } && parse.Errors.All(e => e.SymbolResult == result))
+        {
+            var (name, verbs) = (string.Join(' ', ["apctl", .. Path(result)]), string.Join(", ", command.Subcommands.Select(c => c.Name)));
+            return parse.UnmatchedTokens is [var word, ..] && !word.StartsWith('-')
+                ? [$"{name} has no verb '{word}'; its verbs: {verbs}"]
+                : [$"{name} needs a verb: {verbs}", .. parse.UnmatchedTokens.Select(token => $"{name} has no option '{token}'")];
+        }
+        return parse.Errors.Select(e => e.Message).Distinct().ToList();
+    }
+
+    static List<string> Path(CommandResult command)
     {
         var names = new List<string>();
         for (var result = command; result.Parent is CommandResult parent; result = parent) names.Insert(0, result.Command.Name);
-        return string.Join(' ', ["apctl", .. names, "--help"]);
+        return names;
     }
+
+    /// <summary>The help of the verb the line got as far as: <c>apctl mdev define --help</c>, or apctl's own.</summary>
+    static string HelpOf(CommandResult command) => string.Join(' ', ["apctl", .. Path(command), "--help"]);
 
     /// <summary>Parses and runs; a command line that does not parse is bad usage (2), not System.CommandLine's default 1.</summary>
     public static async Task<int> RunAsync(string[] args, Io io, CancellationToken cancellationToken = default)
@@ -58,9 +109,10 @@ public static class ApctlCli
         var parse = Build(io).Parse(args);
         if (parse.Errors.Count > 0)
         {
+            var errors = UsageErrors(parse);
             if (Json(parse))
-                return Session.Fail(new ApctlException(ExitCodes.BadInput, string.Join("; ", parse.Errors.Select(e => e.Message))), true, io.Out, io.Error);
-            foreach (var error in parse.Errors) await io.Error.WriteLineAsync($"apctl: {error.Message}");
+                return Session.Fail(new ApctlException(ExitCodes.BadInput, string.Join("; ", errors)), true, io.Out, io.Error);
+            foreach (var error in errors) await io.Error.WriteLineAsync($"apctl: {error}");
             await io.Error.WriteLineAsync($"see: {HelpOf(parse.CommandResult)}");
             return ExitCodes.BadInput;
         }
