@@ -132,7 +132,8 @@ public class BusEventGroupsTests
             var scans = new Guid?[] { null, Scan, Guid.NewGuid() };
             var events = new List<IBusEvent>();
             var apqn = random.Next(0x10000);
-            for (var i = 0; i < random.Next(1, 60); i++)
+            var count = random.Next(1, 60);
+            for (var i = 0; i < count; i++)
             {
                 // Mostly the next APQN, as a scan goes; sometimes a jump, another scan, driver, reason or kind.
                 apqn = random.Next(4) == 0 ? random.Next(0x10000) : (apqn + 1) % 0x10000;

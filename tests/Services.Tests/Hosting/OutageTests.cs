@@ -3,11 +3,11 @@ using Microsoft.Extensions.Logging;
 
 namespace Apmatrix.Services.Tests.Hosting;
 
-/// <summary>An outage logs once when it starts and once when it ends, and backs off from 1 s doubling to 30 s.</summary>
+/// <summary>An outage logs once when it starts and once when it ends, and backs off from 0.5 s doubling to 5 s.</summary>
 public class OutageTests
 {
     [Fact]
-    public void The_back_off_doubles_from_a_second_up_to_thirty()
+    public void The_back_off_doubles_from_half_a_second_up_to_five()
     {
         Assert.Equal([0.5, 1, 2, 4, 5, 5, 5, 5], new[] { 1, 2, 3, 4, 5, 6, 7, 1000 }.Select(n => Outage.Delay(n).TotalSeconds));
     }
