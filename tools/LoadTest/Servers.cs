@@ -226,18 +226,22 @@ public sealed class Servers(Uri broker, string postgres, IReadOnlyDictionary<str
     }
 
     /// <summary>The tool's standard output (the cluster's own where there is one), or null when it is missing or fails.</summary>
+    /// <summary>On a cluster, the first node that answers: any node speaks for all, and a fault run may have killed one.</summary>
     async Task<string?> TryRabbitmqctlAsync(string[] arguments, CancellationToken cancellationToken)
     {
-        var start = Cluster?.Rabbitmqctl() ?? new ProcessStartInfo("rabbitmqctl");
-        start.ArgumentList.Add("-q");
-        foreach (var argument in arguments) start.ArgumentList.Add(argument);
-        try
+        var starts = Cluster is null ? [new ProcessStartInfo("rabbitmqctl")] : Enumerable.Range(0, Cluster.Nodes.Count).Select(Cluster.Rabbitmqctl);
+        foreach (var start in starts)
         {
-            return await RunAsync(start, cancellationToken);
+            start.ArgumentList.Add("-q");
+            foreach (var argument in arguments) start.ArgumentList.Add(argument);
+            try
+            {
+                return await RunAsync(start, cancellationToken);
+            }
+            catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
+            {
+            }
         }
-        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
-        {
-            return null;
-        }
+        return null;
     }
 }
