@@ -94,8 +94,13 @@ public static class DatabaseSetup
                     // Made first with EF's own statement: Npgsql's migrator reads the history before it makes it, and logs that
                     // failure on a fresh database as an error (npgsql/efcore.pg#3407).
                     await db.Database.ExecuteSqlRawAsync(db.GetService<IHistoryRepository>().GetCreateIfNotExistsScript(), cancellationToken);
+                    var database = new NpgsqlConnectionStringBuilder(db.Database.GetConnectionString()).Database;
+                    await RefuseNewerAsync(db, database, cancellationToken);
+                    var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
                     await db.Database.MigrateAsync(cancellationToken);
                     schema.MarkMigrated();
+                    // EF Core's own lines are off (appsettings): an upgrade says here what it changed.
+                    if (pending.Count > 0) log.LogInformation("Database {Database} migrated: {Migrations}", database, string.Join(", ", pending));
                     return;
                 }
                 // Several instances starting together race to create the migrations history; the loser tries again.
@@ -109,6 +114,19 @@ public static class DatabaseSetup
                     log.LogWarning("PostgreSQL went away while migrating ({Reason}); waiting for it", e.Message);
                 }
             }
+        }
+
+        /// <summary>
+        /// A database a newer build migrated holds what this build would misread or leave stale (a rollback of the
+        /// binaries alone): the service does not start on it, and says what to run instead.
+        /// </summary>
+        static async Task RefuseNewerAsync(TContext db, string? database, CancellationToken cancellationToken)
+        {
+            var known = db.Database.GetMigrations().ToHashSet(StringComparer.Ordinal);
+            var unknown = (await db.Database.GetAppliedMigrationsAsync(cancellationToken)).Where(m => !known.Contains(m)).ToList();
+            if (unknown.Count > 0)
+                throw new InvalidOperationException($"database \"{database}\" was migrated by a newer build: it holds migrations this build does not have " +
+                    $"({string.Join(", ", unknown)}); run that build or a later one, or restore the database from before that upgrade");
         }
 
         /// <summary>

@@ -87,6 +87,12 @@ public sealed class StackFixture : IAsyncLifetime
             throw new InvalidOperationException($"{service} did not start in 2 minutes: can its broker user {Servers.Broker(service).UserInfo.Split(':')[0]} reach the vhost, " +
                 $"its role {new NpgsqlConnectionStringBuilder(Servers.DatabaseRole(service)).Username} its database {database}?");
         }
+        catch
+        {
+            // A start refused (a test may expect it) leaves no web server behind.
+            await app.DisposeAsync();
+            throw;
+        }
         return app;
     }
 

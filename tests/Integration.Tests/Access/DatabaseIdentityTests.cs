@@ -1,3 +1,4 @@
+using Apmatrix.GuestVm;
 using Apmatrix.LoadTest;
 using Apmatrix.VfioAp;
 using Microsoft.Extensions.Logging;
@@ -153,6 +154,39 @@ public class Database_identities(StackFixture stack)
         finally
         {
             await stack.Servers.DropDatabaseAsync(missing);
+        }
+    }
+
+    [Fact]
+    public async Task Should_say_what_an_upgrade_migrated_and_refuse_a_database_a_newer_build_migrated()
+    {
+        var database = $"guestvm_newer_{Guid.NewGuid():N}"[..30];
+        await stack.Servers.CreateDatabaseAsync("guestvm", database);
+        try
+        {
+            var log = new LogLines();
+            var first = await stack.StartOwnAsync(GuestVmApp.Build, "guestvm", "newer", builder =>
+            {
+                builder.Configuration["ConnectionStrings:Postgres"] = stack.Servers.DatabaseOf("guestvm", database);
+                builder.Configuration["Logging:LogLevel:Apmatrix.Hosting"] = "Information";
+                builder.Logging.AddProvider(log);
+            });
+            await first.ShutDownAsync();
+            var migrated = Assert.Single(log.Lines, l => l.Text.StartsWith($"Database {database} migrated: ", StringComparison.Ordinal));
+            Assert.Contains("_Initial", migrated.Text);
+            await using (var owner = await OpenAsync(stack.Servers.DatabaseOf("guestvm", database)))
+                await ExecuteAsync(owner, "INSERT INTO \"__EFMigrationsHistory\" VALUES ('29991231000000_FromLaterOn', '99.0.0')");
+
+            var refused = await Assert.ThrowsAsync<InvalidOperationException>(() =>
+                stack.StartOwnAsync(GuestVmApp.Build, "guestvm", "newer2", builder =>
+                    builder.Configuration["ConnectionStrings:Postgres"] = stack.Servers.DatabaseOf("guestvm", database)));
+
+            Assert.Equal($"database \"{database}\" was migrated by a newer build: it holds migrations this build does not have (29991231000000_FromLaterOn); " +
+                "run that build or a later one, or restore the database from before that upgrade", refused.Message);
+        }
+        finally
+        {
+            await stack.Servers.DropDatabaseAsync(database);
         }
     }
 
