@@ -5,9 +5,9 @@ using Microsoft.Extensions.Logging;
 namespace Apmatrix.Hosting;
 
 /// <summary>
-/// A figure read from the database for observable gauges. A collection never waits for the database and never sees
-/// an exception: it gets the last reading, and a reading older than <see cref="FreshFor"/> starts one refresh in the
-/// background. While the database fails there is no reading, so the gauge gives no value rather than a wrong one.
+/// A figure read from the database for observable gauges. A collection never sees an exception: a reading older than
+/// <see cref="FreshFor"/> is read again, and the collection waits for it at most <see cref="CollectionWait"/> (else it
+/// gets the last reading). While the database fails there is no reading, so the gauge gives no value rather than a wrong one.
 /// </summary>
 public sealed class MetricsCache<T>(IServiceScopeFactory scopes, Func<IServiceProvider, CancellationToken, Task<T>> read, TimeProvider clock,
     ILogger log) where T : class
@@ -15,30 +15,37 @@ public sealed class MetricsCache<T>(IServiceScopeFactory scopes, Func<IServicePr
     /// <summary>How long a reading serves collections before the next one reads again.</summary>
     public static readonly TimeSpan FreshFor = TimeSpan.FromSeconds(5);
 
+    /// <summary>How long a collection waits for a reading it started: a scrape shows the tables as they are, and a database outage costs it no more.</summary>
+    public static readonly TimeSpan CollectionWait = TimeSpan.FromSeconds(1);
+
     static readonly TimeSpan ReadTimeout = TimeSpan.FromSeconds(10);
 
     readonly Lock _lock = new();
     T? _reading;
     long _triedAt = long.MinValue;
-    bool _refreshing;
+    Task? _refreshing;
 
-    /// <summary>The last reading, or none while the database fails; starts a refresh when the reading is stale.</summary>
+    /// <summary>The reading, read again when stale (waiting for it at most <see cref="CollectionWait"/>), or none while the database fails.</summary>
     public T? Current
     {
         get
         {
+            Task refreshing;
             lock (_lock)
             {
                 var stale = _triedAt == long.MinValue || clock.GetElapsedTime(_triedAt) >= FreshFor;
-                if (stale && !_refreshing)
+                if (!stale && _refreshing is null) return _reading;
+                if (_refreshing is null)
                 {
-                    _refreshing = true;
                     _triedAt = clock.GetTimestamp();
                     // Not in the scrape's trace: the reading serves every later collection, whoever asked first.
-                    using (ExecutionContext.SuppressFlow()) _ = Task.Run(RefreshAsync);
+                    using (ExecutionContext.SuppressFlow()) _refreshing = Task.Run(RefreshAsync);
                 }
-                return _reading;
+                refreshing = _refreshing;
             }
+            // RefreshAsync catches every failure, so the wait only ever ends or times out.
+            refreshing.Wait(CollectionWait);
+            lock (_lock) return _reading;
         }
     }
 
@@ -76,7 +83,7 @@ public sealed class MetricsCache<T>(IServiceScopeFactory scopes, Func<IServicePr
         }
         finally
         {
-            lock (_lock) _refreshing = false;
+            lock (_lock) _refreshing = null;
         }
     }
 
