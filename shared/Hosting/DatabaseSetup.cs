@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.Extensions.Configuration;
@@ -25,7 +26,9 @@ public static class DatabaseSetup
         var connection = ConnectionString(configuration.GetConnectionString("Postgres")
             ?? throw new InvalidOperationException("ConnectionStrings:Postgres is not set (Host=127.0.0.1;Username=...;Password=...); scripts/servers.sh up writes it to .servers.env"),
             defaultDatabase);
-        services.AddDbContextPool<TContext>(o => o.UseNpgsql(connection));
+        // EF Core's "Applying migration" lines say what an upgrade changed (appsettings turns its Migrations category on); a start with nothing to apply says nothing.
+        services.AddDbContextPool<TContext>(o => o.UseNpgsql(connection)
+            .ConfigureWarnings(w => w.Ignore(RelationalEventId.AcquiringMigrationLock, RelationalEventId.MigrationsNotApplied)));
         services.AddSingleton<DatabaseSchema<TContext>>();
         services.AddHealthChecks().AddCheck("database", new DatabaseCheck(connection), tags: ["ready"]);
         services.AddHostedService<MigrateAtStart<TContext>>();
@@ -94,13 +97,9 @@ public static class DatabaseSetup
                     // Made first with EF's own statement: Npgsql's migrator reads the history before it makes it, and logs that
                     // failure on a fresh database as an error (npgsql/efcore.pg#3407).
                     await db.Database.ExecuteSqlRawAsync(db.GetService<IHistoryRepository>().GetCreateIfNotExistsScript(), cancellationToken);
-                    var database = new NpgsqlConnectionStringBuilder(db.Database.GetConnectionString()).Database;
-                    await RefuseNewerAsync(db, database, cancellationToken);
-                    var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
+                    await RefuseNewerAsync(db, cancellationToken);
                     await db.Database.MigrateAsync(cancellationToken);
                     schema.MarkMigrated();
-                    // EF Core's own lines are off (appsettings): an upgrade says here what it changed.
-                    if (pending.Count > 0) log.LogInformation("Database {Database} migrated: {Migrations}", database, string.Join(", ", pending));
                     return;
                 }
                 // Several instances starting together race to create the migrations history; the loser tries again.
@@ -120,8 +119,9 @@ public static class DatabaseSetup
         /// A database a newer build migrated holds what this build would misread or leave stale (a rollback of the
         /// binaries alone): the service does not start on it, and says what to run instead.
         /// </summary>
-        static async Task RefuseNewerAsync(TContext db, string? database, CancellationToken cancellationToken)
+        static async Task RefuseNewerAsync(TContext db, CancellationToken cancellationToken)
         {
+            var database = new NpgsqlConnectionStringBuilder(db.Database.GetConnectionString()).Database;
             var known = db.Database.GetMigrations().ToHashSet(StringComparer.Ordinal);
             var unknown = (await db.Database.GetAppliedMigrationsAsync(cancellationToken)).Where(m => !known.Contains(m)).ToList();
             if (unknown.Count > 0)

@@ -49,7 +49,9 @@ public sealed class ApctlUsageTests
     [InlineData("apctl host needs a verb: list, show, define, config, masks", "host")]
     [InlineData("apctl errors has no verb 'lsit'; its verbs: list, show, redrive", "errors", "lsit", "q_error")]
     [InlineData("apctl host needs a verb: list, show, define, config, masks\napctl: apctl host has no option '--x'", "host", "--x")]
-    [InlineData("--version takes no other arguments but --output", "--version", "host")]
+    [InlineData("apctl has no verb 'frobnicate'; its verbs: host, ap, mdev, guest, errors, scenario, completion\napctl: apctl has no option '--bogus'",
+        "--bogus", "frobnicate")]
+    [InlineData("apctl host needs a verb: list, show, define, config, masks\napctl: --apbus-url: notaurl is not an http(s) address", "host", "--apbus-url", "notaurl")]
     public async Task Should_name_the_verbs_of_a_group_given_none_or_a_wrong_one(string message, params string[] args)
     {
         var (code, _, error) = await RunAsync(args);
@@ -62,6 +64,8 @@ public sealed class ApctlUsageTests
     [InlineData("mdev", "lsit", "h")]
     [InlineData("host", "show")]
     [InlineData("host", "list", "--output", "yaml")]
+    [InlineData("--version", "host")]
+    [InlineData("host", "list", "--version")]
     [InlineData("host", "list", "--apbus-url", "not a url")]
     [InlineData("host", "config", "h", "--apm", "1")]
     [InlineData("mdev", "modify", "h", "m", "--assign-adapter", "256")]

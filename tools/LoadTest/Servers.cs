@@ -167,7 +167,7 @@ public sealed class Servers(Uri broker, string postgres, IReadOnlyDictionary<str
         await RunAsync(start, cancellationToken);
     }
 
-    /// <summary>rabbitmqctl against the run's broker (the cluster's first node where there is one); throws when it fails.</summary>
+    /// <summary>rabbitmqctl against the run's broker (on a cluster, the first node that answers); throws when it fails.</summary>
     public async Task<string> RabbitmqctlAsync(string[] arguments, CancellationToken cancellationToken) =>
         await TryRabbitmqctlAsync(arguments, cancellationToken)
         ?? throw new InvalidOperationException($"rabbitmqctl {string.Join(' ', arguments)} failed");
@@ -225,8 +225,10 @@ public sealed class Servers(Uri broker, string postgres, IReadOnlyDictionary<str
         }
     }
 
-    /// <summary>The tool's standard output (the cluster's own where there is one), or null when it is missing or fails.</summary>
-    /// <summary>On a cluster, the first node that answers: any node speaks for all, and a fault run may have killed one.</summary>
+    /// <summary>
+    /// The tool's standard output, or null when it is missing or fails; on a cluster, the first node's that answers: any node
+    /// speaks for all, and a fault run may have killed one.
+    /// </summary>
     async Task<string?> TryRabbitmqctlAsync(string[] arguments, CancellationToken cancellationToken)
     {
         var starts = Cluster is null ? [new ProcessStartInfo("rabbitmqctl")] : Enumerable.Range(0, Cluster.Nodes.Count).Select(Cluster.Rabbitmqctl);

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 using System.CommandLine.Invocation;
 using System.CommandLine.Parsing;
 using System.Reflection;
@@ -59,7 +60,7 @@ public static class ApctlCli
         flag.Validators.Add(result =>
         {
             if (!result.Implicit && result.Parent is CommandResult { Children: var others }
-                && others.Any(o => o is not OptionResult { Option: var option } || option != flag && option != Output))
+                && others.Any(o => o is not OptionResult { Option: var option } || option != flag && option != Output && option is not HelpOption))
                 result.AddError("--version takes no other arguments but --output");
         });
         flag.Action = new ShowVersion(io);
@@ -78,19 +79,22 @@ public static class ApctlCli
 
     /// <summary>
     /// What is wrong with the command line. A group of verbs given none, or a word that is none of them, gets a line
-    /// naming its verbs instead of System.CommandLine's two (a command missing, an argument not recognised).
+    /// naming its verbs instead of System.CommandLine's two (a command missing, an argument not recognised); errors
+    /// elsewhere on the line keep their own words.
     /// </summary>
     static List<string> UsageErrors(ParseResult parse)
     {
         var (result, command) = (parse.CommandResult, parse.CommandResult.Command);
-        if (command is { Subcommands.Count: > 0, Action: null } && parse.Errors.All(e => e.SymbolResult == result))
+        var errors = parse.Errors.Select(e => e.Message);
+        if (command is { Subcommands.Count: > 0, Action: null })
         {
             var (name, verbs) = (string.Join(' ', ["apctl", .. Path(result)]), string.Join(", ", command.Subcommands.Select(c => c.Name)));
-            return parse.UnmatchedTokens is [var word, ..] && !word.StartsWith('-')
-                ? [$"{name} has no verb '{word}'; its verbs: {verbs}"]
-                : [$"{name} needs a verb: {verbs}", .. parse.UnmatchedTokens.Select(token => $"{name} has no option '{token}'")];
+            var word = parse.UnmatchedTokens.FirstOrDefault(t => !t.StartsWith('-'));
+            errors = [word is null ? $"{name} needs a verb: {verbs}" : $"{name} has no verb '{word}'; its verbs: {verbs}",
+                .. parse.UnmatchedTokens.Where(t => t.StartsWith('-')).Select(t => $"{name} has no option '{t}'"),
+                .. parse.Errors.Where(e => e.SymbolResult != result).Select(e => e.Message)];
         }
-        return parse.Errors.Select(e => e.Message).Distinct().ToList();
+        return errors.Distinct().ToList();
     }
 
     static List<string> Path(CommandResult command)
