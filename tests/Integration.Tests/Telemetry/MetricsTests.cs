@@ -1,8 +1,10 @@
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Apmatrix.Contracts;
 using Apmatrix.Integration.Tests.DeadLetters;
+using Apmatrix.LoadTest;
 using Apmatrix.Scenarios;
 using Apmatrix.Scenarios.Stack;
 using Npgsql;
@@ -47,14 +49,7 @@ public class MetricsTests(StackFixture stack) : IClassFixture<StackFixture>
     {
         var before = await ScrapeAsync(stack.VfioAp);
         var guestsBefore = await ScrapeAsync(stack.GuestVm);
-        var scenario = ScenarioReader.ReadFile(Path.Combine(AppContext.BaseDirectory, "scenarios", "01-adapter-added.json"));
-        var host = StackTarget.HostIdFor(scenario);
-        await using (var target = new StackTarget(new StackEndpoints(stack.ApBus, stack.VfioAp, stack.GuestVm, stack.Keys.Operator), host,
-                         BusEventForm.Grouped))
-        {
-            var result = await ScenarioRunner.RunAsync(scenario, target);
-            Assert.True(result.Passed, string.Join("\n", result.Failures));
-        }
+        var host = await RunAdapterAddedAsync();
         using var apBus = stack.Client(stack.ApBus);
         var sent = JsonDocument.Parse(await apBus.GetStringAsync($"/hosts/{host}")).RootElement.GetProperty("lastSequence").GetInt64();
         // Two scans (the host's definition, then the step), each config changed, one grouped probe of one adapter, scan complete.
@@ -127,6 +122,31 @@ public class MetricsTests(StackFixture stack) : IClassFixture<StackFixture>
         await AgreesAsync(stack.VfioAp, "vfioap", "apmatrix_vfioap_outbox_waiting", "SELECT count(*)::float8 FROM outbox_messages");
         await AgreesAsync(stack.ApBus, "apbus", "apmatrix_apbus_outbox_waiting", "SELECT count(*)::float8 FROM outbox_messages");
         await AgreesAsync(stack.GuestVm, "guestvm", "apmatrix_guestvm_outbox_waiting", "SELECT count(*)::float8 FROM outbox_messages");
+    }
+
+    [Fact]
+    public async Task Should_alert_only_on_metrics_the_services_export()
+    {
+        // A counter's series appears at its first count.
+        await RunAdapterAddedAsync();
+        var exported = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var service in new[] { stack.ApBus, stack.VfioAp, stack.GuestVm }) exported.UnionWith((await ScrapeAsync(service)).Keys);
+        var rules = await File.ReadAllTextAsync(Path.Combine(Repository.Root(), "docs", "prometheus-alerts.yml"));
+
+        var named = Regex.Matches(rules, @"\bapmatrix_[a-z_]+").Select(m => m.Value).ToHashSet();
+
+        Assert.True(named.Count >= 8, string.Join(", ", named));
+        Assert.All(named, name => Assert.Contains(name, exported));
+    }
+
+    async Task<string> RunAdapterAddedAsync()
+    {
+        var scenario = ScenarioReader.ReadFile(Path.Combine(AppContext.BaseDirectory, "scenarios", "01-adapter-added.json"));
+        var host = StackTarget.HostIdFor(scenario);
+        await using var target = new StackTarget(new StackEndpoints(stack.ApBus, stack.VfioAp, stack.GuestVm, stack.Keys.Operator), host, BusEventForm.Grouped);
+        var result = await ScenarioRunner.RunAsync(scenario, target);
+        Assert.True(result.Passed, string.Join("\n", result.Failures));
+        return host;
     }
 
     /// <summary>
