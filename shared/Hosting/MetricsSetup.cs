@@ -45,15 +45,16 @@ public static class MetricsSetup
     {
         services.AddApmatrixMetrics<TContext>();
         services.AddSingleton<TInstruments>();
-        // Observable gauges exist only once their class is made: at start, not at the first recording.
-        services.AddHostedService(provider => new MetricsStart(() => provider.GetRequiredService<TInstruments>()));
+        // Observable gauges exist only once their class is made: at start, not at the first recording. Not AddHostedService,
+        // which takes one registration per implementation type and so dropped this second MetricsStart.
+        services.AddSingleton<IHostedService>(provider => new MetricsStart(() => provider.GetRequiredService<TInstruments>()));
         return services;
     }
 
     public static IServiceCollection AddApmatrixMetrics<TContext>(this IServiceCollection services) where TContext : DbContext
     {
         services.AddOutboxBacklog<TContext>();
-        services.AddHostedService(provider => new MetricsStart(() => provider.GetRequiredService<MetricsOutbox<TContext>>()));
+        services.AddSingleton<IHostedService>(provider => new MetricsStart(() => provider.GetRequiredService<MetricsOutbox<TContext>>()));
         services.AddApmatrixMeters();
         // Every scrape reads the instruments afresh: a cached answer would show a count from before a commit that returned.
         services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
@@ -85,14 +86,32 @@ public static class MetricsSetup
             .WithMetadata(new HttpMethodMetadata([HttpMethods.Get]))
             .RequireAuthorization(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().RequireRole(ApiRoles.Viewer, ApiRoles.Operator).Build());
 
-    sealed class MetricsStart(Func<object> make) : IHostedService
+    sealed class MetricsStart(Func<object> make) : IHostedLifecycleService
     {
+        object? _instruments;
+
         public Task StartAsync(CancellationToken cancellationToken)
         {
-            make();
+            _instruments = make();
             return Task.CompletedTask;
         }
 
+        /// <summary>After every hosted service's start, the host's metrics listeners' among them, so the zeros reach them.</summary>
+        public Task StartedAsync(CancellationToken cancellationToken)
+        {
+            (_instruments as IStartAtZero)?.StartAtZero();
+            return Task.CompletedTask;
+        }
+
+        public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+        public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+        public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
+}
+
+/// <summary>Instruments whose counters record a 0 at start, so each series is exported from the start and <c>increase()</c> counts its first step.</summary>
+public interface IStartAtZero
+{
+    void StartAtZero();
 }

@@ -6,7 +6,7 @@ using Microsoft.EntityFrameworkCore;
 namespace Apmatrix.VfioAp.Messaging;
 
 /// <summary>VfioAp's instruments (docs/ARCHITECTURE.md, Metrics), recorded where the work commits; labels bounded: <c>kind</c> only.</summary>
-public sealed class VfioApMetrics
+public sealed class VfioApMetrics : IStartAtZero
 {
     readonly Counter<long> _eventsApplied;
     readonly Counter<long> _queuesApplied;
@@ -21,7 +21,8 @@ public sealed class VfioApMetrics
     /// <summary>1 ms to about 2 minutes.</summary>
     static readonly InstrumentAdvice<double> Buckets = ServiceMeter.Doubling(0.001, 18);
 
-    public VfioApMetrics(ServiceMeter service, IServiceScopeFactory scopes, TimeProvider clock, ILogger<VfioApMetrics> log)
+    public VfioApMetrics(ServiceMeter service, IServiceScopeFactory scopes, DatabaseSchema<VfioApDbContext> schema, TimeProvider clock,
+        ILogger<VfioApMetrics> log)
     {
         var meter = service.Meter;
         _eventsApplied = meter.CreateCounter<long>(service.Name("bus_events.applied"), "{event}", "Bus event messages applied, by kind");
@@ -37,12 +38,25 @@ public sealed class VfioApMetrics
         _scanToApplied = meter.CreateHistogram<double>(service.Name("scan_to_guest_applied"), "s",
             "From applying a scan's ScanComplete to the guest's acknowledgement (ApcbsApplied) of the update that scan caused",
             advice: Buckets);
-        var backlog = new MetricsCache<Backlog>(scopes, (services, cancellationToken) => ReadAsync(services.GetRequiredService<VfioApDbContext>(),
-            cancellationToken), clock, log);
+        // Made at start, so a scrape may come while the migrations run: no table is read before them.
+        var backlog = new MetricsCache<Backlog>(scopes, (services, cancellationToken) => schema.Migrated
+            ? ReadAsync(services.GetRequiredService<VfioApDbContext>(), cancellationToken)
+            : throw new InvalidOperationException(Readiness.NotMigrated.Description), clock, log);
         meter.CreateObservableGauge(service.Name("bus_events.parked"), () => backlog.Observe(b => b.Parked), "{event}",
             "Bus events parked out of order in pending_bus_events");
         meter.CreateObservableGauge(service.Name("guest_updates.unacknowledged"), () => backlog.Observe(b => b.Unacknowledged), "{update}",
             "Guest APCB updates no ApcbsApplied has acknowledged yet");
+    }
+
+    public void StartAtZero()
+    {
+        foreach (var kind in Enum.GetValues<BusEventKind>())
+        {
+            var label = new KeyValuePair<string, object?>("kind", KindLabel(kind));
+            _eventsApplied.Add(0, label);
+            if (kind is not (BusEventKind.ConfigChanged or BusEventKind.ScanComplete or BusEventKind.BusMasksChanged)) _queuesApplied.Add(0, label);
+        }
+        foreach (var counter in new[] { _probesDeferred, _arrivedEarly, _hotPlugs, _apqnsPlugged, _updatesSent, _updatesResent }) counter.Add(0);
     }
 
     public void Applied(BusEventTally tally)

@@ -96,6 +96,19 @@ public class MetricsTests(StackFixture stack) : IClassFixture<StackFixture>
     }
 
     [Fact]
+    public async Task Should_show_every_counter_from_the_start()
+    {
+        var vfioAp = await ScrapeAsync(stack.VfioAp);
+
+        foreach (var name in new[] { "apmatrix_vfioap_bus_events_arrived_early_total", "apmatrix_vfioap_guest_updates_resent_total", ProbesDeferred, HotPlugs,
+                     ApqnsPlugged, UpdatesSent })
+            Assert.True(vfioAp.ContainsKey(name), $"{name} is not exported");
+        foreach (var kind in new[] { "config-changed", "queue-probed", "queues-probed", "queue-removed", "queues-removed", "scan-complete", "bus-masks-changed" })
+            Assert.Contains(vfioAp.Keys, k => k.StartsWith(EventsApplied + "{", StringComparison.Ordinal) && k.Contains($"kind=\"{kind}\"", StringComparison.Ordinal));
+        Assert.True((await ScrapeAsync(stack.GuestVm)).ContainsKey(UpdatesApplied));
+    }
+
+    [Fact]
     public async Task Should_show_the_backlogs_as_gauges()
     {
         const string parked = "apmatrix_vfioap_bus_events_parked";
