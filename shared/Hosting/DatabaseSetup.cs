@@ -121,7 +121,7 @@ public static class DatabaseSetup
         /// </summary>
         static async Task RefuseNewerAsync(TContext db, CancellationToken cancellationToken)
         {
-            var database = new NpgsqlConnectionStringBuilder(db.Database.GetConnectionString()).Database;
+            var database = db.Database.GetDbConnection().Database;
             var known = db.Database.GetMigrations().ToHashSet(StringComparer.Ordinal);
             var unknown = (await db.Database.GetAppliedMigrationsAsync(cancellationToken)).Where(m => !known.Contains(m)).ToList();
             if (unknown.Count > 0)

@@ -86,20 +86,19 @@ public static class MetricsSetup
             .WithMetadata(new HttpMethodMetadata([HttpMethods.Get]))
             .RequireAuthorization(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().RequireRole(ApiRoles.Viewer, ApiRoles.Operator).Build());
 
+    /// <summary><paramref name="make"/> resolves a singleton: the same instruments at each call.</summary>
     sealed class MetricsStart(Func<object> make) : IHostedLifecycleService
     {
-        object? _instruments;
-
         public Task StartAsync(CancellationToken cancellationToken)
         {
-            _instruments = make();
+            make();
             return Task.CompletedTask;
         }
 
         /// <summary>After every hosted service's start, the host's metrics listeners' among them, so the zeros reach them.</summary>
         public Task StartedAsync(CancellationToken cancellationToken)
         {
-            (_instruments as IStartAtZero)?.StartAtZero();
+            (make() as IStartAtZero)?.StartAtZero();
             return Task.CompletedTask;
         }
 
