@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -31,6 +32,7 @@ public sealed class MetricsCache<T>(IServiceScopeFactory scopes, Func<IServicePr
         get
         {
             Task refreshing;
+            TaskCompletionSource? begun = null;
             lock (_lock)
             {
                 var stale = _triedAt == long.MinValue || clock.GetElapsedTime(_triedAt) >= FreshFor;
@@ -38,11 +40,13 @@ public sealed class MetricsCache<T>(IServiceScopeFactory scopes, Func<IServicePr
                 if (_refreshing is null)
                 {
                     _triedAt = clock.GetTimestamp();
-                    // Not in the scrape's trace: the reading serves every later collection, whoever asked first.
-                    using (ExecutionContext.SuppressFlow()) _refreshing = Task.Run(RefreshAsync);
+                    begun = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                    _refreshing = begun.Task;
                 }
                 refreshing = _refreshing;
             }
+            // Begun on this thread, so a thread pool slow to give one costs the scrape no wait.
+            if (begun is not null) _ = RefreshAsync(begun);
             // RefreshAsync catches every failure, so the wait only ever ends or times out.
             refreshing.Wait(CollectionWait);
             lock (_lock) return _reading;
@@ -70,8 +74,10 @@ public sealed class MetricsCache<T>(IServiceScopeFactory scopes, Func<IServicePr
         }
     }
 
-    async Task RefreshAsync()
+    async Task RefreshAsync(TaskCompletionSource done)
     {
+        // Not in the scrape's trace: the reading serves every later collection, whoever asked first.
+        Activity.Current = null;
         try
         {
             using var timeout = new CancellationTokenSource(ReadTimeout);
@@ -84,6 +90,7 @@ public sealed class MetricsCache<T>(IServiceScopeFactory scopes, Func<IServicePr
         finally
         {
             lock (_lock) _refreshing = null;
+            done.SetResult();
         }
     }
 
