@@ -5,6 +5,9 @@ public sealed class MatrixException(MatrixErrorKind kind, string message) : Exce
 {
     public MatrixErrorKind Kind { get; } = kind;
 
+    /// <summary>The input the refusal is about, when one is: <c>id</c> of an assignment, <c>apm</c>, <c>aqm</c> or <c>adm</c> of a matrix.</summary>
+    public string? Field { get; init; }
+
     /// <summary>The APQN the refusal is about, when it is about one (<c>05.0004</c>).</summary>
     public string? Apqn { get; init; }
 

@@ -88,9 +88,9 @@ public sealed partial class VfioApEngine
         // Reserved and shared queues are refused before an id above the maximum, as the kernel validates them first.
         EnsureAssignable(target, matrix.Apm, matrix.Aqm);
         // Ids kept from before the host's maxima were known pass, as an unassignment of them does: only new ones are checked.
-        EnsureWithin(matrix.Apm.AndNot(old.Apm), target.MaxAdapter, "adapter");
-        EnsureWithin(matrix.Aqm.AndNot(old.Aqm), target.MaxDomain, "domain");
-        EnsureWithin(matrix.Adm.AndNot(old.Adm), target.MaxDomain, "control domain");
+        EnsureWithin(matrix.Apm.AndNot(old.Apm), target.MaxAdapter, "adapter", "apm");
+        EnsureWithin(matrix.Aqm.AndNot(old.Aqm), target.MaxDomain, "domain", "aqm");
+        EnsureWithin(matrix.Adm.AndNot(old.Adm), target.MaxDomain, "control domain", "adm");
         var s = target.Shadow;
         SetShadow(target, s with { Apm = s.Apm.AndNot(old.Apm.AndNot(matrix.Apm)) });
         s = target.Shadow;
@@ -101,10 +101,10 @@ public sealed partial class VfioApEngine
         Refilter(target);
     }
 
-    static void EnsureWithin(Bitmap256 ids, int max, string what)
+    static void EnsureWithin(Bitmap256 ids, int max, string what, string field)
     {
         var above = ids.AndNot(Bitmap256.UpTo(max)).First();
-        if (above >= 0) throw new MatrixException(MatrixErrorKind.OutOfRange, $"{what} id {above} is above the host's maximum {max}");
+        if (above >= 0) throw new MatrixException(MatrixErrorKind.OutOfRange, $"{what} id {above} is above the host's maximum {max}") { Field = field };
     }
 
     /// <summary>The guest gets the mdev's shadow APCB as it stands; a guest holds at most one mdev.</summary>
@@ -203,8 +203,8 @@ public sealed partial class VfioApEngine
     {
         SysfsNumberStatus.Ok when value <= long.MaxValue => (long)value,
         SysfsNumberStatus.Ok or SysfsNumberStatus.Overflow =>
-            throw new MatrixException(MatrixErrorKind.OutOfRange, $"{InputText.Quote(text.TrimEnd('\n'))} is out of range"),
-        _ => throw new MatrixException(MatrixErrorKind.Invalid, $"{InputText.Quote(text.TrimEnd('\n'))} is not a number"),
+            throw new MatrixException(MatrixErrorKind.OutOfRange, $"{InputText.Quote(text.TrimEnd('\n'))} is out of range") { Field = "id" },
+        _ => throw new MatrixException(MatrixErrorKind.Invalid, $"{InputText.Quote(text.TrimEnd('\n'))} is not a number") { Field = "id" },
     };
 
     /// <summary>
@@ -216,8 +216,8 @@ public sealed partial class VfioApEngine
 
     static int InRange(long id, int max, string what)
     {
-        if (id < 0) throw new MatrixException(MatrixErrorKind.Invalid, $"{what} id {id} is negative");
-        if (id > max) throw new MatrixException(MatrixErrorKind.OutOfRange, $"{what} id {id} is above the host's maximum {max}");
+        if (id < 0) throw new MatrixException(MatrixErrorKind.Invalid, $"{what} id {id} is negative") { Field = "id" };
+        if (id > max) throw new MatrixException(MatrixErrorKind.OutOfRange, $"{what} id {id} is above the host's maximum {max}") { Field = "id" };
         return (int)id;
     }
 }

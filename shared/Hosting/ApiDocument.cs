@@ -24,8 +24,9 @@ public static class ApiDocument
     public static IServiceCollection AddApmatrixOpenApi(this IServiceCollection services) =>
         services.AddOpenApi(options => options.AddSchemaTransformer((schema, context, _) =>
         {
-            // The services refuse a field a request body does not declare; an answer may gain fields, and a problem has kind and traceId.
+            // The services refuse a field a request body does not declare; an answer may gain fields.
             if (context.ParameterDescription is null) schema.AdditionalPropertiesAllowed = true;
+            if (context.JsonTypeInfo.Type.IsAssignableTo(typeof(ProblemDetails))) DescribeProblem(schema);
             return Task.CompletedTask;
         }).AddDocumentTransformer((document, _, _) =>
         {
@@ -38,6 +39,25 @@ public static class ApiDocument
             document.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(ApiKeys.Scheme, document)] = [] }];
             return Task.CompletedTask;
         }));
+
+    /// <summary>What every refusal of the services carries beside RFC 9457's members (<see cref="Refusals.Problem"/>, ServiceDefaults).</summary>
+    static void DescribeProblem(OpenApiSchema schema)
+    {
+        schema.Properties ??= new Dictionary<string, IOpenApiSchema>();
+        schema.Properties["kind"] = new OpenApiSchema
+        {
+            Type = JsonSchemaType.String,
+            Description = "What was refused, in one word a client can act on (invalid, not-found, in-use, unavailable, ...); type is urn:apmatrix:error:{kind}",
+        };
+        schema.Properties["traceId"] = new OpenApiSchema
+        {
+            Type = JsonSchemaType.String,
+            Description = "The request's trace, as the service's logs and traces name it",
+        };
+        schema.Required ??= new HashSet<string>();
+        schema.Required.Add("kind");
+        schema.Description = "A refusal (RFC 9457). One about an APQN adds apqn, and mdev or reservedBy when they hold it; one about input, errors naming the fields.";
+    }
 
     /// <summary>The document itself, under the same keys as the API: any viewer or operator may read it.</summary>
     public static WebApplication MapApmatrixOpenApi(this WebApplication app)

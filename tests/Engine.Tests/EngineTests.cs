@@ -308,7 +308,9 @@ public class EngineTests
 
             // The matrix as read back writes again; a new id above the maxima does not.
             host.Engine.SetMatrix("m", Masks("4,200", "4,100", "100"));
-            host.Refused(MatrixErrorKind.OutOfRange, () => host.Engine.SetMatrix("m", Masks("4,200,201", "4,100", "100")));
+            Assert.Equal("apm", host.Refused(MatrixErrorKind.OutOfRange, () => host.Engine.SetMatrix("m", Masks("4,200,201", "4,100", "100"))).Field);
+            Assert.Equal("aqm", host.Refused(MatrixErrorKind.OutOfRange, () => host.Engine.SetMatrix("m", Masks("4,200", "4,100,101", "100"))).Field);
+            Assert.Equal("adm", host.Refused(MatrixErrorKind.OutOfRange, () => host.Engine.SetMatrix("m", Masks("4,200", "4,100", "100,101"))).Field);
             host.Engine.UnassignAdapter("m", "200");
             host.Engine.UnassignDomain("m", "100");
             host.Engine.UnassignControlDomain("m", "100");
@@ -498,12 +500,13 @@ public class EngineTests
         {
             var host = Start().WithMdev("m", "4", "4", "4");
 
-            host.Refused(kind, () => host.Engine.AssignAdapter("m", id));
-            host.Refused(kind, () => host.Engine.AssignDomain("m", id));
-            host.Refused(kind, () => host.Engine.AssignControlDomain("m", id));
-            host.Refused(kind, () => host.Engine.UnassignAdapter("m", id));
-            host.Refused(kind, () => host.Engine.UnassignDomain("m", id));
-            host.Refused(kind, () => host.Engine.UnassignControlDomain("m", id));
+            Action<VfioApEngine>[] assignments =
+            [
+                e => e.AssignAdapter("m", id), e => e.AssignDomain("m", id), e => e.AssignControlDomain("m", id),
+                e => e.UnassignAdapter("m", id), e => e.UnassignDomain("m", id), e => e.UnassignControlDomain("m", id),
+            ];
+            foreach (var assignment in assignments)
+                Assert.Equal("id", host.Refused(kind, () => assignment(host.Engine)).Field);
         }
 
         [Fact]

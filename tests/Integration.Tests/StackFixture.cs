@@ -108,8 +108,8 @@ public sealed class StackFixture : IAsyncLifetime
     public IEnumerable<RouteEndpoint> Routes(Uri service) =>
         _apps.Single(app => new Uri(app.Urls.First()) == service).Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>();
 
-    /// <summary>A client that calls with <paramref name="apiKey"/>, or with no key at all.</summary>
-    public HttpClient Client(Uri service, string? apiKey) => new()
+    /// <summary>A client that calls with <paramref name="apiKey"/>, or with no key at all; every answer is checked against its document.</summary>
+    public HttpClient Client(Uri service, string? apiKey) => new(new DocumentedResponses())
     {
         BaseAddress = service,
         Timeout = TimeSpan.FromSeconds(30),

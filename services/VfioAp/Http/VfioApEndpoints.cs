@@ -50,7 +50,7 @@ public static class VfioApEndpoints
         host.MapPost("/mask-check", CheckMasksAsync).AllowService("apbus")
             .Describe("CheckMasks", "ApBus asks before it changes the host's apmask or aqmask: 204 reserves the change, 409 vetoes it",
                 StatusCodes.Status409Conflict);
-        host.MapDelete("/mask-check/{reservation:guid}", ReleaseMasksAsync).AllowService("apbus")
+        host.MapDelete("/mask-check/{reservation}", ReleaseMasksAsync).AllowService("apbus")
             .Describe("ReleaseMasks", "ApBus releases a mask change it reserved and did not make; releasing one already gone is done too (204), an unknown host is 404",
                 StatusCodes.Status404NotFound);
         host.MapGet("/applied", GetAppliedAsync)
@@ -301,9 +301,16 @@ public static class VfioApEndpoints
     }
 
     /// <summary>ApBus did not make the change it reserved; releasing one already ended, or never held, changes nothing.</summary>
-    static async Task<NoContent> ReleaseMasksAsync(string host, Guid reservation, HostStore store, CancellationToken ct)
+    static async Task<Results<NoContent, ValidationProblem>> ReleaseMasksAsync(string host, string reservation, HostStore store, CancellationToken ct)
     {
-        await store.RunAsync(host, engine => engine.ReleaseMasks(reservation), ct);
+        // A route constraint would answer a malformed id with "nothing answers here" (404); it is a bad request naming the part.
+        if (!Guid.TryParse(reservation, out var id))
+        {
+            var errors = new RequestErrors();
+            errors.Add("reservation", $"{InputText.Quote(reservation)} is not a reservation id (a UUID, as mask-check answered)");
+            return errors.Problem();
+        }
+        await store.RunAsync(host, engine => engine.ReleaseMasks(id), ct);
         return TypedResults.NoContent();
     }
 

@@ -108,6 +108,8 @@ public class A_mask_reservation(StackFixture stack)
 
         Assert.Equal(HttpStatusCode.NoContent, (await asApBus.ReleaseMasksAsync(reservation)).StatusCode);
         Assert.Equal(HttpStatusCode.NoContent, (await asApBus.ReleaseMasksAsync(reservation)).StatusCode);
+        using var asApBusRaw = stack.Client(stack.VfioAp, stack.Keys.ApBus);
+        Assert.Equal(["reservation"], await VfioApi.InvalidFieldsAsync(asApBusRaw.DeleteAsync($"{vfio.Host}/mask-check/not-a-uuid")));
 
         await VfioApi.SucceedsAsync(vfio.AdminAsync("m1", "assign-domain", 4));
         Assert.Equal(0, (await vfio.GetAsync()).GetProperty("maskReservations").GetArrayLength());

@@ -40,6 +40,28 @@ public class Assigning_a_reserved_queue(StackFixture stack)
     }
 }
 
+[Collection("stack")]
+public class A_refused_id(StackFixture stack)
+{
+    [Fact]
+    public async Task Should_be_a_bad_request_naming_the_id()
+    {
+        using var api = new VfioApi(stack.Client(stack.VfioAp), VfioApi.NewHost());
+        await VfioApi.SucceedsAsync(api.DefineAsync("batched"));
+        await api.MdevAsync("m1", [], []);
+
+        foreach (var (op, id, kind) in new (string, object, string)[]
+                 { ("assign-adapter", -1, "invalid"), ("assign-domain", "abc", "invalid"), ("unassign-control-domain", 300, "out-of-range") })
+        {
+            using var refused = await api.AdminAsync("m1", op, id);
+            var problem = await refused.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+            Assert.Equal(kind, problem.GetProperty("kind").GetString());
+            Assert.Equal(problem.GetProperty("detail").GetString(), Assert.Single(problem.GetProperty("errors").GetProperty("id").EnumerateArray()).GetString());
+        }
+    }
+}
+
 public class Every_engine_refusal_kind
 {
     /// <summary>An engine kind VfioAp does not register would answer 500: each must be a 4xx named as scenario files name it.</summary>

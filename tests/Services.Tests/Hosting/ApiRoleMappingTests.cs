@@ -18,7 +18,7 @@ public class ApiRoleMappingTests
     public static TheoryData<string, string[]> Services => new()
     {
         { "ApBus", ["vfioap GET /hosts/{host}/snapshot"] },
-        { "VfioAp", ["apbus DELETE /hosts/{host}/mask-check/{reservation:guid}", "apbus GET /applied/", "apbus POST /hosts/{host}/mask-check"] },
+        { "VfioAp", ["apbus DELETE /hosts/{host}/mask-check/{reservation}", "apbus GET /applied/", "apbus POST /hosts/{host}/mask-check"] },
         { "GuestVm", [] },
     };
 
