@@ -27,6 +27,16 @@ public static class ApiDocument
             // The services refuse a field a request body does not declare; an answer may gain fields.
             if (context.ParameterDescription is null) schema.AdditionalPropertiesAllowed = true;
             if (context.JsonTypeInfo.Type.IsAssignableTo(typeof(ProblemDetails))) DescribeProblem(schema);
+            // A request's required field is declared nullable to be refused by name when null or missing; null is no value it takes.
+            if (context.ParameterDescription is not null && schema is { Required: { } required, Properties: { } fields })
+                foreach (var field in required)
+                    if (fields.TryGetValue(field, out var declared) && declared is OpenApiSchema { Type: { } type } inline) inline.Type = type & ~JsonSchemaType.Null;
+            return Task.CompletedTask;
+        }).AddOperationTransformer((operation, _, _) =>
+        {
+            foreach (var parameter in operation.Parameters?.OfType<OpenApiParameter>() ?? [])
+                if (parameter is { In: ParameterLocation.Query, Name: { } name } && QueryParameters.TryGetValue(name, out var described))
+                    (parameter.Description, parameter.Required) = described;
             return Task.CompletedTask;
         }).AddDocumentTransformer((document, _, _) =>
         {
@@ -39,6 +49,16 @@ public static class ApiDocument
             document.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(ApiKeys.Scheme, document)] = [] }];
             return Task.CompletedTask;
         }));
+
+    /// <summary>The query parameters the services read as text, so their document says what the text may be.</summary>
+    static readonly Dictionary<string, (string Description, bool Required)> QueryParameters = new(StringComparer.Ordinal)
+    {
+        ["after"] = ("The page starts after this host, the last of the page before (a host name)", false),
+        ["limit"] = ($"How many hosts the page holds: 1 to {HostPage.MaxLimit} ({HostPage.DefaultLimit} when absent)", false),
+        ["count"] = ($"How many of the oldest to show: 1 to {DeadLetterEndpoints.MaxShown} ({DeadLetterEndpoints.DefaultShown} when absent)", false),
+        ["history"] = ("How many of each guest's newest past APCBs to show: a whole number, or all", false),
+        ["host"] = ($"The hosts asked about, 1 to {AppliedAsks.MaxHosts}, each as a host= parameter of its own", true),
+    };
 
     /// <summary>What every refusal of the services carries beside RFC 9457's members (<see cref="Refusals.Problem"/>, ServiceDefaults).</summary>
     static void DescribeProblem(OpenApiSchema schema)
