@@ -7,12 +7,21 @@ public static class ApcbVersions
 {
     /// <summary>
     /// Applies the versions that follow the guest's own without a gap, from <paramref name="arrived"/> and
-    /// <paramref name="parked"/> (ascending), each with one suspend/write/resume cycle of the guest's vCPUs.
+    /// <paramref name="parked"/> (ascending), each with one suspend/write/resume cycle of the guest's vCPUs. A gap before
+    /// the lowest parked version that has lasted <paramref name="gapTimeout"/>, with none of it arriving now, is given up:
+    /// VfioAp re-sends the lowest version it has no acknowledgement for every few seconds, so such a gap holds versions
+    /// acknowledged before (this guest's record is older than VfioAp's, a database restored from a backup) or that
+    /// cannot be applied at all; each version is a whole APCB, so the guest skips to the parked one.
     /// </summary>
     public static ApcbRun Apply(GuestMachineState guest, IEnumerable<ApcbCommand> arrived, IReadOnlyList<ApcbCommand> parked,
-        TimeSpan suspendCostPerVcpu, DateTime now)
+        TimeSpan suspendCostPerVcpu, DateTime now, TimeSpan gapTimeout)
     {
-        var sequencer = new Sequencer<ApcbCommand>(guest.Version, arrived, c => c.Version);
+        var commands = arrived as IReadOnlyCollection<ApcbCommand> ?? arrived.ToList();
+        var (before, held, from) = (guest, guest.Version, guest.Version);
+        if (parked.Count > 0 && parked[0] is { ParkedAt: { } since, Version: var first } && first > from + 1 && now - since >= gapTimeout
+            && !commands.Any(c => c.Version > from && c.Version < first))
+            from = first - 1;
+        var sequencer = new Sequencer<ApcbCommand>(from, commands, c => c.Version);
         var run = sequencer.Advance(parked);
         var applied = new List<AppliedApcb>(run.Count);
         if (run.Count > 0)
@@ -25,6 +34,11 @@ public static class ApcbVersions
                 applied.Add(new AppliedApcb(command.Version, write.Masks, command.Mdev, write.Suspended.TotalMilliseconds));
             }
         }
-        return new ApcbRun(guest, applied, sequencer.Repeats.Select(c => c.Version).ToList(), sequencer.ToPark(), sequencer.UsedParked);
+        return new ApcbRun(guest, applied, sequencer.Repeats.Select(c => c.Version).ToList(), sequencer.ToPark(), sequencer.UsedParked,
+            GivenUp: from > held ? (held + 1, from) : null,
+            Conflicts: [.. sequencer.Repeats.Where(c => c.Version == held && held > 0 && !Same(before, c)).Select(c => c.Version).Distinct()]);
     }
+
+    /// <summary>Whether <paramref name="command"/> is what the guest holds: the same masks as its format keeps them, from the same mdev.</summary>
+    static bool Same(GuestMachineState guest, ApcbCommand command) => command.Masks.Truncate(guest.Format) == guest.Apcb && command.Mdev == guest.Mdev;
 }

@@ -25,6 +25,7 @@ public static class GuestVmApp
             .BindConfiguration(GuestOptions.Section)
             .Validate(o => o.DefaultVcpus is >= 1 and <= GuestOptions.MaxVcpus, $"Guests:DefaultVcpus must be 1..{GuestOptions.MaxVcpus}")
             .Validate(o => o.SuspendMicrosecondsPerVcpu >= 0, "Guests:SuspendMicrosecondsPerVcpu must not be negative")
+            .Validate(o => o.GapTimeout > TimeSpan.Zero, "Guests:GapTimeout must be positive")
             .ValidateOnStart();
         services.AddApmatrixDatabase<GuestVmDbContext>(builder.Configuration, "guestvm");
         // A host's change is one message (a scan's 256 guests); a batch joins the hosts whose changes arrive together.

@@ -6,6 +6,22 @@ namespace Apmatrix.Engine;
 public sealed partial class VfioApEngine
 {
     /// <summary>
+    /// The guest says it holds version <paramref name="held"/>, a version this engine never numbered for it or numbered
+    /// with other masks: the engine's state is older than the guest's (VfioAp's database restored from a backup), and what
+    /// the guest holds came from a past this engine no longer has. The guest gets this engine's APCB for it again,
+    /// numbered after that version; a guest the engine does not know gets an empty one. Nothing when the engine has
+    /// numbered past it already. Returns whether an update was made.
+    /// </summary>
+    public bool ResendAbove(string guest, long held)
+    {
+        if (_guests.GetValueOrDefault(guest) is { } known && known.Version > held) return false;
+        if (!_guests.TryGetValue(guest, out var state)) _guests.Add(guest, state = new Guest(guest));
+        state.Version = held + 1;
+        _updates.Add(new GuestApcbUpdate(state.Name, state.Version, state.Apcb, state.Mdev));
+        return true;
+    }
+
+    /// <summary>
     /// Catches up with bus events that never arrived by running the difference to <paramref name="truth"/> as a
     /// synthetic scan, in the bus's own order: masks; config changed to the configuration of the bus's last closed scan;
     /// when a window vfio_ap did not see open is open on top of that scan, that scan's probes and scan complete and then

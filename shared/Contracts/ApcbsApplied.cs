@@ -9,5 +9,11 @@ public sealed record ApcbsApplied(string HostId, IReadOnlyList<GuestApcbApplied>
     public override int GetHashCode() => HashCode.Combine(HostId, Guests.Count);
 }
 
-/// <summary>A guest has the masks of <see cref="Version"/> (or had a later one already, when <see cref="Duplicate"/>).</summary>
-public sealed record GuestApcbApplied(string GuestId, long Version, bool Duplicate, double SuspendedMilliseconds);
+/// <summary>
+/// A guest has the masks of <see cref="Version"/> (or had a later one already, when <see cref="Duplicate"/>);
+/// <see cref="Holds"/> is the version it holds after the batch (0 from a GuestVm built before 2026-12-06), and
+/// <see cref="Conflict"/> says a duplicate of the version it holds came with other masks: both mean VfioAp numbered
+/// versions the guest already had from a state VfioAp no longer has.
+/// </summary>
+public sealed record GuestApcbApplied(string GuestId, long Version, bool Duplicate, double SuspendedMilliseconds, long Holds = 0,
+    bool Conflict = false);

@@ -30,7 +30,7 @@ public class WireFormTests
             new("g1", 7, Bitmap256.Of(4, 5).ToMsb0Hex(), Bitmap256.Of(4).ToMsb0Hex(), Bitmap256.Empty.ToMsb0Hex(), "m1"),
             new("g2", 3, Bitmap256.Empty.ToMsb0Hex(), Bitmap256.Empty.ToMsb0Hex(), Bitmap256.Empty.ToMsb0Hex(), null),
         ]) },
-        { "apcbs-applied", new ApcbsApplied("h1", [new("g1", 7, false, 0.25), new("g2", 3, true, 0)]) },
+        { "apcbs-applied", new ApcbsApplied("h1", [new("g1", 7, false, 0.25, Holds: 7), new("g2", 3, true, 0, Holds: 5), new("g3", 4, true, 0, Holds: 4, Conflict: true)]) },
     };
 
     [Theory]
@@ -41,6 +41,16 @@ public class WireFormTests
         var actual = JsonNode.Parse(JsonSerializer.Serialize(message, message.GetType(), SystemTextJsonMessageSerializer.Options))!;
         var golden = JsonNode.Parse(File.ReadAllText(path))!;
         Assert.True(JsonNode.DeepEquals(golden, actual), $"{name}: golden {golden.ToJsonString()}\n actual {actual.ToJsonString()}");
+    }
+
+    [Fact]
+    public void Should_read_an_acknowledgement_from_before_holds_as_holding_nothing_said()
+    {
+        const string older = """{"hostId":"h1","guests":[{"guestId":"g1","version":7,"duplicate":true,"suspendedMilliseconds":0}]}""";
+
+        var read = JsonSerializer.Deserialize<ApcbsApplied>(older, SystemTextJsonMessageSerializer.Options)!;
+
+        Assert.Equal(new GuestApcbApplied("g1", 7, true, 0, Holds: 0, Conflict: false), Assert.Single(read.Guests));
     }
 
     [Theory]

@@ -25,6 +25,41 @@ public class EngineTests
         }
     }
 
+    public class AGuestAheadOfTheEngine
+    {
+        [Fact]
+        public void Gets_the_engine_s_apcb_again_numbered_after_the_version_it_holds()
+        {
+            var host = Start().WithMdev("m", "4-5", "4", "4");
+            var numbered = host.Engine.FindGuest("g")!.Version;
+
+            var updates = host.UpdatesOf(e => Assert.True(e.ResendAbove("g", numbered + 5)));
+
+            Assert.Equal(new GuestApcbUpdate("g", numbered + 6, Masks("4-5", "4", "4"), "m"), Assert.Single(updates));
+            Assert.Equal(numbered + 6, host.Engine.FindGuest("g")!.Version);
+        }
+
+        [Fact]
+        public void Gets_the_version_it_holds_again_when_that_came_from_the_engine_s_lost_past()
+        {
+            var host = Start().WithMdev("m", "4-5", "4", "4");
+            var numbered = host.Engine.FindGuest("g")!.Version;
+
+            Assert.Equal(numbered + 1, Assert.Single(host.UpdatesOf(e => Assert.True(e.ResendAbove("g", numbered)))).Version);
+            Assert.Empty(host.UpdatesOf(e => Assert.False(e.ResendAbove("g", numbered))));
+        }
+
+        [Fact]
+        public void Unknown_to_the_engine_gets_an_empty_apcb()
+        {
+            var host = Start();
+
+            var update = Assert.Single(host.UpdatesOf(e => e.ResendAbove("stranger", 3)));
+
+            Assert.Equal(new GuestApcbUpdate("stranger", 4, ApMatrix.Empty, null), update);
+        }
+    }
+
     public class WhenTheHostAddsResources
     {
         [Fact]

@@ -10,4 +10,10 @@ public sealed class GuestOptions
     public double SuspendMicrosecondsPerVcpu { get; set; } = 50;
 
     public TimeSpan SuspendCostPerVcpu => TimeSpan.FromMicroseconds(SuspendMicrosecondsPerVcpu);
+
+    /// <summary>
+    /// How long a guest waits at a gap in its versions before it skips to the version after it (ApcbVersions): several of
+    /// VfioAp's re-sends (<c>Updates:ResendAfter</c>, 10 s), so only a version that will not come is given up.
+    /// </summary>
+    public TimeSpan GapTimeout { get; set; } = TimeSpan.FromSeconds(60);
 }

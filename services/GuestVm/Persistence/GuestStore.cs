@@ -43,7 +43,7 @@ public sealed class GuestStore(GuestVmDbContext db, OutboxSignal outbox, IOption
             .AsNoTracking()
             .ToListAsync(cancellationToken)).ToLookup(p => (p.HostId, p.GuestId));
         var now = DateTime.UtcNow;
-        var suspendCost = options.Value.SuspendCostPerVcpu;
+        var (suspendCost, gapTimeout) = (options.Value.SuspendCostPerVcpu, options.Value.GapTimeout);
         var runs = new ApcbRun[keys.Count];
         // Guests are separate machines: their vCPUs are suspended side by side, as KVM would for separate VMs.
         Parallel.For(0, keys.Count, i =>
@@ -53,7 +53,7 @@ public sealed class GuestStore(GuestVmDbContext db, OutboxSignal outbox, IOption
             using var apply = Tracing.StartActivity("apcb apply");
             apply?.SetTag("apmatrix.host", key.HostId);
             apply?.SetTag("apmatrix.guest", key.GuestId);
-            runs[i] = ApcbVersions.Apply(guests[key].ToState(), arrived[key].Select(Command), waiting, suspendCost, now);
+            runs[i] = ApcbVersions.Apply(guests[key].ToState(), arrived[key].Select(Command), waiting, suspendCost, now, gapTimeout);
             apply?.SetTag("apmatrix.apcb.versions", string.Join(",", runs[i].Applied.Select(a => a.Version)));
             apply?.SetTag("apmatrix.apcb.suspended_ms", runs[i].Applied.Sum(a => a.SuspendedMilliseconds));
         });
@@ -65,7 +65,11 @@ public sealed class GuestStore(GuestVmDbContext db, OutboxSignal outbox, IOption
         for (var i = 0; i < keys.Count; i++)
         {
             var (guest, run) = (guests[keys[i]], runs[i]);
-            acknowledgements.AddRange(run.Duplicates.Select(v => (guest.HostId, new GuestApcbApplied(guest.GuestId, v, Duplicate: true, 0))));
+            if (run.GivenUp is { } skipped)
+                log.LogWarning("guest {Guest} on host {Host} skipped versions {First}-{Last}: they had not come within Guests:GapTimeout ({GapTimeout}) while a later one waited",
+                    guest.GuestId, guest.HostId, skipped.First, skipped.Last, gapTimeout);
+            acknowledgements.AddRange(run.Duplicates.Select(v =>
+                (guest.HostId, new GuestApcbApplied(guest.GuestId, v, Duplicate: true, 0, run.Guest.Version, run.Conflicts?.Contains(v) == true))));
             guest.Store(run.Guest);
             if (run.Applied.Count > 0) applied.Add(guest);
             if (run.UsedParked) cleared.Add(guest);
@@ -79,7 +83,9 @@ public sealed class GuestStore(GuestVmDbContext db, OutboxSignal outbox, IOption
                 HostId = guest.HostId, GuestId = guest.GuestId, Version = c.Version, Apm = c.Masks.Apm, Aqm = c.Masks.Aqm, Adm = c.Masks.Adm, Mdev = c.Mdev,
             }));
         }
-        acknowledgements.AddRange(history.Select(h => (h.HostId, new GuestApcbApplied(h.GuestId, h.Version, Duplicate: false, h.SuspendedMilliseconds))));
+        var holds = applied.ToDictionary(g => (g.HostId, g.GuestId), g => g.Version);
+        acknowledgements.AddRange(history.Select(h =>
+            (h.HostId, new GuestApcbApplied(h.GuestId, h.Version, Duplicate: false, h.SuspendedMilliseconds, holds[(h.HostId, h.GuestId)]))));
         var writes = new WriteBatch();
         UpdateGuests(writes, applied);
         AddHistory(writes, history);

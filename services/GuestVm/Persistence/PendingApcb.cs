@@ -17,5 +17,5 @@ public sealed class PendingApcb
 
     public ApMatrix Masks => new(Apm, Aqm, Adm);
 
-    public ApcbCommand ToCommand() => new(Version, Masks, Mdev);
+    public ApcbCommand ToCommand() => new(Version, Masks, Mdev, ReceivedAt);
 }

@@ -14,7 +14,8 @@ public class Resending_unacknowledged_updates(StackFixture stack)
         using var api = new VfioApi(stack.Client(stack.VfioAp), host);
         await VfioApi.SucceedsAsync(api.DefineAsync("batched"));
         await using var tap = await ExchangeTap.OpenAsync(stack.Servers, nameof(ApplyApcbs));
-        // Version 1 acknowledged; 2 and 3 sent an hour ago and lost. GuestVm never had 1, so it holds 2 as pending and never acknowledges it.
+        // Version 1 acknowledged; 2 and 3 sent an hour ago and lost. GuestVm never had 1, so it holds 2 as pending and acknowledges
+        // it only once that gap has lasted Guests:GapTimeout (10 s here), after the two re-sends this waits for.
         await using (var db = new NpgsqlConnection(stack.Database("vfioap")))
         {
             await db.OpenAsync();

@@ -13,8 +13,12 @@ public class ApcbVersionsTests
     static GuestMachineState Guest(long version = 0, ApcbFormat format = ApcbFormat.Apcb1) =>
         GuestMachineState.New(2, format) with { Version = version };
 
+    static readonly TimeSpan GapTimeout = TimeSpan.FromSeconds(60);
+
     static ApcbRun Apply(GuestMachineState guest, ApcbCommand[] arrived, params ApcbCommand[] parked) =>
-        ApcbVersions.Apply(guest, arrived, parked, TimeSpan.Zero, Now);
+        ApcbVersions.Apply(guest, arrived, parked, TimeSpan.Zero, Now, GapTimeout);
+
+    static ApcbCommand Parked(long version, TimeSpan ago) => Version(version, "5") with { ParkedAt = Now - ago };
 
     [Fact]
     public void Applies_versions_in_order_and_the_guest_holds_the_last()
@@ -42,6 +46,47 @@ public class ApcbVersionsTests
         Assert.Equal([1, 2], run.Duplicates);
         Assert.Empty(run.Applied);
         Assert.Same(guest, run.Guest);
+    }
+
+    [Fact]
+    public void Says_a_duplicate_of_the_version_it_holds_with_other_masks_or_mdev_is_in_conflict()
+    {
+        var guest = Apply(Guest(), [Version(1, "1"), Version(2, "2")]).Guest;
+
+        var again = Apply(guest, [Version(1, "9"), Version(2, "2")]);
+        var other = Apply(guest, [Version(2, "3")]);
+        var moved = Apply(guest, [Version(2, "2") with { Mdev = "m2" }]);
+
+        Assert.Equal([1, 2], again.Duplicates);
+        Assert.Empty(again.Conflicts!);
+        Assert.Equal([2], other.Conflicts!);
+        Assert.Equal([2], moved.Conflicts!);
+        Assert.Same(guest, other.Guest);
+    }
+
+    [Fact]
+    public void Skips_a_gap_that_outlasted_its_timeout_to_the_version_parked_after_it()
+    {
+        var run = Apply(Guest(version: 2), [], Parked(5, GapTimeout), Parked(6, TimeSpan.FromSeconds(1)));
+
+        Assert.Equal([5, 6], run.Applied.Select(a => a.Version));
+        Assert.Equal((3, 4), run.GivenUp);
+        Assert.Equal(6, run.Guest.Version);
+        Assert.True(run.UsedParked);
+        Assert.Equal([3, 4], Apply(run.Guest, [Version(3), Version(4)]).Duplicates);
+    }
+
+    [Fact]
+    public void Waits_at_a_gap_younger_than_its_timeout_or_part_of_which_arrives_now()
+    {
+        var young = Apply(Guest(version: 2), [], Parked(5, GapTimeout - TimeSpan.FromSeconds(1)));
+        var filling = Apply(Guest(version: 2), [Version(3)], Parked(5, GapTimeout * 2));
+
+        Assert.Empty(young.Applied);
+        Assert.Null(young.GivenUp);
+        Assert.Equal([3], filling.Applied.Select(a => a.Version));
+        Assert.Null(filling.GivenUp);
+        Assert.Equal(3, filling.Guest.Version);
     }
 
     [Fact]
@@ -75,7 +120,7 @@ public class ApcbVersionsTests
     {
         var guest = Guest() with { SuspendedMilliseconds = 1.5 };
 
-        var run = ApcbVersions.Apply(guest, [Version(1), Version(2)], [], TimeSpan.FromMicroseconds(100), Now);
+        var run = ApcbVersions.Apply(guest, [Version(1), Version(2)], [], TimeSpan.FromMicroseconds(100), Now, GapTimeout);
 
         Assert.Equal(1.5 + run.Applied.Sum(a => a.SuspendedMilliseconds), run.Guest.SuspendedMilliseconds, 9);
         Assert.All(run.Applied, a => Assert.True(a.SuspendedMilliseconds >= 0.2));
