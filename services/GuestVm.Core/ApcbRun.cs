@@ -7,7 +7,7 @@ namespace Apmatrix.GuestVm.Core;
 /// <param name="ToPark">Versions after a gap: they wait until the versions before them arrive.</param>
 /// <param name="UsedParked">Whether parked versions are now at or below the guest's version, to be deleted.</param>
 /// <param name="GivenUp">The versions of a gap that outlasted its timeout, skipped (first, last); null when none was.</param>
-/// <param name="Conflicts">Duplicates of the version the guest held that came with other masks or another mdev: VfioAp numbered it again.</param>
+/// <param name="Conflicts">Duplicates of the version the guest held that came with other masks: VfioAp numbered it again.</param>
 public sealed record ApcbRun(
     GuestMachineState Guest,
     IReadOnlyList<AppliedApcb> Applied,

@@ -39,6 +39,9 @@ public static class ApcbVersions
             Conflicts: [.. sequencer.Repeats.Where(c => c.Version == held && held > 0 && !Same(before, c)).Select(c => c.Version).Distinct()]);
     }
 
-    /// <summary>Whether <paramref name="command"/> is what the guest holds: the same masks as its format keeps them, from the same mdev.</summary>
-    static bool Same(GuestMachineState guest, ApcbCommand command) => command.Masks.Truncate(guest.Format) == guest.Apcb && command.Mdev == guest.Mdev;
+    /// <summary>
+    /// Whether <paramref name="command"/> holds the guest's masks, as its format keeps them. The mdev is only a name: an
+    /// attach that changes no mask sends no update, so VfioAp may name another than the guest's last update did.
+    /// </summary>
+    static bool Same(GuestMachineState guest, ApcbCommand command) => command.Masks.Truncate(guest.Format) == guest.Apcb;
 }

@@ -65,7 +65,8 @@ public static class VfioApApp
         services.AddScoped<HostStore>();
         services.AddScoped<BusEventApplier>();
         services.AddOptions<UpdateOptions>().Bind(configuration.GetSection(UpdateOptions.Section))
-            .Validate(o => o.ResendAfter > TimeSpan.Zero, "Updates:ResendAfter must be positive").ValidateOnStart();
+            .Validate(o => o.ResendAfter > TimeSpan.Zero, "Updates:ResendAfter must be positive")
+            .Validate(o => o.VerifyEvery >= TimeSpan.Zero, "Updates:VerifyEvery must not be negative").ValidateOnStart();
         services.AddHostedService<GuestUpdateResender>();
         services.AddOptions<ReconcileOptions>().Bind(configuration.GetSection(ReconcileOptions.Section))
             .Validate(o => o.GapTimeout > TimeSpan.Zero && o.CheckInterval > TimeSpan.Zero,

@@ -34,25 +34,34 @@ public sealed class ApcbsAppliedConsumer(VfioApDbContext db, HostStore store, Vf
     }
 
     /// <summary>
-    /// Only an acknowledgement holding more than it acknowledges can be ahead of VfioAp (else a re-send a later version
-    /// overtook), or one in conflict with the version the guest holds.
+    /// A guest is suspect only when its batch's acknowledgements say it holds more than the most they acknowledge (else it
+    /// applied that version now; more is a re-send a later version overtook, or a past VfioAp lost), or in conflict with
+    /// the version it holds. A host VfioAp does not know is left alone: its guests are not VfioAp's to correct.
     /// </summary>
     async Task ResendAboveAsync(IReadOnlyList<ApcbsApplied> messages, CancellationToken cancellationToken)
     {
-        var ahead = messages.SelectMany(m => m.Guests.Where(g => g.Holds > g.Version || g.Conflict).Select(g => (m.HostId, g.GuestId, g.Holds, g.Conflict)))
-            .GroupBy(a => (a.HostId, a.GuestId))
-            .Select(g => (g.Key.HostId, g.Key.GuestId, Holds: g.Max(a => a.Holds), Conflict: g.Any(a => a.Conflict))).ToList();
-        if (ahead.Count == 0) return;
-        var (hosts, guests) = (ahead.Select(a => a.HostId).ToArray(), ahead.Select(a => a.GuestId).ToArray());
-        var numbered = await db.Guests.FromSql($"""
-            SELECT g.* FROM guests g JOIN unnest({hosts}, {guests}) AS a(host_id, name) ON g.host_id = a.host_id AND g.name = a.name
-            """).AsNoTracking().ToDictionaryAsync(g => (g.HostId, g.Name), g => g.Version, cancellationToken);
-        foreach (var host in ahead.Where(a => a.Conflict || a.Holds > numbered.GetValueOrDefault((a.HostId, a.GuestId))).GroupBy(a => a.HostId))
+        var suspects = messages.SelectMany(m => m.Guests.Select(g => (m.HostId, Ack: g)))
+            .GroupBy(a => (a.HostId, a.Ack.GuestId))
+            .Select(g => (g.Key.HostId, g.Key.GuestId, Holds: g.Max(a => a.Ack.Holds), Acknowledged: g.Max(a => a.Ack.Version),
+                Conflict: g.Any(a => a.Ack.Conflict)))
+            .Where(a => a.Conflict || a.Holds > a.Acknowledged).ToList();
+        if (suspects.Count == 0) return;
+        var (hosts, guests) = (suspects.Select(a => a.HostId).ToArray(), suspects.Select(a => a.GuestId).ToArray());
+        var numbered = await db.Database.SqlQuery<NumberedGuest>($"""
+            SELECT a.host_id AS "HostId", a.name AS "Name", g.version AS "Version"
+            FROM unnest({hosts}, {guests}) AS a(host_id, name)
+            JOIN hosts h ON h.host_id = a.host_id
+            LEFT JOIN guests g ON g.host_id = a.host_id AND g.name = a.name
+            """).ToDictionaryAsync(g => (g.HostId, g.Name), g => g.Version ?? 0, cancellationToken);
+        var ahead = suspects.Where(a => numbered.TryGetValue((a.HostId, a.GuestId), out var version) && (a.Conflict || a.Holds > version));
+        foreach (var host in ahead.GroupBy(a => a.HostId))
         {
             var resent = await store.RunAsync(host.Key, engine => host.Where(a => engine.ResendAbove(a.GuestId, a.Holds)).ToList(), cancellationToken);
-            foreach (var (_, guest, holds, _) in resent)
-                log.LogWarning("guest {Guest} on host {Host} holds version {Holds}, which VfioAp never numbered (its database is older than GuestVm's): " +
-                               "its APCB is sent again as version {Version}", guest, host.Key, holds, holds + 1);
+            foreach (var (_, guest, holds, _, _) in resent)
+                log.LogWarning("guest {Guest} on host {Host} holds a version {Holds} VfioAp never numbered, or numbered with other masks (its database is " +
+                               "older than GuestVm's): its APCB is sent again as version {Version}", guest, host.Key, holds, holds + 1);
         }
     }
+
+    sealed record NumberedGuest(string HostId, string Name, long? Version);
 }

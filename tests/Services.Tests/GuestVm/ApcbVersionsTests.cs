@@ -49,19 +49,22 @@ public class ApcbVersionsTests
     }
 
     [Fact]
-    public void Says_a_duplicate_of_the_version_it_holds_with_other_masks_or_mdev_is_in_conflict()
+    public void Says_a_duplicate_of_the_version_it_holds_with_other_masks_is_in_conflict()
     {
         var guest = Apply(Guest(), [Version(1, "1"), Version(2, "2")]).Guest;
+        var apcb0 = Apply(Guest(format: ApcbFormat.Apcb0), [Version(1, "2,70")]).Guest;
 
         var again = Apply(guest, [Version(1, "9"), Version(2, "2")]);
         var other = Apply(guest, [Version(2, "3")]);
-        var moved = Apply(guest, [Version(2, "2") with { Mdev = "m2" }]);
+        var renamed = Apply(guest, [Version(2, "2") with { Mdev = "m2" }]);
+        var beyondItsFormat = Apply(apcb0, [Version(1, "2,70")]);
 
         Assert.Equal([1, 2], again.Duplicates);
         Assert.Empty(again.Conflicts!);
         Assert.Equal([2], other.Conflicts!);
-        Assert.Equal([2], moved.Conflicts!);
         Assert.Same(guest, other.Guest);
+        Assert.Empty(renamed.Conflicts!);
+        Assert.Empty(beyondItsFormat.Conflicts!);
     }
 
     [Fact]
