@@ -6,13 +6,13 @@ namespace Apmatrix.GuestVm.Core;
 /// <param name="Duplicates">Versions at or below the guest's that arrived again: acknowledged as duplicates, not applied.</param>
 /// <param name="ToPark">Versions after a gap: they wait until the versions before them arrive.</param>
 /// <param name="UsedParked">Whether parked versions are now at or below the guest's version, to be deleted.</param>
-/// <param name="GivenUp">The versions of a gap that outlasted its timeout, skipped (first, last); null when none was.</param>
 /// <param name="Conflicts">Duplicates of the version the guest held that came with other masks: VfioAp numbered it again.</param>
+/// <param name="GivenUp">The versions given up at a gap that outlasted its timeout (first, last); null when none was.</param>
 public sealed record ApcbRun(
     GuestMachineState Guest,
     IReadOnlyList<AppliedApcb> Applied,
     IReadOnlyList<long> Duplicates,
     IReadOnlyList<ApcbCommand> ToPark,
     bool UsedParked,
-    (long First, long Last)? GivenUp = null,
-    IReadOnlyList<long>? Conflicts = null);
+    IReadOnlyList<long> Conflicts,
+    (long First, long Last)? GivenUp = null);

@@ -9,9 +9,10 @@ public static class ApcbVersions
     /// Applies the versions that follow the guest's own without a gap, from <paramref name="arrived"/> and
     /// <paramref name="parked"/> (ascending), each with one suspend/write/resume cycle of the guest's vCPUs. A gap before
     /// the lowest parked version that has lasted <paramref name="gapTimeout"/>, with none of it arriving now, is given up:
-    /// VfioAp re-sends the lowest version it has no acknowledgement for every few seconds, so such a gap holds versions
-    /// acknowledged before (this guest's record is older than VfioAp's, a database restored from a backup) or that
-    /// cannot be applied at all; each version is a whole APCB, so the guest skips to the parked one.
+    /// VfioAp re-sends only the lowest version it has no acknowledgement for, so a gap that outlasts several re-sends holds
+    /// versions acknowledged before (this guest's record is older than VfioAp's: a database restored from a backup) or one
+    /// refused as a bad message. Each version is a whole APCB: the guest takes the newest version waiting, once, and every
+    /// version below it is given up (parked ones from the same past may be stale).
     /// </summary>
     public static ApcbRun Apply(GuestMachineState guest, IEnumerable<ApcbCommand> arrived, IReadOnlyList<ApcbCommand> parked,
         TimeSpan suspendCostPerVcpu, DateTime now, TimeSpan gapTimeout)
@@ -20,7 +21,7 @@ public static class ApcbVersions
         var (before, held, from) = (guest, guest.Version, guest.Version);
         if (parked.Count > 0 && parked[0] is { ParkedAt: { } since, Version: var first } && first > from + 1 && now - since >= gapTimeout
             && !commands.Any(c => c.Version > from && c.Version < first))
-            from = first - 1;
+            from = Math.Max(parked[^1].Version, commands.Max(c => (long?)c.Version) ?? 0) - 1;
         var sequencer = new Sequencer<ApcbCommand>(from, commands, c => c.Version);
         var run = sequencer.Advance(parked);
         var applied = new List<AppliedApcb>(run.Count);
@@ -35,8 +36,8 @@ public static class ApcbVersions
             }
         }
         return new ApcbRun(guest, applied, sequencer.Repeats.Select(c => c.Version).ToList(), sequencer.ToPark(), sequencer.UsedParked,
-            GivenUp: from > held ? (held + 1, from) : null,
-            Conflicts: [.. sequencer.Repeats.Where(c => c.Version == held && held > 0 && !Same(before, c)).Select(c => c.Version).Distinct()]);
+            [.. sequencer.Repeats.Where(c => c.Version == held && held > 0 && !Same(before, c)).Select(c => c.Version).Distinct()],
+            GivenUp: from > held ? (held + 1, from) : null);
     }
 
     /// <summary>

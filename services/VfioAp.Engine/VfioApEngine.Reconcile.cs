@@ -9,13 +9,12 @@ public sealed partial class VfioApEngine
     /// The guest says it holds version <paramref name="held"/>, a version this engine never numbered for it or numbered
     /// with other masks: the engine's state is older than the guest's (VfioAp's database restored from a backup), and what
     /// the guest holds came from a past this engine no longer has. The guest gets this engine's APCB for it again,
-    /// numbered after that version; a guest the engine does not know gets an empty one. Nothing when the engine has
-    /// numbered past it already. Returns whether an update was made.
+    /// numbered after that version. Nothing for a guest the engine does not know, or has numbered past that version
+    /// already. Returns whether an update was made.
     /// </summary>
     public bool ResendAbove(string guest, long held)
     {
-        if (_guests.GetValueOrDefault(guest) is { } known && known.Version > held) return false;
-        if (!_guests.TryGetValue(guest, out var state)) _guests.Add(guest, state = new Guest(guest));
+        if (_guests.GetValueOrDefault(guest) is not { } state || state.Version > held) return false;
         state.Version = held + 1;
         _updates.Add(new GuestApcbUpdate(state.Name, state.Version, state.Apcb, state.Mdev));
         return true;

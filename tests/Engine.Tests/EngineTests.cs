@@ -50,13 +50,12 @@ public class EngineTests
         }
 
         [Fact]
-        public void Unknown_to_the_engine_gets_an_empty_apcb()
+        public void Unknown_to_the_engine_is_left_alone()
         {
             var host = Start();
 
-            var update = Assert.Single(host.UpdatesOf(e => e.ResendAbove("stranger", 3)));
-
-            Assert.Equal(new GuestApcbUpdate("stranger", 4, ApMatrix.Empty, null), update);
+            Assert.Empty(host.UpdatesOf(e => Assert.False(e.ResendAbove("stranger", 3))));
+            Assert.Null(host.Engine.FindGuest("stranger"));
         }
     }
 

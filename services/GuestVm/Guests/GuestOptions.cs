@@ -12,8 +12,8 @@ public sealed class GuestOptions
     public TimeSpan SuspendCostPerVcpu => TimeSpan.FromMicroseconds(SuspendMicrosecondsPerVcpu);
 
     /// <summary>
-    /// How long a guest waits at a gap in its versions before it skips to the version after it (ApcbVersions): several of
-    /// VfioAp's re-sends (<c>Updates:ResendAfter</c>, 10 s), so only a version that will not come is given up.
+    /// How long a guest waits at a gap in its versions before it takes the newest version waiting (ApcbVersions): several
+    /// of VfioAp's re-sends (<c>Updates:ResendAfter</c>, 10 s), so only a version that will not come is given up.
     /// </summary>
     public TimeSpan GapTimeout { get; set; } = TimeSpan.FromSeconds(60);
 }

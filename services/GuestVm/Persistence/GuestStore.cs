@@ -69,7 +69,7 @@ public sealed class GuestStore(GuestVmDbContext db, OutboxSignal outbox, IOption
                 log.LogWarning("guest {Guest} on host {Host} skipped versions {First}-{Last}: they had not come within Guests:GapTimeout ({GapTimeout}) while a later one waited",
                     guest.GuestId, guest.HostId, skipped.First, skipped.Last, gapTimeout);
             acknowledgements.AddRange(run.Duplicates.Select(v =>
-                (guest.HostId, new GuestApcbApplied(guest.GuestId, v, Duplicate: true, 0, run.Guest.Version, run.Conflicts?.Contains(v) == true))));
+                (guest.HostId, new GuestApcbApplied(guest.GuestId, v, Duplicate: true, 0, run.Guest.Version, run.Conflicts.Contains(v)))));
             guest.Store(run.Guest);
             if (run.Applied.Count > 0) applied.Add(guest);
             if (run.UsedParked) cleared.Add(guest);
@@ -81,6 +81,7 @@ public sealed class GuestStore(GuestVmDbContext db, OutboxSignal outbox, IOption
             early.AddRange(run.ToPark.Select(c => new PendingApcb
             {
                 HostId = guest.HostId, GuestId = guest.GuestId, Version = c.Version, Apm = c.Masks.Apm, Aqm = c.Masks.Aqm, Adm = c.Masks.Adm, Mdev = c.Mdev,
+                ReceivedAt = now,
             }));
         }
         var holds = applied.ToDictionary(g => (g.HostId, g.GuestId), g => g.Version);
@@ -156,10 +157,14 @@ public sealed class GuestStore(GuestVmDbContext db, OutboxSignal outbox, IOption
 
     static void Park(WriteBatch writes, List<PendingApcb> versions)
     {
+        // Received by this process's clock, which the gap timeout is read against (ApcbVersions), not the database's.
         if (versions.Count > 0) writes.Add(
-            "INSERT INTO pending_apcb (host_id, guest_id, version, apm, aqm, adm, mdev) " +
-            "SELECT * FROM unnest(@hosts, @guests, @versions, @apm, @aqm, @adm, @mdevs) ON CONFLICT DO NOTHING",
-            ApcbColumns(versions.ConvertAll(p => (p.HostId, p.GuestId, p.Version, p.Apm, p.Aqm, p.Adm, p.Mdev))));
+            "INSERT INTO pending_apcb (host_id, guest_id, version, apm, aqm, adm, mdev, received_at) " +
+            "SELECT * FROM unnest(@hosts, @guests, @versions, @apm, @aqm, @adm, @mdevs, @received) ON CONFLICT DO NOTHING",
+            [
+                .. ApcbColumns(versions.ConvertAll(p => (p.HostId, p.GuestId, p.Version, p.Apm, p.Aqm, p.Adm, p.Mdev))),
+                Timestamps("received", versions.Select(p => p.ReceivedAt)),
+            ]);
     }
 
     /// <summary>The columns an APCB version is stored in, parked or in the history: @hosts, @guests, @versions, @apm, @aqm, @adm, @mdevs.</summary>

@@ -34,34 +34,34 @@ public sealed class ApcbsAppliedConsumer(VfioApDbContext db, HostStore store, Vf
     }
 
     /// <summary>
-    /// A guest is suspect only when its batch's acknowledgements say it holds more than the most they acknowledge (else it
-    /// applied that version now; more is a re-send a later version overtook, or a past VfioAp lost), or in conflict with
-    /// the version it holds. A host VfioAp does not know is left alone: its guests are not VfioAp's to correct.
+    /// Each guest's acknowledgements are held against what VfioAp numbered for it, in one statement: a guest holding more
+    /// (a version from a past VfioAp lost, even one it applied just now from a message of that past) or in conflict with the
+    /// version it holds is sent its APCB again. A guest VfioAp never numbered is left alone: another deployment's, on a
+    /// broker it shares, are not its to correct; an acknowledgement from a GuestVm that says nothing of what it holds
+    /// (before 2026-12-06) is not judged.
     /// </summary>
     async Task ResendAboveAsync(IReadOnlyList<ApcbsApplied> messages, CancellationToken cancellationToken)
     {
         var suspects = messages.SelectMany(m => m.Guests.Select(g => (m.HostId, Ack: g)))
             .GroupBy(a => (a.HostId, a.Ack.GuestId))
-            .Select(g => (g.Key.HostId, g.Key.GuestId, Holds: g.Max(a => a.Ack.Holds), Acknowledged: g.Max(a => a.Ack.Version),
-                Conflict: g.Any(a => a.Ack.Conflict)))
-            .Where(a => a.Conflict || a.Holds > a.Acknowledged).ToList();
+            .Select(g => (g.Key.HostId, g.Key.GuestId, Holds: g.Max(a => a.Ack.Holds), Conflict: g.Any(a => a.Ack.Conflict)))
+            .Where(a => a.Conflict || a.Holds > 0).ToList();
         if (suspects.Count == 0) return;
         var (hosts, guests) = (suspects.Select(a => a.HostId).ToArray(), suspects.Select(a => a.GuestId).ToArray());
-        var numbered = await db.Database.SqlQuery<NumberedGuest>($"""
-            SELECT a.host_id AS "HostId", a.name AS "Name", g.version AS "Version"
-            FROM unnest({hosts}, {guests}) AS a(host_id, name)
-            JOIN hosts h ON h.host_id = a.host_id
+        // In the suspects' order: the version VfioAp numbered last for each, 0 for a guest or host it does not know.
+        var numbered = await db.Database.SqlQuery<long>($"""
+            SELECT coalesce(g.version, 0) AS "Value"
+            FROM unnest({hosts}, {guests}) WITH ORDINALITY AS a(host_id, name, n)
             LEFT JOIN guests g ON g.host_id = a.host_id AND g.name = a.name
-            """).ToDictionaryAsync(g => (g.HostId, g.Name), g => g.Version ?? 0, cancellationToken);
-        var ahead = suspects.Where(a => numbered.TryGetValue((a.HostId, a.GuestId), out var version) && (a.Conflict || a.Holds > version));
+            ORDER BY a.n
+            """).ToListAsync(cancellationToken);
+        var ahead = suspects.Zip(numbered).Where(s => s.Second > 0 && (s.First.Conflict || s.First.Holds > s.Second)).Select(s => s.First);
         foreach (var host in ahead.GroupBy(a => a.HostId))
         {
             var resent = await store.RunAsync(host.Key, engine => host.Where(a => engine.ResendAbove(a.GuestId, a.Holds)).ToList(), cancellationToken);
-            foreach (var (_, guest, holds, _, _) in resent)
+            foreach (var (_, guest, holds, _) in resent)
                 log.LogWarning("guest {Guest} on host {Host} holds a version {Holds} VfioAp never numbered, or numbered with other masks (its database is " +
                                "older than GuestVm's): its APCB is sent again as version {Version}", guest, host.Key, holds, holds + 1);
         }
     }
-
-    sealed record NumberedGuest(string HostId, string Name, long? Version);
 }

@@ -31,8 +31,9 @@ public sealed class GuestUpdateResender(IServiceScopeFactory scopes, OutboxSigna
                 while (await ResendAsync(resendAfter, stoppingToken) == BatchSize) { }
                 if (verifyEvery > TimeSpan.Zero && DateTime.UtcNow - verified >= verifyEvery)
                 {
-                    await VerifyAsync(stoppingToken);
+                    // Before the sweep: one that fails waits for the next period, not the next tick, to start over.
                     verified = DateTime.UtcNow;
+                    await VerifyAsync(stoppingToken);
                 }
                 outage.Succeeded();
             }
@@ -62,12 +63,12 @@ public sealed class GuestUpdateResender(IServiceScopeFactory scopes, OutboxSigna
                 """).AsNoTracking().ToListAsync(cancellationToken);
             if (settled.Count == 0) break;
             var hosts = settled.Select(g => g.HostId).Distinct().ToList();
-            var mdevs = await db.Mdevs.AsNoTracking().Where(m => hosts.Contains(m.HostId) && m.Guest != null)
-                .ToDictionaryAsync(m => (m.HostId, m.Guest!), m => m.Name, cancellationToken);
+            var mdevs = (await db.Mdevs.AsNoTracking().Where(m => hosts.Contains(m.HostId) && m.Guest != null).ToListAsync(cancellationToken))
+                .ToLookup(m => (m.HostId, m.Guest!), m => m.Name);
             var updates = settled.Select(g => new GuestUpdateRow
             {
                 HostId = g.HostId, Guest = g.Name, Version = g.Version, Apm = g.Apm, Aqm = g.Aqm, Adm = g.Adm,
-                Mdev = mdevs.GetValueOrDefault((g.HostId, g.Name)),
+                Mdev = mdevs[(g.HostId, g.Name)].FirstOrDefault(),
             });
             await db.EnqueueAsync(GuestUpdateRow.ToMessages(updates), m => m.HostId, cancellationToken);
             await transaction.CommitAsync(cancellationToken);

@@ -18,7 +18,10 @@ namespace Apmatrix.Integration.Tests.GuestVm;
 [Collection("stack")]
 public class A_database_restored_from_an_older_backup(StackFixture stack)
 {
-    /// <summary>VfioAp's rows of the guest as a backup from before its version 2 holds them (a hand edit of them raises state_version).</summary>
+    /// <summary>
+    /// VfioAp's guest set back to version 1, its update 2 gone; made by hand, not a backup's state: its masks (4-5) and the
+    /// mdev's stay, so the next update differs from GuestVm's version 2 only in its masks. A hand edit raises state_version.
+    /// </summary>
     const string VfioApBeforeVersion2 = """
         UPDATE guests SET version = 1 WHERE host_id = @host AND name = 'g1';
         DELETE FROM guest_updates WHERE host_id = @host AND guest = 'g1' AND version = 2;

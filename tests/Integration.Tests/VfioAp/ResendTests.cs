@@ -15,7 +15,7 @@ public class Resending_unacknowledged_updates(StackFixture stack)
         await VfioApi.SucceedsAsync(api.DefineAsync("batched"));
         await using var tap = await ExchangeTap.OpenAsync(stack.Servers, nameof(ApplyApcbs));
         // Version 1 acknowledged; 2 and 3 sent an hour ago and lost. GuestVm never had 1, so it holds 2 as pending and acknowledges
-        // it only once that gap has lasted Guests:GapTimeout (10 s here), after the two re-sends this waits for.
+        // it only once that gap has lasted Guests:GapTimeout (10 s here), about when the second re-send this waits for comes.
         await using (var db = new NpgsqlConnection(stack.Database("vfioap")))
         {
             await db.OpenAsync();
@@ -33,7 +33,8 @@ public class Resending_unacknowledged_updates(StackFixture stack)
         var sent = await tap.UntilAsync(host, messages => messages.Count(m => Version(m) == 2) >= 2);
 
         Assert.All(sent, m => Assert.Equal(2, Version(m)));
-        Assert.Equal(2, (await api.GetAsync()).GetProperty("unacknowledgedUpdates").GetInt32());
+        // Version 3 waits for 2, until GuestVm gives up the gap at 1 and VfioAp sends 3 in turn.
+        Assert.InRange((await api.GetAsync()).GetProperty("unacknowledgedUpdates").GetInt32(), 1, 2);
     }
 
     /// <summary>The version of the one guest update a re-send carries.</summary>

@@ -60,23 +60,25 @@ public class ApcbVersionsTests
         var beyondItsFormat = Apply(apcb0, [Version(1, "2,70")]);
 
         Assert.Equal([1, 2], again.Duplicates);
-        Assert.Empty(again.Conflicts!);
-        Assert.Equal([2], other.Conflicts!);
+        Assert.Empty(again.Conflicts);
+        Assert.Equal([2], other.Conflicts);
         Assert.Same(guest, other.Guest);
-        Assert.Empty(renamed.Conflicts!);
-        Assert.Empty(beyondItsFormat.Conflicts!);
+        Assert.Empty(renamed.Conflicts);
+        Assert.Empty(beyondItsFormat.Conflicts);
     }
 
     [Fact]
-    public void Skips_a_gap_that_outlasted_its_timeout_to_the_version_parked_after_it()
+    public void Skips_a_gap_that_outlasted_its_timeout_to_the_newest_version_waiting()
     {
-        var run = Apply(Guest(version: 2), [], Parked(5, GapTimeout), Parked(6, TimeSpan.FromSeconds(1)));
+        var run = Apply(Guest(version: 2), [Version(9, "9")], Parked(5, GapTimeout), Parked(6, TimeSpan.FromSeconds(1)));
 
-        Assert.Equal([5, 6], run.Applied.Select(a => a.Version));
-        Assert.Equal((3, 4), run.GivenUp);
-        Assert.Equal(6, run.Guest.Version);
+        Assert.Equal([9], run.Applied.Select(a => a.Version));
+        Assert.Equal(Bitmap256.Single(9), run.Guest.Apcb.Apm);
+        Assert.Equal((3, 8), run.GivenUp);
+        Assert.Equal(1, run.Guest.UpdateCount);
         Assert.True(run.UsedParked);
-        Assert.Equal([3, 4], Apply(run.Guest, [Version(3), Version(4)]).Duplicates);
+        Assert.Empty(run.ToPark);
+        Assert.Equal([3, 4, 5], Apply(run.Guest, [Version(3), Version(4), Version(5)]).Duplicates);
     }
 
     [Fact]
