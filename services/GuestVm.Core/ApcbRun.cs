@@ -6,7 +6,7 @@ namespace Apmatrix.GuestVm.Core;
 /// <param name="Duplicates">Versions at or below the guest's that arrived again: acknowledged as duplicates, not applied.</param>
 /// <param name="ToPark">Versions after a gap: they wait until the versions before them arrive.</param>
 /// <param name="UsedParked">Whether parked versions are now at or below the guest's version, to be deleted.</param>
-/// <param name="Conflicts">Duplicates of the version the guest held that came with other masks: VfioAp numbered it again.</param>
+/// <param name="Conflicted">The version the guest held, when a duplicate of it came with other masks (VfioAp numbered it again); else null.</param>
 /// <param name="GivenUp">The versions given up at a gap that outlasted its timeout (first, last); null when none was.</param>
 public sealed record ApcbRun(
     GuestMachineState Guest,
@@ -14,5 +14,5 @@ public sealed record ApcbRun(
     IReadOnlyList<long> Duplicates,
     IReadOnlyList<ApcbCommand> ToPark,
     bool UsedParked,
-    IReadOnlyList<long> Conflicts,
+    long? Conflicted,
     (long First, long Last)? GivenUp = null);

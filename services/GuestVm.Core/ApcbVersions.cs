@@ -18,7 +18,7 @@ public static class ApcbVersions
         TimeSpan suspendCostPerVcpu, DateTime now, TimeSpan gapTimeout)
     {
         var commands = arrived as IReadOnlyCollection<ApcbCommand> ?? arrived.ToList();
-        var (before, held, from) = (guest, guest.Version, guest.Version);
+        var (before, from) = (guest, guest.Version);
         if (parked.Count > 0 && parked[0] is { ParkedAt: { } since, Version: var first } && first > from + 1 && now - since >= gapTimeout
             && !commands.Any(c => c.Version > from && c.Version < first))
             from = Math.Max(parked[^1].Version, commands.Max(c => (long?)c.Version) ?? 0) - 1;
@@ -36,8 +36,8 @@ public static class ApcbVersions
             }
         }
         return new ApcbRun(guest, applied, sequencer.Repeats.Select(c => c.Version).ToList(), sequencer.ToPark(), sequencer.UsedParked,
-            [.. sequencer.Repeats.Where(c => c.Version == held && held > 0 && !Same(before, c)).Select(c => c.Version).Distinct()],
-            GivenUp: from > held ? (held + 1, from) : null);
+            sequencer.Repeats.Any(c => c.Version == before.Version && !Same(before, c)) ? before.Version : null,
+            GivenUp: from > before.Version ? (before.Version + 1, from) : null);
     }
 
     /// <summary>

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Apmatrix.Contracts;
+using Apmatrix.LoadTest;
 
 namespace Apmatrix.Integration.Tests;
 
@@ -58,7 +59,7 @@ public sealed class DocumentedResponses() : DelegatingHandler(new SocketsHttpHan
 
         public static Operations Load(string service)
         {
-            var document = JsonNode.Parse(File.ReadAllText(Path.Combine(Root(), "docs", "openapi", $"{service.ToLowerInvariant()}.json")))!;
+            var document = JsonNode.Parse(File.ReadAllText(Path.Combine(Repository.Root(), "docs", "openapi", $"{service.ToLowerInvariant()}.json")))!;
             var all = new List<(string, Operation)>();
             foreach (var (template, item) in document["paths"]!.AsObject())
                 foreach (var (method, operation) in item!.AsObject())
@@ -68,13 +69,6 @@ public sealed class DocumentedResponses() : DelegatingHandler(new SocketsHttpHan
         }
 
         static string[] Split(string path) => path.Split('/', StringSplitOptions.RemoveEmptyEntries);
-
-        static string Root()
-        {
-            for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-                if (File.Exists(Path.Combine(directory.FullName, "apmatrix.slnx"))) return directory.FullName;
-            throw new InvalidOperationException("apmatrix.slnx not found above the test binaries");
-        }
     }
 }
 

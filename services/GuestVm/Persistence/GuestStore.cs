@@ -62,6 +62,7 @@ public sealed class GuestStore(GuestVmDbContext db, OutboxSignal outbox, IOption
         var history = new List<ApcbHistoryEntry>();
         var early = new List<PendingApcb>();
         var acknowledgements = new List<(string HostId, GuestApcbApplied Ack)>();
+        var appliedAcknowledgements = new List<(string HostId, GuestApcbApplied Ack)>();
         for (var i = 0; i < keys.Count; i++)
         {
             var (guest, run) = (guests[keys[i]], runs[i]);
@@ -69,10 +70,12 @@ public sealed class GuestStore(GuestVmDbContext db, OutboxSignal outbox, IOption
                 log.LogWarning("guest {Guest} on host {Host} skipped versions {First}-{Last}: they had not come within Guests:GapTimeout ({GapTimeout}) while a later one waited",
                     guest.GuestId, guest.HostId, skipped.First, skipped.Last, gapTimeout);
             acknowledgements.AddRange(run.Duplicates.Select(v =>
-                (guest.HostId, new GuestApcbApplied(guest.GuestId, v, Duplicate: true, 0, run.Guest.Version, run.Conflicts.Contains(v)))));
+                (guest.HostId, new GuestApcbApplied(guest.GuestId, v, Duplicate: true, 0, run.Guest.Version, v == run.Conflicted))));
             guest.Store(run.Guest);
             if (run.Applied.Count > 0) applied.Add(guest);
             if (run.UsedParked) cleared.Add(guest);
+            appliedAcknowledgements.AddRange(run.Applied.Select(a =>
+                (guest.HostId, new GuestApcbApplied(guest.GuestId, a.Version, Duplicate: false, a.SuspendedMilliseconds, run.Guest.Version))));
             history.AddRange(run.Applied.Select(a => new ApcbHistoryEntry
             {
                 HostId = guest.HostId, GuestId = guest.GuestId, Version = a.Version, Apm = a.Masks.Apm, Aqm = a.Masks.Aqm, Adm = a.Masks.Adm,
@@ -84,9 +87,7 @@ public sealed class GuestStore(GuestVmDbContext db, OutboxSignal outbox, IOption
                 ReceivedAt = now,
             }));
         }
-        var holds = applied.ToDictionary(g => (g.HostId, g.GuestId), g => g.Version);
-        acknowledgements.AddRange(history.Select(h =>
-            (h.HostId, new GuestApcbApplied(h.GuestId, h.Version, Duplicate: false, h.SuspendedMilliseconds, holds[(h.HostId, h.GuestId)]))));
+        acknowledgements.AddRange(appliedAcknowledgements);
         var writes = new WriteBatch();
         UpdateGuests(writes, applied);
         AddHistory(writes, history);

@@ -303,13 +303,10 @@ public static class VfioApEndpoints
     /// <summary>ApBus did not make the change it reserved; releasing one already ended, or never held, changes nothing.</summary>
     static async Task<Results<NoContent, ValidationProblem>> ReleaseMasksAsync(string host, string reservation, HostStore store, CancellationToken ct)
     {
-        // A route constraint would answer a malformed id with "nothing answers here" (404); it is a bad request naming the part.
-        if (!Guid.TryParse(reservation, out var id))
-        {
-            var errors = new RequestErrors();
-            errors.Add("reservation", $"{InputText.Quote(reservation)} is not a reservation id (a UUID, as mask-check answered)");
-            return errors.Problem();
-        }
+        // Read here, not by a route constraint, which would answer a malformed id with "nothing answers here" (404).
+        var errors = new RequestErrors();
+        var id = errors.Reservation("reservation", reservation);
+        if (errors.Any) return errors.Problem();
         await store.RunAsync(host, engine => engine.ReleaseMasks(id), ct);
         return TypedResults.NoContent();
     }

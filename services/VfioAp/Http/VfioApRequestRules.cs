@@ -20,4 +20,12 @@ public static class VfioApRequestRules
         if (value is null || value == Guid.Empty) errors.Add(field, "is required");
         return value ?? Guid.Empty;
     }
+
+    /// <summary>A mask change's reservation named in a route: the UUID mask-check was given.</summary>
+    public static Guid Reservation(this RequestErrors errors, string field, string text)
+    {
+        if (Guid.TryParse(text, out var id)) return id;
+        errors.Add(field, $"{InputText.Quote(text)} is not a reservation id (a UUID, as mask-check answered)");
+        return Guid.Empty;
+    }
 }

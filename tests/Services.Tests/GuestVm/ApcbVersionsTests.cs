@@ -60,11 +60,11 @@ public class ApcbVersionsTests
         var beyondItsFormat = Apply(apcb0, [Version(1, "2,70")]);
 
         Assert.Equal([1, 2], again.Duplicates);
-        Assert.Empty(again.Conflicts);
-        Assert.Equal([2], other.Conflicts);
+        Assert.Null(again.Conflicted);
+        Assert.Equal(2, other.Conflicted);
         Assert.Same(guest, other.Guest);
-        Assert.Empty(renamed.Conflicts);
-        Assert.Empty(beyondItsFormat.Conflicts);
+        Assert.Null(renamed.Conflicted);
+        Assert.Null(beyondItsFormat.Conflicted);
     }
 
     [Fact]
