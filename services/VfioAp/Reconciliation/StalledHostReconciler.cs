@@ -8,7 +8,7 @@ namespace Apmatrix.VfioAp.Reconciliation;
 /// <summary>
 /// Heals hosts by themselves. A host waiting at a gap (parked events, <c>last_sequence</c> not moving) for longer than
 /// <see cref="ReconcileOptions.GapTimeout"/> is reconciled; so is one that the periodic digest check finds behind ApBus
-/// without moving, or level with it but holding other facts. Gaps are timed in memory: a restart only starts the clock again.
+/// without moving, level with it but holding other facts, or ahead of it (ApBus's database restored from an older backup). Gaps are timed in memory: a restart only starts the clock again.
 /// </summary>
 public sealed class StalledHostReconciler(IServiceScopeFactory scopes, IOptions<ReconcileOptions> options, LogThrottle throttle,
     ILogger<StalledHostReconciler> log) : BackgroundService
@@ -84,7 +84,13 @@ public sealed class StalledHostReconciler(IServiceScopeFactory scopes, IOptions<
             foreach (var row in hosts)
             {
                 var snapshot = await apBus.GetSnapshotAsync(row.HostId, cancellationToken);
-                if (snapshot is null || snapshot.LastSequence < row.LastSequence) continue;
+                if (snapshot is null) continue;
+                if (snapshot.LastSequence < row.LastSequence)
+                {
+                    // Applied events come from ApBus's commits, so ApBus cannot fall behind them unless its database did.
+                    await TryReconcileAsync(row.HostId, $"ahead of ApBus (at {snapshot.LastSequence}) at sequence {row.LastSequence}", cancellationToken);
+                    continue;
+                }
                 if (snapshot.LastSequence == row.LastSequence)
                 {
                     if (snapshot.Digest == HostReconciler.Digest(row)) continue;

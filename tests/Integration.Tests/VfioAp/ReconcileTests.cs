@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 
 namespace Apmatrix.Integration.Tests.VfioAp;
 
@@ -114,6 +115,46 @@ public class A_host_that_lost_bus_events(StackFixture stack) : IAsyncLifetime
         Assert.Equal(last, repaired.GetProperty("lastSequence").GetInt64());
         // The guest never lost its queues: re-binding them changes nothing it sees.
         Assert.Equal(1, (await _vfio.GuestsAsync()).EnumerateArray().Single().GetProperty("version").GetInt64());
+    }
+
+    [Fact]
+    public async Task Should_take_ApBus_s_snapshot_and_sequence_when_ApBus_s_database_is_the_older()
+    {
+        var backedUp = await BusApi.LastSequenceAsync(_bus.DefineAsync(new { apm = "0-2", aqm = "0-1", adm = "0" }));
+        Assert.True((await ReconcileAsync()).GetProperty("reconciled").GetBoolean());
+        await using var apBusDb = new NpgsqlConnection(stack.OwnDatabase("apbus", $"truth{_name}"));
+        await apBusDb.OpenAsync();
+        var backup = await SqlAsync<string>(apBusDb, "SELECT row_to_json(h)::text FROM hosts h WHERE host_id = @host");
+
+        // After the backup: adapters 1 and 2 leave, and VfioAp applies it (the guest down to adapter 0).
+        var lost = await BusApi.LastSequenceAsync(_bus.ConfigAsync("0", "0-1", "0"));
+        Assert.Equal(lost, (await ReconcileAsync()).GetProperty("lastSequenceAfter").GetInt64());
+        Assert.Equal(2, (await _vfio.GuestsAsync()).EnumerateArray().Single().GetProperty("version").GetInt64());
+
+        // ApBus's database restored from the backup: its bus has adapters 0-2 again, and numbers its events from there.
+        await SqlAsync<object>(apBusDb, "DELETE FROM hosts WHERE host_id = @host; INSERT INTO hosts SELECT * FROM json_populate_record(NULL::hosts, @backup::json)",
+            backup);
+        var healed = await Eventually.ReadAsync(_vfio.GetAsync, h => h.GetProperty("lastSequence").GetInt64() == backedUp,
+            "the digest check to take ApBus's sequence", TimeSpan.FromSeconds(15), h => h.ToString());
+        Assert.Equal("0-2", healed.GetProperty("config").GetProperty("apm").GetString());
+        Assert.Equal(6, healed.GetProperty("boundQueues").GetInt32());
+        var guest = (await _vfio.GuestsAsync()).EnumerateArray().Single();
+        Assert.Equal(3, guest.GetProperty("version").GetInt64());
+        Assert.Equal("0-1", guest.GetProperty("apcb").GetProperty("apm").GetString());
+
+        // ApBus's next change is numbered at or below what VfioAp had applied before, and still applied.
+        var next = await BusApi.LastSequenceAsync(_bus.ConfigAsync("1-2", "0-1", "0"));
+        Assert.True(next <= lost, $"ApBus's change ends at {next}, past the {lost} VfioAp had: the test no longer shows a restore");
+        Assert.Equal(next, (await ReconcileAsync()).GetProperty("lastSequenceAfter").GetInt64());
+        Assert.Equal("1", (await _vfio.GuestsAsync()).EnumerateArray().Single().GetProperty("apcb").GetProperty("apm").GetString());
+    }
+
+    async Task<T?> SqlAsync<T>(NpgsqlConnection db, string sql, string? backup = null)
+    {
+        await using var command = new NpgsqlCommand(sql, db);
+        command.Parameters.AddWithValue("host", _hostId);
+        if (backup is not null) command.Parameters.AddWithValue("backup", backup);
+        return (T?)await command.ExecuteScalarAsync();
     }
 
     [Fact]
