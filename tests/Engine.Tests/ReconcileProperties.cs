@@ -38,44 +38,71 @@ public class ReconcileProperties
         Assert.True(state.SameAs(engine.Capture()));
     }
 
+    /// <summary>
+    /// ApBus's database restored from an older backup: the engine applied one history, and the bus now tells another that
+    /// shares its first steps (none, at times), read with no window of it known to be applied.
+    /// </summary>
+    [Property(MaxTest = 1000)]
+    public Property Reconciling_with_a_bus_that_tells_another_history_brings_that_bus_back() =>
+        Prop.ForAll(Gens.Seed, ArbMap.Default.ArbFor<bool>(), (seed, perQueue) =>
+        {
+            var random = new Random(seed);
+            var mode = perQueue ? HotPlugMode.PerQueue : HotPlugMode.Batched;
+            var shared = random.Next(10);
+            var applied = History.Generate(new Random(seed), mode, (shared, new Random(random.Next())));
+            var told = History.Generate(new Random(seed), mode, (shared, new Random(random.Next())));
+            var boundary = told.Boundaries[random.Next(told.Boundaries.Count)];
+            var engine = applied.Start();
+            foreach (var e in applied.Events) e(engine);
+            Check(told, boundary, engine, boundary.Truth with { WindowApplied = boundary.WindowAt is null ? null : false },
+                $"applied another history ({string.Join(", ", applied.Told)}), reconciled at {boundary.EventCount}");
+        });
+
     static void Check(Random random, HotPlugMode mode)
     {
         var history = History.Generate(random, mode);
-        var full = history.Start();
-        foreach (var e in history.Events) e(full);
-
-        var bound = Enumerable.Range(0, Bitmap256.Capacity).Select(full.BoundDomains).ToArray();
-        Assert.Equal(history.Boundaries[^1].Truth.Digest, BusDigest.Of(full.Host, full.Permissions, bound));
-
         var boundary = history.Boundaries[random.Next(history.Boundaries.Count)];
-        var replayed = history.Start();
-        foreach (var e in history.Events.Take(boundary.EventCount)) e(replayed);
         var applied = random.Next(boundary.EventCount + 1);
         var lost = history.Start();
         foreach (var e in history.Events.Take(applied)) e(lost);
-        var versions = lost.Guests.ToDictionary(g => g.Name, g => g.Version);
-        lost.ClearUpdates();
+        var story = $"applied {applied} of {history.Events.Count}, reconciled at {boundary.EventCount}";
+        Check(history, boundary, lost, boundary.For(applied), story);
+        LosingNothingChangesNothing(history, boundary, story);
+    }
 
-        var updated = lost.ReconcileWith(boundary.For(applied));
-        var updates = lost.DrainUpdates();
+    /// <summary>
+    /// <paramref name="engine"/> reconciled with <paramref name="truth"/>, the bus after <paramref name="boundary"/> of
+    /// <paramref name="history"/>, holds what replaying the history to there holds, and after the rest of it, all of it.
+    /// </summary>
+    static void Check(History history, Boundary boundary, VfioApEngine engine, BusTruth truth, string story)
+    {
+        var full = history.Start();
+        foreach (var e in history.Events) e(full);
+        var bound = Enumerable.Range(0, Bitmap256.Capacity).Select(full.BoundDomains).ToArray();
+        Assert.Equal(history.Boundaries[^1].Truth.Digest, BusDigest.Of(full.Host, full.Permissions, bound));
+        var replayed = history.Start();
+        foreach (var e in history.Events.Take(boundary.EventCount)) e(replayed);
+
+        var versions = engine.Guests.ToDictionary(g => g.Name, g => g.Version);
+        engine.ClearUpdates();
+        var updated = engine.ReconcileWith(truth);
+        var updates = engine.DrainUpdates();
         Assert.Equal(updated, updates.Length);
         Assert.Equal(updates.Length, updates.Select(u => u.Guest).Distinct().Count());
         foreach (var update in updates)
         {
             Assert.Equal(versions[update.Guest] + 1, update.Version);
-            Assert.Equal(lost.FindGuest(update.Guest)!.Apcb, update.Apcb);
+            Assert.Equal(engine.FindGuest(update.Guest)!.Apcb, update.Apcb);
         }
-        var story = $"applied {applied} of {history.Events.Count}, reconciled at {boundary.EventCount} " +
-                    $"({(boundary.Truth.ScanOpen ? "window open" : "closed")}): {string.Join(", ", history.Told)}";
-        Compare(replayed, lost, story);
-        LosingNothingChangesNothing(history, boundary, story);
-        if (mode == HotPlugMode.Batched && !boundary.Truth.ScanOpen)
-            foreach (var mdev in lost.Mdevs)
-                if (Filtered(mdev.Assigned, lost) != mdev.Shadow)
-                    Assert.Fail($"{mdev.Name} reconciled {mdev.Shadow}, a fresh filter {Filtered(mdev.Assigned, lost)}\n{story}");
+        story = $"{story} of {history.Events.Count} ({(boundary.Truth.ScanOpen ? "window open" : "closed")}): {string.Join(", ", history.Told)}";
+        Compare(replayed, engine, story);
+        if (engine.Mode == HotPlugMode.Batched && !boundary.Truth.ScanOpen)
+            foreach (var mdev in engine.Mdevs)
+                if (Filtered(mdev.Assigned, engine) != mdev.Shadow)
+                    Assert.Fail($"{mdev.Name} reconciled {mdev.Shadow}, a fresh filter {Filtered(mdev.Assigned, engine)}\n{story}");
 
-        foreach (var e in history.Events.Skip(boundary.EventCount)) e(lost);
-        Compare(full, lost, $"after the rest: {story}");
+        foreach (var e in history.Events.Skip(boundary.EventCount)) e(engine);
+        Compare(full, engine, $"after the rest: {story}");
     }
 
     /// <summary>An engine that applied every event up to the boundary keeps its bus state, and inside a window everything.</summary>
@@ -188,15 +215,18 @@ public class ReconcileProperties
             return engine;
         }
 
-        public static History Generate(Random random, HotPlugMode mode)
+        /// <summary>A random history; from step <paramref name="diverge"/>.Step on, drawn from its own random numbers.</summary>
+        public static History Generate(Random random, HotPlugMode mode, (int Step, Random Then)? diverge = null)
         {
             var assigned = Enumerable.Range(0, 2).Select(_ => new ApMatrix(Set(random), Set(random), Set(random))).ToArray();
             var history = new History(mode, assigned);
             var bus = new HostBus(new ApConfig(default, default, default, Ids - 1, Ids - 1), default);
             var open = false;
             history.Mark(bus, open);
-            for (var step = random.Next(1, 10); step > 0; step--)
+            var steps = random.Next(1, 10);
+            for (var step = 0; step < steps; step++)
             {
+                if (step == diverge?.Step) random = diverge.Value.Then;
                 switch (random.Next(open ? 4 : 5))
                 {
                     case 0:
