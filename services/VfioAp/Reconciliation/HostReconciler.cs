@@ -21,8 +21,7 @@ public sealed class HostReconciler(VfioApDbContext db, HostStore store, BusEvent
 {
     public async Task<ReconcileOutcome> ReconcileAsync(string hostId, CancellationToken cancellationToken)
     {
-        var snapshot = await apBus.GetSnapshotAsync(hostId, cancellationToken)
-            ?? throw new Engine.MatrixException(Engine.MatrixErrorKind.NotFound, $"ApBus knows no host {hostId}");
+        var snapshot = await SnapshotAsync(hostId, cancellationToken);
         ReconcileOutcome outcome;
         await using (var transaction = await store.BeginAsync(cancellationToken))
         {
@@ -32,9 +31,7 @@ public sealed class HostReconciler(VfioApDbContext db, HostStore store, BusEvent
             var before = row.LastSequence;
             var digest = Digest(row);
             // Ahead of the snapshot: events arrived before the lock, or ApBus fell back; now nothing moves the host.
-            if (before > snapshot.LastSequence)
-                snapshot = await apBus.GetSnapshotAsync(hostId, cancellationToken)
-                    ?? throw new Engine.MatrixException(Engine.MatrixErrorKind.NotFound, $"ApBus knows no host {hostId}");
+            if (before > snapshot.LastSequence) snapshot = await SnapshotAsync(hostId, cancellationToken);
             var restored = before > snapshot.LastSequence;
             // Level with it and the same digest: nothing was lost.
             if (before == snapshot.LastSequence && digest == snapshot.Digest)
@@ -59,6 +56,10 @@ public sealed class HostReconciler(VfioApDbContext db, HostStore store, BusEvent
             await applier.ApplyParkedAsync(hostId, cancellationToken);
         return outcome;
     }
+
+    async Task<ApBusSnapshot> SnapshotAsync(string hostId, CancellationToken cancellationToken) =>
+        await apBus.GetSnapshotAsync(hostId, cancellationToken)
+        ?? throw new Engine.MatrixException(Engine.MatrixErrorKind.NotFound, $"ApBus knows no host {hostId}");
 
     /// <summary>The digest of what the host row holds, to compare with ApBus's at the same sequence.</summary>
     public static string Digest(HostRow row) => BusDigest.Of(row.Config, row.Permissions, row.ReadBoundQueues());
