@@ -9,6 +9,7 @@
 #   scripts/servers.sh cluster-up    three clustered RabbitMQ nodes on 127.0.0.1:5673-5675 (native only,
 #                                    idempotent; data, logs and cookie in $REPO/.run/rabbit-cluster)
 #   scripts/servers.sh cluster-down  stop the three nodes (tolerant if not running)
+#   scripts/servers.sh forget-test-vhost  delete the apmatrix-test vhost if the broker runs (the next up makes it again)
 #
 #   scripts/servers.sh definitions [vhost...]  print the broker's users and permissions (RabbitMQ definitions JSON)
 #                                    for the vhosts (default apmatrix apmatrix-test), e.g. for another test vhost:
@@ -103,12 +104,12 @@ detect_mode() {
   fi
   case $MODE in
     native) ((EUID == 0)) || die "native mode needs root (or set APMATRIX_SERVERS_MODE=docker)" ;;
-    docker) docker compose version >/dev/null 2>&1 || die "docker answers but 'docker compose' (v2 plugin) is missing" ;;
+    docker) docker compose version >/dev/null 2>&1 || die "docker answers but 'docker compose' (v2 plugin) is missing (or set APMATRIX_SERVERS_MODE=native, as root)" ;;
     *) die "APMATRIX_SERVERS_MODE must be native or docker, not '$MODE'" ;;
   esac
 }
 
-compose() { APMATRIX_PASSWORD=$PW docker compose -f "$COMPOSE_FILE" "$@"; }
+compose() { APMATRIX_PASSWORD=$PW APMATRIX_PG_SUPERUSER_PASSWORD=$(secret postgres-superuser) docker compose -f "$COMPOSE_FILE" "$@"; }
 
 # rabbitmqctl / admin psql, wherever the servers run.
 rmq() {
@@ -118,7 +119,7 @@ rmq() {
 }
 psql_admin() {
   if [[ $MODE == docker ]]; then
-    compose exec -T postgres psql -X -q -v ON_ERROR_STOP=1 -U "$APP_USER" -d postgres "$@"
+    compose exec -T postgres psql -X -q -v ON_ERROR_STOP=1 -U postgres -d postgres "$@"
   else
     (cd / && runuser -u postgres -- psql -X -q -v ON_ERROR_STOP=1 -p "$PG_PORT" "$@")
   fi
@@ -127,7 +128,7 @@ psql_admin() {
 rabbit_ready() { tcp_open "$RMQ_PORT" && rmq -q await_startup --timeout 5 >/dev/null 2>&1; }
 pg_ready() {
   if [[ $MODE == docker ]]; then
-    compose exec -T postgres pg_isready -q -h 127.0.0.1 -U "$APP_USER" -d postgres >/dev/null 2>&1
+    compose exec -T postgres pg_isready -q -h 127.0.0.1 -U postgres -d postgres >/dev/null 2>&1
   else
     have pg_isready && pg_isready -q -h 127.0.0.1 -p "$PG_PORT"
   fi
@@ -457,7 +458,7 @@ pg_definitions() {
   local user
   echo "-- Written by scripts/servers.sh pg-definitions; holds passwords, never commit it."
   echo "SELECT 'CREATE ROLE $APP_USER' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$APP_USER') \\gexec"
-  echo "ALTER ROLE $APP_USER WITH LOGIN CREATEDB PASSWORD '$PW';"
+  echo "ALTER ROLE $APP_USER WITH LOGIN CREATEDB NOCREATEROLE NOSUPERUSER PASSWORD '$PW';"
   # The maintenance databases are the admin's (making and dropping the others): no service role connects to them.
   echo "REVOKE ALL ON DATABASE postgres FROM PUBLIC;"
   echo "REVOKE ALL ON DATABASE template1 FROM PUBLIC;"
@@ -589,6 +590,11 @@ cmd_cluster_up() {
   log "ready: rabbitmq cluster $(cluster_nodes); wrote $ENV_FILE"
 }
 
+# The next `up` makes the test vhost again, empty: queues an earlier run left would stay bound and copy every message.
+cmd_forget_test_vhost() {
+  if rabbit_ready; then rmq -q delete_vhost apmatrix-test >/dev/null 2>&1 || true; fi
+}
+
 cmd_definitions() {
   if (($#)); then rabbit_definitions "$@"; else rabbit_definitions apmatrix apmatrix-test; fi
 }
@@ -636,7 +642,7 @@ admin_password() {
 main() {
   local cmd=${1:-}
   case $cmd in
-    up | down | status | cluster-up | cluster-down) ;;
+    up | down | status | cluster-up | cluster-down | forget-test-vhost) ;;
     definitions)
       admin_password
       shift
@@ -651,10 +657,10 @@ main() {
       cmd_compose_secrets
       return ;;
     -h | --help)
-      echo "usage: $0 up|down|status|cluster-up|cluster-down|definitions [vhost...]|pg-definitions|compose-secrets"
+      echo "usage: $0 up|down|status|cluster-up|cluster-down|forget-test-vhost|definitions [vhost...]|pg-definitions|compose-secrets"
       echo "The servers are the machine's: another checkout's up gives the roles its own passwords, and down stops them for all."
       return ;;
-    *) die "usage: $0 up|down|status|cluster-up|cluster-down|definitions [vhost...]|pg-definitions|compose-secrets" ;;
+    *) die "usage: $0 up|down|status|cluster-up|cluster-down|forget-test-vhost|definitions [vhost...]|pg-definitions|compose-secrets" ;;
   esac
   # Serialize up/down across concurrent runs; -o keeps the lock fd away from the daemons we start.
   if [[ $cmd != status && -z ${APMATRIX_SERVERS_LOCKED:-} ]]; then

@@ -6,11 +6,8 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
 command -v dotnet >/dev/null || { echo "needs the .NET 10 SDK: dotnet on PATH (https://dot.net); the scripts install only the servers" >&2; exit 2; }
 
-# A fresh test vhost each run: queues left by an earlier run would stay bound and copy every message.
-# Deleted before `up`, which makes it again with every user's permissions.
-if command -v rabbitmqctl >/dev/null && rabbitmqctl -q list_vhosts >/dev/null 2>&1; then
-  rabbitmqctl -q delete_vhost apmatrix-test >/dev/null 2>&1 || true
-fi
+# A fresh test vhost each run, natively or in docker: `up` makes it again with every user's permissions.
+scripts/servers.sh forget-test-vhost
 scripts/servers.sh up
 # The dashboard's browser test drives Debian's Chromium.
 scripts/browser.sh >/dev/null

@@ -50,6 +50,9 @@ public static class ServiceDefaults
     /// <summary>The largest body any request may send: a host's whole definition as range lists is a few kilobytes.</summary>
     public const int MaxRequestBodyBytes = 64 * 1024;
 
+    /// <summary>How long a service may take to stop its bus and web server; a supervisor must wait at least this long.</summary>
+    public static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(30);
+
     /// <summary>A path nothing takes is shown this far: its wrong part is often the last segment, after a long host name.</summary>
     const int PathShown = 256;
 
@@ -83,7 +86,7 @@ public static class ServiceDefaults
             // A misspelt field would leave its setting at the default (a mask, say) without a word: it is refused instead.
             o.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
         });
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownTimeout);
         builder.Host.ConfigureContainer<IServiceCollection>((_, services) => ServerFirst(services));
         builder.AddApmatrixTelemetry();
         return builder;

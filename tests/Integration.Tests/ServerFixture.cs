@@ -54,7 +54,9 @@ public sealed class ServerFixture : IAsyncDisposable
             throw new InvalidOperationException(
                 $"No test servers: {RabbitVariable}/{PostgresVariable} are unset and no Docker engine answered. " +
                 "Run scripts/test.sh (it starts RabbitMQ and PostgreSQL), or scripts/servers.sh up && source .servers.env.");
-        var rabbitContainer = new RabbitMqBuilder("rabbitmq:3.13-management").Build();
+        // The plugins the servers get natively and under compose: VfioAp's lanes hang off a consistent-hash exchange.
+        var plugins = await File.ReadAllBytesAsync(Path.Combine(Repository.Root(), "scripts", "rabbitmq-enabled-plugins"));
+        var rabbitContainer = new RabbitMqBuilder("rabbitmq:3.13-management").WithResourceMapping(plugins, new FileInfo("/etc/rabbitmq/enabled_plugins")).Build();
         var postgresContainer = new PostgreSqlBuilder("postgres:15").Build();
         _containers.AddRange([rabbitContainer, postgresContainer]);
         await Task.WhenAll(rabbitContainer.StartAsync(), postgresContainer.StartAsync());

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Apmatrix.Hosting;
 using Apmatrix.LoadTest;
 using YamlDotNet.RepresentationModel;
 
@@ -97,6 +98,19 @@ public sealed partial class ComposeTests
     public void Should_give_the_broker_a_fixed_hostname_so_a_new_container_finds_its_node_data()
     {
         Assert.Equal("rabbitmq", ((YamlScalarNode)((YamlMappingNode)Services["rabbitmq"])["hostname"]).Value);
+    }
+
+    [Fact]
+    public void Should_restart_the_servers_as_the_services_and_wait_for_a_service_to_stop()
+    {
+        var service = (YamlMappingNode)Compose["x-service"];
+        var grace = ((YamlScalarNode)service["stop_grace_period"]).Value!;
+
+        // A daemon's restart brings back only what has a policy; the services would wait for servers that never came.
+        Assert.All(new[] { service, (YamlMappingNode)Services["rabbitmq"], (YamlMappingNode)Services["postgres"] },
+            node => Assert.Equal("unless-stopped", ((YamlScalarNode)node["restart"]).Value));
+        Assert.Matches("^[0-9]+s$", grace);
+        Assert.True(TimeSpan.FromSeconds(int.Parse(grace[..^1])) > ServiceDefaults.ShutdownTimeout, $"stop_grace_period {grace} cuts a stopping service short");
     }
 
     /// <summary>A service's environment: the shared one its anchor merges in, then its own.</summary>
