@@ -9,7 +9,7 @@
 #   scripts/servers.sh cluster-up    three clustered RabbitMQ nodes on 127.0.0.1:5673-5675 (native only,
 #                                    idempotent; data, logs and cookie in $REPO/.run/rabbit-cluster)
 #   scripts/servers.sh cluster-down  stop the three nodes (tolerant if not running)
-#   scripts/servers.sh forget-test-vhost  delete the apmatrix-test vhost if the broker runs (the next up makes it again)
+#   scripts/servers.sh renew-test-vhost  make the apmatrix-test vhost again, empty (the broker must run)
 #
 #   scripts/servers.sh definitions [vhost...]  print the broker's users and permissions (RabbitMQ definitions JSON)
 #                                    for the vhosts (default apmatrix apmatrix-test), e.g. for another test vhost:
@@ -481,7 +481,11 @@ pg_definitions() {
 }
 
 pg_provision() {
-  pg_definitions | psql_admin
+  pg_definitions | psql_admin && return
+  # A volume made before 2026-12-06 has the admin, not postgres, as its superuser.
+  [[ $MODE != docker ]] || die "provisioning PostgreSQL failed; a database volume older than its postgres superuser needs" \
+    "APMATRIX_PASSWORD=- APMATRIX_PG_SUPERUSER_PASSWORD=- docker compose -f $COMPOSE_FILE down -v (it empties it)"
+  return 1
 }
 
 # pg_urls <variable prefix>: one connection string per database role (APMATRIX_POSTGRES_APBUS, ...), no database:
@@ -590,9 +594,12 @@ cmd_cluster_up() {
   log "ready: rabbitmq cluster $(cluster_nodes); wrote $ENV_FILE"
 }
 
-# The next `up` makes the test vhost again, empty: queues an earlier run left would stay bound and copy every message.
-cmd_forget_test_vhost() {
-  if rabbit_ready; then rmq -q delete_vhost apmatrix-test >/dev/null 2>&1 || true; fi
+# The test vhost made again, empty, with every user's permissions: queues an earlier run left would stay bound and copy
+# every message.
+cmd_renew_test_vhost() {
+  rabbit_ready || die "RabbitMQ is not running: scripts/servers.sh up first"
+  rmq -q delete_vhost apmatrix-test >/dev/null 2>&1 || true
+  rabbit_provision
 }
 
 cmd_definitions() {
@@ -642,7 +649,7 @@ admin_password() {
 main() {
   local cmd=${1:-}
   case $cmd in
-    up | down | status | cluster-up | cluster-down | forget-test-vhost) ;;
+    up | down | status | cluster-up | cluster-down | renew-test-vhost) ;;
     definitions)
       admin_password
       shift
@@ -657,10 +664,10 @@ main() {
       cmd_compose_secrets
       return ;;
     -h | --help)
-      echo "usage: $0 up|down|status|cluster-up|cluster-down|forget-test-vhost|definitions [vhost...]|pg-definitions|compose-secrets"
+      echo "usage: $0 up|down|status|cluster-up|cluster-down|renew-test-vhost|definitions [vhost...]|pg-definitions|compose-secrets"
       echo "The servers are the machine's: another checkout's up gives the roles its own passwords, and down stops them for all."
       return ;;
-    *) die "usage: $0 up|down|status|cluster-up|cluster-down|forget-test-vhost|definitions [vhost...]|pg-definitions|compose-secrets" ;;
+    *) die "usage: $0 up|down|status|cluster-up|cluster-down|renew-test-vhost|definitions [vhost...]|pg-definitions|compose-secrets" ;;
   esac
   # Serialize up/down across concurrent runs; -o keeps the lock fd away from the daemons we start.
   if [[ $cmd != status && -z ${APMATRIX_SERVERS_LOCKED:-} ]]; then

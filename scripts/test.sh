@@ -6,9 +6,9 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
 command -v dotnet >/dev/null || { echo "needs the .NET 10 SDK: dotnet on PATH (https://dot.net); the scripts install only the servers" >&2; exit 2; }
 
-# A fresh test vhost each run, natively or in docker: `up` makes it again with every user's permissions.
-scripts/servers.sh forget-test-vhost
 scripts/servers.sh up
+# A fresh test vhost each run, natively or in docker, whether or not the broker ran before.
+scripts/servers.sh renew-test-vhost
 # The dashboard's browser test drives Debian's Chromium.
 scripts/browser.sh >/dev/null
 # shellcheck disable=SC1091

@@ -46,6 +46,9 @@ public sealed partial class VfioApEngine
     /// </summary>
     public void OnBusEventsApplied(long applied) => _reservations.RemoveAll(r => r.AfterSequence < applied);
 
+    /// <summary>The bus lost the history its reservations were made in (its store restored from a backup): none of their changes will come.</summary>
+    public void DropMaskReservations() => _reservations.Clear();
+
     /// <summary>
     /// Ends the reservations older than <paramref name="lease"/> whose change the bus never made: its last sequence
     /// (<paramref name="busSequence"/>, read after any change in progress; null when the bus has no such host) has not

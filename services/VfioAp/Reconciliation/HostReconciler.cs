@@ -11,17 +11,35 @@ namespace Apmatrix.VfioAp.Reconciliation;
 /// difference as one synthetic scan, <c>last_sequence</c> becomes the snapshot's, parked events at or below it
 /// are dropped and mask reservations checked before it end, all in one transaction. The lock makes one instance reconcile a host at a time, and the sequence
 /// check under it keeps a reconcile racing normal events from applying anything twice.
-/// A snapshot behind what the host applied is asked for again under the lock: ApBus's sequence never falls while its
-/// database lives, so one still behind then means ApBus's database was restored from an older backup (or an event came
-/// from elsewhere). The host then takes ApBus's snapshot and sequence, and drops every parked event: they came from the
-/// history ApBus lost, and its next events, numbered from the snapshot on, would be dropped as already applied.
+/// A host ahead of the snapshot reads it again once the lock is let go (ApBus's mask change holds its own row while it
+/// waits for this one): ApBus's sequence never falls while its database lives, so a second snapshot still below what the
+/// host had applied means ApBus's database was restored from an older backup (or an event came from elsewhere). The host
+/// then takes ApBus's snapshot and sequence and drops every parked event and mask reservation, all of the history ApBus
+/// lost; its next events, numbered from the snapshot on, would otherwise be dropped as already applied.
 /// </summary>
 public sealed class HostReconciler(VfioApDbContext db, HostStore store, BusEventApplier applier, ApBusClient apBus,
     ILogger<HostReconciler> log)
 {
     public async Task<ReconcileOutcome> ReconcileAsync(string hostId, CancellationToken cancellationToken)
     {
-        var snapshot = await SnapshotAsync(hostId, cancellationToken);
+        var (outcome, ahead) = await ReconcileAsync(hostId, await SnapshotAsync(hostId, cancellationToken), null, cancellationToken);
+        if (ahead is not { } applied) return outcome!;
+        (outcome, _) = await ReconcileAsync(hostId, await SnapshotAsync(hostId, cancellationToken), applied, cancellationToken);
+        if (outcome!.LastSequenceAfter >= outcome.LastSequenceBefore) return outcome;
+        // What ApBus committed while it was read again was dropped as applied: caught up as after any lost event.
+        var (caughtUp, _) = await ReconcileAsync(hostId, await SnapshotAsync(hostId, cancellationToken), null, cancellationToken);
+        return caughtUp is { Reconciled: true }
+            ? outcome with { UpdatesSent = outcome.UpdatesSent + caughtUp.UpdatesSent, LastSequenceAfter = caughtUp.LastSequenceAfter, Digest = caughtUp.Digest }
+            : outcome;
+    }
+
+    /// <summary>
+    /// One reconcile with <paramref name="snapshot"/>, or, for a host ahead of it, the sequence it had applied and nothing
+    /// done; <paramref name="appliedBefore"/>: the host had applied that much before the snapshot was read.
+    /// </summary>
+    async Task<(ReconcileOutcome? Outcome, long? Ahead)> ReconcileAsync(string hostId, ApBusSnapshot snapshot, long? appliedBefore,
+        CancellationToken cancellationToken)
+    {
         ReconcileOutcome outcome;
         await using (var transaction = await store.BeginAsync(cancellationToken))
         {
@@ -30,17 +48,19 @@ public sealed class HostReconciler(VfioApDbContext db, HostStore store, BusEvent
             var row = await store.LockAsync(hostId, cancellationToken) ?? throw HostStore.NoSuchHost(hostId);
             var before = row.LastSequence;
             var digest = Digest(row);
-            // Ahead of the snapshot: events arrived before the lock, or ApBus fell back; now nothing moves the host.
-            if (before > snapshot.LastSequence) snapshot = await SnapshotAsync(hostId, cancellationToken);
-            var restored = before > snapshot.LastSequence;
+            var restored = before > snapshot.LastSequence && snapshot.LastSequence < appliedBefore;
+            // Ahead of a first snapshot: it is read again. Of a second one the host had not applied: events came meanwhile.
+            if (before > snapshot.LastSequence && !restored)
+                return appliedBefore is null ? (null, before) : (new ReconcileOutcome(hostId, false, 0, before, before, digest), null);
             // Level with it and the same digest: nothing was lost.
             if (before == snapshot.LastSequence && digest == snapshot.Digest)
-                return new ReconcileOutcome(hostId, false, 0, before, before, digest);
+                return (new ReconcileOutcome(hostId, false, 0, before, before, digest), null);
             var host = await store.LoadAsync(row, cancellationToken);
             // After a restore no window of ApBus's is known to be applied here: what this host applied since is another history.
             var updates = host.Engine.ReconcileWith(snapshot.ToTruth(restored ? 0 : before));
             row.LastSequence = snapshot.LastSequence;
-            host.Engine.OnBusEventsApplied(snapshot.LastSequence);
+            if (restored) host.Engine.DropMaskReservations();
+            else host.Engine.OnBusEventsApplied(snapshot.LastSequence);
             await db.PendingBusEvents.Where(e => e.HostId == hostId && (restored || e.Sequence <= snapshot.LastSequence)).ExecuteDeleteAsync(cancellationToken);
             await store.CommitAsync(transaction, [host], cancellationToken);
             if (restored)
@@ -54,7 +74,7 @@ public sealed class HostReconciler(VfioApDbContext db, HostStore store, BusEvent
         // Events parked after the snapshot would otherwise wait for the host's next delivery.
         if (await db.PendingBusEvents.AnyAsync(e => e.HostId == hostId && e.Sequence == snapshot.LastSequence + 1, cancellationToken))
             await applier.ApplyParkedAsync(hostId, cancellationToken);
-        return outcome;
+        return (outcome, null);
     }
 
     async Task<ApBusSnapshot> SnapshotAsync(string hostId, CancellationToken cancellationToken) =>

@@ -65,7 +65,7 @@ public class Hostile_requests(StackFixture stack, ITestOutputHelper output)
         // Each failure names its request whole; a new sample every run widens what the suite has tried over time.
         var requests = Gen.Sample(RequestGen(endpoints, host), 400, 50);
         // No stored host holds a NUL: PostgreSQL's text cannot, so it is left out of the query rather than refused by it.
-        _hosts = [.. _hosts, .. requests.Select(r => r.Host).OfType<string>().Where(h => !h.Contains('\0')).Distinct()];
+        _hosts = [.. _hosts, .. requests.SelectMany(r => r.Hosts).Where(h => !h.Contains('\0')).Distinct()];
 
         var tables = await FingerprintAsync();
         Assert.True(new[] { "apbus.hosts", "vfioap.mdevs", "guestvm.guests" }.All(t => !tables.Contains($"{t}={EmptyDigest} ", StringComparison.Ordinal)),
@@ -361,8 +361,9 @@ public class Hostile_requests(StackFixture stack, ITestOutputHelper output)
     }
 
     /// <summary>
-    /// Every table of the three databases once the work an accepted request started has ended: nothing changed for a
-    /// quarter second and no outbox holds a message (ApBus holds a host's events back while VfioAp is behind on it).
+    /// Every table of the three databases, as far as the test's hosts go, once the work an accepted request started has ended:
+    /// nothing changed for a quarter second and no outbox holds a message of theirs (ApBus holds a host's events back while
+    /// VfioAp is behind on it).
     /// </summary>
     async Task<string> SettledAsync()
     {
@@ -377,7 +378,7 @@ public class Hostile_requests(StackFixture stack, ITestOutputHelper output)
         throw new TimeoutException("the services' tables did not settle in 15 s");
     }
 
-    /// <summary>Read off a fingerprint: each outbox table's digest is that of no rows.</summary>
+    /// <summary>Read off a fingerprint: each outbox table's digest is that of no rows of the test's hosts.</summary>
     static bool OutboxesEmpty(string fingerprint) =>
         new[] { "apbus", "vfioap", "guestvm" }.All(service => fingerprint.Contains($"{service}.outbox_messages={EmptyDigest} ", StringComparison.Ordinal));
 
@@ -396,16 +397,17 @@ public class Hostile_requests(StackFixture stack, ITestOutputHelper output)
         {
             await using var connection = new NpgsqlConnection(stack.Database(service));
             await connection.OpenAsync();
-            var tables = new List<(string Name, bool ByHost)>();
+            // A table's host: its host_id, or an outbox row's partition key (the host it is ordered by).
+            var tables = new List<(string Name, string? HostColumn)>();
             await using (var list = new NpgsqlCommand(
-                             "SELECT tablename, EXISTS (SELECT FROM information_schema.columns c WHERE c.table_schema = 'public' " +
-                             "AND c.table_name = tablename AND c.column_name = 'host_id') FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename", connection))
+                             "SELECT tablename, (SELECT min(c.column_name) FROM information_schema.columns c WHERE c.table_schema = 'public' " +
+                             "AND c.table_name = tablename AND c.column_name IN ('host_id', 'partition_key')) FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename", connection))
             await using (var reader = await list.ExecuteReaderAsync())
-                while (await reader.ReadAsync()) tables.Add((reader.GetString(0), reader.GetBoolean(1)));
-            foreach (var (table, byHost) in tables)
+                while (await reader.ReadAsync()) tables.Add((reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1)));
+            foreach (var (table, hostColumn) in tables)
             {
                 await using var digest = new NpgsqlCommand(
-                    $"SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) FROM \"{table}\" t" + (byHost ? " WHERE t.host_id = ANY(@hosts)" : ""),
+                    $"SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) FROM \"{table}\" t" + (hostColumn is null ? "" : $" WHERE t.{hostColumn} = ANY(@hosts)"),
                     connection);
                 digest.Parameters.AddWithValue("hosts", _hosts);
                 all.Append(service).Append('.').Append(table).Append('=').Append(await digest.ExecuteScalarAsync()).Append(' ');
@@ -460,8 +462,8 @@ public class Hostile_requests(StackFixture stack, ITestOutputHelper output)
             return message;
         }
 
-        /// <summary>The host the path names, as the service reads it, or null for a path that names none.</summary>
-        public string? Host => Path.Split('/') is [_, "hosts", var host, ..] ? Uri.UnescapeDataString(host.Split('?')[0]) : null;
+        /// <summary>The host the path names, as sent and unescaped (routing keeps some escapes, such as %2F), or none.</summary>
+        public string[] Hosts => Path.Split('/') is [_, "hosts", var host, ..] ? [host.Split('?')[0], Uri.UnescapeDataString(host.Split('?')[0])] : [];
 
         public override string ToString() =>
             $"{Method} {Service.Port}{Path} [{ContentType}] {(Body is null ? "no body" : Body.Length > 120 ? Body[..120] + $"... ({Body.Length})" : Body)}";
