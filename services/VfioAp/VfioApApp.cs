@@ -73,6 +73,7 @@ public static class VfioApApp
                 "Reconciliation:GapTimeout and Reconciliation:CheckInterval must be positive").ValidateOnStart();
         services.AddServiceClient<ApBusClient>("ApBus", ApBusClient.DefaultBaseAddress);
         services.AddScoped<HostReconciler>();
+        services.AddSingleton<RepeatedHosts>();
         services.AddHostedService<StalledHostReconciler>();
         services.AddOptions<MaskOptions>().Bind(configuration.GetSection(MaskOptions.Section))
             .Validate(o => o.PendingLease > TimeSpan.Zero, "Masks:PendingLease must be positive").ValidateOnStart();

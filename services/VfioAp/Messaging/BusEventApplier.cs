@@ -4,6 +4,7 @@ using Apmatrix.Engine;
 using Apmatrix.Hosting;
 using Apmatrix.Sequencing;
 using Apmatrix.VfioAp.Persistence;
+using Apmatrix.VfioAp.Reconciliation;
 using Microsoft.EntityFrameworkCore;
 using static Apmatrix.Hosting.SqlArrays;
 
@@ -15,7 +16,7 @@ namespace Apmatrix.VfioAp.Messaging;
 /// from the batch and from <c>pending_bus_events</c>, which is applied in the transaction that saves the engine
 /// state; events that arrive early are parked in that table until the gap fills, repeats are dropped.
 /// </summary>
-public sealed class BusEventApplier(VfioApDbContext db, HostStore store, VfioApMetrics metrics, ILogger<BusEventApplier> log)
+public sealed class BusEventApplier(VfioApDbContext db, HostStore store, VfioApMetrics metrics, RepeatedHosts repeated, ILogger<BusEventApplier> log)
 {
     /// <summary>Parked events are read this many at a time: a gap costs one chunk, however many wait behind it.</summary>
     const int ParkedChunk = 4096;
@@ -58,6 +59,7 @@ public sealed class BusEventApplier(VfioApDbContext db, HostStore store, VfioApM
                 row = created;
             }
             var sequencer = new Sequencer<PendingBusEvent>(row.LastSequence, arrived[hostId], e => e.Sequence);
+            if (sequencer.Repeats.Count > 0) repeated.Note(hostId);
             if (await ApplyRunAsync(row, sequencer, tally, cancellationToken) is { } host) applied.Add(host);
             early.AddRange(sequencer.ToPark());
         }

@@ -8,10 +8,11 @@ namespace Apmatrix.VfioAp.Reconciliation;
 /// <summary>
 /// Heals hosts by themselves. A host waiting at a gap (parked events, <c>last_sequence</c> not moving) for longer than
 /// <see cref="ReconcileOptions.GapTimeout"/> is reconciled; so is one that the periodic digest check finds behind ApBus
-/// without moving, level with it but holding other facts, or ahead of it (ApBus's database restored from an older backup). Gaps are timed in memory: a restart only starts the clock again.
+/// without moving, level with it but holding other facts, or ahead of it (ApBus's database restored from an older backup),
+/// which a host sent events it had applied is asked about within a second. Gaps are timed in memory: a restart only starts the clock again.
 /// </summary>
-public sealed class StalledHostReconciler(IServiceScopeFactory scopes, IOptions<ReconcileOptions> options, LogThrottle throttle,
-    ILogger<StalledHostReconciler> log) : BackgroundService
+public sealed class StalledHostReconciler(IServiceScopeFactory scopes, IOptions<ReconcileOptions> options, RepeatedHosts repeated,
+    LogThrottle throttle, ILogger<StalledHostReconciler> log) : BackgroundService
 {
     const int CheckPage = 500;
 
@@ -33,6 +34,7 @@ public sealed class StalledHostReconciler(IServiceScopeFactory scopes, IOptions<
             try
             {
                 await HealGapsAsync(settings.GapTimeout, stoppingToken);
+                await CheckRepeatedAsync(stoppingToken);
                 throttle.Reset(key);
                 if (DateTimeOffset.UtcNow < nextCheck) continue;
                 nextCheck = DateTimeOffset.UtcNow + settings.CheckInterval;
@@ -84,13 +86,7 @@ public sealed class StalledHostReconciler(IServiceScopeFactory scopes, IOptions<
             foreach (var row in hosts)
             {
                 var snapshot = await apBus.GetSnapshotAsync(row.HostId, cancellationToken);
-                if (snapshot is null) continue;
-                if (snapshot.LastSequence < row.LastSequence)
-                {
-                    // Applied events come from ApBus's commits, so ApBus cannot fall behind them unless its database did.
-                    await TryReconcileAsync(row.HostId, $"ahead of ApBus (at {snapshot.LastSequence}) at sequence {row.LastSequence}", cancellationToken);
-                    continue;
-                }
+                if (snapshot is null || await ReconciledIfAheadAsync(row, snapshot, cancellationToken)) continue;
                 if (snapshot.LastSequence == row.LastSequence)
                 {
                     if (snapshot.Digest == HostReconciler.Digest(row)) continue;
@@ -109,6 +105,30 @@ public sealed class StalledHostReconciler(IServiceScopeFactory scopes, IOptions<
             after = hosts[^1].HostId;
         }
         _behind = behind;
+    }
+
+    /// <summary>Hosts sent an event they had applied, asked about at once: a restored ApBus's next events look so.</summary>
+    async Task CheckRepeatedAsync(CancellationToken cancellationToken)
+    {
+        var hostIds = repeated.Take();
+        if (hostIds.Count == 0) return;
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<VfioApDbContext>();
+        var apBus = scope.ServiceProvider.GetRequiredService<ApBusClient>();
+        foreach (var row in await db.Hosts.AsNoTracking().Where(h => hostIds.Contains(h.HostId)).ToListAsync(cancellationToken))
+            if (await apBus.GetSnapshotAsync(row.HostId, cancellationToken) is { } snapshot)
+                await ReconciledIfAheadAsync(row, snapshot, cancellationToken);
+    }
+
+    /// <summary>
+    /// Applied events come from ApBus's commits, so a host ahead of ApBus's snapshot (read after the row) means ApBus's
+    /// database fell back: reconciled, which proves it first. False when the host is not ahead.
+    /// </summary>
+    async Task<bool> ReconciledIfAheadAsync(HostRow row, ApBusSnapshot snapshot, CancellationToken cancellationToken)
+    {
+        if (snapshot.LastSequence >= row.LastSequence) return false;
+        await TryReconcileAsync(row.HostId, $"ahead of ApBus (at {snapshot.LastSequence}) at sequence {row.LastSequence}", cancellationToken);
+        return true;
     }
 
     /// <summary>
