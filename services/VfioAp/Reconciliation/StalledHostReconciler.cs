@@ -16,6 +16,9 @@ public sealed class StalledHostReconciler(IServiceScopeFactory scopes, IOptions<
 {
     const int CheckPage = 500;
 
+    /// <summary>Snapshot reads a tick for hosts sent events they had applied, so gaps are still healed every second.</summary>
+    const int RepeatedPerTick = 64;
+
     /// <summary>Host to the sequence it was stuck at and since when.</summary>
     readonly Dictionary<string, (long Sequence, DateTimeOffset Since)> _gaps = new(StringComparer.Ordinal);
 
@@ -86,15 +89,9 @@ public sealed class StalledHostReconciler(IServiceScopeFactory scopes, IOptions<
             foreach (var row in hosts)
             {
                 var snapshot = await apBus.GetSnapshotAsync(row.HostId, cancellationToken);
-                if (snapshot is null || await ReconciledIfAheadAsync(row, snapshot, cancellationToken)) continue;
-                if (snapshot.LastSequence == row.LastSequence)
-                {
-                    if (snapshot.Digest == HostReconciler.Digest(row)) continue;
-                    await TryReconcileAsync(row.HostId, $"holds other facts than ApBus at sequence {row.LastSequence}", cancellationToken);
-                    continue;
-                }
+                if (snapshot is null || await ComparedAsync(row, snapshot, cancellationToken)) continue;
                 // Behind ApBus is in flight, unless the host has not moved since the last check.
-                else if (_behind.GetValueOrDefault(row.HostId, -1) != row.LastSequence)
+                if (_behind.GetValueOrDefault(row.HostId, -1) != row.LastSequence)
                 {
                     behind[row.HostId] = row.LastSequence;
                     continue;
@@ -107,27 +104,49 @@ public sealed class StalledHostReconciler(IServiceScopeFactory scopes, IOptions<
         _behind = behind;
     }
 
-    /// <summary>Hosts sent an event they had applied, asked about at once: a restored ApBus's next events look so.</summary>
+    /// <summary>
+    /// Hosts sent an event they had applied, asked about at once, at most <see cref="RepeatedPerTick"/> a tick (a broker's
+    /// restart redelivers to many): a restored ApBus's next events leave a host ahead of it, or level and holding other
+    /// facts when they ran past what it had applied. Hosts not asked when ApBus or the database fails wait for the next tick.
+    /// </summary>
     async Task CheckRepeatedAsync(CancellationToken cancellationToken)
     {
-        var hostIds = repeated.Take();
+        const string key = "repeated";
+        var hostIds = repeated.Take(RepeatedPerTick);
         if (hostIds.Count == 0) return;
-        await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<VfioApDbContext>();
-        var apBus = scope.ServiceProvider.GetRequiredService<ApBusClient>();
-        foreach (var row in await db.Hosts.AsNoTracking().Where(h => hostIds.Contains(h.HostId)).ToListAsync(cancellationToken))
-            if (await apBus.GetSnapshotAsync(row.HostId, cancellationToken) is { } snapshot)
-                await ReconciledIfAheadAsync(row, snapshot, cancellationToken);
+        var asked = new HashSet<string>(StringComparer.Ordinal);
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<VfioApDbContext>();
+            var apBus = scope.ServiceProvider.GetRequiredService<ApBusClient>();
+            foreach (var row in await db.Hosts.AsNoTracking().Where(h => hostIds.Contains(h.HostId)).ToListAsync(cancellationToken))
+            {
+                if (await apBus.GetSnapshotAsync(row.HostId, cancellationToken) is { } snapshot) await ComparedAsync(row, snapshot, cancellationToken);
+                asked.Add(row.HostId);
+            }
+            throttle.Reset(key);
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+        {
+            foreach (var hostId in hostIds.Where(h => !asked.Contains(h))) repeated.Note(hostId);
+            if (throttle.ShouldLog(key, DateTime.UtcNow, out var held))
+                log.LogWarning(DatabaseFaults.StackWorthy(e), "asking ApBus about hosts sent events they had applied failed ({Cause}); asking again ({Held} similar failures not logged)",
+                    e.GetBaseException().Message, held);
+        }
     }
 
     /// <summary>
-    /// Applied events come from ApBus's commits, so a host ahead of ApBus's snapshot (read after the row) means ApBus's
-    /// database fell back: reconciled, which proves it first. False when the host is not ahead.
+    /// The host against ApBus's snapshot, read after the row: ahead of it (applied events come from ApBus's commits, so
+    /// ApBus's database fell back), or level with other facts, is reconciled. False when it is behind: the caller judges.
     /// </summary>
-    async Task<bool> ReconciledIfAheadAsync(HostRow row, ApBusSnapshot snapshot, CancellationToken cancellationToken)
+    async Task<bool> ComparedAsync(HostRow row, ApBusSnapshot snapshot, CancellationToken cancellationToken)
     {
-        if (snapshot.LastSequence >= row.LastSequence) return false;
-        await TryReconcileAsync(row.HostId, $"ahead of ApBus (at {snapshot.LastSequence}) at sequence {row.LastSequence}", cancellationToken);
+        if (snapshot.LastSequence > row.LastSequence) return false;
+        if (snapshot.LastSequence < row.LastSequence)
+            await TryReconcileAsync(row.HostId, $"ahead of ApBus (at {snapshot.LastSequence}) at sequence {row.LastSequence}", cancellationToken);
+        else if (snapshot.Digest != HostReconciler.Digest(row))
+            await TryReconcileAsync(row.HostId, $"holds other facts than ApBus at sequence {row.LastSequence}", cancellationToken);
         return true;
     }
 
