@@ -143,13 +143,9 @@ public class A_host_that_lost_bus_events(StackFixture stack) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Should_take_ApBus_s_snapshot_and_sequence_at_its_next_event_when_ApBus_s_database_is_the_older()
-    {
-        var (vfioAp, vfio) = await UncheckedVfioApAsync("next");
-        try
+    public Task Should_take_ApBus_s_snapshot_and_sequence_at_its_next_event_when_ApBus_s_database_is_the_older() =>
+        WithRestoredApBusAsync("next", async (vfioAp, vfio, backedUp, lost) =>
         {
-            var (backedUp, lost) = await RestoreApBusAsync(vfioAp);
-
             // The restored ApBus's change (adapter 0 leaves): every event of it is one VfioAp had applied, by number.
             var next = await BusApi.LastSequenceAsync(_bus.ConfigAsync("1-2", "0-1", "0"));
             Assert.True(next <= lost, $"ApBus's change ends at {next}, past the {lost} VfioAp had: the test no longer shows a restore");
@@ -170,22 +166,12 @@ public class A_host_that_lost_bus_events(StackFixture stack) : IAsyncLifetime
             Assert.Equal(4, guest.GetProperty("version").GetInt64());
             Assert.Equal("", guest.GetProperty("apcb").GetProperty("apm").GetString());
             Assert.Equal((await SnapshotAsync()).GetProperty("digest").GetString(), (await ReconcileAsync(vfioAp)).GetProperty("digest").GetString());
-        }
-        finally
-        {
-            vfio.Dispose();
-            await vfioAp.ShutDownAsync();
-        }
-    }
+        });
 
     [Fact]
-    public async Task Should_be_mended_at_its_next_event_when_a_restored_ApBus_numbers_past_what_VfioAp_had_applied()
-    {
-        var (vfioAp, vfio) = await UncheckedVfioApAsync("past");
-        try
+    public Task Should_be_mended_at_its_next_event_when_a_restored_ApBus_numbers_past_what_VfioAp_had_applied() =>
+        WithRestoredApBusAsync("past", async (vfioAp, vfio, backedUp, lost) =>
         {
-            var (backedUp, lost) = await RestoreApBusAsync(vfioAp);
-
             // Two changes of the restored ApBus (adapter 0 leaves, then adapter 1) reach past what VfioAp had applied: it
             // drops their first events and applies the rest over the history ApBus lost.
             var first = await BusApi.LastSequenceAsync(_bus.ConfigAsync("1-2", "0-1", "0"));
@@ -201,30 +187,33 @@ public class A_host_that_lost_bus_events(StackFixture stack) : IAsyncLifetime
             Assert.Equal(2, mended.GetProperty("boundQueues").GetInt32());
             Assert.Equal("", (await vfio.GuestsAsync()).EnumerateArray().Single().GetProperty("apcb").GetProperty("apm").GetString());
             Assert.Equal((await SnapshotAsync()).GetProperty("digest").GetString(), (await ReconcileAsync(vfioAp)).GetProperty("digest").GetString());
-        }
-        finally
-        {
-            vfio.Dispose();
-            await vfioAp.ShutDownAsync();
-        }
-    }
+        });
 
     /// <summary>
     /// A VfioAp of its own for the host, with no digest check or gap timeout in a test's span, so only the events a test
     /// sends make it ask ApBus; its mdev m2 holds adapters 0-1 and domains 0-1 for guest g2 (not the class's g1: the class's
-    /// VfioAp, on a database of its own, numbers g1's versions too and sees the same events).
+    /// VfioAp, on a database of its own, numbers g1's versions too and sees the same events), with ApBus restored as
+    /// <see cref="RestoreApBusAsync"/> leaves it. The test gets that VfioAp, a client of it, and the sequences that returns.
     /// </summary>
-    async Task<(WebApplication App, VfioApi Api)> UncheckedVfioApAsync(string name)
+    async Task WithRestoredApBusAsync(string name, Func<WebApplication, VfioApi, long, long, Task> test)
     {
         var vfioAp = await stack.StartOwnAsync(VfioApApp.Build, "vfioap", $"{name}{_name}", builder => builder.Configuration.AddInMemoryCollection(
             new Dictionary<string, string?>
             {
                 ["Services:ApBus"] = _apBus.Urls.First(), ["Reconciliation:GapTimeout"] = "00:10:00", ["Reconciliation:CheckInterval"] = "00:10:00",
             }));
-        var vfio = new VfioApi(stack.Client(new Uri(vfioAp.Urls.First())), _hostId);
-        await VfioApi.SucceedsAsync(vfio.DefineAsync("batched"));
-        await vfio.MdevAsync("m2", [0, 1], [0, 1], "g2");
-        return (vfioAp, vfio);
+        try
+        {
+            using var vfio = new VfioApi(stack.Client(new Uri(vfioAp.Urls.First())), _hostId);
+            await VfioApi.SucceedsAsync(vfio.DefineAsync("batched"));
+            await vfio.MdevAsync("m2", [0, 1], [0, 1], "g2");
+            var (backedUp, lost) = await RestoreApBusAsync(vfioAp);
+            await test(vfioAp, vfio, backedUp, lost);
+        }
+        finally
+        {
+            await vfioAp.ShutDownAsync();
+        }
     }
 
     /// <summary>
