@@ -48,7 +48,8 @@ public sealed class GuestUpdateResender(IServiceScopeFactory scopes, OutboxSigna
     /// <summary>Each guest with a version and nothing unacknowledged gets that version again, a thousand guests a transaction.</summary>
     async Task VerifyAsync(CancellationToken cancellationToken)
     {
-        var (after, asked) = (("", ""), 0);
+        (string Host, string Name) after = ("", "");
+        var asked = 0;
         while (true)
         {
             await using var scope = scopes.CreateAsyncScope();
@@ -56,7 +57,7 @@ public sealed class GuestUpdateResender(IServiceScopeFactory scopes, OutboxSigna
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
             var settled = await db.Guests.FromSql($"""
                 SELECT g.* FROM guests g
-                WHERE (g.host_id, g.name) > ({after.Item1}, {after.Item2}) AND g.version > 0
+                WHERE (g.host_id, g.name) > ({after.Host}, {after.Name}) AND g.version > 0
                   AND NOT EXISTS (SELECT FROM guest_updates u WHERE u.host_id = g.host_id AND u.guest = g.name AND u.acked_at IS NULL)
                 ORDER BY g.host_id, g.name
                 LIMIT {BatchSize}

@@ -8,8 +8,8 @@ namespace Apmatrix.VfioAp.Reconciliation;
 /// <summary>
 /// Heals hosts by themselves. A host waiting at a gap (parked events, <c>last_sequence</c> not moving) for longer than
 /// <see cref="ReconcileOptions.GapTimeout"/> is reconciled; so is one that the periodic digest check finds behind ApBus
-/// without moving, level with it but holding other facts, or ahead of it (ApBus's database restored from an older backup),
-/// which a host sent events it had applied is asked about within a second. Gaps are timed in memory: a restart only starts the clock again.
+/// without moving, level with it but holding other facts, or ahead of it (ApBus's database restored from an older backup);
+/// a host sent events it had applied is compared within a second. Gaps are timed in memory: a restart only starts the clock again.
 /// </summary>
 public sealed class StalledHostReconciler(IServiceScopeFactory scopes, IOptions<ReconcileOptions> options, RepeatedHosts repeated,
     LogThrottle throttle, ILogger<StalledHostReconciler> log) : BackgroundService
