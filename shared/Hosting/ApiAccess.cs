@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace Apmatrix.Hosting;
@@ -20,6 +21,8 @@ public static class ApiAccess
         services.AddAuthentication(ApiKeys.Scheme).AddScheme<ApiKeyOptions, ApiKeyHandler>(ApiKeys.Scheme, null);
         services.AddOptions<ApiKeyOptions>(ApiKeys.Scheme).Bind(configuration.GetSection(ApiKeyOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ApiKeyOptions>, ApiKeyOptionsValidation>();
+        services.AddKeyedSingleton(ApiKeys.Scheme, (_, _) => new LogThrottle(TimeSpan.FromMinutes(1)));
+        services.TryAddSingleton(TimeProvider.System);
         // Secure by default: an endpoint nobody marked still wants a known client.
         services.AddAuthorizationBuilder().SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
         return services;

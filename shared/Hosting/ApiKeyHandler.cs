@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -12,9 +13,12 @@ namespace Apmatrix.Hosting;
 /// <summary>
 /// Authenticates a request by its API key (<c>Authorization: ApiKey {key}</c> or <c>X-Api-Key</c>) against the SHA-256s of
 /// the configured clients (<see cref="ApiKeyOptions"/>). The client's name and role become ordinary claims, so another
-/// scheme could take this one's place; a refusal is problem details like any other.
+/// scheme could take this one's place; a refusal is problem details like any other. A key a client's hash list names after its
+/// first (an old key during a rotation) is admitted and logged, at most once a minute a client, so the operator sees when it is
+/// no longer sent.
 /// </summary>
-public sealed class ApiKeyHandler(IOptionsMonitor<ApiKeyOptions> options, ILoggerFactory logger, UrlEncoder encoder)
+public sealed class ApiKeyHandler(IOptionsMonitor<ApiKeyOptions> options, ILoggerFactory logger, UrlEncoder encoder,
+    [FromKeyedServices(ApiKeys.Scheme)] LogThrottle earlierKeys, TimeProvider clock)
     : AuthenticationHandler<ApiKeyOptions>(options, logger, encoder)
 {
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
@@ -27,10 +31,24 @@ public sealed class ApiKeyHandler(IOptionsMonitor<ApiKeyOptions> options, ILogge
             return Task.FromResult(AuthenticateResult.NoResult());
         var hash = ApiKeys.Sha256(key);
         foreach (var (name, client) in Options.Clients)
-            // Equal-time comparison: how long it takes tells nothing of how much of a hash matched.
-            if (CryptographicOperations.FixedTimeEquals(hash, Convert.FromHexString(client.KeySha256)))
-                return Task.FromResult(AuthenticateResult.Success(Ticket(name, client.Role)));
+        {
+            var hashes = client.Hashes();
+            for (var i = 0; i < hashes.Length; i++)
+                // Equal-time comparison: how long it takes tells nothing of how much of a hash matched.
+                if (CryptographicOperations.FixedTimeEquals(hash, Convert.FromHexString(hashes[i])))
+                {
+                    if (i > 0) NoteEarlierKey(name, i);
+                    return Task.FromResult(AuthenticateResult.Success(Ticket(name, client.Role)));
+                }
+        }
         return Task.FromResult(AuthenticateResult.Fail("the API key is not one this service knows"));
+    }
+
+    void NoteEarlierKey(string client, int position)
+    {
+        if (earlierKeys.ShouldLog(client, clock.GetUtcNow().UtcDateTime, out var held))
+            Logger.LogInformation("API client {Client} authenticated with the key of hash {Position} in its KeySha256, not the first: an old key still in use ({Held} more such requests since the last line)",
+                client, position + 1, held);
     }
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)

@@ -3,12 +3,14 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Apmatrix.Hosting;
+using Apmatrix.Integration.Tests;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -39,11 +41,12 @@ public sealed class ApiKeyHandlerTests : IAsyncLifetime
         _http = _app.GetTestClient();
     }
 
-    static WebApplication Build(Dictionary<string, string?> settings)
+    static WebApplication Build(Dictionary<string, string?> settings, ILoggerProvider? logs = null)
     {
         var builder = WebApplication.CreateBuilder();
         builder.WebHost.UseTestServer();
         builder.Configuration.AddInMemoryCollection(settings);
+        if (logs is not null) builder.Logging.AddProvider(logs);
         builder.AddServiceDefaults();
         var app = builder.Build();
         app.MapDefaultEndpoints();
@@ -56,12 +59,14 @@ public sealed class ApiKeyHandlerTests : IAsyncLifetime
         return app;
     }
 
-    async Task<HttpResponseMessage> SendAsync(string method, string path, string? key, bool header = false)
+    Task<HttpResponseMessage> SendAsync(string method, string path, string? key, bool header = false) => SendAsync(_http, method, path, key, header);
+
+    static async Task<HttpResponseMessage> SendAsync(HttpClient http, string method, string path, string? key, bool header = false)
     {
         using var request = new HttpRequestMessage(new HttpMethod(method), path);
         if (key is not null && header) request.Headers.Add(ApiKeys.Header, key);
         else if (key is not null) request.Headers.Authorization = new AuthenticationHeaderValue(ApiKeys.Scheme, key);
-        return await _http.SendAsync(request);
+        return await http.SendAsync(request);
     }
 
     static async Task<JsonElement> ProblemAsync(HttpResponseMessage response, HttpStatusCode status, string kind)
@@ -163,6 +168,31 @@ public sealed class ApiKeyHandlerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_key_being_rotated_admits_the_new_and_the_old_key_as_one_client_and_logs_the_old_one_in_use()
+    {
+        var logs = new LogLines(LogLevel.Information);
+        await using var app = Build(new()
+        {
+            ["Auth:Clients:rotating:KeySha256"] = $"{ApiKeys.Sha256Hex("new-key")} , {ApiKeys.Sha256Hex("old-key").ToUpperInvariant()}",
+            ["Auth:Clients:rotating:Role"] = ApiRoles.Viewer,
+        }, logs);
+        await app.StartAsync();
+        var http = app.GetTestClient();
+
+        foreach (var key in new[] { "new-key", "old-key" })
+        {
+            Assert.Equal(HttpStatusCode.OK, (await SendAsync(http, "GET", "/hosts/h1", key)).StatusCode);
+            var forbidden = await ProblemAsync(await SendAsync(http, "PUT", "/hosts/h1", key), HttpStatusCode.Forbidden, "forbidden");
+            Assert.Equal("API client 'rotating' (role viewer) may not PUT this endpoint", forbidden.GetProperty("detail").GetString());
+        }
+        await ProblemAsync(await SendAsync(http, "GET", "/hosts/h1", "another-key"), HttpStatusCode.Unauthorized, "unauthenticated");
+
+        // Two requests with the old key, one line: a client still on it writes a line a minute, not one a request.
+        var line = Assert.Single(logs.Lines, l => l.Text.Contains("API client rotating"));
+        Assert.Contains("old key still in use", line.Text);
+    }
+
+    [Fact]
     public void The_stored_hash_is_the_hex_sha256_of_the_key()
     {
         Assert.Equal("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", ApiKeys.Sha256Hex("abc"));
@@ -176,22 +206,33 @@ public sealed class ApiKeyHandlerTests : IAsyncLifetime
     [InlineData("operator-key", "operator", "Auth:Clients:someone:KeySha256 must be 64 hex digits")]
     [InlineData("hash", "admin", "Auth:Clients:someone:Role must be viewer, operator, service")]
     [InlineData("empty", "operator", "Auth:Clients:someone:KeySha256 is the SHA-256 of an empty key")]
+    [InlineData("hash,operator-key", "operator", "Auth:Clients:someone:KeySha256 must be 64 hex digits")]
+    [InlineData("hash,", "operator", "Auth:Clients:someone:KeySha256 must be 64 hex digits")]
+    [InlineData("hash,empty", "operator", "Auth:Clients:someone:KeySha256 is the SHA-256 of an empty key")]
     public async Task A_service_without_usable_clients_does_not_start(string? key, string? role, string message)
     {
         var settings = new Dictionary<string, string?>();
-        if (key is not null) (settings["Auth:Clients:someone:KeySha256"], settings["Auth:Clients:someone:Role"]) = (key switch { "hash" => ApiKeys.Sha256Hex("k"), "empty" => ApiKeys.Sha256Hex(""), _ => key }, role);
+        if (key is not null)
+            (settings["Auth:Clients:someone:KeySha256"], settings["Auth:Clients:someone:Role"]) = (string.Join(",", key.Split(',').Select(part => part switch
+            {
+                "hash" => ApiKeys.Sha256Hex("k"), "empty" => ApiKeys.Sha256Hex(""), _ => part,
+            })), role);
         await using var app = Build(settings);
         var failure = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());
         Assert.Contains(message, failure.Message);
     }
 
-    [Fact]
-    public async Task A_service_whose_two_clients_share_a_key_does_not_start()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_service_whose_two_clients_share_a_key_does_not_start(bool asOldKey)
     {
+        // The shared key as bob's only one, or as the old key he is rotating away from.
+        var bob = ApiKeys.Sha256Hex("k").ToUpperInvariant();
         await using var app = Build(new Dictionary<string, string?>
         {
             ["Auth:Clients:alice:KeySha256"] = ApiKeys.Sha256Hex("k"), ["Auth:Clients:alice:Role"] = ApiRoles.Viewer,
-            ["Auth:Clients:bob:KeySha256"] = ApiKeys.Sha256Hex("k").ToUpperInvariant(), ["Auth:Clients:bob:Role"] = ApiRoles.Operator,
+            ["Auth:Clients:bob:KeySha256"] = asOldKey ? $"{ApiKeys.Sha256Hex("b")},{bob}" : bob, ["Auth:Clients:bob:Role"] = ApiRoles.Operator,
         });
         var failure = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());
         Assert.Contains("Auth:Clients:alice, :bob have the same KeySha256", failure.Message);
