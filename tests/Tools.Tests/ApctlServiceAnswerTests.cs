@@ -251,6 +251,21 @@ public sealed class ApctlServiceAnswerTests
     }
 
     [Fact]
+    public async Task Should_count_the_queues_of_a_shadow_APCB_not_the_lines_of_its_guest_matrix()
+    {
+        // guest_matrix lists an adapter without domains ("07.") and a domain without adapters (".0001") as lines of their own.
+        static string Mdev(string name, string apm, string aqm, string lines) =>
+            $$"""{"name": "{{name}}", "host": "h", "guest": null, "assigned": {"apm": "{{apm}}", "aqm": "{{aqm}}", "adm": ""}, "shadow": {"apm": "{{apm}}", "aqm": "{{aqm}}", "adm": ""}, "guestMatrix": [{{lines}}]}""";
+        using var vfioAp = new FakeService((_, _, _) => (200, $"[{Mdev("a", "7", "", "\"07.\"")}, {Mdev("d", "", "0-1", "\".0000\", \".0001\"")}, " +
+            $"{Mdev("q", "4-5", "1-2", "\"04.0001\", \"04.0002\", \"05.0001\", \"05.0002\"")}]"), service: "VfioAp");
+
+        var (code, output, error) = await AtVfioApAsync(vfioAp.Url.ToString(), "mdev", "list", "h");
+
+        Assert.True(code == ExitCodes.Done, $"exit {code}: {error}");
+        Assert.Equal(["0", "0", "4"], output.TrimEnd().Split('\n').Skip(1).Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[^1]));
+    }
+
+    [Fact]
     public async Task Should_give_up_on_a_service_that_stays_unavailable_past_the_retry_time()
     {
         using var service = new FakeStack((_, _, _) => (503, """{"kind": "unavailable", "title": "The service is starting", "status": 503}"""),

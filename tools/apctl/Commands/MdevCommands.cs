@@ -56,10 +56,14 @@ public static class MdevCommands
                 mdevs.Select(m => new[]
                 {
                     HostCommands.Text(m!["name"]), HostCommands.Text(m["guest"]), HostCommands.Text(m["assigned"]!["apm"]),
-                    HostCommands.Text(m["assigned"]!["aqm"]), HostCommands.Text(m["assigned"]!["adm"]), m["guestMatrix"]!.AsArray().Count.ToString(),
+                    HostCommands.Text(m["assigned"]!["aqm"]), HostCommands.Text(m["assigned"]!["adm"]), ShadowApqns(m["shadow"]!).ToString(),
                 })));
         });
     }
+
+    /// <summary>The queues the shadow APCB holds: its adapters times its domains (guest_matrix also lists an adapter or a domain alone).</summary>
+    static int ShadowApqns(JsonNode shadow) =>
+        Bitmap256.ParseRangeList(shadow["apm"]!.GetValue<string>()).Count * Bitmap256.ParseRangeList(shadow["aqm"]!.GetValue<string>()).Count;
 
     static Command Show(Io io)
     {
