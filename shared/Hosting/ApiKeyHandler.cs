@@ -23,12 +23,13 @@ public sealed class ApiKeyHandler(IOptionsMonitor<ApiKeyOptions> options, ILogge
 {
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
-        var inAuthorization = AuthorizationKey();
+        var keys = SentKeys();
         // Two keys could name two clients: which one speaks would be a guess, so neither does.
-        if (inAuthorization is not null && Request.Headers.ContainsKey(ApiKeys.Header))
+        if (keys.Count > 1)
             return Task.FromResult(AuthenticateResult.Fail($"two API keys: send one, in Authorization or in {ApiKeys.Header}"));
-        if ((inAuthorization ?? (Request.Headers[ApiKeys.Header] is [{ } one] ? one : null)) is not { } key)
-            return Task.FromResult(AuthenticateResult.NoResult());
+        if (keys is not [var key]) return Task.FromResult(AuthenticateResult.NoResult());
+        if (key.Length == 0)
+            return Task.FromResult(AuthenticateResult.Fail($"an empty API key: send 'Authorization: {ApiKeys.Scheme} <key>' or '{ApiKeys.Header}: <key>'"));
         var hash = ApiKeys.Sha256(key);
         foreach (var (name, client) in Options.Clients)
         {
@@ -63,11 +64,16 @@ public sealed class ApiKeyHandler(IOptionsMonitor<ApiKeyOptions> options, ILogge
         WriteProblemAsync(StatusCodes.Status403Forbidden, "forbidden", "Forbidden",
             $"API client '{Context.User.Identity?.Name}' (role {Context.User.FindFirstValue(ClaimTypes.Role)}) may not {Request.Method} this endpoint");
 
-    string? AuthorizationKey() =>
-        AuthenticationHeaderValue.TryParse(Request.Headers.Authorization.ToString(), out var authorization)
-        && authorization.Scheme.Equals(ApiKeys.Scheme, StringComparison.OrdinalIgnoreCase)
-            ? authorization.Parameter ?? ""
-            : null;
+    /// <summary>Every API key the request carries: each <c>Authorization: ApiKey</c> header's and each <c>X-Api-Key</c> header's.</summary>
+    List<string> SentKeys()
+    {
+        var keys = new List<string>();
+        foreach (var value in Request.Headers.Authorization)
+            if (AuthenticationHeaderValue.TryParse(value, out var authorization) && authorization.Scheme.Equals(ApiKeys.Scheme, StringComparison.OrdinalIgnoreCase))
+                keys.Add(authorization.Parameter ?? "");
+        foreach (var value in Request.Headers[ApiKeys.Header]) keys.Add(value ?? "");
+        return keys;
+    }
 
     AuthenticationTicket Ticket(string name, string role) =>
         new(new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.Name, name), new Claim(ClaimTypes.Role, role)], Scheme.Name)), Scheme.Name);

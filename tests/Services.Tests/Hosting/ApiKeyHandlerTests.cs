@@ -110,23 +110,27 @@ public sealed class ApiKeyHandlerTests : IAsyncLifetime
     }
 
     [Theory]
-    [InlineData("not-a-key", false)]
-    [InlineData("", false)]
-    [InlineData("operator-key ", true)]
-    public async Task A_bad_key_is_unauthenticated_and_not_echoed(string key, bool header)
+    [InlineData("not-a-key", false, "the API key is not one this service knows")]
+    [InlineData("operator-key ", true, "the API key is not one this service knows")]
+    [InlineData("", false, "an empty API key: send 'Authorization: ApiKey <key>' or 'X-Api-Key: <key>'")]
+    public async Task A_bad_key_is_unauthenticated_and_not_echoed(string key, bool header, string detail)
     {
         using var response = await SendAsync("GET", "/hosts/h1", key, header);
         var problem = await ProblemAsync(response, HttpStatusCode.Unauthorized, "unauthenticated");
         Assert.Equal(ApiKeys.Scheme, Assert.Single(response.Headers.WwwAuthenticate).Scheme);
-        Assert.Equal("the API key is not one this service knows", problem.GetProperty("detail").GetString());
+        Assert.Equal(detail, problem.GetProperty("detail").GetString());
     }
 
-    [Fact]
-    public async Task Two_keys_in_one_request_are_unauthenticated_whichever_they_are()
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(2, 0)]
+    [InlineData(0, 2)]
+    public async Task Two_keys_in_one_request_are_unauthenticated_whichever_headers_carry_them(int inAuthorization, int inHeader)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, "/hosts/h1");
-        request.Headers.Authorization = new AuthenticationHeaderValue(ApiKeys.Scheme, Operator);
-        request.Headers.Add(ApiKeys.Header, Viewer);
+        foreach (var key in new[] { Operator, Viewer }.Take(inAuthorization))
+            request.Headers.TryAddWithoutValidation("Authorization", $"{ApiKeys.Scheme} {key}");
+        foreach (var key in new[] { Viewer, Operator }.Take(inHeader)) request.Headers.Add(ApiKeys.Header, key);
 
         var problem = await ProblemAsync(await _http.SendAsync(request), HttpStatusCode.Unauthorized, "unauthenticated");
 
