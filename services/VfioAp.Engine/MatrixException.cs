@@ -8,6 +8,15 @@ public sealed class MatrixException(MatrixErrorKind kind, string message) : Exce
     /// <summary>The input the refusal is about, when one is: <c>id</c> of an assignment, <c>apm</c>, <c>aqm</c> or <c>adm</c> of a matrix.</summary>
     public string? Field { get; init; }
 
+    /// <summary>Each input's faults when a refusal has several (a matrix's masks); else <see cref="Field"/>'s, the message.</summary>
+    public IReadOnlyDictionary<string, string[]>? Errors
+    {
+        get => _errors ?? (Field is { } name ? new Dictionary<string, string[]> { [name] = [Message] } : null);
+        init => _errors = value;
+    }
+
+    readonly IReadOnlyDictionary<string, string[]>? _errors;
+
     /// <summary>The APQN the refusal is about, when it is about one (<c>05.0004</c>).</summary>
     public string? Apqn { get; init; }
 

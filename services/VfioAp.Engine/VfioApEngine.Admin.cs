@@ -88,9 +88,7 @@ public sealed partial class VfioApEngine
         // Reserved and shared queues are refused before an id above the maximum, as the kernel validates them first.
         EnsureAssignable(target, matrix.Apm, matrix.Aqm);
         // Ids kept from before the host's maxima were known pass, as an unassignment of them does: only new ones are checked.
-        EnsureWithin(matrix.Apm.AndNot(old.Apm), target.MaxAdapter, "adapter", "apm");
-        EnsureWithin(matrix.Aqm.AndNot(old.Aqm), target.MaxDomain, "domain", "aqm");
-        EnsureWithin(matrix.Adm.AndNot(old.Adm), target.MaxDomain, "control domain", "adm");
+        EnsureWithin(new ApMatrix(matrix.Apm.AndNot(old.Apm), matrix.Aqm.AndNot(old.Aqm), matrix.Adm.AndNot(old.Adm)), target);
         var s = target.Shadow;
         SetShadow(target, s with { Apm = s.Apm.AndNot(old.Apm.AndNot(matrix.Apm)) });
         s = target.Shadow;
@@ -101,10 +99,22 @@ public sealed partial class VfioApEngine
         Refilter(target);
     }
 
-    static void EnsureWithin(Bitmap256 ids, int max, string what, string field)
+    /// <summary>Every id above the maxima, each mask's at once: a whole matrix written in one go is refused with all its faults.</summary>
+    static void EnsureWithin(ApMatrix added, Mdev target)
     {
-        var above = ids.AndNot(Bitmap256.UpTo(max)).First();
-        if (above >= 0) throw new MatrixException(MatrixErrorKind.OutOfRange, $"{what} id {above} is above the host's maximum {max}") { Field = field };
+        var errors = new Dictionary<string, string[]>();
+        Above(added.Apm, target.MaxAdapter, "adapter", "apm");
+        Above(added.Aqm, target.MaxDomain, "domain", "aqm");
+        Above(added.Adm, target.MaxDomain, "control domain", "adm");
+        if (errors.Count > 0)
+            throw new MatrixException(MatrixErrorKind.OutOfRange, string.Join("; ", errors.Values.Select(e => e[0]))) { Field = errors.Keys.First(), Errors = errors };
+
+        void Above(Bitmap256 ids, int max, string what, string field)
+        {
+            var above = ids.AndNot(Bitmap256.UpTo(max));
+            if (!above.IsEmpty)
+                errors[field] = [above.Count == 1 ? $"{what} id {above.First()} is above the host's maximum {max}" : $"{what} ids {above} are above the host's maximum {max}"];
+        }
     }
 
     /// <summary>The guest gets the mdev's shadow APCB as it stands; a guest holds at most one mdev.</summary>

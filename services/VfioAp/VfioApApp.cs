@@ -29,7 +29,7 @@ public static class VfioApApp
             .Add<ApBusUnavailableException>(StatusCodes.Status503ServiceUnavailable, "unavailable", "ApBus unavailable")
             .Add<MatrixChangedException>(StatusCodes.Status409Conflict, "changed", "Changed since read")
             .WithFields<MatrixException>(e => [new("apqn", e.Apqn), new("mdev", e.Mdev), new("reservedBy", e.ReservedBy),
-                new("errors", e.Field is { } field ? new Dictionary<string, string[]> { [field] = [e.Message] } : null)]);
+                new("errors", e.Errors)]);
     }
 
     /// <summary>Wires the whole service; <paramref name="configure"/> runs before anything reads configuration.</summary>

@@ -333,6 +333,23 @@ public class EngineTests
         }
 
         [Fact]
+        public void A_matrix_with_ids_above_the_maxima_in_several_masks_is_refused_naming_each_mask_and_every_id()
+        {
+            var host = Start();
+            host.Bus.ChangeConfig(host.Bus.Config with { MaxAdapter = 15, MaxDomain = 15 }, host.Recorder);
+            host.Engine.CreateMdev("m");
+
+            var refused = host.Refused(MatrixErrorKind.OutOfRange, () => host.Engine.SetMatrix("m", Masks("4,99,120-121", "4", "3,20")));
+
+            Assert.Equal("apm", refused.Field);
+            Assert.Equal(["apm", "adm"], refused.Errors!.Keys);
+            Assert.Equal(["adapter ids 99,120-121 are above the host's maximum 15"], refused.Errors["apm"]);
+            Assert.Equal(["control domain id 20 is above the host's maximum 15"], refused.Errors["adm"]);
+            Assert.Equal("adapter ids 99,120-121 are above the host's maximum 15; control domain id 20 is above the host's maximum 15", refused.Message);
+            Assert.True(host.Mdev().Assigned.Apm.IsEmpty);
+        }
+
+        [Fact]
         public void Ids_an_mdev_was_given_above_maxima_that_came_later_stay_removable()
         {
             var host = Start();
