@@ -21,16 +21,30 @@ public readonly record struct ApConfig(Bitmap256 Apm, Bitmap256 Aqm, Bitmap256 A
     public string OutOfRangeMessage(Apqn apqn) => $"APQN {apqn} is above the host's maximum ids (adapter {MaxAdapter}, domain {MaxDomain})";
 
     /// <summary>
-    /// The first field of this configuration that names an id above the maxima, and why; null when none does. QCI never
-    /// reports one, so a configuration that does is refused rather than cut to fit.
+    /// Each field of this configuration that names ids above the maxima, and why, in the order apm, aqm, adm; empty when
+    /// none does. QCI never reports one, so a configuration that does is refused rather than cut to fit.
     /// </summary>
-    public (string Field, string Problem)? AboveMaxima() =>
-        Above(Apm, MaxAdapter) is { } adapter ? ("apm", $"adapter {adapter} is above the host's maximum adapter {MaxAdapter}")
-        : Above(Aqm, MaxDomain) is { } domain ? ("aqm", $"domain {domain} is above the host's maximum domain {MaxDomain}")
-        : Above(Adm, MaxDomain) is { } control ? ("adm", $"control domain {control} is above the host's maximum domain {MaxDomain}")
-        : null;
+    public IReadOnlyList<(string Field, string Problem)> AboveMaxima()
+    {
+        var faults = new List<(string, string)>();
+        Above(Apm, MaxAdapter, "apm", "adapter", "adapter");
+        Above(Aqm, MaxDomain, "aqm", "domain", "domain");
+        Above(Adm, MaxDomain, "adm", "control domain", "domain");
+        return faults;
 
-    static int? Above(Bitmap256 ids, int max) => ids.AndNot(Bitmap256.UpTo(max)).First() is >= 0 and var first ? first : null;
+        void Above(Bitmap256 ids, int max, string field, string what, string maximum)
+        {
+            var above = ids.AndNot(Bitmap256.UpTo(max));
+            if (above.IsEmpty) return;
+            faults.Add((field, above.Count == 1
+                ? $"{what} {above.First()} is above the host's maximum {maximum} {max}"
+                : $"{what}s {above} are above the host's maximum {maximum} {max}"));
+        }
+    }
+
+    /// <summary>Every fault of <see cref="AboveMaxima"/> in one line (<c>apm: ...; adm: ...</c>), or null when there is none.</summary>
+    public string? AboveMaximaText(string fieldPrefix = "") =>
+        AboveMaxima() is { Count: > 0 } faults ? string.Join("; ", faults.Select(f => $"{fieldPrefix}{f.Field}: {f.Problem}")) : null;
 
     public bool HasApxa => MaxAdapter > 63 || MaxDomain > 15;
     public ApcbFormat GuestFormat => HasApxa ? ApcbFormat.Apcb1 : ApcbFormat.Apcb0;

@@ -122,7 +122,7 @@ public sealed class InProcessTarget : IScenarioTarget
     ApConfig HostConfig(ApMatrix masks)
     {
         var config = _host with { Apm = masks.Apm, Aqm = masks.Aqm, Adm = masks.Adm };
-        return config.AboveMaxima() is { } above ? throw new MatrixException(MatrixErrorKind.OutOfRange, $"{above.Field}: {above.Problem}") : config;
+        return config.AboveMaximaText() is { } above ? throw new MatrixException(MatrixErrorKind.OutOfRange, above) : config;
     }
 
     public Task<ScenarioOutcome> ReadOutcomeAsync(CancellationToken cancellationToken)

@@ -65,7 +65,7 @@ public static class ScenarioReader
             var host = Required(root, "$", "host", JsonValueKind.Object);
             var config = new ApConfig(Ids(host, "$.host", "apm"), Ids(host, "$.host", "aqm"), Ids(host, "$.host", "adm"),
                 MaxId(host, "maxAdapter"), MaxId(host, "maxDomain"));
-            if (config.AboveMaxima() is { } above) throw Fault($"$.host.{above.Field}", above.Problem);
+            if (config.AboveMaxima() is [var above, ..]) throw Fault($"$.host.{above.Field}", above.Problem);
             var permissions = new ApPermissions(OptionalIds(host, "$.host", "apmask"), OptionalIds(host, "$.host", "aqmask"));
             Unread(host, "$.host");
             var mdevs = Items(root, "mdevs", required: false).Select(item => Mdev(item.Element, item.Path)).ToList();

@@ -53,7 +53,7 @@ public static class HostApi
             errors.MaxId("maxAdapter", body.MaxAdapter), errors.MaxId("maxDomain", body.MaxDomain));
         var permissions = new ApPermissions(errors.Ids("apmask", body.Apmask, optional: true), errors.Ids("aqmask", body.Aqmask, optional: true));
         var form = errors.EventForm("eventForm", body.EventForm);
-        if (config.AboveMaxima() is { } above) errors.Add(above.Field, above.Problem);
+        foreach (var (field, problem) in config.AboveMaxima()) errors.Add(field, problem);
         if (errors.Any) return errors.Problem();
         var veto = new MaskVeto(vfioAp, host);
         var (last, created) = await store.DefineAsync(host, config, permissions, form,
@@ -105,7 +105,7 @@ public static class HostApi
         return await Change(host, store, (bus, recorder) =>
         {
             var next = bus.Config with { Apm = apm, Aqm = aqm, Adm = adm };
-            if (next.AboveMaxima() is { } above) throw new ApBusException(ApBusErrorKind.OutOfRange, $"{above.Field}: {above.Problem}");
+            if (next.AboveMaximaText() is { } above) throw new ApBusException(ApBusErrorKind.OutOfRange, above);
             operation(bus, next, recorder);
         }, cancellationToken);
     }

@@ -204,6 +204,14 @@ public class Changing_a_host_configuration(StackFixture stack)
         Assert.Equal("out-of-range", await BusApi.ProblemKindAsync(bus.RemoveAsync("3f.0010"), HttpStatusCode.BadRequest));
         Assert.Equal("out-of-range", await BusApi.ProblemKindAsync(bus.ConfigAsync("4-5,64", "4-5", "4"), HttpStatusCode.BadRequest));
         Assert.Equal("out-of-range", await BusApi.ProblemKindAsync(bus.ConfigChangedAsync("4-5", "4-5", "4,16"), HttpStatusCode.BadRequest));
+        // Every mask above the maxima at once, in a change and in a definition.
+        using var twice = await bus.ConfigAsync("4-5,64-65", "4-5", "4,16");
+        Assert.Equal("apm: adapters 64-65 are above the host's maximum adapter 63; adm: control domain 16 is above the host's maximum domain 15",
+            (await twice.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString());
+        using var other = new BusApi(stack.Client(stack.ApBus), BusEvents.NewHost());
+        using var undefined = await other.DefineAsync(new { apm = "4,70", aqm = "4", adm = "20", maxAdapter = 63, maxDomain = 15 });
+        Assert.Equal(HttpStatusCode.BadRequest, undefined.StatusCode);
+        Assert.Equal(["adm", "apm"], (await undefined.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").EnumerateObject().Select(e => e.Name).Order());
 
         Assert.Equal(4, await BusApi.LastSequenceAsync(bus.ProbeAsync("3f.000f")));
         var shown = await bus.GetAsync();

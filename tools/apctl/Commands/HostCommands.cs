@@ -107,7 +107,7 @@ public static class HostCommands
             // ApBus refuses a configuration above the maxima, after VfioAp has the host: so it is refused here, before either.
             var config = new ApConfig(Bitmap256.Parse(parse.GetValue(apm)!), Bitmap256.Parse(parse.GetValue(aqm)!), Bitmap256.Parse(parse.GetValue(adm)!),
                 parse.GetValue(maxAdapter) ?? 255, parse.GetValue(maxDomain) ?? 255);
-            if (config.AboveMaxima() is { } above) throw new ApctlException(ExitCodes.BadInput, $"--{above.Field}: {above.Problem}");
+            if (config.AboveMaximaText("--") is { } above) throw new ApctlException(ExitCodes.BadInput, above);
             var requested = parse.GetValue(mode)!;
             var definition = new
             {
