@@ -38,18 +38,19 @@ public sealed class ApiKeyHandler(IOptionsMonitor<ApiKeyOptions> options, ILogge
                 // Equal-time comparison: how long it takes tells nothing of how much of a hash matched.
                 if (CryptographicOperations.FixedTimeEquals(hash, Convert.FromHexString(hashes[i])))
                 {
-                    if (i > 0) NoteEarlierKey(name, i);
+                    if (i > 0) NoteEarlierKey(name, hashes[i]);
                     return Task.FromResult(AuthenticateResult.Success(Ticket(name, client.Role)));
                 }
         }
         return Task.FromResult(AuthenticateResult.Fail("the API key is not one this service knows"));
     }
 
-    void NoteEarlierKey(string client, int position)
+    /// <summary>Names the hash by its first digits: listed the wrong way round, the operator sees which key is still sent.</summary>
+    void NoteEarlierKey(string client, string hash)
     {
         if (earlierKeys.ShouldLog(client, clock.GetUtcNow().UtcDateTime, out var held))
-            Logger.LogInformation("API client {Client} authenticated with the key of hash {Position} in its KeySha256, not the first: an old key still in use ({Held} more such requests since the last line)",
-                client, position + 1, held);
+            Logger.LogInformation("API client {Client} authenticated with the key of hash {Hash}..., not the first its KeySha256 lists: an old key still in use ({Held} more such requests since the last line)",
+                client, hash[..8].ToLowerInvariant(), held);
     }
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
@@ -71,6 +72,11 @@ public sealed class ApiKeyHandler(IOptionsMonitor<ApiKeyOptions> options, ILogge
         foreach (var value in Request.Headers.Authorization)
             if (AuthenticationHeaderValue.TryParse(value, out var authorization) && authorization.Scheme.Equals(ApiKeys.Scheme, StringComparison.OrdinalIgnoreCase))
                 keys.Add(authorization.Parameter ?? "");
+            // A line that does not parse (keys a client or proxy joined with commas) still counts every key it carries.
+            else if (value is not null)
+                keys.AddRange(value.Split(',', StringSplitOptions.TrimEntries)
+                    .Where(part => part.StartsWith($"{ApiKeys.Scheme} ", StringComparison.OrdinalIgnoreCase))
+                    .Select(part => part[(ApiKeys.Scheme.Length + 1)..].Trim()));
         foreach (var value in Request.Headers[ApiKeys.Header]) keys.Add(value ?? "");
         return keys;
     }
