@@ -128,6 +128,17 @@ public sealed class ApctlUsageTests
         Assert.EndsWith($"see: apctl {args[0]} {args[1]} --help", error.TrimEnd());
     }
 
+    [Fact]
+    public async Task Should_name_every_option_with_ids_above_the_maxima_at_once()
+    {
+        var (code, _, error) = await RunAsync(["host", "define", "X", "--apm", "4,64-65", "--aqm", "0", "--adm", "16", "--max-adapter", "63",
+            "--max-domain", "15", .. Nowhere]);
+
+        Assert.True(code == ExitCodes.BadInput, $"exit {code}: {error}");
+        Assert.Equal("apctl: --apm: adapters 64-65 are above the host's maximum adapter 63; --adm: control domain 16 is above the host's maximum domain 15",
+            error.TrimEnd());
+    }
+
     [Theory]
     [InlineData("host", "show", "-o", "json")]
     [InlineData("mdev", "lsit", "h", "--output", "json")]
