@@ -111,9 +111,8 @@ public sealed partial class VfioApEngine
 
         void Above(Bitmap256 ids, int max, string what, string field)
         {
-            var above = ids.AndNot(Bitmap256.UpTo(max));
-            if (!above.IsEmpty)
-                errors[field] = [above.Count == 1 ? $"{what} id {above.First()} is above the host's maximum {max}" : $"{what} ids {above} are above the host's maximum {max}"];
+            var above = ids.Above(max);
+            if (!above.IsEmpty) errors[field] = [$"{above.Naming($"{what} id")} above the host's maximum {max}"];
         }
     }
 

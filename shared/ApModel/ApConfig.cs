@@ -34,11 +34,8 @@ public readonly record struct ApConfig(Bitmap256 Apm, Bitmap256 Aqm, Bitmap256 A
 
         void Above(Bitmap256 ids, int max, string field, string what, string maximum)
         {
-            var above = ids.AndNot(Bitmap256.UpTo(max));
-            if (above.IsEmpty) return;
-            faults.Add((field, above.Count == 1
-                ? $"{what} {above.First()} is above the host's maximum {maximum} {max}"
-                : $"{what}s {above} are above the host's maximum {maximum} {max}"));
+            var above = ids.Above(max);
+            if (!above.IsEmpty) faults.Add((field, $"{above.Naming(what)} above the host's maximum {maximum} {max}"));
         }
     }
 

@@ -78,6 +78,12 @@ public readonly struct Bitmap256 : IEquatable<Bitmap256>
     /// <summary>Ids 0..max: the ids a host with that maximum id can configure.</summary>
     public static Bitmap256 UpTo(int max) => Range(0, max);
 
+    /// <summary>The ids above <paramref name="max"/>.</summary>
+    public Bitmap256 Above(int max) => AndNot(UpTo(max));
+
+    /// <summary>The ids as a sentence's subject: <c>{noun} 5 is</c>, or <c>{noun}s 5,7-9 are</c>.</summary>
+    public string Naming(string noun) => Count == 1 ? $"{noun} {First()} is" : $"{noun}s {ToRangeList()} are";
+
     public static Bitmap256 Of(params ReadOnlySpan<int> ids)
     {
         var set = Empty;

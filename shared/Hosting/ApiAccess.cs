@@ -5,7 +5,6 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace Apmatrix.Hosting;
@@ -22,7 +21,6 @@ public static class ApiAccess
         services.AddOptions<ApiKeyOptions>(ApiKeys.Scheme).Bind(configuration.GetSection(ApiKeyOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ApiKeyOptions>, ApiKeyOptionsValidation>();
         services.AddKeyedSingleton(ApiKeys.Scheme, (_, _) => new LogThrottle(TimeSpan.FromMinutes(1)));
-        services.TryAddSingleton(TimeProvider.System);
         // Secure by default: an endpoint nobody marked still wants a known client.
         services.AddAuthorizationBuilder().SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
         return services;

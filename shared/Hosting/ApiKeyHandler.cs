@@ -18,7 +18,7 @@ namespace Apmatrix.Hosting;
 /// no longer sent.
 /// </summary>
 public sealed class ApiKeyHandler(IOptionsMonitor<ApiKeyOptions> options, ILoggerFactory logger, UrlEncoder encoder,
-    [FromKeyedServices(ApiKeys.Scheme)] LogThrottle earlierKeys, TimeProvider clock)
+    [FromKeyedServices(ApiKeys.Scheme)] LogThrottle earlierKeys)
     : AuthenticationHandler<ApiKeyOptions>(options, logger, encoder)
 {
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
@@ -48,7 +48,7 @@ public sealed class ApiKeyHandler(IOptionsMonitor<ApiKeyOptions> options, ILogge
     /// <summary>Names the hash by its first digits: listed the wrong way round, the operator sees which key is still sent.</summary>
     void NoteEarlierKey(string client, string hash)
     {
-        if (earlierKeys.ShouldLog(client, clock.GetUtcNow().UtcDateTime, out var held))
+        if (earlierKeys.ShouldLog(client, DateTime.UtcNow, out var held))
             Logger.LogInformation("API client {Client} authenticated with the key of hash {Hash}..., not the first its KeySha256 lists: an old key still in use ({Held} more such requests since the last line)",
                 client, hash[..8].ToLowerInvariant(), held);
     }
