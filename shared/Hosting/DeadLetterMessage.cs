@@ -24,6 +24,9 @@ public sealed record DeadLetterMessage(
 {
     /// <summary>The headers MassTransit writes when it moves a message to <c>_error</c> or <c>_skipped</c> (MassTransit 8.5, MessageHeaders).</summary>
     public const string ReasonHeader = "MT-Reason";
+
+    /// <summary>The reason a message no consumer took is moved to <c>_skipped</c> with (<see cref="UnstampedDeadLetterFilter"/>).</summary>
+    public const string Unconsumed = "dead-letter";
     public const string FaultPrefix = "MT-Fault-";
     const string ExceptionTypeHeader = "MT-Fault-ExceptionType";
     const string FaultMessageHeader = "MT-Fault-Message";
@@ -48,13 +51,15 @@ public sealed record DeadLetterMessage(
         var types = envelope.ValueKind == JsonValueKind.Object && envelope.TryGetProperty("messageType", out var listed) && listed.ValueKind == JsonValueKind.Array
             ? listed.EnumerateArray().Where(t => t.ValueKind == JsonValueKind.String).Select(t => t.GetString()!).ToList()
             : (Header(headers, MessageTypeHeader) ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries).ToList();
+        var reason = Header(headers, ReasonHeader) ?? Header(headers, FirstDeathReason);
         return new DeadLetterMessage(
             properties.IsMessageIdPresent() ? properties.MessageId : StringOf(envelope, "messageId"),
             types,
             envelope.ValueKind == JsonValueKind.Object && envelope.TryGetProperty("message", out var message) ? StringOf(message, "hostId") : null,
-            Header(headers, ReasonHeader) ?? Header(headers, FirstDeathReason),
+            reason,
             Header(headers, ExceptionTypeHeader),
-            Header(headers, FaultMessageHeader),
+            // MassTransit says nothing more of a message no consumer took: what it lacked is a type the queue's consumer takes.
+            Header(headers, FaultMessageHeader) ?? (reason == Unconsumed ? UnconsumedText(types, home) : null),
             Header(headers, FaultTimestampHeader),
             Header(headers, InputAddressHeader),
             home,
@@ -78,6 +83,10 @@ public sealed record DeadLetterMessage(
                 _ => Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture),
             }
             : null;
+
+    static string UnconsumedText(IReadOnlyList<string> types, string? home) =>
+        $"no consumer of {home ?? "the queue it came from"} takes its message type{(types.Count == 1 ? "" : "s")} " +
+        (types.Count == 0 ? "(it names none)" : string.Join(", ", types));
 
     static JsonElement ReadBody(ReadOnlyMemory<byte> body)
     {

@@ -8,7 +8,7 @@ sealed class UnstampedDeadLetterFilter(string self) : IFilter<ReceiveContext>
 {
     public async Task Send(ReceiveContext context, IPipe<ReceiveContext> next)
     {
-        await context.GetPayload<IDeadLetterTransport>().Send(new UnstampedReceiveContext(context, self), "dead-letter");
+        await context.GetPayload<IDeadLetterTransport>().Send(new UnstampedReceiveContext(context, self), DeadLetterMessage.Unconsumed);
         await next.Send(context);
     }
 

@@ -60,8 +60,8 @@ public sealed class ApcbsAppliedConsumer(VfioApDbContext db, HostStore store, Vf
         {
             var resent = await store.RunAsync(host.Key, engine => host.Where(a => engine.ResendAbove(a.GuestId, a.Holds)).ToList(), cancellationToken);
             foreach (var (_, guest, holds, _) in resent)
-                log.LogWarning("guest {Guest} on host {Host} holds a version {Holds} VfioAp never numbered, or numbered with other masks (its database is " +
-                               "older than GuestVm's): its APCB is sent again as version {Version}", guest, host.Key, holds, holds + 1);
+                log.LogWarning("guest {Guest} on host {Host} holds a version {Holds} VfioAp never numbered, or numbered with other masks (VfioAp's " +
+                               "database older than GuestVm's, or an update VfioAp did not send): its APCB is sent again as version {Version}", guest, host.Key, holds, holds + 1);
         }
     }
 }
