@@ -95,10 +95,9 @@ public sealed class LaneSharing<TContext> : BackgroundService, IReceiveEndpointO
                 }
                 catch (Exception e) when (!stoppingToken.IsCancellationRequested)
                 {
-                    // Joined afresh once the database answers; meanwhile the lanes stay as they are.
+                    // Joined afresh once the database answers; meanwhile the lanes stay as they are, and so does the count of them.
                     if (session is not null) await session.DisposeAsync();
                     (session, shared) = (null, []);
-                    Volatile.Write(ref _owned, 0);
                     await Task.Delay(outage.Failed(e), _clock, stoppingToken);
                 }
             }
