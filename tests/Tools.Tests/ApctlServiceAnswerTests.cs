@@ -70,6 +70,16 @@ public sealed class ApctlServiceAnswerTests
         Assert.Equal("unavailable", JsonNode.Parse(json)!["error"]!["kind"]!.GetValue<string>());
     }
 
+    [Fact]
+    public async Task Should_name_both_services_when_neither_can_list_its_dead_letters()
+    {
+        var (code, _, error) = await ApctlUsageTests.RunAsync(
+            ["errors", "list", "--apbus-url", "http://127.0.0.1:1", "--vfioap-url", "http://127.0.0.1:1", "--guestvm-url", "http://127.0.0.1:1"]);
+
+        Assert.Equal(ExitCodes.Unavailable, code);
+        Assert.Matches("^apctl: VfioAp at http://127.0.0.1:1/ is unreachable: .+; GuestVm at http://127.0.0.1:1/ is unreachable: ", error);
+    }
+
     [Theory]
     [InlineData("/vfioap")]
     [InlineData("/vfioap/")]
@@ -182,6 +192,21 @@ public sealed class ApctlServiceAnswerTests
 
     /// <summary>VfioAp's answer for a host it knows, as apctl's guest define asks first.</summary>
     const string Host = """{"host": "h", "lastSequence": 0}""";
+
+    [Theory]
+    [InlineData(404, ExitCodes.Refused)]
+    [InlineData(200, ExitCodes.Done)]
+    public async Task Should_call_a_host_without_guests_not_found_only_when_vfio_ap_does_not_know_it(int vfioApStatus, int exitCode)
+    {
+        using var service = new FakeStack((_, path, _) => path == "/hosts/hx/guests" ? (200, "[]")
+            : vfioApStatus == 404 ? (404, """{"kind": "not-found", "title": "Not found", "status": 404, "detail": "no host hx"}""") : (200, Host));
+
+        var (code, _, error) = await RunAsync(service, "guest", "list", "hx");
+
+        Assert.Equal(exitCode, code);
+        Assert.Equal(exitCode == ExitCodes.Done ? "" : "apctl: not-found: no host hx", error.TrimEnd());
+        Assert.Equal(["GET /hosts/hx/guests", "GET /hosts/hx"], service.Requests);
+    }
 
     [Fact]
     public async Task Should_define_no_guest_on_a_host_vfio_ap_does_not_know()

@@ -22,24 +22,16 @@ public static class ErrorCommands
         var list = new Command("list", "the dead-letter queues of VfioAp and GuestVm that hold messages, and how many") { all };
         command.Subcommands.Add(list.Does(io, async (parse, session, ct) =>
         {
+            // Both asked at once: one that waits out its broker's or database's outage does not hold up the other's answer.
+            var answers = await Task.WhenAll(Services(session).Select(async s => (s.Service, Listed: await ListedAsync(s.Client, ct))));
             var queues = new JsonArray();
-            ApctlException? away = null;
-            foreach (var (service, client) in Services(session))
-            {
-                JsonNode? listed;
-                try
-                {
-                    listed = await client.CallAsync(ApiRoutes.ListDeadLetters, [], ct);
-                }
-                catch (ApctlException e) when (e.ExitCode == ExitCodes.Unavailable)
-                {
-                    // One service away still leaves the other's dead letters worth seeing (in text; JSON stays one document).
-                    away = e;
-                    continue;
-                }
-                foreach (var queue in listed!.AsArray())
+            foreach (var (service, (listed, _)) in answers)
+                foreach (var queue in listed?.AsArray() ?? [])
                     queues.Add(new JsonObject { ["service"] = service, ["queue"] = queue!["queue"]!.DeepClone(), ["messages"] = queue["messages"]!.DeepClone() });
-            }
+            var aways = answers.Select(a => a.Listed.Away).OfType<ApctlException>().ToList();
+            // One service away still leaves the other's dead letters worth seeing (in text; JSON stays one document).
+            var away = aways.Count < 2 ? aways.FirstOrDefault()
+                : new ApctlException(ExitCodes.Unavailable, string.Join("; ", aways.Select(a => a.Message)), aways[0].Problem);
             if (away is not null && (session.Json || queues.Count == 0)) throw away;
             var shown = queues.Where(q => parse.GetValue(all) || q!["messages"]!.GetValue<long>() > 0).ToList();
             session.Write(queues, output =>
@@ -94,7 +86,20 @@ public static class ErrorCommands
         return command;
     }
 
-    static (string, ServiceClient)[] Services(Session session) => [("VfioAp", session.VfioAp), ("GuestVm", session.GuestVm)];
+    static (string Service, ServiceClient Client)[] Services(Session session) => [("VfioAp", session.VfioAp), ("GuestVm", session.GuestVm)];
+
+    /// <summary>A service's dead-letter queues, or why it could not say.</summary>
+    static async Task<(JsonNode? Listed, ApctlException? Away)> ListedAsync(ServiceClient client, CancellationToken ct)
+    {
+        try
+        {
+            return (await client.CallAsync(ApiRoutes.ListDeadLetters, [], ct), null);
+        }
+        catch (ApctlException e) when (e.ExitCode == ExitCodes.Unavailable)
+        {
+            return (null, e);
+        }
+    }
 
     /// <summary>
     /// The service whose dead-letter queue <paramref name="queue"/> is, asked rather than guessed from the name, which carries a

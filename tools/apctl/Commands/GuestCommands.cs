@@ -16,7 +16,10 @@ public static class GuestCommands
         var list = new Command("list", "a host's guests: APCB, version, updates and vCPU-suspended time") { HostCommands.Host };
         command.Subcommands.Add(list.Does(io, async (parse, session, ct) =>
         {
-            var guests = (await session.GuestVm.CallAsync(ApiRoutes.ListGuests, [parse.GetValue(HostCommands.Host)!], ct))!.AsArray();
+            var host = parse.GetValue(HostCommands.Host)!;
+            var guests = (await session.GuestVm.CallAsync(ApiRoutes.ListGuests, [host], ct))!.AsArray();
+            // GuestVm knows guests, not hosts: no guest may mean a misspelt host, which every other verb calls not-found.
+            if (guests.Count == 0) await RequireHostAsync(session, host, "", ct);
             session.Write(guests, output => Table.Write(output, ["GUEST", "MDEV", "VERSION", "UPDATES", "SUSPENDED-MS", "APM", "AQM", "ADM"],
                 guests.Select(g => new[]
                 {
@@ -31,9 +34,7 @@ public static class GuestCommands
         {
             var host = parse.GetValue(HostCommands.Host)!;
             // GuestVm takes a guest on any host; a misspelt one would leave a guest no mdev can reach and no verb removes.
-            if (await HostCommands.NullIfNotFoundAsync(session.VfioAp.CallAsync(ApiRoutes.GetHost, [host], ct)) is null)
-                throw new ApctlException(ExitCodes.Refused, $"not-found: no host {host}: define it first (apctl host define)",
-                    new JsonObject { ["kind"] = "not-found", ["detail"] = $"no host {host}" });
+            await RequireHostAsync(session, host, ": define it first (apctl host define)", ct);
             var guest = await session.GuestVm.CallAsync(ApiRoutes.DefineGuest, [host, parse.GetValue(Guest)!], ct,
                 new { vcpus = parse.GetValue(vcpus), format = parse.GetValue(format) });
             session.Write(guest, output => output.WriteLine($"guest {HostCommands.Text(guest!["guest"])} defined: {HostCommands.Text(guest["vcpus"])} vCPUs, {HostCommands.Text(guest["format"])}"));
@@ -56,5 +57,13 @@ public static class GuestCommands
             });
         }));
         return command;
+    }
+
+    /// <summary>Refuses, as not-found, a host VfioAp does not know; <paramref name="advice"/> follows the reason.</summary>
+    static async Task RequireHostAsync(Session session, string host, string advice, CancellationToken ct)
+    {
+        if (await HostCommands.NullIfNotFoundAsync(session.VfioAp.CallAsync(ApiRoutes.GetHost, [host], ct)) is null)
+            throw new ApctlException(ExitCodes.Refused, $"not-found: no host {host}{advice}",
+                new JsonObject { ["kind"] = "not-found", ["detail"] = $"no host {host}" });
     }
 }
