@@ -39,6 +39,15 @@ public sealed class BrokerConnections(ILogger<BrokerConnections> log, TimeProvid
         }
     }
 
+    /// <summary>False from a connection's loss until the next one answers.</summary>
+    public bool Answering
+    {
+        get
+        {
+            lock (_gate) return !_betweenConnections;
+        }
+    }
+
     /// <summary>A connection's reader saw its end.</summary>
     internal void Lose()
     {

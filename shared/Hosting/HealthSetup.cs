@@ -36,7 +36,8 @@ public static class HealthSetup
         services.AddLogging(logging => logging.AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks.DefaultHealthCheckService", LogLevel.None));
         return services.AddHealthChecks()
             .AddCheck<OutboxAgeCheck<TContext>>("outbox", tags: ["ready"])
-            .AddCheck<ConsumerWatchdog>("consumers", tags: ["ready"]);
+            .AddCheck<ConsumerWatchdog>("consumers", tags: ["ready"])
+            .AddCheck<BrokerCheck>("broker", tags: ["ready"]);
     }
 
     /// <summary>Runs <typeparamref name="TPruner"/> every <c>Retention:Every</c>; it is also resolvable, so a test can run one round.</summary>
