@@ -160,6 +160,23 @@ public sealed class ApctlServiceAnswerTests
     }
 
     [Fact]
+    public async Task Should_count_no_guest_acknowledged_before_the_change_s_bus_events_are_applied()
+    {
+        using var service = new FakeStack((method, path, _) => (200, (method, path) switch
+        {
+            ("GET", "/hosts/h/guests") => """[{"guest": "g0", "version": 3, "acknowledgedVersion": 3}]""",
+            ("PUT", "/hosts/h/config") => """{"host": "h", "lastSequence": 8}""",
+            _ => """{"host": "h", "lastSequence": 5}""",
+        }));
+
+        var (code, _, error) = await RunAsync(service, "host", "config", "h", "--apm", "1", "--aqm", "1", "--adm", "", "--wait", "--timeout", "1");
+
+        Assert.Equal(ExitCodes.Unavailable, code);
+        Assert.Contains("bus events applied 0/3, guests acknowledged 0/1", error);
+        Assert.EndsWith("not through after 1 s: 0 of 3 bus events applied, 0 of 1 guests acknowledged", error.TrimEnd());
+    }
+
+    [Fact]
     public async Task Should_ask_again_a_service_that_says_it_is_starting_and_when_to_ask()
     {
         var starting = 2;

@@ -4,8 +4,8 @@ using System.Text.Json.Nodes;
 namespace Apmatrix.Apctl.Cli;
 
 /// <summary>
-/// How far a host's change has got: bus events vfio_ap has applied of those the change sent, and guests whose last
-/// APCB update is acknowledged. Shown as a bar redrawn in place on a terminal, as plain lines (one per change) otherwise.
+/// How far a host's change has got: bus events vfio_ap has applied of those the change sent, and, once all are, guests
+/// whose last APCB update is acknowledged. Shown as a bar redrawn in place on a terminal, as plain lines (one per change) otherwise.
 /// </summary>
 public sealed record ScanProgress(long Applied, long Total, int Acknowledged, int Guests)
 {
@@ -37,7 +37,8 @@ public sealed record ScanProgress(long Applied, long Total, int Acknowledged, in
                 await Task.Delay(Poll, ct);
                 continue;
             }
-            var acknowledged = guests.Count(g => g!["acknowledgedVersion"]!.GetValue<long>() >= g["version"]!.GetValue<long>());
+            // Until every event is applied, a guest's update for this change may not be sent yet: what it acknowledged is older.
+            var acknowledged = applied < last ? 0 : guests.Count(g => g!["acknowledgedVersion"]!.GetValue<long>() >= g["version"]!.GetValue<long>());
             var progress = new ScanProgress(Math.Max(0, applied - appliedBefore), Math.Max(0, last - appliedBefore), acknowledged, guests.Count);
             if (progress != shown && !session.Json) progress.Show(session.Error, redraw, clock.Elapsed);
             shown = progress;
