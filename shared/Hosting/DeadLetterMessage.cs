@@ -24,15 +24,15 @@ public sealed record DeadLetterMessage(
 {
     /// <summary>The headers MassTransit writes when it moves a message to <c>_error</c> or <c>_skipped</c> (MassTransit 8.5, MessageHeaders).</summary>
     public const string ReasonHeader = "MT-Reason";
-
-    /// <summary>The reason a message no consumer took is moved to <c>_skipped</c> with (<see cref="UnstampedDeadLetterFilter"/>).</summary>
-    public const string Unconsumed = "dead-letter";
     public const string FaultPrefix = "MT-Fault-";
     const string ExceptionTypeHeader = "MT-Fault-ExceptionType";
     const string FaultMessageHeader = "MT-Fault-Message";
     const string FaultTimestampHeader = "MT-Fault-Timestamp";
     const string InputAddressHeader = "MT-Fault-InputAddress";
     const string MessageTypeHeader = "MT-MessageType";
+
+    /// <summary>The reason a message no consumer took is moved to <c>_skipped</c> with (<see cref="UnstampedDeadLetterFilter"/>).</summary>
+    public const string Unconsumed = "dead-letter";
 
     /// <summary>What RabbitMQ adds when it dead-letters a message (delivery limit) and counts on a quorum queue.</summary>
     public const string FirstDeathQueue = "x-first-death-queue";
