@@ -26,7 +26,7 @@ public sealed class LaneSharing<TContext> : BackgroundService, IReceiveEndpointO
     /// hashed into its upper 23 bits and the slot in its lowest 8: instances of another lane set on the same database
     /// (another queue prefix) are not members of this one.
     /// </summary>
-    const int MemberClass = 0x0b0d;
+    public const int MemberClass = 0x0b0d;
     const string SetOf = "(hashtext($1) & 8388607)::bigint << 8";
 
     /// <summary>How soon a change of members is seen: a new instance takes its share this long after it is up.</summary>

@@ -1,6 +1,8 @@
 using System.Diagnostics;
+using Apmatrix.Hosting;
 using Apmatrix.Scenarios.Stack;
 using Apmatrix.VfioAp;
+using Apmatrix.VfioAp.Persistence;
 using Npgsql;
 
 namespace Apmatrix.Integration.Tests.VfioAp;
@@ -49,9 +51,10 @@ public class A_lane_member_losing_its_database_session(StackFixture stack)
     /// <summary>The server process of the session holding the instance's member slot (LaneSharing's advisory lock), if any.</summary>
     static async Task<int?> MemberSessionAsync(NpgsqlConnection db)
     {
-        await using var read = new NpgsqlCommand("""
+        await using var read = new NpgsqlCommand($"""
             SELECT pid FROM pg_locks
-            WHERE locktype = 'advisory' AND classid = 2829 AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+            WHERE locktype = 'advisory' AND classid = {LaneSharing<VfioApDbContext>.MemberClass} AND granted
+              AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
             """, db);
         return await read.ExecuteScalarAsync() as int?;
     }
